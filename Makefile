@@ -1,0 +1,11 @@
+.PHONY: setup demo test bench check
+setup:
+	bash scripts/setup.sh
+demo: setup
+	.venv/bin/zonocomb demo
+test: setup
+	.venv/bin/python -m pytest -q
+bench:
+	.venv/bin/python benchmarks/enumeration.py
+check:
+	.venv/bin/zonocomb check

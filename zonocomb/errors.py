@@ -1,0 +1,34 @@
+"""Exception hierarchy of zonocomb.
+
+Every error raised on purpose derives from :class:`ZonocombError`; the ones caused by
+bad input also derive from the matching builtin, so ``except ValueError`` keeps working.
+Messages name the bad value and where it is ("row 7 of X contains nan").
+"""
+
+
+class ZonocombError(Exception):
+    """Root of all zonocomb errors."""
+
+
+class InvalidInputError(ZonocombError, ValueError):
+    """Input data or a parameter has the wrong value (NaN, bad shape, unknown option...)."""
+
+
+class InvalidTypeError(ZonocombError, TypeError):
+    """Input has a type zonocomb cannot interpret."""
+
+
+class NotInGeneralPositionError(InvalidInputError):
+    """An operation that needs data in general position received degenerate data."""
+
+
+class TooLargeError(InvalidInputError):
+    """An exact or exhaustive computation was asked for an instance beyond a size limit."""
+
+
+class BackendError(ZonocombError, RuntimeError):
+    """A wrapped library (cddlib, a solver) failed or returned something unusable."""
+
+
+class SolverError(BackendError):
+    """A convex solve failed (infeasible, unbounded, numerical failure)."""

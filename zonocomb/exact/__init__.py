@@ -1,0 +1,1 @@
+"""Exact rational arithmetic: parsing to Fraction, exact linear algebra, the cddlib wrapper."""

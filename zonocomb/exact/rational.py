@@ -1,0 +1,214 @@
+"""Exact rational numbers and linear algebra over Q.
+
+Everything here takes ints or Fractions and returns ints or Fractions; no tolerance is ever used.
+Matrices are lists of rows (lists of Fraction).
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from numbers import Rational
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from ..errors import InvalidInputError, InvalidTypeError
+
+__all__ = [
+    "to_fraction", "to_fraction_matrix", "integer_rows", "rank", "solve", "nullspace",
+    "determinant", "matmul", "transpose",
+]
+
+
+def to_fraction(value, where: str = "value") -> Fraction:
+    """Convert ``value`` exactly to a :class:`fractions.Fraction`.
+
+    Accepts ints, Fractions (anything ``numbers.Rational``), numpy integers and floats, Python
+    floats (converted exactly: ``0.1`` becomes ``3602879701896397/36028797018963968``), and strings
+    such as ``"3/7"``, ``"-2"`` or ``"0.25"`` (decimal strings are read exactly as written, so
+    ``"0.1"`` is ``1/10``).
+
+    Raises
+    ------
+    InvalidInputError
+        NaN, infinity, or a string that is not a rational number; the message contains ``where``.
+    InvalidTypeError
+        Any other type (complex, None, lists...).
+    """
+    if isinstance(value, (bool, np.bool_)):
+        raise InvalidTypeError(f"{where} is a boolean ({value!r}); expected a number")
+    if isinstance(value, Rational):
+        return Fraction(value.numerator, value.denominator)
+    if isinstance(value, np.integer):
+        return Fraction(int(value))
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value):
+            raise InvalidInputError(f"{where} contains {value!r}; only finite numbers are allowed")
+        return Fraction(float(value))
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            result = Fraction(text)
+        except (ValueError, ZeroDivisionError):
+            raise InvalidInputError(f"{where} contains {value!r}, which is not a rational number") from None
+        return result
+    raise InvalidTypeError(f"{where} has type {type(value).__name__} ({value!r}); expected a number")
+
+
+def to_fraction_matrix(rows, name: str = "X") -> list[list[Fraction]]:
+    """Convert a 2-D array-like to a list of rows of Fractions, checking it is rectangular.
+
+    Raises
+    ------
+    InvalidInputError
+        Empty input, ragged rows, or a non-finite / unparsable entry (the message names the row).
+    """
+    if isinstance(rows, np.ndarray):
+        if rows.ndim != 2:
+            raise InvalidInputError(f"{name} must be 2-dimensional, got an array of shape {rows.shape}")
+        rows = rows.tolist()
+    try:
+        rows = [list(r) if not isinstance(r, str) else [r] for r in rows]
+    except TypeError:
+        raise InvalidTypeError(f"{name} must be a 2-D array-like (a sequence of rows)") from None
+    if not rows:
+        raise InvalidInputError(f"{name} has no rows (no examples)")
+    width = len(rows[0])
+    if width == 0:
+        raise InvalidInputError(f"row 0 of {name} is empty")
+    out = []
+    for i, row in enumerate(rows):
+        if len(row) != width:
+            raise InvalidInputError(f"row {i} of {name} has {len(row)} entries, row 0 has {width} (ragged rows)")
+        out.append([to_fraction(v, where=f"row {i} of {name}") for v in row])
+    return out
+
+
+def integer_rows(rows: Sequence[Sequence[Fraction]]) -> list[list[int]]:
+    """Scale each row by a positive rational so it becomes a primitive integer vector.
+
+    Positive scaling of a generator leaves every sign ``sign(w·x)`` unchanged, so the chambers of
+    the arrangement and the barcodes of the zonotope are the same for the scaled rows.
+    Zero rows stay zero.
+    """
+    out = []
+    for row in rows:
+        den = 1
+        for v in row:
+            den = den * v.denominator // math.gcd(den, v.denominator)
+        ints = [int(v * den) for v in row]
+        g = 0
+        for v in ints:
+            g = math.gcd(g, v)
+        out.append([v // g for v in ints] if g > 1 else ints)
+    return out
+
+
+def transpose(a: Sequence[Sequence]) -> list[list]:
+    """Transpose of a list-of-rows matrix."""
+    return [list(col) for col in zip(*a)]
+
+
+def matmul(a: Sequence[Sequence], b: Sequence[Sequence]) -> list[list]:
+    """Exact matrix product of list-of-rows matrices."""
+    bt = transpose(b)
+    return [[sum((x * y for x, y in zip(row, col)), Fraction(0)) for col in bt] for row in a]
+
+
+def _row_echelon(a: Sequence[Sequence]) -> tuple[list[list[Fraction]], list[int]]:
+    """Reduced row echelon form over Q and the pivot columns (Gauss-Jordan, exact)."""
+    m = [[Fraction(v) for v in row] for row in a]
+    n_rows = len(m)
+    n_cols = len(m[0]) if m else 0
+    pivots: list[int] = []
+    r = 0
+    for c in range(n_cols):
+        p = next((i for i in range(r, n_rows) if m[i][c] != 0), None)
+        if p is None:
+            continue
+        m[r], m[p] = m[p], m[r]
+        inv = 1 / m[r][c]
+        m[r] = [v * inv for v in m[r]]
+        for i in range(n_rows):
+            if i != r and m[i][c] != 0:
+                f = m[i][c]
+                m[i] = [vi - f * vr for vi, vr in zip(m[i], m[r])]
+        pivots.append(c)
+        r += 1
+        if r == n_rows:
+            break
+    return m, pivots
+
+
+def rank(a: Sequence[Sequence]) -> int:
+    """Exact rank of a rational matrix."""
+    if not a or not a[0]:
+        return 0
+    return len(_row_echelon(a)[1])
+
+
+def determinant(a: Sequence[Sequence]) -> Fraction:
+    """Exact determinant of a square rational matrix (fraction-free Bareiss elimination)."""
+    n = len(a)
+    if any(len(row) != n for row in a):
+        raise InvalidInputError("determinant needs a square matrix")
+    if n == 0:
+        return Fraction(1)
+    # Bareiss on the common-denominator integer matrix keeps every intermediate an integer.
+    den = 1
+    for row in a:
+        for v in row:
+            den = den * Fraction(v).denominator // math.gcd(den, Fraction(v).denominator)
+    m = [[int(Fraction(v) * den) for v in row] for row in a]
+    sign, prev = 1, 1
+    for k in range(n - 1):
+        if m[k][k] == 0:
+            swap = next((i for i in range(k + 1, n) if m[i][k] != 0), None)
+            if swap is None:
+                return Fraction(0)
+            m[k], m[swap] = m[swap], m[k]
+            sign = -sign
+        for i in range(k + 1, n):
+            for j in range(k + 1, n):
+                m[i][j] = (m[i][j] * m[k][k] - m[i][k] * m[k][j]) // prev
+        prev = m[k][k]
+    return Fraction(sign * m[n - 1][n - 1], den ** n)
+
+
+def solve(a: Sequence[Sequence], b: Sequence) -> list[Fraction]:
+    """Solve the square, nonsingular system ``a x = b`` exactly.
+
+    Raises
+    ------
+    InvalidInputError
+        If ``a`` is singular.
+    """
+    n = len(a)
+    aug = [list(row) + [b[i]] for i, row in enumerate(a)]
+    red, pivots = _row_echelon(aug)
+    if pivots != list(range(n)):
+        raise InvalidInputError("the linear system is singular")
+    return [red[i][n] for i in range(n)]
+
+
+def nullspace(a: Sequence[Sequence], n_cols: int | None = None) -> list[list[Fraction]]:
+    """A basis (list of vectors) of the right null space {x : a x = 0}, exact."""
+    if n_cols is None:
+        n_cols = len(a[0])
+    if not a:
+        return [[Fraction(int(i == j)) for j in range(n_cols)] for i in range(n_cols)]
+    red, pivots = _row_echelon(a)
+    free = [c for c in range(n_cols) if c not in pivots]
+    basis = []
+    for f in free:
+        x = [Fraction(0)] * n_cols
+        x[f] = Fraction(1)
+        for r, p in enumerate(pivots):
+            x[p] = -red[r][f]
+        basis.append(x)
+    return basis
+
+
+def as_fraction_vector(values: Iterable, name: str = "vector") -> list[Fraction]:
+    """Convert a 1-D iterable to a list of Fractions (exact)."""
+    return [to_fraction(v, where=f"entry {i} of {name}") for i, v in enumerate(values)]

@@ -1,0 +1,1 @@
+"""Exact geometry: datasets, general position, arrangements, zonotopes and their powers."""
