@@ -1,0 +1,37 @@
+"""Helpers shared by subcommands: loading a dataset file, formatting barcodes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InvalidInputError
+from ..geometry.dataset import Dataset
+
+
+def add_dataset_arguments(parser) -> None:
+    """Arguments that say how to read a dataset file."""
+    parser.add_argument("file", help="dataset: .csv (one example per row) or .npy (2-D array)")
+    parser.add_argument("--bias-free", action="store_true",
+                        help="do not homogenize: generators are x_i, not (x_i, 1) (paper appendix E)")
+    parser.add_argument("--labels", choices=["last", "none"], default="none",
+                        help="whether the CSV's last column is a label (default: none, all columns are features)")
+
+
+def load_dataset(args) -> Dataset:
+    """Read the dataset named on the command line."""
+    path = Path(args.file)
+    homogenize = not args.bias_free
+    if path.suffix == ".npy":
+        return Dataset.from_npy(path, homogenize=homogenize)
+    if path.suffix in (".csv", ".txt", ""):
+        label_column = -1 if args.labels == "last" else None
+        return Dataset.from_csv(path, label_column=label_column, homogenize=homogenize)
+    raise InvalidInputError(f"{path}: unknown file type {path.suffix!r}; use .csv or .npy")
+
+
+def active_set(barcode) -> str:
+    """The 1-based indices of the active examples of a barcode, as '{1,3,4}'."""
+    return "{" + ",".join(str(i + 1) for i, b in enumerate(barcode) if b) + "}"
+
+
+def barcode_string(barcode) -> str:
+    return "".join(str(int(b)) for b in barcode)
