@@ -5,5 +5,13 @@ Re-exports the public API; nothing else lives here.
 from .errors import (BackendError, InvalidInputError, InvalidTypeError, NotInGeneralPositionError,
                      SolverError, TooLargeError, ZonocombError)
 from .geometry.dataset import Dataset
+from .geometry.arrangement import HyperplaneArrangement
+from .geometry.zonotope import Zonotope, combinatorially_equivalent
+from .geometry.power import ZonotopePower
+from .convex import RegionProgram, RegionSolution, solve_region
+from .datasets import digits_task, figure1_dataset, image_task, synthetic
+from .search import SearchResult, exact_erm, gls, gradient_descent, mgls, random_vertex
+from .estimators import ZonotopeClassifier, ZonotopeRegressor
+from .theory import InterpolatingNetwork, construct_interpolant, perturbation_radius
 
 __version__ = "0.1.0"

@@ -13,7 +13,7 @@ import sys
 from ..errors import ZonocombError
 
 # Subcommand modules, in the order ``zonocomb --help`` lists them.
-SUBCOMMANDS = ["demo", "vertices", "skeleton"]
+SUBCOMMANDS = ["demo", "vertices", "skeleton", "plot", "fit", "reproduce", "check"]
 
 
 def build_parser() -> argparse.ArgumentParser:

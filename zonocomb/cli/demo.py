@@ -30,8 +30,9 @@ def run(args) -> int:
     print(f"Zonotope Z = sum of [0, x̄_i] in R^{n}: {Z.num_vertices()} vertices "
           f"(closed form for general position 2·Σ_(i<{n}) C({N - 1}, i) = {closed_form})")
     f = Z.f_vector()
+    euler_sum = str(f[0]) + "".join(f" {'+-'[k % 2]} {x}" for k, x in enumerate(f) if k)
     print(f"f-vector (vertices, edges, 2-faces): {tuple(f)};  Euler: "
-          f"{' - '.join(str(x) for x in f)} = {sum((-1) ** k * x for k, x in enumerate(f))}")
+          f"{euler_sum} = {sum((-1) ** k * x for k, x in enumerate(f))}")
 
     print(f"\nFirst {args.vertices} vertices = activation patterns of one ReLU unit (paper §3):")
     print("  barcode   active examples   exact vertex point      neighbours")

@@ -1,0 +1,348 @@
+"""Experiment sweeps: task design vs the paper's tables, SQLite store, resumable runners, reports."""
+from __future__ import annotations
+
+import csv
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zonocomb.errors import InvalidInputError
+from zonocomb.experiments import RunStore, Task, build_tasks, execute, run_sweep
+from zonocomb.experiments import report, runner
+from zonocomb.experiments.tasks import PAPER_GD_STEPS
+
+REFERENCE = Path(report.REFERENCE_DIRS[0]) if report.REFERENCE_DIRS else None
+needs_reference = pytest.mark.skipif(
+    REFERENCE is None or not (REFERENCE / "paper_table_a1_synthetic.csv").is_file(),
+    reason="the paper's CSV tables (../shared/reference) are not available")
+
+
+def _paper_csv(name):
+    with (REFERENCE / name).open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        return reader.fieldnames, list(reader)
+
+
+# ----- a stand-in method: deterministic, instant, with a known loss ---------------------------------
+@dataclass
+class FakeResult:
+    offset: float
+    loss: float
+    n_solves: int = 3
+    n_steps: int = 2
+    seconds: float = 0.0
+    y: np.ndarray = None
+
+    def predict(self, X):
+        return self.y + self.offset
+
+
+def fake_method(dataset, cfg, random_state):
+    """f = labels + δ with δ depending on (m, random_state): MSE δ², known in advance."""
+    delta = 1e-3 * cfg["m"] + 1e-6 * (random_state % 1000)
+    return FakeResult(offset=delta, loss=delta ** 2, y=dataset.y)
+
+
+def tiny_tasks(n_seeds=3, method="fake", experiment="test"):
+    cfgs = [{"kind": "synthetic", "d": 2, "m_gen": 2, "N": 6, "m": m, "loss": "mse"} for m in (1, 2)]
+    return [Task.make(experiment, c, method, s) for c in cfgs for s in range(n_seeds)]
+
+
+@pytest.fixture
+def fake_methods(monkeypatch):
+    calls = []
+
+    def counting(dataset, cfg, rs):
+        calls.append(cfg["m"])
+        return fake_method(dataset, cfg, rs)
+    for name in ("fake", "gd", "random_vertex", "gls", "mgls"):
+        monkeypatch.setitem(runner.METHODS, name, counting)
+    return calls
+
+
+# ----- tasks ------------------------------------------------------------------------------------
+def test_task_keys_are_stable_unique_and_experiment_free():
+    a = build_tasks("table-a3")
+    b = build_tasks("table-a3")
+    assert [t.key for t in a] == [t.key for t in b]
+    assert len({t.key for t in a}) == len(a)
+    t = Task.make("x", {"m": 2, "kind": "synthetic"}, "gls", 3)
+    assert t.key == 'gls|{"kind":"synthetic","m":2}|seed=3'
+    assert Task.make("y", {"kind": "synthetic", "m": 2}, "gls", 3).key == t.key
+    assert t.random_state == Task.make("y", {"kind": "synthetic", "m": 2}, "gls", 3).random_state
+    # table A3's gradient descent runs are table A2's (d=8, N=350): computed once
+    a2 = {t.key for t in build_tasks("table-a2") if t.method == "gd"}
+    assert {t.key for t in a if t.method == "gd"} <= a2
+
+
+@needs_reference
+def test_table_a1_design_matches_the_papers_filled_cells():
+    _, rows = _paper_csv("paper_table_a1_synthetic.csv")
+    expected = {(m, int(r["d"]), int(r["m_gen"]), int(r["m"]))
+                for r in rows for m, col in (("gd", "gd_median_mse"), ("random_vertex", "random_vertex_median_mse"),
+                                             ("gls", "gls_median_mse")) if r[col].strip()}
+    tasks = build_tasks("table-a1")
+    got = {(t.method, t.cfg["d"], t.cfg["m_gen"], t.cfg["m"]) for t in tasks}
+    assert got == expected
+    assert all(t.cfg["N"] == (t.cfg["d"] + 1) * t.cfg["m_gen"] for t in tasks)
+    assert {t.cfg["steps"] for t in tasks if t.method == "gd"} == {PAPER_GD_STEPS["synthetic"]}
+    assert {t.cfg["max_steps"] for t in tasks if t.method == "gls"} == {1024}
+
+
+@needs_reference
+def test_table_a2_a3_design_matches_the_paper():
+    _, rows2 = _paper_csv("paper_table_a2_gd_vs_random_vertex.csv")
+    label = {"mnist": "MNIST", "fashion": "FASHION MNIST"}
+    got2 = {(label[t.cfg["dataset"]], t.cfg["d"], t.cfg["N"], t.cfg["m"]) for t in build_tasks("table-a2")}
+    assert got2 == {(r["dataset"], int(r["d"]), int(r["N"]), int(r["m"])) for r in rows2}
+    _, rows3 = _paper_csv("paper_table_a3_gd_vs_mgls.csv")
+    tasks3 = build_tasks("table-a3")
+    assert {(label[t.cfg["dataset"]], t.cfg["m"]) for t in tasks3} == {(r["dataset"], int(r["m"])) for r in rows3}
+    assert {(t.cfg["d"], t.cfg["N"]) for t in tasks3} == {(8, 350)}
+    assert {t.cfg["loss"] for t in tasks3} == {"logistic"}
+
+
+def test_quick_table_a1_covers_the_d4_rows_with_8_seeds():
+    full = build_tasks("table-a1")
+    quick = build_tasks("table-a1", quick=True)
+    cells = lambda ts: {(t.method, t.cfg["d"], t.cfg["m_gen"], t.cfg["m"]) for t in ts}
+    assert cells(quick) == {c for c in cells(full) if c[1] == 4}
+    for cell in cells(quick):
+        assert sum(1 for t in quick if (t.method, t.cfg["d"], t.cfg["m_gen"], t.cfg["m"]) == cell) == 8
+    assert all(t.cfg["steps"] < PAPER_GD_STEPS["synthetic"] for t in quick if t.method == "gd")
+    assert all(t.cfg["steps"] == 500 for t in build_tasks("table-a1", quick=True, gd_steps=500)
+               if t.method == "gd")
+
+
+@pytest.mark.parametrize("kwargs", [{"experiment": "table-a9"}, {"experiment": "table-a1", "seeds": 0},
+                                    {"experiment": "table-a1", "gd_steps": -5}])
+def test_build_tasks_rejects_bad_arguments(kwargs):
+    with pytest.raises(InvalidInputError):
+        build_tasks(**kwargs)
+
+
+# ----- store -----------------------------------------------------------------------------------
+def _record(key, status="ok", loss=1.0):
+    return {"key": key, "experiment": "e", "method": "gls", "seed": 0, "config": {"m": 1},
+            "status": status, "loss": loss, "error": None if status == "ok" else "boom"}
+
+
+def test_store_put_get_replace_and_errors(tmp_path):
+    with RunStore(tmp_path / "sub" / "r.sqlite") as st:
+        st.put(_record("a"))
+        st.put(_record("b", status="error"))
+        assert st.finished_keys() == {"a"}                     # errors are not finished
+        st.put(_record("b", loss=2.0))                         # a retry overwrites
+        assert st.finished_keys() == {"a", "b"} and st.count() == 2
+        assert {r["key"]: r["loss"] for r in st.get(["a", "b", "zz"])} == {"a": 1.0, "b": 2.0}
+        with pytest.raises(InvalidInputError, match="unknown run-record fields"):
+            st.put({**_record("c"), "colour": "red"})
+        with pytest.raises(InvalidInputError, match="required field 'status'"):
+            st.put({k: v for k, v in _record("c").items() if k != "status"})
+    with RunStore(tmp_path / "sub" / "r.sqlite") as st:        # persisted
+        assert st.finished_keys() == {"a", "b"}
+
+
+def test_store_concurrent_writers(tmp_path):
+    path = tmp_path / "r.sqlite"
+    shared = RunStore(path)
+    other = RunStore(path)                                     # a second connection to the file
+
+    def write(store, prefix):
+        for i in range(40):
+            store.put(_record(f"{prefix}-{i}", loss=float(i)))
+    threads = [threading.Thread(target=write, args=(shared if k % 2 else other, f"t{k}")) for k in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(shared.finished_keys()) == 240 and other.count() == 240
+    shared.close()
+    other.close()
+
+
+# ----- runner: resume after an interruption -------------------------------------------------------
+def test_interrupted_sweep_resumes_without_loss_or_duplicates(tmp_path, monkeypatch):
+    tasks = tiny_tasks(n_seeds=4)                               # 8 tasks
+    calls = []
+
+    def interrupt_at_fourth(dataset, cfg, rs):
+        calls.append(rs)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return fake_method(dataset, cfg, rs)
+    monkeypatch.setitem(runner.METHODS, "fake", interrupt_at_fourth)
+    with RunStore(tmp_path / "r.sqlite") as st:
+        with pytest.raises(KeyboardInterrupt):
+            run_sweep(tasks, st, workers=1, progress=False)
+        assert len(st.finished_keys()) == 3                     # only the in-flight task is lost
+    monkeypatch.setitem(runner.METHODS, "fake", lambda d, c, rs: calls.append(rs) or fake_method(d, c, rs))
+    with RunStore(tmp_path / "r.sqlite") as st:
+        summary = run_sweep(tasks, st, workers=1, progress=False)
+        assert (summary.n_skipped, summary.n_ok, summary.n_failed) == (3, 5, 0)
+        rows = st.get([t.key for t in tasks])
+        assert sorted(r["key"] for r in rows) == sorted(t.key for t in tasks)
+        assert st.count() == len(tasks)
+        again = run_sweep(tasks, st, workers=1, progress=False)
+        assert (again.n_skipped, again.n_ok) == (8, 0)
+    # every task ran exactly once to completion; the interrupted one ran twice
+    assert len(calls) == 9 and len(set(calls)) == 8
+
+
+def test_failed_task_is_recorded_and_retried(tmp_path, monkeypatch):
+    tasks = tiny_tasks(n_seeds=1)
+
+    def flaky(dataset, cfg, rs):
+        if cfg["m"] == 2:
+            raise InvalidInputError("solver fell over")
+        return fake_method(dataset, cfg, rs)
+    monkeypatch.setitem(runner.METHODS, "fake", flaky)
+    with RunStore(tmp_path / "r.sqlite") as st:
+        s = run_sweep(tasks, st, workers=1, progress=False)
+        assert (s.n_ok, s.n_failed) == (1, 1)
+        bad = [r for r in st.get([t.key for t in tasks]) if r["status"] == "error"]
+        assert len(bad) == 1 and "solver fell over" in bad[0]["error"]
+        monkeypatch.setitem(runner.METHODS, "fake", fake_method)
+        s = run_sweep(tasks, st, workers=1, progress=False)
+        assert (s.n_skipped, s.n_ok, s.n_failed) == (1, 1, 0)
+
+
+def test_execute_record_checks_the_returned_network():
+    task = tiny_tasks(n_seeds=1)[1]
+    runner.METHODS["fake"] = fake_method
+    try:
+        rec = execute(task)
+    finally:
+        del runner.METHODS["fake"]
+    delta = 1e-3 * 2 + 1e-6 * (task.random_state % 1000)
+    assert rec["status"] == "ok" and rec["loss"] == pytest.approx(delta ** 2)
+    assert rec["loss_recomputed"] == pytest.approx(delta ** 2, rel=1e-9)   # from predict(), independently
+    assert rec["accuracy"] is None and rec["n_solves"] == 3
+    assert execute(Task.make("t", {"kind": "synthetic", "d": 2, "m_gen": 1, "N": 3, "m": 1, "loss": "mse"},
+                             "no-such-method", 0))["status"] == "error"
+
+
+def _search_available():
+    try:
+        from zonocomb.search import random_vertex
+        from zonocomb.datasets import synthetic
+        random_vertex(synthetic(2, 2, 0), 2, random_state=0)
+        return True
+    except Exception:
+        return False
+
+
+real_search = pytest.mark.skipif(not _search_available(), reason="zonocomb.search is not usable yet")
+
+
+def _real_tiny_tasks():
+    cfgs = [{"kind": "synthetic", "d": 2, "m_gen": 2, "N": 6, "m": m, "loss": "mse", "mode": "synthetic"}
+            for m in (2, 3)]
+    return [Task.make("test", c, "random_vertex", s) for c in cfgs for s in range(2)]
+
+
+@real_search
+@pytest.mark.slow
+def test_joblib_processes_reproduce_the_sequential_run(tmp_path):
+    tasks = _real_tiny_tasks()
+    with RunStore(tmp_path / "seq.sqlite") as a, RunStore(tmp_path / "par.sqlite") as b:
+        run_sweep(tasks, a, workers=1, progress=False)
+        run_sweep(tasks, b, workers=2, progress=False)
+        ra = {r["key"]: r for r in a.get([t.key for t in tasks])}
+        rb = {r["key"]: r for r in b.get([t.key for t in tasks])}
+    assert set(ra) == set(rb) == {t.key for t in tasks}
+    for k in ra:
+        assert ra[k]["status"] == rb[k]["status"] == "ok"
+        assert rb[k]["loss"] == pytest.approx(ra[k]["loss"], rel=1e-9, abs=1e-12)
+
+
+@real_search
+@pytest.mark.slow
+def test_dask_local_cluster(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    tasks = _real_tiny_tasks()
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        with RunStore(tmp_path / "r.sqlite") as st:
+            summary = run_sweep(tasks, st, scheduler=client, progress=False)
+            assert (summary.n_ok, summary.n_failed) == (len(tasks), 0)
+            again = run_sweep(tasks, st, scheduler=client, progress=False)
+            assert again.n_skipped == len(tasks)
+            recs = st.get([t.key for t in tasks])
+    for rec in recs:
+        assert rec["loss"] == pytest.approx(execute(next(t for t in tasks if t.key == rec["key"]))["loss"],
+                                            rel=1e-9, abs=1e-12)
+
+
+# ----- report --------------------------------------------------------------------------------------
+def _records_for(tasks, tmp_path):
+    with RunStore(tmp_path / "r.sqlite") as st:
+        run_sweep(tasks, st, workers=1, progress=False)
+        return st.get([t.key for t in tasks])
+
+
+@needs_reference
+@pytest.mark.parametrize("experiment, table, csv_name", [
+    ("table-a1", "A1", "paper_table_a1_synthetic.csv"),
+    ("table-a3", "A3", "paper_table_a3_gd_vs_mgls.csv")])
+def test_report_columns_follow_the_paper_csv(tmp_path, fake_methods, monkeypatch, experiment, table, csv_name):
+    tasks = build_tasks(experiment, quick=True, seeds=3)
+    if experiment == "table-a3":     # image tasks: stand in the 8x8 digits for the data
+        from zonocomb.datasets import digits_task
+        monkeypatch.setattr(runner, "build_dataset", lambda task, data_dir=None: digits_task(d=8, N=350))
+    records = _records_for(tasks, tmp_path)
+    out = report.write_report(experiment, tasks, records, tmp_path / "out")
+    fields, paper_rows = _paper_csv(csv_name)
+    spec = report.TABLES[table]
+    with open(out["tables"][table], newline="") as fh:
+        reader = csv.DictReader(fh)
+        columns, rows = reader.fieldnames, list(reader)
+    values = [c for c in fields if c not in spec.keys]
+    for c in values:                                           # every paper column, ours beside paper
+        assert f"ours_{c}" in columns and f"paper_{c}" in columns
+    assert len(rows) == len(paper_rows)                        # every row of the paper's table
+    for ours, paper in zip(rows, paper_rows):
+        assert [ours[k] for k in spec.keys] == [paper[k] for k in spec.keys]
+        for c in values:
+            assert (float(ours[f"paper_{c}"]) if ours[f"paper_{c}"] else None) == \
+                   (float(paper[c]) if paper[c].strip() else None)
+    # our medians are the medians of the stored losses
+    by_row = {}
+    for t in tasks:
+        rec = next(r for r in records if r["key"] == t.key)
+        by_row.setdefault((spec.row_key(t.cfg), t.method), []).append(rec["loss"])
+    for row in rows:
+        key = tuple(row[k] if k == "dataset" else int(row[k]) for k in spec.keys)
+        for method, prefix in spec.methods.items():
+            med_col = spec.columns(method, "loss")[0]
+            if (key, method) in by_row:
+                assert float(row[f"ours_{med_col}"]) == pytest.approx(np.median(by_row[key, method]))
+                assert int(row[f"ours_{prefix}_n"]) == 3
+            else:
+                assert row[f"ours_{med_col}"] == ""
+    text = out["text"]
+    assert "not comparable" in text and "20,000 steps" in text   # quick GD is flagged
+    assert out["figure"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_reproduce_cli_end_to_end_with_stand_in_methods(tmp_path, fake_methods, capsys, monkeypatch):
+    from zonocomb.cli import main, reproduce
+    monkeypatch.setattr(reproduce, "_check_image_data", lambda tasks, data_dir: None)
+    db, out = tmp_path / "r.sqlite", tmp_path / "out"
+    argv = ["reproduce", "figure3", "--quick", "--seeds", "2", "--workers", "1", "--db", str(db),
+            "--out", str(out), "--no-progress"]
+    real_build = runner.build_dataset
+    from zonocomb.datasets import digits_task
+    monkeypatch.setattr(runner, "build_dataset", lambda task, data_dir=None: (
+        digits_task(d=8, N=350) if task.cfg["kind"] == "image" else real_build(task, data_dir)))
+    assert main(argv) == 0
+    n_first = len(fake_methods)
+    assert main(argv) == 0                                        # resumed: nothing re-run
+    assert len(fake_methods) == n_first
+    printed = capsys.readouterr().out
+    assert "already in the store" in printed and "Table A1" in printed and "Table A3" in printed
+    assert (out / "figure3.png").is_file() and (out / "figure3_table_A3.csv").is_file()
+    assert "20,000 steps" in (out / "figure3.md").read_text()

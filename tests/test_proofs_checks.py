@@ -1,0 +1,77 @@
+"""The proofs_checks registry, every FAST check, and ``zonocomb check``.
+
+The parametrization lists the package's modules, so checks added later by anyone are run here
+without editing this file.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import proofs_checks
+from proofs_checks.base import CheckResult, format_result
+from zonocomb.cli import main as cli_main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("name", proofs_checks.check_names())
+def test_fast_check_passes(name):
+    mod = proofs_checks.load_check(name)
+    if not mod.FAST:
+        pytest.skip(f"{name} is not FAST; run `zonocomb check --only {name}`")
+    result = mod.run()
+    assert isinstance(result, CheckResult) and result.name == mod.NAME
+    assert result.n_instances > 0
+    assert result.passed, format_result(result)
+
+
+def test_registry_lists_checks_not_helpers():
+    names = proofs_checks.check_names()
+    assert {"vertex_count", "power_structure"} <= set(names)
+    assert "base" not in names and not any(n.startswith("_") for n in names)
+
+
+def test_crashing_check_is_a_failed_result(monkeypatch):
+    class Broken:
+        NAME, STATEMENT, FAST = "broken", "1 = 2", True
+
+        @staticmethod
+        def run():
+            raise ArithmeticError("boom")
+
+    monkeypatch.setattr(proofs_checks, "load_check", lambda name: Broken)
+    r = proofs_checks.run_check("broken")
+    assert not r.passed and r.name == "broken" and "ArithmeticError: boom" in r.details
+
+
+def test_cli_table_and_exit_status(monkeypatch, capsys):
+    outcome = {"vertex_count": True, "power_structure": False}
+    monkeypatch.setattr(proofs_checks, "run_check", lambda name: CheckResult(
+        name, f"statement of {name}", 3, outcome[name], "ok  instance" if outcome[name] else "FAIL x", 0.5))
+    assert cli_main(["check", "--only", "vertex_count"]) == 0
+    out = capsys.readouterr().out
+    assert "vertex_count" in out and "PASS" in out and "1 of 1 checks passed" in out
+    assert cli_main(["check", "--only", "vertex_count", "--only", "power_structure"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "1 of 2 checks passed" in out and "FAIL x" in out
+
+
+def test_cli_unknown_check(capsys):
+    assert cli_main(["check", "--only", "no_such_statement"]) == 2
+    assert "unknown check 'no_such_statement'" in capsys.readouterr().err
+
+
+def test_cli_runs_a_real_check(capsys):
+    assert cli_main(["check", "--only", "vertex_count", "--fast"]) == 0
+    assert "vertex_count" in capsys.readouterr().out
+
+
+def test_check_module_runs_alone():
+    proc = subprocess.run([sys.executable, "-m", "proofs_checks.vertex_count"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "vertex_count: PASSED" in proc.stdout

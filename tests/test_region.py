@@ -1,0 +1,370 @@
+"""Tests of the region program (paper eq. 3) and its two backends.
+
+Evidence used: agreement of two independent solvers (an active-set method and cvxpy + ECOS),
+planted networks that must be fitted exactly, a KKT certificate computed by non-negative least
+squares, scipy's SLSQP on tiny instances, and direct evaluation of the ReLU network.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize, nnls
+from scipy.special import expit
+
+from zonocomb import Dataset
+from zonocomb.convex import LOSSES, RegionProgram, RegionSolution, solve_region
+from zonocomb.convex.backends import BACKENDS, backend_spec, get_backend
+from zonocomb.errors import InvalidInputError, InvalidTypeError
+
+LOSS_RTOL, LOSS_ATOL = 1e-6, 1e-9
+
+
+def gaussian_dataset(rng, N, d, loss):
+    X = rng.standard_normal((N, d))
+    if loss == "logistic":
+        y = rng.integers(0, 2, N).astype(float)                 # random labels: no separating region
+    else:
+        y = rng.standard_normal(N) + X[:, 0]
+    return Dataset(X, y=y)
+
+
+def random_pattern(ds, m, rng):
+    return (rng.standard_normal((m, ds.n)) @ ds.generators_float.T) > 0
+
+
+def assert_losses_agree(a, b):
+    assert abs(a - b) <= max(LOSS_RTOL * abs(b), LOSS_ATOL), (a, b)
+
+
+def predictions(ds, pattern, v, sol):
+    return (pattern * np.asarray(v)[:, None] * (sol.W @ ds.generators_float.T)).sum(axis=0) + sol.c
+
+
+def assert_feasible(ds, pattern, W, rtol):
+    """Sign constraints hold up to rtol · max_u ‖w_u‖ · ‖x̄_i‖ (the float tolerance of TIGHT_RTOL)."""
+    X = ds.generators_float
+    slack = np.where(pattern, 1.0, -1.0) * (W @ X.T)
+    scale = np.max(np.linalg.norm(W, axis=1)) * np.linalg.norm(X, axis=1)[None, :]
+    assert np.all(slack >= -rtol * scale), slack.min()
+
+
+# ----------------------------------------------------------------------------------- agreement
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("fit_bias", [True, False])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_backends_agree_on_random_patterns(loss, fit_bias, seed):
+    rng = np.random.default_rng([LOSSES.index(loss), int(fit_bias), seed])
+    m = 3
+    v = np.array([1.0, -1.0, 0.7])
+    ds = gaussian_dataset(rng, 30, 3, loss)
+    fast = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias, backend="fast")
+    ref = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias, backend="cvxpy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for _ in range(12):
+            A = random_pattern(ds, m, rng)
+            f, r = fast.solve(A), ref.solve(A)
+            assert f.loss <= r.loss + LOSS_ATOL                  # the fast backend is never worse
+            if loss == "logistic" and np.max(np.abs(predictions(ds, A, v, f))) > 15:
+                # a recession direction: the infimum is not attained and ECOS stops short of it
+                assert r.loss - f.loss <= 1e-4
+            else:
+                assert_losses_agree(f.loss, r.loss)
+            assert_feasible(ds, A, f.W, 1e-9)
+            if not fit_bias:
+                assert f.c == 0.0 and r.c == 0.0
+    assert fast.n_solves == ref.n_solves == 12
+
+
+def test_backends_agree_on_benchmark_sized_problem():
+    rng = np.random.default_rng(7)
+    m, d, mgen = 8, 4, 4
+    N = (d + 1) * mgen
+    X = rng.standard_normal((N, d))
+    Wg, vg = rng.standard_normal((mgen, d + 1)), rng.standard_normal(mgen)
+    ds = Dataset(X, y=np.maximum(np.hstack([X, np.ones((N, 1))]) @ Wg.T, 0) @ vg + rng.standard_normal())
+    v = np.array([1.0, -1.0] * (m // 2))
+    fast, ref = RegionProgram(ds, v, backend="fast"), RegionProgram(ds, v, backend="cvxpy")
+    prev = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for _ in range(6):
+            A = random_pattern(ds, m, rng)
+            cold, warm, r = fast.solve(A), fast.solve(A, warm_start=prev), ref.solve(A)
+            assert_losses_agree(cold.loss, r.loss)
+            assert_losses_agree(warm.loss, r.loss)
+            prev = cold
+
+
+# ------------------------------------------------------------------------------------ planted
+@pytest.mark.parametrize("loss", ["mse", "l1"])
+@pytest.mark.parametrize("backend", ["fast", "cvxpy"])
+@pytest.mark.parametrize("fit_bias", [True, False])
+def test_planted_network_is_fitted_exactly(loss, backend, fit_bias):
+    rng = np.random.default_rng(3)
+    m, N, d = 3, 25, 2
+    X = rng.standard_normal((N, d))
+    Xbar = np.hstack([X, np.ones((N, 1))])
+    W_star = rng.standard_normal((m, d + 1))
+    v = np.array([1.5, -1.0, 0.5])
+    c_star = 0.3 if fit_bias else 0.0
+    y = np.maximum(Xbar @ W_star.T, 0.0) @ v + c_star
+    ds = Dataset(X, y=y)
+    A_star = (Xbar @ W_star.T > 0).T
+    sol = solve_region(ds, A_star, v, loss=loss, fit_bias=fit_bias, backend=backend)
+    assert sol.loss <= 1e-9
+    assert sol.status in ("optimal", "optimal_inaccurate")
+    assert_feasible(ds, A_star, sol.W, 1e-7)
+    prog = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias, backend=backend)
+    assert prog.network_loss(sol.W, sol.c) <= 1e-8
+
+
+def test_planted_single_unit_recovers_weights_exactly():
+    # m = 1, all examples active, no output bias: the region optimum is the least-squares solution.
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((10, 2))
+    w = np.array([0.5, -0.25, 4.0])                               # preactivations > 0 on this data
+    Xbar = np.hstack([X, np.ones((10, 1))])
+    assert np.all(Xbar @ w > 0)
+    ds = Dataset(X, y=Xbar @ w)
+    sol = solve_region(ds, tuple([1] * 10), [1.0], fit_bias=False)
+    np.testing.assert_allclose(sol.W[0], w, rtol=1e-10)
+    assert not sol.tight.any()
+
+
+# ------------------------------------------------------------------------ loss bookkeeping
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("backend", ["fast", "cvxpy"])
+def test_reported_loss_is_the_relu_network_loss(loss, backend):
+    rng = np.random.default_rng(5)
+    ds = gaussian_dataset(rng, 24, 2, loss)
+    v = np.array([1.0, -1.0])
+    prog = RegionProgram(ds, v, loss=loss, backend=backend)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for _ in range(4):
+            sol = prog.solve(random_pattern(ds, 2, rng))
+            direct = prog.network_loss(sol.W, sol.c)
+            atol = 1e-12 if backend == "fast" else 1e-7
+            assert abs(direct - sol.loss) <= atol * (1 + abs(sol.loss))
+
+
+def test_solution_fields_and_tight_set():
+    rng = np.random.default_rng(2)
+    ds = gaussian_dataset(rng, 20, 2, "mse")
+    A = random_pattern(ds, 2, rng)
+    sol = solve_region(ds, A, [1.0, -1.0])
+    assert isinstance(sol, RegionSolution)
+    assert sol.W.shape == (2, 3) and sol.tight.shape == (2, 20) and sol.tight.dtype == bool
+    assert sol.backend == "fast" and sol.status == "optimal" and sol.seconds >= 0
+    X = ds.generators_float
+    pre = np.abs(sol.W @ X.T)
+    scale = np.max(np.linalg.norm(sol.W, axis=1)) * np.linalg.norm(X, axis=1)[None, :]
+    np.testing.assert_array_equal(sol.tight, pre <= 1e-7 * scale)
+    with pytest.raises(ValueError):
+        sol.W[0, 0] = 1.0                                         # results are read-only
+
+
+# --------------------------------------------------------------------------- optimality
+def kkt_residual(ds, A, v, sol, loss):
+    """Relative residual of ∇F = Σ λ_i s_ui x̄_i (λ ≥ 0, tight constraints) per unit, by NNLS."""
+    X, y, N = ds.generators_float, ds.y, ds.N
+    yhat = (A * v[:, None] * (sol.W @ X.T)).sum(axis=0) + sol.c
+    if loss == "mse":
+        g = 2 * (yhat - y) / N
+    else:
+        g = (expit(yhat) - y) / N
+    scale = np.abs(g) @ np.linalg.norm(X, axis=1) * np.max(np.abs(v))
+    worst = abs(g.sum()) / np.abs(g).sum()                        # ∂F/∂c = 0 (c is free)
+    S = np.where(A, 1.0, -1.0)
+    for u in range(A.shape[0]):
+        grad = (A[u] * v[u] * g) @ X
+        normals = (S[u][:, None] * X)[sol.tight[u]]
+        if normals.shape[0]:
+            lam, res = nnls(normals.T, grad)
+        else:
+            res = np.linalg.norm(grad)
+        worst = max(worst, res / scale)
+    return worst
+
+
+@pytest.mark.parametrize("loss", ["mse", "logistic"])
+def test_fast_solution_satisfies_kkt(loss):
+    rng = np.random.default_rng(17)
+    ds = gaussian_dataset(rng, 40, 3, loss)
+    v = np.array([1.0, -1.0, 1.0, -1.0])
+    prog = RegionProgram(ds, v, loss=loss)
+    for _ in range(8):
+        A = random_pattern(ds, 4, rng)
+        sol = prog.solve(A)
+        assert kkt_residual(ds, A, v, sol, loss) <= 1e-7
+
+
+@pytest.mark.parametrize("loss", ["mse", "logistic"])
+def test_fast_matches_slsqp_on_tiny_instance(loss):
+    rng = np.random.default_rng(23)
+    ds = gaussian_dataset(rng, 12, 1, loss)
+    X, y, N = ds.generators_float, ds.y, ds.N
+    v = np.array([1.0, -1.0])
+    A = random_pattern(ds, 2, rng)
+    S = np.where(A, 1.0, -1.0)
+
+    def objective(theta):
+        W, c = theta[:4].reshape(2, 2), theta[4]
+        yhat = (A * v[:, None] * (W @ X.T)).sum(axis=0) + c
+        if loss == "mse":
+            return np.mean((yhat - y) ** 2)
+        return np.mean(np.logaddexp(0, yhat) - y * yhat)
+
+    cons = {"type": "ineq", "fun": lambda th: (S * (th[:4].reshape(2, 2) @ X.T)).ravel()}
+    best = min(minimize(objective, rng.standard_normal(5) * 0.01, constraints=[cons], method="SLSQP",
+                        options=dict(ftol=1e-14, maxiter=1000)).fun for _ in range(3))
+    sol = solve_region(ds, A, v, loss=loss)
+    assert sol.loss <= best + 1e-8
+    assert abs(sol.loss - best) <= 1e-6 * max(1.0, best)
+
+
+def test_unit_without_active_examples_stays_zero():
+    rng = np.random.default_rng(4)
+    ds = gaussian_dataset(rng, 15, 2, "mse")
+    A = random_pattern(ds, 3, rng)
+    A[1] = False
+    fast = solve_region(ds, A, [1.0, -1.0, 0.0])
+    ref = solve_region(ds, A, [1.0, -1.0, 0.0], backend="cvxpy")
+    assert np.all(fast.W[1:] == 0.0)                              # units that cannot affect ŷ
+    assert fast.tight[1:].all()
+    assert_losses_agree(fast.loss, ref.loss)
+    assert np.all(ds.generators_float @ ref.W[1] <= 1e-7)         # the reference's w_1 is arbitrary but feasible
+
+
+def test_warm_start_along_neighbours_agrees_with_cold():
+    rng = np.random.default_rng(9)
+    ds = gaussian_dataset(rng, 30, 3, "logistic")
+    v = np.array([1.0, 1.0, -1.0, -1.0])
+    prog = RegionProgram(ds, v, loss="logistic")
+    W = rng.standard_normal((4, 4))
+    X = ds.generators_float
+    prev = prog.solve(W @ X.T > 0)
+    for _ in range(6):
+        u = rng.integers(4)
+        W[u] += 0.3 * rng.standard_normal(4)
+        A = (W @ X.T) > 0
+        warm, cold = prog.solve(A, warm_start=prev), prog.solve(A)
+        assert_losses_agree(warm.loss, cold.loss)
+        prev = warm
+
+
+def test_fast_backend_falls_back_when_it_cannot_certify():
+    rng = np.random.default_rng(6)
+    ds = gaussian_dataset(rng, 20, 2, "mse")
+    prog = RegionProgram(ds, [1.0, -1.0])
+    prog._solver._qp.max_iter = 1
+    A = random_pattern(ds, 2, rng)
+    with pytest.warns(RuntimeWarning, match="re-solving"):
+        sol = prog.solve(A)
+    assert sol.status == "optimal_fallback"
+    assert_losses_agree(sol.loss, solve_region(ds, A, [1.0, -1.0], backend="cvxpy").loss)
+
+
+# ------------------------------------------------------------------------------ inputs
+def test_barcode_for_single_unit_equals_matrix_form():
+    rng = np.random.default_rng(8)
+    ds = gaussian_dataset(rng, 10, 2, "mse")
+    barcode = tuple(int(b) for b in random_pattern(ds, 1, rng)[0])
+    a = solve_region(ds, barcode, [1.0])
+    b = solve_region(ds, np.array([barcode]), [1.0])
+    assert a.loss == b.loss
+
+
+@pytest.fixture
+def small():
+    rng = np.random.default_rng(1)
+    return gaussian_dataset(rng, 8, 2, "mse")
+
+
+@pytest.mark.parametrize("pattern, match", [
+    (np.ones((2, 7)), "shape"),
+    (np.ones((3, 8)), "shape"),
+    (np.ones(8), "shape"),
+    (np.full((2, 8), 2), "entry"),
+    (np.full((2, 8), 0.5), "entry"),
+    (np.array([["a"] * 8] * 2), "0/1"),
+])
+def test_bad_patterns_raise(small, pattern, match):
+    with pytest.raises(InvalidInputError, match=match):
+        solve_region(small, pattern, [1.0, -1.0])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(loss="hinge"), "hinge"),
+    (dict(backend="gurobi"), "gurobi"),
+    (dict(v=[]), "non-empty"),
+    (dict(v=[[1.0, 2.0]]), "1-D"),
+    (dict(v=[1.0, np.nan]), r"v\[1\]"),
+    (dict(v=[1.0, np.inf]), "not finite"),
+])
+def test_bad_parameters_raise(small, kwargs, match):
+    args = dict(v=[1.0, -1.0])
+    args.update(kwargs)
+    with pytest.raises(InvalidInputError, match=match):
+        RegionProgram(small, **args)
+
+
+def test_other_bad_inputs(small):
+    with pytest.raises(InvalidInputError, match="labels"):
+        RegionProgram(Dataset(small.X_exact), [1.0])
+    with pytest.raises(InvalidInputError, match=r"\{0, 1\}"):
+        RegionProgram(small, [1.0], loss="logistic")
+    with pytest.raises(InvalidTypeError, match="Dataset"):
+        RegionProgram(small.X_float, [1.0])
+    with pytest.raises(InvalidTypeError, match="fit_bias"):
+        RegionProgram(small, [1.0], fit_bias="yes")
+    prog = RegionProgram(small, [1.0, -1.0])
+    A = np.ones((2, 8), dtype=bool)
+    with pytest.raises(InvalidInputError, match="warm_start"):
+        prog.solve(A, warm_start=(np.zeros((2, 2)), 0.0))
+    with pytest.raises(InvalidInputError, match="warm_start"):
+        prog.solve(A, warm_start="previous")
+    assert prog.n_solves == 0
+
+
+def test_registry():
+    assert set(BACKENDS) == {"cvxpy", "fast"}
+    assert backend_spec("reference").name == "cvxpy"
+    for name, spec in BACKENDS.items():
+        assert spec.losses == set(LOSSES)
+        assert get_backend(name).name == name
+    with pytest.raises(InvalidInputError, match="unknown backend"):
+        backend_spec(None)
+
+
+def test_programs_pickle_for_parallel_workers():
+    import pickle
+    rng = np.random.default_rng(12)
+    ds = gaussian_dataset(rng, 10, 2, "mse")
+    A = random_pattern(ds, 2, rng)
+    for loss in LOSSES[::2]:                                       # mse (active set) and l1 (LP)
+        prog = RegionProgram(ds, [1.0, -1.0], loss=loss)
+        clone = pickle.loads(pickle.dumps(prog))
+        assert clone.solve(A).loss == prog.solve(A).loss
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_bias_free_data_with_a_zero_example(loss):
+    # appendix E's bias-free ReLU; x_0 = 0 gives the vacuous constraint 0 ≥ 0 for every unit
+    X = np.array([[0, 0], [1, 0], [0, 1], [1, 1], [2, 1], [-1, 2], [1, -2], [-2, -1]])
+    y = np.array([0.0, 1, 2, 3, 1, 0.5, -1, 2])
+    if loss == "logistic":
+        y = np.array([1.0, 0, 1, 1, 0, 1, 0, 0])
+    ds = Dataset(X, y=y, homogenize=False)
+    A = np.array([[0, 1, 1, 1, 1, 0, 1, 0], [1, 0, 0, 1, 0, 1, 0, 1]])
+    fast = RegionProgram(ds, [1.0, -1.0], loss=loss, fit_bias=True)
+    f = fast.solve(A)
+    r = solve_region(ds, A, [1.0, -1.0], loss=loss, backend="cvxpy")
+    assert f.W.shape == (2, 2)
+    assert f.loss <= r.loss + LOSS_ATOL
+    if f.loss > 1e-6:                                              # attained optimum
+        assert_losses_agree(f.loss, r.loss)
+    assert_losses_agree(fast.solve(A, warm_start=(np.ones((2, 2)), 0.0)).loss, f.loss)

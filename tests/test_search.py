@@ -1,0 +1,319 @@
+"""Search algorithms (paper §2 Algorithm 1, §4.2, §4.3 Algorithm 2, appendix G) on tiny instances.
+
+Independent evidence: exact ERM is compared with a brute force over all 2^{mN} patterns whose
+feasibility is decided by an exact margin LP written here (not the zonotope code); every other
+method must report a loss no lower than the exact optimum; reported losses are re-evaluated from
+the returned weights.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from joblib import parallel_config
+
+from zonocomb import Dataset
+from zonocomb.convex.region import RegionProgram
+from zonocomb.datasets.synthetic import synthetic
+from zonocomb.errors import InvalidInputError, InvalidTypeError, TooLargeError
+from zonocomb.exact._cdd import solve_lp
+from zonocomb.search import SearchResult, exact_erm, gls, gradient_descent, mgls, random_vertex
+from zonocomb.search._common import half_output_weights, mean_loss
+from zonocomb.search.exact_erm import count_vertex_multisets
+
+gls_module = sys.modules["zonocomb.search.gls"]
+
+
+def feasible_barcode(dataset: Dataset, barcode) -> bool:
+    """Exact LP: is there w with (2b_i − 1) w·x̄_i > 0 for all i?  max t s.t. s_i w·x̄_i ≥ t,
+    |w_k| ≤ 1, t ≤ 1; feasible iff the optimum is positive."""
+    n = dataset.n
+    rows = [[0] + [(1 if b else -1) * x for x in g] + [-1]
+            for b, g in zip(barcode, dataset.generators_exact)]
+    rows.append([1] + [0] * n + [-1])
+    for k in range(n):
+        for s in (1, -1):
+            rows.append([1] + [s if j == k else 0 for j in range(n)] + [0])
+    res = solve_lp(rows, [0] * (n + 1) + [1])
+    return res.status == "optimal" and res.value > 0
+
+
+def brute_force_vertices(dataset: Dataset):
+    return [b for b in itertools.product((0, 1), repeat=dataset.N) if feasible_barcode(dataset, b)]
+
+
+def brute_force_optimum(dataset: Dataset, v, loss="mse", fit_bias=True):
+    """min over all feasible (m, N) patterns (ordered tuples of feasible rows) of program (3)."""
+    rows = [np.array(b, dtype=bool) for b in brute_force_vertices(dataset)]
+    program = RegionProgram(dataset, np.asarray(v, dtype=float), loss=loss, fit_bias=fit_bias)
+    return min(program.solve(np.stack(combo)).loss for combo in itertools.product(rows, repeat=len(v)))
+
+
+def direct_loss(result: SearchResult, dataset: Dataset) -> float:
+    return mean_loss(result.predict(dataset.X_float), dataset.y, result.loss_name)
+
+
+def close(a, b):
+    return abs(a - b) <= 1e-9 + 1e-6 * abs(b)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """6 Gaussian points in R^2 labelled by a 2-unit ReLU network (appendix H.1.1), N = 6."""
+    return synthetic(2, 2, seed=3)
+
+
+@pytest.fixture(scope="module")
+def tiny5(tiny):
+    return tiny.subset(range(5))
+
+
+@pytest.fixture(scope="module")
+def integer_data():
+    """8 integer points in the plane, in general position, with labels from a step-like rule."""
+    X = [[0, 0], [3, 1], [1, 4], [5, 3], [2, 7], [6, 6], [4, -2], [-3, 2]]
+    y = [0, 1, 1, 2, 3, 4, 0, 1]
+    return Dataset(X, y=y)
+
+
+# ----- exact ERM ---------------------------------------------------------------------------------------
+def test_zonotope_vertices_match_brute_force(tiny, integer_data):
+    for ds in (tiny, integer_data):
+        assert ds.zonotope().vertices() == brute_force_vertices(ds)
+
+
+@pytest.mark.parametrize("v", [[1.0, -1.0], [1.0, 1.0]])
+def test_exact_erm_equals_brute_force_m2(tiny5, v):
+    res = exact_erm(tiny5, v, progress=False)
+    assert close(res.loss, brute_force_optimum(tiny5, v))
+    num_vertices = len(brute_force_vertices(tiny5))
+    assert len(res.certificate) == res.n_solves == count_vertex_multisets(num_vertices, v)
+    expected = num_vertices ** 2 if v[0] != v[1] else math.comb(num_vertices + 1, 2)
+    assert len(res.certificate) == expected
+    assert res.loss == min(res.certificate.values())
+
+
+@pytest.mark.parametrize("loss", ["mse", "logistic", "l1"])
+@pytest.mark.parametrize("fit_bias", [True, False])
+def test_exact_erm_equals_brute_force_m1(integer_data, loss, fit_bias):
+    ds = integer_data if loss != "logistic" else integer_data.with_labels(
+        [int(t >= 2) for t in integer_data.y_exact])
+    res = exact_erm(ds, [-1.0], loss=loss, fit_bias=fit_bias, progress=False)
+    assert close(res.loss, brute_force_optimum(ds, [-1.0], loss=loss, fit_bias=fit_bias))
+    assert close(direct_loss(res, ds), res.loss)
+    if not fit_bias:
+        assert res.c == 0.0
+
+
+def test_exact_erm_certificate_keys_are_vertex_tuples(tiny5):
+    res = exact_erm(tiny5, [1.0, 1.0], progress=False)
+    verts = set(brute_force_vertices(tiny5))
+    for key in res.certificate:
+        assert len(key) == 2 and all(b in verts for b in key)
+    assert [tuple(int(x) for x in row) for row in res.pattern] in [list(k) for k in res.certificate]
+
+
+def test_exact_erm_parallel_matches_sequential(tiny5):
+    seq = exact_erm(tiny5, [1.0, -1.0], progress=False, chunk_size=50)
+    with parallel_config(backend="threading"):
+        par = exact_erm(tiny5, [1.0, -1.0], progress=False, n_jobs=2, chunk_size=50)
+    assert par.certificate.keys() == seq.certificate.keys()
+    assert all(close(par.certificate[k], seq.certificate[k]) for k in seq.certificate)
+    assert close(par.loss, seq.loss)
+
+
+def test_planted_network_is_recovered_with_zero_loss():
+    """Labels from a network with v = (1, −1): its own pattern fits exactly, so the optimum is 0."""
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((5, 2))
+    W = rng.standard_normal((2, 3))
+    G = np.hstack([X, np.ones((5, 1))])
+    y = np.maximum(G @ W.T, 0.0) @ np.array([1.0, -1.0]) + 0.3
+    ds = Dataset(X, y=y)
+    res = exact_erm(ds, [1.0, -1.0], progress=False)
+    planted = tuple(tuple(int(b) for b in row) for row in (W @ ds.generators_float.T > 0))
+    assert res.loss <= 1e-12 and res.certificate[planted] <= 1e-12
+    start = np.array(planted, dtype=bool)
+    assert gls(ds, 2, start=start).loss <= 1e-12 and mgls(ds, 2, start=start).n_steps == 0
+
+
+@pytest.mark.slow
+def test_exact_erm_runs_on_a_dask_cluster(tiny5):
+    distributed = pytest.importorskip("dask.distributed")
+    seq = exact_erm(tiny5, [1.0, 1.0], progress=False)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None):
+        with parallel_config(backend="dask"):
+            par = exact_erm(tiny5, [1.0, 1.0], progress=False, chunk_size=40)
+    assert par.certificate.keys() == seq.certificate.keys() and close(par.loss, seq.loss)
+
+
+def test_exact_erm_refuses_large_instances(tiny):
+    with pytest.raises(TooLargeError, match=r"1024 convex programs"):
+        exact_erm(tiny, [1.0, -1.0], max_patterns=1000, progress=False)
+
+
+# ----- nobody beats the exact optimum; losses are what they say ------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_runs(tiny5):
+    v = half_output_weights(2)
+    exact = exact_erm(tiny5, v, progress=False)
+    runs = []
+    for seed in range(3):
+        runs += [gls(tiny5, 2, random_state=seed), mgls(tiny5, 2, random_state=seed),
+                 random_vertex(tiny5, 2, mode="classification", random_state=seed),
+                 gradient_descent(tiny5, 2, 300, lr=1e-2, train_output=False, random_state=seed)]
+    return exact, runs
+
+
+def test_no_method_beats_exact_erm(tiny_runs):
+    exact, runs = tiny_runs
+    for res in runs:
+        assert res.loss >= exact.loss - 1e-9 - 1e-6 * exact.loss, res
+
+
+def test_reported_loss_equals_direct_evaluation(tiny_runs, tiny5):
+    exact, runs = tiny_runs
+    for res in [exact] + runs:
+        assert close(direct_loss(res, tiny5), res.loss), res
+
+
+def test_local_search_traces_strictly_decrease(tiny_runs):
+    _, runs = tiny_runs
+    for res in runs:
+        if res.method in ("gls", "mgls"):
+            losses = [row["loss"] for row in res.trace]
+            assert all(b < a for a, b in zip(losses, losses[1:]))
+            assert len(res.trace) == res.n_steps + 1
+            assert [row["step"] for row in res.trace] == list(range(res.n_steps + 1))
+            solves = [row["n_solves"] for row in res.trace]
+            assert solves == sorted(solves) and solves[-1] <= res.n_solves
+
+
+def test_local_search_stops_at_a_local_minimum(tiny5):
+    """At a reported local minimum no neighbour of Z^m is better (checked by solving them all)."""
+    for method in (gls, mgls):
+        res = method(tiny5, 2, random_state=5)
+        if not res.info["local_minimum"]:
+            continue
+        program = RegionProgram(tiny5, res.v)
+        Z = tiny5.zonotope()
+        for u in range(2):
+            for nb in Z.neighbors(tuple(int(b) for b in res.pattern[u])):
+                A = res.pattern.copy()
+                A[u] = nb
+                assert program.solve(A).loss >= res.loss * (1 - 1e-6) - 1e-9
+
+
+def test_local_search_and_random_vertex_on_larger_synthetic_data():
+    ds = synthetic(4, 2, seed=0)
+    for method in (gls, mgls):
+        res = method(ds, 4, random_state=0)
+        assert close(direct_loss(res, ds), res.loss)
+        losses = [row["loss"] for row in res.trace]
+        assert all(b < a for a, b in zip(losses, losses[1:]))
+    res = random_vertex(ds, 8, random_state=0)
+    assert close(direct_loss(res, ds), res.loss)
+    losses = [row["loss"] for row in res.trace]
+    assert all(b < a for a, b in zip(losses, losses[1:]))
+
+
+def test_mgls_tries_tight_candidates_first(tiny):
+    """Appendix G order: the all-tight-flipped pattern, then moves flipping a tight constraint."""
+    search = gls_module._LocalSearch(tiny, 2, "mse", True, "fast", None, None,
+                                     np.random.default_rng(0), 1e-9, None)
+    tight = np.asarray(search.solution.tight)
+    order = [A ^ search.pattern for A, _ in gls_module._candidates(search, np.random.default_rng(1))]
+    flipped_first = tight.any() and all(
+        tiny.zonotope().is_vertex(tuple(int(b) for b in row)) for row in (search.pattern ^ tight))
+    if flipped_first:
+        assert np.array_equal(order[0], tight)
+        order = order[1:]
+    assert all(d.any(axis=1).sum() == 1 for d in order)  # the rest are moves of one unit
+    flags = [bool((d & tight).any()) for d in order]
+    assert flags == sorted(flags, reverse=True)  # all moves flipping a tight constraint come first
+    assert len(order) == sum(len(tiny.zonotope().neighbors(tuple(int(b) for b in row)))
+                             for row in search.pattern)
+
+
+# ----- reproducibility -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("method", [gls, mgls])
+def test_local_search_is_reproducible(tiny, method):
+    a = method(tiny, 2, random_state=7)
+    b = method(tiny, 2, random_state=np.random.default_rng(7))
+    assert np.array_equal(a.pattern, b.pattern)
+    assert [r["loss"] for r in a.trace] == [r["loss"] for r in b.trace]
+
+
+def test_random_vertex_is_reproducible(tiny):
+    a = random_vertex(tiny, 3, random_state=2)
+    b = random_vertex(tiny, 3, random_state=2)
+    assert np.array_equal(a.pattern, b.pattern) and np.array_equal(a.v, b.v) and a.loss == b.loss
+
+
+def test_start_vertex_and_fixed_output_weights(tiny):
+    start = np.array([tiny.zonotope().vertices()[0]] * 2, dtype=bool)
+    res = gls(tiny, 2, start=start, v=[1.0, 1.0], max_steps=0)
+    assert np.array_equal(res.pattern, start) and res.n_steps == 0
+    assert res.loss == RegionProgram(tiny, np.array([1.0, 1.0])).solve(start).loss
+
+
+# ----- bad input ---------------------------------------------------------------------------------------------
+def test_bad_inputs(tiny):
+    with pytest.raises(InvalidInputError, match="unknown loss"):
+        gls(tiny, 2, loss="hinge")
+    with pytest.raises(InvalidInputError, match="at least 1"):
+        mgls(tiny, 0)
+    with pytest.raises(InvalidTypeError):
+        gls(tiny, 2.5)
+    with pytest.raises(InvalidInputError, match=r"labels in \{0, 1\}"):
+        mgls(tiny, 2, loss="logistic")
+    with pytest.raises(InvalidInputError, match=r"labels in \{0, 1\}"):
+        exact_erm(tiny, [1.0], loss="logistic", progress=False)
+    with pytest.raises(InvalidInputError, match="length 3"):
+        gls(tiny, 2, v=[1.0, 1.0, 1.0])
+    with pytest.raises(InvalidInputError):
+        gls(tiny, 2, start=np.zeros((3, tiny.N), dtype=bool))
+    with pytest.raises(InvalidInputError, match="unknown mode"):
+        random_vertex(tiny, 2, mode="regression")
+    with pytest.raises(InvalidInputError, match="needs loss='mse'"):
+        random_vertex(tiny.with_labels([0, 1] * 3), 2, loss="logistic")
+    with pytest.raises(InvalidInputError, match="needs labels"):
+        gls(Dataset(tiny.X_exact), 2)
+    with pytest.raises(InvalidTypeError, match="Dataset"):
+        mgls(np.zeros((4, 2)), 2)
+    with pytest.raises(InvalidInputError, match="nan"):
+        exact_erm(tiny, [float("nan")], progress=False)
+    with pytest.raises(InvalidTypeError, match="random_state"):
+        gls(tiny, 2, random_state="seed")
+
+
+def test_non_vertex_start_is_rejected():
+    ds = Dataset([[0], [1], [2]], y=[0, 1, 0])
+    # activating the outer points but not the middle one is no halfspace pattern in R^1
+    with pytest.raises(InvalidInputError, match="vertex"):
+        gls(ds, 1, start=np.array([[True, False, True]]))
+
+
+def test_search_result_predict_and_accuracy():
+    res = SearchResult(loss=0.0, pattern=np.ones((1, 2), bool), W=np.array([[1.0, 0.0]]),
+                       v=np.array([2.0]), c=-1.0, trace=[], n_solves=0, n_steps=0, seconds=0.0,
+                       method="test")
+    assert res.predict([[0.0], [1.0], [3.0]]).tolist() == [-1.0, 1.0, 5.0]
+    assert res.accuracy([[0.0], [1.0]], [0, 1]) == 1.0
+    with pytest.raises(InvalidInputError, match="shape"):
+        res.predict([[1.0, 2.0]])
+    with pytest.raises(InvalidInputError, match="labels in"):
+        res.accuracy([[0.0]], [2])
+
+
+def test_exact_fraction_inputs_give_same_optimum():
+    """Data given as Fractions and as the equal floats yield the same exact-ERM optimum."""
+    X = [[Fraction(1, 2), 0], [0, 1], [1, 1], [2, Fraction(-1, 4)], [Fraction(3, 2), 2]]
+    y = [1, 0, 2, 1, 0]
+    a = exact_erm(Dataset(X, y=y), [1.0], progress=False)
+    b = exact_erm(Dataset([[float(v) for v in r] for r in X], y=y), [1.0], progress=False)
+    assert a.certificate.keys() == b.certificate.keys() and close(a.loss, b.loss)

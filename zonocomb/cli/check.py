@@ -1,0 +1,85 @@
+"""``zonocomb check``: run the executable checks of the paper's statements (``proofs_checks/``)."""
+from __future__ import annotations
+
+from ..errors import InvalidInputError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("check", help="verify the paper's statements on small seeded instances",
+                       description="Run the modules of proofs_checks/ (one per statement of the paper), "
+                                   "print a table and exit with status 1 if any check fails.")
+    p.add_argument("--only", metavar="NAME", action="append", default=None,
+                   help="run only this check (module name or its NAME); may be repeated")
+    p.add_argument("--fast", action="store_true", help="run only the checks marked FAST")
+    p.add_argument("--list", action="store_true", help="list the available checks and exit")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print every check's per-instance details, not only the failures'")
+    p.set_defaults(func=run)
+
+
+def _by_attribute(names: list[str]) -> dict[str, str]:
+    """Map each loadable check's NAME attribute to its module name."""
+    import proofs_checks
+    out = {}
+    for mod_name in names:
+        try:
+            out.setdefault(proofs_checks.load_check(mod_name).NAME, mod_name)
+        except Exception:  # a broken module can still be selected (and reported) by module name
+            pass
+    return out
+
+
+def _select(only: list[str] | None) -> list[str]:
+    import proofs_checks
+    names = proofs_checks.check_names()
+    if not only:
+        return names
+    by_attr = None
+    chosen = []
+    for wanted in only:
+        if wanted not in names:
+            by_attr = _by_attribute(names) if by_attr is None else by_attr
+            if wanted not in by_attr:
+                raise InvalidInputError(f"unknown check {wanted!r}; available: {', '.join(names)}")
+            wanted = by_attr[wanted]
+        chosen.append(wanted)
+    return list(dict.fromkeys(chosen))
+
+
+def _is_fast(name: str) -> bool:
+    import proofs_checks
+    try:
+        return proofs_checks.load_check(name).FAST
+    except Exception:  # run it anyway so that the failure to load is reported
+        return True
+
+
+def run(args) -> int:
+    import proofs_checks
+    from proofs_checks.base import format_result
+
+    names = _select(args.only)
+    if args.fast:
+        names = [n for n in names if _is_fast(n)]
+    if args.list:
+        for n in names:
+            try:
+                mod = proofs_checks.load_check(n)
+                print(f"{n:<24} {'fast' if mod.FAST else 'slow'}  {mod.STATEMENT}")
+            except Exception as exc:
+                print(f"{n:<24} BROKEN  {type(exc).__name__}: {exc}")
+        return 0
+    results = []
+    print(f"{'check':<24} {'instances':>9}  {'result':<6} {'seconds':>8}  statement")
+    for n in names:
+        r = proofs_checks.run_check(n)
+        results.append(r)
+        print(f"{r.name:<24} {r.n_instances:>9}  {'PASS' if r.passed else 'FAIL':<6} {r.seconds:>8.2f}  {r.statement}",
+              flush=True)
+    failed = [r for r in results if not r.passed]
+    for r in results:
+        if args.verbose or not r.passed:
+            print()
+            print(format_result(r))
+    print(f"\n{len(results) - len(failed)} of {len(results)} checks passed")
+    return 1 if failed else 0

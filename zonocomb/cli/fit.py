@@ -1,0 +1,72 @@
+"""``zonocomb fit FILE.csv``: train a shallow ReLU network by a search over activation regions."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..errors import InvalidInputError
+from ..geometry.dataset import Dataset
+from ..search import exact_erm, gls, gradient_descent, mgls, random_vertex
+from ..search._common import half_output_weights
+from ._common import barcode_string
+
+METHODS = ("mgls", "gls", "random_vertex", "exact", "gd")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("fit", help="train a shallow ReLU network (mGLS, GLS, random vertex, exact ERM, GD)",
+                       description="Fit f(x) = v·relu(W x̄) + c to a labelled CSV (last column = label) "
+                                   "with a search over the vertices of Z^m (paper §2, §4.2, §4.3, app. G/H).")
+    p.add_argument("file", help="CSV file, one example per row, the label in the last column")
+    p.add_argument("--method", choices=METHODS, default="mgls", help="search algorithm (default mgls)")
+    p.add_argument("--units", type=int, default=8, help="hidden units m (default 8)")
+    p.add_argument("--loss", choices=["mse", "logistic", "l1"], default="mse", help="loss (default mse)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--max-steps", type=int, default=None,
+                   help="moves of gls/mgls (default 1024/2048) or gradient steps of gd (default 10000)")
+    p.add_argument("--lr", type=float, default=1e-3, help="learning rate of gd (default 1e-3)")
+    p.add_argument("--backend", default="fast", help="convex backend: fast or cvxpy (default fast)")
+    p.add_argument("--bias-free", action="store_true", help="units without biases (generators x_i, app. E)")
+    p.add_argument("--out", metavar="NET.json", help="write the network as JSON")
+    p.set_defaults(func=run)
+
+
+def _fit(ds: Dataset, args):
+    m, loss, seed, steps = args.units, args.loss, args.seed, args.max_steps
+    if m < 1:
+        raise InvalidInputError(f"--units must be at least 1, got {m}")
+    if args.method in ("mgls", "gls"):
+        search = mgls if args.method == "mgls" else gls
+        kw = {} if steps is None else {"max_steps": steps}
+        return search(ds, m, loss=loss, random_state=seed, backend=args.backend, **kw)
+    if args.method == "random_vertex":
+        mode = "synthetic" if loss == "mse" else "classification"
+        return random_vertex(ds, m, loss=loss, mode=mode, random_state=seed, backend=args.backend)
+    if args.method == "exact":
+        return exact_erm(ds, half_output_weights(m), loss=loss, backend=args.backend, progress=True)
+    return gradient_descent(ds, m, 10_000 if steps is None else steps, lr=args.lr, loss=loss,
+                            train_output=(loss == "mse"), random_state=seed)
+
+
+def run(args) -> int:
+    path = Path(args.file)
+    if path.suffix not in (".csv", ".txt"):
+        raise InvalidInputError(f"{path}: expected a .csv file with the label in the last column")
+    ds = Dataset.from_csv(path, label_column=-1, homogenize=not args.bias_free)
+    result = _fit(ds, args)
+    print(f"method: {result.method}   units: {result.m}   examples: {ds.N}   dimension: {ds.d}")
+    print(f"final {args.loss} loss: {result.loss:.6g}")
+    if args.loss == "logistic":
+        print(f"training accuracy: {100 * result.accuracy(ds.X_float, ds.y):.2f}%")
+    print(f"convex programs solved: {result.n_solves}")
+    print(f"steps: {result.n_steps}")
+    print(f"time: {result.seconds:.3f} s")
+    if args.out:
+        net = {"method": result.method, "seed": args.seed, "loss_name": args.loss, "loss": result.loss,
+               "units": result.m, "homogenize": result.homogenize, "W": result.W.tolist(),
+               "v": [float(x) for x in result.v], "c": result.c,
+               "pattern": [barcode_string(row) for row in result.pattern],
+               "n_solves": result.n_solves, "n_steps": result.n_steps, "seconds": result.seconds}
+        Path(args.out).write_text(json.dumps(net, indent=1) + "\n")
+        print(f"wrote the network to {args.out}")
+    return 0

@@ -1,0 +1,124 @@
+"""Solver backends for the region program (paper eq. 3): a small plug-in registry.
+
+A backend is a class constructed once per problem family from a :class:`RegionData` (the float
+data matrices, labels, output weights, loss) and called per activation pattern:
+``backend.solve(pattern, warm_start) -> BackendResult``. Backends return the minimiser (W, c) and a
+status; the mean loss and the tight set are computed from (W, c) by :mod:`zonocomb.convex.region`,
+identically for every backend.
+
+Registered backends (imported lazily, on first use):
+
+``"cvxpy"`` (alias ``"reference"``)
+    cvxpy + ECOS, the solver the paper used (appendix H.2.2); all losses.
+``"fast"``
+    Structure-exploiting solvers: an active-set Newton method on the faces of the activation
+    cones for ``"mse"`` and ``"logistic"``, HiGHS' simplex for the LP of ``"l1"``.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...errors import InvalidInputError
+
+__all__ = ["RegionData", "BackendResult", "BackendSpec", "BACKENDS", "backend_spec", "get_backend"]
+
+
+@dataclass(frozen=True)
+class RegionData:
+    """Float data of a family of region programs sharing dataset, output weights and loss.
+
+    Attributes
+    ----------
+    Xbar : ndarray, shape (N, n)
+        Generators x̄_i (homogenized examples), ``Dataset.generators_float``.
+    y : ndarray, shape (N,)
+        Labels (validated for the loss).
+    v : ndarray, shape (m,)
+        Fixed output weights.
+    loss : str
+        ``"mse"``, ``"logistic"`` or ``"l1"``.
+    fit_bias : bool
+        Whether the output bias c is optimised (appendix H) or fixed at 0 (section 2).
+    """
+
+    Xbar: np.ndarray
+    y: np.ndarray
+    v: np.ndarray
+    loss: str
+    fit_bias: bool
+
+    @property
+    def m(self) -> int:
+        return int(self.v.size)
+
+    @property
+    def N(self) -> int:
+        return int(self.Xbar.shape[0])
+
+    @property
+    def n(self) -> int:
+        return int(self.Xbar.shape[1])
+
+
+@dataclass(frozen=True)
+class BackendResult:
+    """What a backend returns for one pattern: the minimiser, a status and an iteration count.
+
+    ``status`` is ``"optimal"`` (converged to the solver's tolerances), ``"optimal_inaccurate"``
+    (the solver's own reduced-accuracy status; the caller warns) or ``"optimal_fallback"`` (the
+    fast backend could not certify its answer and re-solved with the reference backend).
+    Failures raise :class:`zonocomb.errors.SolverError` instead.
+    """
+
+    W: np.ndarray
+    c: float
+    status: str
+    n_iter: int = 0
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """Registry entry: where the backend class lives and which losses it can solve."""
+
+    name: str
+    module: str
+    cls: str
+    losses: frozenset
+    description: str
+
+
+BACKENDS = {
+    "cvxpy": BackendSpec("cvxpy", "reference", "CvxpyBackend", frozenset({"mse", "logistic", "l1"}),
+                         "cvxpy + ECOS, rebuilt per pattern (the paper's solver)"),
+    "fast": BackendSpec("fast", "fast", "FastBackend", frozenset({"mse", "logistic", "l1"}),
+                        "active-set Newton on cone faces (mse, logistic); HiGHS simplex (l1)"),
+}
+_ALIASES = {"reference": "cvxpy"}
+
+
+def backend_spec(name, loss: str | None = None) -> BackendSpec:
+    """The registry entry of backend ``name``; checks that it supports ``loss`` when given.
+
+    Raises
+    ------
+    InvalidInputError
+        Unknown backend name, or a loss the backend cannot solve.
+    """
+    key = _ALIASES.get(name, name) if isinstance(name, str) else None
+    if key not in BACKENDS:
+        known = ", ".join(sorted(set(BACKENDS) | set(_ALIASES)))
+        raise InvalidInputError(f"unknown backend {name!r}; expected one of {known}")
+    spec = BACKENDS[key]
+    if loss is not None and loss not in spec.losses:
+        raise InvalidInputError(f"backend {spec.name!r} cannot solve loss {loss!r}")
+    return spec
+
+
+def get_backend(name, loss: str | None = None):
+    """The backend class registered as ``name`` (imported on first use)."""
+    spec = backend_spec(name, loss)
+    module = importlib.import_module(f"{__name__}.{spec.module}")
+    return getattr(module, spec.cls)

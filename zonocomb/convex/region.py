@@ -1,0 +1,303 @@
+"""The convex program of one activation region (paper eq. 3, with the variants of appendix H).
+
+For a dataset with generators x̄_1..x̄_N ∈ R^n (rows of ``Dataset.generators_float``), labels y,
+an activation pattern A ∈ {0,1}^{m×N} (row u is unit u's barcode, a vertex of the zonotope when A
+is feasible, paper section 3) and fixed output weights v ∈ R^m, the region program is
+
+    minimise over W ∈ R^{m×n}, c ∈ R     (1/N) Σ_i ℓ( Σ_u v_u A_ui (w_u·x̄_i) + c , y_i )
+    subject to                           (2A_ui − 1)(w_u·x̄_i) ≥ 0   for all u, i,
+
+with c fixed at 0 when ``fit_bias=False`` (section 2) and optimised when ``fit_bias=True``
+(appendix H.1.2, H.2.2). It is convex: a QP for ``"mse"``, an LP for ``"l1"``, a smooth convex
+program for ``"logistic"``. W = 0 is always feasible, so the program is never infeasible; for the
+logistic loss the infimum may not be attained (a region that separates the labels), in which case
+the solvers return a point whose loss is within their tolerance of the infimum.
+
+Everything here is floating point. The loss reported is the objective of eq. (3) evaluated at the
+returned (W, c) — the same formula for every backend — so two backends are compared on equal terms.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InvalidInputError, InvalidTypeError, SolverError
+from ..geometry.dataset import Dataset
+from .backends import RegionData, backend_spec, get_backend
+from .losses import check_labels, check_loss, mean_loss
+
+__all__ = ["RegionSolution", "RegionProgram", "solve_region", "TIGHT_RTOL"]
+
+#: A constraint (u, i) is reported tight when |w_u·x̄_i| ≤ TIGHT_RTOL · ‖x̄_i‖ · max_u' ‖w_u'‖.
+TIGHT_RTOL = 1e-7
+
+
+@dataclass(frozen=True)
+class RegionSolution:
+    """Optimum of the region program (paper eq. 3) for one activation pattern.
+
+    Attributes
+    ----------
+    loss : float
+        Mean loss (1/N) Σ_i ℓ(ŷ_i, y_i) of eq. (3) at (W, c).
+    W : ndarray, shape (m, n)
+        First-layer weights; for homogenized data the last column holds the unit biases.
+    v : ndarray, shape (m,)
+        The fixed output weights.
+    c : float
+        Output bias (0 when ``fit_bias=False``).
+    tight : ndarray of bool, shape (m, N)
+        Constraints holding with equality at the optimum, within the float tolerance
+        |w_u·x̄_i| ≤ ``TIGHT_RTOL`` ‖x̄_i‖ max_u' ‖w_u'‖ (all of a unit's constraints are tight when
+        w_u = 0). mGLS flips these first (appendix G).
+    status : str
+        ``"optimal"``, ``"optimal_inaccurate"`` (a warning was issued) or ``"optimal_fallback"``
+        (the fast backend handed this pattern to the reference backend; a warning was issued).
+    seconds : float
+        Wall time of the solve.
+    backend : str
+        Name of the backend that produced the solution.
+    """
+
+    loss: float
+    W: np.ndarray
+    v: np.ndarray
+    c: float
+    tight: np.ndarray
+    status: str
+    seconds: float
+    backend: str
+
+
+class RegionProgram:
+    """The region programs of one dataset, output weights and loss, built once and solved per pattern.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Must carry labels; the generators x̄_i are ``dataset.generators_float``.
+    v : array-like of shape (m,)
+        Fixed output weights (finite).
+    loss : {"mse", "logistic", "l1"}, default "mse"
+    fit_bias : bool, default True
+        Optimise the output bias c (appendix H); if False, c = 0 (section 2).
+    backend : {"fast", "cvxpy", "reference"}, default "fast"
+        ``"cvxpy"``/``"reference"``: cvxpy + ECOS as in the paper; ``"fast"``: see
+        :mod:`zonocomb.convex.backends.fast`.
+
+    Attributes
+    ----------
+    n_solves : int
+        Number of region programs solved so far (the cost measure of the search algorithms).
+
+    Raises
+    ------
+    InvalidTypeError
+        ``dataset`` is not a Dataset.
+    InvalidInputError
+        Missing labels, labels outside {0, 1} for the logistic loss, an unknown loss or backend,
+        or output weights that are empty, not one-dimensional or not finite.
+
+    Examples
+    --------
+    >>> from zonocomb import Dataset
+    >>> ds = Dataset([[0], [1], [2], [3]], y=[0, 1, 2, 3])
+    >>> prog = RegionProgram(ds, v=[1.0])
+    >>> sol = prog.solve((0, 1, 1, 1))            # a barcode: unit active on examples 1, 2, 3
+    >>> round(sol.loss, 12), prog.n_solves
+    (0.0, 1)
+
+    References
+    ----------
+    Matena & Raffel, "A Combinatorial Perspective on the Optimization of Shallow ReLU Networks",
+    eq. (3) and appendix H.
+    """
+
+    def __init__(self, dataset, v, loss: str = "mse", fit_bias: bool = True, backend: str = "fast"):
+        if not isinstance(dataset, Dataset):
+            raise InvalidTypeError(f"dataset must be a zonocomb Dataset, got {type(dataset).__name__}")
+        loss = check_loss(loss)
+        spec = backend_spec(backend, loss)
+        if not isinstance(fit_bias, (bool, np.bool_)):
+            raise InvalidTypeError(f"fit_bias must be a bool, got {fit_bias!r}")
+        y = check_labels(loss, dataset.require_labels())
+        self.dataset = dataset
+        self.v = _check_v(v)
+        self.loss = loss
+        self.fit_bias = bool(fit_bias)
+        self.backend = spec.name
+        self._data = RegionData(Xbar=np.ascontiguousarray(dataset.generators_float, dtype=float),
+                                y=y, v=self.v, loss=loss, fit_bias=self.fit_bias)
+        self._solver = get_backend(spec.name, loss)(self._data)
+        self.n_solves = 0
+
+    @property
+    def m(self) -> int:
+        """Number of hidden units."""
+        return self._data.m
+
+    @property
+    def N(self) -> int:
+        """Number of examples."""
+        return self._data.N
+
+    @property
+    def n(self) -> int:
+        """Dimension of one unit's weight vector (d + 1 for homogenized data)."""
+        return self._data.n
+
+    def pattern_array(self, pattern) -> np.ndarray:
+        """Validate ``pattern`` and return it as an (m, N) bool array.
+
+        Accepts an (m, N) array-like of 0/1 or bool, or, when m = 1, a barcode of length N.
+        """
+        return _check_pattern(pattern, self.m, self.N)
+
+    def objective(self, pattern, W, c=0.0) -> float:
+        """Objective of eq. (3): mean loss of ŷ_i = Σ_u v_u A_ui (w_u·x̄_i) + c (constraints not checked)."""
+        A = self.pattern_array(pattern)
+        W = np.asarray(W, dtype=float)
+        yhat = (A * self.v[:, None] * (W @ self._data.Xbar.T)).sum(axis=0) + float(c)
+        return mean_loss(self.loss, yhat, self._data.y)
+
+    def network_loss(self, W, c=0.0) -> float:
+        """Mean loss of the ReLU network f(x) = vᵀ φ(W x̄) + c on the dataset (paper eq. 1)."""
+        W = np.asarray(W, dtype=float)
+        yhat = np.maximum(self._data.Xbar @ W.T, 0.0) @ self.v + float(c)
+        return mean_loss(self.loss, yhat, self._data.y)
+
+    def solve(self, pattern, warm_start=None) -> RegionSolution:
+        """Solve the region program of ``pattern``.
+
+        Parameters
+        ----------
+        pattern : array-like
+            (m, N) 0/1 pattern, or for m = 1 a barcode.
+        warm_start : RegionSolution or (W, c), optional
+            A nearby region's optimum (e.g. the current vertex in a local search). Used by the fast
+            backend as its starting point; ignored by the reference backend.
+
+        Returns
+        -------
+        RegionSolution
+
+        Raises
+        ------
+        InvalidInputError
+            Malformed pattern or warm start.
+        SolverError
+            The solver failed (it never returns a loss it did not converge to silently).
+        """
+        A = self.pattern_array(pattern)
+        warm = self._check_warm_start(warm_start)
+        t0 = time.perf_counter()
+        res = self._solver.solve(A, warm)
+        seconds = time.perf_counter() - t0
+        self.n_solves += 1
+        W = np.array(res.W, dtype=float)
+        c = float(res.c)
+        if W.shape != (self.m, self.n) or not np.all(np.isfinite(W)) or not np.isfinite(c):
+            raise SolverError(f"backend {self.backend!r} returned a non-finite or malformed solution "
+                              f"(status {res.status!r})")
+        if res.status == "optimal_inaccurate":
+            warnings.warn(f"backend {self.backend!r} reports reduced accuracy on this region program",
+                          RuntimeWarning, stacklevel=2)
+        loss = self.objective(A, W, c)
+        W.setflags(write=False)
+        return RegionSolution(loss=loss, W=W, v=self.v, c=c, tight=self._tight(W), status=res.status,
+                              seconds=seconds, backend=self.backend)
+
+    def _tight(self, W: np.ndarray) -> np.ndarray:
+        X = self._data.Xbar
+        scale = TIGHT_RTOL * float(np.max(np.linalg.norm(W, axis=1)))
+        tight = np.abs(W @ X.T) <= scale * np.linalg.norm(X, axis=1)[None, :]
+        tight.setflags(write=False)
+        return tight
+
+    def _check_warm_start(self, warm_start):
+        if warm_start is None:
+            return None
+        if isinstance(warm_start, tuple) and len(warm_start) == 2:
+            W, c = warm_start
+        elif hasattr(warm_start, "W") and hasattr(warm_start, "c"):
+            W, c = warm_start.W, warm_start.c
+        else:
+            raise InvalidInputError("warm_start must be a RegionSolution, a pair (W, c), or None")
+        W = np.asarray(W, dtype=float)
+        if W.shape != (self.m, self.n) or not np.all(np.isfinite(W)) or not np.isfinite(float(c)):
+            raise InvalidInputError(f"warm_start W must be a finite ({self.m}, {self.n}) array "
+                                    f"with finite c, got shape {W.shape}")
+        return W, float(c)
+
+
+def solve_region(dataset, pattern, v, loss: str = "mse", fit_bias: bool = True,
+                 backend: str = "fast") -> RegionSolution:
+    """Solve the convex program of one activation region (paper eq. 3).
+
+    One-shot convenience around :class:`RegionProgram`; search loops should build a
+    ``RegionProgram`` once and call its ``solve``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Labelled dataset.
+    pattern : array-like
+        Activation pattern A ∈ {0,1}^{m×N} (bool or 0/1), or a barcode (length-N tuple) when m = 1.
+    v : array-like of shape (m,)
+        Fixed output weights.
+    loss : {"mse", "logistic", "l1"}
+    fit_bias : bool
+        Optimise the output bias c (appendix H) or fix it at 0 (section 2).
+    backend : {"fast", "cvxpy", "reference"}
+
+    Returns
+    -------
+    RegionSolution
+
+    Examples
+    --------
+    >>> from zonocomb import Dataset
+    >>> ds = Dataset([[-1], [0], [1], [2]], y=[0, 0, 1, 2])
+    >>> sol = solve_region(ds, [[0, 0, 1, 1]], v=[1.0], fit_bias=False)
+    >>> round(sol.loss, 9), sol.W.round(6).tolist()
+    (0.0, [[1.0, 0.0]])
+    """
+    return RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend).solve(pattern)
+
+
+def _check_v(v) -> np.ndarray:
+    try:
+        arr = np.array(v, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"output weights v must be numbers: {exc}") from exc
+    if arr.ndim != 1 or arr.size == 0:
+        raise InvalidInputError(f"output weights v must be a non-empty 1-D array, got shape {arr.shape}")
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise InvalidInputError(f"output weight v[{int(bad[0])}] is not finite ({arr[bad[0]]!r})")
+    arr.setflags(write=False)
+    return arr
+
+
+def _check_pattern(pattern, m: int, N: int) -> np.ndarray:
+    try:
+        arr = np.asarray(pattern)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"pattern is not an array of 0/1 entries: {exc}") from exc
+    if arr.ndim == 1 and m == 1:
+        arr = arr[None, :]
+    if arr.shape != (m, N):
+        raise InvalidInputError(f"pattern has shape {arr.shape}, expected ({m}, {N}) "
+                                f"(units × examples{'; or a barcode of length N' if m == 1 else ''})")
+    if arr.dtype == bool:
+        return arr.copy()
+    if arr.dtype.kind not in "iuf":
+        raise InvalidInputError(f"pattern entries must be 0/1 or bool, got dtype {arr.dtype}")
+    bad = np.argwhere((arr != 0) & (arr != 1))
+    if bad.size:
+        u, i = (int(k) for k in bad[0])
+        raise InvalidInputError(f"pattern entry ({u}, {i}) is {arr[u, i]!r}; entries must be 0 or 1")
+    return arr.astype(bool)

@@ -1,0 +1,154 @@
+"""SQLite store of finished runs: one row per task, committed the moment the task finishes.
+
+The store is one file. A row is keyed by :attr:`zonocomb.experiments.tasks.Task.key`; rows with
+``status = 'ok'`` are *finished* and are skipped when a sweep is re-run, rows with
+``status = 'error'`` (the method raised) are retried and overwritten. Each :meth:`RunStore.put` is
+its own transaction, so an interrupted sweep loses only the tasks still in flight.
+
+Concurrency: one :class:`RunStore` may be shared by threads of one process (a lock serialises
+its connection); several processes may open the same file (WAL journal, 60 s busy timeout).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from ..errors import InvalidInputError
+
+__all__ = ["RunStore", "COLUMNS"]
+
+#: Columns of the ``runs`` table, in order.
+COLUMNS = ("key", "experiment", "method", "seed", "config", "status", "loss", "loss_recomputed",
+           "accuracy", "n_solves", "n_steps", "seconds", "wall_seconds", "error", "finished_at")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    key TEXT PRIMARY KEY,
+    experiment TEXT NOT NULL,
+    method TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    config TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'error')),
+    loss REAL,
+    loss_recomputed REAL,
+    accuracy REAL,
+    n_solves INTEGER,
+    n_steps INTEGER,
+    seconds REAL,
+    wall_seconds REAL,
+    error TEXT,
+    finished_at TEXT NOT NULL
+)
+"""
+
+
+class RunStore:
+    """The SQLite file of finished runs.
+
+    Parameters
+    ----------
+    path : path-like
+        The database file (created with its parent directory if absent).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> with RunStore(os.path.join(tempfile.mkdtemp(), "r.sqlite")) as st:
+    ...     st.put({"key": "k", "experiment": "e", "method": "gls", "seed": 0, "config": {"m": 2},
+    ...             "status": "ok", "loss": 0.5})
+    ...     sorted(st.finished_keys()), st.get(["k"])[0]["config"]
+    (['k'], {'m': 2})
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(str(self.path), timeout=60.0, check_same_thread=False,
+                                     isolation_level=None)
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute(_SCHEMA)
+
+    # ----- writing -----------------------------------------------------------------------------
+    def put(self, record: dict) -> None:
+        """Insert or replace the row of ``record["key"]`` and commit at once.
+
+        ``record`` holds some of :data:`COLUMNS`; ``config`` may be a dict (stored as JSON);
+        ``finished_at`` defaults to now (UTC, ISO 8601).
+        """
+        unknown = set(record) - set(COLUMNS)
+        if unknown:
+            raise InvalidInputError(f"unknown run-record fields {sorted(unknown)}; allowed: {COLUMNS}")
+        for field in ("key", "experiment", "method", "seed", "config", "status"):
+            if record.get(field) is None:
+                raise InvalidInputError(f"run record lacks the required field {field!r}")
+        row = dict(record)
+        if not isinstance(row["config"], str):
+            row["config"] = json.dumps(row["config"], sort_keys=True)
+        row.setdefault("finished_at", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        cols = [c for c in COLUMNS if c in row]
+        sql = (f"INSERT OR REPLACE INTO runs ({', '.join(cols)}) "
+               f"VALUES ({', '.join('?' for _ in cols)})")
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute(sql, [row[c] for c in cols])
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # ----- reading -----------------------------------------------------------------------------
+    def finished_keys(self) -> set[str]:
+        """Keys of the runs that finished successfully (status 'ok')."""
+        with self._lock:
+            return {k for (k,) in self._conn.execute("SELECT key FROM runs WHERE status = 'ok'")}
+
+    def get(self, keys) -> list[dict]:
+        """The rows of the given keys that exist (any status), as dicts with ``config`` parsed."""
+        keys = list(keys)
+        out = []
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                cur = self._conn.execute(
+                    f"SELECT {', '.join(COLUMNS)} FROM runs WHERE key IN ({', '.join('?' for _ in chunk)})",
+                    chunk)
+                out.extend(self._row(r) for r in cur.fetchall())
+        return out
+
+    def rows(self, experiment: str | None = None) -> list[dict]:
+        """All rows, or those first recorded by ``experiment``."""
+        sql = f"SELECT {', '.join(COLUMNS)} FROM runs"
+        args: tuple = ()
+        if experiment is not None:
+            sql += " WHERE experiment = ?"
+            args = (experiment,)
+        with self._lock:
+            return [self._row(r) for r in self._conn.execute(sql + " ORDER BY key", args).fetchall()]
+
+    def count(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+
+    @staticmethod
+    def _row(values) -> dict:
+        row = dict(zip(COLUMNS, values))
+        row["config"] = json.loads(row["config"])
+        return row
+
+    # ----- lifetime ----------------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "RunStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

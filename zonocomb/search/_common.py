@@ -1,0 +1,174 @@
+"""Helpers shared by the search algorithms: input checks, losses, exact activation patterns, keys.
+
+The network of paper eq. (24)/(25) is ``f(x) = vᵀ φ(W x̄) + c`` with ``φ = max(·, 0)``; the
+losses are the mean over the dataset of ``ℓ(f(x_i), y_i)`` (paper eq. 1):
+
+* ``"mse"``: ``(ŷ − y)²``;
+* ``"logistic"``: sigmoid cross-entropy ``−y ŷ + log(1 + e^ŷ)`` for labels in {0, 1} (appendix H.2.2);
+* ``"l1"``: ``|ŷ − y|`` (appendix D).
+
+Everything here is floating point except :func:`pattern_of_weights`, whose signs are exact.
+"""
+from __future__ import annotations
+
+import numbers
+from fractions import Fraction
+
+import numpy as np
+
+from ..convex.losses import check_labels, check_loss
+from ..convex.losses import mean_loss as _region_mean_loss
+from ..errors import InvalidInputError, InvalidTypeError
+from ..geometry.dataset import Dataset
+
+# Relative size of float64 rounding (unit roundoff is 2**-53; one ulp is 2**-52).
+_EPS = 2.0 ** -52
+
+
+def check_dataset(dataset, loss: str) -> np.ndarray:
+    """Validate ``dataset`` and ``loss`` and return the labels as floats.
+
+    Raises
+    ------
+    InvalidTypeError
+        ``dataset`` is not a :class:`~zonocomb.geometry.dataset.Dataset`.
+    InvalidInputError
+        Unknown loss, no labels, or labels outside {0, 1} for the logistic loss.
+    """
+    if not isinstance(dataset, Dataset):
+        raise InvalidTypeError(f"dataset must be a zonocomb Dataset, got {type(dataset).__name__}")
+    return check_labels(check_loss(loss), dataset.require_labels())
+
+
+def check_int(value, name: str, minimum: int) -> int:
+    """Return ``value`` as an int, raising a clear error if it is not an integer >= ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise InvalidTypeError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise InvalidInputError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def as_rng(random_state) -> np.random.Generator:
+    """A numpy Generator from ``None``, an int seed, a Generator or a legacy RandomState."""
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2 ** 31 - 1))
+    if random_state is None or (isinstance(random_state, numbers.Integral)
+                                and not isinstance(random_state, (bool, np.bool_))):
+        if random_state is not None and random_state < 0:
+            raise InvalidInputError(f"random_state must be a non-negative integer, got {random_state}")
+        return np.random.default_rng(random_state)
+    raise InvalidTypeError(
+        f"random_state must be None, an int or a numpy Generator, got {type(random_state).__name__}")
+
+
+def half_output_weights(m: int) -> np.ndarray:
+    """The fixed output weights of GLS/mGLS (appendix H): ⌈m/2⌉ entries +1, then ⌊m/2⌋ entries −1."""
+    return np.array([1.0] * ((m + 1) // 2) + [-1.0] * (m // 2))
+
+
+def check_output_weights(v, m: int | None = None) -> np.ndarray:
+    """Return ``v`` as a finite 1-D float array (of length ``m`` if given)."""
+    try:
+        arr = np.asarray(v, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError(f"output weights v must be numbers, got {v!r}") from exc
+    if arr.ndim != 1 or arr.size == 0:
+        raise InvalidInputError(f"output weights v must be a non-empty vector, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InvalidInputError(f"output weights v contain nan or inf: {arr}")
+    if m is not None and arr.size != m:
+        raise InvalidInputError(f"output weights v have length {arr.size}, expected {m}")
+    return arr
+
+
+def forward(generators: np.ndarray, W: np.ndarray, v: np.ndarray, c: float) -> np.ndarray:
+    """Network outputs ``vᵀ φ(W x̄_i) + c`` for the rows ``x̄_i`` of ``generators`` (float).
+
+    The sums are accumulated term by term in a fixed order, so an example's output does not depend
+    on which other examples are evaluated with it (a BLAS product may round differently for
+    different batch sizes, which shows when the weights are large).
+    """
+    G = np.asarray(generators, dtype=float)
+    Z = np.zeros((G.shape[0], W.shape[0]))
+    for k in range(G.shape[1]):
+        Z += G[:, k:k + 1] * W[:, k][None, :]
+    H = np.maximum(Z, 0.0)
+    out = np.full(G.shape[0], float(c))
+    for u in range(H.shape[1]):
+        out += H[:, u] * v[u]
+    return out
+
+
+def mean_loss(output: np.ndarray, y: np.ndarray, loss: str) -> float:
+    """Mean loss of predictions ``output`` against labels ``y`` (paper eq. 1), in floating point.
+
+    The same formulas as the region program (:func:`zonocomb.convex.losses.mean_loss`), so a
+    network's loss evaluated here matches the loss its region program reports.
+    """
+    return _region_mean_loss(check_loss(loss), np.asarray(output, dtype=float), y)
+
+
+def loss_derivative(output: np.ndarray, y: np.ndarray, loss: str) -> np.ndarray:
+    """Derivative of the mean loss with respect to each output (a subgradient for ``"l1"``)."""
+    N = output.shape[0]
+    if loss == "mse":
+        return 2.0 * (output - y) / N
+    if loss == "logistic":
+        return (0.5 * (1.0 + np.tanh(0.5 * output)) - y) / N
+    return np.sign(output - y) / N
+
+
+def pattern_of_weights(dataset: Dataset, W: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The activation pattern ``𝕀{W x̄_i > 0}`` of float weights, with exact signs (paper eq. 2).
+
+    The products are evaluated in float64 with a rigorous error bound; entries the bound cannot
+    decide are recomputed exactly from the Fraction generators and the (exactly representable)
+    float weights, so the returned signs are exact.
+
+    Returns
+    -------
+    pattern : numpy.ndarray of bool, shape (m, N)
+    on_boundary : bool
+        True if some product ``w_u · x̄_i`` is exactly zero (``W`` lies on a hyperplane of the
+        arrangement, so the pattern need not be a vertex of Z^m).
+    """
+    G = dataset.generators_float
+    z = W @ G.T
+    # |fl(w·x) − w·x| <= γ_{n+1} Σ|w_k||x_k| with the float x̄ itself carrying one rounding.
+    bound = 2.0 * (G.shape[1] + 2) * _EPS * (np.abs(W) @ np.abs(G).T)
+    pattern = z > 0
+    on_boundary = False
+    undecided = np.argwhere(np.abs(z) <= bound)
+    if undecided.size:
+        gens = dataset.generators_exact
+        for u, i in undecided:
+            value = sum(Fraction(float(w)) * g for w, g in zip(W[u], gens[i]))
+            pattern[u, i] = value > 0
+            on_boundary = on_boundary or value == 0
+    return pattern, on_boundary
+
+
+def pattern_key(pattern: np.ndarray) -> bytes:
+    """A hashable key of an (m, N) boolean pattern (bit-packed rows)."""
+    return np.packbits(np.ascontiguousarray(pattern, dtype=bool), axis=1).tobytes()
+
+
+def baseline_loss(y: np.ndarray, loss: str, fit_bias: bool) -> float:
+    """Loss of the network with ``W = 0``: the best constant ``c`` (or ``c = 0`` if not fitted).
+
+    ``W = 0`` is feasible for the program (3) of every pattern, so this bounds every region's
+    optimal loss from above; the local searches use it as the natural scale of the loss.
+    """
+    if not fit_bias:
+        c = 0.0
+    elif loss == "mse":
+        c = float(np.mean(y))
+    elif loss == "l1":
+        c = float(np.median(y))
+    else:
+        p = float(np.mean(y))
+        c = 0.0 if p in (0.0, 1.0) else float(np.log(p / (1.0 - p)))
+    return mean_loss(np.full(y.shape, c), y, loss)

@@ -1,0 +1,168 @@
+"""Exact empirical risk minimisation over all vertices of Z^m (paper Algorithm 1, Arora et al. 2016).
+
+For fixed output weights ``v``, the training loss of ``f(x) = vᵀ φ(W x̄) + c`` is minimised by
+solving the convex program (3) of every activation region, i.e. of every vertex of the zonotope
+power Z^m (section 3, appendix A.3.1), and keeping the best. Units with the same output weight are
+interchangeable (permuting them permutes the rows of W without changing f), so within each group
+of equal ``v_u`` only multisets of vertices of Z are enumerated, not ordered tuples.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import time
+
+import numpy as np
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
+
+from ..convex.region import RegionProgram
+from ..errors import TooLargeError
+from ._common import check_dataset, check_int, check_output_weights
+from .result import SearchResult
+
+__all__ = ["exact_erm", "count_vertex_multisets"]
+
+DEFAULT_MAX_PATTERNS = 200_000
+
+
+def _unit_groups(v: np.ndarray) -> list[list[int]]:
+    """Indices of the units grouped by equal output weight, groups in order of first appearance."""
+    groups: dict[float, list[int]] = {}
+    for u, value in enumerate(v.tolist()):
+        groups.setdefault(value, []).append(u)
+    return list(groups.values())
+
+
+def count_vertex_multisets(num_vertices: int, v) -> int:
+    """Number of patterns :func:`exact_erm` solves: ``Π_g C(V + k_g − 1, k_g)`` over the groups of
+    ``k_g`` units sharing an output weight, for a zonotope with ``V = num_vertices`` vertices."""
+    v = check_output_weights(v)
+    return math.prod(math.comb(num_vertices + len(g) - 1, len(g)) for g in _unit_groups(v))
+
+
+def _enumerate(groups, num_vertices):
+    """All patterns as tuples of per-unit vertex indices (unit order), multisets within groups."""
+    m = sum(len(g) for g in groups)
+    per_group = [itertools.combinations_with_replacement(range(num_vertices), len(g)) for g in groups]
+    for choice in itertools.product(*per_group):
+        idx = [0] * m
+        for g, combo in zip(groups, choice):
+            for u, j in zip(g, combo):
+                idx[u] = j
+        yield tuple(idx)
+
+
+def _solve_chunk(dataset, v, loss, fit_bias, backend, vertices, chunk):
+    """Solve program (3) for each pattern of ``chunk``; return the losses and the best solution."""
+    program = RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend)
+    losses = []
+    best = None
+    for idx in chunk:
+        sol = program.solve(vertices[list(idx)])
+        losses.append(sol.loss)
+        if best is None or sol.loss < best[1].loss:
+            best = (idx, sol)
+    return losses, best
+
+
+def _chunks(iterable, size):
+    it = iter(iterable)
+    while True:
+        block = list(itertools.islice(it, size))
+        if not block:
+            return
+        yield block
+
+
+def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None,
+              max_patterns=DEFAULT_MAX_PATTERNS, progress=True, parallel_backend=None,
+              chunk_size=None) -> SearchResult:
+    """Global minimum of the training loss for fixed output weights ``v`` (paper Algorithm 1).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Labelled training data.
+    v : array-like of shape (m,)
+        Fixed output weights; m = len(v) units.
+    loss : {"mse", "logistic", "l1"}
+    fit_bias : bool, default True
+        Optimise the output bias ``c`` as well (appendix H); False fixes ``c = 0`` (section 2).
+    backend : str, default "fast"
+        Convex backend of :class:`zonocomb.convex.region.RegionProgram`.
+    n_jobs : int or None
+        joblib workers. None follows joblib's default (1 outside a ``joblib.parallel_config``
+        block, so ``with joblib.parallel_config(backend="dask"): exact_erm(...)`` runs on a Dask
+        cluster).
+    max_patterns : int, default 200000
+        Refuse (TooLargeError) when more patterns would have to be solved.
+    progress : bool, default True
+        Show a tqdm progress bar.
+    parallel_backend : str or None
+        Passed to ``joblib.Parallel(backend=...)``; None uses the active ``parallel_config``.
+    chunk_size : int, optional
+        Patterns per joblib task (default: about 32 tasks, at most 500 patterns each).
+
+    Returns
+    -------
+    SearchResult
+        ``method="exact_erm"``; ``loss`` is the smallest optimum of (3) over all enumerated vertices
+        (first one in enumeration order on ties) and ``certificate`` maps each enumerated pattern
+        (tuple of the m unit barcodes) to its optimal loss.
+
+    Raises
+    ------
+    TooLargeError
+        The number of vertex multisets exceeds ``max_patterns`` (the message gives the count).
+    InvalidInputError, InvalidTypeError
+        Bad dataset, loss or ``v``.
+
+    Notes
+    -----
+    With V = |vert Z| = O(N^d) vertices (general position: 2 Σ_{i<d+1} C(N−1, i)) and groups of
+    k_g units sharing an output weight, ``Π_g C(V + k_g − 1, k_g)`` convex programs are solved; for
+    m = 1 this is polynomial in N at fixed d. Vertices of Z are enumerated exactly by
+    :meth:`zonocomb.geometry.zonotope.Zonotope.vertices`.
+
+    References
+    ----------
+    Paper section 2, Algorithm 1 and eq. (3); Arora et al. (2016).
+    """
+    check_dataset(dataset, loss)
+    v = check_output_weights(v)
+    max_patterns = check_int(max_patterns, "max_patterns", 1)
+    start = time.perf_counter()
+    barcodes = dataset.zonotope().vertices()
+    vertices = np.array(barcodes, dtype=bool).reshape(len(barcodes), dataset.N)
+    groups = _unit_groups(v)
+    count = math.prod(math.comb(len(barcodes) + len(g) - 1, len(g)) for g in groups)
+    if count > max_patterns:
+        raise TooLargeError(
+            f"exact ERM would solve {count} convex programs ({len(barcodes)} vertices of Z, "
+            f"m = {len(v)} units in {len(groups)} groups of equal output weight), more than "
+            f"max_patterns = {max_patterns}")
+    size = chunk_size or max(1, min(500, math.ceil(count / 32)))
+    parallel = Parallel(n_jobs=n_jobs, backend=parallel_backend, return_as="generator")
+    tasks = (delayed(_solve_chunk)(dataset, v, loss, fit_bias, backend, vertices, chunk)
+             for chunk in _chunks(_enumerate(groups, len(barcodes)), size))
+    certificate: dict = {}
+    best = None
+    trace = []
+    order = _enumerate(groups, len(barcodes))
+    with tqdm(total=count, desc="exact ERM", unit="pattern", disable=not progress) as bar:
+        for step, (losses, chunk_best) in enumerate(parallel(tasks), start=1):
+            for value in losses:
+                idx = next(order)
+                certificate[tuple(barcodes[j] for j in idx)] = value
+            if best is None or chunk_best[1].loss < best[1].loss:
+                best = chunk_best
+            trace.append({"step": step, "loss": best[1].loss, "n_solves": len(certificate),
+                          "seconds": time.perf_counter() - start})
+            bar.update(len(losses))
+    idx, sol = best
+    return SearchResult(loss=sol.loss, pattern=vertices[list(idx)], W=np.asarray(sol.W), v=v,
+                        c=float(sol.c), trace=trace, n_solves=count, n_steps=count,
+                        seconds=time.perf_counter() - start, method="exact_erm",
+                        homogenize=dataset.homogenize, loss_name=loss, certificate=certificate,
+                        info={"num_vertices": len(barcodes), "unit_groups": groups})

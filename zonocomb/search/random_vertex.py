@@ -1,0 +1,126 @@
+"""The random-vertex method of paper section 4.2 / appendix H: optimise inside one random region.
+
+A vertex of Z^m is chosen as the activation pattern of first-layer weights drawn from a standard
+Gaussian. Then
+
+* ``mode="classification"`` (appendix H.2.2): ``v`` is fixed to half +1, half −1 and the convex
+  program (3) (with the output bias ``c``) is solved once at that vertex;
+* ``mode="synthetic"`` (appendix H.1.2): ``v`` starts uniform on {−1, +1} and the method alternates
+  the convex problem in ``(W, c)`` for fixed ``v`` (program (3) at the vertex) with least squares
+  in ``(v, c)`` for fixed ``W`` (linear regression on the fixed features ``φ(W x̄_i)``) until the
+  loss stops improving. Both steps can only lower the loss (the previous ``W`` stays feasible for
+  the next convex problem), so the trace is non-increasing.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..convex.region import RegionProgram
+from ..errors import InvalidInputError
+from ..geometry.power import ZonotopePower
+from ._common import as_rng, check_dataset, check_int, forward, half_output_weights, mean_loss
+from .result import SearchResult
+
+__all__ = ["random_vertex"]
+
+MODES = ("synthetic", "classification")
+
+
+def _least_squares_output(H: np.ndarray, y: np.ndarray, fit_bias: bool):
+    """``argmin_{v, c} ‖H v + c − y‖²`` (minimum-norm solution), ``c = 0`` when not fitted."""
+    F = np.hstack([H, np.ones((H.shape[0], 1))]) if fit_bias else H
+    coef, *_ = np.linalg.lstsq(F, y, rcond=None)
+    return (coef[:-1], float(coef[-1])) if fit_bias else (coef, 0.0)
+
+
+def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, fit_bias=True,
+                  backend="fast", max_iter=100, rtol=1e-9) -> SearchResult:
+    """Optimise the network inside the activation region of a random vertex of Z^m.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Labelled training data.
+    m : int
+        Number of hidden units (>= 1).
+    loss : {"mse", "logistic", "l1"}
+        ``mode="synthetic"`` needs ``"mse"`` (its second step is least squares).
+    mode : {"synthetic", "classification"}
+        Appendix H.1.2 (alternating, ``v`` trained) or H.2.2 (one convex solve, ``v`` fixed).
+    random_state : None, int or numpy.random.Generator
+        Seed of the Gaussian first-layer draw (and of ``v`` in synthetic mode).
+    fit_bias : bool, default True
+        Optimise the output bias ``c``.
+    backend : str, default "fast"
+        Convex backend of :class:`zonocomb.convex.region.RegionProgram`.
+    max_iter : int, default 100
+        Maximum number of alternation rounds (synthetic mode).
+    rtol : float, default 1e-9
+        Synthetic mode stops when a round lowers the loss by less than ``rtol`` times its value.
+
+    Returns
+    -------
+    SearchResult
+        ``method="random_vertex"``; ``n_steps`` = alternation rounds (1 in classification mode).
+        In synthetic mode ``loss`` is the loss of the returned ``(W, v, c)`` evaluated directly.
+
+    Raises
+    ------
+    InvalidInputError
+        Unknown mode or loss, ``m < 1``, synthetic mode with a loss other than MSE, ...
+
+    References
+    ----------
+    Paper section 4.2, appendix H.1.2 and H.2.2; the alternation is block coordinate descent
+    (Xu & Yin, 2013).
+    """
+    y = check_dataset(dataset, loss)
+    m = check_int(m, "m (number of units)", 1)
+    max_iter = check_int(max_iter, "max_iter", 1)
+    if mode not in MODES:
+        raise InvalidInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+    if mode == "synthetic" and loss != "mse":
+        raise InvalidInputError(
+            f"mode='synthetic' alternates with least squares and needs loss='mse', got {loss!r}; "
+            "use mode='classification' for other losses")
+    rng = as_rng(random_state)
+    start = time.perf_counter()
+    pattern = ZonotopePower(dataset.zonotope(), m).random_vertex(rng)
+    if mode == "classification":
+        program = RegionProgram(dataset, half_output_weights(m), loss=loss, fit_bias=fit_bias,
+                                backend=backend)
+        sol = program.solve(pattern)
+        seconds = time.perf_counter() - start
+        return SearchResult(loss=sol.loss, pattern=pattern, W=np.asarray(sol.W), v=np.asarray(sol.v),
+                            c=float(sol.c), trace=[{"step": 0, "loss": sol.loss, "n_solves": 1,
+                                                    "seconds": seconds}],
+                            n_solves=1, n_steps=1, seconds=seconds, method="random_vertex",
+                            homogenize=dataset.homogenize, loss_name=loss, info={"mode": mode})
+
+    G = dataset.generators_float
+    v = rng.choice([-1.0, 1.0], size=m)
+    trace = []
+    best = None
+    n_solves = 0
+    for rounds in range(1, max_iter + 1):
+        sol = RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend).solve(pattern)
+        n_solves += 1
+        W = np.asarray(sol.W)
+        v_new, c_new = _least_squares_output(np.maximum(G @ W.T, 0.0), y, fit_bias)
+        value = mean_loss(forward(G, W, v_new, c_new), y, loss)
+        if best is not None and value >= best[0]:
+            break  # least squares could not improve on the previous round: converged
+        improved_enough = best is None or value < best[0] * (1.0 - rtol)
+        best = (value, W, v_new, c_new)
+        trace.append({"step": rounds - 1, "loss": value, "n_solves": n_solves,
+                      "seconds": time.perf_counter() - start})
+        if not improved_enough or value == 0.0:
+            break
+        v = v_new
+    value, W, v, c = best
+    return SearchResult(loss=value, pattern=pattern, W=W, v=v, c=c, trace=trace, n_solves=n_solves,
+                        n_steps=rounds, seconds=time.perf_counter() - start,
+                        method="random_vertex", homogenize=dataset.homogenize, loss_name=loss,
+                        info={"mode": mode})
