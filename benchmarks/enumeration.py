@@ -42,7 +42,7 @@ from zonocomb.datasets import digits_task, synthetic  # noqa: E402
 from zonocomb.geometry.chambers import (chamber_interior_point, chambers_baseline,  # noqa: E402
                                         chambers_exact, chambers_float)
 from zonocomb.geometry.position import general_position_witness  # noqa: E402
-from zonocomb.geometry.zonotope import Zonotope, closed_form_vertex_count  # noqa: E402
+from zonocomb.geometry.zonotope import closed_form_vertex_count  # noqa: E402
 
 
 def points(N: int, d: int, rng) -> np.ndarray:

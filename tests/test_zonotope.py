@@ -200,6 +200,23 @@ def test_neighbors_on_larger_data_against_per_class_lp(N, d, seed):
         assert len(got) >= d + 1
 
 
+@pytest.mark.parametrize("X", DEGENERATE[:4] + [gp_points(9, 2, seed=8)])
+def test_exact_fallbacks_when_the_float_lp_fails(X, monkeypatch):
+    # with every float LP failing, walls and vertex tests fall back to exact cddlib LPs
+    Z = Zonotope(X)
+    V = Z.vertices()
+    expected = {b: Zonotope(X).neighbors(b) for b in V}
+
+    class Failed:
+        status, x = 4, None
+
+    import scipy.optimize
+    monkeypatch.setattr(scipy.optimize, "linprog", lambda *a, **k: Failed())
+    fresh = Zonotope(X)
+    assert [b for b in itertools.product((0, 1), repeat=len(X)) if fresh.is_vertex(b)] == V
+    assert all(Zonotope(X).neighbors(b) == nbrs for b, nbrs in expected.items())
+
+
 def test_neighbors_cache_and_errors():
     Z = Zonotope([[0, 0, 1], [1, 0, 1], [0, 1, 1], [1, 1, 1]])
     b = Z.vertices()[3]
@@ -308,3 +325,23 @@ def test_covectors_equal_brute_force(X):
 def test_arrangement_bad_input():
     with pytest.raises(InvalidInputError, match="zero vector"):
         HyperplaneArrangement([[1, 0], [0, 0]])
+
+
+def test_fraction_free_elimination_certificates():
+    # the exact redundancy test behind neighbors(): sparse matrices (row swaps) and huge entries
+    from zonocomb.exact.rational import solve
+    from zonocomb.geometry.arrangement import _nonnegative_solutions
+    rng = np.random.default_rng(2)
+    for _ in range(300):
+        r = int(rng.integers(1, 6))
+        A = (rng.integers(-3, 4, size=(r + 4, r)) * (rng.random((r + 4, r)) < 0.5)).tolist()
+        if rng.random() < 0.3:
+            A = [[v * 10 ** 25 + int(rng.integers(0, 3)) for v in row] for row in A]
+        B = [[A[q][i] for q in range(r)] for i in range(r)]
+        got = _nonnegative_solutions(A, list(range(r)), list(range(r, r + 4)))
+        try:
+            mus = [solve(B, [A[P][i] for i in range(r)]) for P in range(r, r + 4)]
+        except InvalidInputError:                        # singular basis: nothing is certified
+            assert got == [False] * 4
+            continue
+        assert got == [all(m >= 0 for m in mu) for mu in mus]

@@ -8,6 +8,7 @@ walls of a chamber are the edges of the dual zonotope at the corresponding verte
 """
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Sequence
 
@@ -29,7 +30,7 @@ class NotAChamberError(InvalidInputError):
 def _lcm_integer_point(point: Sequence[Fraction]) -> list[int]:
     den = 1
     for v in point:
-        den = den * v.denominator // np.gcd(den, v.denominator)
+        den = den * v.denominator // math.gcd(den, v.denominator)
     return [int(v * den) for v in point]
 
 
@@ -160,8 +161,9 @@ class ChamberWalls:
         A = [[int(s) * v for v in row] for s, row in zip(sigma, self.A)]
         res = linprog(np.zeros(K), A_eq=np.vstack([Ah.T, np.ones((1, K))]), b_eq=np.r_[np.zeros(r), 1.0],
                       bounds=[(0, None)] * K, method="highs")
-        if res.status == 0:
-            basis = nullspace(transpose([A[P] for P in np.flatnonzero(res.x > 1e-12)]))
+        support = np.flatnonzero(res.x > 1e-12) if res.status == 0 else []
+        if len(support):
+            basis = nullspace(transpose([A[P] for P in support]))
             if len(basis) == 1 and (all(v > 0 for v in basis[0]) or all(v < 0 for v in basis[0])):
                 return False
         return chamber_interior_point(A, [1] * K) is not None

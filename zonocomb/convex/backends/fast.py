@@ -10,6 +10,15 @@
 When the active-set method cannot certify optimality within its iteration cap, the backend warns
 and re-solves the pattern with the reference backend (status ``"optimal_fallback"``), so a wrong
 loss is never returned silently.
+
+Measured against cvxpy + ECOS rebuilt per pattern (``benchmarks/region_solve.py``, m = 16, d = 8,
+shared 2-core machine): MSE, N = 72: ~2× on random patterns (cold), ~11× along chains of
+neighbouring patterns (warm); logistic, N = 350: ~12× cold, ~50× warm; losses agree to ≤ 2e-8
+absolute, 4e-9 relative. Solvers considered and rejected after measurement: DAQP on the full QP
+(145 variables, 1152 constraints: 10–25 ms cold, needs regularisation of the singular Hessian,
+and sometimes stopped at a wrong point), DAQP with constraint generation (slower), HiGHS' QP
+solver (slower than ECOS), OSQP (inaccurate, per the design notes). For l1, HiGHS is about as
+fast as ECOS (~40 ms at N = 72, m = 16) but returns a vertex solution at 1e-10 tolerances.
 """
 from __future__ import annotations
 
