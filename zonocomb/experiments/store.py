@@ -123,7 +123,7 @@ class RunStore:
         return out
 
     def rows(self, experiment: str | None = None) -> list[dict]:
-        """All rows, or those first recorded by ``experiment``."""
+        """All rows, or those whose task was last run by ``experiment``."""
         sql = f"SELECT {', '.join(COLUMNS)} FROM runs"
         args: tuple = ()
         if experiment is not None:

@@ -360,13 +360,18 @@ class BlockActiveSet:
         key = mask.tobytes()
         face = self._faces.get(key)
         if face is None:
-            Z, ws = self._eye, []
-            for i in np.flatnonzero(mask):
-                Z, added = _restrict(Z, self.Xu[i], self.RANK_RTOL)
-                if added:
-                    ws.append(int(i))
-                    if Z.shape[1] == 0:
-                        break
+            T = np.flatnonzero(mask)
+            Q, R = np.linalg.qr(self.Xu[T].T, mode="complete") if 0 < T.size < self.n else (None, None)
+            if Q is not None and np.min(np.abs(np.diag(R))) > self.RANK_RTOL:
+                Z, ws = Q[:, T.size:], [int(i) for i in T]        # independent constraints
+            else:
+                Z, ws = self._eye, []
+                for i in T:
+                    Z, added = _restrict(Z, self.Xu[i], self.RANK_RTOL)
+                    if added:
+                        ws.append(int(i))
+                        if Z.shape[1] == 0:
+                            break
             if len(self._faces) >= self.CACHE_SIZE:
                 self._faces.clear()
             face = self._faces[key] = (Z, ws)
