@@ -21,6 +21,7 @@ from ..errors import BackendError, InvalidInputError
 from ..exact._cdd import solve_lp
 from ..exact.rational import to_fraction
 from ..geometry.dataset import Dataset
+from .exact_loss import single_relu_loss
 
 __all__ = [
     "VertexLoss", "AppendixExample", "vertex_l1_loss", "vertex_table", "vertex_losses", "l1_loss",
@@ -75,23 +76,9 @@ class AppendixExample:
     paper_weights: tuple | None
 
 
-def _dot(a, b) -> Fraction:
-    return sum((x * y for x, y in zip(a, b)), Fraction(0))
-
-
 def l1_loss(dataset: Dataset, w: Sequence) -> Fraction:
     """Exact mean L1 loss (1/N) Σ |φ(w·x̄_i) - y_i| of a single ReLU with output weight 1."""
-    y = dataset.y_exact
-    if y is None:
-        raise InvalidInputError("l1_loss needs labels, but the dataset has none (y=None)")
-    w = [to_fraction(x, where=f"entry {j} of w") for j, x in enumerate(w)]
-    if len(w) != dataset.n:
-        raise InvalidInputError(f"w has {len(w)} entries but the dataset's generators have {dataset.n}")
-    total = Fraction(0)
-    for xi, yi in zip(dataset.generators_exact, y):
-        z = _dot(w, xi)
-        total += abs((z if z > 0 else 0) - yi)
-    return total / dataset.N
+    return single_relu_loss(dataset, w, "l1")
 
 
 def vertex_l1_loss(dataset: Dataset, barcode: Sequence[int]) -> tuple[Fraction, tuple[Fraction, ...]]:

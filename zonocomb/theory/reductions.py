@@ -19,6 +19,7 @@ from ..errors import InvalidInputError, InvalidTypeError, NotInGeneralPositionEr
 from ..exact.rational import to_fraction
 from ..geometry.dataset import Dataset
 from ..geometry.position import general_position_witness
+from .exact_loss import single_relu_loss
 
 __all__ = [
     "SetCoverInstance", "DiscontinuityWitness", "set_cover_to_relu", "cover_weights", "minimum_cover_size",
@@ -103,26 +104,12 @@ class DiscontinuityWitness:
     unperturbed_weights: tuple
 
 
-def _dot(a, b) -> Fraction:
-    return sum((x * y for x, y in zip(a, b)), Fraction(0))
-
-
 def relu_mse(dataset: Dataset, w: Sequence) -> Fraction:
     """Exact mean squared error (1/N) Σ (φ(w·x_i) - y_i)² of a single ReLU (eq. 16).
 
     The dataset's generators are used, so for a homogenized dataset ``w`` includes the bias.
     """
-    y = dataset.y_exact
-    if y is None:
-        raise InvalidInputError("relu_mse needs labels, but the dataset has none (y=None)")
-    w = [to_fraction(x, where=f"entry {j} of w") for j, x in enumerate(w)]
-    if len(w) != dataset.n:
-        raise InvalidInputError(f"w has {len(w)} entries but the dataset's generators have {dataset.n}")
-    total = Fraction(0)
-    for xi, yi in zip(dataset.generators_exact, y):
-        z = _dot(w, xi)
-        total += ((z if z > 0 else 0) - yi) ** 2
-    return total / dataset.N
+    return single_relu_loss(dataset, w, "mse")
 
 
 def _normalise_universe(universe) -> tuple:
