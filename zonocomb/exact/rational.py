@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import InvalidInputError, InvalidTypeError
 
 __all__ = [
-    "to_fraction", "to_fraction_matrix", "integer_rows", "rank", "solve", "nullspace",
+    "to_fraction", "to_fraction_matrix", "primitive_scale", "integer_rows", "rank", "solve", "nullspace",
     "determinant", "matmul", "transpose",
 ]
 
@@ -84,6 +84,17 @@ def to_fraction_matrix(rows, name: str = "X") -> list[list[Fraction]]:
     return out
 
 
+def primitive_scale(row: Sequence[Fraction]) -> Fraction:
+    """The positive rational s such that s·row is a primitive integer vector (1 for a zero row)."""
+    den = 1
+    for v in row:
+        den = den * v.denominator // math.gcd(den, v.denominator)
+    g = 0
+    for v in row:
+        g = math.gcd(g, int(v * den))
+    return Fraction(den, g) if g else Fraction(1)
+
+
 def integer_rows(rows: Sequence[Sequence[Fraction]]) -> list[list[int]]:
     """Scale each row by a positive rational so it becomes a primitive integer vector.
 
@@ -93,14 +104,8 @@ def integer_rows(rows: Sequence[Sequence[Fraction]]) -> list[list[int]]:
     """
     out = []
     for row in rows:
-        den = 1
-        for v in row:
-            den = den * v.denominator // math.gcd(den, v.denominator)
-        ints = [int(v * den) for v in row]
-        g = 0
-        for v in ints:
-            g = math.gcd(g, v)
-        out.append([v // g for v in ints] if g > 1 else ints)
+        s = primitive_scale(row)
+        out.append([int(v * s) for v in row])
     return out
 
 

@@ -31,7 +31,6 @@ dimensions are taken relative to the affine hull of Z, which is L itself since 0
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -41,7 +40,7 @@ import networkx as nx
 
 from ..errors import InvalidInputError
 from ..exact._cdd import convex_hull
-from ..exact.rational import rank, solve, to_fraction_matrix
+from ..exact.rational import primitive_scale, rank, solve, to_fraction_matrix
 
 __all__ = ["Face", "Facet", "zonotope_faces", "face_lattice", "f_vector", "zonotope_facets"]
 
@@ -373,15 +372,8 @@ def _project(v, basis) -> list[Fraction]:
 
 def _primitive(v, offset) -> tuple[tuple[Fraction, ...], Fraction]:
     """Scale (v, offset) by a positive rational so v becomes a primitive integer vector."""
-    den = 1
-    for x in v:
-        den = den * x.denominator // math.gcd(den, x.denominator)
-    ints = [int(x * den) for x in v]
-    g = 0
-    for x in ints:
-        g = math.gcd(g, x)
-    scale = Fraction(den, g)
-    return tuple(Fraction(x // g) for x in ints), offset * scale
+    scale = primitive_scale(v)
+    return tuple(x * scale for x in v), offset * scale
 
 
 def zonotope_facets(generators, barcodes) -> list[Facet]:
