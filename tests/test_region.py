@@ -1,21 +1,27 @@
 """Tests of the region program (paper eq. 3) and its two backends.
 
-Evidence used: agreement of two independent solvers (an active-set method and cvxpy + ECOS),
-planted networks that must be fitted exactly, a KKT certificate computed by non-negative least
-squares, scipy's SLSQP on tiny instances, and direct evaluation of the ReLU network.
+Evidence used: agreement of two independent solvers (the fast backend's block active-set method,
+with its interior-point cold start, and cvxpy + ECOS) on random patterns and on chains of
+neighbouring patterns, planted networks that must be fitted exactly, KKT certificates (the
+backend's own checker against one computed here by non-negative least squares), scipy's SLSQP on
+tiny instances, brute-force evaluation of the path search, and direct evaluation of the ReLU network.
 """
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 from scipy.optimize import minimize, nnls
 from scipy.special import expit
 
 from zonocomb import Dataset
 from zonocomb.convex import LOSSES, RegionProgram, RegionSolution, solve_region
 from zonocomb.convex.backends import BACKENDS, backend_spec, get_backend
+from zonocomb.convex.backends.block_active_set import BlockActiveSet, NotConverged
+from zonocomb.convex.kkt import KKTChecker
 from zonocomb.errors import InvalidInputError, InvalidTypeError
 
 LOSS_RTOL, LOSS_ATOL = 1e-6, 1e-9
@@ -168,7 +174,7 @@ def test_solution_fields_and_tight_set():
 
 
 # --------------------------------------------------------------------------- optimality
-def kkt_residual(ds, A, v, sol, loss):
+def kkt_residual(ds, A, v, sol, loss, fit_bias=True):
     """Relative residual of ∇F = Σ λ_i s_ui x̄_i (λ ≥ 0, tight constraints) per unit, by NNLS."""
     X, y, N = ds.generators_float, ds.y, ds.N
     yhat = (A * v[:, None] * (sol.W @ X.T)).sum(axis=0) + sol.c
@@ -177,7 +183,7 @@ def kkt_residual(ds, A, v, sol, loss):
     else:
         g = (expit(yhat) - y) / N
     scale = np.abs(g) @ np.linalg.norm(X, axis=1) * np.max(np.abs(v))
-    worst = abs(g.sum()) / np.abs(g).sum()                        # ∂F/∂c = 0 (c is free)
+    worst = abs(g.sum()) / np.abs(g).sum() if fit_bias else 0.0   # ∂F/∂c = 0 (c is free)
     S = np.where(A, 1.0, -1.0)
     for u in range(A.shape[0]):
         grad = (A[u] * v[u] * g) @ X
@@ -266,6 +272,227 @@ def test_fast_backend_falls_back_when_it_cannot_certify():
         sol = prog.solve(A)
     assert sol.status == "optimal_fallback"
     assert_losses_agree(sol.loss, solve_region(ds, A, [1.0, -1.0], backend="cvxpy").loss)
+
+
+# ------------------------------------------- fast path: chains, KKT certificate, fallbacks
+def neighbour_chain(ds, m, length, rng):
+    """Patterns along a walk that moves one unit across one hyperplane per step (GLS neighbours)."""
+    X = ds.generators_float
+    W = rng.standard_normal((m, X.shape[1]))
+    patterns = [W @ X.T > 0]
+    while len(patterns) < length:
+        u, d = int(rng.integers(m)), rng.standard_normal(X.shape[1])
+        pre, rate = X @ W[u], X @ d
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(rate != 0, -pre / rate, np.inf)
+        t = np.sort(t[t > 0])
+        if t.size < 2:
+            continue
+        W[u] += 0.5 * (t[0] + t[1]) * d                           # just past the nearest hyperplane
+        new = W @ X.T > 0
+        if np.sum(new != patterns[-1]) == 1:
+            patterns.append(new)
+    return patterns
+
+
+def assert_agree_or_recession(ds, A, v, f, r, loss):
+    assert f.loss <= r.loss + LOSS_ATOL                           # the fast backend is never worse
+    if loss == "logistic" and np.max(np.abs(predictions(ds, A, v, f))) > 15:
+        assert r.loss - f.loss <= 1e-4                           # infimum not attained; ECOS stops short
+    elif r.status == "optimal":
+        assert_losses_agree(f.loss, r.loss)
+    else:                                                         # ECOS' reduced-accuracy answer
+        assert r.loss - f.loss <= 1e-3 * r.loss
+        assert kkt_residual(ds, A, v, f, loss) <= 1e-7            # and the fast answer is certified
+
+
+@pytest.mark.parametrize("loss", ["mse", "logistic"])
+@pytest.mark.parametrize("fit_bias", [True, False])
+def test_fast_agrees_with_reference_along_a_chain(loss, fit_bias):
+    rng = np.random.default_rng([21, LOSSES.index(loss), int(fit_bias)])
+    ds = gaussian_dataset(rng, 40, 3, loss)
+    v = np.array([1.0, -1.0, 1.0, -1.0, 0.5])
+    fast = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias)
+    ref = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias, backend="cvxpy")
+    checker = KKTChecker(fast._data)
+    prev = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)           # ECOS' own accuracy warnings
+        for A in neighbour_chain(ds, v.size, 12, rng):
+            f, r = fast.solve(A, warm_start=prev), ref.solve(A)
+            assert f.status == "optimal"
+            assert_agree_or_recession(ds, A, v, f, r, loss)
+            assert_feasible(ds, A, f.W, 1e-9)
+            assert checker.residuals(A, f.W, f.c).ok(1e-7)
+            prev = f
+
+
+@pytest.mark.parametrize("loss", ["mse", "logistic"])
+def test_fast_agrees_with_reference_on_many_random_patterns(loss):
+    rng = np.random.default_rng([22, LOSSES.index(loss)])
+    ds = gaussian_dataset(rng, 45, 4, loss)
+    v = np.array([1.0, 1.0, 1.0, -1.0, -1.0, -1.0])
+    fast = RegionProgram(ds, v, loss=loss)
+    ref = RegionProgram(ds, v, loss=loss, backend="cvxpy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for _ in range(15):
+            A = random_pattern(ds, v.size, rng)
+            f, r = fast.solve(A), ref.solve(A)
+            assert f.status == "optimal"
+            assert_agree_or_recession(ds, A, v, f, r, loss)
+            assert kkt_residual(ds, A, v, f, loss) <= 1e-7        # this file's independent NNLS check
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), N=st.integers(4, 30), d=st.integers(1, 3),
+       m=st.integers(1, 4), fit_bias=st.booleans())
+def test_fast_answers_are_certified_optima(seed, N, d, m, fit_bias):
+    rng = np.random.default_rng(seed)
+    ds = gaussian_dataset(rng, N, d, "mse")
+    v = rng.choice([-1.0, 1.0], m) * rng.uniform(0.5, 2.0, m)
+    A = random_pattern(ds, m, rng)
+    sol = RegionProgram(ds, v, fit_bias=fit_bias).solve(A)
+    assert sol.status == "optimal"
+    if sol.loss > 1e-20:                                          # (a zero loss is trivially optimal)
+        assert kkt_residual(ds, A, v, sol, "mse", fit_bias) <= 1e-7
+    assert_feasible(ds, A, sol.W, 1e-9)
+    if not fit_bias:
+        assert sol.c == 0.0
+
+
+def test_kkt_checker_accepts_optima_and_rejects_other_points():
+    rng = np.random.default_rng(31)
+    ds = gaussian_dataset(rng, 40, 3, "mse")
+    v = np.array([1.0, -1.0, 1.0])
+    prog = RegionProgram(ds, v)
+    checker = KKTChecker(prog._data)
+    A = random_pattern(ds, 3, rng)
+    sol = prog.solve(A)
+    assert np.linalg.norm(sol.W) > 0
+    assert checker.residuals(A, sol.W, sol.c).ok(1e-8)
+    # feasible (the region is a product of cones) but not optimal: scaled weights, or a shifted bias
+    for W, c in ((1.5 * sol.W, sol.c), (sol.W, sol.c + 0.1)):
+        res = checker.residuals(A, W, c)
+        assert res.primal <= 1e-12 and not res.ok(1e-6)
+        moved = dataclasses.replace(sol, W=W, c=c, tight=sol.tight)
+        assert kkt_residual(ds, A, v, moved, "mse") > 1e-6       # the independent check agrees
+    # infeasible: flip the sign pattern of one unit that is active somewhere
+    B = A.copy()
+    u = int(np.flatnonzero(np.linalg.norm(sol.W, axis=1) > 0)[0])
+    B[u] = ~B[u]
+    assert checker.residuals(B, sol.W, sol.c).primal > 1e-3
+
+
+def test_fast_backend_falls_back_when_the_kkt_check_fails(monkeypatch):
+    rng = np.random.default_rng(32)
+    ds = gaussian_dataset(rng, 25, 2, "mse")
+    v = [1.0, -1.0]
+    prog = RegionProgram(ds, v)
+    solve = prog._solver._qp.solve
+
+    def not_optimal(pattern, W0=None, c0=None):
+        res = solve(pattern, W0, c0)
+        return dataclasses.replace(res, W=1.5 * res.W)           # feasible, not optimal
+    monkeypatch.setattr(prog._solver._qp, "solve", not_optimal)
+    A = random_pattern(ds, 2, rng)
+    with pytest.warns(RuntimeWarning, match="KKT check"):
+        sol = prog.solve(A)
+    assert sol.status == "optimal_fallback"
+    assert_losses_agree(sol.loss, solve_region(ds, A, v, backend="cvxpy").loss)
+
+
+def test_cold_mse_solve_without_the_interior_point_start(monkeypatch):
+    rng = np.random.default_rng(33)
+    ds = gaussian_dataset(rng, 30, 3, "mse")
+    v = [1.0, -1.0, 1.0, -1.0]
+    A = random_pattern(ds, 4, rng)
+    prog = RegionProgram(ds, v)
+    with_ipm = prog.solve(A)
+
+    def fail(pattern):
+        raise NotConverged("interior point switched off")
+    monkeypatch.setattr(prog._solver._ipm, "solve", fail)
+    from_zero = prog.solve(A)                                     # the active set starts from w = 0
+    assert with_ipm.status == from_zero.status == "optimal"
+    assert_losses_agree(from_zero.loss, with_ipm.loss)
+    assert_losses_agree(from_zero.loss, solve_region(ds, A, v, backend="cvxpy").loss)
+
+
+def test_interior_point_start_is_feasible_and_near_optimal():
+    rng = np.random.default_rng(34)
+    ds = gaussian_dataset(rng, 60, 4, "mse")
+    v = np.array([1.0, -1.0] * 3)
+    prog = RegionProgram(ds, v)
+    for _ in range(5):
+        A = random_pattern(ds, v.size, rng)
+        W0, c0 = prog._solver._ipm.solve(A)
+        opt = prog.solve(A).loss
+        assert_feasible(ds, A, W0, 1e-9)
+        start = prog.objective(A, W0, c0)
+        assert opt - 1e-9 <= start <= opt + 1e-3 * (1.0 + opt)
+
+
+def test_cone_projection_without_daqp(monkeypatch):
+    # should DAQP fail, pricing projects onto the activation cone by NNLS (Moreau's decomposition)
+    import zonocomb.convex.backends.block_active_set as bas
+
+    class FailingDAQP:
+        @staticmethod
+        def solve(H, f, A, bupper, blower=None, sense=None, **kwargs):
+            return np.zeros(H.shape[0]), 0.0, -1, {"lam": np.zeros(A.shape[0])}
+    rng = np.random.default_rng(37)
+    ds = gaussian_dataset(rng, 30, 3, "logistic")
+    v = [1.0, -1.0, 1.0]
+    A = random_pattern(ds, 3, rng)
+    expected = RegionProgram(ds, v, loss="logistic").solve(A)
+    monkeypatch.setattr(bas, "daqp", FailingDAQP)
+    sol = RegionProgram(ds, v, loss="logistic").solve(A)           # cold: pricing from w = 0
+    assert sol.status == "optimal"
+    assert_losses_agree(sol.loss, expected.loss)
+
+
+def test_path_search_finds_the_first_minimiser_along_the_path():
+    rng = np.random.default_rng(35)
+    ds = gaussian_dataset(rng, 20, 2, "mse")
+    solver = BlockActiveSet(RegionProgram(ds, [1.0] * 5)._data)
+    N = ds.N
+    for _ in range(20):
+        g, h = rng.standard_normal(N), 2.0 / N
+        jdu = rng.standard_normal((5, N))
+        jd = jdu.sum(axis=0) + rng.standard_normal()              # plus a move of c
+        if g @ jd > 0:
+            g = -g                                                # a descent direction
+        alpha = np.where(rng.random(5) < 0.7, rng.uniform(0.0, 2.0, 5), np.inf)
+        t = solver._path_search(g, h, jdu, jd, alpha)
+
+        def phi(s):
+            delta = np.minimum(alpha, s) @ jdu + s * (jd - jdu.sum(axis=0))
+            return g @ delta + 0.5 * h * delta @ delta
+        grid = np.linspace(0.0, t, 400)
+        values = np.array([phi(s) for s in grid])
+        assert np.all(np.diff(values) <= 1e-12)                   # decreasing up to t ...
+        assert phi(t + 1e-6) >= phi(t) - 1e-15                    # ... and not beyond it
+
+
+def test_faces_are_orthonormal_null_spaces_even_for_degenerate_data():
+    # x_1 = 2 x_0 and x_2 = -x_3 (parallel generators): dependent constraints
+    X = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [0.0, -1.0], [1.0, 1.0], [1.0, -2.0]])
+    ds = Dataset(X, y=np.arange(6.0), homogenize=False)
+    solver = BlockActiveSet(RegionProgram(ds, [1.0])._data)
+    rng = np.random.default_rng(36)
+    Xu = X / np.linalg.norm(X, axis=1)[:, None]
+    for _ in range(30):
+        mask = rng.random(6) < 0.4
+        Z, k, ws, nws = solver._face(mask)
+        rank = np.linalg.matrix_rank(Xu[mask]) if mask.any() else 0
+        assert k == 2 - rank and nws == rank
+        np.testing.assert_allclose(Z[:, :k].T @ Z[:, :k], np.eye(k), atol=1e-12)
+        assert np.all(Z[:, k:] == 0.0)
+        if mask.any():
+            np.testing.assert_allclose(Xu[mask] @ Z, 0.0, atol=1e-12)
+            assert set(ws[:nws]) <= set(np.flatnonzero(mask))
+            assert np.linalg.matrix_rank(Xu[ws[:nws]]) == nws
 
 
 # ------------------------------------------------------------------------------ inputs

@@ -11,8 +11,10 @@ Registered backends (imported lazily, on first use):
 ``"cvxpy"`` (alias ``"reference"``)
     cvxpy + ECOS, the solver the paper used (appendix H.2.2); all losses.
 ``"fast"``
-    Structure-exploiting solvers: an active-set Newton method on the faces of the activation
-    cones for ``"mse"`` and ``"logistic"``, HiGHS' simplex for the LP of ``"l1"``.
+    Structure-exploiting solvers: a block active-set method on the product of the activation
+    cones for ``"mse"`` and ``"logistic"`` (cold MSE solves start from an interior-point method),
+    every answer checked against the KKT conditions with the reference as fallback; HiGHS'
+    simplex for the LP of ``"l1"``.
 """
 from __future__ import annotations
 
@@ -94,7 +96,7 @@ BACKENDS = {
     "cvxpy": BackendSpec("cvxpy", "reference", "CvxpyBackend", frozenset({"mse", "logistic", "l1"}),
                          "cvxpy + ECOS, rebuilt per pattern (the paper's solver)"),
     "fast": BackendSpec("fast", "fast", "FastBackend", frozenset({"mse", "logistic", "l1"}),
-                        "active-set Newton on cone faces (mse, logistic); HiGHS simplex (l1)"),
+                        "block active set on the cones, KKT-checked (mse, logistic); HiGHS simplex (l1)"),
 }
 _ALIASES = {"reference": "cvxpy"}
 

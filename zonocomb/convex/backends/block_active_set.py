@@ -12,27 +12,37 @@ the product structure ("block" = one unit's weight vector):
 * **Faces.** Each unit holds a working set of linearly independent constraints x̄_i·w_u = 0; Z_u is
   an orthonormal basis of the directions that keep them (a unit with no free direction is frozen
   at w_u = 0, where all its N constraints hold with equality). On the current face the Newton step
-  is the minimum-norm least-squares solution in the reduced variables (exact for the MSE: one step
-  solves the face; a Newton step on the ℓ''-weighted Gram matrix for the logistic loss).
+  is the least-squares solution in the reduced variables (exact for the MSE: one step solves the
+  face; a Newton step on the ℓ''-weighted Gram matrix for the logistic loss). Directions whose
+  effect on ŷ is at rounding level, measured against the size of the data rather than against the
+  face matrix (which is tiny for saturated logistic examples), are left out: without that rule an
+  exactly null direction can be mistaken for a weak one and send w_u to 1e16.
 * **Per-unit step lengths.** Along a direction D, unit u may move until its own first blocking
   constraint α_u. The step follows the piecewise-linear feasible path on which unit u stops at
   α_u and the others continue, to the first minimiser of the quadratic model of F along the path
-  (computed in closed form over all breakpoints at once). Every unit that stopped adds its
-  blocking constraint, so one step may add up to m constraints (a classical active-set step adds
-  one).
+  (computed in closed form over all breakpoints at once; for the logistic loss then halved until
+  F decreases). Every unit that stopped adds its blocking constraint, so one step may add up to m
+  constraints (a classical active-set step adds one).
 * **Pricing** (at a face optimum). The gradient g_u of a unit on a face lies in the span of its
   working normals, g_u = Σ λ_i s_ui x̄_i/‖x̄_i‖; if every λ_i ≥ 0 the unit satisfies its KKT
   conditions. Otherwise the projection of −g_u onto the unit's tangent cone (a non-negative least
   squares problem over its tight constraints) is a feasible descent direction, and its support
   becomes the new working set. A frozen unit is certified when g_u lies in the dual cone C_u*:
-  first with the support of its previous certificate (cached per unit and barcode, solved for all
-  such units at once), otherwise by projecting −g_u onto C_u with DAQP; a nonzero projection
-  releases the unit along it. All moves of one pricing round form one path step.
+  first with the support of its previous certificate (cached per unit and barcode), otherwise by
+  projecting −g_u onto C_u with DAQP; a nonzero projection releases the unit along it. All moves of
+  one pricing round form one path step.
 
-Every step decreases F; an iteration cap raises :class:`NotConverged`. The result carries, per
-frozen unit, the support of its certificate, from which :mod:`zonocomb.convex.kkt` verifies the
-KKT conditions independently of this solver's state. Everything is floating point with relative
-tolerances documented on the class.
+Faces (by tight set), the pseudo-inverses giving the multipliers (by working set) and frozen units'
+certificates (by unit and barcode) are cached per dataset, so that the neighbours of a vertex, which
+share most faces, reuse them.
+
+Every step decreases F; an iteration cap raises :class:`NotConverged`, and so does a face that
+the Newton steps cannot bring to the stationarity tolerance. The result carries, per frozen unit,
+the support of its certificate, from which :mod:`zonocomb.convex.kkt` verifies the KKT conditions
+independently of this solver's state. Everything is floating point with relative tolerances
+documented on the class. Regions whose logistic infimum is not attained (a recession direction)
+converge slowly, since every step gains about a constant factor of the loss; such solves may hit
+the iteration cap (the fast backend then falls back to the reference).
 """
 from __future__ import annotations
 
@@ -93,7 +103,10 @@ class BlockActiveSet:
     * a Newton step is taken while the Newton decrement exceeds ``DEC_RTOL`` (1 + F);
     * least squares on a face use Cholesky on the normal equations when the factor's diagonal
       ratio exceeds ``CHOL_RATIO`` (condition number of the face matrix ≲ 1e5), else LAPACK gelsy
-      (QR with column pivoting, minimum norm, rank decided at ``LSTSQ_COND``);
+      (QR with column pivoting, minimum norm, rank decided at ``LSTSQ_COND``); in both, directions
+      with gain below ``ZERO_COLUMN_RTOL`` max|v| ‖X‖_F (times max √ℓ'' for logistic) count as null;
+    * a unit whose weights are at rounding level in the result (``NEGLIGIBLE_RTOL``, see
+      :func:`_negligible`) is returned as exactly 0;
     * logistic only: Newton weights ℓ'' are floored at ``CURVATURE_FLOOR`` max ℓ'' and no step
       changes a prediction by more than ``MAX_LOGIT_STEP``, so that a region with a recession
       direction (infimum not attained) ends at a point within tolerance of the infimum.
@@ -107,12 +120,13 @@ class BlockActiveSet:
     RANK_RTOL = 1e-9
     LSTSQ_COND = 1e-12
     CHOL_RATIO = 1e-5
+    ZERO_COLUMN_RTOL = 1e-11
     CURVATURE_FLOOR = 1e-14
     MAX_LOGIT_STEP = 50.0
+    NEGLIGIBLE_RTOL = 1e-12
     CACHE_SIZE = 50_000
 
     def __init__(self, data: RegionData, max_iter: int | None = None):
-        self.data = data
         self.loss = data.loss
         self.fit_bias = data.fit_bias
         self.X = np.ascontiguousarray(data.Xbar, dtype=float)
@@ -122,19 +136,25 @@ class BlockActiveSet:
         N, n = self.X.shape
         self.N, self.n, self.m = N, n, self.v.size
         xnorm = np.linalg.norm(self.X, axis=1)
+        self.xmax = float(xnorm.max())
         # a zero generator (x_i = 0 in bias-free data) gives the vacuous constraint 0 ≥ 0
         self.nonzero = xnorm > 0.0
         self.nz_idx = np.flatnonzero(self.nonzero)
         self.Xu = self.X / np.where(self.nonzero, xnorm, 1.0)[:, None]
         self.XuT = np.ascontiguousarray(self.Xu.T)
-        self.ones = np.ones((N, 1))
+        self.XXT = np.ascontiguousarray(np.hstack([self.XT, self.XuT]))   # one product gives both
+        self._lower = np.zeros(self.nz_idx.size)
+        self._upper = np.full(self.nz_idx.size, np.inf)
         label_scale = 2.0 * float(np.sqrt(np.mean(self.y ** 2))) if self.loss == "mse" else 1.0
         self.gscale = max(float(np.max(np.abs(self.v))) * float(np.mean(xnorm)) * label_scale, 1e-300)
+        # norm scale of a column of ∂ŷ/∂(reduced coordinates): max|v| ‖X‖_F (and √N for c)
+        self.bscale = max(float(np.max(np.abs(self.v))) * float(np.linalg.norm(self.X)), np.sqrt(N))
         self.max_iter = max_iter if max_iter is not None else 200 + 20 * self.m * n
         self._eye = np.eye(n)
         self._lwork = {}
         self._support = {}                       # (unit, barcode bytes) -> certificate support
-        self._faces = {}                         # tight-set mask bytes -> (Z, working set)
+        self._faces = {}                         # tight-set mask bytes -> face (see _face)
+        self._pinv = {}                          # working set bytes -> pseudo-inverse of its normals
 
     # ------------------------------------------------------------------ public
     def solve(self, pattern: np.ndarray, W0: np.ndarray | None = None,
@@ -154,10 +174,11 @@ class BlockActiveSet:
                 self._face_step(st)
             elif not self._price(st):
                 break
-        frozen = st.k == 0
         W = st.W.copy()
-        W[frozen] = 0.0
-        supports = {int(u): st.support[u] for u in np.flatnonzero(frozen & st.live)}
+        W[(st.k == 0) | _negligible(W, self.v, self.xmax, self.y, st.yhat, self.NEGLIGIBLE_RTOL)] = 0.0
+        frozen = st.k == 0
+        supports = {int(u): st.support[u] for u in np.flatnonzero(frozen & st.live)
+                    if st.support[u] is not None}
         return ActiveSetResult(W=W, c=float(st.c) if self.fit_bias else 0.0, n_iter=n_iter,
                                supports=supports)
 
@@ -169,21 +190,26 @@ class BlockActiveSet:
         g1, h1 = loss_derivatives(self.loss, yhat, self.y)
         return g1 / self.N, h1 / self.N
 
-    def _lstsq(self, B: np.ndarray, r: np.ndarray) -> np.ndarray:
-        """Least-squares solution of B δ ≈ r (minimum norm when B is rank deficient)."""
+    def _lstsq(self, B: np.ndarray, r: np.ndarray, ref: float) -> np.ndarray:
+        """Least-squares solution of B δ ≈ r, minimum norm over the directions of B whose gain is
+        below ``ZERO_COLUMN_RTOL`` · ref (numerically null, even when all of B is small, as for
+        saturated logistic examples) or ``LSTSQ_COND`` relative to the largest."""
         M, K = B.shape
+        floor = self.ZERO_COLUMN_RTOL * ref
         if K <= M:
             L, info = _POTRF(B.T @ B, lower=0, clean=0)
             if info == 0:
-                d = np.diag(L)
-                if d.min() > self.CHOL_RATIO * d.max():
+                d = np.abs(np.diag(L))
+                if d.min() > max(self.CHOL_RATIO * d.max(), floor):
                     return _POTRS(L, B.T @ r, lower=0)[0]
         lwork = self._lwork.get((M, K))
         if lwork is None:
             lwork = self._lwork[(M, K)] = int(_GELSY_LWORK(M, K, 1, self.LSTSQ_COND)[0])
         rhs = np.zeros((max(M, K), 1))
         rhs[:M, 0] = r
-        _, x, _, _, info = _GELSY(B, rhs, np.zeros(K, dtype=np.int32), self.LSTSQ_COND, lwork)
+        top = float(np.sqrt(np.einsum("ij,ij->j", B, B).max()))
+        rcond = min(max(self.LSTSQ_COND, floor / top), 0.5)
+        _, x, _, _, info = _GELSY(B, rhs, np.zeros(K, dtype=np.int32), rcond, lwork)
         if info != 0:
             raise NotConverged(f"LAPACK gelsy failed (info {info})")
         return x[:K, 0]
@@ -191,40 +217,51 @@ class BlockActiveSet:
     # ------------------------------------------------------------------ face phase
     def _face_step(self, st: "_State"):
         """One Newton step on the current face along the per-unit stopping path."""
-        m, n, N = self.m, self.n, self.N
-        cols = np.arange(n)[None, :] < st.k[:, None]             # reduced coordinates in use
-        B = st.Bf.reshape(N, m * n)[:, cols.ravel()]
-        if self.fit_bias:
-            B = np.concatenate((B, self.ones), axis=1)
-        if B.shape[1] == 0:
-            st.face_solved = True
-            return
+        cols = st.cols.copy()
+        B = st.Bf[:, cols]                                        # ∂ŷ/∂(reduced coordinates, c)
         g, h = self._derivs(st.yhat)
         if self.loss == "mse":
             r = self.y - st.yhat
-            f0 = float(r @ r) / N
-            delta = self._lstsq(B, r)
+            f0 = float(r @ r) / self.N
+            ref = self.bscale
         else:
             f0 = st.fval()
             sq = np.sqrt(np.maximum(h, self.CURVATURE_FLOOR * float(h.max())))
-            delta = self._lstsq(B * sq[:, None], -g / sq)
-        xi = np.zeros((m, n))
-        xi[cols] = delta[:delta.size - self.fit_bias]
-        dW = np.einsum("uij,uj->ui", st.Zp, xi)
-        dc = float(delta[-1]) if self.fit_bias else 0.0
-        jdu = st.Mw * (dW @ self.XT)                              # change of ŷ per unit, unit step
-        jd = jdu.sum(axis=0) + dc
-        if not -float(g @ jd) > self.DEC_RTOL * (1.0 + abs(f0)):   # Newton decrement
+            B = B * sq[:, None]
+            r = -g / sq
+            ref = self.bscale * float(sq.max())
+        # a direction that moves no prediction (its unit's active examples all lie on the face's
+        # hyperplanes) has a zero column, up to rounding: it takes no part in the step
+        keep = np.sqrt(np.einsum("ij,ij->j", B, B)) > self.ZERO_COLUMN_RTOL * ref
+        if not keep.all():
+            cols[cols] = keep
+            B = B[:, keep]
+        if B.shape[1] == 0:
             st.face_solved = True
             return
-        alpha, blk = st.ratio_test(dW)
+        delta = self._lstsq(B, r, ref)
+        xi = np.zeros(cols.size)
+        xi[cols] = delta
+        dW = np.einsum("uij,uj->ui", st.Zp, xi[:-1].reshape(self.m, self.n))
+        dc = float(xi[-1])
+        jdu, rate = st.rates(dW)                                  # change of ŷ per unit; constraint rates
+        jd = jdu.sum(axis=0) + dc
+        alpha, blk = st.ratio_test(dW, rate)
+        if not -float(g @ jd) > self.DEC_RTOL * (1.0 + abs(f0)):   # Newton decrement
+            # below the resolution of F, yet the (feasible, small) Newton step still reduces the
+            # gradient on the face: take it (for the MSE it is the exact face minimiser)
+            if alpha.min() >= 1.0 and (self.loss == "mse" or float(np.abs(jd).max()) <= self.MAX_LOGIT_STEP):
+                st.take_path(dW, dc, alpha, 1.0, jdu, rate)
+            st.face_solved = True
+            return
         t = self._path_search(g, h, jdu, jd, alpha)
-        if self.loss != "mse":
-            t = self._backtrack(st, f0, jdu, dc, alpha, t)
-            if t is None:
+        if self.loss != "mse" and t > 0.0:
+            tb = self._backtrack(st, f0, jdu, dc, alpha, t)
+            if tb is None and not np.any(alpha <= t):
                 st.face_solved = True                             # no numerical progress left
                 return
-        st.take_path(dW, dc, alpha, t)
+            t = t if tb is None else tb                           # (or a unit is blocked at once)
+        st.take_path(dW, dc, alpha, t, jdu, rate)
         stopped = np.flatnonzero(alpha <= t)
         for u in stopped:
             st.add_to_working_set(u, int(blk[u]))
@@ -255,8 +292,8 @@ class BlockActiveSet:
             hJ = Jm * h
             num = -(Jm @ g) - np.einsum("jn,jn->j", off, hJ)
             den = np.einsum("jn,jn->j", Jm, hJ)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                tj = np.where(den > 0.0, num / den, np.where(num > 0.0, np.inf, -np.inf))
+            # segment minimisers; a segment without curvature is followed to its end if descending
+            tj = np.divide(num, den, out=np.where(num > 0.0, np.inf, -np.inf), where=den > 0.0)
             j = int(np.argmax(tj <= np.append(b, np.inf)))        # first segment holding its minimiser
             t = min(max(float(tj[j]), b[j - 1] if j > 0 else 0.0), tmax)
         if not np.isfinite(t):
@@ -275,27 +312,20 @@ class BlockActiveSet:
     # ------------------------------------------------------------------ pricing
     def _price(self, st: "_State") -> bool:
         """KKT check at a face optimum; returns False when certified, else moves and returns True."""
+        st.refresh()                                              # exact slacks and ŷ (no drift)
         g, h = self._derivs(st.yhat)
         G = (st.Mw * g) @ self.X                                  # ∂F/∂w_u, (m, n)
         tol = self.PG_RTOL * self.gscale
-        if self.fit_bias and abs(float(g.sum())) > self.FACE_RTOL * self.gscale:
-            st.face_solved = False                                # ∂F/∂c ≠ 0: not a face optimum
-            return True
         free = st.live & (st.k > 0)
-        frozen = np.flatnonzero(st.live & (st.k == 0) & np.any(G != 0.0, axis=1))
-        idx, count = st.WS.copy(), st.nws.copy()
-        cached = []
-        for u in frozen:                                          # candidate certificates
-            sup = self._support.get((int(u), st.pattern[u].tobytes()))
-            if sup is not None:
-                idx[u, :sup.size] = sup
-                count[u] = sup.size
-                cached.append(u)
-        lam, res = st.multipliers(idx, count, G)
-        if np.any(res[free] > self.FACE_RTOL * self.gscale):
+        lam, res = st.multipliers(G)
+        if np.any(res[free] > self.FACE_RTOL * self.gscale) or \
+                (self.fit_bias and abs(float(g.sum())) > self.FACE_RTOL * self.gscale):
+            if st.bounced:                                        # the face step could not fix it
+                raise NotConverged("the face optimum is not reached to the stationarity tolerance")
+            st.bounced = True
             st.face_solved = False                                # not (numerically) at the face optimum
             return True
-        ok = (res <= tol) & (np.min(lam, axis=1) >= -tol)
+        st.bounced = False
         moves = {}
         negative = np.flatnonzero(free & (np.min(lam, axis=1) < -tol))
         if negative.size:
@@ -308,10 +338,16 @@ class BlockActiveSet:
                 if float(np.sqrt(d @ d)) > tol:
                     moves[u] = d
                     st.set_working_set(u, T[mu > 0.0])
-        for u in frozen:
-            if u in cached and ok[u]:
-                st.support[u] = idx[u, :count[u]].copy()
-                continue
+        for u in np.flatnonzero(st.live & (st.k == 0) & np.any(G != 0.0, axis=1)):
+            key = (int(u), st.pattern[u].tobytes())
+            cert = self._support.get(key)                         # candidate certificate
+            if cert is not None:
+                sup, P, R = cert
+                r = R @ G[u]
+                lam_u = P @ G[u]
+                if float(np.sqrt(r @ r)) <= tol and (lam_u.size == 0 or float(lam_u.min()) >= -tol):
+                    st.support[u] = sup
+                    continue
             d = self._project_cone(st, u, G[u], tol)
             if d is not None:
                 st.release(u, d)
@@ -321,61 +357,94 @@ class BlockActiveSet:
         dW = np.zeros_like(st.W)
         for u, d in moves.items():
             dW[u] = d
-        jdu = st.Mw * (dW @ self.XT)
+        jdu, rate = st.rates(dW)
         jd = jdu.sum(axis=0)
-        alpha, blk = st.ratio_test(dW)
+        alpha, blk = st.ratio_test(dW, rate)
         t = self._path_search(g, h, jdu, jd, alpha)
         if t > 0.0 and self.loss != "mse":
-            t = self._backtrack(st, st.fval(), jdu, 0.0, alpha, t)
-            if t is None:
+            f0 = st.fval()
+            gain = -float(g @ (np.minimum(alpha, t) @ jdu))       # first-order decrease predicted
+            tb = self._backtrack(st, f0, jdu, 0.0, alpha, t)
+            if tb is None and not np.any(alpha <= t):
+                if gain <= 1e-13 * (1.0 + abs(f0)):
+                    return False                                  # below the resolution of F: the KKT check decides
                 raise NotConverged("pricing found a descent direction but no decrease along it")
+            t = t if tb is None else tb
         if t > 0.0:
-            st.take_path(dW, 0.0, alpha, t)
+            st.take_path(dW, 0.0, alpha, t, jdu, rate)
         for u in np.flatnonzero(alpha <= t):
             st.add_to_working_set(u, int(blk[u]))
         st.face_solved = False
         return True
 
     def _project_cone(self, st: "_State", u: int, gu: np.ndarray, tol: float):
-        """Projection d of −g_u onto C_u (DAQP); None, with the certificate cached, when d ≈ 0."""
+        """Projection d of −g_u onto C_u (DAQP); None, with the certificate cached, when d ≈ 0.
+
+        Should DAQP fail, the projection is −g_u + Nᵀλ with λ = argmin_{λ≥0} ‖Nᵀλ − g_u‖ (Moreau's
+        decomposition along the polar cone, by NNLS)."""
         idx = self.nz_idx
+        normals = st.normals(u, idx)
         ng = float(np.sqrt(gu @ gu))
-        x, _, flag, info = daqp.solve(self._eye, gu / ng, -st.normals(u, idx), np.zeros(idx.size),
-                                      None, None, primal_tol=1e-13)
-        if flag not in (1, 2):
-            raise NotConverged(f"DAQP failed projecting onto an activation cone (exit flag {flag})")
-        d = ng * np.asarray(x, dtype=float)
+        x, _, flag, info = daqp.solve(self._eye, gu / ng, normals, self._upper, self._lower, None,
+                                      primal_tol=1e-13)
+        if flag in (1, 2):
+            d = ng * np.asarray(x, dtype=float)
+            active = np.asarray(info["lam"]) != 0.0
+        else:
+            lam = nnls(normals.T, gu)[0]
+            d = normals.T @ lam - gu
+            active = lam > 0.0
         if float(np.sqrt(d @ d)) > tol:
             return d
-        support = idx[np.asarray(info["lam"]) != 0.0]
+        support = idx[active]
+        M = st.normals(u, support)                                # independent (DAQP's or NNLS's set)
+        P = np.linalg.solve(M @ M.T, M)                           # multipliers λ = P g
         if len(self._support) >= self.CACHE_SIZE:
             self._support.clear()
-        self._support[(int(u), st.pattern[u].tobytes())] = support
+        self._support[(int(u), st.pattern[u].tobytes())] = (support, P, self._eye - M.T @ P)
         st.support[u] = support
         return None
 
     def _face(self, mask: np.ndarray):
-        """(Z, working set) of the face {w : x̄_i·w = 0 for i in mask}: an orthonormal basis of its
-        directions and a linearly independent subset of the constraints (cached by mask)."""
+        """The face {w : x̄_i·w = 0 for i in mask}, cached by mask, as a tuple (Z, k, ws, nws): an
+        orthonormal basis Z of its directions (n × n, columns ≥ k zero) and a linearly independent
+        subset ws of its constraints (nws of them, padded to n)."""
         key = mask.tobytes()
         face = self._faces.get(key)
-        if face is None:
-            T = np.flatnonzero(mask)
-            Q, R = np.linalg.qr(self.Xu[T].T, mode="complete") if 0 < T.size < self.n else (None, None)
+        if face is not None:
+            return face
+        n = self.n
+        T = np.flatnonzero(mask)
+        Z = np.zeros((n, n))
+        ws = np.zeros(n, dtype=int)
+        if T.size == 0:
+            basis, sel = self._eye, T
+        else:
+            Q, R = np.linalg.qr(self.Xu[T].T, mode="complete") if T.size < n else (None, None)
             if Q is not None and np.min(np.abs(np.diag(R))) > self.RANK_RTOL:
-                Z, ws = Q[:, T.size:], [int(i) for i in T]        # independent constraints
+                basis, sel = Q[:, T.size:], T                     # independent constraints
             else:
-                Z, ws = self._eye, []
+                basis, sel = self._eye, []
                 for i in T:
-                    Z, added = _restrict(Z, self.Xu[i], self.RANK_RTOL)
+                    basis, added = _restrict(basis, self.Xu[i], self.RANK_RTOL)
                     if added:
-                        ws.append(int(i))
-                        if Z.shape[1] == 0:
+                        sel.append(int(i))
+                        if basis.shape[1] == 0:
                             break
-            if len(self._faces) >= self.CACHE_SIZE:
-                self._faces.clear()
-            face = self._faces[key] = (Z, ws)
+        Z[:, :basis.shape[1]] = basis
+        ws[:len(sel)] = sel
+        if len(self._faces) >= self.CACHE_SIZE:
+            self._faces.clear()
+        face = self._faces[key] = (Z, basis.shape[1], ws, len(sel))
         return face
+
+
+def _negligible(W, v, xmax, y, yhat, rtol):
+    """Units whose weights are at rounding level: ‖w_u‖ ≤ rtol max_u' ‖w_u'‖, or a largest possible
+    contribution |v_u| ‖w_u‖ max‖x̄_i‖ to ŷ of at most rtol (1 + max|y_i| + max|ŷ_i|)."""
+    wn = np.sqrt(np.einsum("uj,uj->u", W, W))
+    scale = 1.0 + float(np.abs(y).max(initial=0.0)) + float(np.abs(yhat).max(initial=0.0))
+    return (wn <= rtol * wn.max()) | (np.abs(v) * wn * xmax <= rtol * scale)
 
 
 def _restrict(Z: np.ndarray, a: np.ndarray, rank_tol: float):
@@ -423,6 +492,8 @@ class _State:
         else:
             self.c = 0.0
         self.Zp = np.zeros((m, n, n))
+        self.Pp = np.zeros((m, n, n))                              # signed multiplier extractors
+        self.stale = np.zeros(m, dtype=bool)                       # Pp[u] out of date
         self.k = np.zeros(m, dtype=int)
         self.WS = np.zeros((m, n), dtype=int)
         self.nws = np.zeros(m, dtype=int)
@@ -430,17 +501,22 @@ class _State:
         self.refresh()
         tight = self.tight_mask()
         for u in np.flatnonzero(self.live & np.any(W != 0.0, axis=1)):
-            Z, ws = solver._face(tight[u])
-            self._assign(u, Z, ws, update=False)
+            self._assign(u, solver._face(tight[u]), update=False)
         self.W[self.k == 0] = 0.0
         self.refresh()
-        self.Bf = np.ascontiguousarray((self.Mw[:, :, None] * (solver.X @ self.Zp)).transpose(1, 0, 2))
+        self.Bf = np.empty((N, m * n + 1))                         # [diag(v_u A_u) X Z_u]_u, then 1
+        self.Bf[:, :-1] = (self.Mw[:, :, None] * (solver.X @ self.Zp)).transpose(1, 0, 2).reshape(N, m * n)
+        self.Bf[:, -1] = 1.0
+        self.cols = np.zeros(m * n + 1, dtype=bool)               # reduced coordinates in use, then c
+        self.cols[:-1] = (np.arange(n)[None, :] < self.k[:, None]).ravel()
+        self.cols[-1] = solver.fit_bias
         self.face_solved = False
+        self.bounced = False                                       # pricing sent the last face back
 
     def _project_point(self, u: int, w: np.ndarray) -> np.ndarray:
         """Euclidean projection of w onto C_u (DAQP)."""
         idx = self.s.nz_idx
-        x, _, flag, _ = daqp.solve(self.s._eye, -w, -self.normals(u, idx), np.zeros(idx.size), None,
+        x, _, flag, _ = daqp.solve(self.s._eye, -w, self.normals(u, idx), self.s._upper, self.s._lower,
                                    None, primal_tol=1e-13)
         if flag not in (1, 2):
             raise NotConverged(f"DAQP failed projecting a warm start onto its cone (exit flag {flag})")
@@ -448,6 +524,8 @@ class _State:
 
     def normals(self, u: int, idx) -> np.ndarray:
         """Unit-length constraint normals s_ui x̄_i/‖x̄_i‖ of unit u for examples ``idx``."""
+        if idx is self.s.nz_idx and idx.size == self.S.shape[1]:
+            return self.S[u][:, None] * self.s.Xu                 # every generator is nonzero
         return self.S[u, idx, None] * self.s.Xu[idx]
 
     def refresh(self):
@@ -463,36 +541,42 @@ class _State:
         tight[:, ~self.s.nonzero] = False
         return tight
 
-    def multipliers(self, idx: np.ndarray, count: np.ndarray, G: np.ndarray):
-        """Per unit u, least-squares multipliers λ with g_u ≈ Σ_j λ_j s_ui x̄_i/‖x̄_i‖ over
-        i = idx[u, j], j < count[u] (linearly independent), and the residual norms; λ = +inf on
-        padding. Solved for all units at once through the normal equations."""
-        n = self.s.n
-        pad = np.arange(n)[None, :] >= count[:, None]
-        signs = np.take_along_axis(self.S, idx, axis=1)
-        signs[pad] = 0.0
-        M = signs[:, :, None] * self.s.Xu[idx]                     # (m, n constraints, n)
-        MMt = M @ M.transpose(0, 2, 1)
-        rows, cols = np.nonzero(pad)
-        MMt[rows, cols, cols] = 1.0
-        try:
-            lam = np.linalg.solve(MMt, M @ G[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            return np.full(idx.shape, -np.inf), np.full(idx.shape[0], np.inf)
-        res = np.einsum("kia,ki->ka", M, lam) - G
-        lam[pad] = np.inf
-        return lam, np.sqrt(np.einsum("ka,ka->k", res, res))
+    def multipliers(self, G: np.ndarray):
+        """Multipliers λ of the working constraints (g_u = Σ_j λ_j s_ui x̄_i/‖x̄_i‖ + its face
+        component, i = WS[u, j]; +inf on padding) and the norm of that face component.
+
+        λ_u = diag(s_u,WS) P_u g_u with P_u the pseudo-inverse of the working normals' matrix,
+        recomputed only for units whose face changed (and cached by working set)."""
+        for u in np.flatnonzero(self.stale & (self.k > 0)):
+            ws = self.WS[u, :self.nws[u]]
+            key = ws.tobytes()
+            P = self.s._pinv.get(key)
+            if P is None:
+                M = self.s.Xu[ws]
+                P = np.zeros((self.s.n, self.s.n))
+                P[:ws.size] = np.linalg.solve(M @ M.T, M)
+                if len(self.s._pinv) >= self.s.CACHE_SIZE:
+                    self.s._pinv.clear()
+                self.s._pinv[key] = P
+            self.Pp[u] = self.S[u, self.WS[u]][:, None] * P
+        self.stale[:] = False
+        lam = np.einsum("uij,uj->ui", self.Pp, G)
+        lam[np.arange(self.s.n)[None, :] >= self.nws[:, None]] = np.inf
+        r = np.einsum("uij,ui->uj", self.Zp, G)
+        return lam, np.sqrt(np.einsum("uj,uj->u", r, r))
 
     # --------------------------------------------------------------- working sets
-    def _assign(self, u: int, Z: np.ndarray, ws, update: bool = True):
-        k = Z.shape[1]
-        self.Zp[u] = 0.0
-        self.Zp[u, :, :k] = Z
+    def _assign(self, u: int, face, update: bool = True):
+        Z, k, ws, nws = face
+        self.Zp[u] = Z
         self.k[u] = k
-        self.nws[u] = len(ws)
-        self.WS[u, :len(ws)] = ws
+        self.WS[u] = ws
+        self.nws[u] = nws
+        self.stale[u] = True
         if update:
-            self.Bf[:, u, :] = self.Mw[u][:, None] * (self.s.X @ self.Zp[u])
+            n = self.s.n
+            self.Bf[:, u * n:(u + 1) * n] = self.Mw[u][:, None] * (self.s.X @ Z)
+            self.cols[u * n:(u + 1) * n] = np.arange(n) < k
         if k == 0 and np.any(self.W[u] != 0.0):
             self.W[u] = 0.0
             if update:
@@ -501,15 +585,20 @@ class _State:
     def set_working_set(self, u: int, idx: np.ndarray):
         mask = np.zeros(self.S.shape[1], dtype=bool)
         mask[idx] = True
-        Z, ws = self.s._face(mask)
-        self._assign(u, Z, ws)
+        self._assign(u, self.s._face(mask))
 
     def add_to_working_set(self, u: int, i: int):
-        """Restrict unit u's face by the hyperplane x̄_i·w = 0."""
+        """Restrict unit u's face by the hyperplane x̄_i·w = 0 (a Householder update of its basis)."""
         k = self.k[u]
-        Z, added = _restrict(self.Zp[u, :, :k], self.s.Xu[i], self.s.RANK_RTOL)
-        if added:
-            self._assign(u, Z, list(self.WS[u, :self.nws[u]]) + [i])
+        basis, added = _restrict(self.Zp[u, :, :k], self.s.Xu[i], self.s.RANK_RTOL)
+        if not added:
+            return
+        Z = np.zeros_like(self.Zp[u])
+        Z[:, :k - 1] = basis
+        ws = self.WS[u].copy()
+        if self.nws[u] < ws.size:
+            ws[self.nws[u]] = i
+        self._assign(u, (Z, k - 1, ws, self.nws[u] + 1))
 
     def release(self, u: int, d: np.ndarray):
         """Unfreeze unit u along the direction d ∈ C_u: its face is the one of d."""
@@ -520,17 +609,24 @@ class _State:
             raise NotConverged("a released unit has no feasible direction")
 
     # --------------------------------------------------------------- steps
-    def ratio_test(self, dW: np.ndarray):
+    def rates(self, dW: np.ndarray):
+        """Change of ŷ per unit (v_u A_u ⊙ X Δw_u) and of the slacks, per unit step along dW."""
+        P = dW @ self.s.XXT
+        N = self.S.shape[1]
+        return self.Mw * P[:, :N], self.S * P[:, N:]
+
+    def ratio_test(self, dW: np.ndarray, rate: np.ndarray):
         """Per unit, the largest α with s_ui x̄_i·(w_u + α Δw_u) ≥ 0, and the blocking example."""
-        rate = self.S * (dW @ self.s.XuT)
         dn = np.sqrt(np.einsum("uj,uj->u", dW, dW))
         cand = rate < -self.s.RATE_RTOL * dn[:, None]
-        ratios = np.full(rate.shape, np.inf)
-        ratios[cand] = np.maximum(self.slack[cand], 0.0) / -rate[cand]
+        ratios = np.divide(np.maximum(self.slack, 0.0), -rate, out=np.full(rate.shape, np.inf), where=cand)
         blk = ratios.argmin(axis=1)
         return ratios[np.arange(ratios.shape[0]), blk], blk
 
-    def take_path(self, dW: np.ndarray, dc: float, alpha: np.ndarray, t: float):
-        self.W += np.minimum(alpha, t)[:, None] * dW
+    def take_path(self, dW, dc, alpha, t, jdu, rate):
+        """Move to the path point t: unit u by min(t, α_u) Δw_u, c by t Δc (slacks and ŷ updated)."""
+        tt = np.minimum(alpha, t)
+        self.W += tt[:, None] * dW
         self.c += t * dc
-        self.refresh()
+        self.slack += tt[:, None] * rate
+        self.yhat += tt @ jdu + t * dc
