@@ -17,6 +17,10 @@ def test_demo_reports_the_figure1_zonotope(capsys):
     assert "22 vertices" in out
     assert "(22, 40, 20)" in out
     assert "In general position (decided exactly): yes" in out
+    # Labels come from a 2-unit network with output weights (+1, -1): exact ERM over the
+    # 22² vertices of Z² fits them, and theorem 4.3 uses 2·ceil(5/3) = 4 units.
+    assert "over all 484 vertices of Z^2" in out
+    assert "4 = 2·ceil(N/(d+1)) units, residuals exactly zero: True" in out
 
 
 @pytest.fixture

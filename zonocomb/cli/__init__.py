@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from ..errors import ZonocombError
@@ -35,6 +36,9 @@ def main(argv=None) -> int:
     except ZonocombError as exc:
         print(f"zonocomb {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into a pager or `head` that closed early
+        sys.stdout = open(os.devnull, "w")
+        return 0
     except KeyboardInterrupt:
         print(f"zonocomb {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -10,6 +10,19 @@ Gaussian. Then
   in ``(v, c)`` for fixed ``W`` (linear regression on the fixed features ``φ(W x̄_i)``) until the
   loss stops improving. Both steps can only lower the loss (the previous ``W`` stays feasible for
   the next convex problem), so the trace is non-increasing.
+
+Silent units. The convex step only depends on the signs of ``v``: for ``α > 0``, ``(v_u, w_u)`` and
+``(α v_u, w_u / α)`` give the same network and ``w_u / α`` stays in the region (a cone), so the
+convex step is solved with ``sign(v)`` (same optimum as with the least-squares ``v``, and no
+ill-conditioning when least squares returns a huge ``v_u`` for a nearly silent unit). The convex step
+may return ``w_u ≈ 0`` on all of unit u's active examples (the region's closure allows it: with the
+sign it was given the unit cannot help). Its feature column ``φ(W x̄)_u`` is then (numerically) zero,
+so every ``v_u`` is a least-squares minimiser; the minimum-norm choice ``v_u = 0`` would leave the
+unit dead for good. We take the opposite sign instead, the only one with which the next convex step
+can use the unit; a unit counts as silent when ``‖φ(W x̄)_u‖ ≤ SILENT_RTOL · ‖y‖``. For a live
+unit the least-squares step cannot change anything: ``t ↦ L((1+t) w_u)`` is stationary at the convex
+optimum, which makes ``∂L/∂v_u = 0`` there; so without this choice the alternation is a fixed point
+after one round and the method reduces to one convex solve with the random initial signs.
 """
 from __future__ import annotations
 
@@ -26,6 +39,9 @@ from .result import SearchResult
 __all__ = ["random_vertex"]
 
 MODES = ("synthetic", "classification")
+
+#: A unit is silent when ‖φ(W x̄)_u‖ ≤ SILENT_RTOL · ‖y‖ (synthetic mode; see the module notes).
+SILENT_RTOL = 1e-7
 
 
 def _least_squares_output(H: np.ndarray, y: np.ndarray, fit_bias: bool):
@@ -100,15 +116,17 @@ def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, f
                             homogenize=dataset.homogenize, loss_name=loss, info={"mode": mode})
 
     G = dataset.generators_float
-    v = rng.choice([-1.0, 1.0], size=m)
+    signs = rng.choice([-1.0, 1.0], size=m)  # the convex step only depends on sign(v): see the module notes
+    silent_tol = SILENT_RTOL * float(np.linalg.norm(y))
     trace = []
     best = None
     n_solves = 0
     for rounds in range(1, max_iter + 1):
-        sol = RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend).solve(pattern)
+        sol = RegionProgram(dataset, signs, loss=loss, fit_bias=fit_bias, backend=backend).solve(pattern)
         n_solves += 1
         W = np.asarray(sol.W)
-        v_new, c_new = _least_squares_output(np.maximum(G @ W.T, 0.0), y, fit_bias)
+        H = np.maximum(G @ W.T, 0.0)
+        v_new, c_new = _least_squares_output(H, y, fit_bias)
         value = mean_loss(forward(G, W, v_new, c_new), y, loss)
         if best is not None and value >= best[0]:
             break  # least squares could not improve on the previous round: converged
@@ -118,7 +136,8 @@ def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, f
                       "seconds": time.perf_counter() - start})
         if not improved_enough or value == 0.0:
             break
-        v = v_new
+        silent = (np.linalg.norm(H, axis=0) <= silent_tol) | (v_new == 0.0)
+        signs = np.where(silent, -signs, np.sign(v_new))
     value, W, v, c = best
     return SearchResult(loss=value, pattern=pattern, W=W, v=v, c=c, trace=trace, n_solves=n_solves,
                         n_steps=rounds, seconds=time.perf_counter() - start,
