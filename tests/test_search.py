@@ -254,6 +254,62 @@ def test_random_vertex_is_reproducible(tiny):
     assert np.array_equal(a.pattern, b.pattern) and np.array_equal(a.v, b.v) and a.loss == b.loss
 
 
+
+def region_optimum_over_signs(dataset: Dataset, pattern) -> float:
+    """Global optimum of the MSE over (W, v, c) in the closed region of ``pattern``: since (v_u, w_u) and
+    (α v_u, w_u/α), α > 0, give the same network and the region is a cone, it is the minimum of the convex
+    program (3) over the 2^m sign vectors v (v_u = 0 is covered by w_u = 0)."""
+    return min(RegionProgram(dataset, np.array(s)).solve(pattern).loss
+               for s in itertools.product((-1.0, 1.0), repeat=pattern.shape[0]))
+
+
+def test_random_vertex_never_beats_the_region_optimum():
+    for seed in range(3):
+        ds = synthetic(2, 3, seed)
+        res = random_vertex(ds, 3, random_state=seed)
+        assert close(direct_loss(res, ds), res.loss)
+        assert res.loss >= region_optimum_over_signs(ds, res.pattern) * (1 - 1e-6) - 1e-12
+
+
+def test_random_vertex_revives_a_unit_silenced_by_its_initial_sign():
+    """Appendix H.1.2 alternation, m = 1. If the returned network is constant (its unit is silent), the
+    opposite sign was tried too, so the loss is the region optimum min over v = ±1. The minimum-norm least
+    squares step (v_u = 0 for a zero feature column) failed this at synthetic(2, 2, seed=7)."""
+    for seed in range(12):
+        ds = synthetic(2, 2, seed)
+        res = random_vertex(ds, 1, random_state=seed)
+        best = region_optimum_over_signs(ds, res.pattern)
+        assert res.loss >= best * (1 - 1e-6) - 1e-12
+        if np.ptp(res.predict(ds.X_float)) < 1e-9:
+            assert res.loss <= best * (1 + 1e-6) + 1e-12, seed
+
+
+def test_random_vertex_sign_search_ends_at_a_local_minimum_over_signs():
+    """With sign_search the convex step at the returned signs reproduces the loss, and no single sign flip
+    (each checked by its own convex solve) does better; the search only adds steps to the alternation."""
+    for seed in range(3):
+        ds = synthetic(2, 3, seed)
+        plain = random_vertex(ds, 3, random_state=seed)
+        res = random_vertex(ds, 3, random_state=seed, sign_search=True)
+        assert np.array_equal(res.pattern, plain.pattern) and res.loss <= plain.loss
+        assert close(direct_loss(res, ds), res.loss)
+        assert res.loss >= region_optimum_over_signs(ds, res.pattern) * (1 - 1e-6) - 1e-12
+        signs = np.asarray(res.info["signs"])
+        assert set(signs.tolist()) <= {-1.0, 1.0}
+        assert close(RegionProgram(ds, signs).solve(res.pattern).loss, res.loss)
+        for u in range(3):
+            flipped = signs.copy()
+            flipped[u] = -flipped[u]
+            assert RegionProgram(ds, flipped).solve(res.pattern).loss >= res.loss * (1 - 1e-6) - 1e-12
+
+
+def test_random_vertex_sign_search_rejects_bad_input(tiny):
+    with pytest.raises(InvalidTypeError):
+        random_vertex(tiny, 2, sign_search="yes")
+    with pytest.raises(InvalidInputError):
+        random_vertex(tiny.with_labels([0, 1] * 3), 2, loss="logistic", mode="classification",
+                      sign_search=True)
+
 def test_start_vertex_and_fixed_output_weights(tiny):
     start = np.array([tiny.zonotope().vertices()[0]] * 2, dtype=bool)
     res = gls(tiny, 2, start=start, v=[1.0, 1.0], max_steps=0)

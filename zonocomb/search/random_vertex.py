@@ -31,7 +31,7 @@ import time
 import numpy as np
 
 from ..convex.region import RegionProgram
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, InvalidTypeError
 from ..geometry.power import ZonotopePower
 from ._common import as_rng, check_dataset, check_int, forward, half_output_weights, mean_loss
 from .result import SearchResult
@@ -52,7 +52,7 @@ def _least_squares_output(H: np.ndarray, y: np.ndarray, fit_bias: bool):
 
 
 def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, fit_bias=True,
-                  backend="fast", max_iter=100, rtol=1e-9) -> SearchResult:
+                  backend="fast", max_iter=100, rtol=1e-9, sign_search=False) -> SearchResult:
     """Optimise the network inside the activation region of a random vertex of Z^m.
 
     Parameters
@@ -72,20 +72,32 @@ def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, f
     backend : str, default "fast"
         Convex backend of :class:`zonocomb.convex.region.RegionProgram`.
     max_iter : int, default 100
-        Maximum number of alternation rounds (synthetic mode).
+        Maximum number of convex solves in synthetic mode (alternation rounds and sign flips tried).
     rtol : float, default 1e-9
-        Synthetic mode stops when a round lowers the loss by less than ``rtol`` times its value.
+        In synthetic mode the alternation has converged when a round lowers the loss by less than
+        ``rtol`` times its value.
+    sign_search : bool, default False
+        Synthetic mode only, not part of the paper's description: when the alternation has
+        converged, flip the sign of one output weight at a time (one convex solve each) and resume
+        the alternation from the first flip that lowers the loss; stop when none does. The region
+        optimum over ``(W, v, c)`` is the best convex optimum over the 2^m sign vectors of ``v``
+        (module notes), which the alternation alone cannot explore.
 
     Returns
     -------
     SearchResult
-        ``method="random_vertex"``; ``n_steps`` = alternation rounds (1 in classification mode).
-        In synthetic mode ``loss`` is the loss of the returned ``(W, v, c)`` evaluated directly.
+        ``method="random_vertex"``; ``n_steps`` = ``n_solves`` = convex solves (alternation rounds
+        and sign flips tried; 1 in classification mode).
+        In synthetic mode ``loss`` is the loss of the returned ``(W, v, c)`` evaluated directly and
+        ``info["signs"]`` holds the ±1 output weights of the convex step that produced ``W``.
 
     Raises
     ------
     InvalidInputError
-        Unknown mode or loss, ``m < 1``, synthetic mode with a loss other than MSE, ...
+        Unknown mode or loss, ``m < 1``, synthetic mode with a loss other than MSE,
+        ``sign_search=True`` in classification mode, ...
+    InvalidTypeError
+        ``sign_search`` not a bool.
 
     References
     ----------
@@ -97,6 +109,10 @@ def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, f
     max_iter = check_int(max_iter, "max_iter", 1)
     if mode not in MODES:
         raise InvalidInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+    if not isinstance(sign_search, (bool, np.bool_)):
+        raise InvalidTypeError(f"sign_search must be a bool, got {type(sign_search).__name__}")
+    if sign_search and mode != "synthetic":
+        raise InvalidInputError("sign_search=True needs mode='synthetic' (classification mode fixes v)")
     if mode == "synthetic" and loss != "mse":
         raise InvalidInputError(
             f"mode='synthetic' alternates with least squares and needs loss='mse', got {loss!r}; "
@@ -119,27 +135,38 @@ def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, f
     signs = rng.choice([-1.0, 1.0], size=m)  # the convex step only depends on sign(v): see the module notes
     silent_tol = SILENT_RTOL * float(np.linalg.norm(y))
     trace = []
-    best = None
-    n_solves = 0
-    for rounds in range(1, max_iter + 1):
+    best = best_signs = flips = None
+    rounds = 0
+    while rounds < max_iter:
+        rounds += 1
         sol = RegionProgram(dataset, signs, loss=loss, fit_bias=fit_bias, backend=backend).solve(pattern)
-        n_solves += 1
         W = np.asarray(sol.W)
         H = np.maximum(G @ W.T, 0.0)
         v_new, c_new = _least_squares_output(H, y, fit_bias)
         value = mean_loss(forward(G, W, v_new, c_new), y, loss)
-        if best is not None and value >= best[0]:
-            break  # least squares could not improve on the previous round: converged
-        improved_enough = best is None or value < best[0] * (1.0 - rtol)
-        best = (value, W, v_new, c_new)
-        trace.append({"step": rounds - 1, "loss": value, "n_solves": n_solves,
-                      "seconds": time.perf_counter() - start})
-        if not improved_enough or value == 0.0:
+        if best is None or value < best[0]:
+            enough = best is None or value < best[0] * (1.0 - rtol)
+            best, best_signs, flips = (value, W, v_new, c_new), signs, None
+            trace.append({"step": rounds - 1, "loss": value, "n_solves": rounds,
+                          "seconds": time.perf_counter() - start})
+            if value == 0.0:
+                break
+            if enough:  # next alternation round
+                silent = (np.linalg.norm(H, axis=0) <= silent_tol) | (v_new == 0.0)
+                signs = np.where(silent, -signs, np.sign(v_new))
+                continue
+        # the alternation has converged at best
+        if not sign_search:
             break
-        silent = (np.linalg.norm(H, axis=0) <= silent_tol) | (v_new == 0.0)
-        signs = np.where(silent, -signs, np.sign(v_new))
+        if flips is None:
+            flips = iter(range(m))
+        u = next(flips, None)
+        if u is None:
+            break  # no single sign flip improves: a local minimum over the signs
+        signs = best_signs.copy()
+        signs[u] = -signs[u]
     value, W, v, c = best
-    return SearchResult(loss=value, pattern=pattern, W=W, v=v, c=c, trace=trace, n_solves=n_solves,
+    return SearchResult(loss=value, pattern=pattern, W=W, v=v, c=c, trace=trace, n_solves=rounds,
                         n_steps=rounds, seconds=time.perf_counter() - start,
                         method="random_vertex", homogenize=dataset.homogenize, loss_name=loss,
-                        info={"mode": mode})
+                        info={"mode": mode, "signs": best_signs})
