@@ -22,26 +22,21 @@ EPSILONS = [Fraction(1, 2), Fraction(1, 1000), Fraction(1, 10 ** 12)]
 ALL = (1, 2, 3, 4, 5)
 
 
-def _summary(rows):
-    best = min(r.loss for r in rows)
-    return best, [r.active for r in rows if r.loss == best]
-
-
 def run() -> CheckResult:
-    from zonocomb.theory.discontinuity import appendix_d1, l1_loss, vertex_table
+    from zonocomb.theory.discontinuity import appendix_d1, best_vertices, l1_loss, vertex_table
 
     tally = Tally(NAME, STATEMENT)
     ds = appendix_d1().dataset
     rows = vertex_table(ds)
     engine_ok = [r.barcode for r in rows] == brute_force_vertices(ds.generators_exact)
-    best, winners = _summary(rows)
+    best, winners = best_vertices(rows)
     tally.record("original", engine_ok and best == Fraction(1, 10) and winners == [ALL],
                  f"{len(rows)} vertices (engine == brute-force LP: {engine_ok}), best loss {best} at {winners}")
     original_barcodes = {r.barcode for r in rows}
     for eps in EPSILONS:
         ex = appendix_d1(eps)
         rows = vertex_table(ex.dataset)
-        best, winners = _summary(rows)
+        best, winners = best_vertices(rows)
         paper_loss = l1_loss(ex.dataset, ex.paper_weights)
         paper_active = all(sum(w * x for w, x in zip(ex.paper_weights, g)) > 0 for g in ex.dataset.generators_exact)
         ok = (best == 0 and winners == [ALL] and paper_loss == 0 and paper_active

@@ -22,19 +22,14 @@ EPSILONS = [Fraction(1, 2), Fraction(1, 1000), Fraction(1, 10 ** 12)]
 ALL = (1, 2, 3, 4)
 
 
-def _summary(rows):
-    best = min(r.loss for r in rows)
-    return best, [r.active for r in rows if r.loss == best]
-
-
 def run() -> CheckResult:
-    from zonocomb.theory.discontinuity import appendix_d2, l1_loss, vertex_table
+    from zonocomb.theory.discontinuity import appendix_d2, best_vertices, l1_loss, vertex_table
 
     tally = Tally(NAME, STATEMENT)
     ds = appendix_d2().dataset
     rows = vertex_table(ds)
     engine_ok = [r.barcode for r in rows] == brute_force_vertices(ds.generators_exact)
-    best, winners = _summary(rows)
+    best, winners = best_vertices(rows)
     absent = (1,) * 4 not in {r.barcode for r in rows}
     tally.record("original", engine_ok and best == Fraction(5, 4) and winners == [(2, 3)] and absent,
                  f"{len(rows)} vertices (engine == brute-force LP: {engine_ok}), best loss {best} at {winners}, "
@@ -42,7 +37,7 @@ def run() -> CheckResult:
     for eps in EPSILONS:
         ex = appendix_d2(eps)
         rows = vertex_table(ex.dataset)
-        best, winners = _summary(rows)
+        best, winners = best_vertices(rows)
         paper_loss = l1_loss(ex.dataset, ex.paper_weights)
         strictly_active = all(sum(w * x for w, x in zip(ex.paper_weights, g)) > 0 for g in ex.dataset.generators_exact)
         ok = best == Fraction(5, 8) and winners == [ALL] and paper_loss == Fraction(5, 8) and strictly_active

@@ -24,7 +24,7 @@ from ..geometry.dataset import Dataset
 from .exact_loss import single_relu_loss
 
 __all__ = [
-    "VertexLoss", "AppendixExample", "vertex_l1_loss", "vertex_table", "vertex_losses", "l1_loss",
+    "VertexLoss", "AppendixExample", "vertex_l1_loss", "vertex_table", "vertex_losses", "best_vertices", "l1_loss",
     "appendix_d1", "appendix_d2",
 ]
 
@@ -153,6 +153,12 @@ def vertex_table(dataset: Dataset, vertices: Sequence | None = None) -> list[Ver
 def vertex_losses(dataset: Dataset) -> dict[tuple, Fraction]:
     """Map each zonotope vertex barcode to its exact minimal L1 loss (appendix D, figures 4-5)."""
     return {row.barcode: row.loss for row in vertex_table(dataset)}
+
+
+def best_vertices(rows: Sequence[VertexLoss]) -> tuple[Fraction, list[tuple]]:
+    """The smallest loss in a :func:`vertex_table` and the active sets (1-based) attaining it, exact."""
+    best = min(r.loss for r in rows)
+    return best, [r.active for r in rows if r.loss == best]
 
 
 def _check_eps(eps) -> Fraction | None:
