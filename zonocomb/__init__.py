@@ -15,3 +15,14 @@ from .estimators import ZonotopeClassifier, ZonotopeRegressor
 from .theory import InterpolatingNetwork, construct_interpolant, perturbation_radius
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "ZonocombError", "InvalidInputError", "InvalidTypeError", "NotInGeneralPositionError",
+    "TooLargeError", "BackendError", "SolverError",
+    "Dataset", "HyperplaneArrangement", "Zonotope", "ZonotopePower", "combinatorially_equivalent",
+    "RegionProgram", "RegionSolution", "solve_region",
+    "synthetic", "figure1_dataset", "image_task", "digits_task",
+    "SearchResult", "exact_erm", "random_vertex", "gls", "mgls", "gradient_descent",
+    "ZonotopeRegressor", "ZonotopeClassifier",
+    "InterpolatingNetwork", "construct_interpolant", "perturbation_radius",
+]
