@@ -110,12 +110,14 @@ class KKTChecker:
         self.scale = max(float(np.max(np.abs(data.v))) * float(np.mean(xnorm)) * label, 1e-300)
 
     def residuals(self, pattern: np.ndarray, W: np.ndarray, c: float,
-                  supports: dict | None = None) -> KKTResiduals:
+                  supports: dict | None = None, keep: np.ndarray | None = None) -> KKTResiduals:
         """KKT residuals of (W, c) for the region program of ``pattern`` ((m, N) bool).
 
         ``supports`` (optional): unit -> example indices, a candidate support of the multipliers
         of a unit with w_u = 0 (without one, non-negative least squares over all its constraints
-        decides).
+        decides). ``keep`` (optional, (N,) bool): residuals of the program whose objective
+        counts only these examples, (1/N) Σ_{i kept} ℓ(ŷ_i, y_i) (the program F_I of
+        :mod:`zonocomb.convex.backends.recession`; the constraints are unchanged).
         """
         data, Xu = self.data, self.Xu
         N, n = Xu.shape
@@ -123,6 +125,8 @@ class KKTChecker:
         Mw = pattern * data.v[:, None]
         yhat = (Mw * (W @ self.XT)).sum(axis=0) + c
         g = loss_derivatives(data.loss, yhat, data.y)[0] / N
+        if keep is not None:
+            g = np.where(keep, g, 0.0)
         G = (Mw * g) @ data.Xbar                                      # ∂F/∂w_u
         wn = np.sqrt(np.einsum("uj,uj->u", W, W))
         scale = 1.0 + float(np.abs(data.y).max()) + float(np.abs(yhat).max())

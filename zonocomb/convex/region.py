@@ -10,8 +10,10 @@ is feasible, paper section 3) and fixed output weights v ∈ R^m, the region pro
 with c fixed at 0 when ``fit_bias=False`` (section 2) and optimised when ``fit_bias=True``
 (appendix H.1.2, H.2.2). It is convex: a QP for ``"mse"``, an LP for ``"l1"``, a smooth convex
 program for ``"logistic"``. W = 0 is always feasible, so the program is never infeasible; for the
-logistic loss the infimum may not be attained (a region that separates the labels), in which case
-the solvers return a point whose loss is within their tolerance of the infimum.
+logistic loss the infimum may not be attained (a region with a recession direction that separates
+some labels). The fast backend then returns a point far along that direction, whose loss exceeds
+the infimum by less than 4.3e-18, with status ``"optimal_unattained"``
+(:mod:`zonocomb.convex.backends.fast`); the reference solvers stop short of the infimum or fail.
 
 Everything here is floating point. The loss reported is the objective of eq. (3) evaluated at the
 returned (W, c) — the same formula for every backend — so two backends are compared on equal terms.
@@ -54,8 +56,11 @@ class RegionSolution:
         |w_u·x̄_i| ≤ ``TIGHT_RTOL`` ‖x̄_i‖ max_u' ‖w_u'‖ (all of a unit's constraints are tight when
         w_u = 0). mGLS flips these first (appendix G).
     status : str
-        ``"optimal"``, ``"optimal_inaccurate"`` (a warning was issued) or ``"optimal_fallback"``
-        (the fast backend handed this pattern to the reference backend; a warning was issued).
+        ``"optimal"``, ``"optimal_inaccurate"`` (a warning was issued), ``"optimal_fallback"``
+        (the fast backend handed this pattern to the reference backend; a warning was issued) or
+        ``"optimal_unattained"`` (logistic, fast backend: the infimum is not attained; W lies on a
+        recession ray and ``loss`` — still the loss of this W and c — exceeds the infimum by less
+        than 4.3e-18, see :mod:`zonocomb.convex.backends.fast`).
     seconds : float
         Wall time of the solve.
     backend : str

@@ -70,8 +70,10 @@ class BackendResult:
     """What a backend returns for one pattern: the minimiser, a status and an iteration count.
 
     ``status`` is ``"optimal"`` (converged to the solver's tolerances), ``"optimal_inaccurate"``
-    (the solver's own reduced-accuracy status; the caller warns) or ``"optimal_fallback"`` (the
-    fast backend could not certify its answer and re-solved with the reference backend).
+    (the solver's own reduced-accuracy status; the caller warns), ``"optimal_fallback"`` (the
+    fast backend could not certify its answer and re-solved with the reference backend) or
+    ``"optimal_unattained"`` (logistic: no minimiser exists; the point lies far along a recession
+    direction, within 4.3e-18 of the infimum, see :mod:`zonocomb.convex.backends.fast`).
     Failures raise :class:`zonocomb.errors.SolverError` instead.
     """
 

@@ -40,9 +40,16 @@ Every step decreases F; an iteration cap raises :class:`NotConverged`, and so do
 the Newton steps cannot bring to the stationarity tolerance. The result carries, per frozen unit,
 the support of its certificate, from which :mod:`zonocomb.convex.kkt` verifies the KKT conditions
 independently of this solver's state. Everything is floating point with relative tolerances
-documented on the class. Regions whose logistic infimum is not attained (a recession direction)
-converge slowly, since every step gains about a constant factor of the loss; such solves may hit
-the iteration cap (the fast backend then falls back to the reference).
+documented on the class.
+
+Regions whose logistic infimum is not attained (a recession direction, see
+:mod:`zonocomb.convex.backends.recession`) would converge only slowly, every step gaining about a
+constant factor of the loss. With ``detect_recession=True`` the method stops early instead: it
+raises :class:`Separable` as soon as an iterate classifies every example correctly (that iterate is
+itself a recession direction separating all examples: the infimum is 0), and :class:`Runaway` when
+a prediction grows past ``RUNAWAY_LOGIT`` (a hint, to be decided by the recession LP). Optional
+example weights ``keep`` restrict the objective to the examples not separated by a recession
+direction (the program F_I of :mod:`~zonocomb.convex.backends.recession`, whose minimum is attained).
 """
 from __future__ import annotations
 
@@ -64,6 +71,22 @@ _POTRF, _POTRS, _GELSY, _GELSY_LWORK = lapack.get_lapack_funcs(
 
 class NotConverged(RuntimeError):
     """The active-set method hit its iteration cap or a sub-solver failed (internal)."""
+
+
+class Runaway(NotConverged):
+    """Logistic only: a prediction σ_i ŷ_i grew past the runaway level, the sign of an infimum that
+    is not attained (internal; :class:`~zonocomb.convex.backends.recession.RecessionLP` decides)."""
+
+
+class Separable(Exception):
+    """Logistic only: the feasible iterate (W, c) classifies every example correctly, with margins
+    σ_i ŷ_i ≥ ``SEPARATION_RTOL`` max(1, max|ŷ|); it is a recession direction along which the loss
+    tends to 0, the infimum of the program (internal)."""
+
+    def __init__(self, W: np.ndarray, c: float):
+        super().__init__("every example is classified correctly: the infimum is 0")
+        self.W = W
+        self.c = c
 
 
 @dataclass(frozen=True)
@@ -108,8 +131,11 @@ class BlockActiveSet:
     * a unit whose weights are at rounding level in the result (``NEGLIGIBLE_RTOL``, see
       :func:`_negligible`) is returned as exactly 0;
     * logistic only: Newton weights ℓ'' are floored at ``CURVATURE_FLOOR`` max ℓ'' and no step
-      changes a prediction by more than ``MAX_LOGIT_STEP``, so that a region with a recession
-      direction (infimum not attained) ends at a point within tolerance of the infimum.
+      changes a prediction by more than ``MAX_LOGIT_STEP``;
+    * logistic with ``detect_recession``: an iterate is *separating* when σ_i ŷ_i ≥
+      ``SEPARATION_RTOL`` max(1, max_i |ŷ_i|) for every counted example, and *runs away* when
+      max_i σ_i ŷ_i over the counted examples exceeds max(``RUNAWAY_LOGIT``, 2 × its value at the
+      starting point).
     """
 
     ACTIVE_RTOL = 1e-9
@@ -123,6 +149,8 @@ class BlockActiveSet:
     ZERO_COLUMN_RTOL = 1e-11
     CURVATURE_FLOOR = 1e-14
     MAX_LOGIT_STEP = 50.0
+    SEPARATION_RTOL = 1e-8
+    RUNAWAY_LOGIT = 40.0
     NEGLIGIBLE_RTOL = 1e-12
     CACHE_SIZE = 50_000
 
@@ -132,6 +160,7 @@ class BlockActiveSet:
         self.X = np.ascontiguousarray(data.Xbar, dtype=float)
         self.XT = np.ascontiguousarray(self.X.T)
         self.y = data.y
+        self.sigma = 2.0 * data.y - 1.0                            # logistic: ±1 label signs
         self.v = data.v
         N, n = self.X.shape
         self.N, self.n, self.m = N, n, self.v.size
@@ -158,13 +187,21 @@ class BlockActiveSet:
 
     # ------------------------------------------------------------------ public
     def solve(self, pattern: np.ndarray, W0: np.ndarray | None = None,
-              c0: float | None = None) -> ActiveSetResult:
+              c0: float | None = None, keep: np.ndarray | None = None,
+              detect_recession: bool = False) -> ActiveSetResult:
         """Minimise F over the activation region of ``pattern`` ((m, N) bool).
 
         ``W0, c0``: optional warm start (e.g. a neighbouring pattern's optimum); units of W0 that
-        are infeasible for ``pattern`` are first projected onto their cones.
+        are infeasible for ``pattern`` are first projected onto their cones. ``keep`` (logistic
+        only, (N,) bool): minimise (1/N) Σ_{i kept} ℓ(ŷ_i, y_i) instead. ``detect_recession``
+        (logistic only): raise :class:`Separable` or :class:`Runaway` as described in the module
+        docstring (with ``keep``, only :class:`Runaway`).
         """
-        st = _State(self, pattern, W0, c0)
+        st = _State(self, pattern, W0, c0, keep)
+        watch = detect_recession and self.loss == "logistic"
+        runaway = 0.0
+        if watch:
+            runaway = max(self.RUNAWAY_LOGIT, 2.0 * self._check_recession(st, np.inf))
         n_iter = 0
         while True:
             n_iter += 1
@@ -174,6 +211,8 @@ class BlockActiveSet:
                 self._face_step(st)
             elif not self._price(st):
                 break
+            if watch:
+                self._check_recession(st, runaway)
         W = st.W.copy()
         W[(st.k == 0) | _negligible(W, self.v, self.xmax, self.y, st.yhat, self.NEGLIGIBLE_RTOL)] = 0.0
         frozen = st.k == 0
@@ -182,13 +221,41 @@ class BlockActiveSet:
         return ActiveSetResult(W=W, c=float(st.c) if self.fit_bias else 0.0, n_iter=n_iter,
                                supports=supports)
 
+    def _check_recession(self, st: "_State", runaway: float) -> float:
+        """Raise Separable (separating iterate, no ``keep``) or Runaway (past ``runaway``); else
+        return max_i σ_i ŷ_i over the counted examples."""
+        z = self.sigma * st.yhat
+        if st.keep is not None:
+            z = z[st.keep]
+        elif z.min(initial=np.inf) > 0.0:
+            st.refresh()                                          # exact predictions (no drift)
+            z = self.sigma * st.yhat
+            scale = max(1.0, float(np.abs(st.yhat).max()))
+            if z.min() >= self.SEPARATION_RTOL * scale:
+                raise Separable(st.W.copy(), float(st.c) if self.fit_bias else 0.0)
+        top = float(z.max(initial=0.0))
+        if top > runaway:
+            raise Runaway(f"a prediction ran away (σ ŷ = {top:.3g}): the infimum may not be attained")
+        return top
+
     # ------------------------------------------------------------------ derivatives
-    def _derivs(self, yhat):
-        """Gradient and curvature of F with respect to ŷ (the curvature is a scalar for MSE)."""
+    def _derivs(self, yhat, keep=None):
+        """Gradient and curvature of F with respect to ŷ (the curvature is a scalar for MSE);
+        zero on the examples ``keep`` leaves out."""
         if self.loss == "mse":
             return (2.0 / self.N) * (yhat - self.y), 2.0 / self.N
         g1, h1 = loss_derivatives(self.loss, yhat, self.y)
+        if keep is not None:
+            g1, h1 = np.where(keep, g1, 0.0), np.where(keep, h1, 0.0)
         return g1 / self.N, h1 / self.N
+
+    def _fval(self, yhat, keep=None) -> float:
+        """F at predictions ``yhat``: the mean loss, over the examples in ``keep`` when given."""
+        if keep is None:
+            return mean_loss(self.loss, yhat, self.y)
+        if not keep.any():
+            return 0.0
+        return mean_loss(self.loss, yhat[keep], self.y[keep]) * (float(keep.sum()) / self.N)
 
     def _lstsq(self, B: np.ndarray, r: np.ndarray, ref: float) -> np.ndarray:
         """Least-squares solution of B δ ≈ r, minimum norm over the directions of B whose gain is
@@ -219,7 +286,7 @@ class BlockActiveSet:
         """One Newton step on the current face along the per-unit stopping path."""
         cols = st.cols.copy()
         B = st.Bf[:, cols]                                        # ∂ŷ/∂(reduced coordinates, c)
-        g, h = self._derivs(st.yhat)
+        g, h = self._derivs(st.yhat, st.keep)
         if self.loss == "mse":
             r = self.y - st.yhat
             f0 = float(r @ r) / self.N
@@ -227,8 +294,10 @@ class BlockActiveSet:
         else:
             f0 = st.fval()
             sq = np.sqrt(np.maximum(h, self.CURVATURE_FLOOR * float(h.max())))
+            if st.keep is not None:
+                sq[~st.keep] = 0.0                                # left-out examples: zero rows
             B = B * sq[:, None]
-            r = -g / sq
+            r = -np.divide(g, sq, out=np.zeros_like(g), where=sq > 0.0)
             ref = self.bscale * float(sq.max())
         # a direction that moves no prediction (its unit's active examples all lie on the face's
         # hyperplanes) has a zero column, up to rounding: it takes no part in the step
@@ -304,7 +373,7 @@ class BlockActiveSet:
         """Halve t until the true loss decreases along the path (logistic); None if it never does."""
         for _ in range(60):
             yh = st.yhat + np.minimum(alpha, t) @ jdu + t * dc
-            if mean_loss(self.loss, yh, self.y) < f0 - 1e-16 * (1.0 + abs(f0)):
+            if self._fval(yh, st.keep) < f0 - 1e-16 * (1.0 + abs(f0)):
                 return t
             t *= 0.5
         return None
@@ -313,7 +382,7 @@ class BlockActiveSet:
     def _price(self, st: "_State") -> bool:
         """KKT check at a face optimum; returns False when certified, else moves and returns True."""
         st.refresh()                                              # exact slacks and ŷ (no drift)
-        g, h = self._derivs(st.yhat)
+        g, h = self._derivs(st.yhat, st.keep)
         G = (st.Mw * g) @ self.X                                  # ∂F/∂w_u, (m, n)
         tol = self.PG_RTOL * self.gscale
         free = st.live & (st.k > 0)
@@ -468,8 +537,9 @@ class _State:
     is the Jacobian diag(v_u A_u) X Zp[u] of ŷ with respect to the unit's reduced coordinates.
     """
 
-    def __init__(self, solver: BlockActiveSet, pattern: np.ndarray, W0, c0):
+    def __init__(self, solver: BlockActiveSet, pattern: np.ndarray, W0, c0, keep=None):
         self.s = solver
+        self.keep = None if keep is None else np.asarray(keep, dtype=bool)
         m, n, N = solver.m, solver.n, solver.N
         self.pattern = pattern
         self.S = np.where(pattern, 1.0, -1.0)                      # s_ui
@@ -487,7 +557,8 @@ class _State:
         if c0 is not None and solver.fit_bias:
             self.c = float(c0)
         elif solver.fit_bias:
-            ybar = float(np.mean(solver.y))
+            ybar = float(np.mean(solver.y if self.keep is None or not self.keep.any()
+                                 else solver.y[self.keep]))
             self.c = ybar if solver.loss == "mse" else float(np.log(max(ybar, 1e-12) / max(1.0 - ybar, 1e-12)))
         else:
             self.c = 0.0
@@ -533,7 +604,7 @@ class _State:
         self.yhat = (self.Mw * (self.W @ self.s.XT)).sum(axis=0) + self.c
 
     def fval(self) -> float:
-        return mean_loss(self.s.loss, self.yhat, self.s.y)
+        return self.s._fval(self.yhat, self.keep)
 
     def tight_mask(self) -> np.ndarray:
         wn = np.sqrt(np.einsum("uj,uj->u", self.W, self.W))

@@ -1,0 +1,174 @@
+"""Recession directions of the logistic region program (paper eq. 3, appendix H.2.2).
+
+For a pattern A with signs s_ui = 2A_ui − 1, write θ = (W, c) and ŷ(θ) = Jθ (linear), and let
+K = {θ : s_ui (w_u·x̄_i) ≥ 0 for all u, i} (c free, or c = 0 without an output bias): the
+feasible set is the cone K. With σ_i = 2y_i − 1, a *recession direction* of the logistic
+objective F(θ) = (1/N) Σ_i ℓ(ŷ_i, y_i) is a θ* ∈ K with σ_i (Jθ*)_i ≥ 0 for every i; F does not
+increase along it, and decreases strictly to its limit when σ_i (Jθ*)_i > 0 for some i.
+
+The set I of examples that some recession direction separates (σ_i (Jθ*)_i > 0) is separated by
+one direction (a sum of such directions), and is the support of every optimal solution of the LP
+
+    maximise Σ_i t_i   over θ ∈ K, t ∈ [0, 1]^N   subject to   σ_i (Jθ)_i ≥ t_i  (all i),
+
+whose optimal t is the indicator of I (K is a cone: any i with σ_i (Jθ)_i > 0 reaches t_i = 1
+after scaling θ). Then for every θ ∈ K, F(θ + τθ*) → F_I(θ) as τ → ∞, with F_I the objective
+with the examples of I removed (their terms vanish, the others do not change since
+(Jθ*)_i = 0 for i ∉ I), and F ≥ F_I everywhere, so
+
+    inf_K F = min_K F_I,
+
+where the minimum of F_I is attained (a recession direction of F_I separating some i ∉ I would,
+plus a multiple of θ*, separate I ∪ {i}, contradicting the maximality of I).
+:mod:`zonocomb.convex.backends.fast` uses this to solve regions whose infimum is not attained.
+
+The LP is solved in floating point by HiGHS (through :func:`scipy.optimize.linprog`); the
+returned direction is checked here (cone feasibility and margins) before it is used.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+
+from . import RegionData
+
+__all__ = ["RecessionLP", "SeparatedSet", "RecessionLPFailed"]
+
+#: HiGHS methods and options tried in order: the dual simplex with feasibility tolerances 1e-10,
+#: then the interior-point method (with crossover) at its defaults, since the former occasionally
+#: reports this bounded LP "unbounded" on image data. Every answer is validated (``_check``).
+HIGHS_ATTEMPTS = (("highs-ds", dict(primal_feasibility_tolerance=1e-10, dual_feasibility_tolerance=1e-10)),
+                  ("highs-ipm", {}))
+
+
+class RecessionLPFailed(RuntimeError):
+    """HiGHS failed, or its answer is not a valid recession direction (internal)."""
+
+
+@dataclass(frozen=True)
+class SeparatedSet:
+    """The examples a recession direction separates, and the direction.
+
+    Attributes
+    ----------
+    separated : ndarray of bool, shape (N,)
+        The set I (σ_i (Jθ*)_i > 0).
+    W : ndarray, shape (m, n)
+        First-layer part of θ* (in K, up to the LP's feasibility tolerance).
+    c : float
+        Output-bias part of θ* (0 without an output bias).
+    margins : ndarray, shape (N,)
+        σ_i (Jθ*)_i: at least ``MARGIN_RTOL`` on I (the LP asks for 1), about 0 elsewhere.
+    """
+
+    separated: np.ndarray
+    W: np.ndarray
+    c: float
+    margins: np.ndarray
+
+
+class RecessionLP:
+    """The LP above for one dataset and output weights; its sparsity pattern is built once.
+
+    Parameters
+    ----------
+    data : RegionData
+        With ``loss == "logistic"``.
+
+    Notes
+    -----
+    Float tolerances: an example is in I when its t_i ≥ ½; an LP answer with some t_i in
+    (``T_TOL``, 1 − ``T_TOL``), a margin below ``MARGIN_RTOL`` on I or below −``FEAS_RTOL``
+    max|Jθ*| elsewhere, or a cone constraint violated by more than ``FEAS_RTOL`` ‖w*_u‖ ‖x̄_i‖
+    raises :class:`RecessionLPFailed` (the exact optimum has t ∈ {0, 1}^N).
+    """
+
+    T_TOL = 1e-6
+    MARGIN_RTOL = 0.5
+    FEAS_RTOL = 1e-8
+
+    def __init__(self, data: RegionData):
+        if data.loss != "logistic":
+            raise ValueError("recession directions are computed for the logistic loss")
+        self.data = data
+        m, N, n = data.m, data.N, data.n
+        self.nw = m * n
+        self.nc = 1 if data.fit_bias else 0
+        self.nvar = self.nw + self.nc + N
+        self.sigma = 2.0 * data.y - 1.0
+        self.cost = np.concatenate([np.zeros(self.nw + self.nc), -np.ones(N)])
+        xnorm = np.linalg.norm(data.Xbar, axis=1)
+        self.xnorm = xnorm
+        self.Xu = data.Xbar / np.where(xnorm > 0.0, xnorm, 1.0)[:, None]
+        uu, ii, jj = np.meshgrid(np.arange(m), np.arange(N), np.arange(n), indexing="ij")
+        self._u, self._i = uu.ravel(), ii.ravel()
+        self._col = (uu * n + jj).ravel()
+        self._sign_row = (uu * N + ii).ravel()
+        self._X = np.broadcast_to(data.Xbar[None, :, :], (m, N, n)).ravel()
+        self._Xu = np.broadcast_to(self.Xu[None, :, :], (m, N, n)).ravel()
+
+    def solve(self, pattern: np.ndarray) -> SeparatedSet:
+        """The largest separated set I of the region of ``pattern`` ((m, N) bool) and a direction."""
+        d = self.data
+        m, N, n = d.m, d.N, d.n
+        live = np.any(pattern * d.v[:, None] != 0.0, axis=1)
+        S = np.where(pattern, 1.0, -1.0)
+        coef = (pattern * d.v[:, None])[self._u, self._i]             # v_u A_ui per entry
+        keep = coef != 0.0
+        rows, cols, vals = [self._i[keep]], [self._col[keep]], \
+            [-self.sigma[self._i[keep]] * coef[keep] * self._X[keep]]  # −σ_i (Jθ)_i + t_i ≤ 0
+        if self.nc:
+            rows.append(np.arange(N))
+            cols.append(np.full(N, self.nw))
+            vals.append(-self.sigma)
+        rows.append(np.arange(N))
+        cols.append(self.nw + self.nc + np.arange(N))
+        vals.append(np.ones(N))
+        cone = live[self._u]                                           # −s_ui x̄_i·w_u/‖x̄_i‖ ≤ 0
+        rows.append(N + self._sign_row[cone])
+        cols.append(self._col[cone])
+        vals.append(-S[self._u[cone], self._i[cone]] * self._Xu[cone])
+        A = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                              shape=(N + m * N, self.nvar))
+        bounds = np.zeros((self.nvar, 2))
+        bounds[:self.nw + self.nc] = [-np.inf, np.inf]
+        bounds[:self.nw][~np.repeat(live, n)] = 0.0                   # units that cannot affect ŷ
+        bounds[self.nw + self.nc:, 1] = 1.0
+        failures = []
+        for method, options in HIGHS_ATTEMPTS:
+            res = linprog(self.cost, A_ub=A, b_ub=np.zeros(N + m * N), bounds=bounds, method=method,
+                          options=options)
+            if res.status != 0 or res.x is None:
+                failures.append(f"{method}: {res.message}")
+                continue
+            t = res.x[self.nw + self.nc:]
+            if np.any((t > self.T_TOL) & (t < 1.0 - self.T_TOL)):
+                failures.append(f"{method}: the optimum is not integral (numerical trouble)")
+                continue
+            W = res.x[:self.nw].reshape(m, n).copy()
+            c = float(res.x[self.nw]) if self.nc else 0.0
+            try:
+                return self._check(pattern, S, t >= 0.5, W, c)
+            except RecessionLPFailed as exc:
+                failures.append(f"{method}: {exc}")
+        raise RecessionLPFailed("HiGHS failed on the recession LP (" + "; ".join(failures) + ")")
+
+    def _check(self, pattern, S, separated, W, c) -> SeparatedSet:
+        """Validate θ* = (W, c): in K and σ_i (Jθ*)_i ≥ MARGIN_RTOL on I, ≥ −FEAS_RTOL scale elsewhere."""
+        d = self.data
+        margins = self.sigma * ((pattern * d.v[:, None] * (W @ d.Xbar.T)).sum(axis=0) + c)
+        wn = np.linalg.norm(W, axis=1)
+        slack = S * (W @ self.Xu.T)
+        if np.any(slack < -self.FEAS_RTOL * wn[:, None]):
+            raise RecessionLPFailed("the recession direction violates a sign constraint")
+        scale = float(np.max(np.abs(margins), initial=0.0))
+        if np.any(margins[separated] < self.MARGIN_RTOL) or \
+                np.any(margins[~separated] < -self.FEAS_RTOL * max(scale, 1.0)):
+            raise RecessionLPFailed("the recession direction does not separate its examples")
+        W.setflags(write=False)
+        margins.setflags(write=False)
+        separated.setflags(write=False)
+        return SeparatedSet(separated=separated, W=W, c=c, margins=margins)
