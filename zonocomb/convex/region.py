@@ -130,7 +130,7 @@ class RegionProgram:
             raise InvalidTypeError(f"fit_bias must be a bool, got {fit_bias!r}")
         y = check_labels(loss, dataset.require_labels())
         self.dataset = dataset
-        self.v = _check_v(v)
+        self.v = check_output_weights(v)
         self.loss = loss
         self.fit_bias = bool(fit_bias)
         self.backend = spec.name
@@ -273,16 +273,27 @@ def solve_region(dataset, pattern, v, loss: str = "mse", fit_bias: bool = True,
     return RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend).solve(pattern)
 
 
-def _check_v(v) -> np.ndarray:
+def check_output_weights(v, m: int | None = None) -> np.ndarray:
+    """Return the output weights ``v`` as a read-only finite 1-D float array (of length ``m`` if given).
+
+    Raises
+    ------
+    InvalidTypeError
+        Entries that are not numbers.
+    InvalidInputError
+        Empty or not 1-D, a non-finite entry (named by index), or a length other than ``m``.
+    """
     try:
         arr = np.array(v, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"output weights v must be numbers: {exc}") from exc
+        raise InvalidTypeError(f"output weights v must be numbers, got {v!r}") from exc
     if arr.ndim != 1 or arr.size == 0:
         raise InvalidInputError(f"output weights v must be a non-empty 1-D array, got shape {arr.shape}")
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         raise InvalidInputError(f"output weight v[{int(bad[0])}] is not finite ({arr[bad[0]]!r})")
+    if m is not None and arr.size != m:
+        raise InvalidInputError(f"output weights v have length {arr.size}, expected {m}")
     arr.setflags(write=False)
     return arr
 

@@ -69,21 +69,6 @@ def half_output_weights(m: int) -> np.ndarray:
     return np.array([1.0] * ((m + 1) // 2) + [-1.0] * (m // 2))
 
 
-def check_output_weights(v, m: int | None = None) -> np.ndarray:
-    """Return ``v`` as a finite 1-D float array (of length ``m`` if given)."""
-    try:
-        arr = np.asarray(v, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise InvalidTypeError(f"output weights v must be numbers, got {v!r}") from exc
-    if arr.ndim != 1 or arr.size == 0:
-        raise InvalidInputError(f"output weights v must be a non-empty vector, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise InvalidInputError(f"output weights v contain nan or inf: {arr}")
-    if m is not None and arr.size != m:
-        raise InvalidInputError(f"output weights v have length {arr.size}, expected {m}")
-    return arr
-
-
 def forward(generators: np.ndarray, W: np.ndarray, v: np.ndarray, c: float) -> np.ndarray:
     """Network outputs ``vᵀ φ(W x̄_i) + c`` for the rows ``x̄_i`` of ``generators`` (float).
 

@@ -18,7 +18,8 @@ from tqdm.auto import tqdm
 
 from ..convex.region import RegionProgram
 from ..errors import TooLargeError
-from ._common import check_dataset, check_int, check_output_weights
+from ..convex.region import check_output_weights
+from ._common import check_dataset, check_int
 from .result import SearchResult
 
 __all__ = ["exact_erm", "count_vertex_multisets"]

@@ -25,8 +25,8 @@ import numpy as np
 from ..convex.region import RegionProgram
 from ..errors import InvalidInputError
 from ..geometry.power import ZonotopePower
-from ._common import (as_rng, baseline_loss, check_dataset, check_int, check_output_weights,
-                      half_output_weights, pattern_key)
+from ..convex.region import check_output_weights
+from ._common import as_rng, baseline_loss, check_dataset, check_int, half_output_weights, pattern_key
 from .result import SearchResult
 
 __all__ = ["gls", "mgls"]
