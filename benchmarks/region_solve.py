@@ -48,6 +48,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from zonocomb.convex import RegionProgram  # noqa: E402
 from zonocomb.geometry.dataset import Dataset  # noqa: E402
+from zonocomb.geometry.walks import facet_walk  # noqa: E402
 
 
 def synthetic_regression(d: int, m_gen: int, rng) -> Dataset:
@@ -91,22 +92,7 @@ def random_pattern(Xbar, m, rng):
 
 def chain(Xbar, m, length, rng):
     """A walk on vertices of Z^m: each step moves one unit's weights across one facet."""
-    W = rng.standard_normal((m, Xbar.shape[1]))
-    patterns = [(W @ Xbar.T) > 0]
-    while len(patterns) < length:
-        u = int(rng.integers(m))
-        d = rng.standard_normal(Xbar.shape[1])
-        pre, rate = Xbar @ W[u], Xbar @ d
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(rate != 0, -pre / rate, np.inf)
-        t = np.sort(t[t > 0])
-        if t.size < 2:
-            continue
-        W[u] = W[u] + 0.5 * (t[0] + t[1]) * d                     # just past the nearest hyperplane
-        new = (W @ Xbar.T) > 0
-        if np.sum(new != patterns[-1]) == 1:
-            patterns.append(new)
-    return patterns
+    return facet_walk(Xbar, m, length, rng)
 
 
 def timed_block(ds, v, loss, backend, patterns, warm: bool):

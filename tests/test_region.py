@@ -20,6 +20,7 @@ from scipy.special import expit
 from zonocomb import Dataset
 from zonocomb.convex import LOSSES, RegionProgram, RegionSolution, solve_region
 from zonocomb.convex.backends import BACKENDS, backend_spec, get_backend
+from zonocomb.geometry.walks import facet_walk
 from zonocomb.convex.backends.block_active_set import BlockActiveSet, NotConverged
 from zonocomb.convex.kkt import KKTChecker
 from zonocomb.errors import InvalidInputError, InvalidTypeError
@@ -212,7 +213,7 @@ def test_fast_solution_satisfies_kkt(loss):
 def test_fast_matches_slsqp_on_tiny_instance(loss):
     rng = np.random.default_rng(23)
     ds = gaussian_dataset(rng, 12, 1, loss)
-    X, y, N = ds.generators_float, ds.y, ds.N
+    X, y = ds.generators_float, ds.y
     v = np.array([1.0, -1.0])
     A = random_pattern(ds, 2, rng)
     S = np.where(A, 1.0, -1.0)
@@ -277,22 +278,7 @@ def test_fast_backend_falls_back_when_it_cannot_certify():
 # ------------------------------------------- fast path: chains, KKT certificate, fallbacks
 def neighbour_chain(ds, m, length, rng):
     """Patterns along a walk that moves one unit across one hyperplane per step (GLS neighbours)."""
-    X = ds.generators_float
-    W = rng.standard_normal((m, X.shape[1]))
-    patterns = [W @ X.T > 0]
-    while len(patterns) < length:
-        u, d = int(rng.integers(m)), rng.standard_normal(X.shape[1])
-        pre, rate = X @ W[u], X @ d
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(rate != 0, -pre / rate, np.inf)
-        t = np.sort(t[t > 0])
-        if t.size < 2:
-            continue
-        W[u] += 0.5 * (t[0] + t[1]) * d                           # just past the nearest hyperplane
-        new = W @ X.T > 0
-        if np.sum(new != patterns[-1]) == 1:
-            patterns.append(new)
-    return patterns
+    return facet_walk(ds.generators_float, m, length, rng)
 
 
 def assert_agree_or_recession(ds, A, v, f, r, loss):
