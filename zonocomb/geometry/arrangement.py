@@ -18,6 +18,7 @@ from ..errors import InvalidInputError
 from ..exact.rational import nullspace, to_fraction_matrix, transpose
 from .chambers import (chamber_interior_point, chambers_exact, integer_generators,
                        parallel_classes)
+from .flats import covectors_from_flats
 from .position import TINY, UNIT_ROUNDOFF, SignFilter, column_basis
 
 __all__ = ["HyperplaneArrangement", "ChamberWalls", "NotAChamberError"]
@@ -402,12 +403,10 @@ class HyperplaneArrangement:
         The covector of a face F is sign(w·x_i) for w in its relative interior (appendix A.2); the
         faces of the arrangement are dual to the nonempty faces of the zonotope Σ [0, x_i] and have
         the same covectors (the whole zonotope gives the zero covector of the face {w : w·x_i = 0
-        for all i}). Computed through :func:`zonocomb.geometry.faces.zonotope_faces`, exactly.
-        Sorted lexicographically.
+        for all i}). Computed from the flats of the normals
+        (:func:`zonocomb.geometry.flats.covectors_from_flats`), exactly. Sorted lexicographically.
         """
-        from .faces import zonotope_faces
-        barcodes = [tuple(row) for row in self._chamber_array().astype(np.int64).tolist()]
-        return sorted({tuple(f.covector) for f in zonotope_faces(self._normals, barcodes)})
+        return covectors_from_flats(self._normals)
 
     def walls(self, signs: Sequence[int]) -> list[int]:
         """Indices i whose hyperplane carries a facet (wall) of the chamber with these signs, exact.
