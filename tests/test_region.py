@@ -267,6 +267,7 @@ def test_fast_backend_falls_back_when_it_cannot_certify():
     rng = np.random.default_rng(6)
     ds = gaussian_dataset(rng, 20, 2, "mse")
     prog = RegionProgram(ds, [1.0, -1.0])
+    prog._solver._kernel = None                                   # the Python active-set path
     prog._solver._qp.max_iter = 1
     A = random_pattern(ds, 2, rng)
     with pytest.warns(RuntimeWarning, match="re-solving"):
@@ -377,6 +378,7 @@ def test_fast_backend_falls_back_when_the_kkt_check_fails(monkeypatch):
     ds = gaussian_dataset(rng, 25, 2, "mse")
     v = [1.0, -1.0]
     prog = RegionProgram(ds, v)
+    prog._solver._kernel = None                                   # the Python active-set path
     solve = prog._solver._qp.solve
 
     def not_optimal(pattern, W0=None, c0=None):
@@ -396,6 +398,7 @@ def test_cold_mse_solve_without_the_interior_point_start(monkeypatch):
     v = [1.0, -1.0, 1.0, -1.0]
     A = random_pattern(ds, 4, rng)
     prog = RegionProgram(ds, v)
+    prog._solver._kernel = None                                   # the Python active-set path
     with_ipm = prog.solve(A)
 
     def fail(pattern):
@@ -646,3 +649,10 @@ def test_warm_start_from_an_unattained_answer():
             assert abs(warm.loss - cold.loss) <= max(LOSS_RTOL * cold.loss, 1e-15)
             for sol in (first, warm):
                 assert abs(sol.loss - prog.network_loss(sol.W, sol.c)) <= 1e-12 * (1 + sol.loss)
+
+
+def test_the_compiled_mse_kernel_is_built():
+    """`pip install -e .` (scripts/setup.sh) builds the C extension; without it the fast backend
+    would silently run the slower Python path, so CI insists that it is there."""
+    from zonocomb.convex.backends.kernel import kernel_available
+    assert kernel_available(), "zonocomb/convex/backends/_region_kernel.c is not built: run pip install -e ."

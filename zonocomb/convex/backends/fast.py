@@ -1,6 +1,12 @@
 """Fast backend: solvers chosen for the structure of the region program (paper eq. 3).
 
-* ``"mse"`` and ``"logistic"``: :class:`~zonocomb.convex.backends.block_active_set.BlockActiveSet`,
+* ``"mse"``: :class:`~zonocomb.convex.backends.kernel.MSEKernel`, the same block active-set
+  method compiled in C (``_region_kernel.c``; cold solves start from w = 0), warm-started from the
+  neighbouring pattern's optimum when one is given. Should the kernel stop without an answer or
+  its answer fail the KKT check below, the pattern is solved by the Python method of the next item
+  (a cold start then from the interior-point point), and only then by the reference.
+* ``"mse"`` (fallback) and ``"logistic"``:
+  :class:`~zonocomb.convex.backends.block_active_set.BlockActiveSet`,
   an active-set method on the product of the units' activation cones (exact least squares on each
   face, per-unit step lengths, non-negative least squares and DAQP projections for pricing),
   warm-started from the neighbouring pattern's optimum when one is given. A cold MSE solve starts
@@ -26,22 +32,40 @@ short on them. The fast backend recognises them and returns the status ``"optima
 * if a prediction runs away (or the method stops), the recession LP computes the largest I and a
   direction θ*; when I is empty the region is solved normally; otherwise the active-set method
   minimises the attained program F_I (the loss of the examples outside I; inf F = min F_I), and
-  its answer θ_I is KKT-checked for F_I.
+  its answer θ_I is KKT-checked for F_I;
+* next to an unattained region (the warm start is one of the last ``UNATTAINED_CACHE``
+  unattained answers, kept least recently used first out), the neighbour's θ* is tried first
+  (:meth:`~zonocomb.convex.backends.recession.RecessionLP.reuse`: it stays a recession direction
+  when the flipped examples lie on its units' hyperplanes) and the active-set method starts from
+  the neighbour's θ_I; should F_I then have no minimiser, the LP decides.
 
 The point returned is θ_I + τθ* (θ_I = 0 when I is everything) with the smallest τ ≥ 0 that gives
 every example of I the margin σ_i ŷ_i ≥ ``UNATTAINED_MARGIN`` (= 40). Its loss, which
 :class:`~zonocomb.convex.region.RegionProgram` reports as always (the loss of the returned (W, c),
-equal to the ReLU network's), exceeds the infimum min F_I by at most
-(|I|/N) log(1 + e^−40) < 4.3e-18, up to rounding. Nothing is capped: the region's weights are
+equal to the ReLU network's), is certified for every answer: F ≥ F_I everywhere (dropping
+examples drops non-negative terms), so the KKT-checked F_I(θ_I) = min F_I is a lower bound of the
+infimum whatever I is, and the backend checks that the returned loss exceeds it by at most
+``UNATTAINED_GAP`` (1e-10) plus the rounding error bound of the two losses (``_rounding``, which
+grows with the weights); otherwise it falls back. In exact arithmetic the excess is
+(|I|/N) log(1 + e^−40) < 4.3e-18 plus what θ*'s rounding-level margins outside I move; measured
+excesses are ≲ 1e-12 except at weights ~1e5. Nothing is capped: the region's weights are
 unbounded, and the returned ones are as large as that margin needs.
 
+Logistic starts: a warm start whose objective exceeds that of the cold start W = 0 is dropped;
+should the active-set method stop (iteration cap) from one start, it is run once more from the
+other before the reference is asked.
+
 Measured against cvxpy + ECOS rebuilt per pattern (``benchmarks/region_solve.py``, m = 16, d = 8,
-shared 2-core machine, ratios of solves per second; the previous fast backend in brackets):
-MSE, N = 72: 6.9× on random patterns (1.9×), 14.4× along chains of neighbouring patterns (12.7×);
-logistic, N = 350: 20.5× random (11.9×), 76× chains (56×); losses agree to ≤ 2e-8 absolute
-(ECOS' own accuracy). A cold MSE solve costs ≈ 2.3 ms of interior point plus ≈ 1.3 ms of
-active-set polishing and KKT check, a warm one ≈ 1.1–1.8 ms (≈ 6 face steps and 2–3 pricing
-rounds at ≈ 0.1 and 0.25 ms; numpy call overhead dominates at these sizes).
+shared and heavily loaded 2-core machine, ratios of solves per second; the previous fast backend,
+the Python active-set method for MSE, in brackets): MSE, N = 72: 32× on random patterns (CPU-time
+ratio 25×; before 6.9×), 59× along chains of neighbouring patterns (14.4×); logistic, N = 350:
+19–20× random, 71× chains; losses agree to ≤ 2e-8 absolute, 4e-9 relative (ECOS' own accuracy).
+With the vectorised kernel (transposed data, AVX2 clones) in a later run: MSE 34× random (26×
+for the previous kernel in the same conditions), 72× chains (60×). MSE per solve (CPU time,
+best of 7): the compiled kernel ≈ 0.44 ms cold (≈ 34 face steps and pricing rounds from w = 0,
+≈ 13 µs each) and ≈ 0.11 ms warm; the KKT check ≈ 0.12 ms and the Python around it
+(validation, loss, tight set) ≈ 0.1 ms. The cold goal of 50× (≈ 0.5 ms per solve end to end)
+needs fewer kernel iterations and a cheaper KKT check.
 
 Rejected after measurement (m = 16, d = 8, N = 72): DAQP on the full QP (145 variables, 1152
 constraints; eps_prox proximal iterations for the singular Hessian): 10–16 ms cold with 350–500
@@ -61,9 +85,12 @@ from scipy.optimize import linprog
 
 from ...errors import SolverError
 from ..kkt import KKTChecker
+from ..losses import mean_loss
 from . import BackendResult, RegionData
-from .block_active_set import BlockActiveSet, NotConverged, Runaway, Separable
+from .block_active_set import BlockActiveSet, NotConverged, Separable
 from .interior_point import MSEInteriorPoint
+from .kernel import MAX_N as MAX_KERNEL_N
+from .kernel import KernelFailed, MSEKernel, kernel_available
 from .recession import RecessionLP, RecessionLPFailed
 
 __all__ = ["FastBackend"]
@@ -87,7 +114,12 @@ class FastBackend:
     KKT_RTOL = 1e-8
     #: Margin σ_i ŷ_i given to the separated examples of a region whose infimum is not attained.
     UNATTAINED_MARGIN = 40.0
-    #: Number of recent unattained answers remembered for warm starts (see ``_start``).
+    #: Largest accepted gap between the loss of an unattained answer and the certified lower
+    #: bound min F_I of the infimum, beyond the rounding errors of the two losses (see the module
+    #: docstring and ``_rounding``).
+    UNATTAINED_GAP = 1e-10
+    #: Number of unattained answers remembered for warm starts (least recently used evicted first;
+    #: see ``_start``).
     UNATTAINED_CACHE = 64
 
     def __init__(self, data: RegionData, max_iter: int | None = None):
@@ -97,10 +129,13 @@ class FastBackend:
         else:
             self._qp = BlockActiveSet(data, max_iter=max_iter)
             self._ipm = MSEInteriorPoint(data, self._qp) if data.loss == "mse" else None
+            self._kernel = MSEKernel(data, max_iter=max_iter) if data.loss == "mse" and kernel_available() \
+                and data.n <= MAX_KERNEL_N else None
             self._kkt = KKTChecker(data)
             self._recession = RecessionLP(data) if data.loss == "logistic" else None
+            self._xmax = float(np.linalg.norm(data.Xbar, axis=1).max())
         self._fallback = None
-        self._bases = {}                  # unattained answer (W bytes, c) -> its θ_I (or None, None)
+        self._bases = {}                  # unattained answer (W bytes, c) -> (its θ_I or (None, None), θ*)
 
     def solve(self, pattern: np.ndarray, warm_start=None) -> BackendResult:
         """Minimise the mean loss over the activation region of ``pattern``.
@@ -110,7 +145,14 @@ class FastBackend:
         if self.data.loss == "l1":
             W, c = self._lp.solve(pattern)
             return BackendResult(W=W, c=c, status="optimal", n_iter=0)
+        if self._kernel is not None:
+            res = self._kernel_solve(pattern, warm_start)
+            if res is not None:
+                return res
         start = self._start(pattern, warm_start)
+        hint = self._hint(warm_start) if self._recession is not None else None
+        if hint is not None:                                      # next to an unattained region
+            return self._solve_with_recession(pattern, start, None, hint)
         try:
             res = self._qp.solve(pattern, *start) if self._recession is None else \
                 self._qp.solve(pattern, *start, detect_recession=True)
@@ -122,6 +164,18 @@ class FastBackend:
             return self._solve_with_recession(pattern, start, exc)
         return self._certified(pattern, res)
 
+    def _kernel_solve(self, pattern, warm_start):
+        """MSE: the compiled kernel's answer if it passes the KKT check, else None (then the
+        Python active-set method, and after it the reference, solve the pattern)."""
+        W0, c0 = (None, None) if warm_start is None else warm_start
+        try:
+            res = self._kernel.solve(pattern, W0, c0)
+        except KernelFailed:
+            return None
+        if not self._kkt.residuals(pattern, res.W, res.c, res.supports).ok(self.KKT_RTOL):
+            return None
+        return BackendResult(W=res.W, c=res.c, status="optimal", n_iter=res.n_iter)
+
     def _certified(self, pattern, res, keep=None) -> BackendResult:
         """``res`` with status "optimal" if it passes the KKT check, else the reference's answer."""
         kkt = self._kkt.residuals(pattern, res.W, res.c, res.supports, keep=keep)
@@ -129,33 +183,84 @@ class FastBackend:
             return self._fall_back(pattern, f"its answer failed the KKT check ({kkt})")
         return BackendResult(W=res.W, c=res.c, status="optimal", n_iter=res.n_iter)
 
-    def _solve_with_recession(self, pattern, start, exc) -> BackendResult:
-        """Logistic, after the active-set method ran away or stopped: decide with the recession LP."""
-        try:
-            rec = self._recession.solve(pattern)
-        except RecessionLPFailed as lp_exc:
-            return self._fall_back(pattern, f"the active-set method stopped ({exc}) and {lp_exc}")
-        if not rec.separated.any():                               # the infimum is attained
-            if not isinstance(exc, Runaway):
-                return self._fall_back(pattern, f"the active-set method stopped: {exc}")
+    def _solve_with_recession(self, pattern, start, exc, hint=None) -> BackendResult:
+        """Logistic, after the active-set method ran away or stopped (``exc``), or next to an
+        unattained region whose recession direction is ``hint`` (``exc`` None): find a recession
+        direction (``hint`` if it still is one here, else the recession LP's), minimise the rest
+        F_I of the program and return the point along the direction (or the plain optimum when
+        no example is separated)."""
+        rec = None if hint is None else self._recession.reuse(pattern, *hint)
+        if rec is None:
             try:
-                res = self._qp.solve(pattern, *start)
-            except (NotConverged, np.linalg.LinAlgError) as exc2:
-                return self._fall_back(pattern, f"the active-set method stopped: {exc2}")
+                rec = self._recession.solve(pattern)
+            except RecessionLPFailed as lp_exc:
+                return self._fall_back(pattern, f"the active-set method stopped ({exc}) and {lp_exc}"
+                                       if exc is not None else str(lp_exc))
+            hint = None
+        if not rec.separated.any():                               # the infimum is attained
+            res = self._minimise(pattern, start)
+            if isinstance(res, Exception):
+                return self._fall_back(pattern, f"the active-set method stopped: {res}")
             return self._certified(pattern, res)
         if rec.separated.all():                                   # the infimum is 0
             return self._unattained(pattern, None, rec.W, rec.c, rec.separated, 0)
         keep = ~rec.separated
-        try:
-            res = self._qp.solve(pattern, *start, keep=keep, detect_recession=True)
-        except (NotConverged, np.linalg.LinAlgError) as exc2:
+        # F_I attains its minimum when I is the LP's (maximal) set, possibly with large margins
+        # on kept examples, so a runaway is a hint only for a reused direction's I
+        res = self._minimise(pattern, start, keep, detect_recession=hint is not None)
+        if isinstance(res, Exception):
+            if hint is not None:                                  # the reused direction's I is too small
+                return self._solve_with_recession(pattern, start, None)
             return self._fall_back(pattern, f"the active-set method stopped on the attained part "
-                                            f"of an unattained region: {exc2}")
+                                            f"of an unattained region: {res}")
         kkt = self._kkt.residuals(pattern, res.W, res.c, res.supports, keep=keep)
         if not kkt.ok(self.KKT_RTOL):
             return self._fall_back(pattern, f"its answer for the attained part of an unattained "
                                             f"region failed the KKT check ({kkt})")
         return self._unattained(pattern, (res.W, res.c), rec.W, rec.c, rec.separated, res.n_iter)
+
+    def _rounding(self, W) -> float:
+        """Bound on the rounding error of a mean logistic loss evaluated at first-layer weights W:
+        (n + m + 2) ε Σ_u |v_u| ‖w_u‖ max_i ‖x̄_i‖ bounds the error of every prediction ŷ_i, and
+        the loss is 1-Lipschitz in ŷ."""
+        d = self.data
+        return (d.n + d.m + 2) * np.finfo(float).eps * float(np.abs(d.v) @ np.linalg.norm(W, axis=1)) \
+            * self._xmax
+
+    def _minimise(self, pattern, start, keep=None, detect_recession=False):
+        """Logistic: the active-set method on F (or on F_I, ``keep`` = the complement of I) from
+        ``start`` or from the cold start W = 0, whichever has the lower objective, and, should it
+        stop (iteration cap, a failed sub-solver), once more from the other one; the exception
+        when none succeeds. With ``detect_recession`` the first stop or runaway is returned at once
+        (it says that the reused direction's I is too small, and the recession LP is next)."""
+        starts = [start]
+        if start[0] is not None:
+            cold = (None, None)
+            starts = [start, cold] if self._objective(pattern, start, keep) <= \
+                self._objective(pattern, cold, keep) else [cold, start]
+        for W0, c0 in starts:
+            try:
+                return self._qp.solve(pattern, W0, c0, keep=keep, detect_recession=detect_recession)
+            except (NotConverged, np.linalg.LinAlgError) as exc:
+                if detect_recession:
+                    return exc
+                failure = exc
+        return failure
+
+    def _objective(self, pattern, point, keep=None) -> float:
+        """Logistic F (or F_I) at a starting point (W, c) (the cold start of the active-set
+        method when W is None); a warm start's units outside their cones are not projected."""
+        d = self.data
+        W, c = point
+        if W is None:
+            ybar = float(np.mean(d.y if keep is None or not keep.any() else d.y[keep]))
+            c = float(np.log(max(ybar, 1e-12) / max(1.0 - ybar, 1e-12)))
+            yhat = np.full(d.N, c if d.fit_bias else 0.0)
+        else:
+            yhat = (pattern * d.v[:, None] * (W @ d.Xbar.T)).sum(axis=0) + (c if d.fit_bias else 0.0)
+        if keep is None:
+            return mean_loss("logistic", yhat, d.y)
+        return mean_loss("logistic", yhat[keep], d.y[keep]) * float(keep.sum()) / d.N if keep.any() else 0.0
 
     def _unattained(self, pattern, base, Wd, cd, separated, n_iter) -> BackendResult:
         """θ_I + τθ* with the least τ ≥ 0 giving every separated example the margin
@@ -169,26 +274,40 @@ class FastBackend:
         tau = max(0.0, float(np.max((self.UNATTAINED_MARGIN - z0[separated]) / zd[separated])))
         W = W0 + tau * Wd
         c = c0 + tau * cd if d.fit_bias else 0.0
-        z = sigma * ((Mw * (W @ d.Xbar.T)).sum(axis=0) + c)
+        yhat = (Mw * (W @ d.Xbar.T)).sum(axis=0) + c
+        z = sigma * yhat
         if not np.all(z[separated] >= 0.5 * self.UNATTAINED_MARGIN):
             return self._fall_back(pattern, "rounding spoiled the margins along a recession direction")
+        # certificate: min F_I = F_I(θ_I) ≤ inf F ≤ F(returned point); the gap must be tiny
+        rest = ~separated
+        lower = mean_loss("logistic", sigma[rest] * z0[rest], d.y[rest]) * float(rest.sum()) / d.N \
+            if rest.any() else 0.0
+        gap = mean_loss("logistic", yhat, d.y) - lower
+        if not gap <= self.UNATTAINED_GAP + self._rounding(W) + self._rounding(W0):
+            return self._fall_back(pattern, f"the point along the recession direction is {gap:.3g} "
+                                            f"above the lower bound of the infimum")
         if len(self._bases) >= self.UNATTAINED_CACHE:
-            del self._bases[next(iter(self._bases))]              # the oldest entry
-        self._bases[(W.tobytes(), float(c))] = (None, None) if base is None else \
-            (np.array(W0, dtype=float), float(c0))
+            del self._bases[next(iter(self._bases))]              # the least recently used entry
+        self._bases[(W.tobytes(), float(c))] = ((None, None) if base is None else
+                                                (np.array(W0, dtype=float), float(c0)), (Wd, float(cd)))
         return BackendResult(W=W, c=float(c), status="optimal_unattained", n_iter=n_iter)
 
     def _start(self, pattern, warm_start):
         """Starting point (W0, c0): the warm start, else the interior-point point (MSE), else None.
+        For the logistic loss, a warm start with a higher objective than the cold start W = 0
+        (of the active-set method) is dropped.
 
-        A warm start that is one of the last ``UNATTAINED_CACHE`` unattained answers is replaced by
-        its attained part θ_I (None when I is everything): the far point θ_I + τθ* would make a
-        poor start for a neighbouring region, whose attained part is near θ_I."""
+        A warm start that is one of the ``UNATTAINED_CACHE`` most recently used unattained answers
+        is replaced by its attained part θ_I (None when I is everything): from the far point
+        θ_I + τθ* the active-set method would need about |ŷ|/``BlockActiveSet.MAX_LOGIT_STEP``
+        steps to come back to a neighbouring region's optimum, whose attained part is near θ_I."""
         if warm_start is not None:
-            W, c = warm_start
-            key = (np.asarray(W, dtype=float).tobytes(), float(c))
-            if key in self._bases:
-                return self._bases[key]
+            entry = self._recall(warm_start)
+            if entry is not None:
+                return entry[0]
+            if self._recession is not None and \
+                    self._objective(pattern, warm_start) > self._objective(pattern, (None, None)):
+                return None, None                                 # logistic: W = 0 is the better start
             return warm_start
         if self._ipm is not None:
             try:
@@ -197,14 +316,37 @@ class FastBackend:
                 pass                                              # the active set starts from w = 0
         return None, None
 
+    def _hint(self, warm_start):
+        """The recession direction θ* = (W*, c*) of ``warm_start`` when it is a remembered
+        unattained answer, else None."""
+        entry = None if warm_start is None else self._recall(warm_start)
+        return None if entry is None else entry[1]
+
+    def _recall(self, warm_start):
+        """The cache entry (θ_I, θ*) of an unattained answer, or None; a hit becomes the most
+        recently used entry, so that the current vertex of a local search, the warm start of
+        all its neighbours, is never evicted by their answers."""
+        W, c = warm_start
+        key = (np.asarray(W, dtype=float).tobytes(), float(c))
+        entry = self._bases.pop(key, None)
+        if entry is not None:
+            self._bases[key] = entry
+        return entry
+
     def _fall_back(self, pattern, reason: str) -> BackendResult:
+        """Warn, and solve ``pattern`` with the reference backend (status ``"optimal_fallback"``);
+        should that fail too, raise :class:`~zonocomb.errors.SolverError` naming both failures."""
         warnings.warn(f"fast region solver could not certify its answer ({reason}); "
                       "re-solving this pattern with the cvxpy reference backend", RuntimeWarning,
                       stacklevel=4)
         if self._fallback is None:
             from .reference import CvxpyBackend
             self._fallback = CvxpyBackend(self.data)
-        res = self._fallback.solve(pattern)
+        try:
+            res = self._fallback.solve(pattern)
+        except SolverError as exc:
+            raise SolverError(f"the region program of this pattern could not be solved: the fast "
+                              f"backend could not certify its answer ({reason}), and {exc}") from exc
         return BackendResult(W=res.W, c=res.c, status="optimal_fallback", n_iter=res.n_iter)
 
 

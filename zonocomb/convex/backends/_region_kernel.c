@@ -1,0 +1,1049 @@
+/*
+ * Compiled block active-set kernel for the MSE region program (paper eq. 3, appendix H).
+ *
+ * For generators x̄_i ∈ R^n (i < N), labels y, output weights v, an activation pattern
+ * A ∈ {0,1}^{m×N} and signs s_ui = 2A_ui − 1 it minimises
+ *
+ *     F(W, c) = (1/N) Σ_i (ŷ_i − y_i)²,   ŷ_i = Σ_u v_u A_ui (w_u·x̄_i) + c,
+ *     subject to s_ui (w_u·x̄_i) ≥ 0 for all u, i        (c free, or fixed at 0),
+ *
+ * a convex QP over a product of m polyhedral cones C_u ⊂ R^n. The method is the primal block
+ * active-set method of zonocomb/convex/backends/block_active_set.py, specialised to the MSE:
+ *
+ *   - each unit u holds a working set of independent constraints and an orthonormal basis Z_u
+ *     (n × k_u) of the directions keeping them; k_u = 0 means the unit is frozen at w_u = 0;
+ *   - B_u = diag(v_u A_u) X Z_u (N × k_u) and the Gram matrix of all reduced columns (and of the
+ *     column of ones for c) are maintained: adding a constraint to unit u is a Householder
+ *     reflection of its basis, applied to Z_u, B_u and the Gram rows of u;
+ *   - a face step solves the face's least squares by Cholesky on that Gram matrix, dropping
+ *     columns that are numerically dependent (a basic solution), then follows the piecewise
+ *     linear path on which each unit stops at its own first blocking constraint, to the exact
+ *     minimiser of F along it; every unit that stopped adds its blocking constraint;
+ *   - pricing (at a face minimiser) recomputes the slacks and predictions exactly, checks the face
+ *     stationarity (a failed check sends the iterate back to the face step: iterative refinement
+ *     of the normal equations), computes the multipliers of the working constraints, and for a
+ *     unit with a negative multiplier projects −g_u onto its tangent cone by non-negative least
+ *     squares (Lawson–Hanson) over its tight constraints; a frozen unit is priced by NNLS of g_u
+ *     on all its normals (Moreau: the residual is the projection of −g_u onto C_u), and either
+ *     released along that projection or certified, the NNLS support being its certificate.
+ *
+ * Everything is float64 with the relative tolerances passed in by the Python wrapper
+ * (zonocomb/convex/backends/kernel.py, which documents them). Every loop is bounded; failures
+ * are reported by a status code, never by crashing. The answer is certified outside (KKTChecker).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { ST_OK = 0, ST_MAXITER = 1, ST_FACE = 2, ST_NNLS = 3, ST_RELEASE = 4, ST_NONFINITE = 5,
+       ST_UNBOUNDED = 6 };
+
+enum { P_ACTIVE, P_RATE, P_PG, P_FACE, P_DEC, P_RANK, P_DEP, P_ZEROCOL, P_NEGL, P_GSCALE,
+       P_BSCALE, P_NNLS, P_COUNT };
+
+typedef struct {
+    /* problem */
+    int N, n, m, P, fit_bias, max_iter, max_bounce;
+    const double *X, *Xu, *xn, *y, *v;
+    const unsigned char *A;
+    /* transposed copies (n × N: row r holds coordinate r of every example), so that products
+       with all examples at once run over contiguous memory and vectorise */
+    double *XT, *XuT;
+    double *AV;       /* m × N: v_u A_ui, the weight of x̄_i·w_u in ŷ_i */
+    double *SX;       /* m × N: s_ui / ‖x̄_i‖ (0 for a zero example), slack_ui = SX_ui (x̄_i·w_u) */
+    double *px;       /* N-vector scratch for those products */
+    double prm[P_COUNT];
+    /* state */
+    double *W, c;
+    double *Z;        /* m × n × n: Z_u column j at Z + (u n + j) n */
+    double *LW;       /* m × n × n: Cholesky factors of the working normals' Gram matrices */
+    double *B;        /* m × n × N: B_u column j at B + (u n + j) N */
+    double *GR;       /* P × P Gram matrix of the reduced columns; index u n + j, c at m n */
+    double *S;        /* m × N signs s_ui */
+    double *slack, *yhat, *g, *GW;
+    int *k, *nws, *WS, *live, *lw_q, *support, *nsupport, *hint, *nhint, *nzpos;
+    int face_solved, bounce;
+    /* work */
+    double *dW, *jdu, *rate, *alpha, *Jm, *Jt, *off, *rhs, *L, *delta, *wk;
+    int *blk, *order, *idx, *kept;
+    /* nnls work */
+    int n4;           /* n rounded up to a multiple of 4 (padded NNLS vectors) */
+    double *XuP;      /* N × n4: the unit generators, zero-padded rows */
+    double *nn_mu, *nn_w, *nn_z, *nn_Q, *nn_R, *nn_res, *nn_sg, *nn_qf, *nn_f;
+    int *nn_idx, *nn_P, *nn_excl;
+} Ctx;
+
+/* The solver's functions are compiled twice, for AVX2 and for the baseline instruction set, and
+   the first call picks the version the CPU supports (GCC function multiversioning, x86-64 with
+   glibc only; elsewhere a single baseline build). The arithmetic is the same: without
+   -ffp-contract no fused multiply-adds are formed, only wider vectors are used. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 6 && defined(__x86_64__) && \
+    defined(__linux__) && defined(__GLIBC__)
+#define HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define HOT
+#endif
+#if defined(__GNUC__)
+#define INLINE static inline __attribute__((always_inline))
+#else
+#define INLINE static inline
+#endif
+
+static double dot(const double *a, const double *b, int len) {
+    double s = 0.0;
+    for (int i = 0; i < len; i++) s += a[i] * b[i];
+    return s;
+}
+
+/* dot product and a −= s b of vectors zero-padded to a multiple of 4 entries (len4), written
+   four lanes at a time so that the compiler maps each step to one vector operation */
+INLINE double dot4(const double *restrict a, const double *restrict b, int len4) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    for (int r = 0; r < len4; r += 4) {
+        s0 += a[r] * b[r]; s1 += a[r + 1] * b[r + 1]; s2 += a[r + 2] * b[r + 2]; s3 += a[r + 3] * b[r + 3];
+    }
+    return (s0 + s2) + (s1 + s3);
+}
+
+INLINE void axpy4(double *restrict a, double s, const double *restrict b, int len4) {
+    for (int r = 0; r < len4; r += 4) {
+        a[r] -= s * b[r]; a[r + 1] -= s * b[r + 1]; a[r + 2] -= s * b[r + 2]; a[r + 3] -= s * b[r + 3];
+    }
+}
+
+/* p_i = t_i·w for every example i, t_i the columns of the transposed matrix T (n × N): one
+   contiguous pass over the examples per coordinate, two coordinates at a time */
+HOT static void xmul(const Ctx *C, const double *restrict T, const double *restrict w,
+                 double *restrict p) {
+    int N = C->N, n = C->n, r = 0;
+    if (n % 2) {
+        for (int i = 0; i < N; i++) p[i] = w[0] * T[i];
+        r = 1;
+    } else {
+        for (int i = 0; i < N; i++) p[i] = 0.0;
+    }
+    for (; r < n; r += 2) {
+        const double *restrict t0 = T + (size_t)r * N, *restrict t1 = t0 + N;
+        double w0 = w[r], w1 = w[r + 1];
+        for (int i = 0; i < N; i++) p[i] += w0 * t0[i] + w1 * t1[i];
+    }
+}
+
+/* out_r = Σ_i T_ri a_i (out = T a, T the n × N transposed matrix) */
+HOT static void xtmul(const Ctx *C, const double *restrict T, const double *restrict a,
+                  double *restrict out) {
+    int N = C->N;
+    for (int r = 0; r < C->n; r++) out[r] = dot(T + (size_t)r * N, a, N);
+}
+
+/* slacks s_ui Xu_i·w_u and predictions ŷ, recomputed from W and c */
+HOT static void refresh(Ctx *C) {
+    int N = C->N, n = C->n;
+    double *restrict yh = C->yhat, *restrict p = C->px;
+    for (int i = 0; i < N; i++) yh[i] = C->c;
+    for (int u = 0; u < C->m; u++) {
+        const double *w = C->W + u * n;
+        double *restrict sl = C->slack + u * N;
+        int zero = 1;
+        for (int r = 0; r < n; r++) if (w[r] != 0.0) zero = 0;
+        if (zero) { memset(sl, 0, sizeof(double) * N); continue; }   /* w_u = 0: no term */
+        xmul(C, C->XT, w, p);
+        const double *restrict sx = C->SX + u * N, *restrict av = C->AV + u * N;
+        for (int i = 0; i < N; i++) {
+            sl[i] = sx[i] * p[i];
+            yh[i] += av[i] * p[i];
+        }
+    }
+}
+
+static double wnorm(const double *w, int n) { return sqrt(dot(w, w, n)); }
+
+/* B_u = diag(v_u A_u) X Z_u, columns j < k_u */
+HOT static void build_B(Ctx *C, int u) {
+    int N = C->N, n = C->n;
+    const double *restrict av = C->AV + u * N;
+    for (int j = 0; j < C->k[u]; j++) {
+        double *restrict b = C->B + (u * n + j) * N;
+        xmul(C, C->XT, C->Z + (u * n + j) * n, b);
+        for (int i = 0; i < N; i++) b[i] *= av[i];
+    }
+}
+
+static int is_free(Ctx *C, int u) { return C->live[u] && C->k[u] > 0; }
+
+/* Gram entries of unit u's columns with every active column (free units' and c's), mirrored */
+HOT static void build_gram_row(Ctx *C, int u) {
+    int N = C->N, n = C->n, P = C->P, cI = C->m * n;
+    for (int j = 0; j < C->k[u]; j++) {
+        int a = u * n + j;
+        const double *ba = C->B + a * N;
+        for (int w = 0; w < C->m; w++) {
+            if (!is_free(C, w)) continue;
+            for (int l = 0; l < C->k[w]; l++) {
+                int b = w * n + l;
+                double s = dot(ba, C->B + b * N, N);
+                C->GR[a * P + b] = s;
+                C->GR[b * P + a] = s;
+            }
+        }
+        double s = 0.0;
+        for (int i = 0; i < N; i++) s += ba[i];
+        C->GR[a * P + cI] = s;
+        C->GR[cI * P + a] = s;
+    }
+}
+
+/* Restrict unit u's face by the hyperplane a·w = 0 (a Householder update of Z_u, B_u and the
+ * Gram rows of u). Returns 1 if a was independent of the face, else 0 (nothing changes). */
+HOT static int restrict_face(Ctx *C, int u, const double *a, int update_gram) {
+    int n = C->n, N = C->N, P = C->P, k = C->k[u], cI = C->m * n;
+    double *Z = C->Z + u * n * n;
+    double h[64];
+    if (k <= 0) return 0;
+    double nb = 0.0;
+    for (int j = 0; j < k; j++) { h[j] = dot(Z + j * n, a, n); nb += h[j] * h[j]; }
+    nb = sqrt(nb);
+    if (!(nb > C->prm[P_RANK])) return 0;
+    if (k == 1) { C->k[u] = 0; return 1; }
+    h[0] += h[0] >= 0.0 ? nb : -nb;
+    double beta = 2.0 / dot(h, h, k);
+    /* Z <- (Z H)[:, 1:], H = I − beta h hᵀ */
+    double zh[64];
+    for (int r = 0; r < n; r++) {
+        double s = 0.0;
+        for (int l = 0; l < k; l++) s += h[l] * Z[l * n + r];
+        zh[r] = s;
+    }
+    for (int j = 1; j < k; j++) {
+        double f = beta * h[j];
+        for (int r = 0; r < n; r++) Z[(j - 1) * n + r] = Z[j * n + r] - f * zh[r];
+    }
+    if (update_gram) {
+        double *Bu = C->B + u * n * N;
+        double *bh = C->wk;                       /* N-vector */
+        for (int i = 0; i < N; i++) bh[i] = 0.0;
+        for (int l = 0; l < k; l++) {
+            double hl = h[l];
+            const double *bl = Bu + l * N;
+            for (int i = 0; i < N; i++) bh[i] += hl * bl[i];
+        }
+        for (int j = 1; j < k; j++) {
+            double f = beta * h[j];
+            for (int i = 0; i < N; i++) Bu[(j - 1) * N + i] = Bu[j * N + i] - f * bh[i];
+        }
+        /* cross blocks: rows (u, ·) against every other active column q */
+        for (int w = 0; w <= C->m; w++) {
+            int cnt, base;
+            if (w == C->m) { if (!C->fit_bias) continue; cnt = 1; base = cI; }
+            else { if (w == u || !is_free(C, w)) continue; cnt = C->k[w]; base = w * n; }
+            for (int l = 0; l < cnt; l++) {
+                int q = base + l;
+                double hx = 0.0;
+                for (int j = 0; j < k; j++) hx += h[j] * C->GR[(u * n + j) * P + q];
+                for (int j = 1; j < k; j++) {
+                    double val = C->GR[(u * n + j) * P + q] - beta * h[j] * hx;
+                    C->GR[(u * n + j - 1) * P + q] = val;
+                    C->GR[q * P + u * n + j - 1] = val;
+                }
+            }
+        }
+        C->k[u] = k - 1;
+        /* own block: recomputed from B_u */
+        for (int j = 0; j < k - 1; j++)
+            for (int l = 0; l <= j; l++) {
+                double s = dot(Bu + j * N, Bu + l * N, N);
+                C->GR[(u * n + j) * P + u * n + l] = s;
+                C->GR[(u * n + l) * P + u * n + j] = s;
+            }
+    } else {
+        C->k[u] = k - 1;
+    }
+    return 1;
+}
+
+/* unit u's face from scratch: the constraints listed in T (sequential restriction of R^n) */
+HOT static void set_face(Ctx *C, int u, const int *T, int nT, int update_gram) {
+    int n = C->n;
+    double *Z = C->Z + u * n * n;
+    memset(Z, 0, sizeof(double) * n * n);
+    for (int j = 0; j < n; j++) Z[j * n + j] = 1.0;
+    C->k[u] = n;
+    C->nws[u] = 0;
+    C->lw_q[u] = 0;
+    for (int t = 0; t < nT && C->k[u] > 0; t++) {
+        if (restrict_face(C, u, C->Xu + T[t] * n, 0)) {
+            if (C->nws[u] < n) C->WS[u * n + C->nws[u]++] = T[t];
+        }
+    }
+    if (C->k[u] == 0) { for (int r = 0; r < n; r++) C->W[u * n + r] = 0.0; }
+    if (update_gram && C->k[u] > 0) { build_B(C, u); build_gram_row(C, u); }
+}
+
+/* ---------------------------------------------------------------- NNLS (Lawson–Hanson)
+ * min_{μ ≥ 0} ‖E μ − f‖ with columns e_j = sg_j Xu[idx_j] (unit vectors), j < p, started from
+ * the passive set of the columns listed in init (ninit of them; positions in 0..p-1).
+ * On return mu holds μ (length p), C->nn_res the residual f − Eμ, and *np_out / nn_P the
+ * passive set. Returns 0, or −1 if the iteration cap was hit. */
+HOT static int ls_passive(Ctx *C, int np, int *valid, double *z) {
+    /* least squares min ‖E_P z − f‖ over the passive columns (np ≤ n) by Gram–Schmidt QR:
+       E_P = Q R with orthonormal Q (columns of n4 entries, zero-padded) and z = R⁻¹ Qᵀ f; the
+       first *valid columns' factors are reused. Returns the position in nn_P of a dependent
+       column (distance < 1e-10 from the span of the earlier unit columns), or −1 */
+    int n4 = C->n4;
+    double *Q = C->nn_Q, *R = C->nn_R, *qf = C->nn_qf;
+    const double *f = C->nn_f;
+    for (int q = *valid; q < np; q++) {
+        int j = C->nn_P[q];
+        double *qc = Q + q * n4;
+        const double *x = C->XuP + C->nn_idx[j] * n4;
+        double sg = C->nn_sg[j], s[64];
+        for (int r = 0; r < n4; r++) qc[r] = sg * x[r];
+        for (int l = 0; l < q; l++) R[l * n4 + q] = 0.0;
+        /* classical Gram–Schmidt, s = Qᵀ qc, qc −= Q s (the dots independent), repeated once
+           when the column lost more than half its norm (1: a unit column) to the projection,
+           the "twice is enough" criterion (Daniel, Gragg, Kaufman & Stewart 1976) */
+        double nr = 0.0;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int l = 0; l < q; l++) s[l] = dot4(Q + l * n4, qc, n4);
+            for (int l = 0; l < q; l++) {
+                R[l * n4 + q] += s[l];
+                axpy4(qc, s[l], Q + l * n4, n4);
+            }
+            nr = sqrt(dot4(qc, qc, n4));
+            if (nr > 0.5 || q == 0) break;
+        }
+        if (!(nr > 1e-10)) { *valid = q; return q; }
+        R[q * n4 + q] = 1.0 / nr;                 /* (the diagonal of R is stored inverted) */
+        for (int r = 0; r < n4; r++) qc[r] *= R[q * n4 + q];
+        qf[q] = dot4(qc, f, n4);                  /* Qᵀ f, kept with the factor */
+    }
+    *valid = np;
+    for (int q = np - 1; q >= 0; q--) {
+        double t = qf[q];
+        for (int l = q + 1; l < np; l++) t -= R[q * n4 + l] * z[l];
+        z[q] = t * R[q * n4 + q];
+    }
+    return -1;
+}
+
+/* C->nn_res = f − E_P μ_P (zero-padded to n4 entries) */
+HOT static void nnls_residual(Ctx *C, int np) {
+    int n4 = C->n4;
+    double *res = C->nn_res;
+    for (int r = 0; r < n4; r++) res[r] = C->nn_f[r];
+    for (int q = 0; q < np; q++) {
+        int j = C->nn_P[q];
+        axpy4(res, C->nn_mu[j] * C->nn_sg[j], C->XuP + C->nn_idx[j] * n4, n4);
+    }
+}
+
+/* remove passive positions flagged by drop[q] != 0 (keeping order); returns the new count */
+static int compact(Ctx *C, int np, const int *drop, int *valid) {
+    int keep = 0;
+    for (int q = 0; q < np; q++) {
+        if (drop[q]) { if (q < *valid) *valid = q; C->nn_mu[C->nn_P[q]] = 0.0; continue; }
+        C->nn_P[keep++] = C->nn_P[q];
+    }
+    return keep;
+}
+
+HOT static int nnls(Ctx *C, int p, const double *f, const int *init, int ninit, int *np_out) {
+    int n = C->n, np = 0, valid = 0, cap = 3 * p + 3 * n + 10, it = 0;
+    double *mu = C->nn_mu, *w = C->nn_w, *z = C->nn_z;
+    int drop[64];
+    double tolw = C->prm[P_NNLS] * wnorm(f, n);
+    for (int r = 0; r < C->n4; r++) C->nn_f[r] = r < n ? f[r] : 0.0;   /* padded copy of f */
+    for (int j = 0; j < p; j++) { mu[j] = 0.0; C->nn_excl[j] = 0; }
+    /* warm start: the LS solution on the initial set, shrunk until it is positive */
+    for (int t = 0; t < ninit && np < n; t++) {
+        int j = init[t];
+        if (j < 0 || j >= p || C->nn_excl[j]) continue;
+        C->nn_excl[j] = 1;                        /* (marks membership while building) */
+        C->nn_P[np++] = j;
+    }
+    for (int q = 0; q < np; q++) C->nn_excl[C->nn_P[q]] = 0;
+    while (np > 0) {
+        if (++it > cap) { *np_out = np; return -1; }
+        int dep = ls_passive(C, np, &valid, z);
+        for (int q = 0; q < np; q++) drop[q] = 0;
+        if (dep >= 0) { drop[dep] = 1; np = compact(C, np, drop, &valid); continue; }
+        int neg = 0;
+        for (int q = 0; q < np; q++) if (!(z[q] > 0.0)) { drop[q] = 1; neg = 1; }
+        if (!neg) { for (int q = 0; q < np; q++) mu[C->nn_P[q]] = z[q]; break; }
+        np = compact(C, np, drop, &valid);
+    }
+    nnls_residual(C, np);
+    for (;;) {
+        if (++it > cap) { *np_out = np; return -1; }
+        if (np >= n) break;
+        int jmax = -1;
+        double wmax = tolw;
+        if (p > n) {                               /* many columns: Xu res for all examples */
+            double *q = C->px;
+            xmul(C, C->XuT, C->nn_res, q);
+            for (int j = 0; j < p; j++) w[j] = C->nn_sg[j] * q[C->nn_idx[j]];
+        } else {
+            for (int j = 0; j < p; j++) w[j] = C->nn_sg[j] * dot(C->Xu + C->nn_idx[j] * n, C->nn_res, n);
+        }
+        /* the most positive w_j over the eligible columns (not passive, not excluded), above
+           tolw: masked, maximum (four independent lanes), then its first position */
+        for (int j = 0; j < p; j++) w[j] = (C->nn_excl[j] | (mu[j] > 0.0)) ? -INFINITY : w[j];
+        double m4[4] = {wmax, wmax, wmax, wmax};
+        int j = 0;
+        for (; j + 4 <= p; j += 4)
+            for (int l = 0; l < 4; l++) m4[l] = w[j + l] > m4[l] ? w[j + l] : m4[l];
+        for (; j < p; j++) m4[0] = w[j] > m4[0] ? w[j] : m4[0];
+        double best = m4[0] > m4[1] ? m4[0] : m4[1], best2 = m4[2] > m4[3] ? m4[2] : m4[3];
+        best = best > best2 ? best : best2;
+        if (best > wmax) {
+            jmax = 0;
+            while (jmax < p - 1 && !(w[jmax] == best)) jmax++;
+        }
+        if (jmax < 0) break;
+        C->nn_P[np++] = jmax;
+        int first = 1;
+        for (;;) {
+            if (++it > cap) { *np_out = np; return -1; }
+            for (int q = 0; q < np; q++) drop[q] = 0;
+            int dep = ls_passive(C, np, &valid, z);
+            if (dep >= 0) {                        /* dependent column: excluded for good */
+                C->nn_excl[C->nn_P[dep]] = 1;
+                drop[dep] = 1;
+                np = compact(C, np, drop, &valid);
+                if (np == 0) break;
+                continue;
+            }
+            if (first && !(z[np - 1] > 0.0)) {    /* rounding: the new column does not help */
+                C->nn_excl[C->nn_P[np - 1]] = 1;
+                drop[np - 1] = 1;
+                np = compact(C, np, drop, &valid);
+                if (np == 0) break;
+                continue;
+            }
+            first = 0;
+            int qmin = -1;
+            double amin = 2.0;
+            for (int q = 0; q < np; q++) {
+                if (!(z[q] > 0.0)) {
+                    double mq = mu[C->nn_P[q]];
+                    double a = mq / (mq - z[q]);
+                    if (qmin < 0 || a < amin) { amin = a; qmin = q; }
+                }
+            }
+            if (qmin < 0) {
+                for (int q = 0; q < np; q++) mu[C->nn_P[q]] = z[q];
+                break;
+            }
+            for (int q = 0; q < np; q++) {
+                int j = C->nn_P[q];
+                double val = mu[j] + amin * (z[q] - mu[j]);
+                if (q == qmin || !(val > 0.0)) drop[q] = 1;
+                else mu[j] = val;
+            }
+            np = compact(C, np, drop, &valid);
+            if (np == 0) break;
+        }
+        nnls_residual(C, np);
+    }
+    *np_out = np;
+    return 0;
+}
+
+/* NNLS of g_u over unit u's normals at the examples in list (nl of them); d = Eμ − g_u */
+HOT static int project_unit(Ctx *C, int u, const int *list, int nl, const double *gu, double *d,
+                        const int *init, int ninit, int *np_out) {
+    int n = C->n;
+    for (int t = 0; t < nl; t++) { C->nn_idx[t] = list[t]; C->nn_sg[t] = C->S[u * C->N + list[t]]; }
+    int rc = nnls(C, nl, gu, init, ninit, np_out);
+    for (int r = 0; r < n; r++) d[r] = -C->nn_res[r];
+    return rc;
+}
+
+/* ---------------------------------------------------------------- steps */
+/* rates of ŷ (jdu) and of the slacks (rate) per unit step along dW, for units in mask, and
+   the total rate of ŷ, Jt = dc + Σ_u jdu (dc: c's rate) */
+HOT static void rates(Ctx *C, const int *moving, double dc) {
+    int N = C->N, n = C->n;
+    double *restrict jt = C->Jt;
+    for (int i = 0; i < N; i++) jt[i] = dc;
+    for (int u = 0; u < C->m; u++) {
+        double *ju = C->jdu + u * N, *ru = C->rate + u * N;
+        if (!moving[u]) { memset(ju, 0, sizeof(double) * N); memset(ru, 0, sizeof(double) * N); continue; }
+        double *restrict p = C->px;
+        xmul(C, C->XT, C->dW + u * n, p);
+        const double *restrict sx = C->SX + u * N, *restrict av = C->AV + u * N;
+        for (int i = 0; i < N; i++) {
+            ru[i] = sx[i] * p[i];
+            ju[i] = av[i] * p[i];
+            jt[i] += ju[i];
+        }
+    }
+}
+
+HOT static void ratio_test(Ctx *C, const int *moving) {
+    int N = C->N, n = C->n;
+    for (int u = 0; u < C->m; u++) {
+        C->alpha[u] = INFINITY;
+        C->blk[u] = -1;
+        if (!moving[u]) continue;
+        double lim = -C->prm[P_RATE] * wnorm(C->dW + u * n, n);
+        const double *restrict ru = C->rate + u * N, *restrict sl = C->slack + u * N;
+        double *restrict a = C->px;
+        /* step to each decreasing constraint, max(slack, 0) / −rate (+inf if not decreasing);
+           written without branches (their outcome is unpredictable), then the first minimum */
+        for (int i = 0; i < N; i++) {
+            double den = ru[i] < lim ? -ru[i] : 1.0;
+            double q = (sl[i] > 0.0 ? sl[i] : 0.0) / den;
+            a[i] = ru[i] < lim ? q : INFINITY;
+        }
+        double m4[4] = {INFINITY, INFINITY, INFINITY, INFINITY};   /* four independent lanes */
+        int i4 = 0;
+        for (; i4 + 4 <= N; i4 += 4)
+            for (int l = 0; l < 4; l++) m4[l] = a[i4 + l] < m4[l] ? a[i4 + l] : m4[l];
+        for (; i4 < N; i4++) m4[0] = a[i4] < m4[0] ? a[i4] : m4[0];
+        double amin = m4[0] < m4[1] ? m4[0] : m4[1], amin2 = m4[2] < m4[3] ? m4[2] : m4[3];
+        amin = amin < amin2 ? amin : amin2;
+        if (amin < INFINITY) {
+            int i = 0;
+            while (i < N - 1 && !(a[i] == amin)) i++;
+            C->alpha[u] = amin;
+            C->blk[u] = i;
+        }
+    }
+}
+
+/* first minimiser over t ≥ 0 of F along the path on which unit u stops at α_u (rates() first) */
+HOT static int path_search(Ctx *C, double *t_out) {
+    int N = C->N, m = C->m, F = 0;
+    double h = 2.0 / N;
+    for (int i = 0; i < N; i++) {
+        C->Jm[i] = C->Jt[i];                      /* = dc + Σ_u jdu, from rates() */
+        C->off[i] = 0.0;
+        C->g[i] = h * (C->yhat[i] - C->y[i]);
+    }
+    for (int u = 0; u < m; u++) if (isfinite(C->alpha[u])) C->order[F++] = u;
+    for (int a = 1; a < F; a++) {                 /* insertion sort by α */
+        int x = C->order[a], b = a - 1;
+        while (b >= 0 && C->alpha[C->order[b]] > C->alpha[x]) { C->order[b + 1] = C->order[b]; b--; }
+        C->order[b + 1] = x;
+    }
+    for (int j = 0; j <= F; j++) {
+        double bend = j < F ? C->alpha[C->order[j]] : INFINITY;
+        double bstart = j > 0 ? C->alpha[C->order[j - 1]] : 0.0;
+        double num = -dot(C->Jm, C->g, N) - h * dot(C->off, C->Jm, N);
+        double den = h * dot(C->Jm, C->Jm, N);
+        double tj = den > 0.0 ? num / den : (num > 0.0 ? INFINITY : -INFINITY);
+        if (tj <= bend) {
+            double t = tj > bstart ? tj : bstart;
+            if (!isfinite(t)) return ST_UNBOUNDED;
+            *t_out = t;
+            return ST_OK;
+        }
+        const double *ju = C->jdu + C->order[j] * N;
+        for (int i = 0; i < N; i++) { C->Jm[i] -= ju[i]; C->off[i] += bend * ju[i]; }
+    }
+    return ST_UNBOUNDED;
+}
+
+HOT static void take_path(Ctx *C, double dc, double t, const int *moving) {
+    int N = C->N, n = C->n;
+    for (int u = 0; u < C->m; u++) {
+        if (!moving[u]) continue;
+        double tt = C->alpha[u] < t ? C->alpha[u] : t;
+        for (int r = 0; r < n; r++) C->W[u * n + r] += tt * C->dW[u * n + r];
+        for (int i = 0; i < N; i++) {
+            C->slack[u * N + i] += tt * C->rate[u * N + i];
+            C->yhat[i] += tt * C->jdu[u * N + i];
+        }
+    }
+    C->c += t * dc;
+    for (int i = 0; i < N; i++) C->yhat[i] += t * dc;
+}
+
+/* stopped units add their blocking constraint; returns how many stopped */
+HOT static int add_blocking(Ctx *C, double t, const int *moving) {
+    int n = C->n, stopped = 0, frozen = 0;
+    for (int u = 0; u < C->m; u++) {
+        if (!moving[u] || !(C->alpha[u] <= t) || C->blk[u] < 0) continue;
+        stopped++;
+        int i = C->blk[u];
+        int nws = C->nws[u];
+        if (restrict_face(C, u, C->Xu + i * n, 1)) {
+            if (nws < n) C->WS[u * n + C->nws[u]++] = i;
+            if (C->k[u] == 0) {
+                for (int r = 0; r < n; r++) C->W[u * n + r] = 0.0;
+                frozen = 1;
+            }
+        }
+    }
+    if (frozen) refresh(C);
+    return stopped;
+}
+
+/* One Newton step on the current face (exact face minimiser unless a unit is blocked). */
+HOT static int face_step(Ctx *C) {
+    int N = C->N, n = C->n, m = C->m, P = C->P, cI = m * n;
+    int K = 0;
+    double floor2 = C->prm[P_ZEROCOL] * C->prm[P_BSCALE];
+    floor2 *= floor2;
+    for (int u = 0; u < m; u++) {
+        if (!is_free(C, u)) continue;
+        for (int j = 0; j < C->k[u]; j++) {
+            int a = u * n + j;
+            if (C->GR[a * P + a] > floor2) C->idx[K++] = a;
+        }
+    }
+    if (C->fit_bias) { C->GR[cI * P + cI] = (double)N; C->idx[K++] = cI; }
+    if (K == 0) { C->face_solved = 1; return ST_OK; }
+    /* right-hand side Bᵀ r, r = y − ŷ */
+    double *r = C->wk;
+    double f0 = 0.0;
+    for (int i = 0; i < N; i++) { r[i] = C->y[i] - C->yhat[i]; f0 += r[i] * r[i]; }
+    f0 /= N;
+    for (int q = 0; q < K; q++) {
+        int a = C->idx[q];
+        if (a == cI) { double s = 0.0; for (int i = 0; i < N; i++) s += r[i]; C->rhs[q] = s; }
+        else C->rhs[q] = dot(C->B + a * N, r, N);
+    }
+    /* Cholesky of the Gram submatrix, dropping numerically dependent columns */
+    double *L = C->L;
+    double dep = C->prm[P_DEP];
+    for (int q = 0; q < K; q++) {
+        int a = C->idx[q];
+        for (int p = 0; p <= q; p++) L[q * K + p] = C->GR[a * P + C->idx[p]];
+    }
+    /* (a dropped column's entries below the diagonal are zeroed, so that it takes no part) */
+    for (int q = 0; q < K; q++) {
+        double diag0 = L[q * K + q];
+        double s = diag0 - dot(L + q * K, L + q * K, q);
+        if (!(s > dep * diag0)) {
+            C->kept[q] = 0;
+            for (int i = q + 1; i < K; i++) L[i * K + q] = 0.0;
+            continue;
+        }
+        C->kept[q] = 1;
+        double lqq = sqrt(s);
+        L[q * K + q] = lqq;
+        for (int i = q + 1; i < K; i++) L[i * K + q] = (L[i * K + q] - dot(L + i * K, L + q * K, q)) / lqq;
+    }
+    double *z = C->delta;
+    for (int q = 0; q < K; q++) {
+        if (!C->kept[q]) { z[q] = 0.0; continue; }
+        z[q] = (C->rhs[q] - dot(L + q * K, z, q)) / L[q * K + q];
+    }
+    for (int q = K - 1; q >= 0; q--) {
+        if (!C->kept[q]) { z[q] = 0.0; continue; }
+        double s = z[q];
+        for (int p = q + 1; p < K; p++) if (C->kept[p]) s -= L[p * K + q] * z[p];
+        z[q] = s / L[q * K + q];
+    }
+    /* back to W coordinates */
+    memset(C->dW, 0, sizeof(double) * m * n);
+    double dc = 0.0;
+    int *moving = C->order + m;                   /* second half of order[] */
+    for (int u = 0; u < m; u++) moving[u] = 0;
+    for (int q = 0; q < K; q++) {
+        int a = C->idx[q];
+        if (a == cI) { dc = z[q]; continue; }
+        if (z[q] == 0.0) continue;
+        int u = a / n, j = a % n;
+        const double *zc = C->Z + (u * n + j) * n;
+        for (int rr = 0; rr < n; rr++) C->dW[u * n + rr] += z[q] * zc[rr];
+        moving[u] = 1;
+    }
+    for (int v = 0; v < m * n; v++) if (!isfinite(C->dW[v])) return ST_NONFINITE;
+    if (!isfinite(dc)) return ST_NONFINITE;
+    rates(C, moving, dc);
+    ratio_test(C, moving);
+    /* Newton decrement −g·jd */
+    double decr = 0.0, amin = INFINITY;
+    for (int i = 0; i < N; i++) decr += (2.0 / N) * (C->y[i] - C->yhat[i]) * C->Jt[i];
+    for (int u = 0; u < m; u++) if (C->alpha[u] < amin) amin = C->alpha[u];
+    if (!(decr > C->prm[P_DEC] * (1.0 + f0))) {
+        if (amin >= 1.0) take_path(C, dc, 1.0, moving);
+        C->face_solved = 1;
+        return ST_OK;
+    }
+    double t;
+    int st = path_search(C, &t);
+    if (st != ST_OK) return st;
+    take_path(C, dc, t, moving);
+    if (add_blocking(C, t, moving) == 0) C->face_solved = 1;
+    return ST_OK;
+}
+
+/* Multipliers of unit u's working constraints: λ = diag(s) (M Mᵀ)⁻¹ M g_u; returns min λ
+ * (+inf if none) and the norm of the face component ‖Z_uᵀ g_u‖ in *res. */
+HOT static double min_multiplier(Ctx *C, int u, const double *gu, double *res) {
+    int n = C->n, q = C->nws[u];
+    double *Z = C->Z + u * n * n;
+    double s = 0.0;
+    for (int j = 0; j < C->k[u]; j++) { double t = dot(Z + j * n, gu, n); s += t * t; }
+    *res = sqrt(s);
+    if (q == 0) return INFINITY;
+    double b[64];
+    if (q > n) return -INFINITY;                  /* cannot happen: the working set is independent */
+    const int *ws = C->WS + u * n;
+    /* Cholesky factor Lc (row stride n) of the Gram matrix M Mᵀ of the working normals, kept per
+       unit: the working set only grows between set_face calls (which reset lw_q), so only
+       the rows of the constraints added since the last call are computed */
+    double *Lc = C->LW + u * n * n;
+    for (int a = C->lw_q[u]; a < q; a++) {
+        const double *xa = C->Xu + ws[a] * n;
+        for (int c = 0; c <= a; c++) {
+            double t = dot(xa, C->Xu + ws[c] * n, n);
+            for (int p = 0; p < c; p++) t -= Lc[a * n + p] * Lc[c * n + p];
+            if (a == c) { if (!(t > 1e-24)) return -INFINITY; Lc[a * n + a] = sqrt(t); }
+            else Lc[a * n + c] = t / Lc[c * n + c];
+        }
+        C->lw_q[u] = a + 1;
+    }
+    for (int a = 0; a < q; a++) b[a] = dot(C->Xu + ws[a] * n, gu, n);
+    double zz[64];
+    for (int a = 0; a < q; a++) {
+        double t = b[a];
+        for (int p = 0; p < a; p++) t -= Lc[a * n + p] * zz[p];
+        zz[a] = t / Lc[a * n + a];
+    }
+    double lmin = INFINITY;
+    for (int a = q - 1; a >= 0; a--) {
+        double t = zz[a];
+        for (int p = a + 1; p < q; p++) t -= Lc[p * n + a] * zz[p];
+        zz[a] = t / Lc[a * n + a];
+        double lam = C->S[u * C->N + ws[a]] * zz[a];
+        if (lam < lmin) lmin = lam;
+    }
+    return lmin;
+}
+
+/* KKT check at a face minimiser; moves along projected directions when not optimal.
+ * *done = 1 when certified. */
+HOT static int price(Ctx *C, int *done) {
+    int N = C->N, n = C->n, m = C->m;
+    double tol = C->prm[P_PG] * C->prm[P_GSCALE];
+    double ftol = C->prm[P_FACE] * C->prm[P_GSCALE];
+    *done = 0;
+    refresh(C);
+    double gsum = 0.0;
+    for (int i = 0; i < N; i++) { C->g[i] = (2.0 / N) * (C->yhat[i] - C->y[i]); gsum += C->g[i]; }
+    for (int u = 0; u < m; u++) {
+        double *gu = C->GW + u * n;
+        for (int r = 0; r < n; r++) gu[r] = 0.0;
+        if (!C->live[u]) continue;
+        double *restrict p = C->px;                /* g_u = Σ_i v_u A_ui g_i x̄_i = Xᵀ (AV_u ⊙ g) */
+        const double *restrict av = C->AV + u * N;
+        for (int i = 0; i < N; i++) p[i] = av[i] * C->g[i];
+        xtmul(C, C->XT, p, gu);
+    }
+    double *lmin = C->alpha;                      /* reused as scratch before the step */
+    int face_bad = C->fit_bias && fabs(gsum) > ftol;
+    for (int u = 0; u < m; u++) {
+        lmin[u] = INFINITY;
+        if (!is_free(C, u)) continue;
+        double res;
+        lmin[u] = min_multiplier(C, u, C->GW + u * n, &res);
+        if (res > ftol) face_bad = 1;
+    }
+    if (face_bad) {
+        if (C->bounce >= C->max_bounce) return ST_FACE;
+        C->bounce++;
+        C->face_solved = 0;
+        return ST_OK;
+    }
+    C->bounce = 0;
+    int *moving = C->order + m;
+    int any = 0;
+    memset(C->dW, 0, sizeof(double) * m * n);
+    for (int u = 0; u < m; u++) moving[u] = 0;
+    int *T = C->kept;                             /* scratch list of examples, length ≥ N */
+    for (int u = 0; u < m; u++) {
+        C->nsupport[u] = -1;
+        if (!C->live[u]) continue;
+        const double *gu = C->GW + u * n;
+        double *d = C->dW + u * n;
+        int np;
+        if (C->k[u] > 0) {
+            if (!(lmin[u] < -tol)) continue;
+            double wn = wnorm(C->W + u * n, n);
+            int cnt = 0;
+            for (int i = 0; i < N; i++)
+                if (C->xn[i] > 0.0 && C->slack[u * N + i] <= C->prm[P_ACTIVE] * wn) T[cnt++] = i;
+            /* NNLS started from all the tight constraints (positions 0..cnt−1): the least-squares
+               multipliers of the working set, less the negative ones, are usually the answer */
+            int init[64], ninit = cnt < n ? cnt : n;
+            for (int q = 0; q < ninit; q++) init[q] = q;
+            if (project_unit(C, u, T, cnt, gu, d, init, ninit, &np) != 0) return ST_NNLS;
+            if (wnorm(d, n) > tol) {
+                int sup[64];
+                for (int q = 0; q < np; q++) sup[q] = C->nn_idx[C->nn_P[q]];
+                set_face(C, u, sup, np, 1);
+                if (C->k[u] == 0) return ST_RELEASE;
+                moving[u] = 1;
+                any = 1;
+            } else {
+                for (int r = 0; r < n; r++) d[r] = 0.0;
+            }
+        } else {
+            double gn = wnorm(gu, n);
+            if (gn == 0.0) { C->nsupport[u] = 0; continue; }
+            int cnt = 0;
+            for (int i = 0; i < N; i++) if (C->xn[i] > 0.0) T[cnt++] = i;
+            int init[64], ninit = 0;
+            for (int q = 0; q < C->nhint[u] && q < n; q++) {
+                int ex = C->hint[u * n + q];
+                if (ex >= 0 && ex < N && C->nzpos[ex] >= 0) init[ninit++] = C->nzpos[ex];
+            }
+            if (project_unit(C, u, T, cnt, gu, d, init, ninit, &np) != 0) return ST_NNLS;
+            for (int q = 0; q < np; q++) C->hint[u * n + q] = C->nn_idx[C->nn_P[q]];
+            C->nhint[u] = np;
+            double dn = wnorm(d, n);
+            if (dn > tol) {
+                int cnt2 = 0;
+                double *p = C->px;
+                xmul(C, C->XuT, d, p);
+                for (int i = 0; i < N; i++) {
+                    if (!(C->xn[i] > 0.0)) continue;
+                    double rt = C->S[u * N + i] * p[i];
+                    if (rt <= C->prm[P_ACTIVE] * dn) T[cnt2++] = i;
+                }
+                set_face(C, u, T, cnt2, 1);
+                if (C->k[u] == 0) return ST_RELEASE;
+                moving[u] = 1;
+                any = 1;
+            } else {
+                for (int r = 0; r < n; r++) d[r] = 0.0;
+                int q = 0;
+                for (int t = 0; t < np && q < n; t++) {
+                    int j = C->nn_P[t];
+                    if (C->nn_mu[j] > 0.0) C->support[u * n + q++] = C->nn_idx[j];
+                }
+                C->nsupport[u] = q;
+            }
+        }
+    }
+    if (!any) { *done = 1; return ST_OK; }
+    rates(C, moving, 0.0);
+    ratio_test(C, moving);
+    double t;
+    int st = path_search(C, &t);
+    if (st != ST_OK) return st;
+    if (t > 0.0) take_path(C, 0.0, t, moving);
+    add_blocking(C, t, moving);
+    C->face_solved = 0;
+    return ST_OK;
+}
+
+/* warm start: project infeasible units onto their cones, find the faces, set up B and Gram */
+HOT static int init_state(Ctx *C, int has_start) {
+    int N = C->N, n = C->n, m = C->m;
+    refresh(C);
+    int *T = C->kept;
+    for (int u = 0; u < m; u++) {
+        double *w = C->W + u * n;
+        C->k[u] = 0;
+        C->nws[u] = 0;
+        C->lw_q[u] = 0;
+        C->nsupport[u] = -1;
+        if (!C->live[u] || !has_start) { for (int r = 0; r < n; r++) w[r] = 0.0; continue; }
+        double wn = wnorm(w, n);
+        if (wn == 0.0) continue;
+        int bad = 0;
+        for (int i = 0; i < N; i++)
+            if (C->xn[i] > 0.0 && C->slack[u * N + i] < -C->prm[P_ACTIVE] * wn) { bad = 1; break; }
+        if (bad) {                                /* P_C(w) = w + Eμ, μ = NNLS(E, −w) (Moreau) */
+            int cnt = 0, np;
+            double f[64];
+            for (int i = 0; i < N; i++) if (C->xn[i] > 0.0) T[cnt++] = i;
+            for (int r = 0; r < n; r++) f[r] = -w[r];
+            if (project_unit(C, u, T, cnt, f, C->dW, NULL, 0, &np) != 0) return ST_NNLS;
+            for (int r = 0; r < n; r++) w[r] = -C->dW[r];   /* d = Eμ − f = w + Eμ */
+        }
+    }
+    refresh(C);
+    for (int u = 0; u < m; u++) {
+        double *w = C->W + u * n;
+        double wn = wnorm(w, n);
+        if (!C->live[u] || wn == 0.0) continue;
+        int cnt = 0;
+        for (int i = 0; i < N; i++)
+            if (C->xn[i] > 0.0 && C->slack[u * N + i] <= C->prm[P_ACTIVE] * wn) T[cnt++] = i;
+        set_face(C, u, T, cnt, 0);
+        /* onto the face: w <- Z Zᵀ w */
+        double *Z = C->Z + u * n * n, cf[64];
+        for (int j = 0; j < C->k[u]; j++) cf[j] = dot(Z + j * n, w, n);
+        for (int r = 0; r < n; r++) {
+            double s = 0.0;
+            for (int j = 0; j < C->k[u]; j++) s += cf[j] * Z[j * n + r];
+            w[r] = s;
+        }
+    }
+    refresh(C);
+    for (int u = 0; u < m; u++) if (is_free(C, u)) build_B(C, u);
+    for (int u = 0; u < m; u++) if (is_free(C, u)) build_gram_row(C, u);
+    return ST_OK;
+}
+
+HOT static int run(Ctx *C, int has_start, int *iters) {
+    int st = init_state(C, has_start);
+    if (st != ST_OK) return st;
+    C->face_solved = 0;
+    C->bounce = 0;
+    int it = 0;
+    for (;;) {
+        if (++it > C->max_iter) { *iters = it; return ST_MAXITER; }
+        if (!C->face_solved) {
+            st = face_step(C);
+        } else {
+            int done;
+            st = price(C, &done);
+            if (st == ST_OK && done) break;
+        }
+        if (st != ST_OK) { *iters = it; return st; }
+    }
+    *iters = it;
+    /* units at rounding level are returned as exactly 0 (as in block_active_set._negligible) */
+    refresh(C);
+    int n = C->n;
+    double wmax = 0.0, ymax = 0.0, yhmax = 0.0, xmax = 0.0;
+    for (int u = 0; u < C->m; u++) { double t = wnorm(C->W + u * n, n); if (t > wmax) wmax = t; }
+    for (int i = 0; i < C->N; i++) {
+        if (fabs(C->y[i]) > ymax) ymax = fabs(C->y[i]);
+        if (fabs(C->yhat[i]) > yhmax) yhmax = fabs(C->yhat[i]);
+        if (C->xn[i] > xmax) xmax = C->xn[i];
+    }
+    double rt = C->prm[P_NEGL], scale = 1.0 + ymax + yhmax;
+    for (int u = 0; u < C->m; u++) {
+        double t = wnorm(C->W + u * n, n);
+        if (C->k[u] == 0 || t <= rt * wmax || fabs(C->v[u]) * t * xmax <= rt * scale)
+            for (int r = 0; r < n; r++) C->W[u * n + r] = 0.0;
+        if (C->k[u] > 0) C->nsupport[u] = -1;
+    }
+    for (int v = 0; v < C->m * n; v++) if (!isfinite(C->W[v])) return ST_NONFINITE;
+    if (!isfinite(C->c)) return ST_NONFINITE;
+    return ST_OK;
+}
+
+static int need(Py_buffer *b, Py_ssize_t count, Py_ssize_t itemsize, const char *name) {
+    if (b->len != count * itemsize) {
+        PyErr_Format(PyExc_ValueError, "_region_kernel.solve_mse: buffer %s has %zd bytes, expected %zd",
+                     name, b->len, count * itemsize);
+        return 0;
+    }
+    return 1;
+}
+
+/* solve_mse(X, Xu, xn, y, v, pattern, W, supports, nsupport, params, hints, nhints, N, n, m,
+ *           fit_bias, max_iter, has_start, c0) -> (status, c, iterations) */
+static PyObject *solve_mse(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer bX, bXu, bxn, by, bv, bA, bW, bsup, bnsup, bprm, bhint, bnhint;
+    int N, n, m, fit_bias, max_iter, has_start;
+    double c0;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*w*w*w*y*y*y*iiiiiid", &bX, &bXu, &bxn, &by, &bv, &bA, &bW,
+                          &bsup, &bnsup, &bprm, &bhint, &bnhint, &N, &n, &m, &fit_bias, &max_iter,
+                          &has_start, &c0))
+        return NULL;
+    PyObject *result = NULL;
+    void *mem = NULL;
+    if (N < 1 || n < 1 || n > 22 || m < 1 || m > 4096 || N > 10000000 || max_iter < 1) {
+        PyErr_SetString(PyExc_ValueError, "_region_kernel.solve_mse: sizes out of range (n ≤ 22)");
+        goto done;
+    }
+    if (!need(&bX, (Py_ssize_t)N * n, 8, "X") || !need(&bXu, (Py_ssize_t)N * n, 8, "Xu") ||
+        !need(&bxn, N, 8, "xn") || !need(&by, N, 8, "y") || !need(&bv, m, 8, "v") ||
+        !need(&bA, (Py_ssize_t)m * N, 1, "pattern") || !need(&bW, (Py_ssize_t)m * n, 8, "W") ||
+        !need(&bsup, (Py_ssize_t)m * n, 4, "supports") || !need(&bnsup, m, 4, "nsupport") ||
+        !need(&bprm, P_COUNT, 8, "params") || !need(&bhint, (Py_ssize_t)m * n, 4, "hints") ||
+        !need(&bnhint, m, 4, "nhints"))
+        goto done;
+    {
+        Ctx C;
+        memset(&C, 0, sizeof C);
+        C.N = N; C.n = n; C.m = m; C.P = m * n + 1; C.fit_bias = fit_bias; C.max_iter = max_iter;
+        C.max_bounce = 3;
+        C.X = bX.buf; C.Xu = bXu.buf; C.xn = bxn.buf; C.y = by.buf; C.v = bv.buf; C.A = bA.buf;
+        memcpy(C.prm, bprm.buf, sizeof C.prm);
+        C.W = bW.buf;
+        C.support = bsup.buf;
+        C.nsupport = bnsup.buf;
+        size_t P = (size_t)C.P, mm = (size_t)m, NN = (size_t)N, nn = (size_t)n;
+        size_t n4 = (nn + 3) & ~(size_t)3;
+        C.n4 = (int)n4;
+        size_t dsz[] = {mm * nn * nn, mm * nn * NN, P * P, mm * NN, mm * NN, NN, NN, mm * nn, mm * nn,
+                        mm * NN, mm * NN, mm, NN, NN, P, P * P, P, NN, nn, NN, NN, n4, n4 * n4,
+                        n4 * n4, NN + nn, nn * NN, nn * NN, mm * NN, mm * NN, NN, nn, NN, NN * n4, n4, mm * nn * nn};
+        double **dptr[] = {&C.Z, &C.B, &C.GR, &C.S, &C.slack, &C.yhat, &C.g, &C.GW, &C.dW,
+                           &C.jdu, &C.rate, &C.alpha, &C.Jm, &C.off, &C.rhs, &C.L, &C.delta, &C.wk,
+                           &C.nn_z, &C.nn_mu, &C.nn_w, &C.nn_res, &C.nn_Q, &C.nn_R, &C.nn_sg,
+                           &C.XT, &C.XuT, &C.AV, &C.SX, &C.px, &C.nn_qf, &C.Jt, &C.XuP, &C.nn_f, &C.LW};
+        size_t isz[] = {mm, mm, mm * nn, mm, mm, mm, 2 * mm, P, P > NN ? P : NN, NN, nn + 1, NN,
+                        mm * nn, mm, NN};
+        int **iptr[] = {&C.k, &C.nws, &C.WS, &C.live, &C.lw_q, &C.blk, &C.order, &C.idx, &C.kept,
+                        &C.nn_idx, &C.nn_P, &C.nn_excl, &C.hint, &C.nhint, &C.nzpos};
+        size_t nd = 0, ni = 0;
+        for (size_t t = 0; t < sizeof dsz / sizeof dsz[0]; t++) nd += dsz[t];
+        for (size_t t = 0; t < sizeof isz / sizeof isz[0]; t++) ni += isz[t];
+        mem = calloc(nd * sizeof(double) + ni * sizeof(int) + 64, 1);
+        if (!mem) { PyErr_NoMemory(); goto done; }
+        double *pd = mem;
+        for (size_t t = 0; t < sizeof dsz / sizeof dsz[0]; t++) { *dptr[t] = pd; pd += dsz[t]; }
+        int *pi = (int *)pd;
+        for (size_t t = 0; t < sizeof isz / sizeof isz[0]; t++) { *iptr[t] = pi; pi += isz[t]; }
+        memcpy(C.hint, bhint.buf, sizeof(int) * m * n);
+        memcpy(C.nhint, bnhint.buf, sizeof(int) * m);
+        for (int i = 0, q = 0; i < N; i++) C.nzpos[i] = C.xn[i] > 0.0 ? q++ : -1;
+        for (int i = 0; i < N; i++)
+            for (int r = 0; r < n; r++) {
+                C.XT[(size_t)r * N + i] = C.X[(size_t)i * n + r];
+                C.XuT[(size_t)r * N + i] = C.Xu[(size_t)i * n + r];
+                C.XuP[(size_t)i * n4 + r] = C.Xu[(size_t)i * n + r];   /* (padding: calloc's 0) */
+            }
+        for (int u = 0; u < m; u++) {
+            int live = 0;
+            for (int i = 0; i < N; i++) {
+                int a = C.A[u * N + i] != 0;
+                C.S[u * N + i] = a ? 1.0 : -1.0;
+                C.AV[u * N + i] = a ? C.v[u] : 0.0;
+                C.SX[u * N + i] = C.xn[i] > 0.0 ? C.S[u * N + i] / C.xn[i] : 0.0;
+                live |= a;
+            }
+            C.live[u] = live && C.v[u] != 0.0;
+        }
+        if (fit_bias) {
+            if (has_start) C.c = c0;
+            else { double s = 0.0; for (int i = 0; i < N; i++) s += C.y[i]; C.c = s / N; }
+        } else C.c = 0.0;
+        for (int v = 0; v < m * n; v++) C.support[v] = -1;
+        int iters = 0, st;
+        Py_BEGIN_ALLOW_THREADS
+        st = run(&C, has_start, &iters);
+        Py_END_ALLOW_THREADS
+        if (!fit_bias) C.c = 0.0;
+        result = Py_BuildValue("idi", st, C.c, iters);
+    }
+done:
+    free(mem);
+    PyBuffer_Release(&bX); PyBuffer_Release(&bXu); PyBuffer_Release(&bxn); PyBuffer_Release(&by);
+    PyBuffer_Release(&bv); PyBuffer_Release(&bA); PyBuffer_Release(&bW); PyBuffer_Release(&bsup);
+    PyBuffer_Release(&bnsup); PyBuffer_Release(&bprm); PyBuffer_Release(&bhint);
+    PyBuffer_Release(&bnhint);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"solve_mse", solve_mse, METH_VARARGS,
+     "solve_mse(X, Xu, xn, y, v, pattern, W, supports, nsupport, params, hints, nhints, N, n, m, fit_bias, "
+     "max_iter, has_start, c0) -> (status, c, iterations). Internal: use "
+     "zonocomb.convex.backends.kernel.MSEKernel."},
+    {NULL, NULL, 0, NULL}
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_region_kernel",
+    "Compiled block active-set kernel for the MSE region program (paper eq. 3); see kernel.py.",
+    -1, methods, NULL, NULL, NULL, NULL
+};
+
+PyMODINIT_FUNC PyInit__region_kernel(void) { return PyModule_Create(&module); }
