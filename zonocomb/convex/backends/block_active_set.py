@@ -131,7 +131,9 @@ class BlockActiveSet:
     * a unit whose weights are at rounding level in the result (``NEGLIGIBLE_RTOL``, see
       :func:`_negligible`) is returned as exactly 0;
     * logistic only: Newton weights ℓ'' are floored at ``CURVATURE_FLOOR`` max ℓ'' and no step
-      changes a prediction by more than ``MAX_LOGIT_STEP``;
+      changes a prediction by more than ``MAX_LOGIT_STEP``, except that examples with a margin
+      σ_i ŷ_i ≥ ``SATURATED_MARGIN`` may move by up to ``MAX_SATURATED_STEP`` while their margin
+      stays above that level;
     * logistic with ``detect_recession``: an iterate is *separating* when σ_i ŷ_i ≥
       ``SEPARATION_RTOL`` max(1, max_i |ŷ_i|) for every counted example, and *runs away* when
       max_i σ_i ŷ_i over the counted examples exceeds max(``RUNAWAY_LOGIT``, 2 × its value at the
@@ -149,6 +151,8 @@ class BlockActiveSet:
     ZERO_COLUMN_RTOL = 1e-11
     CURVATURE_FLOOR = 1e-14
     MAX_LOGIT_STEP = 50.0
+    SATURATED_MARGIN = 40.0
+    MAX_SATURATED_STEP = 1e4
     SEPARATION_RTOL = 1e-8
     RUNAWAY_LOGIT = 40.0
     NEGLIGIBLE_RTOL = 1e-12
@@ -323,7 +327,7 @@ class BlockActiveSet:
                 st.take_path(dW, dc, alpha, 1.0, jdu, rate)
             st.face_solved = True
             return
-        t = self._path_search(g, h, jdu, jd, alpha)
+        t = self._path_search(g, h, jdu, jd, alpha, self._margins(st))
         if self.loss != "mse" and t > 0.0:
             tb = self._backtrack(st, f0, jdu, dc, alpha, t)
             if tb is None and not np.any(alpha <= t):
@@ -337,12 +341,13 @@ class BlockActiveSet:
         if stopped.size == 0 and self.loss == "mse":
             st.face_solved = True                                 # the face's exact minimiser
 
-    def _path_search(self, g, h, jdu, jd, alpha) -> float:
+    def _path_search(self, g, h, jdu, jd, alpha, margins=None) -> float:
         """First minimiser, over t ≥ 0, of the quadratic model g·Δ + ½ Δᵀ diag(h) Δ of F along the
-        path Δ(t) = Σ_u min(t, α_u) jdu_u + t (jd − Σ_u jdu_u) on which unit u stops at α_u."""
+        path Δ(t) = Σ_u min(t, α_u) jdu_u + t (jd − Σ_u jdu_u) on which unit u stops at α_u
+        (logistic: at most :meth:`_logit_step_cap`, given the margins σ_i ŷ_i)."""
         tmax = np.inf
         if self.loss != "mse":
-            tmax = self.MAX_LOGIT_STEP / max(float(np.max(np.abs(jd))), 1e-300)
+            tmax = self._logit_step_cap(jd, margins)
         den = float(jd @ (h * jd))
         t0 = -float(g @ jd) / den if den > 0.0 else np.inf
         if not np.any(alpha < t0):
@@ -368,6 +373,33 @@ class BlockActiveSet:
         if not np.isfinite(t):
             raise NotConverged("unbounded step along a path without curvature")
         return t
+
+    def _margins(self, st: "_State"):
+        """Logistic: the margins σ_i ŷ_i of the counted examples (+inf for those ``keep`` leaves
+        out, whose predictions do not matter); None for the MSE."""
+        if self.loss == "mse":
+            return None
+        z = self.sigma * st.yhat
+        return z if st.keep is None else np.where(st.keep, z, np.inf)
+
+    def _logit_step_cap(self, jd, margins) -> float:
+        """Largest step t along the prediction direction ``jd`` that changes no prediction by more
+        than ``MAX_LOGIT_STEP``, except on examples with margin σ_i ŷ_i ≥ ``SATURATED_MARGIN``
+        (their loss terms are below log(1 + e^−40) ≈ 4e-18), which may move further as long as
+        their margin stays above that level; and in any case by at most ``MAX_SATURATED_STEP``.
+
+        Without the exception a point whose examples sit far out on their correct sides (a warm
+        start from a large-weight answer, an optimum with margins in the thousands) crawls at
+        ``MAX_LOGIT_STEP`` per step in the one prediction that does not matter."""
+        a = np.abs(jd)
+        cap = self.MAX_LOGIT_STEP / np.maximum(a, 1e-300)
+        if margins is not None:
+            rate = self.sigma * jd                                # change of the margins per unit t
+            room = np.divide(margins - self.SATURATED_MARGIN, -rate, out=np.full(a.shape, np.inf),
+                             where=rate < 0.0)
+            deep = margins >= self.SATURATED_MARGIN
+            cap[deep] = np.maximum(cap[deep], room[deep])
+        return float(min(cap.min(), self.MAX_SATURATED_STEP / max(float(a.max()), 1e-300)))
 
     def _backtrack(self, st, f0, jdu, dc, alpha, t):
         """Halve t until the true loss decreases along the path (logistic); None if it never does."""
@@ -429,7 +461,7 @@ class BlockActiveSet:
         jdu, rate = st.rates(dW)
         jd = jdu.sum(axis=0)
         alpha, blk = st.ratio_test(dW, rate)
-        t = self._path_search(g, h, jdu, jd, alpha)
+        t = self._path_search(g, h, jdu, jd, alpha, self._margins(st))
         if t > 0.0 and self.loss != "mse":
             f0 = st.fval()
             gain = -float(g @ (np.minimum(alpha, t) @ jdu))       # first-order decrease predicted

@@ -23,24 +23,30 @@ plus a multiple of θ*, separate I ∪ {i}, contradicting the maximality of I).
 :mod:`zonocomb.convex.backends.fast` uses this to solve regions whose infimum is not attained.
 
 The LP is solved in floating point by HiGHS (through :func:`scipy.optimize.linprog`); the
-returned direction is checked here (cone feasibility and margins) before it is used.
+returned direction is cleaned of rounding-level noise and checked here (cone feasibility and
+margins) before it is used. Nothing downstream relies on I being exactly maximal: since F ≥ F_I
+for every I, a (KKT-certified) minimum of F_I is a lower bound of inf F whatever I is, and the
+fast backend certifies each answer against it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import daqp
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linprog
+from scipy.optimize import linprog, nnls
 
 from . import RegionData
 
 __all__ = ["RecessionLP", "SeparatedSet", "RecessionLPFailed"]
 
-#: HiGHS methods and options tried in order: the dual simplex with feasibility tolerances 1e-10,
-#: then the interior-point method (with crossover) at its defaults, since the former occasionally
-#: reports this bounded LP "unbounded" on image data. Every answer is validated (``_check``).
-HIGHS_ATTEMPTS = (("highs-ds", dict(primal_feasibility_tolerance=1e-10, dual_feasibility_tolerance=1e-10)),
+#: HiGHS methods and options tried in order: the dual simplex without presolve at HiGHS' default
+#: tolerances, then the interior-point method (with crossover). Tighter feasibility tolerances
+#: (1e-10) were tried first before and made the dual simplex report this bounded LP "unbounded"
+#: on image data (MNIST 4/9, m = 8); presolve only costs time here. Every answer is cleaned and
+#: validated (``_clean``, ``_check``), so the LP's own tolerances do not decide correctness.
+HIGHS_ATTEMPTS = (("highs-ds", dict(presolve=False)),
                   ("highs-ipm", {}))
 
 
@@ -57,11 +63,12 @@ class SeparatedSet:
     separated : ndarray of bool, shape (N,)
         The set I (σ_i (Jθ*)_i > 0).
     W : ndarray, shape (m, n)
-        First-layer part of θ* (in K, up to the LP's feasibility tolerance).
+        First-layer part of θ* (in K, up to rounding).
     c : float
         Output-bias part of θ* (0 without an output bias).
     margins : ndarray, shape (N,)
-        σ_i (Jθ*)_i: at least ``MARGIN_RTOL`` on I (the LP asks for 1), about 0 elsewhere.
+        σ_i (Jθ*)_i: at least ``MARGIN_RTOL`` on I (the LP asks for 1), about 0 elsewhere
+        (at most ``DRIFT_RTOL`` max(1, max|σ_i (Jθ*)_i|) in size).
     """
 
     separated: np.ndarray
@@ -80,15 +87,23 @@ class RecessionLP:
 
     Notes
     -----
-    Float tolerances: an example is in I when its t_i ≥ ½; an LP answer with some t_i in
-    (``T_TOL``, 1 − ``T_TOL``), a margin below ``MARGIN_RTOL`` on I or below −``FEAS_RTOL``
-    max|Jθ*| elsewhere, or a cone constraint violated by more than ``FEAS_RTOL`` ‖w*_u‖ ‖x̄_i‖
-    raises :class:`RecessionLPFailed` (the exact optimum has t ∈ {0, 1}^N).
+    Float tolerances: an example is in I when its t_i ≥ ½. The LP's direction is first cleaned:
+    units with ‖w*_u‖ ≤ ``NEGLIGIBLE_RTOL`` max_u' ‖w*_u'‖ are set to 0, and a unit violating a
+    sign constraint by more than ``CLEAN_RTOL`` ‖w*_u‖ is projected onto its cone. An answer with
+    some t_i in (``T_TOL``, 1 − ``T_TOL``), a margin below ``MARGIN_RTOL`` on I or of size above
+    ``DRIFT_RTOL`` max(1, max|σ_i (Jθ*)_i|) elsewhere, or (after cleaning) a cone constraint
+    violated by more than ``FEAS_RTOL`` ‖w*_u‖ ‖x̄_i‖ raises :class:`RecessionLPFailed` (the
+    exact optimum has t ∈ {0, 1}^N). The small margins allowed outside I only move the
+    loss of the point built from θ*, which :mod:`~zonocomb.convex.backends.fast` measures and
+    bounds before it returns it.
     """
 
     T_TOL = 1e-6
     MARGIN_RTOL = 0.5
     FEAS_RTOL = 1e-8
+    DRIFT_RTOL = 1e-6
+    NEGLIGIBLE_RTOL = 1e-9
+    CLEAN_RTOL = 1e-12
 
     def __init__(self, data: RegionData):
         if data.loss != "logistic":
@@ -151,24 +166,69 @@ class RecessionLP:
             W = res.x[:self.nw].reshape(m, n).copy()
             c = float(res.x[self.nw]) if self.nc else 0.0
             try:
-                return self._check(pattern, S, t >= 0.5, W, c)
+                return self._check(pattern, S, t >= 0.5, self._clean(S, W), c)
             except RecessionLPFailed as exc:
                 failures.append(f"{method}: {exc}")
         raise RecessionLPFailed("HiGHS failed on the recession LP (" + "; ".join(failures) + ")")
 
+    def reuse(self, pattern: np.ndarray, W: np.ndarray, c: float):
+        """A recession direction θ* = (W, c) found for another pattern, validated for ``pattern``:
+        the :class:`SeparatedSet` with I = {i : σ_i (Jθ*)_i ≥ ``MARGIN_RTOL``}, or None when θ* is
+        not a recession direction of this region (or does not separate I cleanly).
+
+        A neighbouring pattern flips a unit's examples; θ* stays in its cone when those examples
+        lie on the unit's hyperplane w*_u·x̄_i = 0 (or w*_u = 0), and then Jθ* does not change. The
+        set I need not be maximal here: :mod:`~zonocomb.convex.backends.fast` certifies its answer
+        without that (and asks the LP when the rest of the program turns out to have no minimiser).
+        """
+        S = np.where(pattern, 1.0, -1.0)
+        margins = self.sigma * ((pattern * self.data.v[:, None] * (W @ self.data.Xbar.T)).sum(axis=0) + c)
+        try:
+            return self._check(pattern, S, margins >= self.MARGIN_RTOL, np.array(W, dtype=float), c)
+        except RecessionLPFailed:
+            return None
+
+    def _clean(self, S, W) -> np.ndarray:
+        """The LP's W with its rounding-level units set to 0 and every other unit's small
+        violations of its sign constraints removed by projecting it onto its cone C_u.
+
+        HiGHS' tolerances are absolute: a unit that takes no part in the direction comes back with
+        ‖w_u‖ ~ 1e-13 and violations of the same size, which is noise, not a direction."""
+        wn = np.linalg.norm(W, axis=1)
+        W[wn <= self.NEGLIGIBLE_RTOL * float(wn.max(initial=0.0))] = 0.0
+        slack = S * (W @ self.Xu.T)
+        for u in np.flatnonzero(np.any(slack < -self.CLEAN_RTOL * wn[:, None], axis=1)
+                                & np.any(W != 0.0, axis=1)):
+            W[u] = _project_onto_cone(W[u], S[u][:, None] * self.Xu)
+        return W
+
     def _check(self, pattern, S, separated, W, c) -> SeparatedSet:
-        """Validate θ* = (W, c): in K and σ_i (Jθ*)_i ≥ MARGIN_RTOL on I, ≥ −FEAS_RTOL scale elsewhere."""
+        """Validate θ* = (W, c): in K (up to rounding), σ_i (Jθ*)_i ≥ MARGIN_RTOL on I and
+        |σ_i (Jθ*)_i| ≤ DRIFT_RTOL max(1, max_i |σ_i (Jθ*)_i|) elsewhere."""
         d = self.data
         margins = self.sigma * ((pattern * d.v[:, None] * (W @ d.Xbar.T)).sum(axis=0) + c)
         wn = np.linalg.norm(W, axis=1)
         slack = S * (W @ self.Xu.T)
         if np.any(slack < -self.FEAS_RTOL * wn[:, None]):
             raise RecessionLPFailed("the recession direction violates a sign constraint")
-        scale = float(np.max(np.abs(margins), initial=0.0))
+        drift = self.DRIFT_RTOL * max(1.0, float(np.max(np.abs(margins), initial=0.0)))
         if np.any(margins[separated] < self.MARGIN_RTOL) or \
-                np.any(margins[~separated] < -self.FEAS_RTOL * max(scale, 1.0)):
+                np.any(np.abs(margins[~separated]) > drift):
             raise RecessionLPFailed("the recession direction does not separate its examples")
         W.setflags(write=False)
         margins.setflags(write=False)
         separated.setflags(write=False)
         return SeparatedSet(separated=separated, W=W, c=c, margins=margins)
+
+
+def _project_onto_cone(w: np.ndarray, normals: np.ndarray) -> np.ndarray:
+    """Euclidean projection of w onto the cone {x : normals @ x ≥ 0} (DAQP; NNLS on the polar
+    cone, by Moreau's decomposition, should DAQP fail)."""
+    n = w.size
+    k = normals.shape[0]
+    x, _, flag, _ = daqp.solve(np.eye(n), -w, normals, np.full(k, np.inf), np.zeros(k), None,
+                               primal_tol=1e-13)
+    if flag in (1, 2):
+        return np.asarray(x, dtype=float)
+    lam = nnls(normals.T, -w)[0]                                  # w = P_K(w) − Nᵀλ
+    return w + normals.T @ lam

@@ -62,25 +62,32 @@ class CvxpyBackend:
         else:
             objective = cp.sum(cp.abs(yhat - d.y)) / N
         problem = cp.Problem(cp.Minimize(objective), [cp.multiply(signs, pre) >= 0])
-        failure, inaccurate = "not run", None
+        failures, inaccurate = [], None
         for settings in SOLVER_SETTINGS:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")                  # the status is checked below
                 try:
                     problem.solve(**settings)
                 except cp.error.SolverError as exc:
-                    failure = f"{settings['solver']} failed: {exc}"
+                    failures.append(f"{_label(settings)} raised: {exc}")
                     continue
             if problem.status == "optimal" and W.value is not None:
                 result = (np.array(W.value, dtype=float), float(c.value) if c is not None else 0.0, "optimal")
                 break
-            failure = f"{settings['solver']} returned status {problem.status!r}"
+            failures.append(f"{_label(settings)} returned status {problem.status!r}")
             if problem.status == "optimal_inaccurate" and W.value is not None:
                 inaccurate = (np.array(W.value, dtype=float), float(c.value) if c is not None else 0.0,
                               "optimal_inaccurate")
         else:
             if inaccurate is None:
-                raise SolverError(f"{failure} on the region program")
+                raise SolverError("every reference solver failed on the region program ("
+                                  + "; ".join(failures) + ")")
             result = inaccurate
         n_iter = int(problem.solver_stats.num_iters or 0) if problem.solver_stats else 0
         return BackendResult(W=result[0], c=result[1], status=result[2], n_iter=n_iter)
+
+
+def _label(settings: dict) -> str:
+    """A short name of one solver setting, e.g. ``ECOS(abstol=1e-09, ...)``."""
+    options = ", ".join(f"{k}={v}" for k, v in settings.items() if k != "solver")
+    return f"{settings['solver']}({options})" if options else settings["solver"]
