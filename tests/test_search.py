@@ -373,3 +373,17 @@ def test_exact_fraction_inputs_give_same_optimum():
     a = exact_erm(Dataset(X, y=y), [1.0], progress=False)
     b = exact_erm(Dataset([[float(v) for v in r] for r in X], y=y), [1.0], progress=False)
     assert a.certificate.keys() == b.certificate.keys() and close(a.loss, b.loss)
+
+
+def test_searches_run_with_single_threaded_blas_and_restore_the_limits():
+    from threadpoolctl import threadpool_info
+
+    from zonocomb.search import exact_erm, gls, gradient_descent, mgls, random_vertex
+    from zonocomb.search._common import single_threaded_blas
+
+    before = [pool["num_threads"] for pool in threadpool_info()]
+    inside = single_threaded_blas(lambda: [pool["num_threads"] for pool in threadpool_info()])()
+    assert all(n == 1 for n in inside)
+    assert [pool["num_threads"] for pool in threadpool_info()] == before
+    for search in (exact_erm, gls, mgls, random_vertex, gradient_descent):
+        assert search.__wrapped__.__name__ == search.__name__

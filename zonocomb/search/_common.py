@@ -11,10 +11,12 @@ Everything here is floating point except :func:`pattern_of_weights`, whose signs
 """
 from __future__ import annotations
 
+import functools
 import numbers
 from fractions import Fraction
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ..convex.losses import check_labels, check_loss
 from ..convex.losses import mean_loss as _region_mean_loss
@@ -23,6 +25,21 @@ from ..geometry.dataset import Dataset
 
 # Relative size of float64 rounding (unit roundoff is 2**-53; one ulp is 2**-52).
 _EPS = 2.0 ** -52
+
+
+def single_threaded_blas(func):
+    """Decorator: run a search algorithm with BLAS and OpenMP limited to one thread.
+
+    The searches solve thousands of tiny dense problems (n ≤ ~20 weights per unit, N ≤ ~700
+    examples), where multithreaded BLAS only adds synchronisation; on a busy 2-core machine it made
+    small products up to 300× slower, and a logistic mGLS run on MNIST (d = 8, N = 350, m = 4)
+    took 7.2 s instead of 5.8 s. The previous limits are restored on return (threadpoolctl).
+    """
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with threadpool_limits(limits=1):
+            return func(*args, **kwargs)
+    return wrapper
 
 
 def check_dataset(dataset, loss: str) -> np.ndarray:

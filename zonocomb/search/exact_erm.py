@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from ..convex.region import RegionProgram
 from ..errors import TooLargeError
 from ..convex.region import check_output_weights
-from ._common import check_dataset, check_int
+from ._common import check_dataset, check_int, single_threaded_blas
 from .result import SearchResult
 
 __all__ = ["exact_erm", "count_vertex_multisets"]
@@ -76,6 +76,7 @@ def _chunks(iterable, size):
         yield block
 
 
+@single_threaded_blas
 def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None,
               max_patterns=DEFAULT_MAX_PATTERNS, progress=True, parallel_backend=None,
               chunk_size=None) -> SearchResult:

@@ -26,7 +26,8 @@ from ..convex.region import RegionProgram
 from ..errors import InvalidInputError
 from ..geometry.power import ZonotopePower
 from ..convex.region import check_output_weights
-from ._common import as_rng, baseline_loss, check_dataset, check_int, half_output_weights, pattern_key
+from ._common import (as_rng, baseline_loss, check_dataset, check_int, half_output_weights, pattern_key,
+                      single_threaded_blas)
 from .result import SearchResult
 
 __all__ = ["gls", "mgls"]
@@ -176,6 +177,7 @@ _PARAMETERS_DOC = """
 """
 
 
+@single_threaded_blas
 def gls(dataset, m, max_steps=1024, loss="mse", random_state=None, fit_bias=True, backend="fast",
         v=None, start=None, rtol=1e-9, atol=None) -> SearchResult:
     search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, as_rng(random_state),
@@ -210,6 +212,7 @@ gls.__doc__ = """Greedy local search (GLS, paper Algorithm 2) over the vertices 
 """
 
 
+@single_threaded_blas
 def mgls(dataset, m, max_steps=2048, loss="mse", random_state=None, fit_bias=True, backend="fast",
          v=None, start=None, rtol=1e-9, atol=None) -> SearchResult:
     rng = as_rng(random_state)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import InvalidInputError
 from ._common import (as_rng, check_dataset, check_int, half_output_weights, loss_derivative,
-                      mean_loss, pattern_of_weights)
+                      mean_loss, pattern_of_weights, single_threaded_blas)
 from .result import SearchResult
 
 __all__ = ["gradient_descent", "glorot_init"]
@@ -38,6 +38,7 @@ def glorot_init(m: int, d: int, n: int, rng: np.random.Generator, train_output: 
     return W, v, 0.0
 
 
+@single_threaded_blas
 def gradient_descent(dataset, m, steps, lr=1e-3, loss="mse", train_output=True, fit_bias=True,
                      random_state=None, trace_every=None) -> SearchResult:
     """Train a shallow ReLU network by full-batch gradient descent.

@@ -33,7 +33,8 @@ import numpy as np
 from ..convex.region import RegionProgram
 from ..errors import InvalidInputError, InvalidTypeError
 from ..geometry.power import ZonotopePower
-from ._common import as_rng, check_dataset, check_int, forward, half_output_weights, mean_loss
+from ._common import (as_rng, check_dataset, check_int, forward, half_output_weights, mean_loss,
+                      single_threaded_blas)
 from .result import SearchResult
 
 __all__ = ["random_vertex"]
@@ -51,6 +52,7 @@ def _least_squares_output(H: np.ndarray, y: np.ndarray, fit_bias: bool):
     return (coef[:-1], float(coef[-1])) if fit_bias else (coef, 0.0)
 
 
+@single_threaded_blas
 def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, fit_bias=True,
                   backend="fast", max_iter=100, rtol=1e-9, sign_search=False) -> SearchResult:
     """Optimise the network inside the activation region of a random vertex of Z^m.
