@@ -168,7 +168,7 @@ def test_recession_lp_answer_with_rounding_level_units_is_cleaned(monkeypatch):
     v = [1.0, -1.0, 1.0]
     prog = RegionProgram(ds, v, loss="logistic")
     lp = prog._solver._recession
-    real = recession.linprog
+    real = recession.RecessionLP._solve_kept
     found = 0
     for _ in range(20):
         A = (rng.standard_normal((3, ds.n)) @ ds.generators_float.T) > 0
@@ -177,19 +177,19 @@ def test_recession_lp_answer_with_rounding_level_units_is_cleaned(monkeypatch):
             continue
         clean = lp.solve(A)
 
-        def noisy(*args, **kwargs):
-            res = real(*args, **kwargs)
-            w = res.x[:lp.nw].reshape(3, ds.n)
+        def noisy(self, pattern):
+            x = real(self, pattern)
+            w = x[:lp.nw].reshape(3, ds.n)                        # a view: the noise goes into x
             dead = int(np.argmin(np.linalg.norm(w, axis=1)))
             bad = -np.where(A[dead], 1.0, -1.0) @ ds.generators_float   # violates unit dead's cone
             w[dead] += 1e-13 * bad / np.linalg.norm(bad)
             big = int(np.argmax(np.linalg.norm(w, axis=1)))
             w[big] -= 1e-11 * np.linalg.norm(w[big]) * np.where(A[big], 1.0, -1.0) @ ds.generators_float
-            return res
+            return x
 
-        monkeypatch.setattr(recession, "linprog", noisy)
+        monkeypatch.setattr(recession.RecessionLP, "_solve_kept", noisy)
         rec = lp.solve(A)
-        monkeypatch.setattr(recession, "linprog", real)
+        monkeypatch.setattr(recession.RecessionLP, "_solve_kept", real)
         assert np.array_equal(rec.separated, I) and np.array_equal(clean.separated, I)
         slack = np.where(A, 1.0, -1.0) * (rec.W @ ds.generators_float.T)
         assert np.all(slack >= -1e-12 * np.linalg.norm(rec.W, axis=1)[:, None]
@@ -197,6 +197,35 @@ def test_recession_lp_answer_with_rounding_level_units_is_cleaned(monkeypatch):
         assert np.all(rec.margins[I] >= lp.MARGIN_RTOL)
         found += 1
     assert found >= 3
+
+
+@pytest.mark.parametrize("fit_bias", [True, False])
+def test_warm_started_lp_equals_cold_and_exact_along_a_walk(fit_bias):
+    # The kept HiGHS model is updated pattern by pattern and warm-started from the last basis;
+    # along a walk of neighbouring patterns (one flipped entry per step, as mGLS moves), with a
+    # far jump (a fresh model) in the middle, its separated set equals a cold solve's (a new
+    # RecessionLP, scipy's linprog path) and the exact set from cddlib's rational LP.
+    from zonocomb.geometry.walks import facet_walk
+    ds, rng = nearly_separable(8, N=24, flips=1)
+    v = [1.0, -1.0, 1.0]
+    data = RegionProgram(ds, v, loss="logistic", fit_bias=fit_bias)._data
+    warm = recession.RecessionLP(data)
+    walk = facet_walk(ds.generators_float, 3, 24, rng)
+    jump = facet_walk(ds.generators_float, 3, 8, rng)
+    unequal, sizes = 0, set()
+    for k, A in enumerate(walk + jump):
+        rec = warm.solve(A)
+        sizes.add(int(rec.separated.sum()))
+        cold = recession.RecessionLP(data)
+        cold._solve_kept = lambda pattern: "skipped"              # straight to linprog's dual simplex
+        cold._highs = type("Stub", (), {"clearSolver": lambda self: None})()
+        assert np.array_equal(rec.separated, cold.solve(A).separated)
+        if fit_bias:
+            assert np.array_equal(rec.separated, exact_separated_set(ds, A, v))
+        if k and not np.array_equal(A, (walk + jump)[k - 1]):
+            unequal += 1
+    assert warm._highs is not None and unequal >= 24
+    assert 0 in sizes and len(sizes) >= 2                         # both attained and unattained regions
 
 
 def test_reused_direction_is_validated_for_the_new_pattern():

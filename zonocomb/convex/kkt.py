@@ -20,6 +20,13 @@ stationarity residual: the distance of ∂F/∂w_u from the cone of the unit's t
 Residuals are relative to the gradient scale max|v| · mean‖x̄_i‖ · (2 rms(y) for MSE, 1
 for logistic) and to max_u ‖w_u‖. They are computed from (W, c) alone, independently of the
 solver's state, and certify the fast backend's answers (:mod:`zonocomb.convex.backends.fast`).
+
+Implementation (per call, for all units at once): one product gives the preactivations and the
+normalised slacks; the candidate sets are sorted index arrays padded to n slots whose normals
+are zero and whose Gram block is the identity, so that a single batched solve of the normal
+equations gives every unit's least-squares multipliers (≈ 0.09 ms of CPU per check at m = 16,
+n = 9, N = 72, single-threaded BLAS; ≈ 0.12 ms before this layout). NNLS runs only for the units
+the rules above send to it.
 """
 from __future__ import annotations
 
@@ -40,6 +47,8 @@ TIGHT_RTOL = 1e-9
 NEGLIGIBLE_RTOL = 1e-12
 #: Least-squares multipliers down to −NEGATIVE_RTOL × (gradient scale) count as non-negative.
 NEGATIVE_RTOL = 1e-12
+
+_EPS = float(np.finfo(float).eps)
 
 
 @dataclass(frozen=True)
@@ -99,12 +108,32 @@ class KKTChecker:
     def __init__(self, data: RegionData):
         self.data = data
         X = data.Xbar
+        N, n = X.shape
+        m = data.m
+        self.N, self.n = N, n
         xnorm = np.linalg.norm(X, axis=1)
         self.xmax = float(xnorm.max())
         self.nonzero = xnorm > 0.0
+        self._all_nonzero = bool(self.nonzero.all())
+        self._n_nonzero = int(self.nonzero.sum())
         self.Xu = X / np.where(self.nonzero, xnorm, 1.0)[:, None]
-        self.XuT = np.ascontiguousarray(self.Xu.T)
-        self.XT = np.ascontiguousarray(X.T)
+        # Candidate sets are (m, n) index arrays, a set of k < n constraints padded with the
+        # slots N + k, …, N + n − 1 (their normals are zero: they add nothing to the fit).
+        # [x̄_1 … x̄_N | x̄_1/‖x̄_1‖ … x̄_N/‖x̄_N‖ | n zero columns]: W times it gives the
+        # preactivations and the (padded) normalised ones in one product
+        self._XT_ext = np.hstack([X.T, self.Xu.T, np.zeros((n, n))])
+        # rows (x̄_i/‖x̄_i‖, 0) and, for the slots, (0, e_j): the Gram matrix of a padded set is
+        # that of its normals with an identity block for the slots
+        self._Xu_ext = np.block([[self.Xu, np.zeros((N, n))], [np.zeros((n, n)), np.eye(n)]])
+        self._pad_idx = np.tile(N + np.arange(n), (m, 1))
+        self._zero_slots = np.zeros((m, n))
+        self._arange = np.arange(N)
+        self._rows = np.arange(m)[:, None]
+        self._v = np.asarray(data.v, dtype=float)
+        self._vcol = self._v[:, None]
+        self._absv = np.abs(self._v)
+        self._vx = self._absv * self.xmax
+        self._ymax = float(np.abs(data.y).max())
         label = 2.0 * float(np.sqrt(np.mean(data.y ** 2))) if data.loss == "mse" else 1.0
         #: gradient scale max|v| · mean‖x̄_i‖ · (2 rms(y) for MSE, 1 for logistic)
         self.scale = max(float(np.max(np.abs(data.v))) * float(np.mean(xnorm)) * label, 1e-300)
@@ -119,78 +148,96 @@ class KKTChecker:
         counts only these examples, (1/N) Σ_{i kept} ℓ(ŷ_i, y_i) (the program F_I of
         :mod:`zonocomb.convex.backends.recession`; the constraints are unchanged).
         """
-        data, Xu = self.data, self.Xu
-        N, n = Xu.shape
-        S = np.where(pattern, 1.0, -1.0)
-        Mw = pattern * data.v[:, None]
-        yhat = (Mw * (W @ self.XT)).sum(axis=0) + c
-        g = loss_derivatives(data.loss, yhat, data.y)[0] / N
+        data = self.data
+        N, n = self.N, self.n
+        P = W @ self._XT_ext
+        yhat = self._v @ (pattern * P[:, :N]) + c
+        if data.loss == "mse":
+            g = (yhat - data.y) * (2.0 / N)
+        else:
+            g = loss_derivatives(data.loss, yhat, data.y)[0] / N
         if keep is not None:
             g = np.where(keep, g, 0.0)
-        G = (Mw * g) @ data.Xbar                                      # ∂F/∂w_u
+        G = ((pattern * g) @ data.Xbar) * self._vcol                 # ∂F/∂w_u
         wn = np.sqrt(np.einsum("uj,uj->u", W, W))
-        scale = 1.0 + float(np.abs(data.y).max()) + float(np.abs(yhat).max())
+        ypeak = float(np.abs(yhat).max())
         # rounding-level units count as w_u = 0 (relative to the others, or to the predictions)
-        wn[(wn <= NEGLIGIBLE_RTOL * wn.max()) | (np.abs(data.v) * wn * self.xmax <= NEGLIGIBLE_RTOL * scale)] = 0.0
+        zero = (wn <= NEGLIGIBLE_RTOL * wn.max()) | \
+            (self._vx * wn <= NEGLIGIBLE_RTOL * (1.0 + self._ymax + ypeak))
+        wn[zero] = 0.0
         wmax = float(wn.max())
-        slack = S * (W @ self.XuT)
-        slack[:, ~self.nonzero] = 0.0
+        # signs s_ui and slacks s_ui w_u·x̄_i/‖x̄_i‖ (0 at zero examples), both 0 in n padding columns
+        S = np.concatenate([np.where(pattern, 1.0, -1.0), self._zero_slots], axis=1)
+        slack = P[:, N:] * S
         primal = max(0.0, -float(slack.min())) / wmax if wmax > 0.0 else 0.0
         # candidate sets of ≤ n constraints: the tight ones (w_u ≠ 0) or the given support (w_u = 0)
-        tight = (slack <= TIGHT_RTOL * wn[:, None]) & self.nonzero[None, :]
-        tight[wn == 0.0] = self.nonzero
+        tight = slack[:, :N] <= TIGHT_RTOL * wn[:, None]
+        if not self._all_nonzero:
+            tight &= self.nonzero
         count = tight.sum(axis=1)
-        idx = np.zeros((W.shape[0], n), dtype=int)
-        order = np.argsort(~tight, axis=1, kind="stable")[:, :n]      # tight indices first
-        idx[:, :order.shape[1]] = order                               # (fewer than n examples: padded)
-        nnls_units = (wn == 0.0) & np.any(G != 0.0, axis=1)
-        for u, sup in (supports or {}).items():
-            if wn[u] == 0.0 and len(sup) <= n:
-                count[u] = len(sup)
-                idx[u, :len(sup)] = sup
-                nnls_units[u] = False
-        nnls_units |= count > n
-        lam, res = _least_squares_multipliers(S, Xu, idx, np.minimum(count, n), G)
-        lam[np.arange(n)[None, :] >= count[:, None]] = 0.0
+        given = {}
+        if zero.any():
+            tight[zero] = self.nonzero
+            count[zero] = self._n_nonzero
+            nnls_units = zero & G.any(axis=1)
+            for u, sup in (supports or {}).items():
+                if zero[u] and len(sup) <= n:
+                    given[u] = sup
+                    count[u] = len(sup)
+                    nnls_units[u] = False
+            nnls_units |= count > n
+        else:
+            nnls_units = count > n
+        listed = tight & ~nnls_units[:, None]
+        if given:
+            listed[list(given)] = False
+        # the (m, n) indices of each unit's candidate set in increasing order, padded with the
+        # slots N + j (the listed indices sort before the placeholder N + n)
+        first = np.sort(np.where(listed, self._arange, N + n), axis=1)[:, :n]
+        idx = np.where(first < N, first, self._pad_idx[:, :first.shape[1]])
+        if N < n:
+            idx = np.hstack([idx, self._pad_idx[:, N:]])
+        for u, sup in given.items():
+            idx[u, :len(sup)] = sup
+        mu, res = self._least_squares(idx, G)
+        slack_at = slack[self._rows, idx]                             # 0 at padding slots
+        lam = mu * S[self._rows, idx]                                 # λ = s μ, 0 at padding slots
         # a negative least-squares multiplier is decided by NNLS: with dependent tight constraints
         # (degenerate data) another, non-negative, combination may exist
         nnls_units |= ~np.isfinite(res) | (lam.min(axis=1) < -NEGATIVE_RTOL * self.scale)
-        ls = ~nnls_units
-        stat = float(res[ls].max(initial=0.0))
-        dual = max(0.0, -float(lam[ls].min(initial=0.0)))
-        comp = float(np.max(np.abs(lam[ls] * np.take_along_axis(slack[ls], idx[ls], axis=1)), initial=0.0))
+        if nnls_units.any():
+            ls = ~nnls_units
+            lam, res, slack_at = lam[ls], res[ls], slack_at[ls]
+        stat = float(res.max(initial=0.0))
+        dual = max(0.0, -float(lam.min(initial=0.0)))
+        comp = float(np.abs(lam * slack_at).max(initial=0.0))
         for u in np.flatnonzero(nnls_units):                          # NNLS over all tight constraints
             T = np.flatnonzero(tight[u])
             if T.size == 0:
                 stat = max(stat, float(np.linalg.norm(G[u])))
                 continue
-            mult, r = nnls((S[u, T, None] * Xu[T]).T, G[u])
+            S_T = np.where(pattern[u, T], 1.0, -1.0)
+            mult, r = nnls((S_T[:, None] * self.Xu[T]).T, G[u])
             stat = max(stat, float(r))
             comp = max(comp, float(np.max(np.abs(mult * slack[u, T]))))
         if data.fit_bias:
             stat = max(stat, abs(float(g.sum())))
-        rounding = float(np.finfo(float).eps * float(np.max(np.abs(data.v) * wn)) * self.xmax
-                         / (1.0 + float(np.abs(yhat).max())))
+        rounding = _EPS * float((self._absv * wn).max()) * self.xmax / (1.0 + ypeak)
         return KKTResiduals(primal=primal, stationarity=stat / self.scale, dual=dual / self.scale,
                             complementarity=comp / (self.scale * wmax) if wmax > 0.0 else 0.0,
                             rounding=rounding)
 
-
-def _least_squares_multipliers(S, Xu, idx, count, G):
-    """λ minimising ‖g_u − Σ_{j<count} λ_j s_u,idx Xu[idx]‖ per row (normal equations, batched)."""
-    L, n = idx.shape
-    if L == 0:
-        return np.zeros((0, n)), np.zeros(0)
-    pad = np.arange(n)[None, :] >= count[:, None]
-    signs = np.take_along_axis(S, idx, axis=1)
-    signs[pad] = 0.0
-    M = signs[:, :, None] * Xu[idx]
-    MMt = M @ M.transpose(0, 2, 1)
-    rows, cols = np.nonzero(pad)
-    MMt[rows, cols, cols] = 1.0
-    try:
-        lam = np.linalg.solve(MMt, M @ G[:, :, None])[:, :, 0]
-    except np.linalg.LinAlgError:
-        return np.zeros((L, n)), np.full(L, np.inf)                   # dependent set: NNLS decides
-    r = np.einsum("kia,ki->ka", M, lam) - G
-    return lam, np.sqrt(np.einsum("ka,ka->k", r, r))
+    def _least_squares(self, idx, G):
+        """Per unit u: μ minimising ‖G_u − Σ_j μ_j x̄_{idx_uj}/‖x̄_{idx_uj}‖‖ and the norm of that
+        residual, by the normal equations (batched); a padding slot idx_uj ≥ N is a zero row with
+        diagonal 1, so μ_j = 0 there. The multipliers of the signed normals are λ_j = s_{u,idx_uj} μ_j.
+        A singular system (a dependent set) gives infinite residuals: NNLS then decides."""
+        n = self.n
+        E = self._Xu_ext[idx]                                         # (m, n, 2n)
+        M = E[:, :, :n]                                               # the normals, 0 at the slots
+        try:
+            mu = np.linalg.solve(E @ E.transpose(0, 2, 1), M @ G[:, :, None])
+        except np.linalg.LinAlgError:
+            return np.zeros(idx.shape), np.full(idx.shape[0], np.inf)
+        r = np.einsum("kia,ki->ka", M, mu[:, :, 0]) - G
+        return mu[:, :, 0], np.sqrt(np.einsum("ka,ka->k", r, r))

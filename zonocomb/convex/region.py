@@ -137,6 +137,9 @@ class RegionProgram:
         self._data = RegionData(Xbar=np.ascontiguousarray(dataset.generators_float, dtype=float),
                                 y=y, v=self.v, loss=loss, fit_bias=self.fit_bias)
         self._solver = get_backend(spec.name, loss)(self._data)
+        self._XT = np.ascontiguousarray(self._data.Xbar.T)
+        #: TIGHT_RTOL ‖x̄_i‖ (the tight set's tolerance, per example, before the factor max ‖w_u‖)
+        self._tight_tol = TIGHT_RTOL * np.linalg.norm(self._data.Xbar, axis=1)
         self.n_solves = 0
 
     @property
@@ -163,10 +166,11 @@ class RegionProgram:
 
     def objective(self, pattern, W, c=0.0) -> float:
         """Objective of eq. (3): mean loss of ŷ_i = Σ_u v_u A_ui (w_u·x̄_i) + c (constraints not checked)."""
-        A = self.pattern_array(pattern)
-        W = np.asarray(W, dtype=float)
-        yhat = (A * self.v[:, None] * (W @ self._data.Xbar.T)).sum(axis=0) + float(c)
-        return mean_loss(self.loss, yhat, self._data.y)
+        return self._objective(self.pattern_array(pattern), np.asarray(W, dtype=float) @ self._XT, c)
+
+    def _objective(self, A: np.ndarray, P: np.ndarray, c) -> float:
+        """Objective of eq. (3) from the pattern A and the preactivations P = W X̄ᵀ ((m, N))."""
+        return mean_loss(self.loss, self.v @ (A * P) + float(c), self._data.y)
 
     def network_loss(self, W, c=0.0) -> float:
         """Mean loss of the ReLU network f(x) = vᵀ φ(W x̄) + c on the dataset (paper eq. 1)."""
@@ -204,21 +208,22 @@ class RegionProgram:
         self.n_solves += 1
         W = np.array(res.W, dtype=float)
         c = float(res.c)
-        if W.shape != (self.m, self.n) or not np.all(np.isfinite(W)) or not np.isfinite(c):
+        if W.shape != (self.m, self.n) or not np.isfinite(W).all() or not np.isfinite(c):
             raise SolverError(f"backend {self.backend!r} returned a non-finite or malformed solution "
                               f"(status {res.status!r})")
         if res.status == "optimal_inaccurate":
             warnings.warn(f"backend {self.backend!r} reports reduced accuracy on this region program",
                           RuntimeWarning, stacklevel=2)
-        loss = self.objective(A, W, c)
+        P = W @ self._XT                                              # preactivations w_u·x̄_i
+        loss = self._objective(A, P, c)
         W.setflags(write=False)
-        return RegionSolution(loss=loss, W=W, v=self.v, c=c, tight=self._tight(W), status=res.status,
+        return RegionSolution(loss=loss, W=W, v=self.v, c=c, tight=self._tight(W, P), status=res.status,
                               seconds=seconds, backend=self.backend)
 
-    def _tight(self, W: np.ndarray) -> np.ndarray:
-        X = self._data.Xbar
-        scale = TIGHT_RTOL * float(np.max(np.linalg.norm(W, axis=1)))
-        tight = np.abs(W @ X.T) <= scale * np.linalg.norm(X, axis=1)[None, :]
+    def _tight(self, W: np.ndarray, P: np.ndarray) -> np.ndarray:
+        """|w_u·x̄_i| ≤ TIGHT_RTOL ‖x̄_i‖ max_u' ‖w_u'‖ (P = W X̄ᵀ), read-only."""
+        wmax = float(np.sqrt(np.einsum("uj,uj->u", W, W).max()))
+        tight = np.abs(P) <= wmax * self._tight_tol
         tight.setflags(write=False)
         return tight
 
