@@ -369,3 +369,13 @@ def test_mgls_on_mnist_without_fallbacks():
     assert all(b < a for a, b in zip(losses, losses[1:]))
     yhat = res.predict(ds.X_float)
     assert abs(res.loss - float(np.mean(np.logaddexp(0.0, yhat) - ds.y * yhat))) <= 1e-12
+
+
+def test_the_kept_highs_model_prints_no_banner():
+    """HiGHS prints its banner once per process, at the first construction: checked in a fresh one."""
+    import subprocess
+    import sys
+    code = ("import highspy\nfrom zonocomb.convex.backends.recession import _silent_highs\n"
+            "_silent_highs(); print('done')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out == "done\n"

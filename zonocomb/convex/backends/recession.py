@@ -37,6 +37,8 @@ fast backend certifies each answer against it.
 """
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
 import daqp
@@ -63,6 +65,24 @@ HIGHS_ATTEMPTS = (("highs-ds", dict(presolve=False)),
 #: consecutive patterns 2 entries apart) it needs ≈ 120 iterations (≈ 18 ms) from the previous
 #: basis, the dual simplex ≈ 640 (≈ 55–75 ms, no better than a cold solve).
 HIGHS_KEPT_OPTIONS = {"output_flag": False, "presolve": "off", "simplex_strategy": 4}
+
+
+def _silent_highs() -> "highspy.Highs":
+    """A new ``highspy.Highs`` without its licence banner on standard output.
+
+    HiGHS (1.16) prints the banner from C++ straight to file descriptor 1 while the object is
+    constructed, before any option can switch output off, so that descriptor is pointed at
+    /dev/null for the construction only.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            return highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 class RecessionLPFailed(RuntimeError):
@@ -267,7 +287,7 @@ class RecessionLP:
         lp.a_matrix_.start_ = A.indptr
         lp.a_matrix_.index_ = A.indices
         lp.a_matrix_.value_ = A.data
-        h = highspy.Highs()
+        h = _silent_highs()
         for option, value in HIGHS_KEPT_OPTIONS.items():
             h.setOptionValue(option, value)
         h.passModel(lp)
