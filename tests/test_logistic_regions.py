@@ -299,6 +299,7 @@ def test_iteration_cap_is_retried_from_the_other_start(monkeypatch):
     ds, rng = nearly_separable(4, N=30, flips=8)
     v = [1.0, -1.0]
     prog = RegionProgram(ds, v, loss="logistic")
+    prog._solver._kernel = None                                   # the Python active-set path
     A = (rng.standard_normal((2, ds.n)) @ ds.generators_float.T) > 0
     first = solve_without_fallback(prog, A)
     calls = []
@@ -313,6 +314,7 @@ def test_iteration_cap_is_retried_from_the_other_start(monkeypatch):
 
     monkeypatch.setattr(BlockActiveSet, "solve", capped)
     sol = solve_without_fallback(prog, A, warm_start=first)
+    assert False in calls and True in calls                       # warm start capped, then cold
     assert sol.status == first.status
     assert abs(sol.loss - first.loss) <= 1e-9 * (1 + first.loss)
     I = exact_separated_set(ds, A, v)

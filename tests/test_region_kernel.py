@@ -1,10 +1,15 @@
-"""Tests of the compiled MSE region kernel (zonocomb.convex.backends.kernel, paper eq. 3).
+"""Tests of the compiled region kernel (zonocomb.convex.backends.kernel, paper eq. 3), MSE and logistic.
 
 Evidence: agreement with the cvxpy + ECOS reference on random vertices of Z^m and along facet walks
 (warm-started), on degenerate data; the independent KKT checker accepts every answer; planted
-networks are fitted to zero loss; bad inputs raise clear errors.
+networks are fitted to zero loss (MSE); for the logistic loss, the same outcome as the Python
+active-set method (answer, Separable, Runaway) with and without example weights ``keep``, a
+separating iterate that really separates, and the fast backend's routing and fallbacks; bad inputs
+raise clear errors.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
@@ -12,7 +17,8 @@ import pytest
 from zonocomb import Dataset
 from zonocomb.convex import RegionProgram
 from zonocomb.convex.backends import RegionData
-from zonocomb.convex.backends.kernel import MSEKernel, kernel_available
+from zonocomb.convex.backends.block_active_set import BlockActiveSet, NotConverged, Runaway, Separable
+from zonocomb.convex.backends.kernel import KernelFailed, RegionKernel, kernel_available
 from zonocomb.convex.kkt import KKTChecker
 from zonocomb.errors import InvalidInputError
 from zonocomb.geometry.walks import facet_walk
@@ -30,7 +36,7 @@ def check_against_reference(ds, v, patterns, fit_bias=True, warm=False):
     """Kernel answers (warm-started along ``patterns`` if ``warm``): KKT-certified and equal in
     loss to the reference."""
     fast, ref = programs(ds, v, fit_bias)
-    kernel = MSEKernel(fast._data)
+    kernel = RegionKernel(fast._data)
     checker = KKTChecker(fast._data)
     prev = (None, None)
     for A in patterns:
@@ -127,7 +133,7 @@ def test_planted_networks_are_fitted_to_zero_loss(fit_bias):
     ds = Dataset(X, y=y)
     prog = RegionProgram(ds, v, fit_bias=fit_bias)
     A = (W @ Xbar.T) > 0
-    kernel = MSEKernel(prog._data)
+    kernel = RegionKernel(prog._data)
     for start in [(None, None), (np.zeros((4, 4)), 0.0), (rng.standard_normal((4, 4)), 1.0)]:
         res = kernel.solve(A, *start)
         assert prog.objective(A, res.W, res.c) <= 1e-20
@@ -166,8 +172,7 @@ def test_iteration_cap_is_reported_not_crashed():
     rng = np.random.default_rng(8)
     ds = gaussian(rng, 20, 3)
     prog = RegionProgram(ds, [1.0, -1.0, 1.0])
-    kernel = MSEKernel(prog._data, max_iter=1)
-    from zonocomb.convex.backends.kernel import KernelFailed
+    kernel = RegionKernel(prog._data, max_iter=1)
     with pytest.raises(KernelFailed, match="iteration cap"):
         kernel.solve(random_vertex(ds, 3, rng))
 
@@ -176,7 +181,7 @@ def test_bad_inputs_raise_clear_errors():
     rng = np.random.default_rng(1)
     ds = gaussian(rng, 10, 2)
     data = RegionProgram(ds, [1.0, -1.0])._data
-    kernel = MSEKernel(data)
+    kernel = RegionKernel(data)
     A = random_vertex(ds, 2, rng)
     with pytest.raises(InvalidInputError, match="bool pattern"):
         kernel.solve(A.astype(int))
@@ -188,16 +193,260 @@ def test_bad_inputs_raise_clear_errors():
         kernel.solve(A, np.full((2, 3), np.nan), 0.0)
     with pytest.raises(InvalidInputError, match="warm start c"):
         kernel.solve(A, np.zeros((2, 3)), np.inf)
-    logistic = RegionData(Xbar=data.Xbar, y=(data.y > 0).astype(float), v=data.v, loss="logistic",
-                          fit_bias=True)
-    with pytest.raises(InvalidInputError, match="MSE loss only"):
-        MSEKernel(logistic)
+    with pytest.raises(InvalidInputError, match="logistic loss only"):
+        kernel.solve(A, keep=np.ones(10, dtype=bool))
+    with pytest.raises(InvalidInputError, match="logistic loss only"):
+        kernel.solve(A, detect_recession=True)
+    l1 = RegionData(Xbar=data.Xbar, y=data.y, v=data.v, loss="l1", fit_bias=True)
+    with pytest.raises(InvalidInputError, match="smooth losses only"):
+        RegionKernel(l1)
     wide = RegionData(Xbar=np.ones((5, 30)), y=np.zeros(5), v=data.v, loss="mse", fit_bias=True)
     with pytest.raises(InvalidInputError, match="n ≤ 22"):
-        MSEKernel(wide)
+        RegionKernel(wide)
+    logistic = RegionKernel(RegionData(Xbar=data.Xbar, y=(data.y > 0).astype(float), v=data.v,
+                                       loss="logistic", fit_bias=True))
+    with pytest.raises(InvalidInputError, match="keep must be"):
+        logistic.solve(A, keep=np.ones(9, dtype=bool))
+    with pytest.raises(InvalidInputError, match="keep must be"):
+        logistic.solve(A, keep=np.ones(10))
     from zonocomb.convex.backends import _region_kernel
+
+    def raw(W, keep, loss=0, has_keep=0, detect=0):
+        return _region_kernel.solve(kernel.X, kernel.Xu, kernel.xn, kernel.y, kernel.v, A.view(np.uint8),
+                                    W, np.zeros((2, 3), np.int32), np.zeros(2, np.int32), kernel.params,
+                                    np.zeros((2, 3), np.int32), np.zeros(2, np.int32), keep,
+                                    10, 3, 2, loss, 1, 100, 0, 0.0, 0, has_keep, detect)
+
     with pytest.raises(ValueError, match="buffer W"):                 # the C layer checks sizes too
-        _region_kernel.solve_mse(kernel.X, kernel.Xu, kernel.xn, kernel.y, kernel.v, A.view(np.uint8),
-                                 np.zeros(3), np.zeros((2, 3), np.int32), np.zeros(2, np.int32),
-                                 kernel.params, np.zeros((2, 3), np.int32), np.zeros(2, np.int32),
-                                 10, 3, 2, 1, 100, 0, 0.0)
+        raw(np.zeros(3), np.zeros(0, np.uint8))
+    with pytest.raises(ValueError, match="buffer keep"):
+        raw(np.zeros((2, 3)), np.ones(4, np.uint8), loss=1, has_keep=1)
+    with pytest.raises(ValueError, match="unknown loss code"):
+        raw(np.zeros((2, 3)), np.zeros(0, np.uint8), loss=2)
+    with pytest.raises(ValueError, match="logistic only"):
+        raw(np.zeros((2, 3)), np.zeros(0, np.uint8), detect=1)
+
+
+# ------------------------------------------------------------------------------ logistic loss
+def classification(rng, N, d, flip=0.25):
+    """Gaussian examples, labels from a random ReLU network with a fraction ``flip`` flipped (so
+    that random regions rarely separate a set of examples: the infimum is attained)."""
+    X = rng.standard_normal((N, d))
+    Xbar = np.hstack([X, np.ones((N, 1))])
+    y = np.maximum(Xbar @ rng.standard_normal((4, d + 1)).T, 0.0) @ np.array([1.0, -1.0, 1.0, -1.0]) > 0
+    flips = rng.random(N) < flip
+    return Dataset(X, y=np.where(flips, ~y, y).astype(float))
+
+
+def predictions(data, A, W, c):
+    return (A * data.v[:, None] * (W @ data.Xbar.T)).sum(axis=0) + c
+
+
+def outcome(solve, *args, **kwargs):
+    """("answer", result) or (exception class, exception) of a solve."""
+    try:
+        return "answer", solve(*args, **kwargs)
+    except (Separable, NotConverged) as exc:
+        return type(exc), exc
+
+
+def check_logistic(ds, v, patterns, fit_bias=True, warm=False, keep=None, reference=True):
+    """Logistic kernel answers with the recession tests on (warm-started along ``patterns`` if
+    ``warm``): the same outcome as the Python method, and for answers the KKT check passes and
+    the loss equals the Python method's and (``reference``) the cvxpy reference's. Returns the
+    outcomes."""
+    fast = RegionProgram(ds, v, loss="logistic", fit_bias=fit_bias)
+    data = fast._data
+    ref = RegionProgram(ds, v, loss="logistic", fit_bias=fit_bias, backend="cvxpy")
+    kernel, python, checker = RegionKernel(data), BlockActiveSet(data), KKTChecker(data)
+    prev, kinds = (None, None), []
+    for A in patterns:
+        kind, res = outcome(kernel.solve, A, *prev, keep=keep, detect_recession=True)
+        pkind, pres = outcome(python.solve, A, *prev, keep=keep, detect_recession=True)
+        assert kind == pkind, (kind, pkind)
+        kinds.append(kind)
+        if kind is Separable:                                     # really separating, and feasible
+            z = (2 * data.y - 1) * predictions(data, A, res.W, res.c)
+            assert z.min() > 0.0
+            assert checker.residuals(A, res.W, res.c).primal <= 1e-12
+        if kind != "answer":
+            continue
+        assert checker.residuals(A, res.W, res.c, res.supports, keep=keep).ok(1e-8)
+        assert np.all(res.W[~np.any(A, axis=1)] == 0.0)
+        if not fit_bias:
+            assert res.c == 0.0
+        loss = python._fval(predictions(data, A, res.W, res.c), keep)
+        ploss = python._fval(predictions(data, A, pres.W, pres.c), keep)
+        assert abs(loss - ploss) <= 1e-10 * (1.0 + ploss), (loss, ploss)
+        if reference and keep is None:
+            target = ref.solve(A).loss
+            assert abs(loss - target) <= max(LOSS_RTOL * abs(target), LOSS_ATOL), (loss, target)
+        if warm:
+            prev = (res.W, res.c)
+    return kinds
+
+
+@pytest.mark.parametrize("fit_bias", [True, False])
+def test_logistic_agrees_with_reference_on_random_vertices(fit_bias):
+    rng = np.random.default_rng(21)
+    ds = classification(rng, 40, 3)
+    v = np.array([1.0, -1.0, 1.0, -1.0])
+    kinds = check_logistic(ds, v, [random_vertex(ds, v.size, rng) for _ in range(6)], fit_bias)
+    assert kinds.count("answer") >= 4
+
+
+@pytest.mark.parametrize("fit_bias", [True, False])
+def test_logistic_agrees_with_reference_along_a_facet_walk(fit_bias):
+    rng = np.random.default_rng(22)
+    ds = classification(rng, 40, 3)
+    v = np.array([1.0, 1.0, -1.0, -1.0])
+    kinds = check_logistic(ds, v, facet_walk(ds.generators_float, v.size, 8, rng), fit_bias, warm=True)
+    assert kinds.count("answer") >= 6
+
+
+def test_logistic_benchmark_sized_problem():
+    rng = np.random.default_rng(23)
+    ds = classification(rng, 350, 8, flip=0.1)
+    v = np.repeat([1.0, -1.0], 8)
+    kinds = check_logistic(ds, v, [random_vertex(ds, 16, rng) for _ in range(3)], reference=False)
+    kinds += check_logistic(ds, v, facet_walk(ds.generators_float, 16, 6, rng), warm=True, reference=False)
+    assert kinds.count("answer") >= 6
+
+
+@pytest.mark.parametrize("fit_bias", [True, False])
+def test_logistic_degenerate_data_and_patterns(fit_bias):
+    rng = np.random.default_rng(24)
+    X = rng.standard_normal((14, 2))
+    X = np.vstack([X, X[:5]])                                     # repeated examples, other labels
+    y = (rng.random(19) < 0.5).astype(float)
+    ds = Dataset(X, y=y)
+    v = np.array([1.0, -1.0, 0.5, 2.0])
+    patterns = []
+    for _ in range(4):
+        A = random_vertex(ds, 4, rng)
+        A[0] = False                                              # a unit without active examples
+        A[1] = True                                               # a unit active on every example
+        patterns.append(A)
+    assert check_logistic(ds, v, patterns, fit_bias).count("answer") >= 3
+
+
+def test_logistic_keep_weights_match_the_python_method():
+    # F_I: only the kept examples count; the answers match the Python method's, are KKT-certified
+    # for F_I, and the left-out examples do not affect them (their labels can be changed)
+    rng = np.random.default_rng(25)
+    ds = classification(rng, 40, 3)
+    v = np.array([1.0, -1.0, 1.0])
+    keep = rng.random(40) < 0.7
+    patterns = [random_vertex(ds, 3, rng) for _ in range(5)]
+    kinds = check_logistic(ds, v, patterns, keep=keep)
+    assert kinds.count("answer") >= 4
+    flipped = ds.with_labels(np.where(keep, ds.y, 1.0 - ds.y))
+    a = RegionKernel(RegionProgram(ds, v, loss="logistic")._data)
+    b = RegionKernel(RegionProgram(flipped, v, loss="logistic")._data)
+    for A in patterns:
+        ra, rb = outcome(a.solve, A, keep=keep), outcome(b.solve, A, keep=keep)
+        assert ra[0] == rb[0]
+        if ra[0] == "answer":
+            assert np.array_equal(ra[1].W, rb[1].W) and ra[1].c == rb[1].c
+
+
+def test_separable_region_raises_separable_with_a_separating_iterate():
+    # labels from a planted network: its own region holds a network classifying every example
+    # correctly, a recession direction along which the loss tends to 0
+    rng = np.random.default_rng(26)
+    X = rng.standard_normal((30, 2))
+    Xbar = np.hstack([X, np.ones((30, 1))])
+    W = rng.standard_normal((2, 3))
+    v = np.array([1.0, -1.0])
+    score = np.maximum(Xbar @ W.T, 0.0) @ v
+    ds = Dataset(X, y=(score > 0).astype(float))
+    A = (W @ Xbar.T) > 0
+    kinds = check_logistic(ds, v, [A], reference=False)
+    assert kinds == [Separable]
+    # without the recession tests the run goes on, here to the iteration cap (each step gains
+    # about a constant factor of the loss)
+    kernel = RegionKernel(RegionProgram(ds, v, loss="logistic")._data, max_iter=30)
+    with pytest.raises(KernelFailed, match="iteration cap"):
+        kernel.solve(A)
+
+
+def test_nearly_separable_data_give_the_python_methods_outcomes():
+    # regions of nearly separable data: many have a recession direction (Runaway), some separate
+    # every example (Separable); kernel and Python method agree on every pattern
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 2))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(float)
+    y[:3] = 1.0 - y[:3]
+    ds = Dataset(X, y=y)
+    patterns = [random_vertex(ds, 2, rng) for _ in range(15)]
+    kinds = check_logistic(ds, np.array([1.0, -1.0]), patterns, reference=False)
+    assert set(kinds) == {"answer", Runaway, Separable}
+
+
+def test_fast_backend_routes_logistic_through_the_kernel(monkeypatch):
+    rng = np.random.default_rng(27)
+    ds = classification(rng, 30, 3)
+    prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    assert prog._solver._kernel is not None
+    calls = []
+    solve = prog._solver._kernel.solve
+    monkeypatch.setattr(prog._solver._kernel, "solve", lambda *a, **k: calls.append(k) or solve(*a, **k))
+    monkeypatch.setattr(prog._solver._qp, "solve", lambda *a, **k: pytest.fail("Python path used"))
+    for _ in range(3):
+        sol = prog.solve(random_vertex(ds, 2, rng))
+        assert sol.status in ("optimal", "optimal_unattained")
+    assert calls and all(k["detect_recession"] for k in calls[:1])
+
+
+def test_logistic_kernel_failure_falls_back_to_the_python_method_with_the_same_arguments(monkeypatch):
+    rng = np.random.default_rng(28)
+    ds = classification(rng, 30, 3)
+    prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    ref = RegionProgram(ds, [1.0, -1.0], loss="logistic", backend="cvxpy")
+    seen = {}
+
+    def fail(*args, **kwargs):
+        seen["kernel"] = (args, kwargs)
+        raise KernelFailed("forced")
+
+    python = prog._solver._qp.solve
+
+    def record(*args, **kwargs):
+        seen["python"] = (args, kwargs)
+        return python(*args, **kwargs)
+
+    monkeypatch.setattr(prog._solver._kernel, "solve", fail)
+    monkeypatch.setattr(prog._solver._qp, "solve", record)
+    A = random_vertex(ds, 2, rng)
+    sol = prog.solve(A)
+    assert sol.status in ("optimal", "optimal_unattained")
+    (ka, kk), (pa, pk) = seen["kernel"], seen["python"]
+    assert kk == pk and len(ka) == len(pa) and all(x is y for x, y in zip(ka, pa))
+    if sol.status == "optimal":
+        assert abs(sol.loss - ref.solve(A).loss) <= max(LOSS_RTOL * sol.loss, LOSS_ATOL)
+
+
+def test_logistic_iteration_cap_is_retried_from_the_other_start_with_the_kernel(monkeypatch):
+    # a warm start on which both the kernel and the Python method stop: the cold start is tried
+    # next (FastBackend._minimise), without a fallback to the reference
+    rng = np.random.default_rng(29)
+    ds = classification(rng, 30, 3)
+    prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    A = random_vertex(ds, 2, rng)
+    first = prog.solve(A)
+    kernel_solve, python_solve = prog._solver._kernel.solve, prog._solver._qp.solve
+
+    def capped(real, exc):
+        def solve(pattern, W0=None, c0=None, **kwargs):
+            if W0 is not None:
+                raise exc("cap")
+            return real(pattern, W0, c0, **kwargs)
+        return solve
+
+    monkeypatch.setattr(prog._solver._kernel, "solve", capped(kernel_solve, KernelFailed))
+    monkeypatch.setattr(prog._solver._qp, "solve", capped(python_solve, NotConverged))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)            # a fallback warns: fail instead
+        sol = prog.solve(A, warm_start=(first.W, first.c))
+    assert sol.status == first.status
+    assert abs(sol.loss - first.loss) <= 1e-9 * (1 + first.loss)

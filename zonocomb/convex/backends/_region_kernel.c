@@ -1,14 +1,16 @@
 /*
- * Compiled block active-set kernel for the MSE region program (paper eq. 3, appendix H).
+ * Compiled block active-set kernel for the smooth region programs (paper eq. 3, appendix H):
+ * the MSE and the logistic loss.
  *
  * For generators x̄_i ∈ R^n (i < N), labels y, output weights v, an activation pattern
  * A ∈ {0,1}^{m×N} and signs s_ui = 2A_ui − 1 it minimises
  *
- *     F(W, c) = (1/N) Σ_i (ŷ_i − y_i)²,   ŷ_i = Σ_u v_u A_ui (w_u·x̄_i) + c,
+ *     F(W, c) = (1/N) Σ_i ℓ(ŷ_i, y_i),   ŷ_i = Σ_u v_u A_ui (w_u·x̄_i) + c,
  *     subject to s_ui (w_u·x̄_i) ≥ 0 for all u, i        (c free, or fixed at 0),
  *
- * a convex QP over a product of m polyhedral cones C_u ⊂ R^n. The method is the primal block
- * active-set method of zonocomb/convex/backends/block_active_set.py, specialised to the MSE:
+ * with ℓ(ŷ, y) = (ŷ − y)² (MSE: a convex QP) or ℓ(ŷ, y) = −yŷ + log(1 + e^ŷ) for y ∈ {0, 1}
+ * (logistic, appendix H.2.2), over a product of m polyhedral cones C_u ⊂ R^n. The method is the
+ * primal block active-set method of zonocomb/convex/backends/block_active_set.py; for the MSE:
  *
  *   - each unit u holds a working set of independent constraints and an orthonormal basis Z_u
  *     (n × k_u) of the directions keeping them; k_u = 0 means the unit is frozen at w_u = 0;
@@ -27,6 +29,17 @@
  *     on all its normals (Moreau: the residual is the projection of −g_u onto C_u), and either
  *     released along that projection or certified, the NNLS support being its certificate.
  *
+ * The logistic loss changes only the face step and the length of a step (loss-specific parts:
+ * derivs, fval, assemble_*, step_cap, backtrack): the face step is a Newton step, the weighted
+ * least squares with weights ℓ''(ŷ_i)/N (floored at a fraction of their largest value) and
+ * gradient ℓ'(ŷ_i)/N, whose Gram matrix is formed afresh over the face's columns at every step
+ * (N K²/2 products for K free columns, computed in register blocks); along the path, the
+ * minimiser of the quadratic model is capped so that no prediction moves by more than a set
+ * amount (except far on the correct side), then halved until F decreases, as in Python. Optional
+ * example weights keep_i ∈ {0, 1} drop examples from F, and with detect set the run stops with
+ * ST_SEPARABLE when an iterate classifies every example correctly and with ST_RUNAWAY when a
+ * margin passes the runaway level (the recession tests of block_active_set.py).
+ *
  * Everything is float64 with the relative tolerances passed in by the Python wrapper
  * (zonocomb/convex/backends/kernel.py, which documents them). Every loop is bounded; failures
  * are reported by a status code, never by crashing. The answer is certified outside (KKTChecker).
@@ -38,16 +51,20 @@
 #include <string.h>
 
 enum { ST_OK = 0, ST_MAXITER = 1, ST_FACE = 2, ST_NNLS = 3, ST_RELEASE = 4, ST_NONFINITE = 5,
-       ST_UNBOUNDED = 6 };
+       ST_UNBOUNDED = 6, ST_SEPARABLE = 7, ST_RUNAWAY = 8, ST_NODECREASE = 9 };
 
+enum { LOSS_MSE = 0, LOSS_LOGISTIC = 1 };
+
+/* tolerances; the logistic ones (P_CURV ...) are ignored for the MSE */
 enum { P_ACTIVE, P_RATE, P_PG, P_FACE, P_DEC, P_RANK, P_DEP, P_ZEROCOL, P_NEGL, P_GSCALE,
-       P_BSCALE, P_NNLS, P_COUNT };
+       P_BSCALE, P_NNLS, P_CURV, P_MAXSTEP, P_SATM, P_MAXSAT, P_SEP, P_RUNAWAY, P_COUNT };
 
 typedef struct {
     /* problem */
     int N, n, m, P, fit_bias, max_iter, max_bounce;
+    int logistic, has_keep, detect;   /* loss; keep given; recession tests on */
     const double *X, *Xu, *xn, *y, *v;
-    const unsigned char *A;
+    const unsigned char *A, *keep;    /* keep_i = 0: example i left out of F (logistic) */
     /* transposed copies (n × N: row r holds coordinate r of every example), so that products
        with all examples at once run over contiguous memory and vectorise */
     double *XT, *XuT;
@@ -63,6 +80,10 @@ typedef struct {
     double *GR;       /* P × P Gram matrix of the reduced columns; index u n + j, c at m n */
     double *S;        /* m × N signs s_ui */
     double *slack, *yhat, *g, *GW;
+    double *hv;       /* logistic: ℓ''(ŷ_i)/N at the current ŷ (0 for left-out examples) */
+    double *HB;       /* logistic: (m n) × N, the weighted columns H b_a of a face step */
+    double *ones;     /* N-vector of ones */
+    double *ytr;      /* N-vector: trial predictions of the backtracking */
     int *k, *nws, *WS, *live, *lw_q, *support, *nsupport, *hint, *nhint, *nzpos;
     int face_solved, bounce;
     /* work */
@@ -195,9 +216,11 @@ HOT static void build_gram_row(Ctx *C, int u) {
     }
 }
 
-/* Restrict unit u's face by the hyperplane a·w = 0 (a Householder update of Z_u, B_u and the
- * Gram rows of u). Returns 1 if a was independent of the face, else 0 (nothing changes). */
-HOT static int restrict_face(Ctx *C, int u, const double *a, int update_gram) {
+/* Restrict unit u's face by the hyperplane a·w = 0 (a Householder update of Z_u and, with
+ * update, of B_u and, for the MSE, of the Gram rows of u; the logistic Gram matrix changes with
+ * the weights and is formed at each face step instead). Returns 1 if a was independent of the
+ * face, else 0 (nothing changes). */
+HOT static int restrict_face(Ctx *C, int u, const double *a, int update) {
     int n = C->n, N = C->N, P = C->P, k = C->k[u], cI = C->m * n;
     double *Z = C->Z + u * n * n;
     double h[64];
@@ -220,7 +243,7 @@ HOT static int restrict_face(Ctx *C, int u, const double *a, int update_gram) {
         double f = beta * h[j];
         for (int r = 0; r < n; r++) Z[(j - 1) * n + r] = Z[j * n + r] - f * zh[r];
     }
-    if (update_gram) {
+    if (update) {
         double *Bu = C->B + u * n * N;
         double *bh = C->wk;                       /* N-vector */
         for (int i = 0; i < N; i++) bh[i] = 0.0;
@@ -233,6 +256,8 @@ HOT static int restrict_face(Ctx *C, int u, const double *a, int update_gram) {
             double f = beta * h[j];
             for (int i = 0; i < N; i++) Bu[(j - 1) * N + i] = Bu[j * N + i] - f * bh[i];
         }
+        C->k[u] = k - 1;
+        if (C->logistic) return 1;
         /* cross blocks: rows (u, ·) against every other active column q */
         for (int w = 0; w <= C->m; w++) {
             int cnt, base;
@@ -249,7 +274,6 @@ HOT static int restrict_face(Ctx *C, int u, const double *a, int update_gram) {
                 }
             }
         }
-        C->k[u] = k - 1;
         /* own block: recomputed from B_u */
         for (int j = 0; j < k - 1; j++)
             for (int l = 0; l <= j; l++) {
@@ -263,8 +287,9 @@ HOT static int restrict_face(Ctx *C, int u, const double *a, int update_gram) {
     return 1;
 }
 
-/* unit u's face from scratch: the constraints listed in T (sequential restriction of R^n) */
-HOT static void set_face(Ctx *C, int u, const int *T, int nT, int update_gram) {
+/* unit u's face from scratch: the constraints listed in T (sequential restriction of R^n);
+   with update, B_u (and the MSE Gram rows of u) are rebuilt */
+HOT static void set_face(Ctx *C, int u, const int *T, int nT, int update) {
     int n = C->n;
     double *Z = C->Z + u * n * n;
     memset(Z, 0, sizeof(double) * n * n);
@@ -278,7 +303,7 @@ HOT static void set_face(Ctx *C, int u, const int *T, int nT, int update_gram) {
         }
     }
     if (C->k[u] == 0) { for (int r = 0; r < n; r++) C->W[u * n + r] = 0.0; }
-    if (update_gram && C->k[u] > 0) { build_B(C, u); build_gram_row(C, u); }
+    if (update && C->k[u] > 0) { build_B(C, u); if (!C->logistic) build_gram_row(C, u); }
 }
 
 /* ---------------------------------------------------------------- NNLS (Lawson–Hanson)
@@ -514,14 +539,102 @@ HOT static void ratio_test(Ctx *C, const int *moving) {
     }
 }
 
-/* first minimiser over t ≥ 0 of F along the path on which unit u stops at α_u (rates() first) */
-HOT static int path_search(Ctx *C, double *t_out) {
+/* ---------------------------------------------------------------- loss-specific parts */
+static int counted(const Ctx *C, int i) { return !C->has_keep || C->keep[i]; }
+
+/* For labels y ∈ {0, 1} (validated in Python) and the margin z = σŷ, σ = 2y − 1, the logistic loss
+ * is ℓ = log(1 + e^−z), ℓ' = −σ/(1 + e^z) and ℓ'' = e^−|z|/(1 + e^−|z|)²: one exponential
+ * e = e^−|z| per example gives all three without overflow or cancellation (the loss
+ * max(−z, 0) + log1p(e) keeps its relative accuracy when it is tiny, as in
+ * zonocomb/convex/losses.py). */
+
+/* g_i = ℓ'(ŷ_i)/N and, logistic, hv_i = ℓ''(ŷ_i)/N (both 0 on left-out examples), at C->yhat;
+ * returns the logistic F there (0 for the MSE) */
+HOT static double derivs(Ctx *C) {
+    int N = C->N;
+    const double *restrict yh = C->yhat, *restrict y = C->y;
+    double *restrict g = C->g;
+    if (!C->logistic) {
+        for (int i = 0; i < N; i++) g[i] = (2.0 / N) * (yh[i] - y[i]);
+        return 0.0;
+    }
+    double *restrict h = C->hv, inv = 1.0 / N, f = 0.0;
+    for (int i = 0; i < N; i++) {
+        if (!counted(C, i)) { g[i] = 0.0; h[i] = 0.0; continue; }
+        double sg = y[i] != 0.0 ? 1.0 : -1.0, z = sg * yh[i];
+        double e = exp(-fabs(z)), r = 1.0 / (1.0 + e);
+        double ez = z >= 0.0 ? e * r : r;         /* 1/(1 + e^z) */
+        g[i] = -sg * ez * inv;
+        h[i] = e * r * r * inv;
+        f += (z < 0.0 ? -z : 0.0) + log1p(e);
+    }
+    return f * inv;
+}
+
+/* logistic F at predictions yh: (1/N) Σ_{i kept} log(1 + e^−σ_i ŷ_i) */
+HOT static double fval(const Ctx *C, const double *yh) {
+    double s = 0.0;
+    for (int i = 0; i < C->N; i++) {
+        if (!counted(C, i)) continue;
+        double z = C->y[i] != 0.0 ? yh[i] : -yh[i];
+        s += (z < 0.0 ? -z : 0.0) + log1p(exp(-fabs(z)));
+    }
+    return s / C->N;
+}
+
+/* Logistic: the largest step t along the prediction rates Jt that moves no prediction by more
+   than P_MAXSTEP, except that an example with margin σ_i ŷ_i ≥ P_SATM (its loss below
+   log(1 + e^−40)) may move further while its margin stays at that level; and none by more than
+   P_MAXSAT (block_active_set.BlockActiveSet._logit_step_cap). Left-out examples have margin +∞. */
+HOT static double step_cap(const Ctx *C) {
+    int N = C->N;
+    double cap = INFINITY, amax = 0.0, satm = C->prm[P_SATM];
+    for (int i = 0; i < N; i++) {
+        double jd = C->Jt[i], a = fabs(jd);
+        if (a > amax) amax = a;
+        double ci = C->prm[P_MAXSTEP] / (a > 1e-300 ? a : 1e-300);
+        double z = counted(C, i) ? (2.0 * C->y[i] - 1.0) * C->yhat[i] : INFINITY;
+        if (z >= satm) {
+            double rate = (2.0 * C->y[i] - 1.0) * jd;
+            double room = rate < 0.0 ? (z - satm) / -rate : INFINITY;
+            if (room > ci) ci = room;
+        }
+        if (ci < cap) cap = ci;
+    }
+    double sat = C->prm[P_MAXSAT] / (amax > 1e-300 ? amax : 1e-300);
+    return cap < sat ? cap : sat;
+}
+
+/* Logistic: t, halved until F along the path (unit u moved by min(t, α_u) Δw_u, c by t dc)
+   drops below f0 − 1e-16 (1 + |f0|), at most 60 times; −1 if it never does */
+HOT static double backtrack(Ctx *C, double f0, double dc, double t, const int *moving) {
+    int N = C->N;
+    double thr = f0 - 1e-16 * (1.0 + fabs(f0));
+    double *restrict yt = C->ytr;
+    for (int it = 0; it < 60; it++) {
+        for (int i = 0; i < N; i++) yt[i] = C->yhat[i] + t * dc;
+        for (int u = 0; u < C->m; u++) {
+            if (!moving[u]) continue;
+            double tt = C->alpha[u] < t ? C->alpha[u] : t;
+            const double *restrict ju = C->jdu + u * N;
+            for (int i = 0; i < N; i++) yt[i] += tt * ju[i];
+        }
+        if (fval(C, yt) < thr) return t;
+        t *= 0.5;
+    }
+    return -1.0;
+}
+
+/* First minimiser over t ≥ 0 of the quadratic model g·Δ + ½ Δᵀ diag(h) Δ of F along the path
+ * Δ(t) on which unit u stops at α_u (rates() and derivs() first; h = 2/N for the MSE, C->hv for
+ * the logistic loss), capped at tmax. For the MSE the model is F itself. */
+HOT static int path_search(Ctx *C, double tmax, double *t_out) {
     int N = C->N, m = C->m, F = 0;
     double h = 2.0 / N;
+    const double *hv = C->logistic ? C->hv : NULL;
     for (int i = 0; i < N; i++) {
         C->Jm[i] = C->Jt[i];                      /* = dc + Σ_u jdu, from rates() */
         C->off[i] = 0.0;
-        C->g[i] = h * (C->yhat[i] - C->y[i]);
     }
     for (int u = 0; u < m; u++) if (isfinite(C->alpha[u])) C->order[F++] = u;
     for (int a = 1; a < F; a++) {                 /* insertion sort by α */
@@ -532,11 +645,24 @@ HOT static int path_search(Ctx *C, double *t_out) {
     for (int j = 0; j <= F; j++) {
         double bend = j < F ? C->alpha[C->order[j]] : INFINITY;
         double bstart = j > 0 ? C->alpha[C->order[j - 1]] : 0.0;
-        double num = -dot(C->Jm, C->g, N) - h * dot(C->off, C->Jm, N);
-        double den = h * dot(C->Jm, C->Jm, N);
+        double num, den;
+        if (hv) {
+            double so = 0.0, sd = 0.0;
+            for (int i = 0; i < N; i++) {
+                double hj = hv[i] * C->Jm[i];
+                so += C->off[i] * hj;
+                sd += C->Jm[i] * hj;
+            }
+            num = -dot(C->Jm, C->g, N) - so;
+            den = sd;
+        } else {
+            num = -dot(C->Jm, C->g, N) - h * dot(C->off, C->Jm, N);
+            den = h * dot(C->Jm, C->Jm, N);
+        }
         double tj = den > 0.0 ? num / den : (num > 0.0 ? INFINITY : -INFINITY);
         if (tj <= bend) {
             double t = tj > bstart ? tj : bstart;
+            if (t > tmax) t = tmax;
             if (!isfinite(t)) return ST_UNBOUNDED;
             *t_out = t;
             return ST_OK;
@@ -582,8 +708,10 @@ HOT static int add_blocking(Ctx *C, double t, const int *moving) {
     return stopped;
 }
 
-/* One Newton step on the current face (exact face minimiser unless a unit is blocked). */
-HOT static int face_step(Ctx *C) {
+/* Normal equations of a face step, MSE: the columns idx[0..K) taken (reduced coordinates u n + j
+ * of the free units whose column is not null, and c's, index m n), the lower triangle of their
+ * Gram matrix in L (row stride K, from the maintained GR) and rhs = Bᵀ(y − ŷ); *f0 = F. */
+HOT static int assemble_mse(Ctx *C, double *f0) {
     int N = C->N, n = C->n, m = C->m, P = C->P, cI = m * n;
     int K = 0;
     double floor2 = C->prm[P_ZEROCOL] * C->prm[P_BSCALE];
@@ -596,24 +724,137 @@ HOT static int face_step(Ctx *C) {
         }
     }
     if (C->fit_bias) { C->GR[cI * P + cI] = (double)N; C->idx[K++] = cI; }
-    if (K == 0) { C->face_solved = 1; return ST_OK; }
-    /* right-hand side Bᵀ r, r = y − ŷ */
+    if (K == 0) return 0;
     double *r = C->wk;
-    double f0 = 0.0;
-    for (int i = 0; i < N; i++) { r[i] = C->y[i] - C->yhat[i]; f0 += r[i] * r[i]; }
-    f0 /= N;
+    double f = 0.0;
+    for (int i = 0; i < N; i++) { r[i] = C->y[i] - C->yhat[i]; f += r[i] * r[i]; }
+    *f0 = f / N;
     for (int q = 0; q < K; q++) {
         int a = C->idx[q];
         if (a == cI) { double s = 0.0; for (int i = 0; i < N; i++) s += r[i]; C->rhs[q] = s; }
         else C->rhs[q] = dot(C->B + a * N, r, N);
     }
-    /* Cholesky of the Gram submatrix, dropping numerically dependent columns */
     double *L = C->L;
-    double dep = C->prm[P_DEP];
     for (int q = 0; q < K; q++) {
         int a = C->idx[q];
         for (int p = 0; p <= q; p++) L[q * K + p] = C->GR[a * P + C->idx[p]];
     }
+    return K;
+}
+
+/* a·b with eight independent partial sums (two vectors of four), so that the loop is not bound by
+   the latency of one chain of additions (the MSE keeps dot(), whose results it reproduces) */
+INLINE double dot8(const double *restrict a, const double *restrict b, int N) {
+    double s[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    int i = 0;
+    for (; i + 8 <= N; i += 8)
+        for (int l = 0; l < 8; l++) s[l] += a[i + l] * b[i + l];
+    double t = 0.0;
+    for (; i < N; i++) t += a[i] * b[i];
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])) + t;
+}
+
+/* out[j] = Σ_i a_i b_j,i for the four columns b_0..b_3 (independent sums, so that the loop is
+   not bound by the latency of one chain of additions) */
+INLINE void dots4(const double *restrict a, const double *restrict b0, const double *restrict b1,
+                  const double *restrict b2, const double *restrict b3, int N, double *out) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    for (int i = 0; i < N; i++) {
+        double ai = a[i];
+        s0 += ai * b0[i]; s1 += ai * b1[i]; s2 += ai * b2[i]; s3 += ai * b3[i];
+    }
+    out[0] = s0; out[1] = s1; out[2] = s2; out[3] = s3;
+}
+
+/* the same for two vectors a0, a1 (each load of a column serves both) */
+INLINE void dots2x4(const double *restrict a0, const double *restrict a1, const double *restrict b0,
+                    const double *restrict b1, const double *restrict b2, const double *restrict b3,
+                    int N, double *out0, double *out1) {
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0, t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0;
+    for (int i = 0; i < N; i++) {
+        double x = a0[i], z = a1[i], c0 = b0[i], c1 = b1[i], c2 = b2[i], c3 = b3[i];
+        s0 += x * c0; s1 += x * c1; s2 += x * c2; s3 += x * c3;
+        t0 += z * c0; t1 += z * c1; t2 += z * c2; t3 += z * c3;
+    }
+    out0[0] = s0; out0[1] = s1; out0[2] = s2; out0[3] = s3;
+    out1[0] = t0; out1[1] = t1; out1[2] = t2; out1[3] = t3;
+}
+
+/* out[p] = a·b_p for the columns b_p = base + idx[p] N, p < cnt, four at a time */
+HOT static void dots_cols(const double *restrict a, const double *base, const int *idx, int cnt, int N,
+                          double *out) {
+    int p = 0;
+    for (; p + 4 <= cnt; p += 4)
+        dots4(a, base + (size_t)idx[p] * N, base + (size_t)idx[p + 1] * N, base + (size_t)idx[p + 2] * N,
+              base + (size_t)idx[p + 3] * N, N, out + p);
+    for (; p < cnt; p++) out[p] = dot8(a, base + (size_t)idx[p] * N, N);
+}
+
+/* Normal equations of a face step, logistic (a Newton step): Gram matrix Bᵀ H B and rhs −Bᵀ g over
+ * the columns taken, H = diag(max(h_i, P_CURV max h)) on kept examples (0 on the others); a
+ * column whose weighted norm is below P_ZEROCOL · bscale · max √H is null (the weights of
+ * saturated examples make every column small, so the floor scales with them). Needs derivs(). */
+HOT static int assemble_logistic(Ctx *C, double f, double *f0) {
+    int N = C->N, n = C->n, m = C->m, cI = m * n;
+    double *restrict hf = C->wk, hmax = 0.0;
+    for (int i = 0; i < N; i++) if (C->hv[i] > hmax) hmax = C->hv[i];
+    double fl = C->prm[P_CURV] * hmax;
+    for (int i = 0; i < N; i++) hf[i] = counted(C, i) ? (C->hv[i] > fl ? C->hv[i] : fl) : 0.0;
+    double floor2 = C->prm[P_ZEROCOL] * C->prm[P_BSCALE];
+    floor2 *= floor2 * hmax;                     /* (max √H)² = max H = hmax where anything is kept */
+    *f0 = f;
+    /* candidate columns (their list in C->kept, free until solve_normal) */
+    int *cand = C->kept, nc = 0;
+    for (int u = 0; u < m; u++)
+        if (is_free(C, u)) for (int j = 0; j < C->k[u]; j++) cand[nc++] = u * n + j;
+    double *HB = C->HB;                           /* row q: H b_idx[q] */
+    double *dg = C->delta, *gb = C->rhs;
+    int K = 0;
+    for (int t = 0; t < nc; t++) {
+        const double *restrict ba = C->B + (size_t)cand[t] * N;
+        double *restrict hb = HB + (size_t)K * N;
+        for (int i = 0; i < N; i++) hb[i] = hf[i] * ba[i];
+        double s = dot8(hb, ba, N), r = dot8(C->g, ba, N);
+        if (s > floor2) { dg[K] = s; gb[K] = -r; C->idx[K++] = cand[t]; }
+    }
+    int Kw = K;                                   /* weight columns; then c's */
+    if (C->fit_bias) {
+        double s = dot8(hf, C->ones, N), r = dot8(C->g, C->ones, N);
+        if (s > floor2) { dg[K] = s; gb[K] = -r; C->idx[K++] = cI; }
+    }
+    if (K == 0) return 0;
+    /* strictly lower triangle of the weight columns' block, L_qp = (H b_q)·b_p, two rows at a time */
+    double *L = C->L;
+    const double *B = C->B;
+    const int *ix = C->idx;
+    int q = 0;
+    for (; q + 2 <= Kw; q += 2) {
+        const double *a0 = HB + (size_t)q * N, *a1 = a0 + N;
+        int p = 0;
+        for (; p + 4 <= q; p += 4)
+            dots2x4(a0, a1, B + (size_t)ix[p] * N, B + (size_t)ix[p + 1] * N, B + (size_t)ix[p + 2] * N,
+                    B + (size_t)ix[p + 3] * N, N, L + q * K + p, L + (q + 1) * K + p);
+        for (; p < q; p++) {
+            L[q * K + p] = dot8(a0, B + (size_t)ix[p] * N, N);
+            L[(q + 1) * K + p] = dot8(a1, B + (size_t)ix[p] * N, N);
+        }
+        L[(q + 1) * K + q] = dot8(a1, B + (size_t)ix[q] * N, N);
+    }
+    if (q < Kw) dots_cols(HB + (size_t)q * N, B, ix, q, N, L + q * K);
+    for (q = 0; q < Kw; q++) L[q * K + q] = dg[q];
+    if (K > Kw) {                                 /* c's row: Σ_i H_ii b_p,i */
+        L[Kw * K + Kw] = dg[Kw];
+        for (int p = 0; p < Kw; p++) L[Kw * K + p] = dot8(HB + (size_t)p * N, C->ones, N);
+    }
+    return K;
+}
+
+/* Solve the K normal equations in L, rhs by Cholesky, dropping the columns whose squared distance
+ * to the span of the earlier ones is below P_DEP times their squared norm (a basic solution of a
+ * rank-deficient problem); the solution in C->delta (0 for dropped columns). */
+HOT static void solve_normal(Ctx *C, int K) {
+    double *L = C->L;
+    double dep = C->prm[P_DEP];
     /* (a dropped column's entries below the diagonal are zeroed, so that it takes no part) */
     for (int q = 0; q < K; q++) {
         double diag0 = L[q * K + q];
@@ -639,6 +880,18 @@ HOT static int face_step(Ctx *C) {
         for (int p = q + 1; p < K; p++) if (C->kept[p]) s -= L[p * K + q] * z[p];
         z[q] = s / L[q * K + q];
     }
+}
+
+/* One Newton step on the current face along the per-unit stopping path (for the MSE the exact
+ * face minimiser unless a unit is blocked). */
+HOT static int face_step(Ctx *C) {
+    int N = C->N, n = C->n, m = C->m, cI = m * n;
+    double f0 = 0.0;
+    double f = derivs(C);
+    int K = C->logistic ? assemble_logistic(C, f, &f0) : assemble_mse(C, &f0);
+    if (K == 0) { C->face_solved = 1; return ST_OK; }
+    solve_normal(C, K);
+    const double *z = C->delta;
     /* back to W coordinates */
     memset(C->dW, 0, sizeof(double) * m * n);
     double dc = 0.0;
@@ -659,18 +912,27 @@ HOT static int face_step(Ctx *C) {
     ratio_test(C, moving);
     /* Newton decrement −g·jd */
     double decr = 0.0, amin = INFINITY;
-    for (int i = 0; i < N; i++) decr += (2.0 / N) * (C->y[i] - C->yhat[i]) * C->Jt[i];
+    for (int i = 0; i < N; i++) decr -= C->g[i] * C->Jt[i];
     for (int u = 0; u < m; u++) if (C->alpha[u] < amin) amin = C->alpha[u];
-    if (!(decr > C->prm[P_DEC] * (1.0 + f0))) {
-        if (amin >= 1.0) take_path(C, dc, 1.0, moving);
+    if (!(decr > C->prm[P_DEC] * (1.0 + fabs(f0)))) {
+        /* below the resolution of F: a feasible (and, logistic, small) step is still taken */
+        int small = 1;
+        if (C->logistic)
+            for (int i = 0; i < N; i++) if (fabs(C->Jt[i]) > C->prm[P_MAXSTEP]) { small = 0; break; }
+        if (amin >= 1.0 && small) take_path(C, dc, 1.0, moving);
         C->face_solved = 1;
         return ST_OK;
     }
     double t;
-    int st = path_search(C, &t);
+    int st = path_search(C, C->logistic ? step_cap(C) : INFINITY, &t);
     if (st != ST_OK) return st;
+    if (C->logistic && t > 0.0) {
+        double tb = backtrack(C, f0, dc, t, moving);
+        if (tb < 0.0 && !(amin <= t)) { C->face_solved = 1; return ST_OK; }   /* no progress left */
+        if (tb >= 0.0) t = tb;                    /* (else a unit is blocked at once) */
+    }
     take_path(C, dc, t, moving);
-    if (add_blocking(C, t, moving) == 0) C->face_solved = 1;
+    if (add_blocking(C, t, moving) == 0 && !C->logistic) C->face_solved = 1;
     return ST_OK;
 }
 
@@ -726,8 +988,9 @@ HOT static int price(Ctx *C, int *done) {
     double ftol = C->prm[P_FACE] * C->prm[P_GSCALE];
     *done = 0;
     refresh(C);
+    derivs(C);
     double gsum = 0.0;
-    for (int i = 0; i < N; i++) { C->g[i] = (2.0 / N) * (C->yhat[i] - C->y[i]); gsum += C->g[i]; }
+    for (int i = 0; i < N; i++) gsum += C->g[i];
     for (int u = 0; u < m; u++) {
         double *gu = C->GW + u * n;
         for (int r = 0; r < n; r++) gu[r] = 0.0;
@@ -827,8 +1090,24 @@ HOT static int price(Ctx *C, int *done) {
     rates(C, moving, 0.0);
     ratio_test(C, moving);
     double t;
-    int st = path_search(C, &t);
+    int st = path_search(C, C->logistic ? step_cap(C) : INFINITY, &t);
     if (st != ST_OK) return st;
+    if (C->logistic && t > 0.0) {
+        double f0 = fval(C, C->yhat), gain = 0.0;
+        int stops = 0;
+        for (int u = 0; u < m; u++) {
+            if (!moving[u]) continue;
+            double tt = C->alpha[u] < t ? C->alpha[u] : t;
+            gain -= tt * dot(C->g, C->jdu + u * N, N);     /* first-order decrease predicted */
+            if (C->alpha[u] <= t) stops = 1;
+        }
+        double tb = backtrack(C, f0, 0.0, t, moving);
+        if (tb < 0.0 && !stops) {
+            if (gain <= 1e-13 * (1.0 + fabs(f0))) { *done = 1; return ST_OK; }   /* below F's resolution */
+            return ST_NODECREASE;
+        }
+        if (tb >= 0.0) t = tb;
+    }
     if (t > 0.0) take_path(C, 0.0, t, moving);
     add_blocking(C, t, moving);
     C->face_solved = 0;
@@ -881,15 +1160,56 @@ HOT static int init_state(Ctx *C, int has_start) {
     }
     refresh(C);
     for (int u = 0; u < m; u++) if (is_free(C, u)) build_B(C, u);
-    for (int u = 0; u < m; u++) if (is_free(C, u)) build_gram_row(C, u);
+    if (!C->logistic) for (int u = 0; u < m; u++) if (is_free(C, u)) build_gram_row(C, u);
+    return ST_OK;
+}
+
+/* Logistic recession tests (block_active_set.BlockActiveSet._check_recession): ST_SEPARABLE when,
+ * without keep, every margin σ_i ŷ_i (recomputed exactly) is at least P_SEP max(1, max|ŷ_i|);
+ * ST_RUNAWAY when the largest margin of a kept example exceeds runaway; else ST_OK and that
+ * largest margin (at least 0) in *top. */
+HOT static int check_recession(Ctx *C, double runaway, double *top) {
+    int N = C->N;
+    double zmin = INFINITY, zmax = 0.0;
+    if (!C->has_keep) {
+        for (int i = 0; i < N; i++) {
+            double z = (2.0 * C->y[i] - 1.0) * C->yhat[i];
+            if (z < zmin) zmin = z;
+        }
+        if (zmin > 0.0) {
+            refresh(C);                           /* exact predictions (no drift) */
+            double ymax = 1.0;
+            zmin = INFINITY;
+            for (int i = 0; i < N; i++) {
+                double z = (2.0 * C->y[i] - 1.0) * C->yhat[i];
+                if (z < zmin) zmin = z;
+                if (fabs(C->yhat[i]) > ymax) ymax = fabs(C->yhat[i]);
+            }
+            if (zmin >= C->prm[P_SEP] * ymax) return ST_SEPARABLE;
+        }
+    }
+    for (int i = 0; i < N; i++) {
+        if (!counted(C, i)) continue;
+        double z = (2.0 * C->y[i] - 1.0) * C->yhat[i];
+        if (z > zmax) zmax = z;
+    }
+    if (zmax > runaway) return ST_RUNAWAY;
+    *top = zmax;
     return ST_OK;
 }
 
 HOT static int run(Ctx *C, int has_start, int *iters) {
+    *iters = 0;
     int st = init_state(C, has_start);
     if (st != ST_OK) return st;
     C->face_solved = 0;
     C->bounce = 0;
+    double runaway = INFINITY, top;
+    if (C->detect) {
+        st = check_recession(C, INFINITY, &top);
+        if (st != ST_OK) return st;
+        runaway = 2.0 * top > C->prm[P_RUNAWAY] ? 2.0 * top : C->prm[P_RUNAWAY];
+    }
     int it = 0;
     for (;;) {
         if (++it > C->max_iter) { *iters = it; return ST_MAXITER; }
@@ -900,6 +1220,7 @@ HOT static int run(Ctx *C, int has_start, int *iters) {
             st = price(C, &done);
             if (st == ST_OK && done) break;
         }
+        if (st == ST_OK && C->detect) st = check_recession(C, runaway, &top);
         if (st != ST_OK) { *iters = it; return st; }
     }
     *iters = it;
@@ -927,28 +1248,38 @@ HOT static int run(Ctx *C, int has_start, int *iters) {
 
 static int need(Py_buffer *b, Py_ssize_t count, Py_ssize_t itemsize, const char *name) {
     if (b->len != count * itemsize) {
-        PyErr_Format(PyExc_ValueError, "_region_kernel.solve_mse: buffer %s has %zd bytes, expected %zd",
+        PyErr_Format(PyExc_ValueError, "_region_kernel.solve: buffer %s has %zd bytes, expected %zd",
                      name, b->len, count * itemsize);
         return 0;
     }
     return 1;
 }
 
-/* solve_mse(X, Xu, xn, y, v, pattern, W, supports, nsupport, params, hints, nhints, N, n, m,
- *           fit_bias, max_iter, has_start, c0) -> (status, c, iterations) */
-static PyObject *solve_mse(PyObject *self, PyObject *args) {
+/* solve(X, Xu, xn, y, v, pattern, W, supports, nsupport, params, hints, nhints, keep, N, n, m,
+ *       loss, fit_bias, max_iter, has_start, c0, has_c, has_keep, detect) -> (status, c, iterations)
+ * loss: 0 MSE, 1 logistic; c0 is the starting c when has_c (else the best constant, over the
+ * kept examples); keep (N bytes) is read when has_keep; detect turns the recession tests on. */
+static PyObject *solve(PyObject *self, PyObject *args) {
     (void)self;
-    Py_buffer bX, bXu, bxn, by, bv, bA, bW, bsup, bnsup, bprm, bhint, bnhint;
-    int N, n, m, fit_bias, max_iter, has_start;
+    Py_buffer bX, bXu, bxn, by, bv, bA, bW, bsup, bnsup, bprm, bhint, bnhint, bkeep;
+    int N, n, m, loss, fit_bias, max_iter, has_start, has_c, has_keep, detect;
     double c0;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*w*w*w*y*y*y*iiiiiid", &bX, &bXu, &bxn, &by, &bv, &bA, &bW,
-                          &bsup, &bnsup, &bprm, &bhint, &bnhint, &N, &n, &m, &fit_bias, &max_iter,
-                          &has_start, &c0))
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*w*w*w*y*y*y*y*iiiiiiidiii", &bX, &bXu, &bxn, &by, &bv, &bA,
+                          &bW, &bsup, &bnsup, &bprm, &bhint, &bnhint, &bkeep, &N, &n, &m, &loss,
+                          &fit_bias, &max_iter, &has_start, &c0, &has_c, &has_keep, &detect))
         return NULL;
     PyObject *result = NULL;
     void *mem = NULL;
     if (N < 1 || n < 1 || n > 22 || m < 1 || m > 4096 || N > 10000000 || max_iter < 1) {
-        PyErr_SetString(PyExc_ValueError, "_region_kernel.solve_mse: sizes out of range (n ≤ 22)");
+        PyErr_SetString(PyExc_ValueError, "_region_kernel.solve: sizes out of range (n ≤ 22)");
+        goto done;
+    }
+    if (loss != LOSS_MSE && loss != LOSS_LOGISTIC) {
+        PyErr_Format(PyExc_ValueError, "_region_kernel.solve: unknown loss code %d", loss);
+        goto done;
+    }
+    if (loss == LOSS_MSE && (has_keep || detect)) {
+        PyErr_SetString(PyExc_ValueError, "_region_kernel.solve: keep and detect are logistic only");
         goto done;
     }
     if (!need(&bX, (Py_ssize_t)N * n, 8, "X") || !need(&bXu, (Py_ssize_t)N * n, 8, "Xu") ||
@@ -956,13 +1287,15 @@ static PyObject *solve_mse(PyObject *self, PyObject *args) {
         !need(&bA, (Py_ssize_t)m * N, 1, "pattern") || !need(&bW, (Py_ssize_t)m * n, 8, "W") ||
         !need(&bsup, (Py_ssize_t)m * n, 4, "supports") || !need(&bnsup, m, 4, "nsupport") ||
         !need(&bprm, P_COUNT, 8, "params") || !need(&bhint, (Py_ssize_t)m * n, 4, "hints") ||
-        !need(&bnhint, m, 4, "nhints"))
+        !need(&bnhint, m, 4, "nhints") || !need(&bkeep, has_keep ? N : 0, 1, "keep"))
         goto done;
     {
         Ctx C;
         memset(&C, 0, sizeof C);
         C.N = N; C.n = n; C.m = m; C.P = m * n + 1; C.fit_bias = fit_bias; C.max_iter = max_iter;
         C.max_bounce = 3;
+        C.logistic = loss == LOSS_LOGISTIC; C.has_keep = has_keep != 0; C.detect = detect != 0;
+        C.keep = bkeep.buf;
         C.X = bX.buf; C.Xu = bXu.buf; C.xn = bxn.buf; C.y = by.buf; C.v = bv.buf; C.A = bA.buf;
         memcpy(C.prm, bprm.buf, sizeof C.prm);
         C.W = bW.buf;
@@ -973,11 +1306,13 @@ static PyObject *solve_mse(PyObject *self, PyObject *args) {
         C.n4 = (int)n4;
         size_t dsz[] = {mm * nn * nn, mm * nn * NN, P * P, mm * NN, mm * NN, NN, NN, mm * nn, mm * nn,
                         mm * NN, mm * NN, mm, NN, NN, P, P * P, P, NN, nn, NN, NN, n4, n4 * n4,
-                        n4 * n4, NN + nn, nn * NN, nn * NN, mm * NN, mm * NN, NN, nn, NN, NN * n4, n4, mm * nn * nn};
+                        n4 * n4, NN + nn, nn * NN, nn * NN, mm * NN, mm * NN, NN, nn, NN, NN * n4, n4, mm * nn * nn,
+                        NN, NN, loss == LOSS_LOGISTIC ? mm * nn * NN : 0, NN};
         double **dptr[] = {&C.Z, &C.B, &C.GR, &C.S, &C.slack, &C.yhat, &C.g, &C.GW, &C.dW,
                            &C.jdu, &C.rate, &C.alpha, &C.Jm, &C.off, &C.rhs, &C.L, &C.delta, &C.wk,
                            &C.nn_z, &C.nn_mu, &C.nn_w, &C.nn_res, &C.nn_Q, &C.nn_R, &C.nn_sg,
-                           &C.XT, &C.XuT, &C.AV, &C.SX, &C.px, &C.nn_qf, &C.Jt, &C.XuP, &C.nn_f, &C.LW};
+                           &C.XT, &C.XuT, &C.AV, &C.SX, &C.px, &C.nn_qf, &C.Jt, &C.XuP, &C.nn_f, &C.LW,
+                           &C.hv, &C.ytr, &C.HB, &C.ones};
         size_t isz[] = {mm, mm, mm * nn, mm, mm, mm, 2 * mm, P, P > NN ? P : NN, NN, nn + 1, NN,
                         mm * nn, mm, NN};
         int **iptr[] = {&C.k, &C.nws, &C.WS, &C.live, &C.lw_q, &C.blk, &C.order, &C.idx, &C.kept,
@@ -994,6 +1329,7 @@ static PyObject *solve_mse(PyObject *self, PyObject *args) {
         memcpy(C.hint, bhint.buf, sizeof(int) * m * n);
         memcpy(C.nhint, bnhint.buf, sizeof(int) * m);
         for (int i = 0, q = 0; i < N; i++) C.nzpos[i] = C.xn[i] > 0.0 ? q++ : -1;
+        for (int i = 0; i < N; i++) C.ones[i] = 1.0;
         for (int i = 0; i < N; i++)
             for (int r = 0; r < n; r++) {
                 C.XT[(size_t)r * N + i] = C.X[(size_t)i * n + r];
@@ -1012,8 +1348,18 @@ static PyObject *solve_mse(PyObject *self, PyObject *args) {
             C.live[u] = live && C.v[u] != 0.0;
         }
         if (fit_bias) {
-            if (has_start) C.c = c0;
-            else { double s = 0.0; for (int i = 0; i < N; i++) s += C.y[i]; C.c = s / N; }
+            if (has_c) C.c = c0;
+            else {                                /* the best constant (over the kept examples) */
+                double s = 0.0;
+                int cnt = 0;
+                for (int i = 0; i < N; i++) if (!C.has_keep || C.keep[i]) { s += C.y[i]; cnt++; }
+                if (cnt == 0) { for (int i = 0; i < N; i++) s += C.y[i]; cnt = N; }
+                double ybar = s / cnt;
+                if (C.logistic) {
+                    double a = ybar > 1e-12 ? ybar : 1e-12, b = 1.0 - ybar > 1e-12 ? 1.0 - ybar : 1e-12;
+                    C.c = log(a / b);
+                } else C.c = ybar;
+            }
         } else C.c = 0.0;
         for (int v = 0; v < m * n; v++) C.support[v] = -1;
         int iters = 0, st;
@@ -1028,21 +1374,21 @@ done:
     PyBuffer_Release(&bX); PyBuffer_Release(&bXu); PyBuffer_Release(&bxn); PyBuffer_Release(&by);
     PyBuffer_Release(&bv); PyBuffer_Release(&bA); PyBuffer_Release(&bW); PyBuffer_Release(&bsup);
     PyBuffer_Release(&bnsup); PyBuffer_Release(&bprm); PyBuffer_Release(&bhint);
-    PyBuffer_Release(&bnhint);
+    PyBuffer_Release(&bnhint); PyBuffer_Release(&bkeep);
     return result;
 }
 
 static PyMethodDef methods[] = {
-    {"solve_mse", solve_mse, METH_VARARGS,
-     "solve_mse(X, Xu, xn, y, v, pattern, W, supports, nsupport, params, hints, nhints, N, n, m, fit_bias, "
-     "max_iter, has_start, c0) -> (status, c, iterations). Internal: use "
-     "zonocomb.convex.backends.kernel.MSEKernel."},
+    {"solve", solve, METH_VARARGS,
+     "solve(X, Xu, xn, y, v, pattern, W, supports, nsupport, params, hints, nhints, keep, N, n, m, loss, "
+     "fit_bias, max_iter, has_start, c0, has_c, has_keep, detect) -> (status, c, iterations). Internal: use "
+     "zonocomb.convex.backends.kernel.RegionKernel."},
     {NULL, NULL, 0, NULL}
 };
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT, "_region_kernel",
-    "Compiled block active-set kernel for the MSE region program (paper eq. 3); see kernel.py.",
+    "Compiled block active-set kernel for the MSE and logistic region programs (paper eq. 3); see kernel.py.",
     -1, methods, NULL, NULL, NULL, NULL
 };
 

@@ -1,14 +1,15 @@
-"""Compiled kernel for the MSE region program (paper eq. 3, appendix H): the Python side.
+"""Compiled kernel for the smooth region programs (paper eq. 3, appendix H): the Python side.
 
 For a pattern A ∈ {0,1}^{m×N}, signs s_ui = 2A_ui − 1 and fixed output weights v the program is
 
-    minimise   (1/N) ‖Σ_u v_u (A_u ⊙ X̄ w_u) + c·1 − y‖²
+    minimise   F(W, c) = (1/N) Σ_i ℓ(ŷ_i, y_i),   ŷ = Σ_u v_u (A_u ⊙ X̄ w_u) + c·1
     subject to s_ui (x̄_i·w_u) ≥ 0 for all u, i          (c free, or c = 0 without ``fit_bias``),
 
-a convex QP over the product of the m activation cones C_u ⊂ R^n, whose Hessian is singular when
-m n + 1 > N. :class:`MSEKernel` solves it with the C extension ``_region_kernel`` (source
-``_region_kernel.c`` next to this file, built by ``setup.py``): the primal block active-set method
-of :mod:`~zonocomb.convex.backends.block_active_set` specialised to the MSE —
+with the MSE ℓ(ŷ, y) = (ŷ − y)² (a convex QP) or the logistic loss ℓ(ŷ, y) = −yŷ + log(1 + e^ŷ),
+y ∈ {0, 1} (appendix H.2.2), over the product of the m activation cones C_u ⊂ R^n; its Hessian is
+singular when m n + 1 > N. :class:`RegionKernel` solves it with the C extension ``_region_kernel``
+(source ``_region_kernel.c`` next to this file, built by ``setup.py``): the primal block
+active-set method of :mod:`~zonocomb.convex.backends.block_active_set`, for the MSE —
 
 * per-unit working sets with orthonormal null-space bases Z_u (a unit with none is frozen at the
   apex w_u = 0); the Gram matrix of the reduced Jacobian columns diag(v_u A_u) X̄ Z_u (and of the
@@ -25,6 +26,17 @@ of :mod:`~zonocomb.convex.backends.block_active_set` specialised to the MSE —
   (by Moreau's decomposition its residual is the projection of −g_u onto C_u): the unit is
   released along that projection, or certified, the NNLS support being its dual certificate.
 
+For the logistic loss the face step is a Newton step (the least squares weighted by ℓ''(ŷ_i)/N,
+floored at ``CURVATURE_FLOOR`` times their largest value, whose Gram matrix is formed afresh at
+every step over the face's columns), and a step along the path is the minimiser of the quadratic
+model, capped so that no prediction moves by more than ``MAX_LOGIT_STEP`` (with the large-margin
+exception of ``SATURATED_MARGIN`` / ``MAX_SATURATED_STEP``), halved until F decreases. The options
+of :meth:`BlockActiveSet.solve <zonocomb.convex.backends.block_active_set.BlockActiveSet.solve>`
+are mirrored: example weights ``keep`` and the recession tests ``detect_recession``, which raise the
+same :class:`~zonocomb.convex.backends.block_active_set.Separable` (with the separating iterate)
+and :class:`~zonocomb.convex.backends.block_active_set.Runaway`, so that the kernel is a drop-in
+for the Python method.
+
 Warm starts (W, c) are used as given, a unit infeasible for the new pattern being first projected
 onto its cone (NNLS again). The kernel only proposes an answer: :mod:`~zonocomb.convex.backends.fast`
 certifies it with :class:`~zonocomb.convex.kkt.KKTChecker`, and falls back to the Python
@@ -37,7 +49,7 @@ import numpy as np
 
 from ...errors import InvalidInputError
 from . import RegionData
-from .block_active_set import ActiveSetResult, BlockActiveSet
+from .block_active_set import ActiveSetResult, BlockActiveSet, Runaway, Separable
 
 try:
     from . import _region_kernel
@@ -47,7 +59,7 @@ except ImportError as exc:                                       # pragma: no co
 else:
     _IMPORT_ERROR = None
 
-__all__ = ["MSEKernel", "KernelFailed", "kernel_available"]
+__all__ = ["RegionKernel", "KernelFailed", "kernel_available"]
 
 #: Largest weight-vector dimension n the kernel accepts (its small fixed-size buffers).
 MAX_N = 22
@@ -59,7 +71,10 @@ class KernelFailed(RuntimeError):
 
 _STATUS = {1: "iteration cap reached", 2: "face optimum not reached to the stationarity tolerance",
            3: "NNLS iteration cap reached", 4: "a released unit has no feasible direction",
-           5: "non-finite iterate", 6: "unbounded step along a path without curvature"}
+           5: "non-finite iterate", 6: "unbounded step along a path without curvature",
+           9: "pricing found a descent direction but no decrease along it"}
+_SEPARABLE, _RUNAWAY = 7, 8
+_LOSS_CODE = {"mse": 0, "logistic": 1}
 
 
 def kernel_available() -> bool:
@@ -67,13 +82,14 @@ def kernel_available() -> bool:
     return _region_kernel is not None
 
 
-class MSEKernel:
-    """The compiled MSE region solver for one dataset and output weights (see module docstring).
+class RegionKernel:
+    """The compiled region solver for one dataset, output weights and smooth loss (see the module
+    docstring).
 
     Parameters
     ----------
     data : RegionData
-        With ``loss == "mse"`` and n ≤ ``MAX_N``.
+        With ``loss`` ``"mse"`` or ``"logistic"`` and n ≤ ``MAX_N``.
     max_iter : int, optional
         Cap on face steps plus pricing rounds per solve (default 200 + 20 m n).
 
@@ -82,16 +98,19 @@ class MSEKernel:
     Tolerances (relative, floating point): those of
     :class:`~zonocomb.convex.backends.block_active_set.BlockActiveSet` (``ACTIVE_RTOL``,
     ``RATE_RTOL``, ``PG_RTOL``, ``FACE_RTOL``, ``DEC_RTOL``, ``RANK_RTOL``, ``ZERO_COLUMN_RTOL``,
-    ``NEGLIGIBLE_RTOL`` and its gradient and column scales), plus ``DEP_RTOL`` (the Cholesky
-    dependency test above) and ``NNLS_RTOL`` (NNLS stops when no inactive normal correlates with
-    the residual by more than ``NNLS_RTOL`` ‖g_u‖).
+    ``NEGLIGIBLE_RTOL``, its gradient and column scales and, logistic, ``CURVATURE_FLOOR``,
+    ``MAX_LOGIT_STEP``, ``SATURATED_MARGIN``, ``MAX_SATURATED_STEP``, ``SEPARATION_RTOL`` and
+    ``RUNAWAY_LOGIT``), plus ``DEP_RTOL`` (a face-step column whose squared distance to the span of
+    the previous ones is below ``DEP_RTOL`` times its squared norm is dropped, giving a basic
+    solution) and ``NNLS_RTOL`` (NNLS stops when no inactive normal correlates with the residual by
+    more than ``NNLS_RTOL`` ‖g_u‖).
 
     Raises
     ------
     ImportError
         The C extension is not built (``pip install -e .`` builds it).
     InvalidInputError
-        A loss other than ``"mse"``, or n > ``MAX_N``.
+        A loss other than ``"mse"`` or ``"logistic"``, or n > ``MAX_N``.
     """
 
     DEP_RTOL = 1e-10
@@ -103,12 +122,14 @@ class MSEKernel:
         if _region_kernel is None:
             raise ImportError(f"the compiled region kernel is not built ({_IMPORT_ERROR}); "
                               "run `pip install -e .` in the repository") from _IMPORT_ERROR
-        if data.loss != "mse":
-            raise InvalidInputError(f"the compiled region kernel solves the MSE loss only, not {data.loss!r}")
+        if data.loss not in _LOSS_CODE:
+            raise InvalidInputError(f"the compiled region kernel solves the smooth losses only (mse, "
+                                    f"logistic), not {data.loss!r}")
         X = np.ascontiguousarray(data.Xbar, dtype=np.float64)
         N, n = X.shape
         if n > MAX_N:
             raise InvalidInputError(f"the compiled region kernel handles n ≤ {MAX_N} weights per unit, got {n}")
+        self.loss = data.loss
         self.N, self.n, self.m = N, n, data.m
         self.fit_bias = bool(data.fit_bias)
         self.X = X
@@ -121,23 +142,35 @@ class MSEKernel:
         self.max_iter = int(max_iter) if max_iter is not None else 200 + 20 * self.m * n
         B = BlockActiveSet
         vmax = float(np.max(np.abs(self.v)))
-        gscale = max(vmax * float(np.mean(self.xn)) * 2.0 * float(np.sqrt(np.mean(self.y ** 2))), 1e-300)
+        label = 2.0 * float(np.sqrt(np.mean(self.y ** 2))) if self.loss == "mse" else 1.0
+        gscale = max(vmax * float(np.mean(self.xn)) * label, 1e-300)
         bscale = max(vmax * float(np.linalg.norm(X)), np.sqrt(N))
-        # order fixed by the kernel's parameter enum (P_ACTIVE ... P_NNLS)
+        # order fixed by the kernel's parameter enum (P_ACTIVE ... P_RUNAWAY)
         self.params = np.array([B.ACTIVE_RTOL, B.RATE_RTOL, B.PG_RTOL, B.FACE_RTOL, B.DEC_RTOL,
                                 B.RANK_RTOL, self.DEP_RTOL, B.ZERO_COLUMN_RTOL, B.NEGLIGIBLE_RTOL,
-                                gscale, bscale, self.NNLS_RTOL], dtype=np.float64)
+                                gscale, bscale, self.NNLS_RTOL, B.CURVATURE_FLOOR, B.MAX_LOGIT_STEP,
+                                B.SATURATED_MARGIN, B.MAX_SATURATED_STEP, B.SEPARATION_RTOL,
+                                B.RUNAWAY_LOGIT], dtype=np.float64)
+        self._no_keep = np.zeros(0, dtype=np.uint8)
         self._hints = {}                 # (unit, barcode bytes) -> last certificate support
 
-    def solve(self, pattern: np.ndarray, W0: np.ndarray | None = None,
-              c0: float | None = None) -> ActiveSetResult:
+    def solve(self, pattern: np.ndarray, W0: np.ndarray | None = None, c0: float | None = None,
+              keep: np.ndarray | None = None, detect_recession: bool = False) -> ActiveSetResult:
         """Minimiser of the region program of ``pattern`` ((m, N) bool), optionally warm-started
-        from (W0, c0); its ``supports`` are the dual certificates of the units at the apex.
+        from (W0, c0) (c0 None: the best constant); its ``supports`` are the dual certificates of
+        the units at the apex. Logistic only: ``keep`` ((N,) bool) counts only those examples in
+        F, and ``detect_recession`` runs the recession tests, as in
+        :meth:`BlockActiveSet.solve <zonocomb.convex.backends.block_active_set.BlockActiveSet.solve>`.
 
         Raises
         ------
         InvalidInputError
-            Malformed pattern or warm start.
+            Malformed pattern, warm start or ``keep``, or ``keep`` / ``detect_recession`` with the MSE.
+        Separable
+            (logistic, ``detect_recession`` without ``keep``) an iterate classifies every example
+            correctly; it is attached (``.W``, ``.c``).
+        Runaway
+            (logistic, ``detect_recession``) a margin passed the runaway level.
         KernelFailed
             The kernel stopped without an answer.
         """
@@ -149,15 +182,25 @@ class MSEKernel:
         A = np.ascontiguousarray(pattern).view(np.uint8)
         if W0 is None:
             W = np.zeros((m, n))
-            has_start, c = 0, 0.0
+            has_start = 0
         else:
             W = np.array(W0, dtype=np.float64, order="C")        # a fresh array: the kernel writes it
             if W.shape != (m, n) or not np.all(np.isfinite(W)):
                 raise InvalidInputError(f"warm start W must be a finite ({m}, {n}) array, got shape {W.shape}")
-            c = 0.0 if c0 is None else float(c0)
-            if not np.isfinite(c):
-                raise InvalidInputError(f"warm start c must be finite, got {c!r}")
             has_start = 1
+        c = 0.0 if c0 is None else float(c0)
+        if not np.isfinite(c):
+            raise InvalidInputError(f"warm start c must be finite, got {c!r}")
+        if self.loss != "logistic" and (keep is not None or detect_recession):
+            raise InvalidInputError("keep and detect_recession apply to the logistic loss only")
+        if keep is None:
+            kp = self._no_keep
+        else:
+            keep = np.asarray(keep)
+            if keep.shape != (N,) or keep.dtype != np.bool_:
+                raise InvalidInputError(f"keep must be an ({N},) bool array, got {keep.dtype} array "
+                                        f"of shape {keep.shape}")
+            kp = np.ascontiguousarray(keep).view(np.uint8)
         supports = np.full((m, n), -1, dtype=np.int32)
         nsupport = np.full(m, -1, dtype=np.int32)
         hints = np.full((m, n), -1, dtype=np.int32)
@@ -168,9 +211,15 @@ class MSEKernel:
             if h is not None:
                 hints[u, :h.size] = h
                 nhints[u] = h.size
-        status, c, n_iter = _region_kernel.solve_mse(
+        status, c, n_iter = _region_kernel.solve(
             self.X, self.Xu, self.xn, self.y, self.v, A, W, supports, nsupport, self.params,
-            hints, nhints, N, n, m, int(self.fit_bias), self.max_iter, has_start, c)
+            hints, nhints, kp, N, n, m, _LOSS_CODE[self.loss], int(self.fit_bias), self.max_iter,
+            has_start, c, int(c0 is not None), int(keep is not None), int(bool(detect_recession)))
+        if status == _SEPARABLE:
+            raise Separable(W, float(c) if self.fit_bias else 0.0)
+        if status == _RUNAWAY:
+            raise Runaway("a prediction ran away past the runaway level (compiled kernel): the "
+                          "infimum may not be attained")
         if status != 0:
             raise KernelFailed(f"compiled region kernel: {_STATUS.get(status, f'status {status}')} "
                                f"after {n_iter} iterations")
