@@ -58,26 +58,18 @@ Logistic starts: a warm start whose objective exceeds that of the cold start W =
 should the active-set method stop (iteration cap) from one start, it is run once more from the
 other before the reference is asked.
 
-Measured against cvxpy + ECOS rebuilt per pattern (``benchmarks/region_solve.py``, m = 16, d = 8,
-shared and heavily loaded 2-core machine, ratios of solves per second; the previous fast backend,
-the Python active-set method for MSE, in brackets): MSE, N = 72: 32× on random patterns (CPU-time
-ratio 25×; before 6.9×), 59× along chains of neighbouring patterns (14.4×); logistic, N = 350:
-19–20× random, 71× chains; losses agree to ≤ 2e-8 absolute, 4e-9 relative (ECOS' own accuracy).
-With the vectorised kernel (transposed data, AVX2 clones) in a later run: MSE 34× random (26×
-for the previous kernel in the same conditions), 72× chains (60×). MSE per solve (CPU time,
-best of 7): the compiled kernel ≈ 0.44 ms cold (≈ 34 face steps and pricing rounds from w = 0,
-≈ 13 µs each) and ≈ 0.11 ms warm; the KKT check ≈ 0.12 ms and the Python around it
-(validation, loss, tight set) ≈ 0.1 ms. The cold goal of 50× (≈ 0.5 ms per solve end to end)
-needs fewer kernel iterations and a cheaper KKT check.
-
-Logistic through the kernel (same benchmark, 3 rounds, shared 2-core machine, load ≈ 2): 135×
-random (640 solves/s; before 19×, the Python method at ≈ 11–17 ms per cold solve), 260× chains
-(before 71×); losses as before (≤ 2.4e-10 from ECOS), no fallbacks. The kernel follows the Python
-method's iterates (same iteration counts, losses within 1e-16): ≈ 1.3 ms per cold solve (≈ 34
-face steps and pricing rounds of ≈ 38 µs; a face step forms its Gram matrix afresh, N K² for K
-free columns, and evaluates one exp and one log1p per example), ≈ 2 ms per warm mGLS solve on
-the image data (K ≈ 35–45, the Gram matrix then dominates). ``zonocomb reproduce table-a3
---quick``: 41 s instead of 66 s.
+Measured against cvxpy + ECOS rebuilt per pattern (``benchmarks/region_solve.py``, 3 rounds,
+m = 16, d = 8, idle 2-core machine, ratio of solves per second; session-1 Python method in
+brackets): MSE, N = 72: 36× on random patterns (6.8×), 84× along chains of neighbouring patterns
+(14×); logistic, N = 350: 134× random (20×), 260× chains (77×); losses agree to ≤ 1.9e-8
+absolute, 3.7e-9 relative (ECOS' own accuracy); no fallbacks. Per cold MSE solve (CPU time):
+kernel ≈ 0.44 ms (≈ 33 face steps and pricing rounds from w = 0, ≈ 13 µs each), KKT check
+≈ 0.09 ms, Python around it ≈ 0.1 ms; a warm one ≈ 0.11 ms in the kernel. The goal of 50× on
+random MSE patterns (≈ 0.46 ms end to end) is not reached: starting from interior points or a
+block-coordinate pass does not reduce the iteration count (51 and 31 iterations), and the
+kernel's time has no remaining hotspot. Per cold logistic solve ≈ 1.3 ms (the kernel follows
+the Python method's iterates: same counts, losses within 1e-16; a face step forms its Gram matrix
+afresh, N K² for K free columns), ≈ 2 ms per warm mGLS solve on the image data (K ≈ 35–45).
 
 Rejected after measurement (m = 16, d = 8, N = 72): DAQP on the full QP (145 variables, 1152
 constraints; eps_prox proximal iterations for the singular Hessian): 10–16 ms cold with 350–500
