@@ -5,7 +5,9 @@ Evidence: agreement with the cvxpy + ECOS reference on random vertices of Z^m an
 networks are fitted to zero loss (MSE); for the logistic loss, the same outcome as the Python
 active-set method (answer, Separable, Runaway) with and without example weights ``keep``, a
 separating iterate that really separates, and the fast backend's routing and fallbacks; bad inputs
-raise clear errors.
+raise clear errors. The compiled KKT certificate gives the residuals of the Python KKTChecker (to
+rounding, with the same verdict) on optimal, perturbed, infeasible and wrong candidates, and a wrong
+kernel answer is rejected (the pattern is re-solved by the Python method).
 """
 from __future__ import annotations
 
@@ -145,8 +147,8 @@ def test_fast_backend_routes_mse_through_the_kernel(monkeypatch):
     prog = RegionProgram(ds, [1.0, -1.0])
     assert prog._solver._kernel is not None
     calls = []
-    solve = prog._solver._kernel.solve
-    monkeypatch.setattr(prog._solver._kernel, "solve", lambda *a: calls.append(1) or solve(*a))
+    solve = prog._solver._kernel.solve_certified
+    monkeypatch.setattr(prog._solver._kernel, "solve_certified", lambda *a: calls.append(1) or solve(*a))
     monkeypatch.setattr(prog._solver._qp, "solve", lambda *a, **k: pytest.fail("Python path used"))
     sol = prog.solve(random_vertex(ds, 2, rng))
     assert sol.status == "optimal" and calls
@@ -161,7 +163,7 @@ def test_kernel_failure_falls_back_to_the_python_active_set(monkeypatch):
     def fail(*args, **kwargs):
         raise kernel_module.KernelFailed("forced")
 
-    monkeypatch.setattr(prog._solver._kernel, "solve", fail)
+    monkeypatch.setattr(prog._solver._kernel, "_run", fail)
     A = random_vertex(ds, 2, rng)
     sol = prog.solve(A)
     assert sol.status == "optimal"
@@ -450,3 +452,157 @@ def test_logistic_iteration_cap_is_retried_from_the_other_start_with_the_kernel(
         sol = prog.solve(A, warm_start=(first.W, first.c))
     assert sol.status == first.status
     assert abs(sol.loss - first.loss) <= 1e-9 * (1 + first.loss)
+
+
+# ------------------------------------------------------------------------------ compiled KKT certificate
+
+
+def candidates(data, A, res, rng):
+    """(W, c, supports, label) of candidates around the answer ``res``: the answer itself, scaled,
+    shifted, noisy (rounding-level to large), infeasible, with units moved to 0 and supports missing."""
+    W, c, sup = res.W, res.c, res.supports
+    m, n = W.shape
+    out = [(W, c, sup, "optimum"), (W, c, None, "no supports"), (W * 1.01, c, sup, "scaled"),
+           (W, c + 0.1, sup, "shifted c"), (2.0 * W, -c, sup, "wrong")]
+    for eps in (1e-14, 1e-9, 1e-3):
+        out.append((W + eps * rng.standard_normal(W.shape), c + eps, sup, f"noise {eps}"))
+    out.append((rng.standard_normal((m, n)), c, sup, "random W"))
+    live = np.flatnonzero(np.linalg.norm(W, axis=1) > 0)
+    if live.size:
+        W0 = W.copy()
+        W0[live[0]] = 0.0
+        out.append((W0, c, sup, "unit moved to 0"))
+        W1 = W.copy()
+        W1[live[-1]] *= 1e-13                                      # a negligible unit
+        given = dict(sup)
+        given[int(live[-1])] = np.flatnonzero(A[live[-1]])[:n]     # a (probably wrong) support
+        out.append((W1, c, given, "negligible unit with a guessed support"))
+    out.append((np.zeros((m, n)), c, None, "all zero"))
+    return out
+
+
+def compare_certificates(data, patterns, keep=None, rng=None):
+    """C residuals == KKTChecker's to rounding, the same verdict, on every candidate; returns
+    the number of (accepted, rejected) candidates."""
+    kernel, checker = RegionKernel(data), KKTChecker(data)
+    assert kernel.kkt_params[3] == checker.scale
+    tally = [0, 0]
+    for A in patterns:
+        try:
+            res = kernel.solve(A, keep=keep) if data.loss == "logistic" else kernel.solve(A)
+        except (Separable, NotConverged):
+            continue
+        for W, c, sup, label in candidates(data, A, res, rng):
+            c = c if data.fit_bias else 0.0
+            ref = checker.residuals(A, W, c, sup, keep=keep)
+            got = kernel.residuals(A, W, c, sup, keep=keep)
+            for name in ("primal", "stationarity", "dual", "complementarity", "rounding"):
+                a, b = getattr(ref, name), getattr(got, name)
+                assert abs(a - b) <= 1e-12 * max(1.0, abs(a)), (label, name, a, b)
+            assert ref.ok(1e-8) == got.ok(1e-8), (label, ref, got)
+            tally[0 if got.ok(1e-8) else 1] += 1
+    return tally
+
+
+@pytest.mark.parametrize("fit_bias", [True, False])
+def test_compiled_certificate_matches_the_python_checker_mse(fit_bias):
+    rng = np.random.default_rng(31)
+    X = rng.standard_normal((72, 8))
+    Xbar = np.hstack([X, np.ones((72, 1))])
+    y = np.maximum(Xbar @ rng.standard_normal((8, 9)).T, 0.0) @ rng.standard_normal(8)
+    ds = Dataset(X, y=y)
+    data = RegionProgram(ds, np.repeat([1.0, -1.0], 8), fit_bias=fit_bias)._data
+    accepted, rejected = compare_certificates(data, [random_vertex(ds, 16, rng) for _ in range(6)], rng=rng)
+    assert accepted >= 6 and rejected >= 6 * 5
+    small = gaussian(rng, 24, 3)
+    data = RegionProgram(small, [1.0, -1.0, 0.7, -1.3, 2.0], fit_bias=fit_bias)._data
+    compare_certificates(data, [random_vertex(small, 5, rng) for _ in range(8)], rng=rng)
+    keep = rng.random(24) < 0.7                                   # (the checker's F_I, for the MSE too)
+    compare_certificates(data, [random_vertex(small, 5, rng) for _ in range(4)], keep=keep, rng=rng)
+    kernel, checker = RegionKernel(data), KKTChecker(data)
+    A = random_vertex(small, 5, rng)
+    res = kernel.solve(A)
+    for W in (res.W, 0.5 * res.W):
+        ref, got = checker.residuals(A, W, res.c, res.supports, keep), kernel.residuals(A, W, res.c, res.supports, keep)
+        assert np.allclose([ref.primal, ref.stationarity, ref.dual, ref.complementarity, ref.rounding],
+                           [got.primal, got.stationarity, got.dual, got.complementarity, got.rounding],
+                           rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("fit_bias", [True, False])
+def test_compiled_certificate_matches_the_python_checker_logistic(fit_bias):
+    rng = np.random.default_rng(32)
+    ds = classification(rng, 60, 3)
+    data = RegionProgram(ds, [1.0, -1.0, 1.0, -1.0], loss="logistic", fit_bias=fit_bias)._data
+    patterns = [random_vertex(ds, 4, rng) for _ in range(6)]
+    accepted, rejected = compare_certificates(data, patterns, rng=rng)
+    assert accepted >= 3 and rejected >= 10
+    compare_certificates(data, patterns, keep=rng.random(60) < 0.8, rng=rng)
+
+
+def test_compiled_certificate_on_degenerate_data():
+    """Repeated examples (dependent tight sets: NNLS decides), a zero example, fewer examples than
+    weights, units without active examples."""
+    rng = np.random.default_rng(33)
+    X = rng.standard_normal((10, 2))
+    ds = Dataset(np.vstack([X, X[:4]]), y=rng.standard_normal(14))
+    data = RegionProgram(ds, [1.0, -1.0, 0.5, 2.0])._data
+    patterns = []
+    for _ in range(4):
+        A = random_vertex(ds, 4, rng)
+        A[0], A[1] = False, True
+        patterns.append(A)
+    compare_certificates(data, patterns, rng=rng)
+    Xz = rng.standard_normal((12, 3))
+    Xz[4] = 0.0
+    dz = Dataset(Xz, y=rng.standard_normal(12), homogenize=False)
+    data = RegionProgram(dz, [1.0, -1.0, 1.0], fit_bias=False)._data
+    compare_certificates(data, [random_vertex(dz, 3, rng) for _ in range(4)], rng=rng)
+    small = gaussian(rng, 3, 5)
+    data = RegionProgram(small, [1.0, -1.0])._data
+    compare_certificates(data, [random_vertex(small, 2, rng) for _ in range(3)], rng=rng)
+
+
+def test_a_wrong_kernel_answer_is_rejected_and_resolved(monkeypatch):
+    rng = np.random.default_rng(34)
+    ds = gaussian(rng, 30, 3)
+    prog, ref = programs(ds, [1.0, -1.0, 1.0])
+    kernel = prog._solver._kernel
+    run = kernel._run
+
+    def wrong(*args):
+        W, c, n_iter, supports, nsupport = run(*args)
+        return 0.5 * W, c + 0.1, n_iter, supports, nsupport
+
+    monkeypatch.setattr(kernel, "_run", wrong)
+    python_calls = []
+    qp_solve = prog._solver._qp.solve
+    monkeypatch.setattr(prog._solver._qp, "solve", lambda *a, **k: python_calls.append(1) or qp_solve(*a, **k))
+    A = random_vertex(ds, 3, rng)
+    sol = prog.solve(A)
+    assert python_calls and sol.status == "optimal"
+    assert abs(sol.loss - ref.solve(A).loss) <= max(LOSS_RTOL * sol.loss, LOSS_ATOL)
+    W, c, _, kkt = kernel.solve_certified(A)
+    assert not KKTChecker(prog._data).residuals(A, W, c).ok(1e-8) and max(kkt) > 1e-8
+
+
+def test_certificate_bad_inputs_raise_clear_errors():
+    rng = np.random.default_rng(35)
+    ds = gaussian(rng, 10, 2)
+    kernel = RegionKernel(RegionProgram(ds, [1.0, -1.0])._data)
+    A = random_vertex(ds, 2, rng)
+    with pytest.raises(InvalidInputError, match="W must be"):
+        kernel.residuals(A, np.zeros((2, 2)), 0.0)
+    with pytest.raises(InvalidInputError, match="support of unit"):
+        kernel.residuals(A, np.zeros((2, 3)), 0.0, {0: [10]})
+    with pytest.raises(InvalidInputError, match="bool pattern"):
+        kernel.residuals(A.astype(int), np.zeros((2, 3)), 0.0)
+    from zonocomb.convex.backends import _region_kernel
+    with pytest.raises(ValueError, match="buffer W"):
+        _region_kernel.certify(kernel.X, kernel.Xu, kernel.xn, kernel.y, kernel.v, A.view(np.uint8),
+                               np.zeros(3), 0.0, np.zeros((2, 3), np.int32), np.zeros(2, np.int32),
+                               np.zeros(0, np.uint8), 10, 3, 2, 0, 1, 0, kernel.kkt_params)
+    with pytest.raises(ValueError, match="out of range"):
+        _region_kernel.certify(kernel.X, kernel.Xu, kernel.xn, kernel.y, kernel.v, A.view(np.uint8),
+                               np.zeros((2, 3)), 0.0, np.full((2, 3), 99, np.int32), np.full(2, 3, np.int32),
+                               np.zeros(0, np.uint8), 10, 3, 2, 0, 1, 0, kernel.kkt_params)

@@ -42,10 +42,13 @@
  *
  * Everything is float64 with the relative tolerances passed in by the Python wrapper
  * (zonocomb/convex/backends/kernel.py, which documents them). Every loop is bounded; failures
- * are reported by a status code, never by crashing. The answer is certified outside (KKTChecker).
+ * are reported by a status code, never by crashing. The answer is certified outside the solver:
+ * by certify() below (a separate entry point computing the KKT residuals of kkt.py from the data
+ * and the candidate alone) or by the Python KKTChecker.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1378,11 +1381,312 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------- KKT certificate
+ * The residuals of zonocomb/convex/kkt.py (KKTChecker.residuals), computed from the data, the
+ * pattern and the candidate (W, c) alone (with the candidate supports of the units at w_u = 0 and
+ * the example weights keep): nothing of the solver's state is read. Definitions, tolerances and
+ * the choice of multipliers are those of kkt.py, which documents them; this is its compiled
+ * implementation for the kernel's answers, KKTChecker being the reference (the tests compare
+ * the two). Multipliers: least squares over the candidate set (≤ n tight constraints, or the given
+ * support), by LU with partial pivoting of its Gram matrix; an exactly zero pivot in any unit's
+ * system sends every unit to NNLS (as a singular batched solve does in kkt.py), as does a
+ * least-squares multiplier below −NEGATIVE_RTOL × scale or a non-finite residual for that unit.
+ * NNLS (over all of a unit's tight constraints) is the Lawson–Hanson routine above, run on a
+ * context of its own; its iteration cap makes the stationarity residual infinite (not certified).
+ * out = (primal, stationarity, dual, complementarity, rounding). Returns 0, or −1 (no memory). */
+enum { K_TIGHT, K_NEGL, K_NEG, K_SCALE, K_NNLS, K_COUNT };
+
+HOT static int certify_run(int N, int n, int m, const double *X, const double *Xu, const double *xn,
+                       const double *y, const double *v, const unsigned char *A, const double *W,
+                       double c, const int *sup, const int *nsup, const unsigned char *keep,
+                       int logistic, int fit_bias, const double *tol, double *out) {
+    size_t NN = (size_t)N, nn = (size_t)n, mm = (size_t)m, n4 = (nn + 3) & ~(size_t)3;
+    size_t nd = 2 * mm * NN + NN + NN + mm * nn + mm + mm * nn * 2 + nn * nn + nn
+                + 2 * nn * NN + NN * n4 + NN + NN + NN + (NN + nn) + n4 + n4 * n4 * 2 + (NN + nn) + nn + n4;
+    size_t ni = mm * NN + mm * nn + NN + NN + nn + 1 + NN + mm * 3 + nn;
+    void *mem = malloc(nd * sizeof(double) + ni * sizeof(int) + 64);   /* (every entry is written
+                                                                          before it is read) */
+    if (!mem) return -1;
+    double *pd = mem;
+    double *pre = pd; pd += mm * NN;          /* w_u·x̄_i */
+    double *slack = pd; pd += mm * NN;        /* s_ui w_u·x̄_i/‖x̄_i‖ */
+    double *yhat = pd; pd += NN;
+    double *g = pd; pd += NN;
+    double *G = pd; pd += mm * nn;            /* ∂F/∂w_u */
+    double *wn = pd; pd += mm;
+    double *mu = pd; pd += mm * nn;           /* least-squares μ per unit (on the unsigned normals) */
+    double *res = pd; pd += mm * nn;          /* (only res[u] used: the residual norms) */
+    double *XT = pd; pd += nn * NN;           /* the data transposed (n × N) */
+    double *LU = pd; pd += nn * nn;
+    double *rhs = pd; pd += nn;
+    Ctx K;                                    /* NNLS context: only its own buffers */
+    memset(&K, 0, sizeof K);
+    K.N = N; K.n = n; K.n4 = (int)n4; K.Xu = Xu;
+    K.prm[P_NNLS] = tol[K_NNLS];
+    K.XuT = pd; pd += nn * NN;
+    K.XuP = pd; pd += NN * n4;
+    K.px = pd; pd += NN;
+    K.nn_mu = pd; pd += NN;
+    K.nn_w = pd; pd += NN;
+    K.nn_z = pd; pd += NN + nn;
+    K.nn_res = pd; pd += n4;
+    K.nn_Q = pd; pd += n4 * n4;
+    K.nn_R = pd; pd += n4 * n4;
+    K.nn_sg = pd; pd += NN + nn;
+    K.nn_qf = pd; pd += nn;
+    K.nn_f = pd; pd += n4;
+    int *pi = (int *)pd;
+    int *tight = pi; pi += mm * NN;
+    int *idx = pi; pi += mm * nn;
+    K.nn_idx = pi; pi += NN;
+    K.nn_excl = pi; pi += NN;
+    K.nn_P = pi; pi += nn + 1;
+    int *T = pi; pi += NN;
+    int *zero = pi; pi += mm;
+    int *cnt = pi; pi += mm;
+    int *nnls_u = pi; pi += mm;
+    int *perm = pi; pi += nn;
+
+    double xmax = 0.0, ymax = 0.0;
+    for (int i = 0; i < N; i++) {
+        if (xn[i] > xmax) xmax = xn[i];
+        if (fabs(y[i]) > ymax) ymax = fabs(y[i]);
+    }
+    /* preactivations p_ui = w_u·x̄_i (over the transposed data, one contiguous pass per
+       coordinate), normalised slacks s_ui p_ui/‖x̄_i‖ (0 at a zero example), predictions */
+    for (size_t i = 0; i < NN; i++)
+        for (size_t r = 0; r < nn; r++) XT[r * NN + i] = X[i * nn + r];
+    for (int i = 0; i < N; i++) yhat[i] = c;
+    for (int u = 0; u < m; u++) {
+        const double *w = W + u * nn;
+        const unsigned char *Au = A + u * NN;
+        double *restrict pu = pre + u * NN, *restrict su = slack + u * NN, vu = v[u];
+        for (int i = 0; i < N; i++) pu[i] = 0.0;
+        for (size_t r = 0; r < nn; r++) {
+            const double *restrict t = XT + r * NN;
+            double wr = w[r];
+            for (int i = 0; i < N; i++) pu[i] += wr * t[i];
+        }
+        for (int i = 0; i < N; i++) {
+            double q = xn[i] > 0.0 ? pu[i] / xn[i] : 0.0;
+            su[i] = Au[i] ? q : -q;
+            yhat[i] += Au[i] ? vu * pu[i] : 0.0;
+        }
+        wn[u] = wnorm(w, n);
+    }
+    double ypeak = 0.0;
+    for (int i = 0; i < N; i++) {
+        if (fabs(yhat[i]) > ypeak) ypeak = fabs(yhat[i]);
+        double gi;
+        if (!logistic) gi = (yhat[i] - y[i]) * (2.0 / N);
+        else {                                /* σ(ŷ) − y without cancellation, over N */
+            double z = y[i] != 0.0 ? -yhat[i] : yhat[i], e = exp(-fabs(z)), r = 1.0 / (1.0 + e);
+            gi = (z >= 0.0 ? r : e * r) * (y[i] != 0.0 ? -1.0 : 1.0) / N;
+        }
+        g[i] = keep && !keep[i] ? 0.0 : gi;
+    }
+    for (int u = 0; u < m; u++) {             /* G_u = v_u Σ_i A_ui g_i x̄_i */
+        const unsigned char *Au = A + u * NN;
+        double *restrict ga = pre + u * NN;   /* (the preactivations are not needed any more) */
+        for (int i = 0; i < N; i++) ga[i] = Au[i] ? g[i] : 0.0;
+        for (size_t r = 0; r < nn; r++) G[u * nn + r] = v[u] * dot(XT + r * NN, ga, N);
+    }
+    double wpeak = 0.0;
+    for (int u = 0; u < m; u++) if (wn[u] > wpeak) wpeak = wn[u];
+    double big = tol[K_NEGL] * (1.0 + ymax + ypeak), wmax = 0.0, smin = 0.0, vwmax = 0.0;
+    for (int u = 0; u < m; u++) {
+        zero[u] = wn[u] <= tol[K_NEGL] * wpeak || fabs(v[u]) * xmax * wn[u] <= big;
+        if (zero[u]) wn[u] = 0.0;
+        if (wn[u] > wmax) wmax = wn[u];
+        if (fabs(v[u]) * wn[u] > vwmax) vwmax = fabs(v[u]) * wn[u];
+        for (int i = 0; i < N; i++) if (slack[u * NN + i] < smin) smin = slack[u * NN + i];
+    }
+    double primal = wmax > 0.0 ? -smin / wmax : 0.0;
+    /* candidate sets */
+    for (int u = 0; u < m; u++) {
+        int k = 0;
+        for (int i = 0; i < N; i++) {
+            int t = xn[i] > 0.0 && (zero[u] || slack[u * NN + i] <= tol[K_TIGHT] * wn[u]);
+            tight[u * NN + i] = t;
+            k += t;
+        }
+        cnt[u] = k;
+        nnls_u[u] = 0;
+        int given = 0;
+        if (zero[u]) {
+            int gz = 0;
+            for (int r = 0; r < n; r++) gz |= G[u * nn + r] != 0.0;
+            nnls_u[u] = gz;
+            if (nsup[u] >= 0 && nsup[u] <= n) { given = 1; cnt[u] = nsup[u]; nnls_u[u] = 0; }
+        }
+        if (cnt[u] > n) nnls_u[u] = 1;
+        for (int j = 0; j < n; j++) idx[u * nn + j] = -1;
+        if (nnls_u[u]) { cnt[u] = 0; continue; }
+        if (given) for (int j = 0; j < nsup[u]; j++) idx[u * nn + j] = sup[u * nn + j];
+        else for (int i = 0, j = 0; i < N; i++) if (tight[u * NN + i]) idx[u * nn + j++] = i;
+    }
+    /* least-squares multipliers over each candidate set: Gram (k × k) of the unit normals */
+    int singular = 0;
+    for (int u = 0; u < m && !singular; u++) {
+        if (nnls_u[u]) continue;
+        int k = cnt[u];
+        const int *I = idx + u * nn;
+        const double *Gu = G + u * nn;
+        for (int a = 0; a < k; a++) {
+            rhs[a] = dot(Xu + I[a] * nn, Gu, n);
+            for (int b = 0; b <= a; b++)
+                LU[a * nn + b] = LU[b * nn + a] = dot(Xu + I[a] * nn, Xu + I[b] * nn, n);
+            perm[a] = a;
+        }
+        for (int j = 0; j < k; j++) {         /* LU with partial pivoting, applied to rhs */
+            int p = j;
+            for (int a = j + 1; a < k; a++) if (fabs(LU[a * nn + j]) > fabs(LU[p * nn + j])) p = a;
+            if (LU[p * nn + j] == 0.0) { singular = 1; break; }
+            if (p != j) {
+                for (int b = 0; b < k; b++) { double t = LU[j * nn + b]; LU[j * nn + b] = LU[p * nn + b]; LU[p * nn + b] = t; }
+                double t = rhs[j]; rhs[j] = rhs[p]; rhs[p] = t;
+            }
+            for (int a = j + 1; a < k; a++) {
+                double f = LU[a * nn + j] / LU[j * nn + j];
+                for (int b = j + 1; b < k; b++) LU[a * nn + b] -= f * LU[j * nn + b];
+                rhs[a] -= f * rhs[j];
+            }
+        }
+        if (singular) break;
+        double *mu_u = mu + u * nn;
+        for (int a = k - 1; a >= 0; a--) {
+            double t = rhs[a];
+            for (int b = a + 1; b < k; b++) t -= LU[a * nn + b] * mu_u[b];
+            mu_u[a] = t / LU[a * nn + a];
+        }
+        double r2 = 0.0;
+        for (int r = 0; r < n; r++) {
+            double t = -Gu[r];
+            for (int a = 0; a < k; a++) t += mu_u[a] * Xu[I[a] * nn + r];
+            r2 += t * t;
+        }
+        res[u] = sqrt(r2);
+    }
+    double stat = 0.0, dual = 0.0, comp = 0.0, negtol = -tol[K_NEG] * tol[K_SCALE];
+    for (int u = 0; u < m; u++) {
+        if (nnls_u[u]) continue;
+        if (singular || !isfinite(res[u])) { nnls_u[u] = 1; continue; }
+        double lmin = 0.0, cmax = 0.0;
+        for (int a = 0; a < cnt[u]; a++) {
+            int i = idx[u * nn + a];
+            double lam = A[u * NN + i] ? mu[u * nn + a] : -mu[u * nn + a];
+            if (lam < lmin) lmin = lam;
+            double t = fabs(lam * slack[u * NN + i]);
+            if (t > cmax || t != t) cmax = t;
+        }
+        if (lmin < negtol) { nnls_u[u] = 1; continue; }
+        if (res[u] > stat) stat = res[u];
+        if (-lmin > dual) dual = -lmin;
+        if (cmax > comp || cmax != cmax) comp = cmax;
+    }
+    int built = 0;
+    for (int u = 0; u < m; u++) {             /* NNLS over all of the unit's tight constraints */
+        if (!nnls_u[u]) continue;
+        const double *Gu = G + u * nn;
+        int nt = 0;
+        for (int i = 0; i < N; i++) if (tight[u * NN + i]) T[nt++] = i;
+        if (nt == 0) { double t = wnorm(Gu, n); if (t > stat || t != t) stat = t; continue; }
+        if (!built) {
+            for (int i = 0; i < N; i++)
+                for (size_t r = 0; r < n4; r++) {
+                    if (r < nn) K.XuT[r * NN + i] = Xu[(size_t)i * nn + r];
+                    K.XuP[(size_t)i * n4 + r] = r < nn ? Xu[(size_t)i * nn + r] : 0.0;   /* padded */
+                }
+            built = 1;
+        }
+        for (int t = 0; t < nt; t++) { K.nn_idx[t] = T[t]; K.nn_sg[t] = A[u * NN + T[t]] ? 1.0 : -1.0; }
+        int np;
+        if (nnls(&K, nt, Gu, NULL, 0, &np) != 0) { stat = INFINITY; continue; }
+        double t = sqrt(dot(K.nn_res, K.nn_res, n));
+        if (t > stat || t != t) stat = t;
+        for (int j = 0; j < nt; j++) {
+            double q = fabs(K.nn_mu[j] * slack[u * NN + T[j]]);
+            if (q > comp || q != q) comp = q;
+        }
+    }
+    if (fit_bias) {
+        double s = 0.0;
+        for (int i = 0; i < N; i++) s += g[i];
+        if (fabs(s) > stat || s != s) stat = fabs(s);
+    }
+    double sc = tol[K_SCALE];
+    out[0] = primal;
+    out[1] = stat / sc;
+    out[2] = dual / sc;
+    out[3] = wmax > 0.0 ? comp / (sc * wmax) : 0.0;
+    out[4] = DBL_EPSILON * vwmax * xmax / (1.0 + ypeak);
+    for (int t = 0; t < 5; t++) if (!(out[t] <= INFINITY)) out[t] = INFINITY;   /* NaN: not certified */
+    free(mem);
+    return 0;
+}
+
+/* certify(X, Xu, xn, y, v, pattern, W, c, supports, nsupport, keep, N, n, m, loss, fit_bias,
+ *         has_keep, tolerances) -> (primal, stationarity, dual, complementarity, rounding)
+ * tolerances: float64 (TIGHT_RTOL, NEGLIGIBLE_RTOL, NEGATIVE_RTOL, scale, NNLS_RTOL);
+ * nsupport_u < 0: no support given for unit u. */
+static PyObject *certify(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer bX, bXu, bxn, by, bv, bA, bW, bsup, bnsup, bkeep, btol;
+    int N, n, m, loss, fit_bias, has_keep;
+    double c;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*dy*y*y*iiiiiiy*", &bX, &bXu, &bxn, &by, &bv, &bA,
+                          &bW, &c, &bsup, &bnsup, &bkeep, &N, &n, &m, &loss, &fit_bias, &has_keep,
+                          &btol))
+        return NULL;
+    PyObject *result = NULL;
+    if (N < 1 || n < 1 || n > 22 || m < 1 || m > 4096 || N > 10000000) {
+        PyErr_SetString(PyExc_ValueError, "_region_kernel.certify: sizes out of range (n ≤ 22)");
+        goto done;
+    }
+    if (loss != LOSS_MSE && loss != LOSS_LOGISTIC) {
+        PyErr_Format(PyExc_ValueError, "_region_kernel.certify: unknown loss code %d", loss);
+        goto done;
+    }
+    if (!need(&bX, (Py_ssize_t)N * n, 8, "X") || !need(&bXu, (Py_ssize_t)N * n, 8, "Xu") ||
+        !need(&bxn, N, 8, "xn") || !need(&by, N, 8, "y") || !need(&bv, m, 8, "v") ||
+        !need(&bA, (Py_ssize_t)m * N, 1, "pattern") || !need(&bW, (Py_ssize_t)m * n, 8, "W") ||
+        !need(&bsup, (Py_ssize_t)m * n, 4, "supports") || !need(&bnsup, m, 4, "nsupport") ||
+        !need(&bkeep, has_keep ? N : 0, 1, "keep") || !need(&btol, K_COUNT, 8, "tolerances"))
+        goto done;
+    {
+        const int *sup = bsup.buf, *nsup = bnsup.buf;
+        for (int u = 0; u < m; u++)
+            for (int j = 0; j < nsup[u] && j < n; j++)
+                if (sup[u * n + j] < 0 || sup[u * n + j] >= N) {
+                    PyErr_Format(PyExc_ValueError, "_region_kernel.certify: support index %d of unit %d "
+                                 "out of range", sup[u * n + j], u);
+                    goto done;
+                }
+        double out[5];
+        int rc;
+        Py_BEGIN_ALLOW_THREADS
+        rc = certify_run(N, n, m, bX.buf, bXu.buf, bxn.buf, by.buf, bv.buf, bA.buf, bW.buf, c, sup, nsup,
+                         has_keep ? bkeep.buf : NULL, loss == LOSS_LOGISTIC, fit_bias, btol.buf, out);
+        Py_END_ALLOW_THREADS
+        if (rc != 0) { PyErr_NoMemory(); goto done; }
+        result = Py_BuildValue("ddddd", out[0], out[1], out[2], out[3], out[4]);
+    }
+done:
+    PyBuffer_Release(&bX); PyBuffer_Release(&bXu); PyBuffer_Release(&bxn); PyBuffer_Release(&by);
+    PyBuffer_Release(&bv); PyBuffer_Release(&bA); PyBuffer_Release(&bW); PyBuffer_Release(&bsup);
+    PyBuffer_Release(&bnsup); PyBuffer_Release(&bkeep); PyBuffer_Release(&btol);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"solve", solve, METH_VARARGS,
      "solve(X, Xu, xn, y, v, pattern, W, supports, nsupport, params, hints, nhints, keep, N, n, m, loss, "
      "fit_bias, max_iter, has_start, c0, has_c, has_keep, detect) -> (status, c, iterations). Internal: use "
      "zonocomb.convex.backends.kernel.RegionKernel."},
+    {"certify", certify, METH_VARARGS,
+     "certify(X, Xu, xn, y, v, pattern, W, c, supports, nsupport, keep, N, n, m, loss, fit_bias, has_keep, "
+     "tolerances) -> (primal, stationarity, dual, complementarity, rounding): the KKT residuals of "
+     "zonocomb.convex.kkt.KKTChecker.residuals. Internal: use RegionKernel.residuals."},
     {NULL, NULL, 0, NULL}
 };
 

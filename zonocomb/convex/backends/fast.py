@@ -19,8 +19,11 @@
   solved by HiGHS' dual simplex (through :func:`scipy.optimize.linprog`) with feasibility
   tolerances 1e-10; its constraint sparsity pattern is built once per dataset.
 
-Every smooth answer is checked by :class:`zonocomb.convex.kkt.KKTChecker` (primal feasibility,
-stationarity, multipliers ≥ 0, complementarity, computed from (W, c) alone). When the active-set
+Every smooth answer is checked against the KKT residuals of :class:`zonocomb.convex.kkt.KKTChecker`
+(primal feasibility, stationarity, multipliers ≥ 0, complementarity, computed from (W, c) and the
+candidate supports alone): the kernel's answers by the compiled implementation of the same
+residuals (``RegionKernel.residuals``, a function separate from the solver, tested against
+KKTChecker on optimal, perturbed and wrong candidates), the Python method's by KKTChecker. When the active-set
 method does not converge or its answer fails that check at ``KKT_RTOL``, the backend warns and
 re-solves the pattern with the reference backend: the status is then ``"optimal_fallback"``
 instead of ``"optimal"``, so a wrong loss is never returned silently.
@@ -60,14 +63,21 @@ other before the reference is asked.
 
 Measured against cvxpy + ECOS rebuilt per pattern (``benchmarks/region_solve.py``, 3 rounds,
 m = 16, d = 8, idle 2-core machine, ratio of solves per second; session-1 Python method in
-brackets): MSE, N = 72: 36× on random patterns (6.8×), 84× along chains of neighbouring patterns
-(14×); logistic, N = 350: 134× random (20×), 260× chains (77×); losses agree to ≤ 1.9e-8
-absolute, 3.7e-9 relative (ECOS' own accuracy); no fallbacks. Per cold MSE solve (CPU time):
-kernel ≈ 0.44 ms (≈ 33 face steps and pricing rounds from w = 0, ≈ 13 µs each), KKT check
-≈ 0.09 ms, Python around it ≈ 0.1 ms; a warm one ≈ 0.11 ms in the kernel. The goal of 50× on
-random MSE patterns (≈ 0.46 ms end to end) is not reached: starting from interior points or a
-block-coordinate pass does not reduce the iteration count (51 and 31 iterations), and the
-kernel's time has no remaining hotspot. Per cold logistic solve ≈ 1.3 ms (the kernel follows
+brackets): MSE, N = 72: 44× on random patterns (6.8×), 127× along chains of neighbouring patterns
+(14×); logistic, N = 350: 145× random (20×), 303× chains (77×); losses agree to ≤ 1.9e-8
+absolute, 3.7e-9 relative (ECOS' own accuracy); no fallbacks. The kernel's answers are certified
+by the compiled implementation of :class:`KKTChecker`'s residuals
+(:meth:`RegionKernel.solve_certified` for the MSE, :meth:`RegionKernel.residuals` in
+``_active_set``): ≈ 0.01 ms per check instead of ≈ 0.08 ms (MSE, N = 72), which with a leaner
+kernel wrapper took the MSE rows from 36× and 84× and the logistic ones from 134× and 260×. Per
+cold MSE solve (CPU time): kernel ≈ 0.44 ms (≈ 33 face steps and pricing rounds from w = 0, ≈ 13 µs
+each; ≈ 44% of it in the Lawson–Hanson NNLS of the pricing, 70% of that in its incremental QR),
+KKT check ≈ 0.01 ms, Python around it ≈ 0.03 ms (≈ 0.02 ms of it in
+:meth:`RegionProgram.solve <zonocomb.convex.region.RegionProgram.solve>`'s loss and tight set);
+a warm one ≈ 0.11 ms in the kernel. The goal of 50× on random MSE patterns (≈ 0.46 ms end to
+end) is not reached: starting from interior points or a block-coordinate pass does not reduce
+the iteration count (51 and 31 iterations), and the kernel's time has no single hotspot. Per cold
+logistic solve ≈ 1.3 ms (the kernel follows
 the Python method's iterates: same counts, losses within 1e-16; a face step forms its Gram matrix
 afresh, N K² for K free columns), ≈ 2 ms per warm mGLS solve on the image data (K ≈ 35–45).
 
@@ -170,20 +180,23 @@ class FastBackend:
         return self._certified(pattern, res)
 
     def _kernel_solve(self, pattern, warm_start):
-        """MSE: the compiled kernel's answer if it passes the KKT check, else None (then the
-        Python active-set method, and after it the reference, solve the pattern)."""
+        """MSE: the compiled kernel's answer if it passes the KKT check (the compiled certificate,
+        :meth:`RegionKernel.solve_certified`: the residuals of :class:`KKTChecker`), else None
+        (then the Python active-set method, and after it the reference, solve the pattern)."""
         W0, c0 = (None, None) if warm_start is None else warm_start
         try:
-            res = self._kernel.solve(pattern, W0, c0)
+            W, c, n_iter, kkt = self._kernel.solve_certified(pattern, W0, c0)
         except KernelFailed:
             return None
-        if not self._kkt.residuals(pattern, res.W, res.c, res.supports).ok(self.KKT_RTOL):
+        rtol = self.KKT_RTOL
+        if not all(r <= rtol for r in kkt):
             return None
-        return BackendResult(W=res.W, c=res.c, status="optimal", n_iter=res.n_iter)
+        return BackendResult(W=W, c=c, status="optimal", n_iter=n_iter)
 
     def _active_set(self, pattern, W0, c0, keep=None, detect_recession=False):
         """Logistic: the active-set method's answer for F (or F_I, ``keep``) from (W0, c0), by the
-        compiled kernel when it is built and its answer passes the KKT check, else by the Python
+        compiled kernel when it is built and its answer passes the KKT check (the compiled
+        certificate, :meth:`RegionKernel.residuals`), else by the Python
         :class:`BlockActiveSet` with the same arguments. :class:`Separable` and
         :class:`~zonocomb.convex.backends.block_active_set.Runaway` come from either (the same
         recession tests), other :class:`NotConverged` only from the Python method (a kernel that
@@ -194,7 +207,7 @@ class FastBackend:
             except KernelFailed:
                 pass
             else:
-                kkt = self._kkt.residuals(pattern, res.W, res.c, res.supports, keep=keep)
+                kkt = self._kernel.residuals(pattern, res.W, res.c, res.supports, keep=keep)
                 if kkt.ok(self.KKT_RTOL):
                     self._checked = (res, kkt)
                     return res
