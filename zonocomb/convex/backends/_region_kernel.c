@@ -97,6 +97,12 @@ typedef struct {
     double *XuP;      /* N × n4: the unit generators, zero-padded rows */
     double *nn_mu, *nn_w, *nn_z, *nn_Q, *nn_R, *nn_res, *nn_sg, *nn_qf, *nn_f;
     int *nn_idx, *nn_P, *nn_excl;
+    /* QR factor cache of the NNLS passive columns, one per unit (the solver's context only; the
+       certificate's context runs without, nn_key = NULL): unit u's factor is at cQ, cR + u n4²,
+       and its first cn[u] columns are those keyed ckey[u n + q] (example index, bitwise negated
+       for sign −1). nn_Q, nn_R, nn_key, nn_cn point at the current unit's entries. */
+    double *cQ, *cR;
+    int *ckey, *cn, *nn_key, *nn_cn;
 } Ctx;
 
 /* The solver's functions are compiled twice, for AVX2 and for the baseline instruction set, and
@@ -317,16 +323,26 @@ HOT static void set_face(Ctx *C, int u, const int *T, int nT, int update) {
 HOT static int ls_passive(Ctx *C, int np, int *valid, double *z) {
     /* least squares min ‖E_P z − f‖ over the passive columns (np ≤ n) by Gram–Schmidt QR:
        E_P = Q R with orthonormal Q (columns of n4 entries, zero-padded) and z = R⁻¹ Qᵀ f; the
-       first *valid columns' factors are reused. Returns the position in nn_P of a dependent
-       column (distance < 1e-10 from the span of the earlier unit columns), or −1 */
+       first *valid columns' factors are reused, and so are those of the next columns that the
+       unit's factor cache (nn_key) holds for this same prefix of columns (a later NNLS of the
+       unit, e.g. the next pricing round's, started from the same passive set), with only Qᵀ f
+       formed anew: the factors are what factoring the columns again would give, bit for bit.
+       Returns the position in nn_P of a dependent column (distance < 1e-10 from the span of the
+       earlier unit columns), or −1 */
     int n4 = C->n4;
     double *Q = C->nn_Q, *R = C->nn_R, *qf = C->nn_qf;
     const double *f = C->nn_f;
+    int *key = C->nn_key;
     for (int q = *valid; q < np; q++) {
         int j = C->nn_P[q];
         double *qc = Q + q * n4;
         const double *x = C->XuP + C->nn_idx[j] * n4;
         double sg = C->nn_sg[j], s[64];
+        int kq = sg > 0.0 ? C->nn_idx[j] : ~C->nn_idx[j];
+        if (key) {
+            if (q < *C->nn_cn && key[q] == kq) { qf[q] = dot4(qc, f, n4); continue; }
+            *C->nn_cn = q;                        /* column q is overwritten below */
+        }
         for (int r = 0; r < n4; r++) qc[r] = sg * x[r];
         for (int l = 0; l < q; l++) R[l * n4 + q] = 0.0;
         /* classical Gram–Schmidt, s = Qᵀ qc, qc −= Q s (the dots independent), repeated once
@@ -346,6 +362,7 @@ HOT static int ls_passive(Ctx *C, int np, int *valid, double *z) {
         R[q * n4 + q] = 1.0 / nr;                 /* (the diagonal of R is stored inverted) */
         for (int r = 0; r < n4; r++) qc[r] *= R[q * n4 + q];
         qf[q] = dot4(qc, f, n4);                  /* Qᵀ f, kept with the factor */
+        if (key) { key[q] = kq; *C->nn_cn = q + 1; }
     }
     *valid = np;
     for (int q = np - 1; q >= 0; q--) {
@@ -483,7 +500,12 @@ HOT static int nnls(Ctx *C, int p, const double *f, const int *init, int ninit, 
 HOT static int project_unit(Ctx *C, int u, const int *list, int nl, const double *gu, double *d,
                         const int *init, int ninit, int *np_out) {
     int n = C->n;
+    size_t n4sq = (size_t)C->n4 * C->n4;
     for (int t = 0; t < nl; t++) { C->nn_idx[t] = list[t]; C->nn_sg[t] = C->S[u * C->N + list[t]]; }
+    C->nn_Q = C->cQ + u * n4sq;                   /* unit u's factor cache */
+    C->nn_R = C->cR + u * n4sq;
+    C->nn_key = C->ckey + u * n;
+    C->nn_cn = C->cn + u;
     int rc = nnls(C, nl, gu, init, ninit, np_out);
     for (int r = 0; r < n; r++) d[r] = -C->nn_res[r];
     return rc;
@@ -1308,18 +1330,18 @@ static PyObject *solve(PyObject *self, PyObject *args) {
         size_t n4 = (nn + 3) & ~(size_t)3;
         C.n4 = (int)n4;
         size_t dsz[] = {mm * nn * nn, mm * nn * NN, P * P, mm * NN, mm * NN, NN, NN, mm * nn, mm * nn,
-                        mm * NN, mm * NN, mm, NN, NN, P, P * P, P, NN, nn, NN, NN, n4, n4 * n4,
-                        n4 * n4, NN + nn, nn * NN, nn * NN, mm * NN, mm * NN, NN, nn, NN, NN * n4, n4, mm * nn * nn,
-                        NN, NN, loss == LOSS_LOGISTIC ? mm * nn * NN : 0, NN};
+                        mm * NN, mm * NN, mm, NN, NN, P, P * P, P, NN, nn, NN, NN, n4, mm * n4 * n4,
+                        mm * n4 * n4, NN + nn, nn * NN, nn * NN, mm * NN, mm * NN, NN, nn, NN, NN * n4, n4,
+                        mm * nn * nn, NN, NN, loss == LOSS_LOGISTIC ? mm * nn * NN : 0, NN};
         double **dptr[] = {&C.Z, &C.B, &C.GR, &C.S, &C.slack, &C.yhat, &C.g, &C.GW, &C.dW,
                            &C.jdu, &C.rate, &C.alpha, &C.Jm, &C.off, &C.rhs, &C.L, &C.delta, &C.wk,
-                           &C.nn_z, &C.nn_mu, &C.nn_w, &C.nn_res, &C.nn_Q, &C.nn_R, &C.nn_sg,
+                           &C.nn_z, &C.nn_mu, &C.nn_w, &C.nn_res, &C.cQ, &C.cR, &C.nn_sg,
                            &C.XT, &C.XuT, &C.AV, &C.SX, &C.px, &C.nn_qf, &C.Jt, &C.XuP, &C.nn_f, &C.LW,
                            &C.hv, &C.ytr, &C.HB, &C.ones};
         size_t isz[] = {mm, mm, mm * nn, mm, mm, mm, 2 * mm, P, P > NN ? P : NN, NN, nn + 1, NN,
-                        mm * nn, mm, NN};
+                        mm * nn, mm, NN, mm * nn, mm};
         int **iptr[] = {&C.k, &C.nws, &C.WS, &C.live, &C.lw_q, &C.blk, &C.order, &C.idx, &C.kept,
-                        &C.nn_idx, &C.nn_P, &C.nn_excl, &C.hint, &C.nhint, &C.nzpos};
+                        &C.nn_idx, &C.nn_P, &C.nn_excl, &C.hint, &C.nhint, &C.nzpos, &C.ckey, &C.cn};
         size_t nd = 0, ni = 0;
         for (size_t t = 0; t < sizeof dsz / sizeof dsz[0]; t++) nd += dsz[t];
         for (size_t t = 0; t < sizeof isz / sizeof isz[0]; t++) ni += isz[t];
