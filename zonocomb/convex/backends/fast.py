@@ -63,23 +63,21 @@ other before the reference is asked.
 
 Measured against cvxpy + ECOS rebuilt per pattern (``benchmarks/region_solve.py``, 3 rounds,
 m = 16, d = 8, idle 2-core machine, ratio of solves per second; session-1 Python method in
-brackets): MSE, N = 72: 44× on random patterns (6.8×), 127× along chains of neighbouring patterns
-(14×); logistic, N = 350: 145× random (20×), 303× chains (77×); losses agree to ≤ 1.9e-8
+brackets): MSE, N = 72: 47.6× on random patterns (6.8×), 135× along chains of neighbouring
+patterns (14×); logistic, N = 350: 153× random (20×), 313× chains (77×); losses agree to ≤ 1.9e-8
 absolute, 3.7e-9 relative (ECOS' own accuracy); no fallbacks. The kernel's answers are certified
 by the compiled implementation of :class:`KKTChecker`'s residuals
 (:meth:`RegionKernel.solve_certified` for the MSE, :meth:`RegionKernel.residuals` in
-``_active_set``): ≈ 0.01 ms per check instead of ≈ 0.08 ms (MSE, N = 72), which with a leaner
-kernel wrapper took the MSE rows from 36× and 84× and the logistic ones from 134× and 260×. Per
-cold MSE solve (CPU time): kernel ≈ 0.44 ms (≈ 33 face steps and pricing rounds from w = 0, ≈ 13 µs
-each; ≈ 44% of it in the Lawson–Hanson NNLS of the pricing, 70% of that in its incremental QR),
-KKT check ≈ 0.01 ms, Python around it ≈ 0.03 ms (≈ 0.02 ms of it in
-:meth:`RegionProgram.solve <zonocomb.convex.region.RegionProgram.solve>`'s loss and tight set);
-a warm one ≈ 0.11 ms in the kernel. The goal of 50× on random MSE patterns (≈ 0.46 ms end to
-end) is not reached: starting from interior points or a block-coordinate pass does not reduce
-the iteration count (51 and 31 iterations), and the kernel's time has no single hotspot. Per cold
-logistic solve ≈ 1.3 ms (the kernel follows
-the Python method's iterates: same counts, losses within 1e-16; a face step forms its Gram matrix
-afresh, N K² for K free columns), ≈ 2 ms per warm mGLS solve on the image data (K ≈ 35–45).
+``_active_set``): ≈ 0.01 ms per check instead of ≈ 0.08 ms (MSE, N = 72). Per cold MSE solve
+(CPU time, ≈ 0.46 ms end to end): kernel ≈ 0.43 ms (≈ 33 face steps and pricing rounds from
+w = 0, ≈ 13 µs each; ≈ 82 NNLS runs in ≈ 7 pricing rounds, their Gram–Schmidt factors cached per
+unit within a solve), KKT check ≈ 0.01 ms, Python around it ≈ 0.03 ms; a warm one ≈ 0.11 ms in
+the kernel. The goal of 50× on random MSE patterns is not reached: starting from interior points
+or a block-coordinate pass does not reduce the iteration count (51 and 31 iterations), fused
+multiply-adds made it slower, and the kernel's time has no single hotspot left. Per cold
+logistic solve ≈ 1.3 ms (the kernel follows the Python method's iterates: same counts, losses
+within 1e-16; a face step forms its Gram matrix afresh, N K² for K free columns), ≈ 2 ms per warm
+mGLS solve on the image data (K ≈ 35–45).
 
 Rejected after measurement (m = 16, d = 8, N = 72): DAQP on the full QP (145 variables, 1152
 constraints; eps_prox proximal iterations for the singular Hessian): 10–16 ms cold with 350–500
