@@ -63,6 +63,17 @@ def random_vertex(ds, m, rng):
     return (rng.standard_normal((m, ds.n)) @ ds.generators_float.T) > 0
 
 
+def degenerate_patterns(ds, rng, count=4):
+    """Random vertices of Z^4 with unit 0 active nowhere and unit 1 active everywhere."""
+    patterns = []
+    for _ in range(count):
+        A = random_vertex(ds, 4, rng)
+        A[0] = False                                              # a unit without active examples
+        A[1] = True                                               # a unit active on every example
+        patterns.append(A)
+    return patterns
+
+
 @pytest.mark.parametrize("fit_bias", [True, False])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_agrees_with_reference_on_random_vertices(seed, fit_bias):
@@ -98,12 +109,7 @@ def test_degenerate_data_and_patterns(fit_bias):
     X = np.vstack([X, X[:4]])                                     # repeated examples
     ds = Dataset(X, y=rng.standard_normal(14))
     v = np.array([1.0, -1.0, 0.5, 2.0])
-    patterns = []
-    for _ in range(4):
-        A = random_vertex(ds, 4, rng)
-        A[0] = False                                              # a unit without active examples
-        A[1] = True                                               # a unit active on every example
-        patterns.append(A)
+    patterns = degenerate_patterns(ds, rng)
     check_against_reference(ds, v, patterns, fit_bias)
 
 
@@ -323,12 +329,7 @@ def test_logistic_degenerate_data_and_patterns(fit_bias):
     y = (rng.random(19) < 0.5).astype(float)
     ds = Dataset(X, y=y)
     v = np.array([1.0, -1.0, 0.5, 2.0])
-    patterns = []
-    for _ in range(4):
-        A = random_vertex(ds, 4, rng)
-        A[0] = False                                              # a unit without active examples
-        A[1] = True                                               # a unit active on every example
-        patterns.append(A)
+    patterns = degenerate_patterns(ds, rng)
     assert check_logistic(ds, v, patterns, fit_bias).count("answer") >= 3
 
 
