@@ -45,16 +45,15 @@ def _restricted_normals(X: list[list[int]], basis: list[list[int]], outside: lis
     return [[sum(b * x for b, x in zip(row, X[j])) for row in basis] for j in outside]
 
 
-def _walk(generators, last_normals: bool = True) -> Iterator[tuple[int, frozenset, list[int], list | None]]:
-    """Every flat F of rank k < r (r = rank of the generators) with the generators outside it and
-    their restricted normals B x_j.
+def _walk(X: list[list[int]], last_normals: bool = True) -> Iterator[tuple]:
+    """Every flat F of rank k < r of the integer generator rows ``X`` (r = their rank) as
+    (k, F, the generators outside F, their restricted normals B x_j).
 
     Flats are produced rank by rank (rank 0 first: the empty flat, since no generator is zero),
     each once. The flat of all generators (rank r, Z itself) is not produced. The normals of the
     rank r − 1 flats (a rank-1 restriction: always exactly 2 chambers) are computed only when
     ``last_normals`` is true; otherwise None is yielded for them.
     """
-    X = integer_generators(generators)
     N, n = len(X), len(X[0])
     r = rank(X)
     level = {frozenset()}
@@ -94,13 +93,13 @@ def flats(generators) -> list[list[frozenset]]:
     >>> [[sorted(F) for F in level] for level in flats([[1, 0], [0, 1], [2, 0]])]
     [[[]], [[0, 2], [1]], [[0, 1, 2]]]
     """
+    X = integer_generators(generators)
     by_rank: list[list[frozenset]] = []
-    for k, flat, outside, _ in _walk(generators, last_normals=False):
+    for k, flat, _, _ in _walk(X, last_normals=False):
         if k == len(by_rank):
             by_rank.append([])
         by_rank[k].append(flat)
-    N = len(integer_generators(generators))
-    by_rank.append([frozenset(range(N))])
+    by_rank.append([frozenset(range(len(X)))])
     return [sorted(level, key=sorted) for level in by_rank]
 
 
@@ -143,7 +142,7 @@ def face_counts(generators) -> tuple[int, ...]:
     Paper appendices A.2–A.3 (faces of the arrangement and of the dual zonotope).
     """
     counts: list[int] = []
-    for k, _, _, normals in _walk(generators, last_normals=False):
+    for k, _, _, normals in _walk(integer_generators(generators), last_normals=False):
         if k == len(counts):
             counts.append(0)
         counts[k] += 2 if normals is None else _count_chambers(normals)
@@ -163,9 +162,10 @@ def covectors_from_flats(generators) -> list[tuple[int, ...]]:
     list of tuple of int
         Sign vectors in {−1, 0, +1}^N, sorted; the zero vector (Z itself) included.
     """
-    N = len(integer_generators(generators))
+    X = integer_generators(generators)
+    N = len(X)
     result = [(0,) * N]
-    for _, _, outside, normals in _walk(generators):
+    for _, _, outside, normals in _walk(X):
         cov = [0] * N
         for row in chambers_exact(normals).tolist():
             for j, positive in zip(outside, row):

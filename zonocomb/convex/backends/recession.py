@@ -226,7 +226,7 @@ class RecessionLP:
         vector, or a message saying why HiGHS failed."""
         d = self.data
         N, n = d.N, d.n
-        live = np.any(pattern * d.v[:, None] != 0.0, axis=1)
+        live = self._live_units(pattern)
         h = self._highs
         flips = None if h is None else np.nonzero(pattern != self._pattern)
         if flips is None or flips[0].size > self.REBUILD_FLIPS * N:
@@ -256,24 +256,35 @@ class RecessionLP:
             return f"warm-started primal simplex: {h.modelStatusToString(status)}"
         return np.array(h.getSolution().col_value, dtype=float)
 
+    def _live_units(self, pattern) -> np.ndarray:
+        """Units that can affect ŷ (an active example and v_u ≠ 0); the others' columns are 0."""
+        return np.any(pattern * self.data.v[:, None] != 0.0, axis=1)
+
+    def _matrix(self, pattern, sign_values) -> sparse.csc_matrix:
+        """The LP's constraint matrix over (vec W, c, t): row i < N is −σ_i (Jθ)_i + t_i, row
+        N + uN + i is ``sign_values`` (one per (u, i, j) entry, as ``self._Xu``) times w_u."""
+        d = self.data
+        N = d.N
+        coef = (pattern * d.v[:, None])[self._u, self._i]             # v_u A_ui per entry
+        sep = (coef != 0.0) & (self._X != 0.0)
+        cone = self._Xu != 0.0
+        rows = [self._i[sep], N + self._sign_row[cone], np.arange(N)]
+        cols = [self._col[sep], self._col[cone], self.nw + self.nc + np.arange(N)]
+        vals = [-self.sigma[self._i[sep]] * coef[sep] * self._X[sep], sign_values[cone], np.ones(N)]
+        if self.nc:
+            rows.append(np.arange(N))
+            cols.append(np.full(N, self.nw))
+            vals.append(-self.sigma)
+        return sparse.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                                 shape=(N + d.m * N, self.nvar))
+
     def _build(self, pattern, live):
         """The kept model for ``pattern``: minimise −Σ t_i over (vec W, c, t), rows
         −σ_i (Jθ)_i + t_i ≤ 0 (i < N) and x̂_i·w_u in [0, ∞) or (−∞, 0] (row N + uN + i)."""
         d = self.data
         m, N, n = d.m, d.N, d.n
         inf = highspy.kHighsInf
-        coef = (pattern * d.v[:, None])[self._u, self._i]
-        keep = (coef != 0.0) & (self._X != 0.0)
-        cone = self._Xu != 0.0
-        rows = [self._i[keep], N + self._sign_row[cone], np.arange(N)]
-        cols = [self._col[keep], self._col[cone], self.nw + self.nc + np.arange(N)]
-        vals = [-self.sigma[self._i[keep]] * coef[keep] * self._X[keep], self._Xu[cone], np.ones(N)]
-        if self.nc:
-            rows.append(np.arange(N))
-            cols.append(np.full(N, self.nw))
-            vals.append(-self.sigma)
-        A = sparse.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                              shape=(N + m * N, self.nvar))
+        A = self._matrix(pattern, self._Xu)
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = self.nvar, N + m * N
         lp.col_cost_ = self.cost
@@ -295,26 +306,9 @@ class RecessionLP:
 
     def _cold_lp(self, pattern, S):
         """The LP of ``pattern`` as scipy's ``linprog`` takes it: (A_ub, bounds) with b_ub = 0."""
-        d = self.data
-        m, N, n = d.m, d.N, d.n
-        live = np.any(pattern * d.v[:, None] != 0.0, axis=1)
-        coef = (pattern * d.v[:, None])[self._u, self._i]             # v_u A_ui per entry
-        keep = coef != 0.0
-        rows, cols, vals = [self._i[keep]], [self._col[keep]], \
-            [-self.sigma[self._i[keep]] * coef[keep] * self._X[keep]]  # −σ_i (Jθ)_i + t_i ≤ 0
-        if self.nc:
-            rows.append(np.arange(N))
-            cols.append(np.full(N, self.nw))
-            vals.append(-self.sigma)
-        rows.append(np.arange(N))
-        cols.append(self.nw + self.nc + np.arange(N))
-        vals.append(np.ones(N))
-        cone = live[self._u]                                           # −s_ui x̄_i·w_u/‖x̄_i‖ ≤ 0
-        rows.append(N + self._sign_row[cone])
-        cols.append(self._col[cone])
-        vals.append(-S[self._u[cone], self._i[cone]] * self._Xu[cone])
-        A = sparse.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                              shape=(N + m * N, self.nvar))
+        n = self.data.n
+        live = self._live_units(pattern)
+        A = self._matrix(pattern, -S[self._u, self._i] * self._Xu)      # −s_ui x̂_i·w_u ≤ 0
         bounds = np.zeros((self.nvar, 2))
         bounds[:self.nw + self.nc] = [-np.inf, np.inf]
         bounds[:self.nw][~np.repeat(live, n)] = 0.0                   # units that cannot affect ŷ
