@@ -20,7 +20,7 @@ from zonocomb import Dataset
 from zonocomb.convex import RegionProgram
 from zonocomb.convex.backends import RegionData
 from zonocomb.convex.backends.block_active_set import BlockActiveSet, NotConverged, Runaway, Separable
-from zonocomb.convex.backends.kernel import KernelFailed, RegionKernel, kernel_available
+from zonocomb.convex.backends.kernel import KernelFailed, RegionKernel, fits, kernel_available
 from zonocomb.convex.kkt import KKTChecker
 from zonocomb.errors import InvalidInputError
 from zonocomb.geometry.walks import facet_walk
@@ -233,6 +233,29 @@ def test_bad_inputs_raise_clear_errors():
         raw(np.zeros((2, 3)), np.zeros(0, np.uint8), loss=2)
     with pytest.raises(ValueError, match="logistic only"):
         raw(np.zeros((2, 3)), np.zeros(0, np.uint8), detect=1)
+
+
+def test_sizes_whose_indices_overflow_int_are_refused(monkeypatch):
+    """fits() and the C layer refuse m n max(N, m n + 1) ≥ 2^31 (int index arithmetic), and the
+    fast backend then solves with the Python method instead of the kernel."""
+    assert fits(4, 9, 72) and fits(1, 22, 1) and not fits(1, 23, 10)
+    assert fits(1000, 9, 238_000) and not fits(1000, 9, 239_000)       # 9000 · N against 2^31
+    assert fits(5000, 9, 10) and not fits(6000, 9, 10)                 # (m n + 1) m n against 2^31
+    from zonocomb.convex.backends import _region_kernel
+    z = np.zeros(0)
+    with pytest.raises(ValueError, match="sizes out of range"):
+        _region_kernel.certify(z, z, z, z, z, np.zeros(0, np.uint8), z, 0.0, np.zeros(0, np.int32),
+                               np.zeros(0, np.int32), np.zeros(0, np.uint8), 239_000, 9, 1000, 0, 1, 0,
+                               np.zeros(5))
+    data = RegionData(Xbar=np.ones((3, 2)), y=np.zeros(3), v=np.ones(24_000), loss="mse", fit_bias=True)
+    with pytest.raises(InvalidInputError, match="m n max"):
+        RegionKernel(data)
+    import zonocomb.convex.backends.fast as fast
+    monkeypatch.setattr(fast, "fits", lambda m, n, N: False)
+    ds = Dataset(np.array([[0.0], [1.0], [2.0]]), y=[0.0, 1.0, 0.5])
+    prog = RegionProgram(ds, [1.0, -1.0])
+    assert prog._solver._kernel is None
+    assert prog.solve(np.array([[1, 1, 1], [0, 0, 0]], dtype=bool)).status == "optimal"
 
 
 # ------------------------------------------------------------------------------ logistic loss

@@ -49,6 +49,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1271,6 +1272,15 @@ HOT static int run(Ctx *C, int has_start, int *iters) {
     return ST_OK;
 }
 
+/* The sizes the kernel accepts: n ≤ 22 (its fixed-size buffers) and every index it forms in int
+   arithmetic, at most m n max(N, m n + 1) (B_u columns, Gram matrix entries), below 2^31
+   (kernel.py's fits() is the same test). */
+static int sizes_ok(int N, int n, int m) {
+    if (N < 1 || n < 1 || n > 22 || m < 1) return 0;
+    size_t mn = (size_t)m * (size_t)n, big = (size_t)N > mn + 1 ? (size_t)N : mn + 1;
+    return mn * big < (size_t)INT_MAX;
+}
+
 static int need(Py_buffer *b, Py_ssize_t count, Py_ssize_t itemsize, const char *name) {
     if (b->len != count * itemsize) {
         PyErr_Format(PyExc_ValueError, "_region_kernel.solve: buffer %s has %zd bytes, expected %zd",
@@ -1295,8 +1305,9 @@ static PyObject *solve(PyObject *self, PyObject *args) {
         return NULL;
     PyObject *result = NULL;
     void *mem = NULL;
-    if (N < 1 || n < 1 || n > 22 || m < 1 || m > 4096 || N > 10000000 || max_iter < 1) {
-        PyErr_SetString(PyExc_ValueError, "_region_kernel.solve: sizes out of range (n ≤ 22)");
+    if (!sizes_ok(N, n, m) || max_iter < 1) {
+        PyErr_SetString(PyExc_ValueError, "_region_kernel.solve: sizes out of range (n ≤ 22, "
+                        "m n max(N, m n + 1) < 2^31)");
         goto done;
     }
     if (loss != LOSS_MSE && loss != LOSS_LOGISTIC) {
@@ -1661,8 +1672,9 @@ static PyObject *certify(PyObject *self, PyObject *args) {
                           &btol))
         return NULL;
     PyObject *result = NULL;
-    if (N < 1 || n < 1 || n > 22 || m < 1 || m > 4096 || N > 10000000) {
-        PyErr_SetString(PyExc_ValueError, "_region_kernel.certify: sizes out of range (n ≤ 22)");
+    if (!sizes_ok(N, n, m)) {
+        PyErr_SetString(PyExc_ValueError, "_region_kernel.certify: sizes out of range (n ≤ 22, "
+                        "m n max(N, m n + 1) < 2^31)");
         goto done;
     }
     if (loss != LOSS_MSE && loss != LOSS_LOGISTIC) {

@@ -101,8 +101,7 @@ from ..losses import mean_loss
 from . import BackendResult, RegionData
 from .block_active_set import BlockActiveSet, NotConverged, Separable
 from .interior_point import MSEInteriorPoint
-from .kernel import MAX_N as MAX_KERNEL_N
-from .kernel import KernelFailed, RegionKernel, kernel_available
+from .kernel import KernelFailed, RegionKernel, fits, kernel_available
 from .recession import RecessionLP, RecessionLPFailed
 
 __all__ = ["FastBackend"]
@@ -142,7 +141,7 @@ class FastBackend:
             self._qp = BlockActiveSet(data, max_iter=max_iter)
             self._ipm = MSEInteriorPoint(data, self._qp) if data.loss == "mse" else None
             self._kernel = RegionKernel(data, max_iter=max_iter) if kernel_available() \
-                and data.n <= MAX_KERNEL_N else None
+                and fits(data.m, data.n, data.N) else None
             self._kkt = KKTChecker(data)
             self._recession = RecessionLP(data) if data.loss == "logistic" else None
             self._xmax = float(np.linalg.norm(data.Xbar, axis=1).max())

@@ -65,7 +65,7 @@ except ImportError as exc:                                       # pragma: no co
 else:
     _IMPORT_ERROR = None
 
-__all__ = ["RegionKernel", "KernelFailed", "kernel_available"]
+__all__ = ["RegionKernel", "KernelFailed", "kernel_available", "fits"]
 
 #: Largest weight-vector dimension n the kernel accepts (its small fixed-size buffers).
 MAX_N = 22
@@ -88,6 +88,13 @@ def kernel_available() -> bool:
     return _region_kernel is not None
 
 
+def fits(m: int, n: int, N: int) -> bool:
+    """Whether the kernel takes a program with m units, n weights per unit and N examples: n ≤
+    ``MAX_N`` and m n max(N, m n + 1) < 2³¹ (its int index arithmetic: columns of the reduced
+    Jacobian, entries of the (m n + 1)² Gram matrix)."""
+    return 1 <= n <= MAX_N and m >= 1 and N >= 1 and m * n * max(N, m * n + 1) < 2 ** 31 - 1
+
+
 class RegionKernel:
     """The compiled region solver for one dataset, output weights and smooth loss (see the module
     docstring).
@@ -95,7 +102,7 @@ class RegionKernel:
     Parameters
     ----------
     data : RegionData
-        With ``loss`` ``"mse"`` or ``"logistic"`` and n ≤ ``MAX_N``.
+        With ``loss`` ``"mse"`` or ``"logistic"`` and sizes that :func:`fits`.
     max_iter : int, optional
         Cap on face steps plus pricing rounds per solve (default 200 + 20 m n).
 
@@ -116,7 +123,7 @@ class RegionKernel:
     ImportError
         The C extension is not built (``pip install -e .`` builds it).
     InvalidInputError
-        A loss other than ``"mse"`` or ``"logistic"``, or n > ``MAX_N``.
+        A loss other than ``"mse"`` or ``"logistic"``, or sizes that do not :func:`fits`.
     """
 
     DEP_RTOL = 1e-10
@@ -133,8 +140,9 @@ class RegionKernel:
                                     f"logistic), not {data.loss!r}")
         X = np.ascontiguousarray(data.Xbar, dtype=np.float64)
         N, n = X.shape
-        if n > MAX_N:
-            raise InvalidInputError(f"the compiled region kernel handles n ≤ {MAX_N} weights per unit, got {n}")
+        if not fits(data.m, n, N):
+            raise InvalidInputError(f"the compiled region kernel handles n ≤ {MAX_N} weights per unit and "
+                                    f"m n max(N, m n + 1) < 2^31, got m = {data.m}, n = {n}, N = {N}")
         self.loss = data.loss
         self.N, self.n, self.m = N, n, data.m
         self.fit_bias = bool(data.fit_bias)
