@@ -1084,6 +1084,23 @@ HOT static int price(Ctx *C, int *done) {
                 int ex = C->hint[u * n + q];
                 if (ex >= 0 && ex < N && C->nzpos[ex] >= 0) init[ninit++] = C->nzpos[ex];
             }
+            static int ZT = -1;
+            if (ZT < 0) ZT = getenv("ZT") ? atoi(getenv("ZT")) : 0;
+            if (ninit == 0 && ZT > 0) {
+                double *p = C->px;
+                xmul(C, C->XuT, gu, p);
+                double sc[64];
+                for (int q = 0; q < ZT; q++) sc[q] = -INFINITY;
+                for (int t = 0; t < cnt; t++) {
+                    double w = C->S[u * N + T[t]] * p[T[t]];
+                    if (w <= sc[ZT - 1]) continue;
+                    int q = ZT - 1;
+                    while (q > 0 && sc[q - 1] < w) { sc[q] = sc[q - 1]; init[q] = init[q - 1]; q--; }
+                    sc[q] = w; init[q] = t;
+                }
+                ninit = 0;
+                for (int q = 0; q < ZT; q++) if (sc[q] > 0.0) ninit++;
+            }
             if (project_unit(C, u, T, cnt, gu, d, init, ninit, &np) != 0) return ST_NNLS;
             for (int q = 0; q < np; q++) C->hint[u * n + q] = C->nn_idx[C->nn_P[q]];
             C->nhint[u] = np;
@@ -1340,15 +1357,18 @@ static PyObject *solve(PyObject *self, PyObject *args) {
         size_t P = (size_t)C.P, mm = (size_t)m, NN = (size_t)N, nn = (size_t)n;
         size_t n4 = (nn + 3) & ~(size_t)3;
         C.n4 = (int)n4;
-        size_t dsz[] = {mm * nn * nn, mm * nn * NN, P * P, mm * NN, mm * NN, NN, NN, mm * nn, mm * nn,
-                        mm * NN, mm * NN, mm, NN, NN, P, P * P, P, NN, nn, NN, NN, n4, mm * n4 * n4,
+        /* the two (m n + 1)² matrices last: every entry of them is written before it is read
+           (GR by build_gram_row / restrict_face for the free units' columns, L by the assembly
+           of a face step), so they are left unzeroed; everything before them is zeroed */
+        size_t dsz[] = {mm * nn * nn, mm * nn * NN, mm * NN, mm * NN, NN, NN, mm * nn, mm * nn,
+                        mm * NN, mm * NN, mm, NN, NN, P, P, NN, nn, NN, NN, n4, mm * n4 * n4,
                         mm * n4 * n4, NN + nn, nn * NN, nn * NN, mm * NN, mm * NN, NN, nn, NN, NN * n4, n4,
-                        mm * nn * nn, NN, NN, loss == LOSS_LOGISTIC ? mm * nn * NN : 0, NN};
-        double **dptr[] = {&C.Z, &C.B, &C.GR, &C.S, &C.slack, &C.yhat, &C.g, &C.GW, &C.dW,
-                           &C.jdu, &C.rate, &C.alpha, &C.Jm, &C.off, &C.rhs, &C.L, &C.delta, &C.wk,
+                        mm * nn * nn, NN, NN, loss == LOSS_LOGISTIC ? mm * nn * NN : 0, NN, P * P, P * P};
+        double **dptr[] = {&C.Z, &C.B, &C.S, &C.slack, &C.yhat, &C.g, &C.GW, &C.dW,
+                           &C.jdu, &C.rate, &C.alpha, &C.Jm, &C.off, &C.rhs, &C.delta, &C.wk,
                            &C.nn_z, &C.nn_mu, &C.nn_w, &C.nn_res, &C.cQ, &C.cR, &C.nn_sg,
                            &C.XT, &C.XuT, &C.AV, &C.SX, &C.px, &C.nn_qf, &C.Jt, &C.XuP, &C.nn_f, &C.LW,
-                           &C.hv, &C.ytr, &C.HB, &C.ones};
+                           &C.hv, &C.ytr, &C.HB, &C.ones, &C.GR, &C.L};
         size_t isz[] = {mm, mm, mm * nn, mm, mm, mm, 2 * mm, P, P > NN ? P : NN, NN, nn + 1, NN,
                         mm * nn, mm, NN, mm * nn, mm};
         int **iptr[] = {&C.k, &C.nws, &C.WS, &C.live, &C.lw_q, &C.blk, &C.order, &C.idx, &C.kept,
@@ -1356,12 +1376,18 @@ static PyObject *solve(PyObject *self, PyObject *args) {
         size_t nd = 0, ni = 0;
         for (size_t t = 0; t < sizeof dsz / sizeof dsz[0]; t++) nd += dsz[t];
         for (size_t t = 0; t < sizeof isz / sizeof isz[0]; t++) ni += isz[t];
-        mem = calloc(nd * sizeof(double) + ni * sizeof(int) + 64, 1);
+        size_t ngram = 2 * P * P, nbytes = nd * sizeof(double) + ni * sizeof(int) + 64;
+        mem = malloc(nbytes);
         if (!mem) { PyErr_NoMemory(); goto done; }
         double *pd = mem;
         for (size_t t = 0; t < sizeof dsz / sizeof dsz[0]; t++) { *dptr[t] = pd; pd += dsz[t]; }
         int *pi = (int *)pd;
         for (size_t t = 0; t < sizeof isz / sizeof isz[0]; t++) { *iptr[t] = pi; pi += isz[t]; }
+        memset(mem, 0, (nd - ngram) * sizeof(double));
+        memset(pd, 0, nbytes - nd * sizeof(double));
+#ifdef ZC_POISON                                   /* test build: NaN in the unzeroed matrices */
+        for (size_t t = 0; t < ngram; t++) C.GR[t] = NAN;
+#endif
         memcpy(C.hint, bhint.buf, sizeof(int) * m * n);
         memcpy(C.nhint, bnhint.buf, sizeof(int) * m);
         for (int i = 0, q = 0; i < N; i++) C.nzpos[i] = C.xn[i] > 0.0 ? q++ : -1;
