@@ -92,6 +92,7 @@ typedef struct {
     int face_solved, bounce;
     /* work */
     double *dW, *jdu, *rate, *alpha, *Jm, *Jt, *off, *rhs, *L, *delta, *wk;
+    double *lam;      /* m × n: multipliers of the working constraints (min_multiplier) */
     int *blk, *order, *idx, *kept;
     /* nnls work */
     int n4;           /* n rounded up to a multiple of 4 (padded NNLS vectors) */
@@ -1001,6 +1002,7 @@ HOT static double min_multiplier(Ctx *C, int u, const double *gu, double *res) {
         for (int p = a + 1; p < q; p++) t -= Lc[p * n + a] * zz[p];
         zz[a] = t / Lc[a * n + a];
         double lam = C->S[u * C->N + ws[a]] * zz[a];
+        C->lam[u * n + a] = lam;
         if (lam < lmin) lmin = lam;
     }
     return lmin;
@@ -1059,10 +1061,14 @@ HOT static int price(Ctx *C, int *done) {
             int cnt = 0;
             for (int i = 0; i < N; i++)
                 if (C->xn[i] > 0.0 && C->slack[u * N + i] <= C->prm[P_ACTIVE] * wn) T[cnt++] = i;
-            /* NNLS started from all the tight constraints (positions 0..cnt−1): the least-squares
-               multipliers of the working set, less the negative ones, are usually the answer */
-            int init[64], ninit = cnt < n ? cnt : n;
-            for (int q = 0; q < ninit; q++) init[q] = q;
+            /* NNLS started from the working constraints with positive multipliers (their
+               positions in T): the least-squares multipliers of the working set, less the negative
+               ones, are usually the answer */
+            int init[64], ninit = 0;
+            for (int a = 0; a < C->nws[u]; a++) {
+                if (!(C->lam[u * n + a] > 0.0)) continue;
+                for (int q = 0; q < cnt; q++) if (T[q] == C->WS[u * n + a]) { init[ninit++] = q; break; }
+            }
             if (project_unit(C, u, T, cnt, gu, d, init, ninit, &np) != 0) return ST_NNLS;
             if (wnorm(d, n) > tol) {
                 int sup[64];
@@ -1363,12 +1369,12 @@ static PyObject *solve(PyObject *self, PyObject *args) {
         size_t dsz[] = {mm * nn * nn, mm * nn * NN, mm * NN, mm * NN, NN, NN, mm * nn, mm * nn,
                         mm * NN, mm * NN, mm, NN, NN, P, P, NN, nn, NN, NN, n4, mm * n4 * n4,
                         mm * n4 * n4, NN + nn, nn * NN, nn * NN, mm * NN, mm * NN, NN, nn, NN, NN * n4, n4,
-                        mm * nn * nn, NN, NN, loss == LOSS_LOGISTIC ? mm * nn * NN : 0, NN, P * P, P * P};
+                        mm * nn * nn, NN, NN, loss == LOSS_LOGISTIC ? mm * nn * NN : 0, NN, mm * nn, P * P, P * P};
         double **dptr[] = {&C.Z, &C.B, &C.S, &C.slack, &C.yhat, &C.g, &C.GW, &C.dW,
                            &C.jdu, &C.rate, &C.alpha, &C.Jm, &C.off, &C.rhs, &C.delta, &C.wk,
                            &C.nn_z, &C.nn_mu, &C.nn_w, &C.nn_res, &C.cQ, &C.cR, &C.nn_sg,
                            &C.XT, &C.XuT, &C.AV, &C.SX, &C.px, &C.nn_qf, &C.Jt, &C.XuP, &C.nn_f, &C.LW,
-                           &C.hv, &C.ytr, &C.HB, &C.ones, &C.GR, &C.L};
+                           &C.hv, &C.ytr, &C.HB, &C.ones, &C.lam, &C.GR, &C.L};
         size_t isz[] = {mm, mm, mm * nn, mm, mm, mm, 2 * mm, P, P > NN ? P : NN, NN, nn + 1, NN,
                         mm * nn, mm, NN, mm * nn, mm};
         int **iptr[] = {&C.k, &C.nws, &C.WS, &C.live, &C.lw_q, &C.blk, &C.order, &C.idx, &C.kept,
