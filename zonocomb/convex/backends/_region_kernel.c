@@ -93,6 +93,7 @@ typedef struct {
     /* work */
     double *dW, *jdu, *rate, *alpha, *Jm, *Jt, *off, *rhs, *L, *delta, *wk;
     double *lam;      /* m × n: multipliers of the working constraints (min_multiplier) */
+    double *dinv;     /* P: reciprocal diagonal of the face step's Cholesky factor */
     int *blk, *order, *idx, *kept;
     /* nnls work */
     int n4;           /* n rounded up to a multiple of 4 (padded NNLS vectors) */
@@ -892,20 +893,24 @@ HOT static void solve_normal(Ctx *C, int K) {
             continue;
         }
         C->kept[q] = 1;
-        double lqq = sqrt(s);
+        double lqq = sqrt(s), inv = 1.0 / lqq;
         L[q * K + q] = lqq;
-        for (int i = q + 1; i < K; i++) L[i * K + q] = (L[i * K + q] - dot(L + i * K, L + q * K, q)) / lqq;
+        C->dinv[q] = inv;
+        for (int i = q + 1; i < K; i++) L[i * K + q] = (L[i * K + q] - dot(L + i * K, L + q * K, q)) * inv;
     }
     double *z = C->delta;
     for (int q = 0; q < K; q++) {
         if (!C->kept[q]) { z[q] = 0.0; continue; }
-        z[q] = (C->rhs[q] - dot(L + q * K, z, q)) / L[q * K + q];
+        z[q] = (C->rhs[q] - dot(L + q * K, z, q)) * C->dinv[q];
     }
+    /* Lᵀ z = y by columns of Lᵀ (rows of L, contiguous): z_q final, then removed from the earlier
+       equations; a dropped column's row takes no part (its z is 0) */
     for (int q = K - 1; q >= 0; q--) {
         if (!C->kept[q]) { z[q] = 0.0; continue; }
-        double s = z[q];
-        for (int p = q + 1; p < K; p++) if (C->kept[p]) s -= L[p * K + q] * z[p];
-        z[q] = s / L[q * K + q];
+        double zq = z[q] * C->dinv[q];
+        z[q] = zq;
+        const double *lq = L + q * K;
+        for (int p = 0; p < q; p++) z[p] -= lq[p] * zq;
     }
 }
 
@@ -975,17 +980,18 @@ HOT static double min_multiplier(Ctx *C, int u, const double *gu, double *res) {
     double b[64];
     if (q > n) return -INFINITY;                  /* cannot happen: the working set is independent */
     const int *ws = C->WS + u * n;
-    /* Cholesky factor Lc (row stride n) of the Gram matrix M Mᵀ of the working normals, kept per
-       unit: the working set only grows between set_face calls (which reset lw_q), so only
-       the rows of the constraints added since the last call are computed */
+    /* Cholesky factor Lc (row stride n, its diagonal stored inverted) of the Gram matrix M Mᵀ of
+       the working normals, kept per unit: the working set only grows between set_face calls
+       (which reset lw_q), so only the rows of the constraints added since the last call are
+       computed */
     double *Lc = C->LW + u * n * n;
     for (int a = C->lw_q[u]; a < q; a++) {
         const double *xa = C->Xu + ws[a] * n;
         for (int c = 0; c <= a; c++) {
             double t = dot(xa, C->Xu + ws[c] * n, n);
             for (int p = 0; p < c; p++) t -= Lc[a * n + p] * Lc[c * n + p];
-            if (a == c) { if (!(t > 1e-24)) return -INFINITY; Lc[a * n + a] = sqrt(t); }
-            else Lc[a * n + c] = t / Lc[c * n + c];
+            if (a == c) { if (!(t > 1e-24)) return -INFINITY; Lc[a * n + a] = 1.0 / sqrt(t); }
+            else Lc[a * n + c] = t * Lc[c * n + c];
         }
         C->lw_q[u] = a + 1;
     }
@@ -994,14 +1000,14 @@ HOT static double min_multiplier(Ctx *C, int u, const double *gu, double *res) {
     for (int a = 0; a < q; a++) {
         double t = b[a];
         for (int p = 0; p < a; p++) t -= Lc[a * n + p] * zz[p];
-        zz[a] = t / Lc[a * n + a];
+        zz[a] = t * Lc[a * n + a];
     }
+    /* Lcᵀ λ' = zz by rows of Lc (contiguous): λ'_a final, then removed from the earlier equations */
     double lmin = INFINITY;
     for (int a = q - 1; a >= 0; a--) {
-        double t = zz[a];
-        for (int p = a + 1; p < q; p++) t -= Lc[p * n + a] * zz[p];
-        zz[a] = t / Lc[a * n + a];
-        double lam = C->S[u * C->N + ws[a]] * zz[a];
+        double za = zz[a] * Lc[a * n + a];
+        for (int p = 0; p < a; p++) zz[p] -= Lc[a * n + p] * za;
+        double lam = C->S[u * C->N + ws[a]] * za;
         C->lam[u * n + a] = lam;
         if (lam < lmin) lmin = lam;
     }
@@ -1369,12 +1375,12 @@ static PyObject *solve(PyObject *self, PyObject *args) {
         size_t dsz[] = {mm * nn * nn, mm * nn * NN, mm * NN, mm * NN, NN, NN, mm * nn, mm * nn,
                         mm * NN, mm * NN, mm, NN, NN, P, P, NN, nn, NN, NN, n4, mm * n4 * n4,
                         mm * n4 * n4, NN + nn, nn * NN, nn * NN, mm * NN, mm * NN, NN, nn, NN, NN * n4, n4,
-                        mm * nn * nn, NN, NN, loss == LOSS_LOGISTIC ? mm * nn * NN : 0, NN, mm * nn, P * P, P * P};
+                        mm * nn * nn, NN, NN, loss == LOSS_LOGISTIC ? mm * nn * NN : 0, NN, mm * nn, P, P * P, P * P};
         double **dptr[] = {&C.Z, &C.B, &C.S, &C.slack, &C.yhat, &C.g, &C.GW, &C.dW,
                            &C.jdu, &C.rate, &C.alpha, &C.Jm, &C.off, &C.rhs, &C.delta, &C.wk,
                            &C.nn_z, &C.nn_mu, &C.nn_w, &C.nn_res, &C.cQ, &C.cR, &C.nn_sg,
                            &C.XT, &C.XuT, &C.AV, &C.SX, &C.px, &C.nn_qf, &C.Jt, &C.XuP, &C.nn_f, &C.LW,
-                           &C.hv, &C.ytr, &C.HB, &C.ones, &C.lam, &C.GR, &C.L};
+                           &C.hv, &C.ytr, &C.HB, &C.ones, &C.lam, &C.dinv, &C.GR, &C.L};
         size_t isz[] = {mm, mm, mm * nn, mm, mm, mm, 2 * mm, P, P > NN ? P : NN, NN, nn + 1, NN,
                         mm * nn, mm, NN, mm * nn, mm};
         int **iptr[] = {&C.k, &C.nws, &C.WS, &C.live, &C.lw_q, &C.blk, &C.order, &C.idx, &C.kept,
