@@ -193,11 +193,11 @@ HOT static void refresh(Ctx *C) {
 
 static double wnorm(const double *w, int n) { return sqrt(dot(w, w, n)); }
 
-/* B_u = diag(v_u A_u) X Z_u, columns j < k_u */
-HOT static void build_B(Ctx *C, int u) {
+/* B_u = diag(v_u A_u) X Z_u, columns j0 ≤ j < k_u */
+HOT static void build_B(Ctx *C, int u, int j0) {
     int N = C->N, n = C->n;
     const double *restrict av = C->AV + u * N;
-    for (int j = 0; j < C->k[u]; j++) {
+    for (int j = j0; j < C->k[u]; j++) {
         double *restrict b = C->B + (u * n + j) * N;
         xmul(C, C->XT, C->Z + (u * n + j) * n, b);
         for (int i = 0; i < N; i++) b[i] *= av[i];
@@ -206,10 +206,11 @@ HOT static void build_B(Ctx *C, int u) {
 
 static int is_free(Ctx *C, int u) { return C->live[u] && C->k[u] > 0; }
 
-/* Gram entries of unit u's columns with every active column (free units' and c's), mirrored */
-HOT static void build_gram_row(Ctx *C, int u) {
+/* Gram entries of unit u's columns j0 ≤ j < k_u with every active column (free units' and c's),
+   mirrored */
+HOT static void build_gram_row(Ctx *C, int u, int j0) {
     int N = C->N, n = C->n, P = C->P, cI = C->m * n;
-    for (int j = 0; j < C->k[u]; j++) {
+    for (int j = j0; j < C->k[u]; j++) {
         int a = u * n + j;
         const double *ba = C->B + a * N;
         for (int w = 0; w < C->m; w++) {
@@ -315,7 +316,60 @@ HOT static void set_face(Ctx *C, int u, const int *T, int nT, int update) {
         }
     }
     if (C->k[u] == 0) { for (int r = 0; r < n; r++) C->W[u * n + r] = 0.0; }
-    if (update && C->k[u] > 0) { build_B(C, u); if (!C->logistic) build_gram_row(C, u); }
+    if (update && C->k[u] > 0) { build_B(C, u, 0); if (!C->logistic) build_gram_row(C, u, 0); }
+}
+
+/* Unit u's face widened to the constraints S (nS of them, all in its working set): the face of
+ * S is that of the working set plus the directions of span{x̂_r : r dropped} orthogonal to
+ * span{x̂_s : s ∈ S} (Z_u is orthogonal to every working normal), so those directions — the
+ * dropped normals, Gram–Schmidt orthogonalised (twice) against the normals of S, the columns of
+ * Z_u and each other — are appended to Z_u, and only their columns of B_u and rows of the Gram
+ * matrix are computed (with update). Returns 0 if S is not a subset of the working set or a
+ * direction is numerically null (the caller then sets the face from scratch), else 1. */
+HOT static int widen_face(Ctx *C, int u, const int *S, int nS, int update) {
+    int n = C->n, k0 = C->k[u], nw = C->nws[u];
+    int *ws = C->WS + u * n, drop[64], nd = 0;
+    if (k0 <= 0 || nS >= nw) return 0;
+    for (int a = 0; a < nw; a++) {
+        int in = 0;
+        for (int t = 0; t < nS; t++) if (S[t] == ws[a]) { in = 1; break; }
+        if (!in) drop[nd++] = ws[a];
+    }
+    if (nd != nw - nS) return 0;                  /* S has a constraint outside the working set */
+    double Qs[22 * 22], v[22];
+    int nq = 0;                                   /* orthonormal basis of the normals of S */
+    for (int t = 0; t <= nS + nd - 1; t++) {
+        const double *x = C->Xu + (t < nS ? S[t] : drop[t - nS]) * n;
+        for (int r = 0; r < n; r++) v[r] = x[r];
+        double nx = sqrt(dot(v, v, n));
+        for (int pass = 0; pass < 2; pass++) {
+            for (int l = 0; l < nq; l++) {
+                double c = dot(Qs + l * n, v, n);
+                for (int r = 0; r < n; r++) v[r] -= c * Qs[l * n + r];
+            }
+            if (t >= nS) {                        /* appended directions: also against Z_u */
+                double *Z = C->Z + u * n * n;
+                for (int l = 0; l < C->k[u]; l++) {
+                    double c = dot(Z + l * n, v, n);
+                    for (int r = 0; r < n; r++) v[r] -= c * Z[l * n + r];
+                }
+            }
+        }
+        double nv = sqrt(dot(v, v, n));
+        if (!(nv > C->prm[P_RANK] * (nx > 0.0 ? nx : 1.0))) {
+            if (t < nS) continue;                 /* (S's normals need not be independent) */
+            C->k[u] = k0;
+            return 0;
+        }
+        for (int r = 0; r < n; r++) v[r] /= nv;
+        if (t < nS) { for (int r = 0; r < n; r++) Qs[nq * n + r] = v[r]; nq++; }
+        else { double *zc = C->Z + (u * n + C->k[u]) * n; for (int r = 0; r < n; r++) zc[r] = v[r]; C->k[u]++; }
+    }
+    for (int t = 0; t < nS; t++) ws[t] = S[t];
+    C->nws[u] = nS;
+    C->lw_q[u] = 0;
+    if (update) { build_B(C, u, k0); if (!C->logistic) build_gram_row(C, u, k0); }
+    return 1;
 }
 
 /* ---------------------------------------------------------------- NNLS (Lawson–Hanson)
@@ -1079,7 +1133,7 @@ HOT static int price(Ctx *C, int *done) {
             if (wnorm(d, n) > tol) {
                 int sup[64];
                 for (int q = 0; q < np; q++) sup[q] = C->nn_idx[C->nn_P[q]];
-                set_face(C, u, sup, np, 1);
+                if (!widen_face(C, u, sup, np, 1)) set_face(C, u, sup, np, 1);
                 if (C->k[u] == 0) return ST_RELEASE;
                 moving[u] = 1;
                 any = 1;
@@ -1214,8 +1268,8 @@ HOT static int init_state(Ctx *C, int has_start) {
         }
     }
     refresh(C);
-    for (int u = 0; u < m; u++) if (is_free(C, u)) build_B(C, u);
-    if (!C->logistic) for (int u = 0; u < m; u++) if (is_free(C, u)) build_gram_row(C, u);
+    for (int u = 0; u < m; u++) if (is_free(C, u)) build_B(C, u, 0);
+    if (!C->logistic) for (int u = 0; u < m; u++) if (is_free(C, u)) build_gram_row(C, u, 0);
     return ST_OK;
 }
 
