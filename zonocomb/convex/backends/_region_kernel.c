@@ -322,7 +322,8 @@ HOT static void set_face(Ctx *C, int u, const int *T, int nT, int update) {
 /* Unit u's face widened to the constraints S (nS of them, all in its working set): the face of
  * S is that of the working set plus the directions of span{x̂_r : r dropped} orthogonal to
  * span{x̂_s : s ∈ S} (Z_u is orthogonal to every working normal), so those directions — the
- * dropped normals, Gram–Schmidt orthogonalised (twice) against the normals of S, the columns of
+ * dropped normals, Gram–Schmidt orthogonalised (twice if the first pass took more than half of
+ * the norm) against the normals of S, the columns of
  * Z_u and each other — are appended to Z_u, and only their columns of B_u and rows of the Gram
  * matrix are computed (with update). Returns 0 if S is not a subset of the working set or a
  * direction is numerically null (the caller then sets the face from scratch), else 1. */
@@ -341,8 +342,8 @@ HOT static int widen_face(Ctx *C, int u, const int *S, int nS, int update) {
     for (int t = 0; t <= nS + nd - 1; t++) {
         const double *x = C->Xu + (t < nS ? S[t] : drop[t - nS]) * n;
         for (int r = 0; r < n; r++) v[r] = x[r];
-        double nx = sqrt(dot(v, v, n));
-        for (int pass = 0; pass < 2; pass++) {
+        double nx = sqrt(dot(v, v, n)), nv = nx;
+        for (int pass = 0; pass < 2; pass++) {    /* the second only if the first took over half */
             for (int l = 0; l < nq; l++) {
                 double c = dot(Qs + l * n, v, n);
                 for (int r = 0; r < n; r++) v[r] -= c * Qs[l * n + r];
@@ -354,8 +355,10 @@ HOT static int widen_face(Ctx *C, int u, const int *S, int nS, int update) {
                     for (int r = 0; r < n; r++) v[r] -= c * Z[l * n + r];
                 }
             }
+            double prev = nv;
+            nv = sqrt(dot(v, v, n));
+            if (nv > 0.5 * prev) break;
         }
-        double nv = sqrt(dot(v, v, n));
         if (!(nv > C->prm[P_RANK] * (nx > 0.0 ? nx : 1.0))) {
             if (t < nS) continue;                 /* (S's normals need not be independent) */
             C->k[u] = k0;
