@@ -175,6 +175,7 @@ class RegionKernel:
         self._no_nsupport = np.full(self.m, -1, dtype=np.int32)
         self._no_nhints = np.zeros(self.m, dtype=np.int32)
         self._hints = {}                 # (unit, barcode bytes) -> last certificate support
+        self._rows = [(u, slice(u * N, (u + 1) * N)) for u in range(self.m)]   # unit u's pattern bytes
 
     def solve(self, pattern: np.ndarray, W0: np.ndarray | None = None, c0: float | None = None,
               keep: np.ndarray | None = None, detect_recession: bool = False) -> ActiveSetResult:
@@ -298,13 +299,11 @@ class RegionKernel:
         nsupport = self._no_nsupport.copy()
         hints, nhints = self._no_support, self._no_nhints            # (read only by the kernel)
         rows = A.tobytes()
-        keys = [(u, rows[u * N:(u + 1) * N]) for u in range(m)]
-        get = self._hints.get
-        for u, key in enumerate(keys):
-            h = get(key)
-            if h is not None:
-                if nhints is self._no_nhints:
-                    hints, nhints = self._no_support.copy(), self._no_nhints.copy()
+        keys = [(u, rows[s]) for u, s in self._rows]
+        found = [(u, h) for u, h in enumerate(map(self._hints.get, keys)) if h is not None]
+        if found:
+            hints, nhints = self._no_support.copy(), self._no_nhints.copy()
+            for u, h in found:
                 hints[u, :h.size] = h
                 nhints[u] = h.size
         status, c, n_iter = _region_kernel.solve(
