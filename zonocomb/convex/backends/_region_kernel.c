@@ -25,9 +25,12 @@
  *     stationarity (a failed check sends the iterate back to the face step: iterative refinement
  *     of the normal equations), computes the multipliers of the working constraints, and for a
  *     unit with a negative multiplier projects −g_u onto its tangent cone by non-negative least
- *     squares (Lawson–Hanson) over its tight constraints; a frozen unit is priced by NNLS of g_u
- *     on all its normals (Moreau: the residual is the projection of −g_u onto C_u), and either
- *     released along that projection or certified, the NNLS support being its certificate.
+ *     squares (Lawson–Hanson, started from the working constraints with positive multipliers)
+ *     over its tight constraints — its new face, that of the NNLS support, is the old one widened
+ *     by the directions of the dropped normals, so only those columns of Z_u, B_u and the Gram
+ *     matrix are computed (widen_face); a frozen unit is priced by NNLS of g_u on all its normals
+ *     (Moreau: the residual is the projection of −g_u onto C_u), and either released along that
+ *     projection or certified, the NNLS support being its certificate.
  *
  * The logistic loss changes only the face step and the length of a step (loss-specific parts:
  * derivs, fval, assemble_*, step_cap, backtrack): the face step is a Newton step, the weighted
@@ -42,7 +45,12 @@
  *
  * Everything is float64 with the relative tolerances passed in by the Python wrapper
  * (zonocomb/convex/backends/kernel.py, which documents them). Every loop is bounded; failures
- * are reported by a status code, never by crashing. The answer is certified outside the solver:
+ * are reported by a status code, never by crashing. The work memory is allocated per call; the
+ * two (m n + 1)² matrices in it are not zeroed, every entry being written before it is read —
+ * a build with -DZC_POISON fills them with NaN instead, so that a read before a write spreads
+ * NaN into the answer, which the kernel tests (each kernel answer certified and compared with
+ * the reference) catch: `CFLAGS=-DZC_POISON pip install -e . --no-deps --no-build-isolation`,
+ * then `pytest tests/test_region_kernel.py`, then rebuild without it. The answer is certified outside the solver:
  * by certify() below (a separate entry point computing the KKT residuals of kkt.py from the data
  * and the candidate alone) or by the Python KKTChecker.
  */
