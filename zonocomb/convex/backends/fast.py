@@ -61,20 +61,23 @@ Logistic starts: a warm start whose objective exceeds that of the cold start W =
 should the active-set method stop (iteration cap) from one start, it is run once more from the
 other before the reference is asked.
 
-Measured against cvxpy + ECOS rebuilt per pattern (``benchmarks/region_solve.py``, 3 rounds,
+Measured against cvxpy + ECOS rebuilt per pattern (``benchmarks/region_solve.py``, 3 or 5 rounds,
 m = 16, d = 8, idle 2-core machine, ratio of solves per second; session-1 Python method in
-brackets): MSE, N = 72: 47.6× on random patterns (6.8×), 135× along chains of neighbouring
-patterns (14×); logistic, N = 350: 153× random (20×), 313× chains (77×); losses agree to ≤ 1.9e-8
-absolute, 3.7e-9 relative (ECOS' own accuracy); no fallbacks. The kernel's answers are certified
-by the compiled implementation of :class:`KKTChecker`'s residuals
-(:meth:`RegionKernel.solve_certified` for the MSE, :meth:`RegionKernel.residuals` in
-``_active_set``): ≈ 0.01 ms per check instead of ≈ 0.08 ms (MSE, N = 72). Per cold MSE solve
-(CPU time, ≈ 0.46 ms end to end): kernel ≈ 0.43 ms (≈ 33 face steps and pricing rounds from
-w = 0, ≈ 13 µs each; ≈ 82 NNLS runs in ≈ 7 pricing rounds, their Gram–Schmidt factors cached per
-unit within a solve), KKT check ≈ 0.01 ms, Python around it ≈ 0.03 ms; a warm one ≈ 0.11 ms in
-the kernel. The goal of 50× on random MSE patterns is not reached: starting from interior points
-or a block-coordinate pass does not reduce the iteration count (51 and 31 iterations), fused
-multiply-adds made it slower, and the kernel's time has no single hotspot left. Per cold
+brackets): MSE, N = 72: 50.5–55.2× over eight runs on random patterns (6.8×), 143–150× along
+chains of neighbouring patterns (14×); logistic, N = 350: 162–164× random (20×), 337–345× chains
+(77×); losses agree to ≤ 1.9e-8 absolute, 3.7e-9 relative (ECOS' own accuracy); no fallbacks.
+The kernel's answers are certified by the compiled implementation of :class:`KKTChecker`'s
+residuals (:meth:`RegionKernel.solve_certified` for the MSE, :meth:`RegionKernel.residuals` in
+``_active_set``): ≈ 0.014 ms per check instead of ≈ 0.08 ms (MSE, N = 72). Per cold MSE solve
+(≈ 0.43 ms end to end): kernel ≈ 0.38 ms (≈ 33 face steps and pricing rounds from w = 0; ≈ 82
+NNLS runs in ≈ 7.5 pricing rounds, a third of the kernel's time), KKT check ≈ 0.014 ms, Python
+around it ≈ 0.03 ms. Random MSE patterns went from 47.6× to above 50× by (same-process A/B of
+kernel builds) ``-fno-wrapv`` 4 %, unzeroed Gram matrices 4 %, the NNLS of a free unit started
+from its positive working multipliers 2 %, face widening instead of rebuilding 2–3 %, reciprocal
+diagonals and row-wise back substitution 2 %; measured and not kept: Givens deletion in the NNLS
+QR (as fast as refactoring), top-k NNLS starts, dropping one or all negative multipliers instead
+of the NNLS projection (+13 %), pricing frozen units only when the free ones are optimal (+7 %),
+a division-free ratio test, blocked Gram products, -march=native, profile-guided optimisation. Per cold
 logistic solve ≈ 1.3 ms (the kernel follows the Python method's iterates: same counts, losses
 within 1e-16; a face step forms its Gram matrix afresh, N K² for K free columns), ≈ 2 ms per warm
 mGLS solve on the image data (K ≈ 35–45).
