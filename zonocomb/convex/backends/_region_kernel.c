@@ -50,9 +50,9 @@
  * a build with -DZC_POISON fills them with NaN instead, so that a read before a write spreads
  * NaN into the answer, which the kernel tests (each kernel answer certified and compared with
  * the reference) catch: `CFLAGS=-DZC_POISON pip install -e . --no-deps --no-build-isolation`,
- * then `pytest tests/test_region_kernel.py`, then rebuild without it. The answer is certified outside the solver:
- * by certify() below (a separate entry point computing the KKT residuals of kkt.py from the data
- * and the candidate alone) or by the Python KKTChecker.
+ * then `pytest tests/test_region_kernel.py`, then rebuild without it. The answer is certified
+ * outside the solver: by certify() below (a separate entry point computing the KKT residuals of
+ * kkt.py from the data and the candidate alone) or by the Python KKTChecker.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -331,9 +331,8 @@ HOT static void set_face(Ctx *C, int u, const int *T, int nT, int update) {
  * S is that of the working set plus the directions of span{x̂_r : r dropped} orthogonal to
  * span{x̂_s : s ∈ S} (Z_u is orthogonal to every working normal), so those directions — the
  * dropped normals, Gram–Schmidt orthogonalised (twice if the first pass took more than half of
- * the norm) against the normals of S, the columns of
- * Z_u and each other — are appended to Z_u, and only their columns of B_u and rows of the Gram
- * matrix are computed (with update). Returns 0 if S is not a subset of the working set or a
+ * the norm) against the normals of S, the columns of Z_u and each other — are appended to Z_u,
+ * and only their columns of B_u and rows of the Gram matrix are computed (with update). Returns 0 if S is not a subset of the working set or a
  * direction is numerically null (the caller then sets the face from scratch), else 1. */
 HOT static int widen_face(Ctx *C, int u, const int *S, int nS, int update) {
     int n = C->n, k0 = C->k[u], nw = C->nws[u];
@@ -373,8 +372,8 @@ HOT static int widen_face(Ctx *C, int u, const int *S, int nS, int update) {
             return 0;
         }
         for (int r = 0; r < n; r++) v[r] /= nv;
-        if (t < nS) { for (int r = 0; r < n; r++) Qs[nq * n + r] = v[r]; nq++; }
-        else { double *zc = C->Z + (u * n + C->k[u]) * n; for (int r = 0; r < n; r++) zc[r] = v[r]; C->k[u]++; }
+        double *dst = t < nS ? Qs + nq++ * n : C->Z + (u * n + C->k[u]++) * n;
+        for (int r = 0; r < n; r++) dst[r] = v[r];
     }
     for (int t = 0; t < nS; t++) ws[t] = S[t];
     C->nws[u] = nS;
@@ -1161,23 +1160,6 @@ HOT static int price(Ctx *C, int *done) {
                 int ex = C->hint[u * n + q];
                 if (ex >= 0 && ex < N && C->nzpos[ex] >= 0) init[ninit++] = C->nzpos[ex];
             }
-            static int ZT = -1;
-            if (ZT < 0) ZT = getenv("ZT") ? atoi(getenv("ZT")) : 0;
-            if (ninit == 0 && ZT > 0) {
-                double *p = C->px;
-                xmul(C, C->XuT, gu, p);
-                double sc[64];
-                for (int q = 0; q < ZT; q++) sc[q] = -INFINITY;
-                for (int t = 0; t < cnt; t++) {
-                    double w = C->S[u * N + T[t]] * p[T[t]];
-                    if (w <= sc[ZT - 1]) continue;
-                    int q = ZT - 1;
-                    while (q > 0 && sc[q - 1] < w) { sc[q] = sc[q - 1]; init[q] = init[q - 1]; q--; }
-                    sc[q] = w; init[q] = t;
-                }
-                ninit = 0;
-                for (int q = 0; q < ZT; q++) if (sc[q] > 0.0) ninit++;
-            }
             if (project_unit(C, u, T, cnt, gu, d, init, ninit, &np) != 0) return ST_NNLS;
             for (int q = 0; q < np; q++) C->hint[u * n + q] = C->nn_idx[C->nn_P[q]];
             C->nhint[u] = np;
@@ -1367,8 +1349,8 @@ HOT static int run(Ctx *C, int has_start, int *iters) {
 }
 
 /* The sizes the kernel accepts: n ≤ 22 (its fixed-size buffers) and every index it forms in int
-   arithmetic, at most m n max(N, m n + 1) (B_u columns, Gram matrix entries), below 2^31
-   (kernel.py's fits() is the same test). */
+   arithmetic, at most m n max(N, m n + 1) (B_u columns, Gram matrix entries), below
+   INT_MAX = 2^31 − 1 (kernel.py's fits() is the same test). */
 static int sizes_ok(int N, int n, int m) {
     if (N < 1 || n < 1 || n > 22 || m < 1) return 0;
     size_t mn = (size_t)m * (size_t)n, big = (size_t)N > mn + 1 ? (size_t)N : mn + 1;

@@ -90,7 +90,7 @@ def kernel_available() -> bool:
 
 def fits(m: int, n: int, N: int) -> bool:
     """Whether the kernel takes a program with m units, n weights per unit and N examples: n ≤
-    ``MAX_N`` and m n max(N, m n + 1) < 2³¹ (its int index arithmetic: columns of the reduced
+    ``MAX_N`` and m n max(N, m n + 1) < 2³¹ − 1 (its int index arithmetic: columns of the reduced
     Jacobian, entries of the (m n + 1)² Gram matrix)."""
     return 1 <= n <= MAX_N and m >= 1 and N >= 1 and m * n * max(N, m * n + 1) < 2 ** 31 - 1
 
