@@ -19,12 +19,14 @@ Both use v = (+1,…,+1, −1,…,−1) and fit the output bias c. Patterns are
   fast backend warm-started from the previous pattern's optimum, as GLS evaluates neighbours.
 
 Timing: the two backends are timed in alternating blocks (reference over all patterns, fast over
-all patterns, repeated ``--rounds`` times), each block with a fresh ``RegionProgram``, so that the
-machine's load (shared, noisy) affects both alike and neither runs with the other's data in the
-caches. The table reports the median over rounds of the solves per second (wall clock) of each
-backend, their ratio, the ratio of the median CPU times (``process_time``, less sensitive to other
-jobs), the largest loss discrepancy between the backends (first round) and how many fast answers
-came from the reference fallback. BLAS runs single-threaded (both backends; these are small dense
+all patterns, repeated ``--rounds`` times, default 5), each block with a fresh ``RegionProgram``, so
+that the machine's load (shared, noisy) affects both alike and neither runs with the other's data
+in the caches. The table reports the median over rounds of the solves per second (wall clock) of
+each backend; the ratio, the median over rounds of the paired ratio of a round's reference block to
+its fast block (the two run back to back, so that a slow spell of the shared machine — they come
+and go over seconds — hits both or neither); the same paired ratio of CPU times (``process_time``);
+the largest loss discrepancy between the backends (first round) and how many fast answers came
+from the reference fallback. BLAS runs single-threaded (both backends; these are small dense
 problems on a shared machine).
 
 Usage: ``python benchmarks/region_solve.py [--quick] [--rounds R] [--seed S] [--digits]``
@@ -110,7 +112,9 @@ def timed_block(ds, v, loss, backend, patterns, warm: bool):
 
 
 def run(ds, v, loss, patterns, warm: bool, rounds: int):
-    """Alternate reference and fast blocks; medians of wall and CPU time, and the agreement."""
+    """Alternate reference and fast blocks: the median wall time of each backend's blocks, the
+    median over rounds of the paired ratios (reference block / the fast block right after it) of
+    wall and of CPU time, and the agreement."""
     times = {"cvxpy": [], "fast": []}
     for r in range(rounds):
         ref = timed_block(ds, v, loss, "cvxpy", patterns, warm=False)
@@ -122,14 +126,15 @@ def run(ds, v, loss, patterns, warm: bool, rounds: int):
             rels = [d / max(abs(s.loss), 1e-300) for d, s in zip(diffs, ref[2])]
             fallbacks = sum(f.status == "optimal_fallback" for f in fast[2])
     wall = {k: float(np.median([t[0] for t in v])) for k, v in times.items()}
-    cpu = {k: float(np.median([t[1] for t in v])) for k, v in times.items()}
-    return wall, cpu, max(diffs), max(rels), fallbacks
+    ratio = float(np.median([a[0] / b[0] for a, b in zip(times["cvxpy"], times["fast"])]))
+    cpu_ratio = float(np.median([a[1] / b[1] for a, b in zip(times["cvxpy"], times["fast"])]))
+    return wall, ratio, cpu_ratio, max(diffs), max(rels), fallbacks
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer patterns and one round")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating timing rounds (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating timing rounds (default 5)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--digits", action="store_true", help="digits 4/9 instead of Gaussian data for (b)")
     args = parser.parse_args(argv)
@@ -154,11 +159,10 @@ def main(argv=None) -> int:
         cases = [("random", [random_pattern(Xbar, m, rng) for _ in range(n_random)], False),
                  ("chain", chain(Xbar, m, n_chain, rng), True)]
         for kind, patterns, warm in cases:
-            wall, cpu, max_abs, max_rel, fallbacks = run(ds, v, loss, patterns, warm, rounds)
+            wall, ratio, cpu_ratio, max_abs, max_rel, fallbacks = run(ds, v, loss, patterns, warm, rounds)
             k = len(patterns)
             print(f"{name:30s} {loss:8s} {kind:8s} {k:4d} {k / wall['cvxpy']:12.1f} {k / wall['fast']:8.1f} "
-                  f"{wall['cvxpy'] / wall['fast']:6.1f} {cpu['cvxpy'] / cpu['fast']:9.1f} {max_abs:10.2e} "
-                  f"{max_rel:8.1e} {fallbacks:8d}", flush=True)
+                  f"{ratio:6.1f} {cpu_ratio:9.1f} {max_abs:10.2e} {max_rel:8.1e} {fallbacks:8d}", flush=True)
     return 0
 
 
