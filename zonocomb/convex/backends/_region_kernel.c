@@ -45,9 +45,10 @@
  *
  * Everything is float64 with the relative tolerances passed in by the Python wrapper
  * (zonocomb/convex/backends/kernel.py, which documents them). Every loop is bounded; failures
- * are reported by a status code, never by crashing. The work memory is allocated per call; the
- * two (m n + 1)² matrices in it are not zeroed, every entry being written before it is read —
- * a build with -DZC_POISON fills them with NaN instead, so that a read before a write spreads
+ * are reported by a status code, never by crashing. The work memory is allocated per call; its
+ * largest arrays (the two (m n + 1)² matrices, Z, B, the rates, the NNLS factor cache) are not
+ * zeroed, every entry being written before it is read — a build with -DZC_POISON fills them
+ * with NaN instead, so that a read before a write spreads
  * NaN into the answer, which the kernel tests (each kernel answer certified and compared with
  * the reference) catch: `CFLAGS=-DZC_POISON pip install -e . --no-deps --no-build-isolation`,
  * then `pytest tests/test_region_kernel.py`, then rebuild without it. The answer is certified
@@ -1416,36 +1417,44 @@ static PyObject *solve(PyObject *self, PyObject *args) {
         size_t P = (size_t)C.P, mm = (size_t)m, NN = (size_t)N, nn = (size_t)n;
         size_t n4 = (nn + 3) & ~(size_t)3;
         C.n4 = (int)n4;
-        /* the two (m n + 1)² matrices last: every entry of them is written before it is read
-           (GR by build_gram_row / restrict_face for the free units' columns, L by the assembly
-           of a face step), so they are left unzeroed; everything before them is zeroed */
-        size_t dsz[] = {mm * nn * nn, mm * nn * NN, mm * NN, mm * NN, NN, NN, mm * nn, mm * nn,
-                        mm * NN, mm * NN, mm, NN, NN, P, P, NN, nn, NN, NN, n4, mm * n4 * n4,
-                        mm * n4 * n4, NN + nn, nn * NN, nn * NN, mm * NN, mm * NN, NN, nn, NN, NN * n4, n4,
-                        mm * nn * nn, NN, NN, loss == LOSS_LOGISTIC ? mm * nn * NN : 0, NN, mm * nn, P, P * P, P * P};
-        double **dptr[] = {&C.Z, &C.B, &C.S, &C.slack, &C.yhat, &C.g, &C.GW, &C.dW,
-                           &C.jdu, &C.rate, &C.alpha, &C.Jm, &C.off, &C.rhs, &C.delta, &C.wk,
-                           &C.nn_z, &C.nn_mu, &C.nn_w, &C.nn_res, &C.cQ, &C.cR, &C.nn_sg,
-                           &C.XT, &C.XuT, &C.AV, &C.SX, &C.px, &C.nn_qf, &C.Jt, &C.XuP, &C.nn_f, &C.LW,
-                           &C.hv, &C.ytr, &C.HB, &C.ones, &C.lam, &C.dinv, &C.GR, &C.L};
+        /* Work arrays: those read only where written before in the same call are left unzeroed
+           (in a -DZC_POISON build filled with NaN instead): the Gram matrix GR (entries of free
+           columns, written by build_gram_row / restrict_face) and the face step's L (assembled
+           per step), Z_u, B_u (and HB, LW: written when a unit's face is set, for its k_u
+           columns / working constraints, before they are read), the per-unit rates jdu and rate
+           (rates() writes every unit's) and the NNLS factor cache cQ, cR (read below its count
+           cn only); everything else, and the int arrays, is zeroed */
+        struct { double **ptr; size_t size; int zero; } arr[] = {
+            {&C.S, mm * NN, 1}, {&C.slack, mm * NN, 1}, {&C.yhat, NN, 1}, {&C.g, NN, 1},
+            {&C.GW, mm * nn, 1}, {&C.dW, mm * nn, 1}, {&C.alpha, mm, 1}, {&C.Jm, NN, 1},
+            {&C.off, NN, 1}, {&C.rhs, P, 1}, {&C.delta, P, 1}, {&C.wk, NN, 1}, {&C.nn_z, nn, 1},
+            {&C.nn_mu, NN, 1}, {&C.nn_w, NN, 1}, {&C.nn_res, n4, 1}, {&C.nn_sg, NN + nn, 1},
+            {&C.XT, nn * NN, 1}, {&C.XuT, nn * NN, 1}, {&C.AV, mm * NN, 1}, {&C.SX, mm * NN, 1},
+            {&C.px, NN, 1}, {&C.nn_qf, nn, 1}, {&C.Jt, NN, 1}, {&C.XuP, NN * n4, 1},
+            {&C.nn_f, n4, 1}, {&C.hv, NN, 1}, {&C.ytr, NN, 1}, {&C.ones, NN, 1}, {&C.lam, mm * nn, 1},
+            {&C.dinv, P, 1},
+            {&C.Z, mm * nn * nn, 0}, {&C.B, mm * nn * NN, 0}, {&C.jdu, mm * NN, 0},
+            {&C.rate, mm * NN, 0}, {&C.cQ, mm * n4 * n4, 0}, {&C.cR, mm * n4 * n4, 0},
+            {&C.LW, mm * nn * nn, 0}, {&C.HB, loss == LOSS_LOGISTIC ? mm * nn * NN : 0, 0},
+            {&C.GR, P * P, 0}, {&C.L, P * P, 0}};
         size_t isz[] = {mm, mm, mm * nn, mm, mm, mm, 2 * mm, P, P > NN ? P : NN, NN, nn + 1, NN,
                         mm * nn, mm, NN, mm * nn, mm};
         int **iptr[] = {&C.k, &C.nws, &C.WS, &C.live, &C.lw_q, &C.blk, &C.order, &C.idx, &C.kept,
                         &C.nn_idx, &C.nn_P, &C.nn_excl, &C.hint, &C.nhint, &C.nzpos, &C.ckey, &C.cn};
-        size_t nd = 0, ni = 0;
-        for (size_t t = 0; t < sizeof dsz / sizeof dsz[0]; t++) nd += dsz[t];
+        size_t narr = sizeof arr / sizeof arr[0], nzero = 0, nd = 0, ni = 0;
+        for (size_t t = 0; t < narr; t++) { nd += arr[t].size; if (arr[t].zero) nzero += arr[t].size; }
         for (size_t t = 0; t < sizeof isz / sizeof isz[0]; t++) ni += isz[t];
-        size_t ngram = 2 * P * P, nbytes = nd * sizeof(double) + ni * sizeof(int) + 64;
-        mem = malloc(nbytes);
+        mem = malloc(nd * sizeof(double) + ni * sizeof(int) + 64);
         if (!mem) { PyErr_NoMemory(); goto done; }
-        double *pd = mem;
-        for (size_t t = 0; t < sizeof dsz / sizeof dsz[0]; t++) { *dptr[t] = pd; pd += dsz[t]; }
+        double *pd = mem;                         /* the zeroed arrays first */
+        for (int zero = 1; zero >= 0; zero--)
+            for (size_t t = 0; t < narr; t++) if (arr[t].zero == zero) { *arr[t].ptr = pd; pd += arr[t].size; }
         int *pi = (int *)pd;
         for (size_t t = 0; t < sizeof isz / sizeof isz[0]; t++) { *iptr[t] = pi; pi += isz[t]; }
-        memset(mem, 0, (nd - ngram) * sizeof(double));
-        memset(pd, 0, nbytes - nd * sizeof(double));
-#ifdef ZC_POISON                                   /* test build: NaN in the unzeroed matrices */
-        for (size_t t = 0; t < ngram; t++) C.GR[t] = NAN;
+        memset(mem, 0, nzero * sizeof(double));
+        memset(pd, 0, ni * sizeof(int));
+#ifdef ZC_POISON
+        for (double *q = (double *)mem + nzero; q < pd; q++) *q = NAN;
 #endif
         memcpy(C.hint, bhint.buf, sizeof(int) * m * n);
         memcpy(C.nhint, bnhint.buf, sizeof(int) * m);
@@ -1455,7 +1464,7 @@ static PyObject *solve(PyObject *self, PyObject *args) {
             for (int r = 0; r < n; r++) {
                 C.XT[(size_t)r * N + i] = C.X[(size_t)i * n + r];
                 C.XuT[(size_t)r * N + i] = C.Xu[(size_t)i * n + r];
-                C.XuP[(size_t)i * n4 + r] = C.Xu[(size_t)i * n + r];   /* (padding: calloc's 0) */
+                C.XuP[(size_t)i * n4 + r] = C.Xu[(size_t)i * n + r];   /* (padding: zeroed) */
             }
         for (int u = 0; u < m; u++) {
             int live = 0;
