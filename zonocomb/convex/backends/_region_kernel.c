@@ -106,6 +106,7 @@ typedef struct {
     int *blk, *order, *idx, *kept;
     /* nnls work */
     int n4;           /* n rounded up to a multiple of 4 (padded NNLS vectors) */
+    int nn_ident;     /* the NNLS columns are the examples 0 … p−1 in order (nn_idx[j] = j) */
     double *XuP;      /* N × n4: the unit generators, zero-padded rows */
     double *nn_mu, *nn_w, *nn_z, *nn_Q, *nn_R, *nn_res, *nn_sg, *nn_qf, *nn_f;
     int *nn_idx, *nn_P, *nn_excl;
@@ -493,16 +494,23 @@ HOT static int nnls(Ctx *C, int p, const double *f, const int *init, int ninit, 
         if (np >= n) break;
         int jmax = -1;
         double wmax = tolw;
+        /* w_j = e_jᵀ res over the eligible columns (not passive, not excluded; −inf for the
+           others), then the most positive above tolw: maximum (four independent lanes), then
+           its first position */
+        const double *sg = C->nn_sg;
         if (p > n) {                               /* many columns: Xu res for all examples */
             double *q = C->px;
             xmul(C, C->XuT, C->nn_res, q);
-            for (int j = 0; j < p; j++) w[j] = C->nn_sg[j] * q[C->nn_idx[j]];
+            if (C->nn_ident)                       /* column j is example j: no gather */
+                for (int j = 0; j < p; j++) w[j] = (C->nn_excl[j] | (mu[j] > 0.0)) ? -INFINITY : sg[j] * q[j];
+            else
+                for (int j = 0; j < p; j++)
+                    w[j] = (C->nn_excl[j] | (mu[j] > 0.0)) ? -INFINITY : sg[j] * q[C->nn_idx[j]];
         } else {
-            for (int j = 0; j < p; j++) w[j] = C->nn_sg[j] * dot(C->Xu + C->nn_idx[j] * n, C->nn_res, n);
+            for (int j = 0; j < p; j++)
+                w[j] = (C->nn_excl[j] | (mu[j] > 0.0)) ? -INFINITY
+                                                        : sg[j] * dot(C->Xu + C->nn_idx[j] * n, C->nn_res, n);
         }
-        /* the most positive w_j over the eligible columns (not passive, not excluded), above
-           tolw: masked, maximum (four independent lanes), then its first position */
-        for (int j = 0; j < p; j++) w[j] = (C->nn_excl[j] | (mu[j] > 0.0)) ? -INFINITY : w[j];
         double m4[4] = {wmax, wmax, wmax, wmax};
         int j = 0;
         for (; j + 4 <= p; j += 4)
@@ -569,7 +577,13 @@ HOT static int project_unit(Ctx *C, int u, const int *list, int nl, const double
                         const int *init, int ninit, int *np_out) {
     int n = C->n;
     size_t n4sq = (size_t)C->n4 * C->n4;
-    for (int t = 0; t < nl; t++) { C->nn_idx[t] = list[t]; C->nn_sg[t] = C->S[u * C->N + list[t]]; }
+    int ident = 1;
+    for (int t = 0; t < nl; t++) {
+        C->nn_idx[t] = list[t];
+        C->nn_sg[t] = C->S[u * C->N + list[t]];
+        ident &= list[t] == t;
+    }
+    C->nn_ident = ident;
     C->nn_Q = C->cQ + u * n4sq;                   /* unit u's factor cache */
     C->nn_R = C->cR + u * n4sq;
     C->nn_key = C->ckey + u * n;
