@@ -61,18 +61,19 @@ Logistic starts: a warm start whose objective exceeds that of the cold start W =
 should the active-set method stop (iteration cap) from one start, it is run once more from the
 other before the reference is asked.
 
-Measured against cvxpy + ECOS rebuilt per pattern (``benchmarks/region_solve.py``, 3 or 5 rounds,
-m = 16, d = 8, idle 2-core machine, ratio of solves per second; session-1 Python method in
-brackets): MSE, N = 72: 50.5–55.2× over eight runs on random patterns (6.8×), 143–150× along
-chains of neighbouring patterns (14×); logistic, N = 350: 162–164× random (20×), 337–345× chains
-(77×); losses agree to ≤ 1.9e-8 absolute, 3.7e-9 relative (ECOS' own accuracy); no fallbacks.
+Measured against cvxpy + ECOS rebuilt per pattern (``benchmarks/region_solve.py``: 5 rounds, the
+median of each round's paired ratio of solves per second, m = 16, d = 8, idle 2-core machine,
+seven runs; session-1 Python method in brackets): MSE, N = 72: 51.2–53.8× on random patterns
+(6.8×), 146–152× along chains of neighbouring patterns (14×); logistic, N = 350: 160–175× random
+(20×), 337–358× chains (77×); losses agree to ≤ 1.9e-8 absolute, 3.7e-9 relative (ECOS' own
+accuracy); no fallbacks.
 The kernel's answers are certified by the compiled implementation of :class:`KKTChecker`'s
 residuals (:meth:`RegionKernel.solve_certified` for the MSE, :meth:`RegionKernel.residuals` in
 ``_active_set``): ≈ 0.014 ms per check instead of ≈ 0.08 ms (MSE, N = 72). Per cold MSE solve
 (≈ 0.43 ms end to end): kernel ≈ 0.38 ms (≈ 33 face steps and pricing rounds from w = 0; ≈ 82
 NNLS runs in ≈ 7.5 pricing rounds, a third of the kernel's time), KKT check ≈ 0.014 ms, Python
 around it ≈ 0.03 ms. Random MSE patterns went from 47.6× to above 50× by (same-process A/B of
-kernel builds) ``-fno-wrapv`` 4 %, unzeroed Gram matrices 4 %, the NNLS of a free unit started
+kernel builds) ``-fno-wrapv`` 4 %, unzeroed work arrays 6 %, the NNLS of a free unit started
 from its positive working multipliers 2 %, face widening instead of rebuilding 2–3 %, reciprocal
 diagonals and row-wise back substitution 2 %; measured and not kept: Givens deletion in the NNLS
 QR (as fast as refactoring), top-k NNLS starts, dropping one or all negative multipliers instead
