@@ -346,6 +346,7 @@ HOT static int widen_face(Ctx *C, int u, const int *S, int nS, int update) {
         if (!in) drop[nd++] = ws[a];
     }
     if (nd != nw - nS) return 0;                  /* S has a constraint outside the working set */
+    if (k0 + nd > n) return 0;                    /* (cannot happen: k_u = n − |working set|) */
     double Qs[22 * 22], v[22];
     int nq = 0;                                   /* orthonormal basis of the normals of S */
     for (int t = 0; t <= nS + nd - 1; t++) {
