@@ -7,7 +7,8 @@ active-set method (answer, Separable, Runaway) with and without example weights 
 separating iterate that really separates, and the fast backend's routing and fallbacks; bad inputs
 raise clear errors. The compiled KKT certificate gives the residuals of the Python KKTChecker (to
 rounding, with the same verdict) on optimal, perturbed, infeasible and wrong candidates, and a wrong
-kernel answer is rejected (the pattern is re-solved by the Python method).
+kernel answer is rejected (the pattern is re-solved by the Python method). A build of the kernel
+whose unzeroed work arrays start as NaN gives the same certified answers (no read before a write).
 """
 from __future__ import annotations
 
@@ -630,3 +631,78 @@ def test_certificate_bad_inputs_raise_clear_errors():
         _region_kernel.certify(kernel.X, kernel.Xu, kernel.xn, kernel.y, kernel.v, A.view(np.uint8),
                                np.zeros((2, 3)), 0.0, np.full((2, 3), 99, np.int32), np.full(2, 3, np.int32),
                                np.zeros(0, np.uint8), 10, 3, 2, 0, 1, 0, kernel.kkt_params)
+
+
+# ------------------------------------------------------------------------------ unzeroed work memory
+def _poisoned_kernel(tmp_path):
+    """The kernel compiled with -DZC_POISON (its unzeroed work arrays filled with NaN), loaded as a
+    module of its own; None when no C compiler is at hand."""
+    import importlib.machinery
+    import importlib.util
+    import shlex
+    import shutil
+    import subprocess
+    import sysconfig
+    from pathlib import Path
+
+    import zonocomb.convex.backends as backends
+
+    cc = shlex.split(sysconfig.get_config_var("CC") or "cc")
+    if shutil.which(cc[0]) is None:
+        return None
+    src = Path(backends.__file__).with_name("_region_kernel.c")
+    out = tmp_path / ("_region_kernel" + sysconfig.get_config_var("EXT_SUFFIX"))
+    cmd = [*cc, "-shared", "-fPIC", "-O1", "-std=c99", "-DZC_POISON",
+           "-I" + sysconfig.get_paths()["include"], str(src), "-o", str(out)]
+    if subprocess.run(cmd, capture_output=True, check=False).returncode != 0:
+        return None
+    loader = importlib.machinery.ExtensionFileLoader("_region_kernel", str(out))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("_region_kernel", loader))
+    loader.exec_module(module)
+    return module
+
+
+def test_no_work_array_is_read_before_it_is_written(tmp_path, monkeypatch):
+    """The kernel leaves its largest work arrays unzeroed (written before read). A build that fills
+    them with NaN instead must still give certified answers with the normal build's losses on
+    random vertices and facet walks (cold and warm, MSE and logistic, with and without c): a read
+    before a write would spread NaN (a kernel failure) or change an answer. (The test build is
+    compiled with other flags, so the answers agree to rounding, not bit for bit.)"""
+    import zonocomb.convex.backends.kernel as kernel_module
+    poisoned = _poisoned_kernel(tmp_path)
+    if poisoned is None:
+        pytest.skip("no C compiler to build the NaN-poisoned kernel")
+    normal = kernel_module._region_kernel
+    rng = np.random.default_rng(11)
+    cases = []
+    for loss, fit_bias in [("mse", True), ("mse", False), ("logistic", True)]:
+        ds = gaussian(rng, 40, 3) if loss == "mse" else classification(rng, 60, 3)
+        m = 5
+        v = np.where(np.arange(m) < 3, 1.0, -1.0)
+        walk = facet_walk(ds.generators_float, m, 8, rng)
+        cases.append((ds, v, loss, fit_bias, [random_vertex(ds, m, rng) for _ in range(6)] + list(walk)))
+    for ds, v, loss, fit_bias, patterns in cases:
+        prog = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias)
+        data = prog._data
+        answers = {}
+        for name, module in (("normal", normal), ("poisoned", poisoned)):
+            monkeypatch.setattr(kernel_module, "_region_kernel", module)
+            kernel = RegionKernel(data)
+            prev, out = (None, None), []
+            for k, A in enumerate(patterns):
+                try:
+                    res = kernel.solve(A, *(prev if k >= 6 else (None, None)))
+                except (Separable, Runaway) as exc:
+                    out.append(type(exc).__name__)
+                    continue
+                assert np.all(np.isfinite(res.W)) and np.isfinite(res.c)
+                assert kernel.residuals(A, res.W, res.c, res.supports).ok(1e-8)
+                out.append(prog.objective(A, res.W, res.c))
+                prev = (res.W, res.c)
+            answers[name] = out
+        assert len(answers["poisoned"]) == len(patterns)
+        for a, b in zip(answers["normal"], answers["poisoned"]):
+            if isinstance(a, str) or isinstance(b, str):
+                assert a == b
+            else:
+                assert abs(a - b) <= 1e-9 * abs(a) + 1e-12, (a, b)

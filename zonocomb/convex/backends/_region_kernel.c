@@ -48,10 +48,9 @@
  * are reported by a status code, never by crashing. The work memory is allocated per call; its
  * largest arrays (the two (m n + 1)² matrices, Z, B, the rates, the NNLS factor cache) are not
  * zeroed, every entry being written before it is read — a build with -DZC_POISON fills them
- * with NaN instead, so that a read before a write spreads
- * NaN into the answer, which the kernel tests (each kernel answer certified and compared with
- * the reference) catch: `CFLAGS=-DZC_POISON pip install -e . --no-deps --no-build-isolation`,
- * then `pytest tests/test_region_kernel.py`, then rebuild without it. The answer is certified
+ * with NaN instead, so that a read before a write spreads NaN into the answer or changes it;
+ * tests/test_region_kernel.py builds that variant and compares its answers with this build's
+ * (test_no_work_array_is_read_before_it_is_written). The answer is certified
  * outside the solver: by certify() below (a separate entry point computing the KKT residuals of
  * kkt.py from the data and the candidate alone) or by the Python KKTChecker.
  */
