@@ -665,7 +665,8 @@ def _poisoned_kernel(tmp_path):
 def test_no_work_array_is_read_before_it_is_written(tmp_path, monkeypatch):
     """The kernel leaves its largest work arrays unzeroed (written before read). A build that fills
     them with NaN instead must still give certified answers with the normal build's losses on
-    random vertices and facet walks (cold and warm, MSE and logistic, with and without c): a read
+    random vertices and facet walks (cold and warm, MSE and logistic, with and without c, repeated
+    examples, units active nowhere or everywhere, a zero example): a read
     before a write would spread NaN (a kernel failure) or change an answer. (The test build is
     compiled with other flags, so the answers agree to rounding, not bit for bit.)"""
     import zonocomb.convex.backends.kernel as kernel_module
@@ -681,6 +682,13 @@ def test_no_work_array_is_read_before_it_is_written(tmp_path, monkeypatch):
         v = np.where(np.arange(m) < 3, 1.0, -1.0)
         walk = facet_walk(ds.generators_float, m, 8, rng)
         cases.append((ds, v, loss, fit_bias, [random_vertex(ds, m, rng) for _ in range(6)] + list(walk)))
+    X = rng.standard_normal((10, 2))                              # repeated examples, degenerate units
+    ds = Dataset(np.vstack([X, X[:4]]), y=rng.standard_normal(14))
+    cases.append((ds, np.array([1.0, -1.0, 0.5, 2.0]), "mse", True, degenerate_patterns(ds, rng, 6)))
+    X = rng.standard_normal((12, 3))
+    X[4] = 0.0                                                    # a zero example (vacuous constraint)
+    ds = Dataset(X, y=rng.standard_normal(12), homogenize=False)
+    cases.append((ds, np.array([1.0, -1.0, 1.0]), "mse", False, [random_vertex(ds, 3, rng) for _ in range(6)]))
     for ds, v, loss, fit_bias, patterns in cases:
         prog = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias)
         data = prog._data
