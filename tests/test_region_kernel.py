@@ -237,11 +237,12 @@ def test_bad_inputs_raise_clear_errors():
 
 
 def test_sizes_whose_indices_overflow_int_are_refused(monkeypatch):
-    """fits() and the C layer refuse m n max(N, m n + 1) ≥ 2^31 (int index arithmetic), and the
-    fast backend then solves with the Python method instead of the kernel."""
+    """fits() and the C layer refuse m n N or (m n + 1)² ≥ 2^31 − 1 (int index arithmetic), and
+    the fast backend then solves with the Python method instead of the kernel."""
     assert fits(4, 9, 72) and fits(1, 22, 1) and not fits(1, 23, 10)
-    assert fits(1000, 9, 238_000) and not fits(1000, 9, 239_000)       # 9000 · N against 2^31
-    assert fits(5000, 9, 10) and not fits(6000, 9, 10)                 # (m n + 1) m n against 2^31
+    assert fits(1000, 9, 238_000) and not fits(1000, 9, 239_000)       # 9000 · N against 2^31 − 1
+    assert fits(46_339, 1, 10) and not fits(46_340, 1, 10)             # (m n + 1)²: 46341² > 2^31 − 1
+    assert fits(5000, 9, 10) and not fits(6000, 9, 10)
     from zonocomb.convex.backends import _region_kernel
     z = np.zeros(0)
     with pytest.raises(ValueError, match="sizes out of range"):
@@ -249,7 +250,7 @@ def test_sizes_whose_indices_overflow_int_are_refused(monkeypatch):
                                np.zeros(0, np.int32), np.zeros(0, np.uint8), 239_000, 9, 1000, 0, 1, 0,
                                np.zeros(5))
     data = RegionData(Xbar=np.ones((3, 2)), y=np.zeros(3), v=np.ones(24_000), loss="mse", fit_bias=True)
-    with pytest.raises(InvalidInputError, match="m n max"):
+    with pytest.raises(InvalidInputError, match="m n N"):
         RegionKernel(data)
     import zonocomb.convex.backends.fast as fast
     monkeypatch.setattr(fast, "fits", lambda m, n, N: False)

@@ -1364,12 +1364,12 @@ HOT static int run(Ctx *C, int has_start, int *iters) {
 }
 
 /* The sizes the kernel accepts: n ≤ 22 (its fixed-size buffers) and every index it forms in int
-   arithmetic, at most m n max(N, m n + 1) (B_u columns, Gram matrix entries), below
-   INT_MAX = 2^31 − 1 (kernel.py's fits() is the same test). */
+   arithmetic below INT_MAX = 2^31 − 1: m n N (the columns of B) and (m n + 1)² (the Gram
+   matrix) (kernel.py's fits() is the same test). */
 static int sizes_ok(int N, int n, int m) {
     if (N < 1 || n < 1 || n > 22 || m < 1) return 0;
-    size_t mn = (size_t)m * (size_t)n, big = (size_t)N > mn + 1 ? (size_t)N : mn + 1;
-    return mn * big < (size_t)INT_MAX;
+    size_t mn = (size_t)m * (size_t)n;
+    return mn * (size_t)N < (size_t)INT_MAX && (mn + 1) * (mn + 1) < (size_t)INT_MAX;
 }
 
 static int need(Py_buffer *b, Py_ssize_t count, Py_ssize_t itemsize, const char *name) {
@@ -1398,7 +1398,7 @@ static PyObject *solve(PyObject *self, PyObject *args) {
     void *mem = NULL;
     if (!sizes_ok(N, n, m) || max_iter < 1) {
         PyErr_SetString(PyExc_ValueError, "_region_kernel.solve: sizes out of range (n ≤ 22, "
-                        "m n max(N, m n + 1) < 2^31)");
+                        "m n N and (m n + 1)² below 2^31 − 1)");
         goto done;
     }
     if (loss != LOSS_MSE && loss != LOSS_LOGISTIC) {
@@ -1782,7 +1782,7 @@ static PyObject *certify(PyObject *self, PyObject *args) {
     PyObject *result = NULL;
     if (!sizes_ok(N, n, m)) {
         PyErr_SetString(PyExc_ValueError, "_region_kernel.certify: sizes out of range (n ≤ 22, "
-                        "m n max(N, m n + 1) < 2^31)");
+                        "m n N and (m n + 1)² below 2^31 − 1)");
         goto done;
     }
     if (loss != LOSS_MSE && loss != LOSS_LOGISTIC) {

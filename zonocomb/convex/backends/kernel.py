@@ -90,9 +90,10 @@ def kernel_available() -> bool:
 
 def fits(m: int, n: int, N: int) -> bool:
     """Whether the kernel takes a program with m units, n weights per unit and N examples: n ≤
-    ``MAX_N`` and m n max(N, m n + 1) < 2³¹ − 1 (its int index arithmetic: columns of the reduced
-    Jacobian, entries of the (m n + 1)² Gram matrix)."""
-    return 1 <= n <= MAX_N and m >= 1 and N >= 1 and m * n * max(N, m * n + 1) < 2 ** 31 - 1
+    ``MAX_N``, and m n N and (m n + 1)² below 2³¹ − 1 (its int index arithmetic: the columns of
+    the reduced Jacobian, the entries of the (m n + 1)² Gram matrix)."""
+    limit = 2 ** 31 - 1
+    return 1 <= n <= MAX_N and m >= 1 and N >= 1 and m * n * N < limit and (m * n + 1) ** 2 < limit
 
 
 class RegionKernel:
@@ -141,8 +142,9 @@ class RegionKernel:
         X = np.ascontiguousarray(data.Xbar, dtype=np.float64)
         N, n = X.shape
         if not fits(data.m, n, N):
-            raise InvalidInputError(f"the compiled region kernel handles n ≤ {MAX_N} weights per unit and "
-                                    f"m n max(N, m n + 1) < 2^31, got m = {data.m}, n = {n}, N = {N}")
+            raise InvalidInputError(f"the compiled region kernel handles n ≤ {MAX_N} weights per unit, "
+                                    f"m n N < 2^31 - 1 and (m n + 1)^2 < 2^31 - 1, got m = {data.m}, n = {n}, "
+                                    f"N = {N}")
         self.loss = data.loss
         self.N, self.n, self.m = N, n, data.m
         self.fit_bias = bool(data.fit_bias)
