@@ -78,7 +78,9 @@ from its positive working multipliers 2 %, face widening instead of rebuilding 2
 diagonals and row-wise back substitution 2 %; measured and not kept: Givens deletion in the NNLS
 QR (as fast as refactoring), top-k NNLS starts, dropping one or all negative multipliers instead
 of the NNLS projection (+13 %), pricing frozen units only when the free ones are optimal (+7 %),
-a division-free ratio test, blocked Gram products, -march=native, profile-guided optimisation. Per cold
+a division-free ratio test, blocked Gram products, -march=native, profile-guided optimisation, and
+bent face-step paths (a unit that stops adds its constraint and goes on along its direction
+projected onto the new face: 34 → 27.5 iterations, but a path search per bend, +5 %). Per cold
 logistic solve ≈ 1.3 ms (the kernel follows the Python method's iterates: same counts, losses
 within 1e-16; a face step forms its Gram matrix afresh, N K² for K free columns), ≈ 2 ms per warm
 mGLS solve on the image data (K ≈ 35–45).
