@@ -1372,10 +1372,24 @@ static int sizes_ok(int N, int n, int m) {
     return mn * (size_t)N < (size_t)INT_MAX && (mn + 1) * (mn + 1) < (size_t)INT_MAX;
 }
 
-static int need(Py_buffer *b, Py_ssize_t count, Py_ssize_t itemsize, const char *name) {
+/* the sizes and the loss code of an entry point fn ("solve", "certify"); 0 with ValueError set */
+static int check_sizes(const char *fn, int N, int n, int m, int loss) {
+    if (!sizes_ok(N, n, m)) {
+        PyErr_Format(PyExc_ValueError, "_region_kernel.%s: sizes out of range (n <= 22, m n N and "
+                     "(m n + 1)^2 below 2^31 - 1)", fn);    /* (ASCII: a PyErr_Format format) */
+        return 0;
+    }
+    if (loss != LOSS_MSE && loss != LOSS_LOGISTIC) {
+        PyErr_Format(PyExc_ValueError, "_region_kernel.%s: unknown loss code %d", fn, loss);
+        return 0;
+    }
+    return 1;
+}
+
+static int need(const char *fn, Py_buffer *b, Py_ssize_t count, Py_ssize_t itemsize, const char *name) {
     if (b->len != count * itemsize) {
-        PyErr_Format(PyExc_ValueError, "_region_kernel.solve: buffer %s has %zd bytes, expected %zd",
-                     name, b->len, count * itemsize);
+        PyErr_Format(PyExc_ValueError, "_region_kernel.%s: buffer %s has %zd bytes, expected %zd",
+                     fn, name, b->len, count * itemsize);
         return 0;
     }
     return 1;
@@ -1396,25 +1410,21 @@ static PyObject *solve(PyObject *self, PyObject *args) {
         return NULL;
     PyObject *result = NULL;
     void *mem = NULL;
-    if (!sizes_ok(N, n, m) || max_iter < 1) {
-        PyErr_SetString(PyExc_ValueError, "_region_kernel.solve: sizes out of range (n ≤ 22, "
-                        "m n N and (m n + 1)² below 2^31 − 1)");
-        goto done;
-    }
-    if (loss != LOSS_MSE && loss != LOSS_LOGISTIC) {
-        PyErr_Format(PyExc_ValueError, "_region_kernel.solve: unknown loss code %d", loss);
+    if (!check_sizes("solve", N, n, m, loss)) goto done;
+    if (max_iter < 1) {
+        PyErr_SetString(PyExc_ValueError, "_region_kernel.solve: max_iter must be at least 1");
         goto done;
     }
     if (loss == LOSS_MSE && (has_keep || detect)) {
         PyErr_SetString(PyExc_ValueError, "_region_kernel.solve: keep and detect are logistic only");
         goto done;
     }
-    if (!need(&bX, (Py_ssize_t)N * n, 8, "X") || !need(&bXu, (Py_ssize_t)N * n, 8, "Xu") ||
-        !need(&bxn, N, 8, "xn") || !need(&by, N, 8, "y") || !need(&bv, m, 8, "v") ||
-        !need(&bA, (Py_ssize_t)m * N, 1, "pattern") || !need(&bW, (Py_ssize_t)m * n, 8, "W") ||
-        !need(&bsup, (Py_ssize_t)m * n, 4, "supports") || !need(&bnsup, m, 4, "nsupport") ||
-        !need(&bprm, P_COUNT, 8, "params") || !need(&bhint, (Py_ssize_t)m * n, 4, "hints") ||
-        !need(&bnhint, m, 4, "nhints") || !need(&bkeep, has_keep ? N : 0, 1, "keep"))
+    if (!need("solve", &bX, (Py_ssize_t)N * n, 8, "X") || !need("solve", &bXu, (Py_ssize_t)N * n, 8, "Xu") ||
+        !need("solve", &bxn, N, 8, "xn") || !need("solve", &by, N, 8, "y") || !need("solve", &bv, m, 8, "v") ||
+        !need("solve", &bA, (Py_ssize_t)m * N, 1, "pattern") || !need("solve", &bW, (Py_ssize_t)m * n, 8, "W") ||
+        !need("solve", &bsup, (Py_ssize_t)m * n, 4, "supports") || !need("solve", &bnsup, m, 4, "nsupport") ||
+        !need("solve", &bprm, P_COUNT, 8, "params") || !need("solve", &bhint, (Py_ssize_t)m * n, 4, "hints") ||
+        !need("solve", &bnhint, m, 4, "nhints") || !need("solve", &bkeep, has_keep ? N : 0, 1, "keep"))
         goto done;
     {
         Ctx C;
@@ -1780,20 +1790,12 @@ static PyObject *certify(PyObject *self, PyObject *args) {
                           &btol))
         return NULL;
     PyObject *result = NULL;
-    if (!sizes_ok(N, n, m)) {
-        PyErr_SetString(PyExc_ValueError, "_region_kernel.certify: sizes out of range (n ≤ 22, "
-                        "m n N and (m n + 1)² below 2^31 − 1)");
-        goto done;
-    }
-    if (loss != LOSS_MSE && loss != LOSS_LOGISTIC) {
-        PyErr_Format(PyExc_ValueError, "_region_kernel.certify: unknown loss code %d", loss);
-        goto done;
-    }
-    if (!need(&bX, (Py_ssize_t)N * n, 8, "X") || !need(&bXu, (Py_ssize_t)N * n, 8, "Xu") ||
-        !need(&bxn, N, 8, "xn") || !need(&by, N, 8, "y") || !need(&bv, m, 8, "v") ||
-        !need(&bA, (Py_ssize_t)m * N, 1, "pattern") || !need(&bW, (Py_ssize_t)m * n, 8, "W") ||
-        !need(&bsup, (Py_ssize_t)m * n, 4, "supports") || !need(&bnsup, m, 4, "nsupport") ||
-        !need(&bkeep, has_keep ? N : 0, 1, "keep") || !need(&btol, K_COUNT, 8, "tolerances"))
+    if (!check_sizes("certify", N, n, m, loss)) goto done;
+    if (!need("certify", &bX, (Py_ssize_t)N * n, 8, "X") || !need("certify", &bXu, (Py_ssize_t)N * n, 8, "Xu") ||
+        !need("certify", &bxn, N, 8, "xn") || !need("certify", &by, N, 8, "y") || !need("certify", &bv, m, 8, "v") ||
+        !need("certify", &bA, (Py_ssize_t)m * N, 1, "pattern") || !need("certify", &bW, (Py_ssize_t)m * n, 8, "W") ||
+        !need("certify", &bsup, (Py_ssize_t)m * n, 4, "supports") || !need("certify", &bnsup, m, 4, "nsupport") ||
+        !need("certify", &bkeep, has_keep ? N : 0, 1, "keep") || !need("certify", &btol, K_COUNT, 8, "tolerances"))
         goto done;
     {
         const int *sup = bsup.buf, *nsup = bnsup.buf;
