@@ -62,7 +62,7 @@ def run() -> CheckResult:
     for universe, subsets in INSTANCES:
         original = set_cover_to_relu(universe, subsets)
         d = original.d
-        variant = general_position_variant(original, Fraction(1, 10 * d), Fraction(1, 3 * d), rng=SEED)
+        variant = general_position_variant(original, Fraction(1, 10 * d), Fraction(1, 3 * d), random_state=SEED)
         t_star = minimum_cover_size(original)
         for kind, inst in (("original", original), ("general position", variant)):
             ds = inst.dataset

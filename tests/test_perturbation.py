@@ -87,5 +87,5 @@ def test_random_perturbation_validates():
     ds = Dataset([[0, 0], [1, 1]])
     with pytest.raises(InvalidInputError):
         random_perturbation(ds, -1)
-    same = random_perturbation(ds, 0, rng=1)
+    same = random_perturbation(ds, 0, random_state=1)
     assert same == ds

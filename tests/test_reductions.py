@@ -58,7 +58,7 @@ def test_every_cover_has_loss_t_gamma_squared_over_N(universe, subsets):
 def test_general_position_variant_certified_and_lemma_E3(universe, subsets):
     inst = set_cover_to_relu(universe, subsets)
     d = inst.d
-    gp = general_position_variant(inst, Fraction(1, 10 * d), Fraction(1, 3 * d), rng=5)
+    gp = general_position_variant(inst, Fraction(1, 10 * d), Fraction(1, 3 * d), random_state=5)
     assert in_linear_general_position(gp.dataset.generators_exact)   # independent exhaustive check
     assert gp.dataset.y_exact == inst.dataset.y_exact
     first = inst.index_of_element(0)
@@ -79,8 +79,8 @@ def test_original_reduction_is_not_in_general_position():
 
 def test_general_position_variant_is_reproducible():
     inst = set_cover_to_relu([1, 2], [[1], [2]])
-    a = general_position_variant(inst, Fraction(1, 100), Fraction(1, 10), rng=3)
-    b = general_position_variant(inst, Fraction(1, 100), Fraction(1, 10), rng=np.random.default_rng(3))
+    a = general_position_variant(inst, Fraction(1, 100), Fraction(1, 10), random_state=3)
+    b = general_position_variant(inst, Fraction(1, 100), Fraction(1, 10), random_state=np.random.default_rng(3))
     assert a.dataset == b.dataset
 
 
@@ -89,7 +89,7 @@ def test_general_position_variant_is_reproducible():
 def test_general_position_variant_checks_delta_bounds(d1, d2):
     inst = set_cover_to_relu([1, 2], [[1], [2]])   # d = 4, so 1/(2d) = 1/8
     with pytest.raises(InvalidInputError, match="1/\\(2d\\)"):
-        general_position_variant(inst, d1, d2, rng=0)
+        general_position_variant(inst, d1, d2, random_state=0)
 
 
 @pytest.mark.parametrize("universe,subsets", INSTANCES)
@@ -136,7 +136,7 @@ def test_input_validation():
         cover_weights(inst, [0, 3])
     with pytest.raises(InvalidInputError, match="twice"):
         cover_weights(inst, [0, 0, 1])
-    gp = general_position_variant(inst, Fraction(1, 100), Fraction(1, 20), rng=0)
+    gp = general_position_variant(inst, Fraction(1, 100), Fraction(1, 20), random_state=0)
     with pytest.raises(InvalidInputError, match="general_position_cover_weights"):
         cover_weights(gp, [0, 1])
     with pytest.raises(InvalidInputError, match="cover_weights"):
@@ -169,9 +169,9 @@ def test_minimum_cover_size_matches_brute_force(subsets):
 
 def test_general_position_rejects_already_perturbed():
     inst = set_cover_to_relu([1, 2], [[1], [2]])
-    gp = general_position_variant(inst, Fraction(1, 100), Fraction(1, 20), rng=1)
+    gp = general_position_variant(inst, Fraction(1, 100), Fraction(1, 20), random_state=1)
     with pytest.raises(InvalidInputError, match="already"):
-        general_position_variant(gp, Fraction(1, 100), Fraction(1, 20), rng=1)
+        general_position_variant(gp, Fraction(1, 100), Fraction(1, 20), random_state=1)
 
 
 def test_exact_mse_certificate_closed_forms():

@@ -14,12 +14,14 @@ import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
+from sklearn.utils import check_random_state as sklearn_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .errors import InvalidInputError, InvalidTypeError
 from .geometry.dataset import Dataset
 from .search import exact_erm, gls, gradient_descent, mgls, random_vertex
 from .search._common import forward, half_output_weights
+from .validation import check_random_state
 
 __all__ = ["ZonotopeRegressor", "ZonotopeClassifier"]
 
@@ -52,7 +54,8 @@ class _ZonotopeNetwork(BaseEstimator):
             raise InvalidTypeError(f"fit_bias must be a bool, got {self.fit_bias!r}")
 
     def _search(self, dataset: Dataset, classification: bool):
-        rng = np.random.default_rng(check_random_state(self.random_state).randint(0, 2 ** 31 - 1))
+        # scikit-learn's meaning of random_state (None: numpy's global RandomState), then a Generator
+        rng = check_random_state(sklearn_random_state(self.random_state))
         loss, m, method = self._loss(), int(self.n_units), self.method
         steps = DEFAULT_STEPS.get(method) if self.max_steps is None else int(self.max_steps)
         common = {"loss": loss, "fit_bias": bool(self.fit_bias)}

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError, TooLargeError
 from ..exact.rational import integer_rows
+from ..validation import UNSET, check_random_state, renamed_parameter
 
 __all__ = ["ZonotopePower"]
 
@@ -209,13 +210,16 @@ class ZonotopePower:
         return out
 
     # ----- sampling and enumeration -----------------------------------------------------------------------
-    def random_vertex(self, rng=None) -> np.ndarray:
+    def random_vertex(self, random_state=None, *, rng=UNSET) -> np.ndarray:
         """A random vertex of Z^m: the pattern 1[W x̄_i > 0] of Gaussian first-layer weights (§4.2).
 
         Parameters
         ----------
-        rng : int, numpy.random.Generator or None
-            A seed or a generator; None draws fresh entropy. The same seed gives the same vertex.
+        random_state : int, numpy.random.Generator or None
+            A seed or a generator (:func:`zonocomb.validation.check_random_state`); None draws
+            fresh entropy. The same seed gives the same vertex.
+        rng
+            Deprecated old name of ``random_state``.
 
         Returns
         -------
@@ -234,7 +238,7 @@ class ZonotopePower:
         the arrangement) unit u's weights are redrawn from the same generator, which keeps seeded
         runs reproducible. Cost O(mNn) floating-point operations.
         """
-        gen = _as_generator(rng)
+        gen = check_random_state(renamed_parameter(random_state, rng, "random_state", "rng"))
         W = gen.standard_normal((self._m, self.n))
         A = np.empty((self._m, self.N), dtype=bool)
         for u in range(self._m):
@@ -284,14 +288,3 @@ def _scaled_floats(row: list[int]) -> list[float]:
     top = max(abs(v) for v in row) or 1
     return [float(Fraction(v, top)) for v in row]
 
-
-def _as_generator(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, Integral):
-        raise InvalidTypeError(f"rng must be an int seed, a numpy Generator or None, got {rng!r}")
-    if rng < 0:
-        raise InvalidInputError(f"rng seed must be non-negative, got {rng}")
-    return np.random.default_rng(int(rng))

@@ -7,13 +7,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..validation import check_random_state
+
 __all__ = ["facet_walk"]
 
 
-def facet_walk(generators: np.ndarray, m: int, length: int, rng: np.random.Generator) -> list[np.ndarray]:
+def facet_walk(generators: np.ndarray, m: int, length: int, random_state=None) -> list[np.ndarray]:
     """Activation patterns (m×N bool) along a walk in which each step moves one unit's weights just
     past the nearest hyperplane w·x̄_i = 0 in a random direction, so consecutive patterns differ in
-    exactly one (unit, example) entry — the moves greedy local search makes (paper §4.3, alg. 2)."""
+    exactly one (unit, example) entry — the moves greedy local search makes (paper §4.3, alg. 2).
+
+    ``random_state`` is a seed, a Generator (advanced by the walk) or None
+    (:func:`zonocomb.validation.check_random_state`)."""
+    rng = check_random_state(random_state)
     W = rng.standard_normal((m, generators.shape[1]))
     patterns = [W @ generators.T > 0]
     while len(patterns) < length:

@@ -12,7 +12,6 @@ Everything here is floating point except :func:`pattern_of_weights`, whose signs
 from __future__ import annotations
 
 import functools
-import numbers
 from fractions import Fraction
 
 import numpy as np
@@ -22,6 +21,10 @@ from ..convex.losses import check_labels, check_loss
 from ..convex.losses import mean_loss as _region_mean_loss
 from ..errors import InvalidInputError, InvalidTypeError
 from ..geometry.dataset import Dataset
+from ..validation import check_int, check_random_state
+
+# gls.py (being rewritten) still imports these two names from here.
+as_rng = check_random_state
 
 # Relative size of float64 rounding (unit roundoff is 2**-53; one ulp is 2**-52).
 _EPS = 2.0 ** -52
@@ -55,30 +58,6 @@ def check_dataset(dataset, loss: str) -> np.ndarray:
     if not isinstance(dataset, Dataset):
         raise InvalidTypeError(f"dataset must be a zonocomb Dataset, got {type(dataset).__name__}")
     return check_labels(check_loss(loss), dataset.require_labels())
-
-
-def check_int(value, name: str, minimum: int) -> int:
-    """Return ``value`` as an int, raising a clear error if it is not an integer >= ``minimum``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise InvalidTypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise InvalidInputError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def as_rng(random_state) -> np.random.Generator:
-    """A numpy Generator from ``None``, an int seed, a Generator or a legacy RandomState."""
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(0, 2 ** 31 - 1))
-    if random_state is None or (isinstance(random_state, numbers.Integral)
-                                and not isinstance(random_state, (bool, np.bool_))):
-        if random_state is not None and random_state < 0:
-            raise InvalidInputError(f"random_state must be a non-negative integer, got {random_state}")
-        return np.random.default_rng(random_state)
-    raise InvalidTypeError(
-        f"random_state must be None, an int or a numpy Generator, got {type(random_state).__name__}")
 
 
 def half_output_weights(m: int) -> np.ndarray:

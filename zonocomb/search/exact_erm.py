@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 from ..convex.region import RegionProgram
 from ..errors import TooLargeError
 from ..convex.region import check_output_weights
-from ._common import check_dataset, check_int, single_threaded_blas
+from ..validation import check_int
+from ._common import check_dataset, single_threaded_blas
 from .result import SearchResult
 
 __all__ = ["exact_erm", "count_vertex_multisets"]

@@ -14,8 +14,9 @@ import time
 import numpy as np
 
 from ..errors import InvalidInputError
-from ._common import (as_rng, check_dataset, check_int, half_output_weights, loss_derivative,
-                      mean_loss, pattern_of_weights, single_threaded_blas)
+from ..validation import check_int, check_random_state
+from ._common import (check_dataset, half_output_weights, loss_derivative, mean_loss, pattern_of_weights,
+                      single_threaded_blas)
 from .result import SearchResult
 
 __all__ = ["gradient_descent", "glorot_init"]
@@ -90,7 +91,7 @@ def gradient_descent(dataset, m, steps, lr=1e-3, loss="mse", train_output=True, 
     if not (isinstance(lr, (int, float, np.floating)) and np.isfinite(lr) and lr > 0):
         raise InvalidInputError(f"lr must be a positive finite number, got {lr!r}")
     every = max(1, steps // 100) if trace_every is None else check_int(trace_every, "trace_every", 1)
-    rng = as_rng(random_state)
+    rng = check_random_state(random_state)
 
     G = dataset.generators_float
     W, v, c = glorot_init(m, dataset.d, dataset.n, rng, train_output)

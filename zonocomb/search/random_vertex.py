@@ -33,8 +33,8 @@ import numpy as np
 from ..convex.region import RegionProgram
 from ..errors import InvalidInputError, InvalidTypeError
 from ..geometry.power import ZonotopePower
-from ._common import (as_rng, check_dataset, check_int, forward, half_output_weights, mean_loss,
-                      single_threaded_blas)
+from ..validation import check_int, check_random_state
+from ._common import check_dataset, forward, half_output_weights, mean_loss, single_threaded_blas
 from .result import SearchResult
 
 __all__ = ["random_vertex"]
@@ -119,7 +119,7 @@ def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, f
         raise InvalidInputError(
             f"mode='synthetic' alternates with least squares and needs loss='mse', got {loss!r}; "
             "use mode='classification' for other losses")
-    rng = as_rng(random_state)
+    rng = check_random_state(random_state)
     start = time.perf_counter()
     pattern = ZonotopePower(dataset.zonotope(), m).random_vertex(rng)
     if mode == "classification":

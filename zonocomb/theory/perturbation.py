@@ -17,12 +17,11 @@ import math
 from fractions import Fraction
 from typing import Sequence
 
-import numpy as np
-
 from ..errors import BackendError, InvalidInputError, InvalidTypeError, NotInGeneralPositionError
 from ..exact._cdd import solve_lp
 from ..exact.rational import to_fraction
 from ..geometry.dataset import Dataset
+from ..validation import UNSET, check_random_state, renamed_parameter
 
 __all__ = ["perturbation_radius", "vertex_separation", "sqrt_upper_bound", "random_perturbation"]
 
@@ -137,19 +136,18 @@ def perturbation_radius(dataset: Dataset) -> Fraction:
     return delta / (2 * dataset.N)
 
 
-def random_perturbation(dataset: Dataset, scale, rng=None) -> Dataset:
+def random_perturbation(dataset: Dataset, scale, random_state=None, *, rng=UNSET) -> Dataset:
     """A random exact perturbation moving every example by at most ``scale`` in the 2-norm.
 
     Each coordinate of x'_i - x_i is uniform on the rational grid {k·ρ/2^20 : |k| ≤ 2^20} with
     ρ = scale/⌈√d⌉, so ‖x'_i - x_i‖₂ ≤ √d·ρ ≤ scale exactly. Labels and homogenization are kept.
+    ``random_state`` is a seed, a Generator or None (:func:`zonocomb.validation.check_random_state`);
+    ``rng`` is its deprecated old name.
     """
     s = to_fraction(scale, where="scale")
     if s < 0:
         raise InvalidInputError(f"scale must be non-negative, got {s}")
-    if rng is None or isinstance(rng, (int, np.integer)):
-        rng = np.random.default_rng(rng)
-    elif not isinstance(rng, np.random.Generator):
-        raise InvalidTypeError(f"rng must be a numpy Generator, an int seed or None, got {type(rng).__name__}")
+    rng = check_random_state(renamed_parameter(random_state, rng, "random_state", "rng"))
     d = dataset.d
     root = math.isqrt(d)
     rho = s / (root if root * root == d else root + 1)

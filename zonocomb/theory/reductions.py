@@ -19,6 +19,7 @@ from ..errors import InvalidInputError, InvalidTypeError, NotInGeneralPositionEr
 from ..exact.rational import to_fraction
 from ..geometry.dataset import Dataset
 from ..geometry.position import general_position_witness
+from ..validation import UNSET, check_random_state, renamed_parameter
 from .exact_loss import single_relu_loss
 
 __all__ = [
@@ -265,15 +266,8 @@ def minimum_cover_size(instance: SetCoverInstance) -> int | None:
     return None
 
 
-def _as_rng(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or isinstance(rng, (int, np.integer)):
-        return np.random.default_rng(rng)
-    raise InvalidTypeError(f"rng must be a numpy Generator, an int seed or None, got {type(rng).__name__}")
-
-
-def general_position_variant(instance: SetCoverInstance, delta1, delta2, rng=None) -> SetCoverInstance:
+def general_position_variant(instance: SetCoverInstance, delta1, delta2, random_state=None, *,
+                             rng=UNSET) -> SetCoverInstance:
     """Theorem E.1's dataset: x'_u = x_u - η_u with η_u uniform on [δ1, δ2]^d, certified generic.
 
     Parameters
@@ -282,8 +276,10 @@ def general_position_variant(instance: SetCoverInstance, delta1, delta2, rng=Non
         The original reduction (:func:`set_cover_to_relu`).
     delta1, delta2 : rational
         Noise bounds with 0 < δ1 < δ2 < 1/(2d), checked exactly.
-    rng : numpy.random.Generator, int or None
-        Source of randomness.
+    random_state : numpy.random.Generator, int or None
+        Source of randomness (:func:`zonocomb.validation.check_random_state`).
+    rng
+        Deprecated old name of ``random_state``.
 
     Returns
     -------
@@ -318,7 +314,7 @@ def general_position_variant(instance: SetCoverInstance, delta1, delta2, rng=Non
     bound = Fraction(1, 2 * d)
     if not (0 < d1 < d2 < bound):
         raise InvalidInputError(f"need 0 < delta1 < delta2 < 1/(2d) = {bound}, got delta1={d1}, delta2={d2}")
-    gen = _as_rng(rng)
+    gen = check_random_state(renamed_parameter(random_state, rng, "random_state", "rng"))
     X = instance.dataset.X_exact
     first_u = instance.index_of_element(0)
     for _ in range(MAX_DRAWS):
