@@ -1,4 +1,8 @@
-"""Build of the compiled region kernel; all package metadata lives in setup.cfg.
+"""Packages and the compiled region kernel; all other package metadata lives in setup.cfg.
+
+The checks of the paper's statements sit in proofs_checks/ at the top of the repository but
+install as ``zonocomb.proofs_checks``, so they never claim the generic top-level name
+``proofs_checks`` in site-packages.
 
 Compiler options (after Python's own CFLAGS, which they override where they conflict):
 -O3; -fassociative-math with -fno-signed-zeros and -fno-trapping-math so that reductions such as
@@ -7,11 +11,13 @@ for them); -fno-math-errno; and -fno-wrapv, undoing Python's -fwrapv, which keep
 assuming that int index arithmetic does not overflow (4–5 % of the MSE solve time,
 benchmarks/region_solve.py); the kernel's indices stay far below INT_MAX by its size checks.
 """
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 
 FLAGS = ["-O3", "-std=c99", "-fno-math-errno", "-fassociative-math", "-fno-signed-zeros",
          "-fno-trapping-math", "-fno-wrapv"]
 
-setup(ext_modules=[Extension("zonocomb.convex.backends._region_kernel",
+setup(packages=find_packages(include=["zonocomb", "zonocomb.*"]) + ["zonocomb.proofs_checks"],
+      package_dir={"zonocomb.proofs_checks": "proofs_checks"},
+      ext_modules=[Extension("zonocomb.convex.backends._region_kernel",
                              sources=["zonocomb/convex/backends/_region_kernel.c"],
                              extra_compile_args=FLAGS)])

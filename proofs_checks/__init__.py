@@ -1,8 +1,11 @@
 """Executable checks of the paper's statements, one module per statement (``zonocomb check``).
 
+The directory proofs_checks/ installs as ``zonocomb.proofs_checks`` (setup.py), never as a top-level
+``proofs_checks``; import it under that name.
+
 Discovery lists this package's modules: every public module other than :mod:`.base` is a check
 (names starting with ``_`` are helpers), so adding ``proofs_checks/<name>.py`` registers it with
-no shared list to edit. See :mod:`proofs_checks.base` for what a check module defines.
+no shared list to edit. See :mod:`.base` for what a check module defines.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ def check_names() -> list[str]:
 
 
 def load_check(module_name: str):
-    """Import the check module ``proofs_checks.<module_name>`` and validate its interface.
+    """Import the check module ``zonocomb.proofs_checks.<module_name>`` and validate its interface.
 
     Raises
     ------
@@ -38,10 +41,10 @@ def load_check(module_name: str):
     mod = importlib.import_module(f"{__name__}.{module_name}")
     missing = [a for a in _ATTRIBUTES if not hasattr(mod, a)]
     if missing:
-        raise TypeError(f"check module proofs_checks.{module_name} lacks {', '.join(missing)}")
+        raise TypeError(f"check module {__name__}.{module_name} lacks {', '.join(missing)}")
     if not (isinstance(mod.NAME, str) and isinstance(mod.STATEMENT, str) and isinstance(mod.FAST, bool)
             and callable(mod.run)):
-        raise TypeError(f"check module proofs_checks.{module_name}: NAME and STATEMENT must be str, "
+        raise TypeError(f"check module {__name__}.{module_name}: NAME and STATEMENT must be str, "
                         "FAST bool and run callable")
     return mod
 
@@ -54,7 +57,7 @@ def run_check(module_name: str) -> CheckResult:
         mod = load_check(module_name)
         result = mod.run()
         if not isinstance(result, CheckResult):
-            raise TypeError(f"proofs_checks.{module_name}.run() returned {type(result).__name__}, "
+            raise TypeError(f"{__name__}.{module_name}.run() returned {type(result).__name__}, "
                             "not CheckResult")
         return result
     except Exception as exc:  # a crashing check is a failed check, reported, not a crashed runner

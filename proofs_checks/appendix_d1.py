@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from proofs_checks._brute import brute_force_vertices
-from proofs_checks.base import CheckResult, Tally, main
+from ._brute import brute_force_vertices
+from .base import CheckResult, Tally, main
 
 NAME = "appendix_d1"
 STATEMENT = ("app. D.1: best vertex L1 loss 1/10 with all examples active; after x_3 -> (3, ε) the same "

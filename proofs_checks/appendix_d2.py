@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from proofs_checks._brute import brute_force_vertices
-from proofs_checks.base import CheckResult, Tally, main
+from ._brute import brute_force_vertices
+from .base import CheckResult, Tally, main
 
 NAME = "appendix_d2"
 STATEMENT = ("app. D.2: best vertex L1 loss 5/4 with {x2,x3} active; after eq. (10) the all-active vertex, "

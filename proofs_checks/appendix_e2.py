@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from proofs_checks.base import CheckResult, Tally, main
+from .base import CheckResult, Tally, main
 
 NAME = "appendix_e2"
 STATEMENT = ("app. E.2: after x_u -> x_u + ε e_T the loss γ²/N is reachable for every ε > 0 (same vertex as "
@@ -34,7 +34,7 @@ def _pattern(w, X):
 
 
 def run() -> CheckResult:
-    from proofs_checks.theorem_4_2 import exact_global_minimum
+    from .theorem_4_2 import exact_global_minimum
     from zonocomb.theory.reductions import minimum_cover_size, perturb_discontinuity, set_cover_to_relu
 
     tally = Tally(NAME, STATEMENT)

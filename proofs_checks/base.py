@@ -4,7 +4,7 @@ A check module ``proofs_checks/<name>.py`` verifies one statement of the paper o
 instances with fixed seeds. It defines ``NAME`` (short id), ``STATEMENT`` (one line citing the
 paper), ``FAST`` (bool: cheap enough for the test suite) and ``run() -> CheckResult``, and ends with
 ``if __name__ == "__main__": raise SystemExit(main(run()))`` so that
-``python -m proofs_checks.<name>`` runs it alone.
+``python -m zonocomb.proofs_checks.<name>`` runs it alone.
 """
 from __future__ import annotations
 

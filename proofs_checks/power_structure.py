@@ -13,8 +13,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from proofs_checks._brute import brute_force_vertices
-from proofs_checks.base import CheckResult, Tally, main
+from ._brute import brute_force_vertices
+from .base import CheckResult, Tally, main
 
 NAME = "power_structure"
 STATEMENT = ("vert Z^m = (vert Z)^m, edges of Z^m = one unit along one edge of Z, "

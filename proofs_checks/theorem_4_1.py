@@ -15,7 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from proofs_checks.base import CheckResult, Tally, main
+from .base import CheckResult, Tally, main
 
 NAME = "theorem_4_1"
 STATEMENT = ("thm 4.1 / app. C: perturbations below δ/(2N) keep Z combinatorially equivalent and move the m=1 "

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from proofs_checks.base import CheckResult, Tally, main
+from .base import CheckResult, Tally, main
 
 NAME = "theorem_4_2"
 STATEMENT = ("thm 4.2 / E.1: min MSE of a bias-free ReLU on the set-cover dataset (original and general-position "
@@ -35,7 +35,7 @@ FLOAT_AGREEMENT = 1e-12
 
 def exact_global_minimum(dataset):
     """(L*, barcode, n_vertices, n_uncertified): exact min over all vertices of the single-unit MSE."""
-    from proofs_checks._exact_mse import certify_vertex_mse
+    from ._exact_mse import certify_vertex_mse
     from zonocomb.convex.region import RegionProgram
 
     program = RegionProgram(dataset, [1.0], loss="mse", fit_bias=False)

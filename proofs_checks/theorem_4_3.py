@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from proofs_checks.base import CheckResult, Tally, main
+from .base import CheckResult, Tally, main
 
 NAME = "theorem_4_3"
 STATEMENT = ("thm 4.3: the chunked construction of app. F fits N examples in general position exactly "

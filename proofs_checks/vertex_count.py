@@ -13,8 +13,8 @@ from math import comb
 
 import numpy as np
 
-from proofs_checks._brute import brute_force_vertices, in_linear_general_position
-from proofs_checks.base import CheckResult, Tally, main
+from ._brute import brute_force_vertices, in_linear_general_position
+from .base import CheckResult, Tally, main
 
 NAME = "vertex_count"
 STATEMENT = ("vertices of Z in general position = 2·Σ_{i<n} C(N−1,i), f_k = 2·C(N,k)·Σ_{i<n−k} C(N−k−1,i), "

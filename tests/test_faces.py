@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from proofs_checks._brute import brute_force_vertices, in_linear_general_position
+from zonocomb.proofs_checks._brute import brute_force_vertices, in_linear_general_position
 from zonocomb.errors import InvalidInputError
 from zonocomb.exact.rational import nullspace, rank
 from zonocomb.geometry.faces import Face, f_vector, face_lattice, zonotope_faces, zonotope_facets

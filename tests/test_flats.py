@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from proofs_checks._brute import brute_force_vertices, in_linear_general_position
+from zonocomb.proofs_checks._brute import brute_force_vertices, in_linear_general_position
 from zonocomb.errors import InvalidInputError
 from zonocomb.exact._cdd import solve_lp
 from zonocomb.exact.rational import rank

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import proofs_checks
-from proofs_checks.base import CheckResult, format_result
+from zonocomb import proofs_checks
+from zonocomb.proofs_checks.base import CheckResult, format_result
 from zonocomb.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +75,17 @@ def test_cli_runs_a_real_check(capsys):
 
 
 def test_check_module_runs_alone():
-    proc = subprocess.run([sys.executable, "-m", "proofs_checks.vertex_count"], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "zonocomb.proofs_checks.vertex_count"], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "vertex_count: PASSED" in proc.stdout
+
+
+def test_installed_under_the_zonocomb_namespace_only(tmp_path):
+    """Outside the repository (so the checkout's top-level directory is not on sys.path), the
+    checks import as zonocomb.proofs_checks and no top-level proofs_checks is installed."""
+    code = ("import importlib.util as u; import zonocomb.proofs_checks as p; "
+            "print(u.find_spec('proofs_checks') is None, 'vertex_count' in p.check_names())")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "True"]

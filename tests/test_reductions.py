@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from proofs_checks._brute import in_linear_general_position
+from zonocomb.proofs_checks._brute import in_linear_general_position
 from zonocomb.errors import InvalidInputError
 from zonocomb.theory.reductions import (
     cover_weights, general_position_cover_weights, general_position_variant, minimum_cover_size,
@@ -175,7 +175,7 @@ def test_general_position_rejects_already_perturbed():
 
 
 def test_exact_mse_certificate_closed_forms():
-    from proofs_checks._exact_mse import certify_vertex_mse
+    from zonocomb.proofs_checks._exact_mse import certify_vertex_mse
 
     gens = [(Fraction(1),), (Fraction(2),)]
     # all active, unconstrained optimum w = 7/5 inside the region: loss ((2/5)² + (1/5)²)/2 = 1/10
@@ -189,7 +189,7 @@ def test_exact_mse_certificate_closed_forms():
 
 
 def test_exact_mse_matches_the_float_region_solver_on_a_reduction():
-    from proofs_checks._exact_mse import certify_vertex_mse
+    from zonocomb.proofs_checks._exact_mse import certify_vertex_mse
     from zonocomb.convex.region import RegionProgram
 
     inst = set_cover_to_relu([1, 2], [[1], [2], [1, 2]])

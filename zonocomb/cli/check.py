@@ -19,7 +19,7 @@ def register(sub) -> None:
 
 def _by_attribute(names: list[str]) -> dict[str, str]:
     """Map each loadable check's NAME attribute to its module name."""
-    import proofs_checks
+    from .. import proofs_checks
     out = {}
     for mod_name in names:
         try:
@@ -30,7 +30,7 @@ def _by_attribute(names: list[str]) -> dict[str, str]:
 
 
 def _select(only: list[str] | None) -> list[str]:
-    import proofs_checks
+    from .. import proofs_checks
     names = proofs_checks.check_names()
     if not only:
         return names
@@ -47,7 +47,7 @@ def _select(only: list[str] | None) -> list[str]:
 
 
 def _is_fast(name: str) -> bool:
-    import proofs_checks
+    from .. import proofs_checks
     try:
         return proofs_checks.load_check(name).FAST
     except Exception:  # run it anyway so that the failure to load is reported
@@ -55,8 +55,8 @@ def _is_fast(name: str) -> bool:
 
 
 def run(args) -> int:
-    import proofs_checks
-    from proofs_checks.base import format_result
+    from .. import proofs_checks
+    from ..proofs_checks.base import format_result
 
     names = _select(args.only)
     if args.fast:
