@@ -12,7 +12,8 @@ from zonocomb.cli import main
 from zonocomb.datasets.synthetic import synthetic, synthetic_problem
 from zonocomb.errors import InvalidInputError, InvalidTypeError
 from zonocomb.search import exact_erm
-from zonocomb.search._common import forward, half_output_weights, mean_loss
+from zonocomb.convex.losses import mean_loss
+from zonocomb.search import forward, half_output_weights
 
 # Checks that conflict with the design, with the reason.
 _EXPECTED_FAILURES: dict = {}
@@ -31,21 +32,31 @@ def problem():
     return synthetic_problem(2, 2, seed=0)
 
 
-@pytest.mark.parametrize("method", ["mgls", "gls", "random_vertex", "exact", "gd"])
+@pytest.mark.parametrize("method", ["mgls", "gls", "random_vertex", "exact_erm", "gradient_descent"])
 def test_regressor_methods(problem, method):
     ds = problem.dataset
     X, y = ds.X_float, ds.y
-    reg = ZonotopeRegressor(n_units=2, method=method, max_steps=200 if method == "gd" else None,
+    reg = ZonotopeRegressor(n_units=2, method=method, max_steps=200 if method == "gradient_descent" else None,
                             random_state=0).fit(X, y)
     assert reg.W_.shape == (2, 3) and reg.pattern_.shape == (2, ds.N) and reg.n_features_in_ == 2
-    assert reg.loss_ == pytest.approx(mean_loss(reg.predict(X), y, "mse"), rel=1e-6, abs=1e-9)
+    assert reg.loss_ == pytest.approx(mean_loss("mse", reg.predict(X), y), rel=1e-6, abs=1e-9)
     assert reg.score(X, y) == pytest.approx(1 - reg.loss_ / np.var(y), rel=1e-6, abs=1e-9)
 
 
 def test_exact_method_matches_exact_erm(problem):
     ds = problem.dataset.subset(range(5))
-    reg = ZonotopeRegressor(n_units=2, method="exact").fit(ds.X_float, ds.y)
+    reg = ZonotopeRegressor(n_units=2, method="exact_erm").fit(ds.X_float, ds.y)
     assert reg.loss_ == pytest.approx(exact_erm(ds, half_output_weights(2), progress=False).loss, abs=1e-9)
+
+
+@pytest.mark.parametrize("old, new", [("exact", "exact_erm"), ("gd", "gradient_descent")])
+def test_old_method_names_are_deprecated_aliases(problem, old, new):
+    ds = problem.dataset.subset(range(5))
+    fitted = ZonotopeRegressor(n_units=2, method=new, max_steps=20, random_state=4).fit(ds.X_float, ds.y)
+    assert fitted.result_.method == new
+    with pytest.warns(DeprecationWarning, match=f"method='{old}' is deprecated"):
+        alias = ZonotopeRegressor(n_units=2, method=old, max_steps=20, random_state=4).fit(ds.X_float, ds.y)
+    assert alias.result_.method == new and np.array_equal(alias.W_, fitted.W_)
 
 
 def test_classifier_maps_any_two_labels(problem):
@@ -57,7 +68,7 @@ def test_classifier_maps_any_two_labels(problem):
     assert set(clf.predict(ds.X_float)) <= {"high", "low"}
     assert np.array_equal(clf.predict(ds.X_float) == "low", logits > 0)
     targets = (labels == "low").astype(float)
-    assert clf.loss_ == pytest.approx(mean_loss(logits, targets, "logistic"), rel=1e-6, abs=1e-9)
+    assert clf.loss_ == pytest.approx(mean_loss("logistic", logits, targets), rel=1e-6, abs=1e-9)
     proba = clf.predict_proba(ds.X_float)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-logits)))
@@ -66,7 +77,7 @@ def test_classifier_maps_any_two_labels(problem):
 
 def test_classifier_gd_freezes_output_weights(problem):
     ds = problem.dataset
-    clf = ZonotopeClassifier(n_units=4, method="gd", max_steps=50, random_state=0)
+    clf = ZonotopeClassifier(n_units=4, method="gradient_descent", max_steps=50, random_state=0)
     clf.fit(ds.X_float, (ds.y > 0).astype(int))
     assert clf.v_.tolist() == [1, 1, -1, -1]
 
@@ -99,7 +110,7 @@ def test_cli_fit_writes_the_network(tmp_path, capsys):
     net = json.loads(out.read_text())
     assert net["method"] == "gls" and net["seed"] == 3 and len(net["pattern"]) == 2
     W, v, c = np.array(net["W"]), np.array(net["v"]), net["c"]
-    direct = mean_loss(forward(ds.generators_float, W, v, c), ds.y, "mse")
+    direct = mean_loss("mse", forward(ds.generators_float, W, v, c), ds.y)
     assert direct == pytest.approx(net["loss"], rel=1e-6, abs=1e-9)
 
 

@@ -9,7 +9,8 @@ from zonocomb import Dataset
 from zonocomb.datasets.synthetic import synthetic
 from zonocomb.errors import InvalidInputError
 from zonocomb.search import gradient_descent
-from zonocomb.search._common import forward, mean_loss
+from zonocomb.convex.losses import mean_loss
+from zonocomb.search import forward
 from zonocomb.search.gradient_descent import glorot_init
 
 
@@ -30,9 +31,9 @@ def test_one_step_is_minus_lr_times_the_finite_difference_gradient(loss):
     G, y, m, lr = ds.generators_float, ds.y, 3, 1e-2
     W0, v0, c0 = glorot_init(m, ds.d, ds.n, np.random.default_rng(11))
     res = gradient_descent(ds, m, 1, lr=lr, loss=loss, random_state=11)
-    gW = numerical_gradient(lambda W: mean_loss(forward(G, W, v0, c0), y, loss), W0)
-    gv = numerical_gradient(lambda v: mean_loss(forward(G, W0, v, c0), y, loss), v0)
-    gc = numerical_gradient(lambda c: mean_loss(forward(G, W0, v0, c[0]), y, loss), np.array([c0]))
+    gW = numerical_gradient(lambda W: mean_loss(loss, forward(G, W, v0, c0), y), W0)
+    gv = numerical_gradient(lambda v: mean_loss(loss, forward(G, W0, v, c0), y), v0)
+    gc = numerical_gradient(lambda c: mean_loss(loss, forward(G, W0, v0, c[0]), y), np.array([c0]))
     np.testing.assert_allclose((W0 - res.W) / lr, gW, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose((v0 - res.v) / lr, gv, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose((c0 - res.c) / lr, gc[0], rtol=1e-5, atol=1e-7)
@@ -58,7 +59,7 @@ def test_training_lowers_the_loss_and_reports_it_exactly():
     ds = synthetic(2, 2, seed=1)
     res = gradient_descent(ds, 8, 3000, lr=1e-2, random_state=0)
     assert res.loss < 0.25 * res.trace[0]["loss"]
-    assert res.loss == pytest.approx(mean_loss(res.predict(ds.X_float), ds.y, "mse"), rel=1e-9)
+    assert res.loss == pytest.approx(mean_loss("mse", res.predict(ds.X_float), ds.y), rel=1e-9)
     assert res.trace[-1]["step"] == 3000 == res.n_steps and res.n_solves == 0
     assert np.array_equal(res.pattern, (res.W @ ds.generators_float.T) > 0)
 
@@ -67,7 +68,7 @@ def test_bias_free_data():
     ds = Dataset([[1, 0], [0, 1], [1, 1], [2, -1]], y=[1, 0, 2, 1], homogenize=False)
     res = gradient_descent(ds, 2, 20, lr=1e-2, random_state=0)
     assert res.W.shape == (2, 2) and not res.homogenize
-    assert res.loss == pytest.approx(mean_loss(res.predict(ds.X_float), ds.y, "mse"), rel=1e-9)
+    assert res.loss == pytest.approx(mean_loss("mse", res.predict(ds.X_float), ds.y), rel=1e-9)
 
 
 def test_reproducible():

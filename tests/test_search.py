@@ -22,7 +22,8 @@ from zonocomb.datasets.synthetic import synthetic
 from zonocomb.errors import InvalidInputError, InvalidTypeError, TooLargeError
 from zonocomb.exact._cdd import solve_lp
 from zonocomb.search import SearchResult, exact_erm, gls, gradient_descent, mgls, random_vertex
-from zonocomb.search._common import half_output_weights, mean_loss
+from zonocomb.convex.losses import mean_loss
+from zonocomb.search import half_output_weights
 from zonocomb.search.exact_erm import count_vertex_multisets
 
 gls_module = sys.modules["zonocomb.search.gls"]
@@ -54,7 +55,7 @@ def brute_force_optimum(dataset: Dataset, v, loss="mse", fit_bias=True):
 
 
 def direct_loss(result: SearchResult, dataset: Dataset) -> float:
-    return mean_loss(result.predict(dataset.X_float), dataset.y, result.loss_name)
+    return mean_loss(result.loss_name, result.predict(dataset.X_float), dataset.y)
 
 
 def close(a, b):

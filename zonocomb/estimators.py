@@ -2,13 +2,16 @@
 
 :class:`ZonotopeRegressor` and :class:`ZonotopeClassifier` fit ``f(x) = vᵀ φ(W x̄) + c`` (paper
 eq. 24/25) with one of the methods of :mod:`zonocomb.search`: ``"mgls"`` (appendix G), ``"gls"``
-(Algorithm 2), ``"random_vertex"`` (section 4.2), ``"exact"`` (Algorithm 1) or ``"gd"`` (gradient
-descent, appendix H). They follow scikit-learn's conventions: ``__init__`` only stores its keyword
-parameters, ``fit`` validates them and returns ``self``, fitted attributes end in ``_``.
+(Algorithm 2), ``"random_vertex"`` (section 4.2), ``"exact_erm"`` (Algorithm 1) or
+``"gradient_descent"`` (appendix H), by their names in :data:`zonocomb.search.METHODS` (the old
+names ``"exact"`` and ``"gd"`` still work, with a DeprecationWarning). They follow scikit-learn's
+conventions: ``__init__`` only stores its keyword parameters, ``fit`` validates them and returns
+``self``, fitted attributes end in ``_``.
 """
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy.special import expit
@@ -19,14 +22,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .errors import InvalidInputError, InvalidTypeError
 from .geometry.dataset import Dataset
-from .search import exact_erm, gls, gradient_descent, mgls, random_vertex
-from .search._common import forward, half_output_weights
+from .search import forward, get_method, run_method
 from .validation import check_random_state
 
 __all__ = ["ZonotopeRegressor", "ZonotopeClassifier"]
 
-METHODS = ("mgls", "gls", "random_vertex", "exact", "gd")
-DEFAULT_STEPS = {"mgls": 2048, "gls": 1024, "gd": 10_000}
 
 
 class _ZonotopeNetwork(BaseEstimator):
@@ -35,8 +35,10 @@ class _ZonotopeNetwork(BaseEstimator):
     _losses: tuple = ()
 
     def _validate_params(self) -> None:
-        if not isinstance(self.method, str) or self.method not in METHODS:
-            raise InvalidInputError(f"unknown method {self.method!r}; expected one of {', '.join(METHODS)}")
+        method = get_method(self.method)
+        if method.name != self.method:
+            warnings.warn(f"method={self.method!r} is deprecated and will be removed in the next release; "
+                          f"use method={method.name!r}", DeprecationWarning, stacklevel=4)
         if (isinstance(self.n_units, (bool, np.bool_)) or not isinstance(self.n_units, numbers.Integral)
                 or self.n_units < 1):
             raise InvalidInputError(f"n_units must be a positive integer, got {self.n_units!r}")
@@ -56,20 +58,10 @@ class _ZonotopeNetwork(BaseEstimator):
     def _search(self, dataset: Dataset, classification: bool):
         # scikit-learn's meaning of random_state (None: numpy's global RandomState), then a Generator
         rng = check_random_state(sklearn_random_state(self.random_state))
-        loss, m, method = self._loss(), int(self.n_units), self.method
-        steps = DEFAULT_STEPS.get(method) if self.max_steps is None else int(self.max_steps)
-        common = {"loss": loss, "fit_bias": bool(self.fit_bias)}
-        if method in ("mgls", "gls"):
-            search = mgls if method == "mgls" else gls
-            return search(dataset, m, max_steps=steps, random_state=rng, backend=self.backend, **common)
-        if method == "random_vertex":
-            mode = "synthetic" if (loss == "mse" and not classification) else "classification"
-            return random_vertex(dataset, m, mode=mode, random_state=rng, backend=self.backend, **common)
-        if method == "exact":
-            return exact_erm(dataset, half_output_weights(m), backend=self.backend, progress=False,
-                             max_patterns=self.max_patterns, **common)
-        return gradient_descent(dataset, m, steps, lr=float(self.learning_rate),
-                                train_output=not classification, random_state=rng, **common)
+        return run_method(self.method, dataset, int(self.n_units), loss=self._loss(), max_steps=self.max_steps,
+                          fit_bias=bool(self.fit_bias), random_state=rng, backend=self.backend,
+                          lr=float(self.learning_rate), train_output=not classification,
+                          max_patterns=self.max_patterns, progress=False)
 
     def _fit_targets(self, X, targets, classification: bool):
         self._validate_params()
@@ -91,7 +83,7 @@ class _ZonotopeNetwork(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.non_deterministic = self.random_state is None and self.method != "exact"
+        tags.non_deterministic = self.random_state is None and get_method(self.method).stochastic
         return tags
 
 
@@ -102,22 +94,23 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
     ----------
     n_units : int, default 8
         Hidden units m.
-    method : {"mgls", "gls", "random_vertex", "exact", "gd"}, default "mgls"
-        Search algorithm (:mod:`zonocomb.search`). ``"exact"`` enumerates every vertex of Z^m and
+    method : {"mgls", "gls", "random_vertex", "exact_erm", "gradient_descent"}, default "mgls"
+        Search algorithm (:data:`zonocomb.search.METHODS`; ``"exact"`` and ``"gd"`` are deprecated
+        names of ``"exact_erm"`` and ``"gradient_descent"``). ``"exact_erm"`` enumerates every vertex of Z^m and
         is only feasible for tiny problems (``max_patterns`` guards it); ``"random_vertex"`` uses
         the alternating synthetic mode of appendix H.1.2 for the MSE loss.
     loss : {"mse", "l1"}, default "mse"
     max_steps : int or None
-        Moves of GLS (default 1024) / mGLS (default 2048), or gradient steps of ``"gd"``
+        Moves of GLS (default 1024) / mGLS (default 2048), or gradient steps of ``"gradient_descent"``
         (default 10000); ignored by the other methods.
     learning_rate : float, default 1e-3
-        Step size of ``"gd"``.
+        Step size of ``"gradient_descent"``.
     fit_bias : bool, default True
         Optimise the output bias ``c``.
     backend : str, default "fast"
         Convex backend of :mod:`zonocomb.convex.region`.
     max_patterns : int, default 200000
-        Size limit of ``"exact"``.
+        Size limit of ``"exact_erm"``.
     random_state : None, int or numpy.random.RandomState
         Seed of the starting vertex, neighbour order or initialisation.
 
@@ -177,7 +170,7 @@ class ZonotopeClassifier(ClassifierMixin, _ZonotopeNetwork):
 
     The two classes (any labels; ``classes_`` in sorted order) are mapped to 0 and 1 and the
     logistic loss ``−y ŷ + log(1 + e^ŷ)`` of the logit ``ŷ = f(x)`` is minimised with ``v`` fixed to
-    half +1, half −1 (all combinatorial methods) or frozen likewise for ``"gd"``.
+    half +1, half −1 (all combinatorial methods) or frozen likewise for ``"gradient_descent"``.
 
     Parameters
     ----------

@@ -6,11 +6,8 @@ from pathlib import Path
 
 from ..errors import InvalidInputError
 from ..geometry.dataset import Dataset
-from ..search import exact_erm, gls, gradient_descent, mgls, random_vertex
-from ..search._common import half_output_weights
+from ..search import ALIASES, METHODS, run_method
 from ._common import barcode_string
-
-METHODS = ("mgls", "gls", "random_vertex", "exact", "gd")
 
 
 def register(sub) -> None:
@@ -18,13 +15,16 @@ def register(sub) -> None:
                        description="Fit f(x) = v·relu(W x̄) + c to a labelled CSV (last column = label) "
                                    "with a search over the vertices of Z^m (paper §2, §4.2, §4.3, app. G/H).")
     p.add_argument("file", help="CSV file, one example per row, the label in the last column")
-    p.add_argument("--method", choices=METHODS, default="mgls", help="search algorithm (default mgls)")
+    p.add_argument("--method", choices=[*METHODS, *ALIASES], default="mgls", metavar="METHOD",
+                   help=f"search algorithm: {', '.join(METHODS)} (default mgls; "
+                        f"{' and '.join(ALIASES)} are the old names of {' and '.join(ALIASES.values())})")
     p.add_argument("--units", type=int, default=8, help="hidden units m (default 8)")
     p.add_argument("--loss", choices=["mse", "logistic", "l1"], default="mse", help="loss (default mse)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--max-steps", type=int, default=None,
-                   help="moves of gls/mgls (default 1024/2048) or gradient steps of gd (default 10000)")
-    p.add_argument("--lr", type=float, default=1e-3, help="learning rate of gd (default 1e-3)")
+                   help="moves of gls/mgls (default 1024/2048) or gradient steps of gradient_descent "
+                        "(default 10000)")
+    p.add_argument("--lr", type=float, default=1e-3, help="learning rate of gradient_descent (default 1e-3)")
     p.add_argument("--backend", default="fast", help="convex backend: fast or cvxpy (default fast)")
     p.add_argument("--bias-free", action="store_true", help="units without biases (generators x_i, app. E)")
     p.add_argument("--out", metavar="NET.json", help="write the network as JSON")
@@ -32,20 +32,11 @@ def register(sub) -> None:
 
 
 def _fit(ds: Dataset, args):
-    m, loss, seed, steps = args.units, args.loss, args.seed, args.max_steps
-    if m < 1:
-        raise InvalidInputError(f"--units must be at least 1, got {m}")
-    if args.method in ("mgls", "gls"):
-        search = mgls if args.method == "mgls" else gls
-        kw = {} if steps is None else {"max_steps": steps}
-        return search(ds, m, loss=loss, random_state=seed, backend=args.backend, **kw)
-    if args.method == "random_vertex":
-        mode = "synthetic" if loss == "mse" else "classification"
-        return random_vertex(ds, m, loss=loss, mode=mode, random_state=seed, backend=args.backend)
-    if args.method == "exact":
-        return exact_erm(ds, half_output_weights(m), loss=loss, backend=args.backend, progress=True)
-    return gradient_descent(ds, m, 10_000 if steps is None else steps, lr=args.lr, loss=loss,
-                            train_output=(loss == "mse"), random_state=seed)
+    if args.units < 1:
+        raise InvalidInputError(f"--units must be at least 1, got {args.units}")
+    return run_method(args.method, ds, args.units, loss=args.loss, max_steps=args.max_steps,
+                      random_state=args.seed, backend=args.backend, lr=args.lr,
+                      train_output=(args.loss == "mse"), progress=True)
 
 
 def run(args) -> int:

@@ -16,7 +16,8 @@ import numpy as np
 
 from ..errors import InvalidInputError
 
-__all__ = ["LOSSES", "SMOOTH_LOSSES", "check_loss", "check_labels", "mean_loss", "loss_derivatives"]
+__all__ = ["LOSSES", "SMOOTH_LOSSES", "check_loss", "check_labels", "mean_loss", "loss_derivative",
+           "loss_derivatives"]
 
 LOSSES = ("mse", "logistic", "l1")
 SMOOTH_LOSSES = ("mse", "logistic")
@@ -54,6 +55,23 @@ def mean_loss(loss: str, yhat: np.ndarray, y: np.ndarray) -> float:
     if loss == "l1":
         return float(np.mean(np.abs(yhat - y)))
     raise InvalidInputError(f"unknown loss {loss!r}")
+
+
+def loss_derivative(loss: str, yhat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The derivative ℓ'(ŷ_i, y_i) of each example's loss in ŷ_i (a subgradient for ``"l1"``).
+
+    ``"mse"``: 2(ŷ − y); ``"logistic"``: σ(ŷ) − y, as in :func:`loss_derivatives` (no overflow or
+    cancellation); ``"l1"``: sign(ŷ − y), the subgradient 0 at ŷ = y. The gradient of the mean
+    loss (paper eq. 1) with respect to the outputs is this divided by N.
+
+    Examples
+    --------
+    >>> loss_derivative("l1", np.array([0.5, 2.0, 1.0]), np.array([1.0, 1.0, 1.0])).tolist()
+    [-1.0, 1.0, 0.0]
+    """
+    if loss == "l1":
+        return np.sign(yhat - y)
+    return loss_derivatives(loss, yhat, y)[0]
 
 
 def loss_derivatives(loss: str, yhat: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,10 +1,10 @@
 """Run a sweep of tasks locally (joblib processes) or on a Dask cluster, storing results as they finish.
 
 :func:`execute` runs one :class:`~zonocomb.experiments.tasks.Task` and returns its store record;
-:data:`METHODS` is the single place where a task's method name becomes a call into
-:mod:`zonocomb.search`. :func:`run_sweep` skips the tasks the store already holds, runs the rest
-(biggest first), writes each record the moment it arrives, and shows a tqdm progress bar over the
-whole sweep. An interrupted sweep (Ctrl-C, a crash, a killed worker) therefore loses only the tasks
+:data:`METHODS` maps a task's method name to its call through the registry of
+:mod:`zonocomb.search` (:func:`~zonocomb.search.run_method`). :func:`run_sweep` skips the tasks the
+store already holds, runs the rest (biggest first), writes each record the moment it arrives, and
+shows a tqdm progress bar over the whole sweep. An interrupted sweep (Ctrl-C, a crash, a killed worker) therefore loses only the tasks
 in flight; running the same command again resumes it.
 """
 from __future__ import annotations
@@ -16,36 +16,28 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..convex.losses import check_loss, mean_loss
 from ..errors import InvalidInputError
+from ..search import ALIASES, run_method
+from ..search import METHODS as SEARCH_METHODS
 from .store import RunStore
 from .tasks import Task
 
 __all__ = ["METHODS", "build_dataset", "execute", "run_sweep", "SweepSummary"]
 
 
-def _gd(dataset, c, rs):
-    from ..search import gradient_descent
-    return gradient_descent(dataset, c["m"], steps=c["steps"], lr=c["lr"], loss=c["loss"],
-                            train_output=c["train_output"], random_state=rs)
+def _registered(name: str):
+    """The runner's call of the search method ``name``: the task configuration's entries that are
+    keywords of the method (``loss``, ``steps``, ``max_steps``, ``lr``, ``mode``, ...) are passed."""
+    def call(dataset, config: dict, random_state):
+        return run_method(name, dataset, config["m"], random_state=random_state,
+                          **{k: v for k, v in config.items() if k != "m"})
+    return call
 
 
-def _random_vertex(dataset, c, rs):
-    from ..search import random_vertex
-    return random_vertex(dataset, c["m"], loss=c["loss"], mode=c["mode"], random_state=rs)
-
-
-def _gls(dataset, c, rs):
-    from ..search import gls
-    return gls(dataset, c["m"], max_steps=c["max_steps"], loss=c["loss"], random_state=rs)
-
-
-def _mgls(dataset, c, rs):
-    from ..search import mgls
-    return mgls(dataset, c["m"], max_steps=c["max_steps"], loss=c["loss"], random_state=rs)
-
-
-#: Method name -> callable(dataset, config dict, random_state) returning a SearchResult.
-METHODS = {"gd": _gd, "random_vertex": _random_vertex, "gls": _gls, "mgls": _mgls}
+#: Method name -> callable(dataset, config dict, random_state) returning a SearchResult: every
+#: name and alias of :data:`zonocomb.search.METHODS` (tests put stand-ins here).
+METHODS = {name: _registered(name) for name in (*SEARCH_METHODS, *ALIASES)}
 
 
 @lru_cache(maxsize=32)
@@ -74,16 +66,6 @@ def build_dataset(task: Task, data_dir=None):
     return _dataset(tuple(sorted(spec.items())), None if data_dir is None else str(data_dir))
 
 
-def _mean_loss(pred: np.ndarray, y: np.ndarray, loss: str) -> float:
-    if loss == "mse":
-        return float(np.mean((pred - y) ** 2))
-    if loss == "logistic":  # ℓ(ŷ, y) = −yŷ + log(1 + e^ŷ), appendix H.2.2
-        return float(np.mean(np.logaddexp(0.0, pred) - y * pred))
-    if loss == "l1":
-        return float(np.mean(np.abs(pred - y)))
-    raise InvalidInputError(f"unknown loss {loss!r}")
-
-
 def execute(task: Task, data_dir=None) -> dict:
     """Run one task and return its store record (never raises for a failing method).
 
@@ -106,7 +88,7 @@ def execute(task: Task, data_dir=None) -> dict:
         pred = result.predict(dataset.X_float)
         loss_name = task.cfg["loss"]
         record.update(
-            status="ok", loss=float(result.loss), loss_recomputed=_mean_loss(pred, y, loss_name),
+            status="ok", loss=float(result.loss), loss_recomputed=mean_loss(check_loss(loss_name), pred, y),
             accuracy=(100.0 * float(np.mean((pred > 0) == (y == 1))) if loss_name == "logistic" else None),
             n_solves=int(result.n_solves), n_steps=int(result.n_steps), seconds=float(result.seconds))
     except Exception as exc:  # recorded, retried on the next run of the sweep

@@ -1,12 +1,19 @@
 """Search for the weights of a shallow ReLU network over the vertices of Z^m (paper §2, §4.2, §4.3).
 
 ``exact_erm`` (Algorithm 1), ``random_vertex`` (§4.2), ``gls`` (Algorithm 2), ``mgls`` (appendix G)
-and the ``gradient_descent`` baseline (appendix H), each returning a :class:`SearchResult`.
+and the ``gradient_descent`` baseline (appendix H), each returning a :class:`SearchResult`;
+:data:`METHODS` / :func:`run_method` call them by name (:mod:`zonocomb.search.registry`).
+:func:`forward` evaluates a network and :func:`half_output_weights` gives the fixed output weights
+of appendix H.
 """
+from ._common import forward, half_output_weights
 from .exact_erm import exact_erm
 from .gls import gls, mgls
 from .gradient_descent import gradient_descent
 from .random_vertex import random_vertex
+from .registry import ALIASES, METHODS, SearchMethod, get_method, run_method
 from .result import SearchResult
 
-__all__ = ["SearchResult", "exact_erm", "random_vertex", "gls", "mgls", "gradient_descent"]
+__all__ = ["SearchResult", "exact_erm", "random_vertex", "gls", "mgls", "gradient_descent",
+           "METHODS", "ALIASES", "SearchMethod", "get_method", "run_method", "forward",
+           "half_output_weights"]

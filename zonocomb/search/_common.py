@@ -92,16 +92,6 @@ def mean_loss(output: np.ndarray, y: np.ndarray, loss: str) -> float:
     return _region_mean_loss(check_loss(loss), np.asarray(output, dtype=float), y)
 
 
-def loss_derivative(output: np.ndarray, y: np.ndarray, loss: str) -> np.ndarray:
-    """Derivative of the mean loss with respect to each output (a subgradient for ``"l1"``)."""
-    N = output.shape[0]
-    if loss == "mse":
-        return 2.0 * (output - y) / N
-    if loss == "logistic":
-        return (0.5 * (1.0 + np.tanh(0.5 * output)) - y) / N
-    return np.sign(output - y) / N
-
-
 def pattern_of_weights(dataset: Dataset, W: np.ndarray) -> tuple[np.ndarray, bool]:
     """The activation pattern ``𝕀{W x̄_i > 0}`` of float weights, with exact signs (paper eq. 2).
 

@@ -13,10 +13,10 @@ import time
 
 import numpy as np
 
+from ..convex.losses import loss_derivative
 from ..errors import InvalidInputError
 from ..validation import check_int, check_random_state
-from ._common import (check_dataset, half_output_weights, loss_derivative, mean_loss, pattern_of_weights,
-                      single_threaded_blas)
+from ._common import check_dataset, half_output_weights, mean_loss, pattern_of_weights, single_threaded_blas
 from .result import SearchResult
 
 __all__ = ["gradient_descent", "glorot_init"]
@@ -120,7 +120,7 @@ def _descend(G, y, W, v, c, steps, lr, loss, train_output, fit_bias, every, trac
                           "seconds": time.perf_counter() - start})
         if step == steps:
             break
-        g = loss_derivative(out, y, loss)
+        g = loss_derivative(loss, out, y) / y.size
         grad_W = ((g[:, None] * v[None, :]) * (Z > 0)).T @ G
         if train_output:
             v = v - lr * (H.T @ g)
