@@ -174,22 +174,8 @@ def test_general_position_rejects_already_perturbed():
         general_position_variant(gp, Fraction(1, 100), Fraction(1, 20), random_state=1)
 
 
-def test_exact_mse_certificate_closed_forms():
-    from zonocomb.proofs_checks._exact_mse import certify_vertex_mse
-
-    gens = [(Fraction(1),), (Fraction(2),)]
-    # all active, unconstrained optimum w = 7/5 inside the region: loss ((2/5)² + (1/5)²)/2 = 1/10
-    loss, w = certify_vertex_mse(gens, [1, 3], (1, 1), [1.4000001])
-    assert (loss, w) == (Fraction(1, 10), (Fraction(7, 5),))
-    # negative labels: the optimum sits on the boundary w = 0 with multiplier > 0
-    loss, w = certify_vertex_mse(gens, [-1, -3], (1, 1), [1e-12])
-    assert (loss, w) == (Fraction(5), (Fraction(0),))
-    # a hint with the wrong tight set (none) is rejected rather than certified
-    assert certify_vertex_mse(gens, [-1, -3], (1, 1), [0.5]) is None
-
-
 def test_exact_mse_matches_the_float_region_solver_on_a_reduction():
-    from zonocomb.proofs_checks._exact_mse import certify_vertex_mse
+    from zonocomb import certify_exact
     from zonocomb.convex.region import RegionProgram
 
     inst = set_cover_to_relu([1, 2], [[1], [2], [1, 2]])
@@ -198,7 +184,9 @@ def test_exact_mse_matches_the_float_region_solver_on_a_reduction():
     losses = []
     for b in ds.zonotope().vertices():
         sol = program.solve(b)
-        loss, w = certify_vertex_mse(ds.generators_exact, ds.y_exact, b, sol.W[0], sol.tight[0])
+        cert = certify_exact(ds, b, [1], fit_bias=False, hint=sol)
+        cert.verify()
+        loss, w = cert.loss, cert.W[0]
         assert abs(float(loss) - sol.loss) <= 1e-12
         # the certified point is feasible for the barcode and attains the loss
         values = [sum((a * x for a, x in zip(w, g)), Fraction(0)) for g in ds.generators_exact]

@@ -13,6 +13,7 @@ from .datasets import digits_task, figure1_dataset, image_task, synthetic
 from .search import SearchResult, exact_erm, gls, gradient_descent, mgls, random_vertex
 from .estimators import ZonotopeClassifier, ZonotopeRegressor
 from .theory import InterpolatingNetwork, construct_interpolant, perturbation_radius
+from .certify import certify_exact
 
 __version__ = "0.1.0"
 
@@ -25,4 +26,5 @@ __all__ = [
     "SearchResult", "exact_erm", "random_vertex", "gls", "mgls", "gradient_descent",
     "ZonotopeRegressor", "ZonotopeClassifier",
     "InterpolatingNetwork", "construct_interpolant", "perturbation_radius",
+    "certify_exact",
 ]

@@ -16,7 +16,7 @@ from ..errors import InvalidInputError, InvalidTypeError
 
 __all__ = [
     "to_fraction", "to_fraction_matrix", "primitive_scale", "integer_rows", "rank", "solve", "nullspace",
-    "determinant", "matmul", "transpose",
+    "determinant", "matmul", "transpose", "particular_solution",
 ]
 
 
@@ -194,6 +194,22 @@ def solve(a: Sequence[Sequence], b: Sequence) -> list[Fraction]:
     if pivots != list(range(n)):
         raise InvalidInputError("the linear system is singular")
     return [red[i][n] for i in range(n)]
+
+
+def particular_solution(a: Sequence[Sequence], b: Sequence) -> list[Fraction] | None:
+    """One solution x of the (possibly singular or non-square) system ``a x = b``, exact.
+
+    The free variables of the reduced row echelon form are set to 0 (a basic solution). Returns
+    None when the system is inconsistent. Cost O(rows · cols · min(rows, cols)) rational operations.
+    """
+    n_cols = len(a[0]) if a else 0
+    red, pivots = _row_echelon([list(row) + [b[i]] for i, row in enumerate(a)])
+    if n_cols in pivots:
+        return None
+    x = [Fraction(0)] * n_cols
+    for r, p in enumerate(pivots):
+        x[p] = red[r][n_cols]
+    return x
 
 
 def nullspace(a: Sequence[Sequence], n_cols: int | None = None) -> list[list[Fraction]]:

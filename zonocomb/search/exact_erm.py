@@ -16,8 +16,10 @@ import numpy as np
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
+from ..certify.problem import ExactProgram
+from ..certify.region import certify_program, check_exact_loss
 from ..convex.region import RegionProgram
-from ..errors import TooLargeError
+from ..errors import InvalidInputError, TooLargeError
 from ..convex.region import check_output_weights
 from ..validation import check_int
 from ._common import check_dataset, single_threaded_blas
@@ -55,14 +57,24 @@ def _enumerate(groups, num_vertices):
         yield tuple(idx)
 
 
-def _solve_chunk(dataset, v, loss, fit_bias, backend, vertices, chunk):
-    """Solve program (3) for each pattern of ``chunk``; return the losses and the best solution."""
+def _solve_chunk(dataset, v, loss, fit_bias, backend, vertices, chunk, v_exact=None):
+    """Solve program (3) for each pattern of ``chunk``; return the losses and the best solution.
+
+    With ``v_exact`` (the output weights as given, for ``certify="exact"``) each float solution is
+    turned into an exact certificate (:func:`zonocomb.certify.certify_exact`), and those replace
+    the float losses and solutions.
+    """
     program = RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend)
+    exact = None if v_exact is None else ExactProgram(
+        dataset, vertices[:1].repeat(len(v), 0), v_exact, loss=loss, fit_bias=fit_bias)
     losses = []
     best = None
     for idx in chunk:
-        sol = program.solve(vertices[list(idx)])
-        losses.append(sol.loss)
+        A = vertices[list(idx)]
+        sol = program.solve(A)
+        if exact is not None:
+            sol = certify_program(exact.with_pattern(A), sol)
+        losses.append(sol if exact is not None else sol.loss)
         if best is None or sol.loss < best[1].loss:
             best = (idx, sol)
     return losses, best
@@ -80,7 +92,7 @@ def _chunks(iterable, size):
 @single_threaded_blas
 def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None,
               max_patterns=DEFAULT_MAX_PATTERNS, progress=True, parallel_backend=None,
-              chunk_size=None) -> SearchResult:
+              chunk_size=None, certify=None) -> SearchResult:
     """Global minimum of the training loss for fixed output weights ``v`` (paper Algorithm 1).
 
     Parameters
@@ -106,20 +118,32 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
         Passed to ``joblib.Parallel(backend=...)``; None uses the active ``parallel_config``.
     chunk_size : int, optional
         Patterns per joblib task (default: about 32 tasks, at most 500 patterns each).
+    certify : {None, "exact"}, default None
+        ``"exact"`` (MSE only): certify every vertex class exactly. Each region's float optimum is
+        the hint of :func:`zonocomb.certify.certify_exact`, which returns that class's exact
+        optimum with a KKT certificate; the global minimum is the least of these exact values.
+        This ships the full certificate (every class's exact optimum), not a lower-bound
+        certificate; its cost is measured in ``benchmarks/exact_certificates.py``.
 
     Returns
     -------
     SearchResult
         ``method="exact_erm"``; ``loss`` is the smallest optimum of (3) over all enumerated vertices
         (first one in enumeration order on ties) and ``certificate`` maps each enumerated pattern
-        (tuple of the m unit barcodes) to its optimal loss.
+        (tuple of the m unit barcodes) to its optimal loss. With ``certify="exact"``:
+        ``certificate`` maps each pattern to its
+        :class:`~zonocomb.certify.region.ExactRegionOptimum`, ``info["exact_loss"]`` is the global
+        minimum as a Fraction, ``info["exact_optimum"]`` the minimiser's certificate, and ``loss``,
+        ``W``, ``c`` are its float images; :func:`zonocomb.certify.erm.verify_exact_erm` re-checks
+        the whole certificate.
 
     Raises
     ------
     TooLargeError
         The number of vertex multisets exceeds ``max_patterns`` (the message gives the count).
     InvalidInputError, InvalidTypeError
-        Bad dataset, loss or ``v``.
+        Bad dataset, loss or ``v``; an unknown ``certify``, or ``certify="exact"`` with a loss that
+        has no exact certificate (logistic: transcendental optimum; l1).
 
     Notes
     -----
@@ -133,8 +157,12 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
     Paper section 2, Algorithm 1 and eq. (3); Arora et al. (2016).
     """
     check_dataset(dataset, loss)
-    v = check_output_weights(v)
+    v_given, v = v, check_output_weights(v)
     max_patterns = check_int(max_patterns, "max_patterns", 1)
+    if certify not in (None, "exact"):
+        raise InvalidInputError(f"certify must be None or 'exact', got {certify!r}")
+    if certify:
+        check_exact_loss(loss)
     start = time.perf_counter()
     barcodes = dataset.zonotope().vertices()
     vertices = np.array(barcodes, dtype=bool).reshape(len(barcodes), dataset.N)
@@ -147,7 +175,7 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
             f"max_patterns = {max_patterns}")
     size = chunk_size or max(1, min(500, math.ceil(count / 32)))
     parallel = Parallel(n_jobs=n_jobs, backend=parallel_backend, return_as="generator")
-    tasks = (delayed(_solve_chunk)(dataset, v, loss, fit_bias, backend, vertices, chunk)
+    tasks = (delayed(_solve_chunk)(dataset, v, loss, fit_bias, backend, vertices, chunk, certify and v_given)
              for chunk in _chunks(_enumerate(groups, len(barcodes)), size))
     certificate: dict = {}
     best = None
@@ -160,12 +188,14 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
                 certificate[tuple(barcodes[j] for j in idx)] = value
             if best is None or chunk_best[1].loss < best[1].loss:
                 best = chunk_best
-            trace.append({"step": step, "loss": best[1].loss, "n_solves": len(certificate),
+            trace.append({"step": step, "loss": float(best[1].loss), "n_solves": len(certificate),
                           "seconds": time.perf_counter() - start})
             bar.update(len(losses))
     idx, sol = best
-    return SearchResult(loss=sol.loss, pattern=vertices[list(idx)], W=np.asarray(sol.W), v=v,
-                        c=float(sol.c), trace=trace, n_solves=count, n_steps=count,
+    info = {"num_vertices": len(barcodes), "unit_groups": groups}
+    if certify:
+        info.update(exact_loss=sol.loss, exact_optimum=sol)
+    return SearchResult(loss=float(sol.loss), pattern=vertices[list(idx)], W=np.array(sol.W, dtype=float),
+                        v=v, c=float(sol.c), trace=trace, n_solves=count, n_steps=count,
                         seconds=time.perf_counter() - start, method="exact_erm",
-                        homogenize=dataset.homogenize, loss_name=loss, certificate=certificate,
-                        info={"num_vertices": len(barcodes), "unit_groups": groups})
+                        homogenize=dataset.homogenize, loss_name=loss, certificate=certificate, info=info)

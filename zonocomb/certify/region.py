@@ -1,0 +1,185 @@
+"""Exact certificates of region optima (paper eq. 3): :func:`certify_exact` and its result.
+
+The float solver (:class:`zonocomb.convex.region.RegionProgram`) returns an approximate optimum
+and the set of constraints it found tight. :func:`certify_exact` uses that tight set only as a
+hint: it solves the program again in rational arithmetic (MSE: :mod:`zonocomb.certify.mse`) and
+returns the exact optimum with exact KKT multipliers, which :meth:`ExactRegionOptimum.verify`
+re-checks from the dataset alone.
+
+Only the MSE loss is certified exactly. The logistic optimum is in general transcendental (the
+stationarity condition Σ_i (σ(ŷ_i) − y_i) … = 0 has no rational solution), so no finite rational
+certificate of its value exists; logistic optima are certified in floating point only (the KKT
+residual check of :mod:`zonocomb.convex.kkt`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from ..errors import InvalidInputError, ZonocombError
+from .hint import working_order
+from .mse import mse_active_set
+from .problem import ExactProgram, dot
+
+__all__ = ["certify_exact", "certify_program", "check_exact_loss", "ExactRegionOptimum", "CertificateError"]
+
+EXACT_LOSSES = ("mse",)
+
+
+class CertificateError(ZonocombError, ValueError):
+    """An exact certificate failed one of its checks (the message names which)."""
+
+
+@dataclass(frozen=True)
+class ExactRegionOptimum:
+    """The exact optimum of one region program (paper eq. 3) with its KKT certificate.
+
+    Attributes
+    ----------
+    loss : Fraction
+        The optimal mean loss (1/N) Σ_i ℓ(ŷ_i, y_i).
+    W : tuple of tuple of Fraction, shape (m, n)
+        An optimal first layer (for homogenized data the last column holds the unit biases).
+    c : Fraction
+        The optimal output bias (0 when ``fit_bias`` is False).
+    multipliers : tuple of tuple of Fraction, shape (m, N)
+        μ_ui ≥ 0 of the constraint s_ui w_u·x̄_i ≥ 0, with ∇f(W, c) = Σ μ_ui s_ui (e_u ⊗ x̄_i).
+    pattern : tuple of tuple of bool, shape (m, N)
+    v : tuple of Fraction
+    loss_name : str
+    fit_bias : bool
+    dataset : Dataset
+    steps : int
+        Exact active-set steps taken beyond the hinted face (0: the float hint was right).
+    """
+
+    loss: Fraction
+    W: tuple
+    c: Fraction
+    multipliers: tuple
+    pattern: tuple
+    v: tuple
+    loss_name: str
+    fit_bias: bool
+    dataset: object
+    steps: int
+
+    def verify(self) -> None:
+        """Re-check the certificate from the dataset, in exact rational arithmetic.
+
+        Checks: shapes; primal feasibility s_ui w_u·x̄_i ≥ 0; μ ≥ 0; complementarity
+        (μ_ui ≠ 0 only where w_u·x̄_i = 0); stationarity ∇_{w_u} f = Σ_i μ_ui s_ui x̄_i and
+        ∂f/∂c = 0 (or c = 0 without a fitted bias); ``loss`` = f(W, c). For a convex program these
+        prove that ``loss`` is the minimum. Cost O(m N n) rational operations.
+
+        Raises
+        ------
+        CertificateError
+            Naming the first condition that fails.
+        """
+        X, y, A, v = self.dataset.generators_exact, self.dataset.y_exact, self.pattern, self.v
+        m, N, n = len(v), len(X), len(X[0])
+        if (len(self.W) != m or any(len(w) != n for w in self.W) or len(self.multipliers) != m
+                or any(len(mu) != N for mu in self.multipliers) or len(A) != m
+                or any(len(a) != N for a in A)):
+            raise CertificateError("the certificate's W, multipliers or pattern have the wrong shape")
+        pre = [[dot(w, x) for x in X] for w in self.W]
+        for u in range(m):
+            for i in range(N):
+                s = 1 if A[u][i] else -1
+                if s * pre[u][i] < 0:
+                    raise CertificateError(f"W is infeasible: constraint (unit {u}, example {i}) is violated")
+                mu = self.multipliers[u][i]
+                if mu < 0:
+                    raise CertificateError(f"multiplier (unit {u}, example {i}) is negative")
+                if mu != 0 and pre[u][i] != 0:
+                    raise CertificateError(f"complementarity fails at (unit {u}, example {i})")
+        if not self.fit_bias and self.c != 0:
+            raise CertificateError("c must be 0 when the output bias is not fitted")
+        resid = [sum((v[u] * pre[u][i] for u in range(m) if A[u][i]), Fraction(0)) + self.c - y[i]
+                 for i in range(N)]
+        if self.loss_name != "mse":
+            raise CertificateError(f"no exact certificate is defined for the {self.loss_name!r} loss")
+        if sum(r * r for r in resid) / N != self.loss:
+            raise CertificateError("the loss is not the objective of eq. (3) at (W, c)")
+        if self.fit_bias and sum(resid) != 0:
+            raise CertificateError("stationarity fails in the output bias c")
+        for u in range(m):
+            for j in range(n):
+                grad = 2 * sum((v[u] * resid[i] * X[i][j] for i in range(N) if A[u][i]), Fraction(0)) / N
+                cone = sum(((1 if A[u][i] else -1) * self.multipliers[u][i] * X[i][j]
+                            for i in range(N) if self.multipliers[u][i]), Fraction(0))
+                if grad != cone:
+                    raise CertificateError(f"stationarity fails for unit {u}, coordinate {j}")
+
+
+def certify_exact(dataset, pattern, v, loss: str = "mse", fit_bias: bool = True, hint=None,
+                  max_steps: int | None = None) -> ExactRegionOptimum:
+    """The exact optimum of the region program of ``pattern`` (paper eq. 3), certified.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Labelled dataset (its exact generators and labels are used).
+    pattern : array-like
+        (m, N) 0/1 activation pattern, or a barcode when m = 1.
+    v : array-like of length m
+        Output weights (ints, Fractions, decimal strings; floats are read exactly).
+    loss : {"mse"}
+        Only the MSE is certified exactly (the logistic optimum is transcendental, see the module
+        documentation; "l1" and "logistic" raise InvalidInputError).
+    fit_bias : bool, default True
+        Optimise the output bias c (appendix H) or fix c = 0 (section 2).
+    hint : RegionSolution or (m, N) bool array, optional
+        The float solver's answer, or its tight set, from which the exact walk starts. When omitted
+        the fast float solver is run to get it.
+    max_steps : int, optional
+        Bound on the exact active-set steps (default 10 m N + 10).
+
+    Returns
+    -------
+    ExactRegionOptimum
+        Exact loss, W, c and multipliers; :meth:`ExactRegionOptimum.verify` re-checks them.
+
+    Raises
+    ------
+    InvalidInputError, InvalidTypeError
+        Bad dataset, pattern, v, hint, or a loss without an exact certificate.
+    SolverError
+        The exact walk did not terminate within ``max_steps`` (nothing uncertified is returned).
+
+    Notes
+    -----
+    A correct hint costs one exact equality-constrained least-squares solve (a K × K system over
+    Q, K = Σ_u (n − |tight_u|) + 1) and one multiplier solve per unit; a wrong hint adds one such
+    solve per active-set step. The data are scaled to integers once
+    (:class:`zonocomb.certify.problem.ExactProgram`).
+    """
+    check_exact_loss(loss)
+    prog = ExactProgram(dataset, pattern, v, loss=loss, fit_bias=fit_bias)
+    if hint is None:
+        from ..convex.region import RegionProgram
+        hint = RegionProgram(dataset, [float(x) for x in prog.v], loss=loss, fit_bias=fit_bias).solve(
+            np.array(prog.A, dtype=bool))
+    return certify_program(prog, hint, max_steps=max_steps)
+
+
+def check_exact_loss(loss) -> str:
+    """Return ``loss`` if it has exact certificates, else raise InvalidInputError saying why not."""
+    if loss not in EXACT_LOSSES:
+        raise InvalidInputError(
+            f"no exact certificate for the {loss!r} loss: exact certificates exist for "
+            f"{', '.join(EXACT_LOSSES)} (the logistic optimum is transcendental, certified in float only)")
+    return loss
+
+
+def certify_program(prog: ExactProgram, hint, max_steps: int | None = None) -> ExactRegionOptimum:
+    """:func:`certify_exact` on an already built :class:`ExactProgram` (``hint`` as there, or None
+    for an empty first working set)."""
+    W, c, nu, steps, value = mse_active_set(prog, working_order(prog, hint), max_steps=max_steps)
+    W = tuple(tuple(w) for w in W)
+    multipliers = tuple(tuple(nu.get((u, i), Fraction(0)) for i in range(prog.N)) for u in range(prog.m))
+    return ExactRegionOptimum(loss=value, W=W, c=c, multipliers=multipliers, pattern=prog.A, v=prog.v,
+                              loss_name=prog.loss, fit_bias=prog.fit_bias, dataset=prog.dataset, steps=steps)
