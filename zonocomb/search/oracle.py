@@ -1,0 +1,239 @@
+"""A cached loss oracle on the vertices of Z^m, for writing graph searches (paper §3, §4.3.1).
+
+A vertex A of Z^m (an (m, N) activation pattern whose rows are vertex barcodes of Z, appendix
+A.3.1) has the loss L*(A), the optimum of the region program (3) for fixed output weights ``v``.
+:class:`RegionOracle` maps vertices to their certified optima, caches them, and exposes the
+1-skeleton (moves, neighbours, random vertices), so a search over Z^m is a plain function of an
+oracle and a random generator, in the style of networkx algorithms::
+
+    def descend(oracle, A):
+        while True:
+            best = min(oracle.neighbor_solutions(A), key=lambda s: s.loss, default=None)
+            ...
+
+:func:`zonocomb.search.simulated_annealing` and :func:`zonocomb.search.tabu_search` are written
+this way.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+from ..convex.region import RegionProgram
+from ..errors import InvalidInputError
+from ..geometry.power import ZonotopePower
+from ._common import as_rng, check_dataset, check_int, pattern_key
+
+__all__ = ["RegionOracle", "CERTIFIED_STATUSES"]
+
+#: Statuses of :class:`~zonocomb.convex.region.RegionSolution` whose loss is certified: a KKT check
+#: of the fast backend (``"optimal"``), the reference backend after a failed check
+#: (``"optimal_fallback"``), or the fast backend's bound for unattained logistic infima
+#: (``"optimal_unattained"``). ``"optimal_inaccurate"`` (a solver's reduced accuracy) is not.
+CERTIFIED_STATUSES = ("optimal", "optimal_fallback", "optimal_unattained")
+
+
+class RegionOracle:
+    """Vertex of Z^m → optimum of the region program (paper eq. 3), cached, with the skeleton's moves.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Labelled data; the generators x̄_i define Z (paper eq. 6).
+    v : array-like of shape (m,)
+        Fixed output weights; m = len(v) units.
+    loss : {"mse", "logistic", "l1"}
+    fit_bias : bool, default True
+        Optimise the output bias ``c`` in every program (appendix H).
+    backend : str, default "fast"
+        Backend of :class:`~zonocomb.convex.region.RegionProgram`.
+    cache_size : int or None, default None
+        Keep at most this many solutions (least recently used dropped first); None keeps all,
+        0 none.
+    zonotope : Zonotope, optional
+        The dataset's zonotope, if already built: its caches are reused (with its vertices
+        enumerated, vertex and edge tests are set lookups instead of LPs).
+
+    Attributes
+    ----------
+    program : RegionProgram
+    power : ZonotopePower
+        The skeleton of Z^m (moves, neighbours, random vertices).
+    n_hits : int
+        Lookups answered from the cache.
+
+    Raises
+    ------
+    InvalidInputError, InvalidTypeError
+        Bad dataset, loss, ``v``, backend or ``cache_size``.
+
+    Examples
+    --------
+    >>> from zonocomb import Dataset
+    >>> ds = Dataset([[0], [1], [2], [3]], y=[0, 1, 2, 3])
+    >>> oracle = RegionOracle(ds, v=[1.0])
+    >>> A = oracle.random_vertex(0)
+    >>> sols = oracle.neighbor_solutions(A)
+    >>> len(sols) == len(oracle.moves(A)), oracle.n_solves == 1 + len(sols)
+    (True, True)
+
+    Notes
+    -----
+    The batch :meth:`neighbor_solutions` is the one place that solves many programs; it solves each
+    neighbour warm-started from the vertex's own optimum (each neighbour changes one unit's pattern
+    in one parallel class of examples). Cost: one program (3) per uncached vertex, O(mN) per
+    vertex's moves (:meth:`ZonotopePower.neighbor_moves`).
+    """
+
+    def __init__(self, dataset, v, loss="mse", fit_bias=True, backend="fast", cache_size=None,
+                 zonotope=None):
+        check_dataset(dataset, loss)
+        self.program = RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend)
+        if zonotope is None:
+            zonotope = dataset.zonotope()
+        elif getattr(zonotope, "generators", None) != dataset.generators_exact:
+            raise InvalidInputError("zonotope must be the dataset's zonotope (same generators)")
+        self.power = ZonotopePower(zonotope, self.program.m)
+        self._classes = {tuple(c) for c in zonotope.parallel_classes}
+        self.dataset = dataset
+        self.cache_size = None if cache_size is None else check_int(cache_size, "cache_size", 0)
+        self._cache: OrderedDict[bytes, object] = OrderedDict()
+        self.n_hits = 0
+
+    # ----- sizes -------------------------------------------------------------------------------------
+    @property
+    def m(self) -> int:
+        return self.program.m
+
+    @property
+    def N(self) -> int:
+        return self.program.N
+
+    @property
+    def v(self) -> np.ndarray:
+        return self.program.v
+
+    @property
+    def loss_name(self) -> str:
+        return self.program.loss
+
+    @property
+    def n_solves(self) -> int:
+        """Region programs solved so far (cache hits not counted)."""
+        return self.program.n_solves
+
+    def __repr__(self) -> str:
+        return (f"RegionOracle(N={self.N}, m={self.m}, loss={self.loss_name!r}, "
+                f"cached={len(self._cache)}, solves={self.n_solves})")
+
+    # ----- the skeleton of Z^m ----------------------------------------------------------------------
+    def vertex(self, A) -> np.ndarray:
+        """``A`` as an (m, N) bool array, checked to be a vertex of Z^m (exact).
+
+        Raises
+        ------
+        InvalidInputError, InvalidTypeError
+            Wrong shape or entries, or a row that is not a vertex barcode of Z.
+        """
+        arr = np.array(A, dtype=bool) if not isinstance(A, np.ndarray) or A.dtype != bool else A
+        if not self.power.is_vertex(arr):
+            raise InvalidInputError("the pattern is not a vertex of Z^m: some row is not the "
+                                    "activation pattern of any weight vector")
+        return arr
+
+    def moves(self, A) -> list[tuple[int, tuple[int, ...]]]:
+        """The edges of Z^m at A as ``(unit, flipped example indices)``, units ascending
+        (:meth:`ZonotopePower.neighbor_moves`)."""
+        return self.power.neighbor_moves(A)
+
+    @staticmethod
+    def apply(A, move) -> np.ndarray:
+        """The neighbour of A reached by ``move = (unit, flipped)``: a new array."""
+        u, flipped = move
+        B = np.array(A, dtype=bool)
+        B[u, list(flipped)] ^= True
+        return B
+
+    def neighbors(self, A) -> list[np.ndarray]:
+        """The neighbours of A in the order of :meth:`moves`."""
+        return self.power.neighbors(A)
+
+    def random_vertex(self, random_state=None) -> np.ndarray:
+        """The pattern of Gaussian first-layer weights, the paper's random start (§4.2, app. H)."""
+        return self.power.random_vertex(as_rng(random_state))
+
+    # ----- losses -----------------------------------------------------------------------------------
+    def solution(self, A, warm_start=None):
+        """The optimum of program (3) at the vertex A (a :class:`RegionSolution`), cached.
+
+        Parameters
+        ----------
+        A : array-like of shape (m, N)
+            A vertex of Z^m.
+        warm_start : RegionSolution or (W, c), optional
+            Starting point for an uncached solve (a neighbour's optimum).
+
+        Raises
+        ------
+        InvalidInputError
+            ``A`` is not a vertex of Z^m.
+        SolverError
+            The backend failed.
+        """
+        A = self.vertex(A)
+        return self._solve(A, pattern_key(A), warm_start)
+
+    def loss(self, A) -> float:
+        """L*(A), the optimal loss of program (3) at the vertex A."""
+        return self.solution(A).loss
+
+    def neighbor_solutions(self, A, moves=None, warm_start=None) -> list:
+        """The optima at the neighbours of A reached by ``moves`` (default: all, in :meth:`moves`
+        order), each solved warm-started from A's optimum unless cached.
+
+        ``warm_start`` (a RegionSolution or (W, c) optimal at A) saves solving A when it is known.
+
+        Raises
+        ------
+        InvalidInputError
+            ``A`` is not a vertex, or a move is not an edge of Z^m at A.
+
+        Notes
+        -----
+        A given move ``(u, flipped)`` is checked exactly: ``flipped`` must be one parallel class
+        of generators and row u with it flipped a vertex of Z (two vertices of Z that differ in
+        exactly one parallel class are joined by an edge, :meth:`Zonotope.skeleton`).
+        """
+        A = self.vertex(A)
+        here = self._solve(A, pattern_key(A), None) if warm_start is None else warm_start
+        if moves is None:
+            moves = self.moves(A)
+        out = []
+        for move in moves:
+            B = self._neighbour(A, move)
+            out.append(self._solve(B, pattern_key(B), here))
+        return out
+
+    def _neighbour(self, A: np.ndarray, move) -> np.ndarray:
+        u, flipped = move
+        if not (0 <= u < self.m) or tuple(sorted(flipped)) not in self._classes:
+            raise InvalidInputError(f"move {move} is not an edge of Z^m: it must move one unit "
+                                    "(0 <= unit < m) across one parallel class of examples")
+        B = self.apply(A, move)
+        if not self.power.zonotope.is_vertex(B[u]):
+            raise InvalidInputError(f"move {move} is not an edge of Z^m at this vertex: unit {u}'s "
+                                    "new pattern is not a vertex of Z")
+        return B
+
+    def _solve(self, A: np.ndarray, key: bytes, warm_start):
+        sol = self._cache.get(key)
+        if sol is not None:
+            self.n_hits += 1
+            self._cache.move_to_end(key)
+            return sol
+        sol = self.program.solve(A, warm_start=warm_start)
+        self._cache[key] = sol
+        while self.cache_size is not None and len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return sol
