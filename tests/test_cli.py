@@ -7,6 +7,7 @@ import pytest
 
 from zonocomb import Dataset
 from zonocomb.cli import main
+from zonocomb.errors import ZonocombWarning
 from zonocomb.datasets.builtin import figure1_dataset
 
 
@@ -35,7 +36,8 @@ def test_vertices_json_matches_the_library(square_csv, tmp_path):
     out = tmp_path / "v.json"
     assert main(["vertices", str(square_csv), "--json", str(out), "--points"]) == 0
     data = json.loads(out.read_text())
-    ds = Dataset.from_csv(square_csv, label_column=None)
+    with pytest.warns(ZonocombWarning, match="header"):
+        ds = Dataset.from_csv(square_csv, label_column=None)
     expected = ds.zonotope().vertices()
     assert data["num_vertices"] == len(expected)
     assert [tuple(int(c) for c in r["barcode"]) for r in data["vertices"]] == expected
@@ -71,6 +73,6 @@ def test_bad_file_is_a_clear_error(tmp_path, capsys):
     bad.write_text("1,2\n3,nan\n")
     assert main(["vertices", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "row 1" in err and "nan" in err
+    assert "row 2, column 2" in err and "nan" in err
     assert main(["vertices", str(tmp_path / "missing.csv")]) == 2
     assert "no such file" in capsys.readouterr().err

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from zonocomb import Dataset, InvalidInputError, InvalidTypeError
+from zonocomb.errors import ZonocombWarning
 from zonocomb.exact import rational
 
 
@@ -51,10 +52,11 @@ def test_csv_round_trip_is_exact(tmp_path):
     ds.to_csv(path)
     assert Dataset.from_csv(path) == ds
     (tmp_path / "h.csv").write_text("a,b,label\n1,2,3\n4,5,6\n")
-    with_header = Dataset.from_csv(tmp_path / "h.csv")
+    with pytest.warns(ZonocombWarning, match="row 1 .* read as a header"):
+        with_header = Dataset.from_csv(tmp_path / "h.csv")
     assert with_header.N == 2 and with_header.y_exact == (3, 6)
     (tmp_path / "r.csv").write_text("1,2,3\n4,5\n")
-    with pytest.raises(InvalidInputError, match="row 1 .* has 2 columns"):
+    with pytest.raises(InvalidInputError, match="row 2 .* has 2 columns, row 1 has 3"):
         Dataset.from_csv(tmp_path / "r.csv")
 
 

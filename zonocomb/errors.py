@@ -32,3 +32,8 @@ class BackendError(ZonocombError, RuntimeError):
 
 class SolverError(BackendError):
     """A convex solve failed (infeasible, unbounded, numerical failure)."""
+
+
+class ZonocombWarning(UserWarning):
+    """Something the user should know about the input or the result, which did not stop the work
+    (a CSV header that was skipped, ...). The command line prints it as one line on stderr."""

@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .errors import InvalidInputError, InvalidTypeError
+from .files import atomic_write
 from .geometry.dataset import Dataset
 
 __all__ = ["SlicedChamber", "arrangement_slice", "active_set_label", "figure1", "figure4", "figure5",
@@ -209,7 +210,8 @@ def _finish(fig: Figure, out) -> Figure:
     if out is not None:
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, format="png")
+        with atomic_write(out, "wb") as fh:
+            fig.savefig(fh, format="png")
     return fig
 
 

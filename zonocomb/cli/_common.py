@@ -1,6 +1,8 @@
-"""Helpers shared by subcommands: loading a dataset file, formatting barcodes."""
+"""Helpers shared by subcommands: loading a dataset file, progress bars, formatting barcodes."""
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from ..errors import InvalidInputError
@@ -26,6 +28,13 @@ def load_dataset(args) -> Dataset:
         label_column = -1 if args.labels == "last" else None
         return Dataset.from_csv(path, label_column=label_column, homogenize=homogenize)
     raise InvalidInputError(f"{path}: unknown file type {path.suffix!r}; use .csv or .npy")
+
+
+def progress_enabled(args) -> bool:
+    """Whether to draw progress bars: stderr is a terminal, no ``-q``, and ``TQDM_DISABLE`` is unset
+    (or empty / "0" / "false")."""
+    disabled = os.environ.get("TQDM_DISABLE", "").strip().lower() not in ("", "0", "false", "no")
+    return not getattr(args, "quiet", False) and not disabled and sys.stderr.isatty()
 
 
 def active_set(barcode) -> str:

@@ -1,6 +1,8 @@
 """``zonocomb check``: run the executable checks of the paper's statements (``proofs_checks/``)."""
 from __future__ import annotations
 
+import json
+
 from ..errors import InvalidInputError
 
 
@@ -12,8 +14,9 @@ def register(sub) -> None:
                    help="run only this check (module name or its NAME); may be repeated")
     p.add_argument("--fast", action="store_true", help="run only the checks marked FAST")
     p.add_argument("--list", action="store_true", help="list the available checks and exit")
-    p.add_argument("-v", "--verbose", action="store_true",
-                   help="print every check's per-instance details, not only the failures'")
+    p.add_argument("--json", action="store_true",
+                   help="print the results as one JSON object (name, statement, instances, passed, "
+                        "seconds, details per check) instead of the table")
     p.set_defaults(func=run)
 
 
@@ -61,6 +64,9 @@ def run(args) -> int:
     names = _select(args.only)
     if args.fast:
         names = [n for n in names if _is_fast(n)]
+    if not names:
+        raise InvalidInputError("no check selected: the checks named by --only are all slow and "
+                                "--fast keeps only the fast ones (see --list)")
     if args.list:
         for n in names:
             try:
@@ -69,6 +75,15 @@ def run(args) -> int:
             except Exception as exc:
                 print(f"{n:<24} BROKEN  {type(exc).__name__}: {exc}")
         return 0
+    if args.json:
+        results = [proofs_checks.run_check(n) for n in names]
+        failed = [r for r in results if not r.passed]
+        print(json.dumps({"passed": not failed, "n_checks": len(results), "n_failed": len(failed),
+                          "checks": [{"module": n, "name": r.name, "statement": r.statement,
+                                      "instances": r.n_instances, "passed": r.passed,
+                                      "seconds": r.seconds, "details": r.details}
+                                     for n, r in zip(names, results)]}, indent=1))
+        return 1 if failed else 0
     results = []
     print(f"{'check':<24} {'instances':>9}  {'result':<6} {'seconds':>8}  statement")
     for n in names:

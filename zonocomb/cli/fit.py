@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, TooLargeError
+from ..files import atomic_write, check_writable
 from ..geometry.dataset import Dataset
 from ..search import ALIASES, METHODS, run_method
-from ._common import barcode_string
+from ._common import barcode_string, progress_enabled
 
 
 def register(sub) -> None:
@@ -27,7 +29,10 @@ def register(sub) -> None:
     p.add_argument("--lr", type=float, default=1e-3, help="learning rate of gradient_descent (default 1e-3)")
     p.add_argument("--backend", default="fast", help="convex backend: fast or cvxpy (default fast)")
     p.add_argument("--bias-free", action="store_true", help="units without biases (generators x_i, app. E)")
-    p.add_argument("--out", metavar="NET.json", help="write the network as JSON")
+    p.add_argument("--out", metavar="NET.json",
+                   help="write the network as JSON (the folder must exist; checked before fitting)")
+    p.add_argument("--json", action="store_true",
+                   help="print the summary and the network as one JSON object instead of text")
     p.set_defaults(func=run)
 
 
@@ -36,15 +41,49 @@ def _fit(ds: Dataset, args):
         raise InvalidInputError(f"--units must be at least 1, got {args.units}")
     return run_method(args.method, ds, args.units, loss=args.loss, max_steps=args.max_steps,
                       random_state=args.seed, backend=args.backend, lr=args.lr,
-                      train_output=(args.loss == "mse"), progress=True)
+                      train_output=(args.loss == "mse"), progress=progress_enabled(args))
+
+
+def _check_size(m: int, ds: Dataset) -> None:
+    """Refuse a fit whose region programs could not fit in memory: their solvers hold dense
+    matrices of about (m n + N)^2 doubles (m n weights, N examples)."""
+    size = m * ds.n + ds.N
+    need = 8 * size ** 2
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if need > memory // 2:
+        raise TooLargeError(
+            f"--units {m} on {ds.N} examples in R^{ds.d} gives region programs of {m * ds.n} weights, "
+            f"whose solver needs about {need / 2 ** 30:.3g} GiB; this machine has {memory / 2 ** 30:.3g} GiB")
+
+
+def _network(result, args) -> dict:
+    return {"method": result.method, "seed": args.seed, "loss_name": args.loss, "loss": result.loss,
+            "units": result.m, "homogenize": result.homogenize, "W": result.W.tolist(),
+            "v": [float(x) for x in result.v], "c": result.c,
+            "pattern": [barcode_string(row) for row in result.pattern],
+            "n_solves": result.n_solves, "n_steps": result.n_steps, "seconds": result.seconds}
 
 
 def run(args) -> int:
     path = Path(args.file)
     if path.suffix not in (".csv", ".txt"):
         raise InvalidInputError(f"{path}: expected a .csv file with the label in the last column")
+    if args.out:
+        check_writable(args.out, "network file")
     ds = Dataset.from_csv(path, label_column=-1, homogenize=not args.bias_free)
+    if args.units >= 1:
+        _check_size(args.units, ds)
     result = _fit(ds, args)
+    net = _network(result, args)
+    if args.out:
+        with atomic_write(args.out) as fh:
+            fh.write(json.dumps(net, indent=1) + "\n")
+    if args.json:
+        summary = {"examples": ds.N, "dimension": ds.d, "out": args.out, "network": net}
+        if args.loss == "logistic":
+            summary["training_accuracy"] = result.accuracy(ds.X_float, ds.y)
+        print(json.dumps(summary, indent=1))
+        return 0
     print(f"method: {result.method}   units: {result.m}   examples: {ds.N}   dimension: {ds.d}")
     print(f"final {args.loss} loss: {result.loss:.6g}")
     if args.loss == "logistic":
@@ -53,11 +92,5 @@ def run(args) -> int:
     print(f"steps: {result.n_steps}")
     print(f"time: {result.seconds:.3f} s")
     if args.out:
-        net = {"method": result.method, "seed": args.seed, "loss_name": args.loss, "loss": result.loss,
-               "units": result.m, "homogenize": result.homogenize, "W": result.W.tolist(),
-               "v": [float(x) for x in result.v], "c": result.c,
-               "pattern": [barcode_string(row) for row in result.pattern],
-               "n_solves": result.n_solves, "n_steps": result.n_steps, "seconds": result.seconds}
-        Path(args.out).write_text(json.dumps(net, indent=1) + "\n")
         print(f"wrote the network to {args.out}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
+from ..files import atomic_write, check_writable
 from ._common import add_dataset_arguments, barcode_string, load_dataset
 
 
@@ -22,23 +23,27 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    if args.json and args.json != "-":
+        check_writable(args.json, "JSON file")
     ds = load_dataset(args)
     Z = ds.zonotope()
     verts = Z.vertices(exact=args.exact, certify=args.exact is False and args.certify)
     records = []
     for b in verts:
-        rec = {"barcode": barcode_string(b), "active": [i for i, x in enumerate(b) if x]}
+        rec = {"barcode": barcode_string(b), "active": [i + 1 for i, x in enumerate(b) if x]}
         if args.points:
             rec["point"] = [str(v) for v in Z.vertex_point(b)]
         records.append(rec)
     summary = {"N": ds.N, "n": ds.n, "homogenized": ds.homogenize, "num_vertices": len(verts),
                "exact": bool(args.exact), "vertices": records}
+    if ds.y_exact is not None:
+        summary["labels"] = [str(v) for v in ds.y_exact]
     if args.json:
         text = json.dumps(summary, indent=1)
         if args.json == "-":
             sys.stdout.write(text + "\n")
         else:
-            with open(args.json, "w") as fh:
+            with atomic_write(args.json) as fh:
                 fh.write(text + "\n")
             print(f"wrote {len(verts)} vertices to {args.json}")
         return 0

@@ -6,18 +6,45 @@ Matrices are lists of rows (lists of Fraction).
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 from numbers import Rational
 from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..errors import InvalidInputError, InvalidTypeError
+from ..errors import InvalidInputError, InvalidTypeError, TooLargeError
 
 __all__ = [
-    "to_fraction", "to_fraction_matrix", "primitive_scale", "integer_rows", "rank", "solve", "nullspace",
-    "determinant", "matmul", "transpose", "particular_solution",
+    "MAX_DIGITS", "to_fraction", "to_fraction_matrix", "primitive_scale", "integer_rows", "rank", "solve",
+    "nullspace", "determinant", "matmul", "transpose", "particular_solution",
 ]
+
+
+#: Largest number of decimal digits of the numerator or the denominator of a value read from a
+#: string (``to_fraction``). Every finite float fits (its exact numerator and denominator have at
+#: most 309 and 324 digits); beyond it exact arithmetic on the value would be impractically slow,
+#: so ``"1e10000000"`` is refused rather than expanded into ten million digits.
+MAX_DIGITS = 1000
+
+_DECIMAL_EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)\s*$")
+
+
+def _check_digits(text: str, where: str) -> None:
+    """Refuse a numeric string whose exact value would have more than MAX_DIGITS digits, before
+    Python expands it (the check reads the exponent and the digit count of the string)."""
+    exponent = _DECIMAL_EXPONENT.search(text)
+    mantissa = text[:exponent.start()] if exponent else text
+    digits = max(sum(ch.isdigit() for ch in part) for part in mantissa.split("/"))
+    if exponent and len(exponent.group(1).lstrip("+-")) > 6:
+        magnitude = "more than a million"
+    else:
+        size = digits + (abs(int(exponent.group(1))) if exponent else 0)
+        if size <= MAX_DIGITS:
+            return
+        magnitude = f"about {size}"
+    raise TooLargeError(f"{where} contains {text[:40]!r}{'...' if len(text) > 40 else ''}, whose exact "
+                        f"form has {magnitude} digits; at most {MAX_DIGITS} are allowed (MAX_DIGITS)")
 
 
 def to_fraction(value, where: str = "value") -> Fraction:
@@ -25,13 +52,16 @@ def to_fraction(value, where: str = "value") -> Fraction:
 
     Accepts ints, Fractions (anything ``numbers.Rational``), numpy integers and floats, Python
     floats (converted exactly: ``0.1`` becomes ``3602879701896397/36028797018963968``), and strings
-    such as ``"3/7"``, ``"-2"`` or ``"0.25"`` (decimal strings are read exactly as written, so
-    ``"0.1"`` is ``1/10``).
+    such as ``"3/7"``, ``"-2"``, ``"0.25"`` or ``"1e-3"`` (decimal strings are read exactly as
+    written, so ``"0.1"`` is ``1/10``).
 
     Raises
     ------
     InvalidInputError
         NaN, infinity, or a string that is not a rational number; the message contains ``where``.
+    TooLargeError
+        A string whose exact numerator or denominator would have more than :data:`MAX_DIGITS`
+        decimal digits (such as ``"1e10000000"``); refused before it is expanded.
     InvalidTypeError
         Any other type (complex, None, lists...).
     """
@@ -47,6 +77,7 @@ def to_fraction(value, where: str = "value") -> Fraction:
         return Fraction(float(value))
     if isinstance(value, str):
         text = value.strip()
+        _check_digits(text, where)
         try:
             result = Fraction(text)
         except (ValueError, ZeroDivisionError):

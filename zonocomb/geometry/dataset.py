@@ -7,13 +7,15 @@ ReLU of section 2, or the raw x_i for the bias-free ReLU of appendix E.
 from __future__ import annotations
 
 import csv
+import re
+import warnings
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, InvalidTypeError, ZonocombWarning
 from ..exact.rational import to_fraction, to_fraction_matrix
 
 __all__ = ["Dataset"]
@@ -52,6 +54,8 @@ class Dataset:
     InvalidInputError
         No examples, ragged rows, NaN/inf or unparsable entries (the message names the row), or a
         label count different from the example count.
+    InvalidTypeError
+        ``homogenize`` is not a bool (``"no"`` would otherwise count as True).
 
     Examples
     --------
@@ -67,6 +71,8 @@ class Dataset:
             raise InvalidInputError("X is already a Dataset; pass its X_exact instead")
         rows = to_fraction_matrix(X, name="X")
         self._X = tuple(tuple(r) for r in rows)
+        if not isinstance(homogenize, (bool, np.bool_)):
+            raise InvalidTypeError(f"homogenize must be True or False, got {homogenize!r}")
         self.homogenize = bool(homogenize)
         if y is None:
             self._y = None
@@ -97,7 +103,14 @@ class Dataset:
 
     @cached_property
     def X_float(self) -> np.ndarray:
-        return np.array([[float(v) for v in row] for row in self._X], dtype=float)
+        """The examples as floats (nearest double), for the floating-point paths.
+
+        Raises
+        ------
+        InvalidInputError
+            An example has an entry beyond the double range (about 1.8e308).
+        """
+        return np.array([_floats(row, f"row {i} of X") for i, row in enumerate(self._X)], dtype=float)
 
     @cached_property
     def generators_exact(self) -> tuple[tuple[Fraction, ...], ...]:
@@ -117,7 +130,7 @@ class Dataset:
 
     @cached_property
     def y(self) -> np.ndarray | None:
-        return None if self._y is None else np.array([float(v) for v in self._y], dtype=float)
+        return None if self._y is None else np.array(_floats(self._y, "y"), dtype=float)
 
     def require_labels(self) -> np.ndarray:
         """Return ``y`` as floats, or raise InvalidInputError when the dataset has no labels."""
@@ -162,37 +175,45 @@ class Dataset:
     # ----- I/O -----------------------------------------------------------------------------------
     @classmethod
     def from_csv(cls, path, label_column: int | None = -1, homogenize: bool = True, header: bool | None = None):
-        """Read a dataset from a CSV file.
+        """Read a dataset from a CSV file (UTF-8, a byte-order mark is allowed).
 
         Each row is one example; by default its last column is the label (``label_column=-1``);
         ``label_column=None`` reads unlabelled data. Entries are parsed exactly (``"0.1"`` is 1/10,
-        ``"3/7"`` is 3/7). A first row that does not parse as numbers is taken as a header.
+        ``"3/7"`` is 3/7). Blank lines are skipped. With ``header=None`` the first row is a header
+        exactly when none of its cells reads as a number (``p/q`` or anything ``float`` parses); skipping it emits a
+        :class:`~zonocomb.errors.ZonocombWarning` naming the row, so no example is dropped silently.
+
+        Raises
+        ------
+        InvalidInputError
+            Missing file, a directory, text that is not UTF-8, no examples, ragged rows, or a cell
+            that is not a finite rational number (the message gives its 1-based row and column in
+            the file).
         """
         path = Path(path)
-        if not path.exists():
-            raise InvalidInputError(f"no such file: {path}")
-        with path.open(newline="") as fh:
-            rows = [r for r in csv.reader(fh) if r and any(c.strip() for c in r)]
-        if not rows:
+        lines = [(n, r) for n, r in _read_csv_rows(path) if any(c.strip() for c in r)]
+        if not lines:
             raise InvalidInputError(f"{path} has no rows (no examples)")
         if header is None:
-            try:
-                [Fraction(c.strip()) for c in rows[0]]
-                header = False
-            except (ValueError, ZeroDivisionError):
-                header = True
+            header = not any(_is_number(c) for c in lines[0][1])
+            if header:
+                warnings.warn(f"{path}: row {lines[0][0]} ({','.join(lines[0][1])[:60]}) has no number "
+                              "and is read as a header", ZonocombWarning, stacklevel=2)
         if header:
-            rows = rows[1:]
-        if not rows:
+            lines = lines[1:]
+        if not lines:
             raise InvalidInputError(f"{path} has a header but no examples")
+        width = len(lines[0][1])
+        for n, r in lines:
+            if len(r) != width:
+                raise InvalidInputError(f"row {n} of {path} has {len(r)} columns, row {lines[0][0]} has "
+                                        f"{width} (ragged rows)")
+        if label_column is not None and width < 2:
+            raise InvalidInputError(f"{path}: a labelled CSV needs at least 2 columns, found {width}")
+        rows = [[to_fraction(c, where=f"row {n}, column {j + 1} of {path}") for j, c in enumerate(r)]
+                for n, r in lines]
         if label_column is None:
             return cls(rows, homogenize=homogenize)
-        width = len(rows[0])
-        if width < 2:
-            raise InvalidInputError(f"{path}: a labelled CSV needs at least 2 columns, found {width}")
-        for i, r in enumerate(rows):
-            if len(r) != width:
-                raise InvalidInputError(f"row {i} of {path} has {len(r)} columns, row 0 has {width} (ragged rows)")
         col = label_column % width
         X = [[c for j, c in enumerate(r) if j != col] for r in rows]
         y = [r[col] for r in rows]
@@ -200,9 +221,16 @@ class Dataset:
 
     @classmethod
     def from_npy(cls, path, y_path=None, homogenize: bool = True):
-        """Read examples from a ``.npy`` file (2-D array), and labels from ``y_path`` if given."""
-        X = np.load(path, allow_pickle=False)
-        y = None if y_path is None else np.load(y_path, allow_pickle=False)
+        """Read examples from a ``.npy`` file (2-D numeric array), and labels from ``y_path`` if given.
+
+        Raises
+        ------
+        InvalidInputError
+            Missing file, a directory, a file that is not a readable ``.npy`` (truncated, pickled
+            object array), or the checks of the constructor.
+        """
+        X = _load_npy(path)
+        y = None if y_path is None else _load_npy(y_path)
         return cls(X, y=y, homogenize=homogenize)
 
     def to_csv(self, path) -> None:
@@ -226,3 +254,64 @@ class Dataset:
 
     def __hash__(self) -> int:
         return hash((self._X, self._y, self.homogenize))
+
+
+def _floats(values, where: str) -> list[float]:
+    """``values`` (Fractions) as the nearest doubles; an entry beyond the double range is an error."""
+    try:
+        return [float(v) for v in values]
+    except OverflowError:
+        bad = next(v for v in values if abs(v) >= 2 ** 1024)
+        raise InvalidInputError(
+            f"{where} has an entry of about 10^{len(str(abs(int(bad)))) - 1}, beyond the floating-point "
+            "range (1.8e308) that the float computations (convex programs, fit) need") from None
+
+
+_RATIO = re.compile(r"\s*[+-]?\d+\s*/\s*\d+\s*")
+
+
+def _is_number(cell: str) -> bool:
+    """Whether a CSV cell reads as a number: a ratio ``p/q``, or anything ``float`` parses (so
+    ``nan`` and ``inf`` count, and are then reported as bad cells)."""
+    if _RATIO.fullmatch(cell):
+        return True
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
+
+
+def _check_input_file(path: Path) -> None:
+    if path.is_dir():
+        raise InvalidInputError(f"{path} is a directory, not a data file")
+    if not path.exists():
+        raise InvalidInputError(f"no such file: {path}")
+
+
+def _read_csv_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """The rows of a CSV file with their 1-based line numbers; errors name the file."""
+    _check_input_file(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh)
+            return [(reader.line_num, row) for row in reader]
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"{path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                                f"{exc.start})") from None
+    except (csv.Error, OSError) as exc:
+        raise InvalidInputError(f"cannot read {path}: {exc}") from None
+
+
+def _load_npy(path) -> np.ndarray:
+    """``numpy.load`` of a ``.npy`` file without pickles; errors name the file."""
+    path = Path(path)
+    _check_input_file(path)
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        reason = ("it holds Python objects (a pickled object array), not numbers" if "allow_pickle" in str(exc)
+                  else f"it is not a complete .npy file ({exc})")
+        raise InvalidInputError(f"cannot read {path}: {reason}") from None
+    except (OSError, EOFError) as exc:
+        raise InvalidInputError(f"cannot read {path}: {exc}") from None

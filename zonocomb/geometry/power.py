@@ -282,6 +282,52 @@ class ZonotopePower:
         rows = [np.array(b, dtype=bool) for b in self._zonotope.vertices()]
         return [np.stack(combo) for combo in itertools.product(rows, repeat=self._m)]
 
+    def skeleton(self, limit: int = 100_000):
+        """The 1-skeleton of Z^m as a networkx graph: the Cartesian product of m copies of the
+        1-skeleton of Z (paper appendix A.3.1), for small cases.
+
+        Parameters
+        ----------
+        limit : int, default 100000
+            Largest vertex count |vert Z|^m allowed (the same bound as :meth:`vertices`).
+
+        Returns
+        -------
+        networkx.Graph
+            Nodes are the vertices of Z^m as tuples of m barcodes (unit u's barcode at position u);
+            an edge joins two vertices that differ in one unit u, whose barcodes are neighbours in
+            Z, and carries ``unit`` (u, 0-based) and ``flipped`` (the sorted 0-based indices of the
+            examples whose activation changes). Each node has Σ_u deg_Z(A_u) edges, as in
+            :meth:`neighbor_moves`.
+
+        Raises
+        ------
+        TooLargeError
+            If |vert Z|^m exceeds ``limit`` (the message gives the count), checked before any
+            product node is built.
+
+        Notes
+        -----
+        Cost: one skeleton of Z, then |vert Z|^m nodes and (m/2)·Σ deg edges, each O(N).
+        """
+        import networkx as nx
+        count = self.num_vertices()
+        if count > limit:
+            raise TooLargeError(
+                f"the skeleton of Z^m would have {count} vertices (|vert Z| = {self._zonotope.num_vertices()}, "
+                f"m = {self._m}), more than limit={limit}")
+        base = self._zonotope.skeleton()
+        G = nx.Graph()
+        G.add_nodes_from(itertools.product(self._zonotope.vertices(), repeat=self._m))
+        for node in list(G.nodes):
+            for u, b in enumerate(node):
+                for nb in base.neighbors(b):
+                    if nb > b:  # each edge once
+                        other = node[:u] + (nb,) + node[u + 1:]
+                        G.add_edge(node, other, unit=u,
+                                   flipped=tuple(i for i, (x, y) in enumerate(zip(b, nb)) if x != y))
+        return G
+
 
 def _scaled_floats(row: list[int]) -> list[float]:
     """The integer row divided by its largest absolute entry, each entry correctly rounded."""

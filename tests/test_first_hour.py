@@ -1,0 +1,352 @@
+"""Issue 14, a user's first hour: each bad input or misuse found there, reproduced.
+
+CSV and .npy reading never drops an example silently; every command-line error is one line on
+stderr with exit status 2 (bad input) or 1 (failed computation) and no traceback unless --debug.
+"""
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from zonocomb import Dataset, InvalidInputError, InvalidTypeError
+from zonocomb.cli import main
+from zonocomb.errors import TooLargeError, ZonocombWarning
+from zonocomb.exact.rational import MAX_DIGITS, to_fraction
+
+
+def run_cli(argv, capsys):
+    status = main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def assert_one_line_error(err, *fragments):
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+# ----- dropped rows ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("first, bad", [("0,nan", "'nan'"), ("0,abc", "'abc'"), ("0,", "''"),
+                                        ("1/3,x", "'x'"), ("x,-2/5", "'x'"), ("inf,y", "'inf'")])
+def test_a_bad_first_row_is_an_error_not_a_header(tmp_path, capsys, first, bad):
+    """A first row with a number in it is data: its bad cell is reported, not dropped as a header."""
+    path = tmp_path / "d.csv"
+    path.write_text(f"{first}\n1,2\n3,4\n5,7\n")
+    column = 1 + [c.strip() for c in first.split(",")].index(bad.strip("'"))
+    with pytest.raises(InvalidInputError, match=f"row 1, column {column} of .*{bad}"):
+        Dataset.from_csv(path, label_column=None)
+    status, _, err = run_cli(["vertices", str(path)], capsys)
+    assert status == 2
+    assert_one_line_error(err, f"row 1, column {column}", bad)
+
+
+def test_exact_fractions_written_by_to_csv_come_back_whole(tmp_path):
+    ds = Dataset([["-641210529472921/4503599627370496", "1/3"], [2, "-5/7"]], y=["1/9", 0])
+    ds.to_csv(tmp_path / "f.csv")
+    assert Dataset.from_csv(tmp_path / "f.csv") == ds
+
+
+def test_a_bad_cell_further_down_names_its_row_and_column(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("x,y\n1,2\n\n3,4,\n")
+    with pytest.warns(ZonocombWarning):
+        with pytest.raises(InvalidInputError, match="row 4 of .* has 3 columns, row 2 has 2"):
+            Dataset.from_csv(path, label_column=None)
+    path.write_text("1,2\n3,4\n5,1e-x\n")
+    with pytest.raises(InvalidInputError, match="row 3, column 2 of"):
+        Dataset.from_csv(path)
+
+
+def test_byte_order_mark_keeps_the_first_example(tmp_path, capsys):
+    """A UTF-8 BOM before the first number made the first row unparsable, and it was dropped."""
+    rows = [[1, 2], [1, 3], [3, 4], [5, 7]]
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "".join(f"{a},{b}\n" for a, b in rows).encode())
+    ds = Dataset.from_csv(path, label_column=None)
+    assert ds.N == 4 and ds.X_exact == tuple(tuple(Fraction(v) for v in r) for r in rows)
+    # The CLI reports the zonotope of all 4 generators (general position: 2·Σ_{i<3} C(3, i) = 14).
+    status, out, err = run_cli(["vertices", str(path)], capsys)
+    assert status == 0 and err == ""
+    assert out.startswith("# 14 vertices of the zonotope of 4 generators")
+
+
+def test_a_header_is_skipped_only_with_a_message(tmp_path, capsys):
+    path = tmp_path / "h.csv"
+    path.write_text("\ufefffirst,second\n1,2\n3,4\n")
+    with pytest.warns(ZonocombWarning, match="row 1 .*first,second.* header"):
+        ds = Dataset.from_csv(path, label_column=None)
+    assert ds.N == 2
+    status, out, err = run_cli(["vertices", str(path)], capsys)
+    assert status == 0
+    assert err.strip().splitlines() == [f"zonocomb vertices: warning: {path}: row 1 (first,second) has no "
+                                        "number and is read as a header"]
+    assert "of 2 generators" in out
+
+
+# ----- input files the CLI must refuse in one line ------------------------------------------------------
+def _npy_cases(tmp_path):
+    good = tmp_path / "good.npy"
+    np.save(good, np.arange(6.0).reshape(3, 2))
+    truncated = tmp_path / "truncated.npy"
+    truncated.write_bytes(good.read_bytes()[:100])
+    objects = tmp_path / "objects.npy"
+    np.save(objects, np.array([[1, "a"]], dtype=object), allow_pickle=True)
+    return {"truncated": (truncated, "not a complete .npy file"),
+            "objects": (objects, "holds Python objects"),
+            "missing": (tmp_path / "missing.npy", "no such file")}
+
+
+@pytest.mark.parametrize("case", ["truncated", "objects", "missing"])
+def test_bad_npy_files(tmp_path, capsys, case):
+    path, message = _npy_cases(tmp_path)[case]
+    with pytest.raises(InvalidInputError, match=message):
+        Dataset.from_npy(path)
+    status, _, err = run_cli(["vertices", str(path)], capsys)
+    assert status == 2
+    assert_one_line_error(err, "zonocomb vertices: error:", message)
+
+
+def test_directory_missing_file_and_non_utf8(tmp_path, capsys):
+    status, _, err = run_cli(["vertices", str(tmp_path)], capsys)
+    assert status == 2
+    assert_one_line_error(err, "is a directory")
+    status, _, err = run_cli(["fit", str(tmp_path / "nope.csv")], capsys)
+    assert status == 2
+    assert_one_line_error(err, "no such file")
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("1,2\n3,4\n5,6\n# é\n".encode("latin-1"))
+    status, _, err = run_cli(["vertices", str(latin1)], capsys)
+    assert status == 2
+    assert_one_line_error(err, "is not UTF-8 text", "0xe9")
+
+
+def test_ten_to_the_400(tmp_path, capsys):
+    """10^400 is exact-geometry input but beyond the doubles of the convex programs."""
+    path = tmp_path / "big.csv"
+    path.write_text("1,2\n1" + "0" * 400 + ",3\n5,6\n2,9\n")
+    status, out, _ = run_cli(["vertices", str(path), "--labels", "last"], capsys)
+    assert status == 0 and "of 4 generators" in out
+    status, _, err = run_cli(["fit", str(path), "--units", "1"], capsys)
+    assert status == 2
+    assert_one_line_error(err, "row 1 of X", "10^400", "floating-point range")
+
+
+def test_huge_magnitudes_are_refused_before_they_are_expanded(tmp_path, capsys):
+    assert to_fraction("1e" + str(MAX_DIGITS - 1)) == 10 ** (MAX_DIGITS - 1)
+    assert to_fraction("-7/" + "3" * MAX_DIGITS) == Fraction(-7, int("3" * MAX_DIGITS))
+    for text in ["1e10000000", "1e" + str(MAX_DIGITS), "2" * (MAX_DIGITS + 1), "1e-99999999999999999999"]:
+        with pytest.raises(TooLargeError, match=f"at most {MAX_DIGITS}"):
+            to_fraction(text)
+    path = tmp_path / "huge.csv"
+    path.write_text("1,2\n1e10000000,3\n")
+    status, _, err = run_cli(["vertices", str(path)], capsys)
+    assert status == 2
+    assert_one_line_error(err, "row 2, column 1", "more than a million digits")
+
+
+def test_homogenize_must_be_a_bool():
+    with pytest.raises(InvalidTypeError, match="homogenize must be True or False, got 'no'"):
+        Dataset([[1, 2]], homogenize="no")
+    assert Dataset([[1, 2]], homogenize=np.bool_(False)).n == 2
+
+
+# ----- outputs checked before the work, written atomically ---------------------------------------------
+@pytest.fixture
+def labelled_csv(tmp_path):
+    path = tmp_path / "train.csv"
+    path.write_text("0,0,1\n1,0,0\n0,1,0\n1,1,1\n2,1,3\n")
+    return path
+
+
+def test_output_in_a_missing_folder_is_refused_before_fitting(labelled_csv, capsys, monkeypatch):
+    import zonocomb.cli.fit as fit_cli
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the fit ran although its output could not be written")
+
+    monkeypatch.setattr(fit_cli, "_fit", no_fit)
+    out = labelled_csv.parent / "no_such_folder" / "net.json"
+    status, _, err = run_cli(["fit", str(labelled_csv), "--out", str(out)], capsys)
+    assert status == 2
+    assert_one_line_error(err, "folder", "does not exist")
+    for argv in (["vertices", str(labelled_csv), "--json", str(out)],
+                 ["skeleton", str(labelled_csv), "--graphml", str(out)]):
+        status, _, err = run_cli(argv, capsys)
+        assert status == 2
+        assert_one_line_error(err, "does not exist")
+
+
+def test_fit_writes_json_and_the_network_file(labelled_csv, tmp_path, capsys):
+    out = tmp_path / "net.json"
+    status, stdout, _ = run_cli(["fit", str(labelled_csv), "--units", "2", "--json", "--out", str(out)],
+                                capsys)
+    assert status == 0
+    summary = json.loads(stdout)
+    assert summary["network"] == json.loads(out.read_text())
+    net = summary["network"]
+    assert (summary["examples"], summary["dimension"], net["units"]) == (5, 2, 2)
+    # The stored network reproduces the stored loss (independent forward pass).
+    X = np.array([[0, 0], [1, 0], [0, 1], [1, 1], [2, 1]], float)
+    y = np.array([1, 0, 0, 1, 3], float)
+    G = np.hstack([X, np.ones((5, 1))])
+    pred = np.maximum(G @ np.array(net["W"]).T, 0) @ np.array(net["v"]) + net["c"]
+    assert np.isclose(np.mean((pred - y) ** 2), net["loss"], rtol=1e-6, atol=1e-12)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file left
+
+
+def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
+    from zonocomb.files import atomic_write
+    path = tmp_path / "report.md"
+    path.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_write(path) as fh:
+            fh.write("half of the new")
+            raise RuntimeError("interrupted")
+    assert path.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
+    with atomic_write(path) as fh:
+        fh.write("new")
+    assert path.read_text() == "new"
+
+
+def test_too_many_units_are_refused_with_the_memory_estimate(labelled_csv, capsys):
+    status, _, err = run_cli(["fit", str(labelled_csv), "--units", "100000"], capsys)
+    assert status == 2
+    assert_one_line_error(err, "--units 100000", "GiB")
+
+
+# ----- exit statuses and --debug ------------------------------------------------------------------------
+def test_a_failed_computation_exits_1_and_debug_shows_the_traceback(labelled_csv, capsys, monkeypatch):
+    import zonocomb.cli.fit as fit_cli
+    from zonocomb.errors import SolverError
+
+    def failing(*args, **kwargs):
+        raise SolverError("the region program could not be solved")
+
+    monkeypatch.setattr(fit_cli, "_fit", failing)
+    status, _, err = run_cli(["fit", str(labelled_csv)], capsys)
+    assert status == 1
+    assert_one_line_error(err, "zonocomb fit: error: the region program could not be solved")
+    with pytest.raises(SolverError):
+        main(["fit", str(labelled_csv), "--debug"])
+
+    def bug(*args, **kwargs):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(fit_cli, "_fit", bug)
+    status, _, err = run_cli(["fit", str(labelled_csv)], capsys)
+    assert status == 1
+    assert_one_line_error(err, "internal error KeyError", "--debug")
+
+
+def test_version_and_global_options(capsys):
+    from importlib.metadata import version
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"zonocomb {version('zonocomb')}"
+    # -q / -v / --debug are accepted before and after the subcommand.
+    from zonocomb.cli import build_parser
+    parser = build_parser()
+    before = parser.parse_args(["-v", "-v", "check"])
+    after = parser.parse_args(["check", "-q", "--debug"])
+    assert (before.verbose, before.quiet, before.debug) == (2, False, False)
+    assert (after.verbose, after.quiet, after.debug) == (0, True, True)
+
+
+def test_console_script_error_has_no_traceback(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "zonocomb", "vertices", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"zonocomb vertices: error: {tmp_path} is a directory, not a data file"
+
+
+def test_check_with_nothing_selected_exits_2(capsys):
+    from zonocomb import proofs_checks
+    slow = next(n for n in proofs_checks.check_names() if not proofs_checks.load_check(n).FAST)
+    status, out, err = run_cli(["check", "--only", slow, "--fast"], capsys)
+    assert status == 2 and out == ""
+    assert_one_line_error(err, "no check selected")
+
+
+def test_check_json(capsys):
+    status, out, _ = run_cli(["check", "--only", "vertex_count", "--json"], capsys)
+    data = json.loads(out)
+    assert status == 0 and data["passed"] and data["n_checks"] == 1
+    (check,) = data["checks"]
+    assert check["module"] == "vertex_count" and check["passed"] and check["instances"] > 0
+
+
+# ----- graphs with data ---------------------------------------------------------------------------------
+def test_skeleton_graphml_round_trip_with_attributes(tmp_path, capsys):
+    from zonocomb.cli.skeleton import labelled_graph
+    from zonocomb.datasets.builtin import figure1_dataset
+    ds = figure1_dataset()
+    path = tmp_path / "fig1.csv"
+    ds.to_csv(path)
+    out = tmp_path / "g.graphml"
+    assert main(["skeleton", str(path), "--labels", "last", "--graphml", str(out)]) == 0
+    G = nx.read_graphml(out)
+    expected = labelled_graph(ds)
+    assert {k: v for k, v in G.graph.items() if not k.endswith("_default")} == expected.graph
+    assert G.graph["labels"] == ",".join(str(v) for v in ds.y_exact)
+    assert dict(G.nodes(data=True)) == dict(expected.nodes(data=True))
+    assert {frozenset((a, b)): d for a, b, d in G.edges(data=True)} == \
+        {frozenset((a, b)): d for a, b, d in expected.edges(data=True)}
+    # Independent evidence for the attributes: points are Σ λ_i x̄_i computed here, active sets
+    # 1-based, and each edge's flipped example is where the two barcodes differ.
+    Z = ds.zonotope()
+    for b in Z.vertices():
+        node = G.nodes["".join(map(str, b))]
+        assert node["active"] == ",".join(str(i + 1) for i, x in enumerate(b) if x)
+        point = [sum((g[j] for g, l in zip(ds.generators_exact, b) if l), Fraction(0)) for j in range(3)]
+        assert [Fraction(p) for p in node["point"].split(",")] == point
+    for a, b, data in G.edges(data=True):
+        diff = [i + 1 for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        assert data["unit"] == 1 and data["flipped"] == ",".join(map(str, diff))
+
+
+def test_skeleton_of_the_power_is_the_cartesian_product(tmp_path):
+    from zonocomb import Zonotope, ZonotopePower
+    Z = Zonotope([[1, 0, 1], [0, 1, 1], [1, 1, 1], [2, -1, 1]])
+    base = Z.skeleton()
+    for m in (1, 2, 3):
+        G = ZonotopePower(Z, m).skeleton()
+        reference = base
+        for _ in range(m - 1):
+            reference = nx.cartesian_product(reference, base)
+        assert (G.number_of_nodes(), G.number_of_edges()) == \
+            (reference.number_of_nodes(), reference.number_of_edges())
+        # Each node's degree is the sum of its units' degrees in Z (app. A.3.1), and the edge's
+        # attributes say which unit moved and which examples flipped.
+        for node in G.nodes:
+            assert G.degree[node] == sum(base.degree[b] for b in node)
+        for a, b, data in G.edges(data=True):
+            moved = [u for u in range(m) if a[u] != b[u]]
+            assert moved == [data["unit"]]
+            u = data["unit"]
+            assert base.has_edge(a[u], b[u])
+            assert data["flipped"] == tuple(i for i in range(4) if a[u][i] != b[u][i])
+    with pytest.raises(TooLargeError, match="1728 vertices"):
+        ZonotopePower(Z, 3).skeleton(limit=1000)
+
+
+def test_skeleton_cli_for_two_units(tmp_path, capsys):
+    path = tmp_path / "pts.csv"
+    path.write_text("0,0\n1,0\n0,1\n")
+    out = tmp_path / "g2.graphml"
+    assert main(["skeleton", str(path), "--units", "2", "--graphml", str(out)]) == 0
+    G = nx.read_graphml(out)
+    # 3 affinely independent points: Z is a parallelepiped, 2·Σ_{i<3} C(2, i) = 8 vertices.
+    assert G.number_of_nodes() == 8 ** 2 and G.graph["units"] == 2
+    node = G.nodes["000|110"]
+    assert node["active"] == "|1,2" and node["point"] == "0,0,0|1,0,2"
+    assert G.edges["000|110", "100|110"] == {"unit": 1, "flipped": "1"}
