@@ -250,3 +250,20 @@ def test_basin_map_reproduces_gls_exactly_on_a_table_with_ties(monkeypatch, v):
         assert got == end, row
         tally[got] = tally.get(got, 0) + 1
     assert tally == L.vertex_ends
+
+
+def test_cli_summary_graphml_plot_and_refusal(tmp_path, capsys):
+    from zonocomb.cli import main
+    csv = tmp_path / "d.csv"
+    synthetic(1, 2, 0).to_csv(csv)
+    out, png = tmp_path / "g.graphml", tmp_path / "p.png"
+    assert main(["landscape", str(csv), "--units", "1,2", "--samples", "100", "--mgls-runs", "2",
+                 "--graphml", str(out), "--plot", str(png)]) == 0
+    text = capsys.readouterr().out
+    assert "P(GLS -> global | uniform start)" in text and "local minima" in text
+    assert (tmp_path / "g_m1.graphml").exists() and (tmp_path / "g_m2.graphml").exists()
+    assert png.stat().st_size > 10_000
+    assert main(["landscape", str(csv), "--units", "5", "--max-classes", "10"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "vertices" in err[0] and "estimated time" in err[0]
+    assert main(["landscape", str(csv), "--units", "0"]) == 2

@@ -22,7 +22,7 @@ import warnings
 from ..errors import InvalidInputError, InvalidTypeError, ZonocombError
 
 # Subcommand modules, in the order ``zonocomb --help`` lists them.
-SUBCOMMANDS = ["demo", "vertices", "skeleton", "plot", "fit", "reproduce", "check"]
+SUBCOMMANDS = ["demo", "vertices", "skeleton", "plot", "fit", "reproduce", "check", "landscape"]
 
 # OSErrors that come from the command line's file names, not from the machine.
 _USER_OS_ERRORS = (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError,

@@ -313,12 +313,14 @@ def estimate_seconds(dataset, v, loss="mse", fit_bias=True, backend="fast", solv
     rng = as_rng(random_state)
     A = oracle.random_vertex(rng)
     sol = oracle.solution(A)
-    t0 = time.perf_counter()
+    seconds = 0.0
     for _ in range(solves):
         nbs = oracle.neighbors(A)
         A = nbs[int(rng.integers(len(nbs)))]
+        t0 = time.perf_counter()
         sol = oracle.program.solve(A, warm_start=sol)
-    return (time.perf_counter() - t0) / solves
+        seconds += time.perf_counter() - t0
+    return seconds / solves
 
 
 def _refusal(dataset, v, loss, fit_bias, backend, V, count, groups, max_classes, n_jobs):
@@ -329,7 +331,7 @@ def _refusal(dataset, v, loss, fit_bias, backend, V, count, groups, max_classes,
     return (f"the landscape of Z^{len(v)} has {V ** len(v)} vertices ({V} vertices of Z) in {count} "
             f"classes of interchangeable units (groups {groups}), more than max_classes={max_classes}; "
             f"estimated time ≈ {_duration(secs)} at {per * 1e3:.2f} ms per solve on {workers} "
-            f"worker(s) (and memory for {count * len(v) * 8} neighbour entries)")
+            f"worker(s) (and {count * len(v) * 4 * 8 / 2 ** 20:.0f} MiB or more of neighbour tables)")
 
 
 def _duration(secs: float) -> str:

@@ -5,17 +5,20 @@ and the ``gradient_descent`` baseline (appendix H), each returning a :class:`Sea
 :data:`METHODS` / :func:`run_method` call them by name (:mod:`zonocomb.search.registry`).
 :func:`forward` evaluates a network and :func:`half_output_weights` gives the fixed output weights
 of appendix H.
-:class:`RegionOracle`, the cached loss oracle on the vertices of Z^m that graph searches use.
+:class:`RegionOracle`, the cached loss oracle on the vertices of Z^m that graph searches use, and
+two such searches, ``simulated_annealing`` and ``tabu_search``.
 """
 from ._common import forward, half_output_weights
 from .exact_erm import exact_erm
 from .gls import gls, mgls
 from .gradient_descent import gradient_descent
+from .annealing import simulated_annealing
 from .oracle import RegionOracle
 from .random_vertex import random_vertex
 from .registry import ALIASES, METHODS, SearchMethod, get_method, run_method
 from .result import SearchResult
+from .tabu import tabu_search
 
-__all__ = ["SearchResult", "RegionOracle", "exact_erm", "random_vertex", "gls", "mgls", "gradient_descent",
+__all__ = ["SearchResult", "RegionOracle", "simulated_annealing", "tabu_search", "exact_erm", "random_vertex", "gls", "mgls", "gradient_descent",
            "METHODS", "ALIASES", "SearchMethod", "get_method", "run_method", "forward",
            "half_output_weights"]

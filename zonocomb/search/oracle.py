@@ -23,9 +23,10 @@ import numpy as np
 from ..convex.region import RegionProgram
 from ..errors import InvalidInputError
 from ..geometry.power import ZonotopePower
-from ._common import as_rng, check_dataset, check_int, pattern_key
+from ._common import as_rng, check_dataset, check_int, half_output_weights, pattern_key
+from .result import SearchResult
 
-__all__ = ["RegionOracle", "CERTIFIED_STATUSES"]
+__all__ = ["RegionOracle", "CERTIFIED_STATUSES", "oracle_for", "search_result"]
 
 #: Statuses of :class:`~zonocomb.convex.region.RegionSolution` whose loss is certified: a KKT check
 #: of the fast backend (``"optimal"``), the reference backend after a failed check
@@ -237,3 +238,26 @@ class RegionOracle:
         while self.cache_size is not None and len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         return sol
+
+
+def oracle_for(dataset, m, loss, fit_bias, backend, v, oracle) -> RegionOracle:
+    """The oracle a search runs on: ``oracle`` if given (checked against m), else a new one with
+    ``v`` (default half +1, half −1, appendix H)."""
+    if oracle is not None:
+        if not isinstance(oracle, RegionOracle):
+            raise InvalidInputError(f"oracle must be a RegionOracle, got {type(oracle).__name__}")
+        if oracle.m != check_int(m, "m (number of units)", 1):
+            raise InvalidInputError(f"the oracle has {oracle.m} units, not m = {m}")
+        return oracle
+    m = check_int(m, "m (number of units)", 1)
+    return RegionOracle(dataset, half_output_weights(m) if v is None else v, loss=loss,
+                        fit_bias=fit_bias, backend=backend)
+
+
+def search_result(oracle: RegionOracle, method: str, pattern, sol, trace, n_steps, seconds, info):
+    """A :class:`SearchResult` for the vertex ``pattern`` and its optimum ``sol`` (its own network)."""
+    ds = oracle.dataset
+    return SearchResult(loss=sol.loss, pattern=np.array(pattern, dtype=bool), W=np.asarray(sol.W),
+                        v=oracle.v, c=float(sol.c), trace=trace, n_solves=oracle.n_solves,
+                        n_steps=n_steps, seconds=seconds, method=method, homogenize=ds.homogenize,
+                        loss_name=oracle.loss_name, info=info)

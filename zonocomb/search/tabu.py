@@ -1,0 +1,96 @@
+"""Tabu search over the vertices of Z^m, on a :class:`~zonocomb.search.oracle.RegionOracle`.
+
+Every step solves all neighbours of the current vertex (as GLS, paper Algorithm 2) and moves to the
+best one that is not tabu, even when it is worse; a move (unit u, parallel class of examples S)
+undoes itself, so after it is made it stays tabu for ``tenure`` steps, which keeps the search from
+walking straight back into the local minimum it just left. A tabu move is still allowed when it
+gives a loss below the best seen (the aspiration criterion). Glover (1989, 1990).
+"""
+from __future__ import annotations
+
+import time
+
+from ._common import as_rng, check_int, single_threaded_blas
+from .oracle import oracle_for, search_result
+
+__all__ = ["tabu_search", "tabu"]
+
+
+def tabu(oracle, start, max_steps, tenure):
+    """The tabu loop on ``oracle`` from the vertex ``start``.
+
+    Returns
+    -------
+    (best vertex, its RegionSolution, trace rows, steps made)
+    """
+    A, here = start, oracle.solution(start)
+    best, best_sol, until, trace = A, here, {}, []
+    clock = time.perf_counter()
+    for step in range(1, max_steps + 1):
+        choice = None
+        for move, sol in zip(oracle.moves(A), oracle.neighbor_solutions(A, warm_start=here)):
+            allowed = until.get(move, 0) < step or sol.loss < best_sol.loss
+            if allowed and (choice is None or sol.loss < choice[1].loss):   # first best in move order
+                choice = (move, sol)
+        if choice is None:                 # every neighbour tabu and none aspirates
+            return best, best_sol, trace, step - 1
+        A, here = oracle.apply(A, choice[0]), choice[1]
+        until[choice[0]] = step + tenure
+        if here.loss < best_sol.loss:
+            best, best_sol = A, here
+        trace.append({"step": step, "loss": best_sol.loss, "n_solves": oracle.n_solves,
+                      "seconds": time.perf_counter() - clock})
+    return best, best_sol, trace, max_steps
+
+
+@single_threaded_blas
+def tabu_search(dataset, m, max_steps=100, loss="mse", random_state=None, fit_bias=True,
+                backend="fast", v=None, start=None, tenure=7, oracle=None):
+    """Tabu search (Glover 1989) over the vertices of Z^m.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    m : int
+        Number of hidden units.
+    max_steps : int, default 100
+        Moves; each solves the O(mN) neighbours not yet cached.
+    loss : {"mse", "logistic", "l1"}
+    random_state : None, int or numpy.random.Generator
+        Seeds the start vertex (Gaussian first-layer weights, appendix H); the search itself is
+        deterministic (ties go to the first move in unit order, as in GLS).
+    fit_bias : bool, backend : str, v : array-like, optional
+        As in :func:`zonocomb.search.gls`.
+    start : array-like of shape (m, N), optional
+        Starting vertex instead of a random one.
+    tenure : int, default 7
+        Steps during which a move just made stays tabu (Glover's customary 7).
+    oracle : RegionOracle, optional
+        Run on this oracle (reusing its cache); ``v``, ``loss``, ``fit_bias``, ``backend`` are
+        then the oracle's.
+
+    Returns
+    -------
+    SearchResult
+        ``method="tabu_search"``: the best vertex seen and its own optimal network; ``trace`` holds
+        the best loss after every move.
+
+    Raises
+    ------
+    InvalidInputError, InvalidTypeError
+        Bad dataset, sizes, ``start`` or ``tenure``.
+
+    References
+    ----------
+    F. Glover, "Tabu Search — Part I", ORSA J. Computing 1 (1989) 190–206; "Part II", 2 (1990)
+    4–32.
+    """
+    oracle = oracle_for(dataset, m, loss, fit_bias, backend, v, oracle)
+    max_steps = check_int(max_steps, "max_steps", 0)
+    tenure = check_int(tenure, "tenure", 0)
+    clock = time.perf_counter()
+    rng = as_rng(random_state)
+    A = oracle.random_vertex(rng) if start is None else oracle.vertex(start)
+    best, sol, trace, steps = tabu(oracle, A, max_steps, tenure)
+    return search_result(oracle, "tabu_search", best, sol, trace, steps, time.perf_counter() - clock,
+                         {"tenure": tenure, "stuck": steps < max_steps})
