@@ -60,6 +60,7 @@ def fake_methods(monkeypatch):
         return fake_method(dataset, cfg, rs)
     for name in ("fake", "gd", "random_vertex", "gls", "mgls"):
         monkeypatch.setitem(runner.METHODS, name, counting)
+    monkeypatch.setattr(runner, "BATCHED", {})        # gradient descent runs one by one (faked)
     return calls
 
 
@@ -115,6 +116,91 @@ def test_quick_table_a1_covers_the_d4_rows_with_8_seeds():
     assert all(t.cfg["steps"] < PAPER_GD_STEPS["synthetic"] for t in quick if t.method == "gd")
     assert all(t.cfg["steps"] == 500 for t in build_tasks("table-a1", quick=True, gd_steps=500)
                if t.method == "gd")
+
+
+def _cells(tasks):
+    out = {}
+    for t in tasks:
+        out.setdefault((t.method, t.cfg["d"], t.cfg["m_gen"], t.cfg["m"]), set()).add(t.seed)
+    return out
+
+
+def test_full_table_a1_has_87_cells_at_the_papers_run_counts():
+    cells = _cells(build_tasks("table-a1"))
+    assert len(cells) == 87
+    runs = {method: {len(seeds) for (m, *_), seeds in cells.items() if m == method} for method, *_ in cells}
+    assert runs == {"gls": {16}, "random_vertex": {16}, "gd": {8}}      # both readings of the paper
+    assert sum(len(s) for s in cells.values()) == 15 * 8 + 40 * 16 + 32 * 16
+    assert {len(s) for s in _cells(build_tasks("table-a1", seeds=3)).values()} == {3}
+
+
+def test_backend_is_in_the_key_but_not_in_the_random_state():
+    ours = {(t.method, t.config, t.seed): t for t in build_tasks("table-a1", quick=True)}
+    paper = build_tasks("table-a1", quick=True, backend="cvxpy")
+    assert len(paper) == len(ours)
+    for t in paper:
+        if t.method == "gd":                                   # no convex programs: the same runs
+            assert t.cfg.get("backend") is None and (t.method, t.config, t.seed) in ours
+            continue
+        assert t.cfg["backend"] == "cvxpy"
+        twin = ours[(t.method, tuple(kv for kv in t.config if kv[0] != "backend"), t.seed)]
+        assert "backend" not in twin.cfg and twin.key != t.key
+        assert twin.random_state == t.random_state              # same start vertex: paired runs
+    with pytest.raises(InvalidInputError, match="unknown backend"):
+        build_tasks("table-a1", backend="ecos")
+
+
+def test_classes_of_image_tasks():
+    default = build_tasks("table-a3", quick=True)
+    assert [t.key for t in build_tasks("table-a3", quick=True, classes={"mnist": (4, 9)})] == \
+           [t.key for t in default]                             # the paper's pair keeps the old keys
+    five = build_tasks("table-a3", quick=True, classes={"mnist": [5, 9]})
+    assert {t.cfg.get("classes") for t in five if t.cfg["dataset"] == "mnist"} == {(5, 9)}
+    assert all("classes" not in t.cfg for t in five if t.cfg["dataset"] == "fashion")
+    assert not {t.key for t in five if t.cfg["dataset"] == "mnist"} & {t.key for t in default}
+    assert {t.group for t in five if t.cfg["dataset"] == "mnist"} == {("image", "mnist", 8, 350, (5, 9))}
+    for bad in ({"mnist": (5, 5)}, {"mnist": (5, 10)}, {"cifar": (1, 2)}, {"mnist": "59"}):
+        with pytest.raises(InvalidInputError):
+            build_tasks("table-a3", quick=True, classes=bad)
+
+
+def test_plan_units_batches_gradient_descent_and_keeps_image_cells_together():
+    a1 = build_tasks("table-a1", quick=True)
+    units = runner.plan_units(a1)
+    assert sorted(t.key for u in units for t in u) == sorted(t.key for t in a1)   # each task once
+    gd_units = [u for u in units if u[0].method == "gd"]
+    assert len(gd_units) == 3                                   # one per (d, m_gen): seeds x widths
+    for u in gd_units:
+        assert len(u) == 24 and len({t.group for t in u}) == 1
+    assert all(len(u) == 1 for u in units if u[0].method != "gd")
+    a2 = build_tasks("table-a2")
+    for u in runner.plan_units(a2):
+        widths, groups = {t.cfg["m"] for t in u}, {t.group for t in u}
+        assert len(widths) == 1 and len(groups) == 1 and len({t.method for t in u}) == 1
+        if u[0].method == "gd":                                 # split to stay within the limit
+            assert len(u) * u[0].cfg["N"] * u[0].cfg["m"] <= runner.GD_BATCH_ELEMENTS or len(u) == 1
+        else:
+            assert len(u) == 16                                 # every seed of the cell
+    costs = [runner._unit_cost(u) for u in runner.plan_units(a1, order="cheapest-first")]
+    assert costs == sorted(costs)
+    costs = [runner._unit_cost(u) for u in runner.plan_units(a1)]
+    assert costs == sorted(costs, reverse=True)
+    with pytest.raises(InvalidInputError, match="unknown order"):
+        runner.plan_units(a1, order="random")
+
+
+def test_batched_sweep_stores_what_single_runs_give(tmp_path):
+    tasks = [t for t in build_tasks("table-a1", quick=True, seeds=2, gd_steps=300)
+             if t.method == "gd" and t.cfg["m_gen"] == 2]
+    with RunStore(tmp_path / "r.sqlite") as st:
+        summary = run_sweep(tasks, st, workers=1, progress=False)
+        assert (summary.n_ok, summary.n_failed) == (6, 0)
+        stored = {r["key"]: r for r in st.get([t.key for t in tasks])}
+    for task in tasks:
+        single, rec = execute(task), stored[task.key]
+        assert rec["loss"] == pytest.approx(single["loss"], rel=1e-9, abs=1e-15)
+        assert rec["loss_recomputed"] == pytest.approx(rec["loss"], rel=1e-9)
+        assert rec["n_steps"] == 300 and rec["cpu_seconds"] >= 0 and rec["wall_seconds"] > 0
 
 
 @pytest.mark.parametrize("kwargs", [{"experiment": "table-a9"}, {"experiment": "table-a1", "seeds": 0},
@@ -346,3 +432,111 @@ def test_reproduce_cli_end_to_end_with_stand_in_methods(tmp_path, fake_methods, 
     assert "already in the store" in printed and "Table A1" in printed and "Table A3" in printed
     assert (out / "figure3.png").is_file() and (out / "figure3_table_A3.csv").is_file()
     assert "20,000 steps" in (out / "figure3.md").read_text()
+
+
+def test_two_backends_in_one_store_never_share_a_median(tmp_path, monkeypatch):
+    def by_backend(dataset, cfg, rs):                           # the paper backend is 10x worse
+        res = fake_method(dataset, cfg, rs)
+        scale = 10.0 if cfg.get("backend") == "cvxpy" else 1.0
+        return FakeResult(offset=res.offset * scale, loss=res.loss * scale ** 2, y=dataset.y)
+    for name in ("gls", "random_vertex"):
+        monkeypatch.setitem(runner.METHODS, name, by_backend)
+    monkeypatch.setattr(runner, "BATCHED", {})
+    monkeypatch.setitem(runner.METHODS, "gd", fake_method)
+    ours = build_tasks("table-a1", quick=True, seeds=3)
+    paper = build_tasks("table-a1", quick=True, seeds=3, backend="cvxpy")
+    with RunStore(tmp_path / "r.sqlite") as st:
+        run_sweep(ours, st, progress=False)
+        s = run_sweep(paper, st, progress=False)
+        assert s.n_skipped == sum(t.method == "gd" for t in paper)   # GD is shared, nothing else
+        records = st.get([t.key for t in ours + paper])
+    spec = report.TABLES["A1"]
+    mine, theirs = report.aggregate(spec, ours, records), report.aggregate(spec, paper, records)
+    for row, cells in mine.items():
+        for method in ("gls", "random_vertex"):
+            if method in cells:
+                assert len(cells[method].loss) == len(theirs[row][method].loss) == 3
+                assert np.median(theirs[row][method].loss) == pytest.approx(100 * np.median(cells[method].loss))
+
+
+def test_old_store_gains_the_cpu_seconds_column(tmp_path):
+    import sqlite3
+    path = tmp_path / "old.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE runs (key TEXT PRIMARY KEY, experiment TEXT NOT NULL, method TEXT NOT NULL, "
+                 "seed INTEGER NOT NULL, config TEXT NOT NULL, status TEXT NOT NULL, loss REAL, "
+                 "loss_recomputed REAL, accuracy REAL, n_solves INTEGER, n_steps INTEGER, seconds REAL, "
+                 "wall_seconds REAL, error TEXT, finished_at TEXT NOT NULL)")
+    conn.execute("INSERT INTO runs (key, experiment, method, seed, config, status, loss, wall_seconds, "
+                 "finished_at) VALUES ('a', 'e', 'gls', 0, '{}', 'ok', 1.0, 2.5, 'then')")
+    conn.commit()
+    conn.close()
+    with RunStore(path) as st:
+        st.put({**_record("b"), "cpu_seconds": 1.5, "wall_seconds": 3.0})
+        rows = {r["key"]: r for r in st.get(["a", "b"])}
+    assert rows["a"]["cpu_seconds"] is None and rows["b"]["cpu_seconds"] == 1.5
+    assert report._cpu_seconds(rows["a"]) == 2.5 and report._cpu_seconds(rows["b"]) == 1.5
+
+
+def test_cell_cost_table_sums_cpu_seconds(tmp_path):
+    tasks = [Task.make("t", {"kind": "synthetic", "d": 4, "m_gen": 2, "N": 10, "m": m, "loss": "mse"}, meth, s)
+             for m in (2, 4) for meth in ("gls", "random_vertex") for s in range(2)]
+    records = [{"key": t.key, "status": "ok", "loss": 1.0, "accuracy": None,
+                "cpu_seconds": 1.0 + t.seed + (10 if t.method == "gls" else 0), "wall_seconds": 99.0}
+               for t in tasks if not (t.cfg["m"] == 4 and t.method == "gls" and t.seed == 1)]
+    text = report.cell_cost_table(report.TABLES["A1"], tasks, records)
+    lines = text.splitlines()
+    assert lines[2] == "| 4 | 2 | 2 | 3.0 (2 runs) | 23.0 (2 runs) | 26.0 |"
+    assert lines[3] == "| 4 | 2 | 4 | 3.0 (2 runs) | 11.0 (1/2 runs) | 14.0 |"
+    assert "**6.0** (4/4 runs)" in lines[4] and "**34.0** (3/4 runs)" in lines[4] and "**40.0 s" in lines[4]
+
+
+def test_reproduce_report_only_prints_the_committed_report_and_flags(tmp_path, fake_methods, capsys, monkeypatch):
+    from zonocomb.cli import main
+    db, out = tmp_path / "r.sqlite", tmp_path / "out"
+    argv = ["reproduce", "table-a1", "--quick", "--seeds", "2", "--workers", "1", "--db", str(db), "--out",
+            str(out), "--name", "a1-test", "--backend", "paper", "--order", "cheapest-first", "--no-progress"]
+    assert main(argv) == 0
+    committed = (out / "a1-test.md").read_text()
+    assert "--backend paper" in committed and "cvxpy + ECOS" in committed and "CPU seconds per cell" in committed
+    n_calls = len(fake_methods)
+    capsys.readouterr()
+    assert main(argv[:-3] + ["--report-only"]) == 0
+    assert len(fake_methods) == n_calls                           # nothing ran
+    assert committed in capsys.readouterr().out
+    assert (out / "a1-test.md").read_text() == committed
+    assert main(argv) == 0 and len(fake_methods) == n_calls        # a finished sweep does nothing
+    assert "0 runs finished now" in capsys.readouterr().out
+    for bad in (["--classes", "mnist=5-9"], ["--classes", "=5/9"], ["--classes", "mnist=5/5"]):
+        assert main(["reproduce", "table-a3", "--report-only", "--db", str(db), "--out", str(out)] + bad) == 2
+        err = capsys.readouterr().err
+        assert "classes" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def _committed_reports():
+    results = Path(__file__).resolve().parents[1] / "docs" / "results"
+    return sorted(p for p in results.glob("*.md") if p.with_suffix(".sqlite").is_file())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("md", _committed_reports(), ids=lambda p: p.name)
+def test_committed_store_rebuilds_the_committed_report(md, tmp_path):
+    """docs/results/<name>.sqlite is committed with <name>.md: the report is rebuilt from the store."""
+    import argparse
+    import shlex
+    from zonocomb.cli import reproduce
+    from zonocomb.experiments.tasks import BACKENDS
+    text = md.read_text()
+    command = next(line for line in text.splitlines() if line.startswith("Command: `"))[10:-1]
+    parser = argparse.ArgumentParser()
+    reproduce.register(parser.add_subparsers())
+    args = parser.parse_args(shlex.split(command)[1:])
+    assert Path(args.db).name == md.with_suffix(".sqlite").name
+    tasks = build_tasks(args.experiment, quick=args.quick, seeds=args.seeds, gd_steps=args.gd_steps,
+                        backend=BACKENDS[args.backend], classes=reproduce._parse_classes(args.classes))
+    import shutil
+    shutil.copyfile(md.with_suffix(".sqlite"), tmp_path / "copy.sqlite")   # the committed file stays untouched
+    with RunStore(tmp_path / "copy.sqlite") as st:
+        records = st.get([t.key for t in tasks])
+    out = report.write_report(args.experiment, tasks, records, tmp_path / "out", command=command, name=args.name)
+    assert out["text"] == text

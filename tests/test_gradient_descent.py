@@ -1,5 +1,6 @@
 """Batch gradient descent baseline (paper appendix H): analytic gradients against finite differences,
-Glorot initialisation, frozen parameters, reproducibility and bad input."""
+Glorot initialisation, frozen parameters, reproducibility, bad input, and the batched descent against
+the unbatched one."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,8 @@ from zonocomb.datasets.synthetic import synthetic
 from zonocomb.errors import InvalidInputError
 from zonocomb.search import gradient_descent
 from zonocomb.convex.losses import mean_loss
-from zonocomb.search import forward
-from zonocomb.search.gradient_descent import glorot_init
+from zonocomb.search import forward, half_output_weights
+from zonocomb.search.gradient_descent import glorot_init, gradient_descent_batch
 
 
 def numerical_gradient(f, x, h=1e-6):
@@ -92,3 +93,72 @@ def test_bad_inputs_and_divergence():
         gradient_descent(ds, 2, 10, loss="logistic")
     with pytest.raises(InvalidInputError, match="diverged"):
         gradient_descent(ds, 4, 200, lr=50.0, random_state=0, trace_every=1)
+
+
+# ----- the batched descent equals the unbatched one ---------------------------------------------------
+def _assert_same_run(batched, single, rtol=1e-9):
+    assert not isinstance(batched, Exception)
+    scale = max(1.0, np.abs(single.W).max())
+    np.testing.assert_allclose(batched.W, single.W, rtol=0, atol=rtol * scale)
+    np.testing.assert_allclose(batched.v, single.v, rtol=0, atol=rtol * max(1.0, np.abs(single.v).max()))
+    assert batched.c == pytest.approx(single.c, rel=rtol, abs=rtol)
+    assert batched.loss == pytest.approx(single.loss, rel=rtol, abs=1e-15)
+    assert [r["step"] for r in batched.trace] == [r["step"] for r in single.trace]
+    np.testing.assert_allclose([r["loss"] for r in batched.trace], [r["loss"] for r in single.trace],
+                               rtol=rtol, atol=1e-15)
+    assert np.array_equal(batched.pattern, single.pattern)
+    assert batched.n_steps == single.n_steps and batched.n_solves == 0
+
+
+def test_batch_equals_unbatched_on_synthetic_seeds_and_widths():
+    # table A1's batching: seeds (different datasets of one shape) x widths m_gen, 1.5 m_gen, 2 m_gen
+    runs = [(synthetic(4, 4, seed=s), m, 1000 * s + m) for s in range(3) for m in (4, 6, 8)]
+    batched = gradient_descent_batch(runs, 3000, lr=1e-3)
+    for (ds, m, rs), b in zip(runs, batched):
+        single = gradient_descent(ds, m, 3000, lr=1e-3, random_state=rs)
+        _assert_same_run(b, single)
+        assert b.W.shape == (m, ds.n) and b.v.shape == (m,)
+
+
+def test_batch_equals_unbatched_on_a_shared_classification_dataset():
+    # table A2/A3's batching: seeds of one width on one image task (v frozen, logistic loss)
+    from zonocomb.datasets import digits_task
+    ds = digits_task(d=8, N=120)
+    runs = [(ds, m, rs) for m in (3, 6) for rs in (5, 6, 7)]
+    batched = gradient_descent_batch(runs, 2000, lr=1e-2, loss="logistic", train_output=False)
+    for (_, m, rs), b in zip(runs, batched):
+        single = gradient_descent(ds, m, 2000, lr=1e-2, loss="logistic", train_output=False, random_state=rs)
+        _assert_same_run(b, single)
+        assert b.v.tolist() == half_output_weights(m).tolist()
+
+
+def test_batch_equals_unbatched_without_bias_and_without_homogenizing():
+    ds = Dataset([[1, 0], [0, 1], [1, 1], [2, -1]], y=[1, 0, 2, 1], homogenize=False)
+    runs = [(ds, 2, 0), (ds, 3, 1)]
+    batched = gradient_descent_batch(runs, 500, lr=1e-2, fit_bias=False, loss="l1")
+    for (_, m, rs), b in zip(runs, batched):
+        _assert_same_run(b, gradient_descent(ds, m, 500, lr=1e-2, fit_bias=False, loss="l1", random_state=rs))
+        assert b.c == 0.0
+
+
+def test_a_diverging_run_fails_alone():
+    calm = synthetic(2, 2, seed=1)
+    wild = Dataset(100 * calm.X_float, y=1e4 * calm.y)               # same shape, explodes at lr = 1e-2
+    runs = [(calm, 4, 0), (wild, 4, 0), (calm, 2, 3)]
+    batched = gradient_descent_batch(runs, 300, lr=1e-2, trace_every=1)
+    with pytest.raises(InvalidInputError, match="diverged") as single_error:
+        gradient_descent(wild, 4, 300, lr=1e-2, random_state=0, trace_every=1)
+    assert isinstance(batched[1], InvalidInputError) and str(batched[1]) == str(single_error.value)
+    _assert_same_run(batched[0], gradient_descent(calm, 4, 300, lr=1e-2, random_state=0, trace_every=1))
+    _assert_same_run(batched[2], gradient_descent(calm, 2, 300, lr=1e-2, random_state=3, trace_every=1))
+
+
+def test_batch_bad_inputs():
+    with pytest.raises(InvalidInputError, match="at least one run"):
+        gradient_descent_batch([], 10)
+    with pytest.raises(InvalidInputError, match="one shape"):
+        gradient_descent_batch([(synthetic(2, 2, seed=0), 2, 0), (synthetic(2, 3, seed=0), 2, 0)], 10)
+    with pytest.raises(InvalidInputError, match="at least 1"):
+        gradient_descent_batch([(synthetic(2, 2, seed=0), 0, 0)], 10)
+    with pytest.raises(InvalidInputError, match="lr"):
+        gradient_descent_batch([(synthetic(2, 2, seed=0), 2, 0)], 10, lr=-1.0)

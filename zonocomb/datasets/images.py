@@ -36,7 +36,7 @@ from ..geometry.dataset import Dataset
 __all__ = [
     "DataNotFoundError", "DataIntegrityError", "IdxFile", "KNOWN_FILES", "DEFAULT_CLASSES",
     "DEFAULT_DATA_DIRS", "SYSTEM_DATA_DIRS", "ENV_VAR", "read_idx", "data_search_path",
-    "locate_files", "load_training_set", "image_task", "digits_task",
+    "locate_files", "load_training_set", "check_classes", "image_task", "digits_task",
 ]
 
 
@@ -230,11 +230,17 @@ def load_training_set(name: str, data_dir=None) -> tuple[np.ndarray, np.ndarray]
     return _load(name, files["images"].resolve(), files["labels"].resolve())
 
 
-def _check_classes(classes) -> tuple[int, int]:
+def check_classes(classes) -> tuple[int, int]:
+    """``classes`` as a pair of two different integer labels in 0..9 (InvalidInputError otherwise;
+    strings and non-integral numbers are refused, not converted)."""
     try:
-        a, b = (int(c) for c in classes)
+        a, b = classes
     except (TypeError, ValueError):
         raise InvalidInputError(f"classes must be two class labels, got {classes!r}") from None
+    if isinstance(classes, str) or not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool)
+                                           for c in (a, b)):
+        raise InvalidInputError(f"classes must be two integer class labels, got {classes!r}")
+    a, b = int(a), int(b)
     if a == b or not (0 <= a <= 9 and 0 <= b <= 9):
         raise InvalidInputError(f"classes must be two different labels in 0..9, got {classes!r}")
     return a, b
@@ -253,7 +259,7 @@ def _whitened_pair(X: np.ndarray, y: np.ndarray, classes, d: int, what: str) -> 
     components of exactly those examples, and their labels (0 for classes[0], 1 for classes[1])."""
     from sklearn.decomposition import PCA
 
-    a, b = _check_classes(classes)
+    a, b = check_classes(classes)
     keep = (y == a) | (y == b)
     Xk = X[keep].reshape(int(keep.sum()), -1).astype(np.float64)
     d = _check_size(d, "d", min(Xk.shape))
@@ -314,7 +320,7 @@ def image_task(name: str = "mnist", classes=None, d: int = 8, N: int = 350, data
     Paper section 4.2 and appendix H.2.1.
     """
     name = _check_name(name)
-    classes = DEFAULT_CLASSES[name] if classes is None else _check_classes(classes)
+    classes = DEFAULT_CLASSES[name] if classes is None else check_classes(classes)
     files = locate_files(name, data_dir)
     Z, labels = _whitened_file_pair(name, files["images"].resolve(), files["labels"].resolve(),
                                     tuple(classes), d)

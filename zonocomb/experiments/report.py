@@ -101,12 +101,14 @@ def load_paper_table(spec: TableSpec) -> tuple[list[str], dict[tuple, dict]] | N
 # ----- our numbers ---------------------------------------------------------------------------------
 @dataclass
 class Cell:
-    """Our runs of one (paper row, method): values per metric, runs planned and failed."""
+    """Our runs of one (paper row, method): values per metric, runs planned and failed, and the
+    CPU seconds of the finished runs (wall seconds for records that predate CPU timing)."""
 
     planned: int = 0
     failed: int = 0
     loss: list = field(default_factory=list)
     acc: list = field(default_factory=list)
+    cpu: list = field(default_factory=list)
 
     def stats(self, metric: str) -> tuple[float | None, float | None, int]:
         vals = np.asarray(self.loss if metric == "loss" else self.acc, dtype=float)
@@ -133,9 +135,15 @@ def aggregate(spec: TableSpec, tasks, records) -> dict[tuple, dict[str, Cell]]:
             cell.failed += 1
             continue
         cell.loss.append(rec["loss"])
+        cell.cpu.append(_cpu_seconds(rec))
         if rec.get("accuracy") is not None:
             cell.acc.append(rec["accuracy"])
     return cells
+
+
+def _cpu_seconds(record: dict) -> float:
+    value = record.get("cpu_seconds")
+    return float(record["wall_seconds"] if value is None else value)
 
 
 def table_rows(spec: TableSpec, tasks, records, all_paper_rows: bool = True) -> tuple[list[str], list[dict]]:
@@ -246,11 +254,26 @@ def _notes(tasks, records) -> list[str]:
             notes.append(f"**Gradient descent ran {', '.join(f'{s:,}' for s in sorted(used))} steps on "
                          f"{kind} problems, the paper {paper:,}**: our GD numbers are not comparable "
                          "to the paper's GD column.")
-    seeds = sorted({t.seed for t in tasks})
-    notes.append(f"{len(seeds)} seeds per (configuration, method) (the paper: medians of 8 or 16 runs). "
-                 "Standard deviations are numpy's (ddof = 0). Synthetic problems: seed s draws the "
-                 "dataset, shared by all methods and widths; image tasks: fixed data, the seed moves "
-                 "the initialisation only.")
+    runs = {}
+    for t in tasks:
+        runs.setdefault(t.method, set()).add(t.seed)
+    counts = ", ".join(f"{METHOD_LABELS[m]} {len(s)}" for m, s in runs.items())
+    notes.append(f"Runs per (configuration, method): {counts} (the paper: 16 for GLS in table A1's "
+                 "caption, 16 for random vertex in H.1.3 and H.2.3, 8 for the rest). Standard "
+                 "deviations are numpy's (ddof = 0). Synthetic problems: seed s draws the dataset, "
+                 "shared by all methods and widths; image tasks: fixed data, the seed moves the "
+                 "initialisation only.")
+    backends = sorted({t.cfg.get("backend", "fast") for t in tasks if t.method != "gd"})
+    if backends:
+        labels = {"fast": "ours (the fast backend: active set, every answer KKT-certified)",
+                  "cvxpy": "the paper's, cvxpy + ECOS (`--backend paper`)"}
+        notes.append("Convex programs of GLS, mGLS and random vertex solved by "
+                     + " and ".join(labels.get(b, b) for b in backends) + ".")
+    pairs = sorted({(t.cfg["dataset"], tuple(t.cfg["classes"])) for t in tasks
+                    if t.cfg["kind"] == "image" and t.cfg.get("classes") is not None})
+    if pairs:
+        notes.append("Class pairs other than appendix H.2.1's: "
+                     + ", ".join(f"{_DATASET_LABELS[n]} {a}/{b}" for n, (a, b) in pairs) + ".")
     ok = [r for r in records if r["status"] == "ok"]
     failed = [r for r in records if r["status"] != "ok"]
     missing = len(tasks) - len(records)
@@ -282,6 +305,36 @@ def _cost_table(tasks, records) -> str:
     return "\n".join(lines)
 
 
+def cell_cost_table(spec: TableSpec, tasks, records) -> str:
+    """Markdown table of the measured cost: CPU seconds per paper row and method (sum over the
+    finished runs, with their count), per method in total, and the grand total."""
+    cells = aggregate(spec, tasks, records)
+    methods = [m for m in spec.methods if any(m in c for c in cells.values())]
+    head = list(spec.keys) + [METHOD_LABELS[m] for m in methods] + ["row total"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    totals = {m: [0.0, 0, 0] for m in methods}
+    for key in sorted(cells, key=str) if spec.kind == "image" else sorted(cells):
+        row, row_total = [str(k) for k in key], 0.0
+        for m in methods:
+            cell = cells[key].get(m)
+            if cell is None:
+                row.append("–")
+                continue
+            cpu = float(sum(cell.cpu))
+            row_total += cpu
+            totals[m][0] += cpu
+            totals[m][1] += len(cell.cpu)
+            totals[m][2] += cell.planned
+            done = f"{len(cell.cpu)}" if len(cell.cpu) == cell.planned else f"{len(cell.cpu)}/{cell.planned}"
+            row.append(f"{cpu:,.1f} ({done} runs)" if cell.cpu else f"not finished (0/{cell.planned})")
+        lines.append("| " + " | ".join(row + [f"{row_total:,.1f}"]) + " |")
+    grand = sum(t[0] for t in totals.values())
+    total_row = ["**total**"] + [""] * (len(spec.keys) - 1)
+    total_row += [f"**{t[0]:,.1f}** ({t[1]}/{t[2]} runs)" for t in totals.values()]
+    lines.append("| " + " | ".join(total_row + [f"**{grand:,.1f} s = {grand / 3600:.2f} CPU-hours**"]) + " |")
+    return "\n".join(lines)
+
+
 # ----- figures ---------------------------------------------------------------------------------
 _COLORS = {"gd": "tab:blue", "random_vertex": "tab:orange", "gls": "tab:green", "mgls": "tab:red"}
 _FLOOR = 1e-20  # losses below (numerically zero) are drawn at this value on the log axis
@@ -290,7 +343,10 @@ _FLOOR = 1e-20  # losses below (numerically zero) are drawn at this value on the
 def _panel_title(group: tuple) -> str:
     if group[0] == "synthetic":
         return f"synthetic, d = {group[1]}, m_gen = {group[2]}"
-    title = {"mnist": "MNIST 4/9", "fashion": "Fashion-MNIST pullover/coat"}[group[1]]
+    if group[4] is not None:
+        title = f"{_DATASET_LABELS[group[1]].title().replace(' ', '-')} {group[4][0]}/{group[4][1]}"
+    else:
+        title = {"mnist": "MNIST 4/9", "fashion": "Fashion-MNIST pullover/coat"}[group[1]]
     return f"{title}, d = {group[2]}, N = {group[3]}"
 
 
@@ -374,47 +430,59 @@ def plot_figure(experiment: str, tasks, records, path: Path) -> Path:
 
 
 # ----- the whole report ------------------------------------------------------------------------
-def write_report(experiment: str, tasks: list[Task], records: list[dict], out_dir, command: str = "") -> dict:
-    """Write ``<experiment>.md``, one ``<experiment>_table_<A1|A2|A3>.csv`` per paper table,
-    ``<experiment>_runs.csv`` (every finished run) and ``<experiment>.png`` into ``out_dir``.
+def write_report(experiment: str, tasks: list[Task], records: list[dict], out_dir, command: str = "",
+                 name: str | None = None) -> dict:
+    """Write ``<name>.md``, one ``<name>_table_<A1|A2|A3>.csv`` per paper table, ``<name>_runs.csv``
+    (every finished run) and ``<name>.png`` into ``out_dir`` (``name`` defaults to the experiment).
+
+    The markdown holds the notes, each paper table with our medians beside the paper's, the cost
+    per run and the measured CPU seconds per cell and method (:func:`cell_cost_table`). It is a
+    function of the records only, so the same store always gives the same text.
 
     Returns a dict of the written paths (``markdown``, ``figure``, ``runs``, ``tables``) and the
     markdown text (``text``).
     """
+    name = experiment if name is None else name
     if experiment not in EXPERIMENT_TABLES:
         raise InvalidInputError(f"unknown experiment {experiment!r}; expected one of {list(EXPERIMENT_TABLES)}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     keys = {t.key for t in tasks}
     records = [r for r in records if r["key"] in keys]
-    parts = [f"# zonocomb reproduce {experiment}", ""]
+    parts = [f"# zonocomb reproduce {experiment}" + (f" ({name})" if name != experiment else ""), ""]
     if command:
         parts += [f"Command: `{command}`", ""]
     parts += [f"- {n}" for n in _notes(tasks, records)] + [""]
     table_paths = {}
-    for name in EXPERIMENT_TABLES[experiment]:
-        spec = TABLES[name]
+    for table in EXPERIMENT_TABLES[experiment]:
+        spec = TABLES[table]
         columns, rows = table_rows(spec, tasks, records, all_paper_rows=experiment.startswith("table"))
         if not rows:
             continue
-        csv_path = out / f"{experiment}_table_{name}.csv"
+        csv_path = out / f"{name}_table_{table}.csv"
         _write_csv(csv_path, columns, rows)
-        table_paths[name] = csv_path
+        table_paths[table] = csv_path
         found = load_paper_table(spec) is not None
-        parts += [f"## Table {name}" + ("" if found else f" (paper values unavailable: {spec.csv} not found)"),
+        parts += [f"## Table {table}" + ("" if found else f" (paper values unavailable: {spec.csv} not found)"),
                   "", markdown_table(spec, rows), ""]
     parts += ["## Cost per run", "", _cost_table(tasks, records), ""]
-    figure = plot_figure(experiment, tasks, records, out / f"{experiment}.png")
-    parts += [f"![{experiment}]({figure.name})", ""]
-    runs_path = out / f"{experiment}_runs.csv"
+    for table in EXPERIMENT_TABLES[experiment]:
+        spec = TABLES[table]
+        if any(spec.row_key(t.cfg) is not None for t in tasks):
+            parts += [f"## Measured cost, table {table}: CPU seconds per cell and method", "",
+                      "Sum over the finished runs (batched gradient descent: each run is charged "
+                      "its share of the batch).", "", cell_cost_table(spec, tasks, records), ""]
+    figure = plot_figure(experiment, tasks, records, out / f"{name}.png")
+    parts += [f"![{name}]({figure.name})", ""]
+    runs_path = out / f"{name}_runs.csv"
     run_cols = ["key", "method", "seed", "status", "loss", "loss_recomputed", "accuracy", "n_solves",
-                "n_steps", "seconds", "wall_seconds"]
+                "n_steps", "seconds", "wall_seconds", "cpu_seconds"]
     # configuration columns are prefixed (the config's "loss" is the loss function's name)
     cfg_cols = sorted({k for r in records for k in r["config"]})
     rows = [{**{f"cfg_{k}": v for k, v in r["config"].items()}, **r}
             for r in sorted(records, key=lambda r: r["key"])]
     _write_csv(runs_path, [f"cfg_{k}" for k in cfg_cols] + run_cols, rows)
     text = "\n".join(parts)
-    md_path = out / f"{experiment}.md"
+    md_path = out / f"{name}.md"
     md_path.write_text(text)
     return {"markdown": md_path, "figure": figure, "runs": runs_path, "tables": table_paths, "text": text}

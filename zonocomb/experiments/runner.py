@@ -2,10 +2,15 @@
 
 :func:`execute` runs one :class:`~zonocomb.experiments.tasks.Task` and returns its store record;
 :data:`METHODS` maps a task's method name to its call through the registry of
-:mod:`zonocomb.search` (:func:`~zonocomb.search.run_method`). :func:`run_sweep` skips the tasks the
-store already holds, runs the rest (biggest first), writes each record the moment it arrives, and
-shows a tqdm progress bar over the whole sweep. An interrupted sweep (Ctrl-C, a crash, a killed worker) therefore loses only the tasks
-in flight; running the same command again resumes it.
+:mod:`zonocomb.search` (:func:`~zonocomb.search.run_method`). :func:`plan_units` groups the tasks
+into units of work: the gradient descent runs that share a dataset shape become one batched
+descent (:func:`zonocomb.search.gradient_descent.gradient_descent_batch`, run by
+:func:`execute_batch`), and the other runs of one image task (seeds of one cell) stay together, so
+that a worker loads and whitens that dataset once. :func:`run_sweep` skips the tasks the store
+already holds, runs the rest unit by unit (largest or cheapest first), writes each record the
+moment it arrives, and shows a tqdm progress bar over the whole sweep. An interrupted sweep
+(Ctrl-C, a crash, a killed worker) therefore loses only the units in flight; running the same
+command again resumes it.
 """
 from __future__ import annotations
 
@@ -23,7 +28,8 @@ from ..search import METHODS as SEARCH_METHODS
 from .store import RunStore
 from .tasks import Task
 
-__all__ = ["METHODS", "build_dataset", "execute", "run_sweep", "SweepSummary"]
+__all__ = ["METHODS", "ORDERS", "build_dataset", "execute", "execute_batch", "execute_unit",
+           "plan_units", "run_sweep", "SweepSummary"]
 
 
 def _registered(name: str):
@@ -38,6 +44,17 @@ def _registered(name: str):
 #: Method name -> callable(dataset, config dict, random_state) returning a SearchResult: every
 #: name and alias of :data:`zonocomb.search.METHODS` (tests put stand-ins here).
 METHODS = {name: _registered(name) for name in (*SEARCH_METHODS, *ALIASES)}
+
+
+def _gd_batch(datasets, c, random_states, widths):
+    from ..search.gradient_descent import gradient_descent_batch
+    return gradient_descent_batch(list(zip(datasets, widths, random_states)), steps=c["steps"],
+                                  lr=c["lr"], loss=c["loss"], train_output=c["train_output"])
+
+
+#: Methods whose runs of one batch key run together: name -> callable(datasets, shared config,
+#: random states, widths) returning one SearchResult or Exception per run.
+BATCHED = {"gd": _gd_batch}
 
 
 @lru_cache(maxsize=32)
@@ -66,35 +83,171 @@ def build_dataset(task: Task, data_dir=None):
     return _dataset(tuple(sorted(spec.items())), None if data_dir is None else str(data_dir))
 
 
+def _base_record(task: Task) -> dict:
+    return {"key": task.key, "experiment": task.experiment, "method": task.method,
+            "seed": task.seed, "config": task.cfg}
+
+
+def _finish_record(record: dict, task: Task, dataset, result) -> dict:
+    """Fill ``record`` from a method's result: the reported loss, the loss recomputed from the
+    returned network's predictions, accuracy, solves, steps and the method's seconds."""
+    y = dataset.require_labels()
+    pred = result.predict(dataset.X_float)
+    loss_name = task.cfg["loss"]
+    record.update(
+        status="ok", loss=float(result.loss), loss_recomputed=mean_loss(check_loss(loss_name), pred, y),
+        accuracy=(100.0 * float(np.mean((pred > 0) == (y == 1))) if loss_name == "logistic" else None),
+        n_solves=int(result.n_solves), n_steps=int(result.n_steps), seconds=float(result.seconds))
+    return record
+
+
+def _failed(record: dict, exc: BaseException) -> dict:
+    record.update(status="error", error=f"{type(exc).__name__}: {exc}\n"
+                  + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    return record
+
+
 def execute(task: Task, data_dir=None) -> dict:
     """Run one task and return its store record (never raises for a failing method).
 
     The record holds the method's reported mean loss, the loss recomputed from the returned
     network's predictions (an independent check), the training accuracy in percent for
     classification (``𝕀{f(x) > 0}`` against labels 0/1) or None, the convex programs solved, the
-    steps, and the method's and the wall seconds. If the method raises an ``Exception`` the record
-    has status ``"error"`` and the traceback, and the sweep goes on (``KeyboardInterrupt`` and
-    ``SystemExit`` propagate).
+    steps, the method's seconds, and the wall and CPU seconds of the whole task (CPU: this
+    process's, ``time.process_time``). If the method raises an ``Exception`` the record has status
+    ``"error"`` and the traceback, and the sweep goes on (``KeyboardInterrupt`` and ``SystemExit``
+    propagate).
     """
-    record = {"key": task.key, "experiment": task.experiment, "method": task.method,
-              "seed": task.seed, "config": task.cfg}
-    start = time.perf_counter()
+    record = _base_record(task)
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         if task.method not in METHODS:
             raise InvalidInputError(f"unknown method {task.method!r}; expected one of {sorted(METHODS)}")
         dataset = build_dataset(task, data_dir)
-        result = METHODS[task.method](dataset, task.cfg, task.random_state)
-        y = dataset.require_labels()
-        pred = result.predict(dataset.X_float)
-        loss_name = task.cfg["loss"]
-        record.update(
-            status="ok", loss=float(result.loss), loss_recomputed=mean_loss(check_loss(loss_name), pred, y),
-            accuracy=(100.0 * float(np.mean((pred > 0) == (y == 1))) if loss_name == "logistic" else None),
-            n_solves=int(result.n_solves), n_steps=int(result.n_steps), seconds=float(result.seconds))
+        _finish_record(record, task, dataset, METHODS[task.method](dataset, task.cfg, task.random_state))
     except Exception as exc:  # recorded, retried on the next run of the sweep
-        record.update(status="error", error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+        _failed(record, exc)
     record["wall_seconds"] = time.perf_counter() - start
+    record["cpu_seconds"] = time.process_time() - cpu
     return record
+
+
+def _batch_key(task: Task):
+    """Tasks with equal keys form one batched gradient descent; None: the task runs alone.
+
+    Synthetic problems batch seeds × widths (one group shares N and n; the arrays are small and
+    call overhead dominates, so padding to the largest width costs little); image problems batch
+    the seeds of one width (one shared dataset; large arrays, where padding would cost flops).
+    """
+    c = task.cfg
+    if task.method not in BATCHED:
+        return None
+    return (task.method, task.group, c["steps"], c["lr"], c["loss"], c["train_output"],
+            c["m"] if c["kind"] == "image" else None)
+
+
+#: Largest batch of gradient descent runs, in elements of one stacked (runs, N, width) array:
+#: 2^16 float64 (512 KiB, within L2 cache). Larger stacks were slower than one run at a time
+#: (MNIST d = 16, N = 700, m = 64, 8 runs: 0.73x; ``benchmarks/gd_batch.py``).
+GD_BATCH_ELEMENTS = 2 ** 16
+
+
+def _chunks(tasks: list) -> list[list]:
+    """Split one batch key's tasks (sorted by width) into batches of at most
+    :data:`GD_BATCH_ELEMENTS` stacked elements (at least one run each)."""
+    out: list[list] = []
+    for task in sorted(tasks, key=lambda t: t.cfg["m"]):
+        c = task.cfg
+        if out and (len(out[-1]) + 1) * c["N"] * c["m"] <= GD_BATCH_ELEMENTS:
+            out[-1].append(task)
+        else:
+            out.append([task])
+    return out
+
+
+def execute_batch(tasks, data_dir=None) -> list[dict]:
+    """Run tasks of one :func:`_batch_key` together (gradient descent: one batched descent).
+
+    Each record is what :func:`execute` would store for the task, up to rounding (the batched
+    descent computes the same steps from the same initialisation); wall and CPU seconds are the
+    batch's divided by the number of runs. A task whose descent diverged gets an error record;
+    if the batch itself fails, every task does.
+    """
+    tasks = list(tasks)
+    keys = {_batch_key(t) for t in tasks}
+    if None in keys or len(keys) != 1:
+        raise InvalidInputError("execute_batch needs gradient descent tasks of one batch key")
+    if len(tasks) == 1:                           # the unbatched loop is faster for a single run
+        return [execute(tasks[0], data_dir)]
+    records = [_base_record(t) for t in tasks]
+    start, cpu = time.perf_counter(), time.process_time()
+    try:
+        datasets = [build_dataset(t, data_dir) for t in tasks]
+        results = BATCHED[tasks[0].method](datasets, tasks[0].cfg, [t.random_state for t in tasks],
+                                           [t.cfg["m"] for t in tasks])
+        for record, task, ds, result in zip(records, tasks, datasets, results):
+            if isinstance(result, Exception):
+                _failed(record, result)
+            else:
+                _finish_record(record, task, ds, result)
+    except Exception as exc:
+        for record in records:
+            _failed(record, exc)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    for record in records:
+        record["wall_seconds"], record["cpu_seconds"] = wall / len(tasks), cpu / len(tasks)
+    return records
+
+
+def execute_unit(unit, data_dir=None) -> list[dict]:
+    """The records of one unit of :func:`plan_units` (a batch, or tasks run one after another)."""
+    unit = list(unit)
+    if _batch_key(unit[0]) is not None:
+        return execute_batch(unit, data_dir)
+    return [execute(task, data_dir) for task in unit]
+
+
+#: Orders in which :func:`run_sweep` starts the units.
+ORDERS = ("largest-first", "cheapest-first")
+
+
+def _unit_key(task: Task):
+    batch = _batch_key(task)
+    if batch is not None:
+        return ("batch",) + batch
+    if task.cfg["kind"] == "image":              # the seeds of one cell share the whitened data
+        return ("cell", task.method, task.group, task.config)
+    return ("run", task.key)
+
+
+def _unit_cost(unit) -> float:
+    """Scheduling estimate of a unit: the tasks' cost hints; a batch costs about its largest run
+    plus a tenth of each other one (its runs share one loop's call overhead)."""
+    hints = sorted((t.cost_hint for t in unit), reverse=True)
+    if _batch_key(unit[0]) is not None:
+        return hints[0] + 0.1 * sum(hints[1:])
+    return float(sum(hints))
+
+
+def plan_units(tasks, order: str = "largest-first") -> list[list[Task]]:
+    """Group ``tasks`` into units of work and order them.
+
+    A unit is a gradient descent batch (see :func:`execute_batch`; split so that a stacked array
+    has at most :data:`GD_BATCH_ELEMENTS` elements), the runs of one method and
+    configuration on one image task (its seeds: one dataset load), or a single run. ``order``
+    ``"largest-first"`` starts the expensive units first (parallel sweeps: no long unit trails at
+    the end); ``"cheapest-first"`` finishes as many cells as possible early (a long sweep that
+    may be stopped and resumed). Ties keep the order of ``tasks``.
+    """
+    if order not in ORDERS:
+        raise InvalidInputError(f"unknown order {order!r}; expected one of {list(ORDERS)}")
+    groups: dict = {}
+    for task in tasks:
+        groups.setdefault(_unit_key(task), []).append(task)
+    units = [unit for group in groups.values()
+             for unit in (_chunks(group) if _batch_key(group[0]) is not None else [group])]
+    sign = -1.0 if order == "largest-first" else 1.0
+    return sorted(units, key=lambda unit: sign * _unit_cost(unit))     # stable: ties keep order
 
 
 @dataclass(frozen=True)
@@ -114,25 +267,30 @@ def _progress(total: int, initial: int, desc: str, enabled: bool):
                 dynamic_ncols=True)
 
 
-def _local_results(todo, workers, data_dir):
-    if workers == 1:
-        for task in todo:
-            yield execute(task, data_dir)
+def _local_results(units, workers, data_dir):
+    if workers == 1:                      # record by record, so that an interruption loses one run
+        for unit in units:
+            if _batch_key(unit[0]) is not None:
+                yield from execute_batch(unit, data_dir)
+            else:
+                for task in unit:
+                    yield execute(task, data_dir)
         return
     from joblib import Parallel, delayed
     parallel = Parallel(n_jobs=workers, return_as="generator_unordered", batch_size=1,
                         pre_dispatch="2*n_jobs")
-    yield from parallel(delayed(execute)(task, data_dir) for task in todo)
+    for records in parallel(delayed(execute_unit)(unit, data_dir) for unit in units):
+        yield from records
 
 
-def _dask_results(todo, scheduler, data_dir):
+def _dask_results(units, scheduler, data_dir):
     from dask.distributed import Client, as_completed
     own = not isinstance(scheduler, Client)
     client = Client(scheduler) if own else scheduler
-    futures = client.map(execute, todo, data_dir=data_dir, pure=False)
+    futures = client.map(execute_unit, units, data_dir=data_dir, pure=False)
     try:
         for future in as_completed(futures):
-            yield future.result()
+            yield from future.result()
     finally:
         client.cancel(futures)
         if own:
@@ -140,7 +298,7 @@ def _dask_results(todo, scheduler, data_dir):
 
 
 def run_sweep(tasks, store: RunStore, workers: int = 1, scheduler=None, data_dir=None,
-              progress: bool = True, desc: str = "sweep") -> SweepSummary:
+              progress: bool = True, desc: str = "sweep", order: str = "largest-first") -> SweepSummary:
     """Run every task not yet finished in ``store`` and record each result as it arrives.
 
     Parameters
@@ -151,12 +309,16 @@ def run_sweep(tasks, store: RunStore, workers: int = 1, scheduler=None, data_dir
     workers : int, default 1
         Local joblib processes (1 runs in this process; -1 uses every core).
     scheduler : str or dask.distributed.Client, optional
-        A Dask scheduler address (``"tcp://host:8786"``) or a client: the tasks then run on
-        that cluster instead (its workers must be able to import zonocomb).
+        A Dask scheduler address (``"tcp://host:8786"``) or a client: the units then run on
+        that cluster instead (its workers must be able to import zonocomb and read the image
+        data; one thread per worker process, ``dask worker --nthreads 1``, lets each process load
+        a dataset once).
     data_dir : path-like, optional
         Passed to the image-data loader of every task.
     progress : bool
         Show a tqdm bar over the whole sweep (skipped tasks count as done).
+    order : {"largest-first", "cheapest-first"}
+        Which units start first (:func:`plan_units`).
 
     Returns
     -------
@@ -164,20 +326,24 @@ def run_sweep(tasks, store: RunStore, workers: int = 1, scheduler=None, data_dir
 
     Notes
     -----
-    Tasks start largest first (by m·N) so that the long ones do not trail at the end. Every
-    record is written from this process, so concurrent workers never touch the SQLite file.
+    The unfinished tasks are grouped by :func:`plan_units` (gradient descent batches, image
+    cells). Every record is written from this process, so concurrent workers never touch the
+    SQLite file. When every task is finished, nothing is started (no worker pool, no cluster
+    connection).
     """
     tasks = list(tasks)
     if workers == 0 or workers < -1:
         raise InvalidInputError(f"workers must be a positive integer or -1, got {workers}")
     t0 = time.perf_counter()
     done = store.finished_keys()
-    todo = sorted((t for t in tasks if t.key not in done), key=lambda t: -t.cost_hint)
-    n_skipped = len(tasks) - len(todo)
+    units = plan_units([t for t in tasks if t.key not in done], order)
+    n_skipped = len(tasks) - sum(len(u) for u in units)
     n_ok = n_failed = 0
+    if not units:
+        return SweepSummary(len(tasks), n_skipped, 0, 0, time.perf_counter() - t0)
     bar = _progress(len(tasks), n_skipped, desc, progress)
-    results = (_dask_results(todo, scheduler, data_dir) if scheduler is not None
-               else _local_results(todo, workers, data_dir))
+    results = (_dask_results(units, scheduler, data_dir) if scheduler is not None
+               else _local_results(units, workers, data_dir))
     try:
         for record in results:
             store.put(record)

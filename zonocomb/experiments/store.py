@@ -22,7 +22,8 @@ __all__ = ["RunStore", "COLUMNS"]
 
 #: Columns of the ``runs`` table, in order.
 COLUMNS = ("key", "experiment", "method", "seed", "config", "status", "loss", "loss_recomputed",
-           "accuracy", "n_solves", "n_steps", "seconds", "wall_seconds", "error", "finished_at")
+           "accuracy", "n_solves", "n_steps", "seconds", "wall_seconds", "cpu_seconds", "error",
+           "finished_at")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS runs (
     n_steps INTEGER,
     seconds REAL,
     wall_seconds REAL,
+    cpu_seconds REAL,
     error TEXT,
     finished_at TEXT NOT NULL
 )
@@ -73,6 +75,9 @@ class RunStore:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute(_SCHEMA)
+            have = {row[1] for row in self._conn.execute("PRAGMA table_info(runs)")}
+            if "cpu_seconds" not in have:                # a store written before the column existed
+                self._conn.execute("ALTER TABLE runs ADD COLUMN cpu_seconds REAL")
 
     # ----- writing -----------------------------------------------------------------------------
     def put(self, record: dict) -> None:

@@ -12,6 +12,12 @@ methods and widths of one seed see the same data; for image tasks the data are f
 "always chose the same examples") and the seed only moves the initialisation. The method's own
 random state is derived from the key (:attr:`Task.random_state`), so every run is reproducible
 from its task alone.
+
+Backends. The convex programs of GLS, mGLS and random vertex are solved by the ``"fast"`` backend
+unless the configuration names another (``"backend": "cvxpy"`` for ``reproduce --backend paper``,
+cvxpy + ECOS as in the paper). The backend is part of the key, so runs of two backends are stored
+in separate rows and never share a median, but not of the random state: seed s starts from the
+same vertex under both backends, and the two can be compared run by run.
 """
 from __future__ import annotations
 
@@ -21,8 +27,8 @@ from dataclasses import dataclass
 
 from ..errors import InvalidInputError
 
-__all__ = ["Task", "EXPERIMENTS", "METHOD_LABELS", "PAPER_GD_STEPS", "QUICK_GD_STEPS",
-           "A1_GROUPS", "build_tasks", "overparameterization"]
+__all__ = ["Task", "EXPERIMENTS", "METHOD_LABELS", "PAPER_GD_STEPS", "QUICK_GD_STEPS", "PAPER_RUNS",
+           "BACKENDS", "A1_GROUPS", "build_tasks", "overparameterization"]
 
 #: Experiment names accepted by :func:`build_tasks` (and ``zonocomb reproduce``).
 EXPERIMENTS = ("table-a1", "table-a2", "table-a3", "figure2", "figure3")
@@ -34,7 +40,13 @@ METHOD_LABELS = {"gd": "gradient descent", "random_vertex": "random vertex", "gl
 PAPER_GD_STEPS = {"synthetic": 400_000, "image": 1_000_000}
 #: Gradient descent steps of ``--quick`` runs (far fewer than the paper; reports say so).
 QUICK_GD_STEPS = {"synthetic": 20_000, "image": 20_000}
-DEFAULT_SEEDS = 8
+#: Runs per (configuration, method) at the paper's scale. The table A1 caption says 16 for GLS
+#: and 8 for the rest, H.1.3 and H.2.3 say 16 for random vertex and 8 for the rest: 16 for both
+#: GLS and random vertex covers both readings.
+PAPER_RUNS = {"gd": 8, "random_vertex": 16, "gls": 16, "mgls": 8}
+QUICK_SEEDS = {"synthetic": 8, "image": 4}
+#: ``reproduce --backend`` choices -> the convex backend of GLS, mGLS and random vertex.
+BACKENDS = {"ours": "fast", "paper": "cvxpy"}
 
 # Table A1 (appendix H.1.3): (d, m_gen) groups; widths m = factor·m_gen for factors
 # 1, 1.5, 2, 4, 8. Gradient descent ran at factors 1, 1.5, 2 in the groups marked True, random
@@ -84,17 +96,20 @@ class Task:
 
     @property
     def random_state(self) -> int:
-        """The method's seed: the first 8 bytes of SHA-256(key), as a non-negative int."""
-        return int.from_bytes(hashlib.sha256(self.key.encode()).digest()[:8], "big") >> 1
+        """The method's seed: the first 8 bytes of SHA-256(key), as a non-negative int, where the
+        key is taken without a ``backend`` entry (both backends start from the same vertex)."""
+        cfg = {k: v for k, v in self.cfg.items() if k != "backend"}
+        key = Task(self.experiment, tuple(sorted(cfg.items())), self.method, self.seed).key
+        return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") >> 1
 
     @property
     def group(self) -> tuple:
         """The problem this run belongs to, without the width: ("synthetic", d, m_gen) or
-        ("image", dataset, d, N)."""
+        ("image", dataset, d, N, classes) (classes None for the paper's default pair)."""
         c = self.cfg
         if c["kind"] == "synthetic":
             return ("synthetic", c["d"], c["m_gen"])
-        return ("image", c["dataset"], c["d"], c["N"])
+        return ("image", c["dataset"], c["d"], c["N"], c.get("classes"))
 
     @property
     def cost_hint(self) -> float:
@@ -118,21 +133,28 @@ def overparameterization(cfg: dict) -> float:
     return cfg["m"] * (cfg["d"] + 1) / cfg["N"]
 
 
-def _method_params(kind: str, method: str, gd_steps: int | None, quick: bool) -> dict:
+def _method_params(kind: str, method: str, gd_steps: int | None, quick: bool, backend: str) -> dict:
     loss = "mse" if kind == "synthetic" else "logistic"
+    solver = {} if backend == "fast" else {"backend": backend}     # "fast" keeps the keys of old stores
     if method == "gd":
         steps = gd_steps if gd_steps is not None else (QUICK_GD_STEPS if quick else PAPER_GD_STEPS)[kind]
         return {"loss": loss, "steps": int(steps), "lr": 1e-3, "train_output": kind == "synthetic"}
     if method == "random_vertex":
-        return {"loss": loss, "mode": "synthetic" if kind == "synthetic" else "classification"}
+        return {"loss": loss, "mode": "synthetic" if kind == "synthetic" else "classification", **solver}
     if method == "gls":
-        return {"loss": loss, "max_steps": 1024}
+        return {"loss": loss, "max_steps": 1024, **solver}
     if method == "mgls":
-        return {"loss": loss, "max_steps": 2048}
+        return {"loss": loss, "max_steps": 2048, **solver}
     raise InvalidInputError(f"unknown method {method!r}; expected one of {sorted(METHOD_LABELS)}")
 
 
-def _synthetic_tasks(experiment, groups, methods, seeds, gd_steps, quick):
+def _runs(method: str, kind: str, seeds: int | None, quick: bool) -> int:
+    if seeds is not None:
+        return seeds
+    return QUICK_SEEDS[kind] if quick else PAPER_RUNS[method]
+
+
+def _synthetic_tasks(experiment, groups, methods, seeds, gd_steps, quick, backend, classes):
     tasks = []
     for d, m_gen, has_gd in groups:
         for method in methods:
@@ -141,26 +163,44 @@ def _synthetic_tasks(experiment, groups, methods, seeds, gd_steps, quick):
             for factor in _A1_FACTORS[method]:
                 m = int(factor * m_gen)
                 cfg = {"kind": "synthetic", "d": d, "m_gen": m_gen, "N": (d + 1) * m_gen, "m": m,
-                       **_method_params("synthetic", method, gd_steps, quick)}
-                tasks += [Task.make(experiment, cfg, method, s) for s in range(seeds)]
+                       **_method_params("synthetic", method, gd_steps, quick, backend)}
+                tasks += [Task.make(experiment, cfg, method, s)
+                          for s in range(_runs(method, "synthetic", seeds, quick))]
     return tasks
 
 
-def _image_tasks(experiment, datasets, dims, sizes, widths, methods, seeds, gd_steps, quick):
+def _image_tasks(experiment, datasets, dims, sizes, widths, methods, seeds, gd_steps, quick, backend,
+                 classes):
     tasks = []
     for name in datasets:
+        pair = {"classes": classes[name]} if name in classes else {}
         for d in dims:
             for N in sizes:
                 for method in methods:
                     for m in widths:
-                        cfg = {"kind": "image", "dataset": name, "d": d, "N": N, "m": m,
-                               **_method_params("image", method, gd_steps, quick)}
-                        tasks += [Task.make(experiment, cfg, method, s) for s in range(seeds)]
+                        cfg = {"kind": "image", "dataset": name, "d": d, "N": N, "m": m, **pair,
+                               **_method_params("image", method, gd_steps, quick, backend)}
+                        tasks += [Task.make(experiment, cfg, method, s)
+                                  for s in range(_runs(method, "image", seeds, quick))]
     return tasks
 
 
+def _check_classes(classes) -> dict:
+    """``{dataset: (a, b)}`` with the paper's default pairs left out (their keys stay as before)."""
+    from ..datasets.images import DEFAULT_CLASSES, check_classes
+    out = {}
+    for name, pair in dict(classes or {}).items():
+        if name not in DEFAULT_CLASSES:
+            raise InvalidInputError(f"unknown image dataset {name!r} in classes; expected one of "
+                                    f"{sorted(DEFAULT_CLASSES)}")
+        pair = check_classes(pair)
+        if pair != DEFAULT_CLASSES[name]:
+            out[name] = pair
+    return out
+
+
 def build_tasks(experiment: str, quick: bool = False, seeds: int | None = None,
-                gd_steps: int | None = None) -> list[Task]:
+                gd_steps: int | None = None, backend: str = "fast", classes=None) -> list[Task]:
     """All tasks of one experiment of appendix H.
 
     Parameters
@@ -177,10 +217,17 @@ def build_tasks(experiment: str, quick: bool = False, seeds: int | None = None,
         d = 8, N = 350 (figure 2: its d=16, N=700 panel) and the smaller widths; gradient descent
         runs :data:`QUICK_GD_STEPS` steps; image tasks use 4 seeds.
     seeds : int, optional
-        Runs per (configuration, method); default 8 (4 for image tasks with ``quick``). The paper
-        used 8 or 16 (its table A1 caption and section H.1.3 disagree on which method had 16).
+        Runs per (configuration, method); default :data:`PAPER_RUNS` (16 for GLS and random
+        vertex, 8 for gradient descent and mGLS; the paper's table A1 caption and section H.1.3
+        disagree on which method had 16), or with ``quick`` 8 (4 for image tasks).
     gd_steps : int, optional
         Overrides the number of gradient descent steps.
+    backend : {"fast", "cvxpy"}, default "fast"
+        Convex backend of GLS, mGLS and random vertex (stored in the configuration unless
+        "fast"; see the module docstring).
+    classes : dict, optional
+        ``{"mnist": (5, 9)}``: the class pair of an image dataset (default: appendix H.2.1's,
+        MNIST 4/9 and Fashion-MNIST pullover/coat); stored in the configuration unless default.
 
     Returns
     -------
@@ -193,30 +240,29 @@ def build_tasks(experiment: str, quick: bool = False, seeds: int | None = None,
         raise InvalidInputError(f"seeds must be a positive integer, got {seeds!r}")
     if gd_steps is not None and (isinstance(gd_steps, bool) or int(gd_steps) != gd_steps or gd_steps < 1):
         raise InvalidInputError(f"gd_steps must be a positive integer, got {gd_steps!r}")
-    image_seeds = seeds or (4 if quick else DEFAULT_SEEDS)
-    synth_seeds = seeds or DEFAULT_SEEDS
-    args = dict(gd_steps=gd_steps, quick=quick)
+    if backend not in BACKENDS.values():
+        raise InvalidInputError(f"unknown backend {backend!r}; expected one of {sorted(BACKENDS.values())}")
+    args = dict(seeds=seeds, gd_steps=gd_steps, quick=quick, backend=backend, classes=_check_classes(classes))
     if experiment == "table-a1":
         groups = [g for g in A1_GROUPS if g[0] == 4] if quick else list(A1_GROUPS)
-        tasks = _synthetic_tasks(experiment, groups, ("gd", "random_vertex", "gls"), synth_seeds, **args)
+        tasks = _synthetic_tasks(experiment, groups, ("gd", "random_vertex", "gls"), **args)
     elif experiment == "table-a2":
         dims, sizes, widths = ((8,), (350,), (4, 8, 16)) if quick else ((8, 16), (350, 700), _A2_WIDTHS)
         tasks = _image_tasks(experiment, ("mnist", "fashion"), dims, sizes, widths,
-                             ("gd", "random_vertex"), image_seeds, **args)
+                             ("gd", "random_vertex"), **args)
     elif experiment == "table-a3":
         widths = (4, 8) if quick else _A3_WIDTHS
         tasks = _image_tasks(experiment, ("mnist", "fashion"), (8,), (350,), widths,
-                             ("gd", "mgls"), image_seeds, **args)
+                             ("gd", "mgls"), **args)
     elif experiment == "figure2":
-        tasks = _synthetic_tasks(experiment, [(8, 8, True)], ("gd", "random_vertex"), synth_seeds, **args)
+        tasks = _synthetic_tasks(experiment, [(8, 8, True)], ("gd", "random_vertex"), **args)
         widths = (4, 8, 16) if quick else _A2_WIDTHS
         tasks += _image_tasks(experiment, ("fashion",), (16,), (700,), widths,
-                              ("gd", "random_vertex"), image_seeds, **args)
+                              ("gd", "random_vertex"), **args)
     else:  # figure3
-        tasks = _synthetic_tasks(experiment, [(4, 2, True)], ("gd", "gls"), synth_seeds, **args)
+        tasks = _synthetic_tasks(experiment, [(4, 2, True)], ("gd", "gls"), **args)
         widths = (4, 8) if quick else _A3_WIDTHS
-        tasks += _image_tasks(experiment, ("fashion",), (8,), (350,), widths, ("gd", "mgls"),
-                              image_seeds, **args)
+        tasks += _image_tasks(experiment, ("fashion",), (8,), (350,), widths, ("gd", "mgls"), **args)
     unique = {}
     for t in tasks:
         unique.setdefault(t.key, t)
