@@ -20,4 +20,5 @@ setup(packages=find_packages(include=["zonocomb", "zonocomb.*"]) + ["zonocomb.pr
       package_dir={"zonocomb.proofs_checks": "proofs_checks"},
       ext_modules=[Extension("zonocomb.convex.backends._region_kernel",
                              sources=["zonocomb/convex/backends/_region_kernel.c"],
-                             extra_compile_args=FLAGS)])
+                             extra_compile_args=FLAGS + ["-pthread"],
+                             extra_link_args=["-pthread"])])

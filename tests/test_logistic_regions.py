@@ -31,7 +31,7 @@ from scipy.optimize import minimize
 from zonocomb import Dataset
 from zonocomb.convex import RegionProgram
 from zonocomb.convex.backends import recession
-from zonocomb.convex.backends.block_active_set import BlockActiveSet, Runaway
+from zonocomb.convex.backends.kernel import KernelFailed, RegionKernel, Runaway
 from zonocomb.convex.backends.fast import FastBackend
 from zonocomb.exact._cdd import solve_lp
 
@@ -146,7 +146,7 @@ def test_attained_part_with_a_large_margin_is_not_a_runaway():
     assert I.tolist() == [True] + [False] * 6
     keep = ~I
     with pytest.raises(Runaway):                                  # what the old code acted on
-        prog._solver._qp.solve(A, keep=keep, detect_recession=True)
+        prog._solver._kernel.solve(A, keep=keep, detect_recession=True)
 
     def f_rest(p):
         z = p[0] * x[keep] + p[1]
@@ -294,25 +294,23 @@ def test_far_warm_start_is_replaced_by_the_cold_start():
 
 
 def test_iteration_cap_is_retried_from_the_other_start(monkeypatch):
-    # When the active-set method stops at its cap from one start, the other start is tried
-    # before the reference solver: no fallback, and the loss agrees with Clarabel.
+    # When the kernel stops at its cap from one start, the other start is tried before the
+    # reference solver: no fallback, and the loss agrees with Clarabel.
     ds, rng = nearly_separable(4, N=30, flips=8)
     v = [1.0, -1.0]
     prog = RegionProgram(ds, v, loss="logistic")
-    prog._solver._kernel = None                                   # the Python active-set path
     A = (rng.standard_normal((2, ds.n)) @ ds.generators_float.T) > 0
     first = solve_without_fallback(prog, A)
     calls = []
-    real = BlockActiveSet.solve
+    real = RegionKernel.solve
 
     def capped(self, pattern, W0=None, c0=None, keep=None, detect_recession=False):
         calls.append(W0 is None)
         if W0 is not None:                                        # the warm start "stalls"
-            from zonocomb.convex.backends.block_active_set import NotConverged
-            raise NotConverged("cap")
+            raise KernelFailed("cap")
         return real(self, pattern, W0, c0, keep=keep, detect_recession=detect_recession)
 
-    monkeypatch.setattr(BlockActiveSet, "solve", capped)
+    monkeypatch.setattr(RegionKernel, "solve", capped)
     sol = solve_without_fallback(prog, A, warm_start=first)
     assert False in calls and True in calls                       # warm start capped, then cold
     assert sol.status == first.status

@@ -1,7 +1,7 @@
 """Tests of the region program (paper eq. 3) and its two backends.
 
-Evidence used: agreement of two independent solvers (the fast backend's block active-set method,
-with its interior-point cold start, and cvxpy + ECOS) on random patterns and on chains of
+Evidence used: agreement of two independent solvers (the fast backend's compiled block active-set method
+and cvxpy + ECOS) on random patterns and on chains of
 neighbouring patterns, planted networks that must be fitted exactly, KKT certificates (the
 backend's own checker against one computed here by non-negative least squares), scipy's SLSQP on
 tiny instances, brute-force evaluation of the path search, and direct evaluation of the ReLU network.
@@ -21,7 +21,8 @@ from zonocomb import Dataset
 from zonocomb.convex import LOSSES, RegionProgram, RegionSolution, solve_region
 from zonocomb.convex.backends import BACKENDS, backend_spec, get_backend
 from zonocomb.geometry.walks import facet_walk
-from zonocomb.convex.backends.block_active_set import BlockActiveSet, NotConverged
+from oracles.block_active_set import BlockActiveSet
+from zonocomb.convex.backends.kernel import KernelFailed
 from zonocomb.convex.kkt import KKTChecker
 from zonocomb.errors import InvalidInputError, InvalidTypeError
 
@@ -267,10 +268,12 @@ def test_fast_backend_falls_back_when_it_cannot_certify():
     rng = np.random.default_rng(6)
     ds = gaussian_dataset(rng, 20, 2, "mse")
     prog = RegionProgram(ds, [1.0, -1.0])
-    prog._solver._kernel = None                                   # the Python active-set path
-    prog._solver._qp.max_iter = 1
+
+    def stops(*args):
+        raise KernelFailed("compiled region kernel: iteration cap reached")
+    prog._solver._kernel.solve_certified = stops
     A = random_pattern(ds, 2, rng)
-    with pytest.warns(RuntimeWarning, match="re-solving"):
+    with pytest.warns(RuntimeWarning, match="iteration cap.*re-solving"):
         sol = prog.solve(A)
     assert sol.status == "optimal_fallback"
     assert_losses_agree(sol.loss, solve_region(ds, A, [1.0, -1.0], backend="cvxpy").loss)
@@ -435,7 +438,7 @@ def test_kkt_residuals_equal_a_unit_by_unit_reference(loss):
         ds = gaussian_dataset(rng, 30, 3, loss)
         prog = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias)
         checker = KKTChecker(prog._data)
-        solver = prog._solver._kernel if loss == "mse" else prog._solver._qp
+        solver = prog._solver._kernel
         for _ in range(6):
             A = random_pattern(ds, m, rng)
             A[int(rng.integers(m))] = False                       # a unit at w = 0 (dual support)
@@ -461,13 +464,14 @@ def test_fast_backend_falls_back_when_the_kkt_check_fails(monkeypatch):
     ds = gaussian_dataset(rng, 25, 2, "mse")
     v = [1.0, -1.0]
     prog = RegionProgram(ds, v)
-    prog._solver._kernel = None                                   # the Python active-set path
-    solve = prog._solver._qp.solve
+    kernel = prog._solver._kernel
+    solve = kernel.solve_certified
 
     def not_optimal(pattern, W0=None, c0=None):
-        res = solve(pattern, W0, c0)
-        return dataclasses.replace(res, W=1.5 * res.W)           # feasible, not optimal
-    monkeypatch.setattr(prog._solver._qp, "solve", not_optimal)
+        res, _ = solve(pattern, W0, c0)
+        res = dataclasses.replace(res, W=1.5 * res.W)            # feasible, not optimal
+        return res, kernel.residuals(pattern, res.W, res.c, res.supports)
+    monkeypatch.setattr(kernel, "solve_certified", not_optimal)
     A = random_pattern(ds, 2, rng)
     with pytest.warns(RuntimeWarning, match="KKT check"):
         sol = prog.solve(A)
@@ -475,41 +479,10 @@ def test_fast_backend_falls_back_when_the_kkt_check_fails(monkeypatch):
     assert_losses_agree(sol.loss, solve_region(ds, A, v, backend="cvxpy").loss)
 
 
-def test_cold_mse_solve_without_the_interior_point_start(monkeypatch):
-    rng = np.random.default_rng(33)
-    ds = gaussian_dataset(rng, 30, 3, "mse")
-    v = [1.0, -1.0, 1.0, -1.0]
-    A = random_pattern(ds, 4, rng)
-    prog = RegionProgram(ds, v)
-    prog._solver._kernel = None                                   # the Python active-set path
-    with_ipm = prog.solve(A)
-
-    def fail(pattern):
-        raise NotConverged("interior point switched off")
-    monkeypatch.setattr(prog._solver._ipm, "solve", fail)
-    from_zero = prog.solve(A)                                     # the active set starts from w = 0
-    assert with_ipm.status == from_zero.status == "optimal"
-    assert_losses_agree(from_zero.loss, with_ipm.loss)
-    assert_losses_agree(from_zero.loss, solve_region(ds, A, v, backend="cvxpy").loss)
-
-
-def test_interior_point_start_is_feasible_and_near_optimal():
-    rng = np.random.default_rng(34)
-    ds = gaussian_dataset(rng, 60, 4, "mse")
-    v = np.array([1.0, -1.0] * 3)
-    prog = RegionProgram(ds, v)
-    for _ in range(5):
-        A = random_pattern(ds, v.size, rng)
-        W0, c0 = prog._solver._ipm.solve(A)
-        opt = prog.solve(A).loss
-        assert_feasible(ds, A, W0, 1e-9)
-        start = prog.objective(A, W0, c0)
-        assert opt - 1e-9 <= start <= opt + 1e-3 * (1.0 + opt)
-
-
 def test_cone_projection_without_daqp(monkeypatch):
-    # should DAQP fail, pricing projects onto the activation cone by NNLS (Moreau's decomposition)
-    import zonocomb.convex.backends.block_active_set as bas
+    # should DAQP fail, the oracle's pricing projects onto the activation cone by NNLS (Moreau's
+    # decomposition) and still finds the kernel's optimum
+    import oracles.block_active_set as bas
 
     class FailingDAQP:
         @staticmethod
@@ -519,11 +492,11 @@ def test_cone_projection_without_daqp(monkeypatch):
     ds = gaussian_dataset(rng, 30, 3, "logistic")
     v = [1.0, -1.0, 1.0]
     A = random_pattern(ds, 3, rng)
-    expected = RegionProgram(ds, v, loss="logistic").solve(A)
+    prog = RegionProgram(ds, v, loss="logistic")
+    expected = prog.solve(A)
     monkeypatch.setattr(bas, "daqp", FailingDAQP)
-    sol = RegionProgram(ds, v, loss="logistic").solve(A)           # cold: pricing from w = 0
-    assert sol.status == "optimal"
-    assert_losses_agree(sol.loss, expected.loss)
+    res = bas.BlockActiveSet(prog._data).solve(A)                 # cold: pricing from w = 0
+    assert_losses_agree(prog.objective(A, res.W, res.c), expected.loss)
 
 
 def test_path_search_finds_the_first_minimiser_along_the_path():

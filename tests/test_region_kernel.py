@@ -3,11 +3,12 @@
 Evidence: agreement with the cvxpy + ECOS reference on random vertices of Z^m and along facet walks
 (warm-started), on degenerate data; the independent KKT checker accepts every answer; planted
 networks are fitted to zero loss (MSE); for the logistic loss, the same outcome as the Python
-active-set method (answer, Separable, Runaway) with and without example weights ``keep``, a
-separating iterate that really separates, and the fast backend's routing and fallbacks; bad inputs
-raise clear errors. The compiled KKT certificate gives the residuals of the Python KKTChecker (to
-rounding, with the same verdict) on optimal, perturbed, infeasible and wrong candidates, and a wrong
-kernel answer is rejected (the pattern is re-solved by the Python method). A build of the kernel
+active-set method of tests/oracles (answer, Separable, Runaway) with and without example weights
+``keep``, a separating iterate that really separates, and the fast backend's routing and
+fallbacks; bad inputs raise clear errors. The compiled KKT certificate gives the residuals of the
+Python KKTChecker (to rounding, with the same verdict) on optimal, perturbed, infeasible and wrong
+candidates, and a wrong kernel answer is rejected (the pattern is re-solved from the cold start,
+then by the reference). A build of the kernel
 whose unzeroed work arrays start as NaN gives the same certified answers (no read before a write).
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pytest
 from zonocomb import Dataset
 from zonocomb.convex import RegionProgram
 from zonocomb.convex.backends import RegionData
-from zonocomb.convex.backends.block_active_set import BlockActiveSet, NotConverged, Runaway, Separable
+from oracles.block_active_set import BlockActiveSet, NotConverged, Runaway, Separable
 from zonocomb.convex.backends.kernel import KernelFailed, RegionKernel, fits, kernel_available
 from zonocomb.convex.kkt import KKTChecker
 from zonocomb.errors import InvalidInputError
@@ -156,12 +157,11 @@ def test_fast_backend_routes_mse_through_the_kernel(monkeypatch):
     calls = []
     solve = prog._solver._kernel.solve_certified
     monkeypatch.setattr(prog._solver._kernel, "solve_certified", lambda *a: calls.append(1) or solve(*a))
-    monkeypatch.setattr(prog._solver._qp, "solve", lambda *a, **k: pytest.fail("Python path used"))
     sol = prog.solve(random_vertex(ds, 2, rng))
     assert sol.status == "optimal" and calls
 
 
-def test_kernel_failure_falls_back_to_the_python_active_set(monkeypatch):
+def test_kernel_failure_falls_back_to_the_reference(monkeypatch):
     from zonocomb.convex.backends import kernel as kernel_module
     rng = np.random.default_rng(6)
     ds = gaussian(rng, 20, 3)
@@ -172,8 +172,9 @@ def test_kernel_failure_falls_back_to_the_python_active_set(monkeypatch):
 
     monkeypatch.setattr(prog._solver._kernel, "_run", fail)
     A = random_vertex(ds, 2, rng)
-    sol = prog.solve(A)
-    assert sol.status == "optimal"
+    with pytest.warns(RuntimeWarning, match="forced"):
+        sol = prog.solve(A)
+    assert sol.status == "optimal_fallback"
     assert abs(sol.loss - ref.solve(A).loss) <= max(LOSS_RTOL * sol.loss, LOSS_ATOL)
 
 
@@ -209,9 +210,6 @@ def test_bad_inputs_raise_clear_errors():
     l1 = RegionData(Xbar=data.Xbar, y=data.y, v=data.v, loss="l1", fit_bias=True)
     with pytest.raises(InvalidInputError, match="smooth losses only"):
         RegionKernel(l1)
-    wide = RegionData(Xbar=np.ones((5, 30)), y=np.zeros(5), v=data.v, loss="mse", fit_bias=True)
-    with pytest.raises(InvalidInputError, match="n ≤ 22"):
-        RegionKernel(wide)
     logistic = RegionKernel(RegionData(Xbar=data.Xbar, y=(data.y > 0).astype(float), v=data.v,
                                        loss="logistic", fit_bias=True))
     with pytest.raises(InvalidInputError, match="keep must be"):
@@ -220,44 +218,56 @@ def test_bad_inputs_raise_clear_errors():
         logistic.solve(A, keep=np.ones(10))
     from zonocomb.convex.backends import _region_kernel
 
-    def raw(W, keep, loss=0, has_keep=0, detect=0):
-        return _region_kernel.solve(kernel.X, kernel.Xu, kernel.xn, kernel.y, kernel.v, A.view(np.uint8),
-                                    W, np.zeros((2, 3), np.int32), np.zeros(2, np.int32), kernel.params,
-                                    np.zeros((2, 3), np.int32), np.zeros(2, np.int32), keep,
-                                    10, 3, 2, loss, 1, 100, 0, 0.0, 0, has_keep, detect)
+    def raw(W, keep, has_keep=0, detect=0, target=kernel):
+        return _region_kernel.solve(target._program, A.view(np.uint8), W, np.zeros((2, 3), np.int32),
+                                    np.zeros(2, np.int32), np.zeros((2, 3), np.int32), np.zeros(2, np.int32),
+                                    keep, 0, 0.0, 0, has_keep, detect)
 
     with pytest.raises(ValueError, match="buffer W"):                 # the C layer checks sizes too
         raw(np.zeros(3), np.zeros(0, np.uint8))
     with pytest.raises(ValueError, match="buffer keep"):
-        raw(np.zeros((2, 3)), np.ones(4, np.uint8), loss=1, has_keep=1)
+        raw(np.zeros((2, 3)), np.ones(4, np.uint8), has_keep=1, target=logistic)
     with pytest.raises(ValueError, match="unknown loss code"):
-        raw(np.zeros((2, 3)), np.zeros(0, np.uint8), loss=2)
+        _region_kernel.program(kernel.X, kernel.Xu, kernel.xn, kernel.y, kernel.v, kernel.params,
+                               kernel.kkt_params, 10, 3, 2, 2, 1, 100, 1)
     with pytest.raises(ValueError, match="logistic only"):
         raw(np.zeros((2, 3)), np.zeros(0, np.uint8), detect=1)
 
 
-def test_sizes_whose_indices_overflow_int_are_refused(monkeypatch):
-    """fits() and the C layer refuse m n N or (m n + 1)² ≥ 2^31 − 1 (int index arithmetic), and
-    the fast backend then solves with the Python method instead of the kernel."""
-    assert fits(4, 9, 72) and fits(1, 22, 1) and not fits(1, 23, 10)
+def test_sizes_whose_indices_overflow_int_are_refused():
+    """fits() and the C layer refuse m n N, (m n + 1)² or m n² ≥ 2^31 − 1 (int index arithmetic);
+    nothing else limits the sizes (the work space is on the heap): wide units are solved too."""
+    assert fits(4, 9, 72) and fits(1, 22, 1) and fits(1, 23, 10) and fits(2, 200, 5)
     assert fits(1000, 9, 238_000) and not fits(1000, 9, 239_000)       # 9000 · N against 2^31 − 1
     assert fits(46_339, 1, 10) and not fits(46_340, 1, 10)             # (m n + 1)²: 46341² > 2^31 − 1
     assert fits(5000, 9, 10) and not fits(6000, 9, 10)
+    assert fits(1, 46_000, 1) and not fits(2, 33_000, 1)               # m n²
     from zonocomb.convex.backends import _region_kernel
     z = np.zeros(0)
-    with pytest.raises(ValueError, match="sizes out of range"):
+    with pytest.raises(ValueError, match="sizes"):
         _region_kernel.certify(z, z, z, z, z, np.zeros(0, np.uint8), z, 0.0, np.zeros(0, np.int32),
                                np.zeros(0, np.int32), np.zeros(0, np.uint8), 239_000, 9, 1000, 0, 1, 0,
                                np.zeros(5))
+    with pytest.raises(ValueError, match="sizes out of range"):
+        _region_kernel.program(z, z, z, z, z, np.zeros(18), np.zeros(5), 239_000, 9, 1000, 0, 1, 100, 1)
     data = RegionData(Xbar=np.ones((3, 2)), y=np.zeros(3), v=np.ones(24_000), loss="mse", fit_bias=True)
     with pytest.raises(InvalidInputError, match="m n N"):
         RegionKernel(data)
-    import zonocomb.convex.backends.fast as fast
-    monkeypatch.setattr(fast, "fits", lambda m, n, N: False)
-    ds = Dataset(np.array([[0.0], [1.0], [2.0]]), y=[0.0, 1.0, 0.5])
-    prog = RegionProgram(ds, [1.0, -1.0])
-    assert prog._solver._kernel is None
-    assert prog.solve(np.array([[1, 1, 1], [0, 0, 0]], dtype=bool)).status == "optimal"
+
+
+def test_wide_units_are_solved_by_the_kernel():
+    # n = 30 > 22 (the old compile-time cap): the kernel solves it and agrees with the reference
+    rng = np.random.default_rng(40)
+    X = rng.standard_normal((40, 29))
+    ds = Dataset(X, y=rng.standard_normal(40))
+    v = [1.0, -1.0]
+    prog, ref = programs(ds, v)
+    A = random_vertex(ds, 2, rng)
+    res, kkt = prog._solver._kernel.solve_certified(A)
+    assert kkt.ok(1e-8)
+    sol = prog.solve(A)
+    assert sol.status == "optimal"
+    assert abs(sol.loss - ref.solve(A).loss) <= max(LOSS_RTOL * sol.loss, LOSS_ATOL)
 
 
 # ------------------------------------------------------------------------------ logistic loss
@@ -419,50 +429,40 @@ def test_fast_backend_routes_logistic_through_the_kernel(monkeypatch):
     calls = []
     solve = prog._solver._kernel.solve
     monkeypatch.setattr(prog._solver._kernel, "solve", lambda *a, **k: calls.append(k) or solve(*a, **k))
-    monkeypatch.setattr(prog._solver._qp, "solve", lambda *a, **k: pytest.fail("Python path used"))
     for _ in range(3):
         sol = prog.solve(random_vertex(ds, 2, rng))
         assert sol.status in ("optimal", "optimal_unattained")
     assert calls and all(k["detect_recession"] for k in calls[:1])
 
 
-def test_logistic_kernel_failure_falls_back_to_the_python_method_with_the_same_arguments(monkeypatch):
+def test_logistic_kernel_failure_falls_back_to_the_reference(monkeypatch):
     rng = np.random.default_rng(28)
     ds = classification(rng, 30, 3)
     prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
     ref = RegionProgram(ds, [1.0, -1.0], loss="logistic", backend="cvxpy")
-    seen = {}
+    calls = []
 
     def fail(*args, **kwargs):
-        seen["kernel"] = (args, kwargs)
+        calls.append(1)
         raise KernelFailed("forced")
 
-    python = prog._solver._qp.solve
-
-    def record(*args, **kwargs):
-        seen["python"] = (args, kwargs)
-        return python(*args, **kwargs)
-
     monkeypatch.setattr(prog._solver._kernel, "solve", fail)
-    monkeypatch.setattr(prog._solver._qp, "solve", record)
     A = random_vertex(ds, 2, rng)
-    sol = prog.solve(A)
-    assert sol.status in ("optimal", "optimal_unattained")
-    (ka, kk), (pa, pk) = seen["kernel"], seen["python"]
-    assert kk == pk and len(ka) == len(pa) and all(x is y for x, y in zip(ka, pa))
-    if sol.status == "optimal":
-        assert abs(sol.loss - ref.solve(A).loss) <= max(LOSS_RTOL * sol.loss, LOSS_ATOL)
+    with pytest.warns(RuntimeWarning, match="forced"):
+        sol = prog.solve(A)
+    assert calls and sol.status == "optimal_fallback"
+    assert abs(sol.loss - ref.solve(A).loss) <= max(LOSS_RTOL * sol.loss, LOSS_ATOL)
 
 
 def test_logistic_iteration_cap_is_retried_from_the_other_start_with_the_kernel(monkeypatch):
-    # a warm start on which both the kernel and the Python method stop: the cold start is tried
-    # next (FastBackend._minimise), without a fallback to the reference
+    # a warm start on which the kernel stops: the cold start is tried next
+    # (FastBackend._minimise), without a fallback to the reference
     rng = np.random.default_rng(29)
     ds = classification(rng, 30, 3)
     prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
     A = random_vertex(ds, 2, rng)
     first = prog.solve(A)
-    kernel_solve, python_solve = prog._solver._kernel.solve, prog._solver._qp.solve
+    kernel_solve = prog._solver._kernel.solve
 
     def capped(real, exc):
         def solve(pattern, W0=None, c0=None, **kwargs):
@@ -472,7 +472,6 @@ def test_logistic_iteration_cap_is_retried_from_the_other_start_with_the_kernel(
         return solve
 
     monkeypatch.setattr(prog._solver._kernel, "solve", capped(kernel_solve, KernelFailed))
-    monkeypatch.setattr(prog._solver._qp, "solve", capped(python_solve, NotConverged))
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)            # a fallback warns: fail instead
         sol = prog.solve(A, warm_start=(first.W, first.c))
@@ -601,15 +600,13 @@ def test_a_wrong_kernel_answer_is_rejected_and_resolved(monkeypatch):
         return 0.5 * W, c + 0.1, n_iter, supports, nsupport
 
     monkeypatch.setattr(kernel, "_run", wrong)
-    python_calls = []
-    qp_solve = prog._solver._qp.solve
-    monkeypatch.setattr(prog._solver._qp, "solve", lambda *a, **k: python_calls.append(1) or qp_solve(*a, **k))
     A = random_vertex(ds, 3, rng)
-    sol = prog.solve(A)
-    assert python_calls and sol.status == "optimal"
+    with pytest.warns(RuntimeWarning, match="KKT check"):
+        sol = prog.solve(A)
+    assert sol.status == "optimal_fallback"
     assert abs(sol.loss - ref.solve(A).loss) <= max(LOSS_RTOL * sol.loss, LOSS_ATOL)
-    W, c, _, kkt = kernel.solve_certified(A)
-    assert not KKTChecker(prog._data).residuals(A, W, c).ok(1e-8) and max(kkt) > 1e-8
+    res, kkt = kernel.solve_certified(A)
+    assert not KKTChecker(prog._data).residuals(A, res.W, res.c).ok(1e-8) and not kkt.ok(1e-8)
 
 
 def test_certificate_bad_inputs_raise_clear_errors():
@@ -653,7 +650,7 @@ def _poisoned_kernel(tmp_path):
         return None
     src = Path(backends.__file__).with_name("_region_kernel.c")
     out = tmp_path / ("_region_kernel" + sysconfig.get_config_var("EXT_SUFFIX"))
-    cmd = [*cc, "-shared", "-fPIC", "-O1", "-std=c99", "-DZC_POISON",
+    cmd = [*cc, "-shared", "-fPIC", "-O1", "-std=c99", "-pthread", "-DZC_POISON",
            "-I" + sysconfig.get_paths()["include"], str(src), "-o", str(out)]
     if subprocess.run(cmd, capture_output=True, check=False).returncode != 0:
         return None

@@ -31,7 +31,7 @@ from ..geometry.dataset import Dataset
 from .backends import RegionData, backend_spec, get_backend
 from .losses import check_labels, check_loss, mean_loss
 
-__all__ = ["RegionSolution", "RegionProgram", "solve_region", "TIGHT_RTOL"]
+__all__ = ["RegionSolution", "NeighbourSweep", "RegionProgram", "solve_region", "TIGHT_RTOL"]
 
 #: A constraint (u, i) is reported tight when |w_u·x̄_i| ≤ TIGHT_RTOL · ‖x̄_i‖ · max_u' ‖w_u'‖.
 TIGHT_RTOL = 1e-7
@@ -75,6 +75,46 @@ class RegionSolution:
     status: str
     seconds: float
     backend: str
+
+
+@dataclass(frozen=True)
+class NeighbourSweep:
+    """The region programs of the neighbours of one vertex (:meth:`RegionProgram.sweep`).
+
+    Attributes
+    ----------
+    loss : ndarray of float, shape (k,)
+        Optimal mean loss of eq. (3) at each neighbour, in the order of the moves; NaN where the
+        neighbour was abandoned (``status`` "bounded").
+    lower_bound : ndarray of float, shape (k,)
+        A certified lower bound of each optimum: the loss itself, or the vertex's loss for a
+        screened or abandoned neighbour.
+    status : tuple of str
+        Per neighbour: ``"optimal"`` (solved in the sweep, KKT-certified), ``"screened"`` (the
+        vertex's optimum is the neighbour's, certified by the dual test of
+        :meth:`RegionProgram.sweep`), ``"bounded"`` (abandoned: its lower bound exceeds the
+        bound), or the status of a :class:`RegionSolution` when it was solved on its own
+        (``"optimal"``, ``"optimal_fallback"``, ``"optimal_unattained"``).
+    solutions : dict
+        Solutions of the neighbours solved on their own (index → :class:`RegionSolution`), and of
+        every neighbour when the sweep was asked for them.
+    seconds : float
+        Wall time of the sweep.
+    threads : int
+        Threads the compiled sweep used (1 when the neighbours were solved one by one).
+    """
+
+    loss: np.ndarray
+    lower_bound: np.ndarray
+    status: tuple
+    solutions: dict
+    seconds: float
+    threads: int
+
+    @property
+    def n_solved(self) -> int:
+        """Neighbours whose optimum was computed or certified (all but the abandoned ones)."""
+        return sum(s != "bounded" for s in self.status)
 
 
 class RegionProgram:
@@ -206,18 +246,126 @@ class RegionProgram:
         res = self._solver.solve(A, warm)
         seconds = time.perf_counter() - t0
         self.n_solves += 1
-        W = np.array(res.W, dtype=float)
-        c = float(res.c)
-        if W.shape != (self.m, self.n) or not np.isfinite(W).all() or not np.isfinite(c):
-            raise SolverError(f"backend {self.backend!r} returned a non-finite or malformed solution "
-                              f"(status {res.status!r})")
         if res.status == "optimal_inaccurate":
             warnings.warn(f"backend {self.backend!r} reports reduced accuracy on this region program",
                           RuntimeWarning, stacklevel=2)
+        return self._solution(A, res.W, float(res.c), res.status, seconds)
+
+    def sweep(self, pattern, moves, warm_start, bound: float | None = None,
+              solutions: bool = False) -> NeighbourSweep:
+        """Solve the region programs of many neighbours of one vertex in one call.
+
+        Neighbour k of the vertex ``pattern`` flips the examples ``moves[k][1]`` in the row of unit
+        ``moves[k][0]`` (the moves of :meth:`ZonotopePower.neighbor_moves
+        <zonocomb.geometry.power.ZonotopePower.neighbor_moves>`: one unit moves along one edge of
+        Z, paper appendix A.3.1). ``warm_start`` is the vertex's optimum, a
+        :class:`RegionSolution` of ``pattern`` or a pair (W, c) of it.
+
+        With the fast backend and a smooth loss the neighbours are solved by the compiled kernel
+        in one call, on all cores (:meth:`RegionKernel.sweep
+        <zonocomb.convex.backends.kernel.RegionKernel.sweep>`). Each neighbour is first screened:
+        a dual test at the vertex's optimum (one non-negative least squares in R^n) certifies
+        that the neighbour's optimum is at least the vertex's loss, and, when every flipped
+        constraint is tight there, that the vertex's optimum *is* the neighbour's. A neighbour
+        whose certified lower bound exceeds ``bound`` is abandoned (loss NaN, status
+        ``"bounded"``); so a search that asks only for neighbours below ``bound`` — GLS with
+        ``bound`` = its improvement threshold — sees exactly the neighbours it would see by
+        solving all of them. Every other neighbour is solved from the vertex's optimum and
+        KKT-certified; one the kernel does not settle is solved on its own by :meth:`solve`
+        (kernel, then the reference backend). Other backends and losses solve the neighbours one
+        by one with :meth:`solve`. Results do not depend on the number of threads.
+
+        Parameters
+        ----------
+        pattern : array-like
+            The vertex, an (m, N) 0/1 pattern.
+        moves : sequence of (int, sequence of int)
+            (unit, flipped example indices) per neighbour.
+        warm_start : RegionSolution or (W, c)
+            The optimum of ``pattern``.
+        bound : float, optional
+            Abandon neighbours whose certified lower bound exceeds it.
+        solutions : bool, default False
+            Also return every neighbour's :class:`RegionSolution` (memory k m n floats).
+
+        Returns
+        -------
+        NeighbourSweep
+
+        Raises
+        ------
+        InvalidInputError
+            Malformed pattern, moves, warm start or bound.
+        SolverError
+            A neighbour could not be solved by any backend.
+        """
+        A = self.pattern_array(pattern)
+        moves = self._check_moves(moves)
+        warm = self._check_warm_start(warm_start)
+        if warm is None:
+            raise InvalidInputError("sweep needs the vertex's optimum as warm_start")
+        if bound is not None and (isinstance(bound, bool) or not np.isfinite(float(bound))):
+            raise InvalidInputError(f"bound must be a finite number or None, got {bound!r}")
+        W, c = warm
+        base_loss = self._objective(A, W @ self._XT, c)
+        t0 = time.perf_counter()
+        k = len(moves)
+        outcome = self._solver.sweep(A, moves, warm, base_loss, bound=bound, solutions=solutions) \
+            if k and hasattr(self._solver, "sweep") else None
+        if outcome is None:
+            status = ["failed"] * k
+            loss, lower = np.full(k, np.nan), np.full(k, -np.inf)
+            threads = 1
+        else:
+            status = ["optimal" if s == "solved" else str(s) for s in outcome.status]
+            loss, lower = outcome.loss.copy(), outcome.lower_bound.copy()
+            threads = outcome.threads
+        found = {}
+        for j in range(k):
+            if status[j] != "failed":
+                if solutions and status[j] != "bounded":
+                    found[j] = self._solution(self._moved(A, moves[j]), outcome.W[j], float(outcome.c[j]),
+                                              status[j], 0.0)
+                continue
+            sol = self.solve(self._moved(A, moves[j]), warm_start=warm)
+            self.n_solves -= 1                                  # (counted once below)
+            found[j] = sol
+            loss[j] = lower[j] = sol.loss
+            status[j] = sol.status
+        self.n_solves += sum(s != "bounded" for s in status)
+        return NeighbourSweep(loss=loss, lower_bound=lower, status=tuple(status), solutions=found,
+                              seconds=time.perf_counter() - t0, threads=threads)
+
+    @staticmethod
+    def _moved(A: np.ndarray, move) -> np.ndarray:
+        """The pattern A with ``move`` = (unit, flipped examples) applied."""
+        B = A.copy()
+        B[move[0], list(move[1])] ^= True
+        return B
+
+    def _check_moves(self, moves) -> list:
+        """``moves`` as a list of (unit, tuple of example indices), validated."""
+        try:
+            out = [(int(u), tuple(int(i) for i in flipped)) for u, flipped in moves]
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"moves must be pairs (unit, flipped example indices): {exc}") from exc
+        for u, flipped in out:
+            if not 0 <= u < self.m or not flipped or not all(0 <= i < self.N for i in flipped) \
+                    or len(set(flipped)) != len(flipped):
+                raise InvalidInputError(f"move ({u}, {flipped}) is not a unit of {self.m} and a non-empty set "
+                                        f"of distinct examples of {self.N}")
+        return out
+
+    def _solution(self, A: np.ndarray, W, c: float, status: str, seconds: float) -> RegionSolution:
+        """The RegionSolution of (W, c) for the pattern A (loss and tight set computed here)."""
+        W = np.array(W, dtype=float)
+        if W.shape != (self.m, self.n) or not np.isfinite(W).all() or not np.isfinite(c):
+            raise SolverError(f"backend {self.backend!r} returned a non-finite or malformed solution "
+                              f"(status {status!r})")
         P = W @ self._XT                                              # preactivations w_u·x̄_i
         loss = self._objective(A, P, c)
         W.setflags(write=False)
-        return RegionSolution(loss=loss, W=W, v=self.v, c=c, tight=self._tight(W, P), status=res.status,
+        return RegionSolution(loss=loss, W=W, v=self.v, c=float(c), tight=self._tight(W, P), status=status,
                               seconds=seconds, backend=self.backend)
 
     def _tight(self, W: np.ndarray, P: np.ndarray) -> np.ndarray:

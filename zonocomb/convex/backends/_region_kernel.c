@@ -61,6 +61,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 
 enum { ST_OK = 0, ST_MAXITER = 1, ST_FACE = 2, ST_NNLS = 3, ST_RELEASE = 4, ST_NONFINITE = 5,
        ST_UNBOUNDED = 6, ST_SEPARABLE = 7, ST_RUNAWAY = 8, ST_NODECREASE = 9 };
@@ -71,12 +72,15 @@ enum { LOSS_MSE = 0, LOSS_LOGISTIC = 1 };
 enum { P_ACTIVE, P_RATE, P_PG, P_FACE, P_DEC, P_RANK, P_DEP, P_ZEROCOL, P_NEGL, P_GSCALE,
        P_BSCALE, P_NNLS, P_CURV, P_MAXSTEP, P_SATM, P_MAXSAT, P_SEP, P_RUNAWAY, P_COUNT };
 
+/* the certificate's tolerances (certify_run) */
+enum { K_TIGHT, K_NEGL, K_NEG, K_SCALE, K_NNLS, K_COUNT };
+
 typedef struct {
     /* problem */
     int N, n, m, P, fit_bias, max_iter, max_bounce;
     int logistic, has_keep, detect;   /* loss; keep given; recession tests on */
     const double *X, *Xu, *xn, *y, *v;
-    const unsigned char *A, *keep;    /* keep_i = 0: example i left out of F (logistic) */
+    unsigned char *A; const unsigned char *keep;    /* keep_i = 0: example i left out of F (logistic) */
     /* transposed copies (n × N: row r holds coordinate r of every example), so that products
        with all examples at once run over contiguous memory and vectorise */
     double *XT, *XuT;
@@ -115,6 +119,14 @@ typedef struct {
        for sign −1). nn_Q, nn_R, nn_key, nn_cn point at the current unit's entries. */
     double *cQ, *cR;
     int *ckey, *cn, *nn_key, *nn_cn;
+    /* scratch of n (or n²) entries, one array per use so that nested calls never share one */
+    double *t_h, *t_zh, *t_Qs, *t_v, *t_s, *t_b, *t_zz, *t_f, *t_cf;
+    int *t_wdrop, *t_ndrop, *t_init, *t_sup;
+    unsigned char *Abuf;              /* the pattern (m × N bytes) of a workspace */
+    void *mem;                        /* the one allocation of a workspace */
+    double *st_d, *sc_d;              /* its state and scratch doubles (st_dn, sc_dn of them) */
+    int *st_i;                        /* its state ints (st_in of them) */
+    size_t st_dn, sc_dn, st_in;
 } Ctx;
 
 /* The solver's functions are compiled twice, for AVX2 and for the baseline instruction set, and
@@ -245,7 +257,7 @@ HOT static void build_gram_row(Ctx *C, int u, int j0) {
 HOT static int restrict_face(Ctx *C, int u, const double *a, int update) {
     int n = C->n, N = C->N, P = C->P, k = C->k[u], cI = C->m * n;
     double *Z = C->Z + u * n * n;
-    double h[64];
+    double *h = C->t_h;
     if (k <= 0) return 0;
     double nb = 0.0;
     for (int j = 0; j < k; j++) { h[j] = dot(Z + j * n, a, n); nb += h[j] * h[j]; }
@@ -255,7 +267,7 @@ HOT static int restrict_face(Ctx *C, int u, const double *a, int update) {
     h[0] += h[0] >= 0.0 ? nb : -nb;
     double beta = 2.0 / dot(h, h, k);
     /* Z <- (Z H)[:, 1:], H = I − beta h hᵀ */
-    double zh[64];
+    double *zh = C->t_zh;
     for (int r = 0; r < n; r++) {
         double s = 0.0;
         for (int l = 0; l < k; l++) s += h[l] * Z[l * n + r];
@@ -337,7 +349,7 @@ HOT static void set_face(Ctx *C, int u, const int *T, int nT, int update) {
  * direction is numerically null (the caller then sets the face from scratch), else 1. */
 HOT static int widen_face(Ctx *C, int u, const int *S, int nS, int update) {
     int n = C->n, k0 = C->k[u], nw = C->nws[u];
-    int *ws = C->WS + u * n, drop[64], nd = 0;
+    int *ws = C->WS + u * n, *drop = C->t_wdrop, nd = 0;
     if (k0 <= 0 || nS >= nw) return 0;
     for (int a = 0; a < nw; a++) {
         int in = 0;
@@ -346,7 +358,7 @@ HOT static int widen_face(Ctx *C, int u, const int *S, int nS, int update) {
     }
     if (nd != nw - nS) return 0;                  /* S has a constraint outside the working set */
     if (k0 + nd > n) return 0;                    /* (cannot happen: k_u = n − |working set|) */
-    double Qs[22 * 22], v[22];
+    double *Qs = C->t_Qs, *v = C->t_v;
     int nq = 0;                                   /* orthonormal basis of the normals of S */
     for (int t = 0; t <= nS + nd - 1; t++) {
         const double *x = C->Xu + (t < nS ? S[t] : drop[t - nS]) * n;
@@ -406,7 +418,7 @@ HOT static int ls_passive(Ctx *C, int np, int *valid, double *z) {
         int j = C->nn_P[q];
         double *qc = Q + q * n4;
         const double *x = C->XuP + C->nn_idx[j] * n4;
-        double sg = C->nn_sg[j], s[64];
+        double sg = C->nn_sg[j], *s = C->t_s;
         int kq = sg > 0.0 ? C->nn_idx[j] : ~C->nn_idx[j];
         if (key) {
             if (q < *C->nn_cn && key[q] == kq) { qf[q] = dot4(qc, f, n4); continue; }
@@ -466,7 +478,7 @@ static int compact(Ctx *C, int np, const int *drop, int *valid) {
 HOT static int nnls(Ctx *C, int p, const double *f, const int *init, int ninit, int *np_out) {
     int n = C->n, np = 0, valid = 0, cap = 3 * p + 3 * n + 10, it = 0;
     double *mu = C->nn_mu, *w = C->nn_w, *z = C->nn_z;
-    int drop[64];
+    int *drop = C->t_ndrop;
     double tolw = C->prm[P_NNLS] * wnorm(f, n);
     for (int r = 0; r < C->n4; r++) C->nn_f[r] = r < n ? f[r] : 0.0;   /* padded copy of f */
     for (int j = 0; j < p; j++) { mu[j] = 0.0; C->nn_excl[j] = 0; }
@@ -1056,7 +1068,7 @@ HOT static double min_multiplier(Ctx *C, int u, const double *gu, double *res) {
     for (int j = 0; j < C->k[u]; j++) { double t = dot(Z + j * n, gu, n); s += t * t; }
     *res = sqrt(s);
     if (q == 0) return INFINITY;
-    double b[64];
+    double *b = C->t_b;
     if (q > n) return -INFINITY;                  /* cannot happen: the working set is independent */
     const int *ws = C->WS + u * n;
     /* Cholesky factor Lc (row stride n, its diagonal stored inverted) of the Gram matrix M Mᵀ of
@@ -1075,7 +1087,7 @@ HOT static double min_multiplier(Ctx *C, int u, const double *gu, double *res) {
         C->lw_q[u] = a + 1;
     }
     for (int a = 0; a < q; a++) b[a] = dot(C->Xu + ws[a] * n, gu, n);
-    double zz[64];
+    double *zz = C->t_zz;
     for (int a = 0; a < q; a++) {
         double t = b[a];
         for (int p = 0; p < a; p++) t -= Lc[a * n + p] * zz[p];
@@ -1149,14 +1161,14 @@ HOT static int price(Ctx *C, int *done) {
             /* NNLS started from the working constraints with positive multipliers (their
                positions in T): the least-squares multipliers of the working set, less the negative
                ones, are usually the answer */
-            int init[64], ninit = 0;
+            int *init = C->t_init, ninit = 0;
             for (int a = 0; a < C->nws[u]; a++) {
                 if (!(C->lam[u * n + a] > 0.0)) continue;
                 for (int q = 0; q < cnt; q++) if (T[q] == C->WS[u * n + a]) { init[ninit++] = q; break; }
             }
             if (project_unit(C, u, T, cnt, gu, d, init, ninit, &np) != 0) return ST_NNLS;
             if (wnorm(d, n) > tol) {
-                int sup[64];
+                int *sup = C->t_sup;
                 for (int q = 0; q < np; q++) sup[q] = C->nn_idx[C->nn_P[q]];
                 if (!widen_face(C, u, sup, np, 1)) set_face(C, u, sup, np, 1);
                 if (C->k[u] == 0) return ST_RELEASE;
@@ -1170,7 +1182,7 @@ HOT static int price(Ctx *C, int *done) {
             if (gn == 0.0) { C->nsupport[u] = 0; continue; }
             int cnt = 0;
             for (int i = 0; i < N; i++) if (C->xn[i] > 0.0) T[cnt++] = i;
-            int init[64], ninit = 0;
+            int *init = C->t_init, ninit = 0;
             for (int q = 0; q < C->nhint[u] && q < n; q++) {
                 int ex = C->hint[u * n + q];
                 if (ex >= 0 && ex < N && C->nzpos[ex] >= 0) init[ninit++] = C->nzpos[ex];
@@ -1250,7 +1262,7 @@ HOT static int init_state(Ctx *C, int has_start) {
             if (C->xn[i] > 0.0 && C->slack[u * N + i] < -C->prm[P_ACTIVE] * wn) { bad = 1; break; }
         if (bad) {                                /* P_C(w) = w + Eμ, μ = NNLS(E, −w) (Moreau) */
             int cnt = 0, np;
-            double f[64];
+            double *f = C->t_f;
             for (int i = 0; i < N; i++) if (C->xn[i] > 0.0) T[cnt++] = i;
             for (int r = 0; r < n; r++) f[r] = -w[r];
             if (project_unit(C, u, T, cnt, f, C->dW, NULL, 0, &np) != 0) return ST_NNLS;
@@ -1267,7 +1279,7 @@ HOT static int init_state(Ctx *C, int has_start) {
             if (C->xn[i] > 0.0 && C->slack[u * N + i] <= C->prm[P_ACTIVE] * wn) T[cnt++] = i;
         set_face(C, u, T, cnt, 0);
         /* onto the face: w <- Z Zᵀ w */
-        double *Z = C->Z + u * n * n, cf[64];
+        double *Z = C->Z + u * n * n, *cf = C->t_cf;
         for (int j = 0; j < C->k[u]; j++) cf[j] = dot(Z + j * n, w, n);
         for (int r = 0; r < n; r++) {
             double s = 0.0;
@@ -1363,27 +1375,17 @@ HOT static int run(Ctx *C, int has_start, int *iters) {
     return ST_OK;
 }
 
-/* The sizes the kernel accepts: n ≤ 22 (its fixed-size buffers) and every index it forms in int
-   arithmetic below INT_MAX = 2^31 − 1: m n N (the columns of B) and (m n + 1)² (the Gram
-   matrix) (kernel.py's fits() is the same test). */
+/* ---------------------------------------------------------------- programs and workspaces
+ * A Program holds one dataset, output weights, loss and tolerances (copied from Python once) and
+ * up to nws workspaces (Ctx), each allocated on the heap on first use and sized by (N, n, m): a
+ * solve runs in workspace 0, a sweep's threads in workspaces 0 … T−1. Nothing is sized at
+ * compile time. The sizes accepted keep every int index below INT_MAX: m n N (the columns of B),
+ * (m n + 1)² (the Gram matrix) and m n² (the bases Z). */
 static int sizes_ok(int N, int n, int m) {
-    if (N < 1 || n < 1 || n > 22 || m < 1) return 0;
+    if (N < 1 || n < 1 || m < 1) return 0;
     size_t mn = (size_t)m * (size_t)n;
-    return mn * (size_t)N < (size_t)INT_MAX && (mn + 1) * (mn + 1) < (size_t)INT_MAX;
-}
-
-/* the sizes and the loss code of an entry point fn ("solve", "certify"); 0 with ValueError set */
-static int check_sizes(const char *fn, int N, int n, int m, int loss) {
-    if (!sizes_ok(N, n, m)) {
-        PyErr_Format(PyExc_ValueError, "_region_kernel.%s: sizes out of range (n <= 22, m n N and "
-                     "(m n + 1)^2 below 2^31 - 1)", fn);    /* (ASCII: a PyErr_Format format) */
-        return 0;
-    }
-    if (loss != LOSS_MSE && loss != LOSS_LOGISTIC) {
-        PyErr_Format(PyExc_ValueError, "_region_kernel.%s: unknown loss code %d", fn, loss);
-        return 0;
-    }
-    return 1;
+    return mn * (size_t)N < (size_t)INT_MAX && (mn + 1) * (mn + 1) < (size_t)INT_MAX &&
+           mn * (size_t)n < (size_t)INT_MAX;
 }
 
 static int need(const char *fn, Py_buffer *b, Py_ssize_t count, Py_ssize_t itemsize, const char *name) {
@@ -1395,140 +1397,294 @@ static int need(const char *fn, Py_buffer *b, Py_ssize_t count, Py_ssize_t items
     return 1;
 }
 
-/* solve(X, Xu, xn, y, v, pattern, W, supports, nsupport, params, hints, nhints, keep, N, n, m,
- *       loss, fit_bias, max_iter, has_start, c0, has_c, has_keep, detect) -> (status, c, iterations)
- * loss: 0 MSE, 1 logistic; c0 is the starting c when has_c (else the best constant, over the
- * kept examples); keep (N bytes) is read when has_keep; detect turns the recession tests on. */
-static PyObject *solve(PyObject *self, PyObject *args) {
+typedef struct {
+    int N, n, m, logistic, fit_bias, max_iter, nws;
+    double *X, *Xu, *xn, *y, *v;      /* copies of the data (Program owns them) */
+    double prm[P_COUNT];
+    double ktol[K_COUNT];             /* the certificate's tolerances (see certify_run) */
+    Ctx **ws;
+    int busy;                         /* a call is using the workspaces (they are not shared) */
+} Program;
+
+/* The work arrays of a workspace. Groups: data (set once: XT, XuT, XuP, ones, nzpos), pattern
+ * (S, AV, SX, live: ctx_set_unit), the weights W (the start and the answer), state (zeroed at the
+ * start of every solve) and scratch whose
+ * entries are written before they are read (the Gram matrices GR and L, Z, B, HB, LW, the rates
+ * jdu and rate, the NNLS factor cache cQ, cR, read below its count cn only); in a -DZC_POISON
+ * build the scratch arrays are filled with NaN at the start of every solve (and the NNLS cache
+ * emptied), so that a read before a write spreads NaN into the answer or changes it
+ * (tests/test_region_kernel.py compares that build's answers with this one's). */
+enum { G_DATA, G_PATTERN, G_IO, G_STATE, G_SCRATCH };
+
+static void ctx_free(Ctx *C) { if (C) { free(C->mem); free(C); } }
+
+static Ctx *ctx_new(const Program *G) {
+    Ctx *C = calloc(1, sizeof(Ctx));
+    if (!C) return NULL;
+    int N = G->N, n = G->n, m = G->m;
+    C->N = N; C->n = n; C->m = m; C->P = m * n + 1; C->fit_bias = G->fit_bias; C->max_iter = G->max_iter;
+    C->max_bounce = 3;
+    C->logistic = G->logistic;
+    C->X = G->X; C->Xu = G->Xu; C->xn = G->xn; C->y = G->y; C->v = G->v;
+    memcpy(C->prm, G->prm, sizeof C->prm);
+    size_t P = (size_t)C->P, mm = (size_t)m, NN = (size_t)N, nn = (size_t)n;
+    size_t n4 = (nn + 3) & ~(size_t)3;
+    C->n4 = (int)n4;
+    struct { double **ptr; size_t size; int group; } arr[] = {
+        {&C->XT, nn * NN, G_DATA}, {&C->XuT, nn * NN, G_DATA}, {&C->XuP, NN * n4, G_DATA},
+        {&C->ones, NN, G_DATA},
+        {&C->S, mm * NN, G_PATTERN}, {&C->AV, mm * NN, G_PATTERN}, {&C->SX, mm * NN, G_PATTERN},
+        {&C->W, mm * nn, G_IO}, {&C->slack, mm * NN, G_STATE}, {&C->yhat, NN, G_STATE},
+        {&C->g, NN, G_STATE}, {&C->GW, mm * nn, G_STATE}, {&C->dW, mm * nn, G_STATE},
+        {&C->alpha, mm, G_STATE}, {&C->Jm, NN, G_STATE}, {&C->off, NN, G_STATE}, {&C->rhs, P, G_STATE},
+        {&C->delta, P, G_STATE}, {&C->wk, NN, G_STATE}, {&C->nn_z, NN + nn, G_STATE},
+        {&C->nn_mu, NN, G_STATE}, {&C->nn_w, NN, G_STATE}, {&C->nn_res, n4, G_STATE},
+        {&C->nn_sg, NN + nn, G_STATE}, {&C->px, NN, G_STATE}, {&C->nn_qf, nn, G_STATE},
+        {&C->Jt, NN, G_STATE}, {&C->nn_f, n4, G_STATE}, {&C->hv, NN, G_STATE}, {&C->ytr, NN, G_STATE},
+        {&C->lam, mm * nn, G_STATE}, {&C->dinv, P, G_STATE},
+        {&C->t_h, nn, G_STATE}, {&C->t_zh, nn, G_STATE}, {&C->t_Qs, nn * nn, G_STATE},
+        {&C->t_v, nn, G_STATE}, {&C->t_s, n4, G_STATE}, {&C->t_b, nn, G_STATE}, {&C->t_zz, nn, G_STATE},
+        {&C->t_f, nn, G_STATE}, {&C->t_cf, nn, G_STATE},
+        {&C->Z, mm * nn * nn, G_SCRATCH}, {&C->B, mm * nn * NN, G_SCRATCH}, {&C->jdu, mm * NN, G_SCRATCH},
+        {&C->rate, mm * NN, G_SCRATCH}, {&C->cQ, mm * n4 * n4, G_SCRATCH}, {&C->cR, mm * n4 * n4, G_SCRATCH},
+        {&C->LW, mm * nn * nn, G_SCRATCH}, {&C->HB, G->logistic ? mm * nn * NN : 0, G_SCRATCH},
+        {&C->GR, P * P, G_SCRATCH}, {&C->L, P * P, G_SCRATCH}};
+    struct { int **ptr; size_t size; int group; } iarr[] = {
+        {&C->nzpos, NN, G_DATA}, {&C->live, mm, G_PATTERN},
+        {&C->k, mm, G_STATE}, {&C->nws, mm, G_STATE}, {&C->WS, mm * nn, G_STATE}, {&C->lw_q, mm, G_STATE},
+        {&C->blk, mm, G_STATE}, {&C->order, 2 * mm, G_STATE}, {&C->idx, P, G_STATE},
+        {&C->kept, P > NN ? P : NN, G_STATE}, {&C->nn_idx, NN, G_STATE}, {&C->nn_P, nn + 1, G_STATE},
+        {&C->nn_excl, NN, G_STATE}, {&C->hint, mm * nn, G_STATE}, {&C->nhint, mm, G_STATE},
+        {&C->support, mm * nn, G_STATE}, {&C->nsupport, mm, G_STATE},
+        {&C->t_wdrop, nn, G_STATE}, {&C->t_ndrop, nn + 1, G_STATE}, {&C->t_init, nn, G_STATE},
+        {&C->t_sup, nn + 1, G_STATE},
+        {&C->ckey, mm * nn, G_SCRATCH}, {&C->cn, mm, G_SCRATCH}};
+    size_t narr = sizeof arr / sizeof arr[0], niarr = sizeof iarr / sizeof iarr[0], nd = 0, ni = 0;
+    for (size_t t = 0; t < narr; t++) nd += arr[t].size;
+    for (size_t t = 0; t < niarr; t++) ni += iarr[t].size;
+    C->mem = malloc(nd * sizeof(double) + ni * sizeof(int) + mm * NN + 64);
+    if (!C->mem) { free(C); return NULL; }
+    /* layout: doubles by group (the state ones contiguous, so that one memset zeroes them; the
+       scratch ones last, never zeroed), ints by group, then the pattern bytes */
+    double *pd = C->mem;
+    for (int grp = G_DATA; grp <= G_SCRATCH; grp++) {
+        if (grp == G_STATE) C->st_d = pd;
+        if (grp == G_SCRATCH) C->sc_d = pd;
+        for (size_t t = 0; t < narr; t++) if (arr[t].group == grp) { *arr[t].ptr = pd; pd += arr[t].size; }
+    }
+    int *pi = (int *)pd;
+    C->sc_dn = (size_t)(pd - C->sc_d);
+    C->st_dn = (size_t)(C->sc_d - C->st_d);
+    for (int grp = G_DATA; grp <= G_SCRATCH; grp++) {
+        if (grp == G_STATE) C->st_i = pi;
+        if (grp == G_SCRATCH) C->st_in = (size_t)(pi - C->st_i);
+        for (size_t t = 0; t < niarr; t++) if (iarr[t].group == grp) { *iarr[t].ptr = pi; pi += iarr[t].size; }
+    }
+    C->Abuf = (unsigned char *)pi;
+    C->A = C->Abuf;
+    memset(C->mem, 0, (size_t)((char *)C->sc_d - (char *)C->mem));          /* (not the scratch) */
+    memset(pd, 0, ni * sizeof(int) + mm * NN);
+    for (int i = 0, q = 0; i < N; i++) C->nzpos[i] = C->xn[i] > 0.0 ? q++ : -1;
+    for (int i = 0; i < N; i++) C->ones[i] = 1.0;
+    for (int i = 0; i < N; i++)
+        for (int r = 0; r < n; r++) {
+            C->XT[(size_t)r * N + i] = C->X[(size_t)i * n + r];
+            C->XuT[(size_t)r * N + i] = C->Xu[(size_t)i * n + r];
+            C->XuP[(size_t)i * n4 + r] = C->Xu[(size_t)i * n + r];   /* (padding: zeroed) */
+        }
+    return C;
+}
+
+/* unit u's signs, prediction weights v_u A_ui, slack scales and liveness from C->A */
+static void ctx_set_unit(Ctx *C, int u) {
+    int N = C->N, live = 0;
+    for (int i = 0; i < N; i++) {
+        int a = C->A[(size_t)u * N + i] != 0;
+        C->S[u * N + i] = a ? 1.0 : -1.0;
+        C->AV[u * N + i] = a ? C->v[u] : 0.0;
+        C->SX[u * N + i] = C->xn[i] > 0.0 ? C->S[u * N + i] / C->xn[i] : 0.0;
+        live |= a;
+    }
+    C->live[u] = live && C->v[u] != 0.0;
+}
+
+static void ctx_set_pattern(Ctx *C, const unsigned char *A) {
+    memcpy(C->Abuf, A, (size_t)C->m * C->N);
+    for (int u = 0; u < C->m; u++) ctx_set_unit(C, u);
+}
+
+/* Zero the state of a workspace (the pattern, the data and the NNLS factor cache stay). */
+static void ctx_reset(Ctx *C) {
+    memset(C->st_d, 0, sizeof(double) * C->st_dn);
+    memset(C->st_i, 0, sizeof(int) * C->st_in);
+#ifdef ZC_POISON
+    for (size_t q = 0; q < C->sc_dn; q++) C->sc_d[q] = NAN;
+    memset(C->cn, 0, sizeof(int) * C->m);
+#endif
+}
+
+/* Solve the pattern in C->A (units set) from W = C->W when has_start (else 0) and c0 when has_c
+ * (else the best constant over the kept examples); hints (m × n, nhint per unit; NULL: none) are
+ * NNLS starting sets of frozen units. keep: N bytes or NULL. Returns a status (ST_*); the answer
+ * is in C->W, C->c, its certificate supports in C->support, C->nsupport. */
+static int ctx_solve(Ctx *C, int has_start, double c0, int has_c, const unsigned char *keep,
+                     int detect, const int *hint, const int *nhint, int *iters) {
+    int N = C->N, m = C->m, n = C->n;
+    ctx_reset(C);
+    C->keep = keep;
+    C->has_keep = keep != NULL;
+    C->detect = detect != 0;
+    if (hint) { memcpy(C->hint, hint, sizeof(int) * m * n); memcpy(C->nhint, nhint, sizeof(int) * m); }
+    if (C->fit_bias) {
+        if (has_c) C->c = c0;
+        else {                                /* the best constant (over the kept examples) */
+            double s = 0.0;
+            int cnt = 0;
+            for (int i = 0; i < N; i++) if (!keep || keep[i]) { s += C->y[i]; cnt++; }
+            if (cnt == 0) { for (int i = 0; i < N; i++) s += C->y[i]; cnt = N; }
+            double ybar = s / cnt;
+            if (C->logistic) {
+                double a = ybar > 1e-12 ? ybar : 1e-12, b = 1.0 - ybar > 1e-12 ? 1.0 - ybar : 1e-12;
+                C->c = log(a / b);
+            } else C->c = ybar;
+        }
+    } else C->c = 0.0;
+    for (int v = 0; v < m * n; v++) C->support[v] = -1;
+    int st = run(C, has_start, iters);
+    if (!C->fit_bias) C->c = 0.0;
+    return st;
+}
+
+static void program_free(PyObject *cap) {
+    Program *G = PyCapsule_GetPointer(cap, "zonocomb.region_program");
+    if (!G) return;
+    if (G->ws) for (int t = 0; t < G->nws; t++) ctx_free(G->ws[t]);
+    free(G->ws);
+    free(G->X);
+    free(G);
+}
+
+static Program *get_program(PyObject *cap) {
+    return PyCapsule_GetPointer(cap, "zonocomb.region_program");
+}
+
+/* workspace t of G, allocated on first use; NULL with MemoryError set */
+static Ctx *workspace(Program *G, int t) {
+    if (!G->ws[t]) {
+        G->ws[t] = ctx_new(G);
+        if (!G->ws[t]) PyErr_NoMemory();
+    }
+    return G->ws[t];
+}
+
+/* program(X, Xu, xn, y, v, params, tolerances, N, n, m, loss, fit_bias, max_iter, workspaces) -> capsule */
+static PyObject *program(PyObject *self, PyObject *args) {
     (void)self;
-    Py_buffer bX, bXu, bxn, by, bv, bA, bW, bsup, bnsup, bprm, bhint, bnhint, bkeep;
-    int N, n, m, loss, fit_bias, max_iter, has_start, has_c, has_keep, detect;
-    double c0;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*w*w*w*y*y*y*y*iiiiiiidiii", &bX, &bXu, &bxn, &by, &bv, &bA,
-                          &bW, &bsup, &bnsup, &bprm, &bhint, &bnhint, &bkeep, &N, &n, &m, &loss,
-                          &fit_bias, &max_iter, &has_start, &c0, &has_c, &has_keep, &detect))
+    Py_buffer bX, bXu, bxn, by, bv, bprm, btol;
+    int N, n, m, loss, fit_bias, max_iter, nws;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*iiiiiii", &bX, &bXu, &bxn, &by, &bv, &bprm, &btol,
+                          &N, &n, &m, &loss, &fit_bias, &max_iter, &nws))
         return NULL;
     PyObject *result = NULL;
-    void *mem = NULL;
-    if (!check_sizes("solve", N, n, m, loss)) goto done;
-    if (max_iter < 1) {
-        PyErr_SetString(PyExc_ValueError, "_region_kernel.solve: max_iter must be at least 1");
+    Program *G = NULL;
+    if (!sizes_ok(N, n, m)) {
+        PyErr_SetString(PyExc_ValueError, "_region_kernel.program: sizes out of range (m n N, "
+                        "(m n + 1)^2 and m n^2 below 2^31 - 1)");
         goto done;
     }
-    if (loss == LOSS_MSE && (has_keep || detect)) {
+    if (loss != LOSS_MSE && loss != LOSS_LOGISTIC) {
+        PyErr_Format(PyExc_ValueError, "_region_kernel.program: unknown loss code %d", loss);
+        goto done;
+    }
+    if (max_iter < 1 || nws < 1) {
+        PyErr_SetString(PyExc_ValueError, "_region_kernel.program: max_iter and workspaces must be at least 1");
+        goto done;
+    }
+    if (!need("program", &bX, (Py_ssize_t)N * n, 8, "X") || !need("program", &bXu, (Py_ssize_t)N * n, 8, "Xu") ||
+        !need("program", &bxn, N, 8, "xn") || !need("program", &by, N, 8, "y") ||
+        !need("program", &bv, m, 8, "v") || !need("program", &bprm, P_COUNT, 8, "params") ||
+        !need("program", &btol, K_COUNT, 8, "tolerances"))
+        goto done;
+    G = calloc(1, sizeof(Program));
+    if (!G) { PyErr_NoMemory(); goto done; }
+    G->N = N; G->n = n; G->m = m; G->logistic = loss == LOSS_LOGISTIC; G->fit_bias = fit_bias != 0;
+    G->max_iter = max_iter; G->nws = nws;
+    size_t nd = 2 * (size_t)N * n + 2 * (size_t)N + (size_t)m;
+    G->X = malloc(nd * sizeof(double));
+    G->ws = calloc((size_t)nws, sizeof(Ctx *));
+    if (!G->X || !G->ws) { free(G->X); free(G->ws); free(G); G = NULL; PyErr_NoMemory(); goto done; }
+    G->Xu = G->X + (size_t)N * n; G->xn = G->Xu + (size_t)N * n; G->y = G->xn + N; G->v = G->y + N;
+    memcpy(G->X, bX.buf, sizeof(double) * N * n);
+    memcpy(G->Xu, bXu.buf, sizeof(double) * N * n);
+    memcpy(G->xn, bxn.buf, sizeof(double) * N);
+    memcpy(G->y, by.buf, sizeof(double) * N);
+    memcpy(G->v, bv.buf, sizeof(double) * m);
+    memcpy(G->prm, bprm.buf, sizeof G->prm);
+    memcpy(G->ktol, btol.buf, sizeof G->ktol);
+    result = PyCapsule_New(G, "zonocomb.region_program", program_free);
+    if (!result) { free(G->X); free(G->ws); free(G); }
+done:
+    PyBuffer_Release(&bX); PyBuffer_Release(&bXu); PyBuffer_Release(&bxn); PyBuffer_Release(&by);
+    PyBuffer_Release(&bv); PyBuffer_Release(&bprm); PyBuffer_Release(&btol);
+    return result;
+}
+
+/* take the program's workspaces for one call (they are not shared between calls) */
+static int acquire(Program *G, const char *fn) {
+    if (G->busy) {
+        PyErr_Format(PyExc_RuntimeError, "_region_kernel.%s: the program is in use by another call", fn);
+        return 0;
+    }
+    G->busy = 1;
+    return 1;
+}
+
+/* solve(program, pattern, W, supports, nsupport, hints, nhints, keep, has_start, c0, has_c,
+ *       has_keep, detect) -> (status, c, iterations)
+ * c0 is the starting c when has_c (else the best constant, over the kept examples); keep (N
+ * bytes) is read when has_keep; detect turns the recession tests on (logistic). W (m × n) holds
+ * the start and receives the answer; supports/nsupport receive its certificate supports. */
+static PyObject *solve(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    Py_buffer bA, bW, bsup, bnsup, bhint, bnhint, bkeep;
+    int has_start, has_c, has_keep, detect;
+    double c0;
+    if (!PyArg_ParseTuple(args, "Oy*w*w*w*y*y*y*idiii", &cap, &bA, &bW, &bsup, &bnsup, &bhint, &bnhint,
+                          &bkeep, &has_start, &c0, &has_c, &has_keep, &detect))
+        return NULL;
+    PyObject *result = NULL;
+    Program *G = get_program(cap);
+    if (!G) goto done;
+    int N = G->N, n = G->n, m = G->m;
+    if (!G->logistic && (has_keep || detect)) {
         PyErr_SetString(PyExc_ValueError, "_region_kernel.solve: keep and detect are logistic only");
         goto done;
     }
-    if (!need("solve", &bX, (Py_ssize_t)N * n, 8, "X") || !need("solve", &bXu, (Py_ssize_t)N * n, 8, "Xu") ||
-        !need("solve", &bxn, N, 8, "xn") || !need("solve", &by, N, 8, "y") || !need("solve", &bv, m, 8, "v") ||
-        !need("solve", &bA, (Py_ssize_t)m * N, 1, "pattern") || !need("solve", &bW, (Py_ssize_t)m * n, 8, "W") ||
+    if (!need("solve", &bA, (Py_ssize_t)m * N, 1, "pattern") || !need("solve", &bW, (Py_ssize_t)m * n, 8, "W") ||
         !need("solve", &bsup, (Py_ssize_t)m * n, 4, "supports") || !need("solve", &bnsup, m, 4, "nsupport") ||
-        !need("solve", &bprm, P_COUNT, 8, "params") || !need("solve", &bhint, (Py_ssize_t)m * n, 4, "hints") ||
-        !need("solve", &bnhint, m, 4, "nhints") || !need("solve", &bkeep, has_keep ? N : 0, 1, "keep"))
+        !need("solve", &bhint, (Py_ssize_t)m * n, 4, "hints") || !need("solve", &bnhint, m, 4, "nhints") ||
+        !need("solve", &bkeep, has_keep ? N : 0, 1, "keep"))
         goto done;
-    {
-        Ctx C;
-        memset(&C, 0, sizeof C);
-        C.N = N; C.n = n; C.m = m; C.P = m * n + 1; C.fit_bias = fit_bias; C.max_iter = max_iter;
-        C.max_bounce = 3;
-        C.logistic = loss == LOSS_LOGISTIC; C.has_keep = has_keep != 0; C.detect = detect != 0;
-        C.keep = bkeep.buf;
-        C.X = bX.buf; C.Xu = bXu.buf; C.xn = bxn.buf; C.y = by.buf; C.v = bv.buf; C.A = bA.buf;
-        memcpy(C.prm, bprm.buf, sizeof C.prm);
-        C.W = bW.buf;
-        C.support = bsup.buf;
-        C.nsupport = bnsup.buf;
-        size_t P = (size_t)C.P, mm = (size_t)m, NN = (size_t)N, nn = (size_t)n;
-        size_t n4 = (nn + 3) & ~(size_t)3;
-        C.n4 = (int)n4;
-        /* Work arrays: those read only where written before in the same call are left unzeroed
-           (in a -DZC_POISON build filled with NaN instead): the Gram matrix GR (entries of free
-           columns, written by build_gram_row / restrict_face) and the face step's L (assembled
-           per step), Z_u, B_u (and HB, LW: written when a unit's face is set, for its k_u
-           columns / working constraints, before they are read), the per-unit rates jdu and rate
-           (rates() writes every unit's) and the NNLS factor cache cQ, cR (read below its count
-           cn only); everything else, and the int arrays, is zeroed */
-        struct { double **ptr; size_t size; int zero; } arr[] = {
-            {&C.S, mm * NN, 1}, {&C.slack, mm * NN, 1}, {&C.yhat, NN, 1}, {&C.g, NN, 1},
-            {&C.GW, mm * nn, 1}, {&C.dW, mm * nn, 1}, {&C.alpha, mm, 1}, {&C.Jm, NN, 1},
-            {&C.off, NN, 1}, {&C.rhs, P, 1}, {&C.delta, P, 1}, {&C.wk, NN, 1}, {&C.nn_z, nn, 1},
-            {&C.nn_mu, NN, 1}, {&C.nn_w, NN, 1}, {&C.nn_res, n4, 1}, {&C.nn_sg, NN + nn, 1},
-            {&C.XT, nn * NN, 1}, {&C.XuT, nn * NN, 1}, {&C.AV, mm * NN, 1}, {&C.SX, mm * NN, 1},
-            {&C.px, NN, 1}, {&C.nn_qf, nn, 1}, {&C.Jt, NN, 1}, {&C.XuP, NN * n4, 1},
-            {&C.nn_f, n4, 1}, {&C.hv, NN, 1}, {&C.ytr, NN, 1}, {&C.ones, NN, 1}, {&C.lam, mm * nn, 1},
-            {&C.dinv, P, 1},
-            {&C.Z, mm * nn * nn, 0}, {&C.B, mm * nn * NN, 0}, {&C.jdu, mm * NN, 0},
-            {&C.rate, mm * NN, 0}, {&C.cQ, mm * n4 * n4, 0}, {&C.cR, mm * n4 * n4, 0},
-            {&C.LW, mm * nn * nn, 0}, {&C.HB, loss == LOSS_LOGISTIC ? mm * nn * NN : 0, 0},
-            {&C.GR, P * P, 0}, {&C.L, P * P, 0}};
-        size_t isz[] = {mm, mm, mm * nn, mm, mm, mm, 2 * mm, P, P > NN ? P : NN, NN, nn + 1, NN,
-                        mm * nn, mm, NN, mm * nn, mm};
-        int **iptr[] = {&C.k, &C.nws, &C.WS, &C.live, &C.lw_q, &C.blk, &C.order, &C.idx, &C.kept,
-                        &C.nn_idx, &C.nn_P, &C.nn_excl, &C.hint, &C.nhint, &C.nzpos, &C.ckey, &C.cn};
-        size_t narr = sizeof arr / sizeof arr[0], nzero = 0, nd = 0, ni = 0;
-        for (size_t t = 0; t < narr; t++) { nd += arr[t].size; if (arr[t].zero) nzero += arr[t].size; }
-        for (size_t t = 0; t < sizeof isz / sizeof isz[0]; t++) ni += isz[t];
-        mem = malloc(nd * sizeof(double) + ni * sizeof(int) + 64);
-        if (!mem) { PyErr_NoMemory(); goto done; }
-        double *pd = mem;                         /* the zeroed arrays first */
-        for (int zero = 1; zero >= 0; zero--)
-            for (size_t t = 0; t < narr; t++) if (arr[t].zero == zero) { *arr[t].ptr = pd; pd += arr[t].size; }
-        int *pi = (int *)pd;
-        for (size_t t = 0; t < sizeof isz / sizeof isz[0]; t++) { *iptr[t] = pi; pi += isz[t]; }
-        memset(mem, 0, nzero * sizeof(double));
-        memset(pd, 0, ni * sizeof(int));
-#ifdef ZC_POISON
-        for (double *q = (double *)mem + nzero; q < pd; q++) *q = NAN;
-#endif
-        memcpy(C.hint, bhint.buf, sizeof(int) * m * n);
-        memcpy(C.nhint, bnhint.buf, sizeof(int) * m);
-        for (int i = 0, q = 0; i < N; i++) C.nzpos[i] = C.xn[i] > 0.0 ? q++ : -1;
-        for (int i = 0; i < N; i++) C.ones[i] = 1.0;
-        for (int i = 0; i < N; i++)
-            for (int r = 0; r < n; r++) {
-                C.XT[(size_t)r * N + i] = C.X[(size_t)i * n + r];
-                C.XuT[(size_t)r * N + i] = C.Xu[(size_t)i * n + r];
-                C.XuP[(size_t)i * n4 + r] = C.Xu[(size_t)i * n + r];   /* (padding: zeroed) */
-            }
-        for (int u = 0; u < m; u++) {
-            int live = 0;
-            for (int i = 0; i < N; i++) {
-                int a = C.A[u * N + i] != 0;
-                C.S[u * N + i] = a ? 1.0 : -1.0;
-                C.AV[u * N + i] = a ? C.v[u] : 0.0;
-                C.SX[u * N + i] = C.xn[i] > 0.0 ? C.S[u * N + i] / C.xn[i] : 0.0;
-                live |= a;
-            }
-            C.live[u] = live && C.v[u] != 0.0;
-        }
-        if (fit_bias) {
-            if (has_c) C.c = c0;
-            else {                                /* the best constant (over the kept examples) */
-                double s = 0.0;
-                int cnt = 0;
-                for (int i = 0; i < N; i++) if (!C.has_keep || C.keep[i]) { s += C.y[i]; cnt++; }
-                if (cnt == 0) { for (int i = 0; i < N; i++) s += C.y[i]; cnt = N; }
-                double ybar = s / cnt;
-                if (C.logistic) {
-                    double a = ybar > 1e-12 ? ybar : 1e-12, b = 1.0 - ybar > 1e-12 ? 1.0 - ybar : 1e-12;
-                    C.c = log(a / b);
-                } else C.c = ybar;
-            }
-        } else C.c = 0.0;
-        for (int v = 0; v < m * n; v++) C.support[v] = -1;
+    if (!acquire(G, "solve")) goto done;
+    Ctx *C = workspace(G, 0);
+    if (C) {
         int iters = 0, st;
         Py_BEGIN_ALLOW_THREADS
-        st = run(&C, has_start, &iters);
+        ctx_set_pattern(C, bA.buf);
+        memcpy(C->W, bW.buf, sizeof(double) * m * n);
+        st = ctx_solve(C, has_start, c0, has_c, has_keep ? bkeep.buf : NULL, detect, bhint.buf, bnhint.buf,
+                       &iters);
+        memcpy(bW.buf, C->W, sizeof(double) * m * n);
+        memcpy(bsup.buf, C->support, sizeof(int) * m * n);
+        memcpy(bnsup.buf, C->nsupport, sizeof(int) * m);
         Py_END_ALLOW_THREADS
-        if (!fit_bias) C.c = 0.0;
-        result = Py_BuildValue("idi", st, C.c, iters);
+        result = Py_BuildValue("idi", st, C->c, iters);
     }
+    G->busy = 0;
 done:
-    free(mem);
-    PyBuffer_Release(&bX); PyBuffer_Release(&bXu); PyBuffer_Release(&bxn); PyBuffer_Release(&by);
-    PyBuffer_Release(&bv); PyBuffer_Release(&bA); PyBuffer_Release(&bW); PyBuffer_Release(&bsup);
-    PyBuffer_Release(&bnsup); PyBuffer_Release(&bprm); PyBuffer_Release(&bhint);
-    PyBuffer_Release(&bnhint); PyBuffer_Release(&bkeep);
+    PyBuffer_Release(&bA); PyBuffer_Release(&bW); PyBuffer_Release(&bsup); PyBuffer_Release(&bnsup);
+    PyBuffer_Release(&bhint); PyBuffer_Release(&bnhint); PyBuffer_Release(&bkeep);
     return result;
 }
 
@@ -1545,7 +1701,6 @@ done:
  * NNLS (over all of a unit's tight constraints) is the Lawson–Hanson routine above, run on a
  * context of its own; its iteration cap makes the stationarity residual infinite (not certified).
  * out = (primal, stationarity, dual, complementarity, rounding). Returns 0, or −1 (no memory). */
-enum { K_TIGHT, K_NEGL, K_NEG, K_SCALE, K_NNLS, K_COUNT };
 
 HOT static int certify_run(int N, int n, int m, const double *X, const double *Xu, const double *xn,
                        const double *y, const double *v, const unsigned char *A, const double *W,
@@ -1553,8 +1708,9 @@ HOT static int certify_run(int N, int n, int m, const double *X, const double *X
                        int logistic, int fit_bias, const double *tol, double *out) {
     size_t NN = (size_t)N, nn = (size_t)n, mm = (size_t)m, n4 = (nn + 3) & ~(size_t)3;
     size_t nd = 2 * mm * NN + NN + NN + mm * nn + mm + mm * nn * 2 + nn * nn + nn
-                + 2 * nn * NN + NN * n4 + NN + NN + NN + (NN + nn) + n4 + n4 * n4 * 2 + (NN + nn) + nn + n4;
-    size_t ni = mm * NN + mm * nn + NN + NN + nn + 1 + NN + mm * 3 + nn;
+                + 2 * nn * NN + NN * n4 + NN + NN + NN + (NN + nn) + n4 + n4 * n4 * 2 + (NN + nn) + nn + n4
+                + n4;
+    size_t ni = mm * NN + mm * nn + NN + NN + nn + 1 + NN + mm * 3 + nn + nn + 1;
     void *mem = malloc(nd * sizeof(double) + ni * sizeof(int) + 64);   /* (every entry is written
                                                                           before it is read) */
     if (!mem) return -1;
@@ -1586,6 +1742,7 @@ HOT static int certify_run(int N, int n, int m, const double *X, const double *X
     K.nn_sg = pd; pd += NN + nn;
     K.nn_qf = pd; pd += nn;
     K.nn_f = pd; pd += n4;
+    K.t_s = pd; pd += n4;
     int *pi = (int *)pd;
     int *tight = pi; pi += mm * NN;
     int *idx = pi; pi += mm * nn;
@@ -1597,6 +1754,7 @@ HOT static int certify_run(int N, int n, int m, const double *X, const double *X
     int *cnt = pi; pi += mm;
     int *nnls_u = pi; pi += mm;
     int *perm = pi; pi += nn;
+    K.t_ndrop = pi; pi += nn + 1;
 
     double xmax = 0.0, ymax = 0.0;
     for (int i = 0; i < N; i++) {
@@ -1790,7 +1948,10 @@ static PyObject *certify(PyObject *self, PyObject *args) {
                           &btol))
         return NULL;
     PyObject *result = NULL;
-    if (!check_sizes("certify", N, n, m, loss)) goto done;
+    if (!sizes_ok(N, n, m) || (loss != LOSS_MSE && loss != LOSS_LOGISTIC)) {
+        PyErr_SetString(PyExc_ValueError, "_region_kernel.certify: sizes or loss code out of range");
+        goto done;
+    }
     if (!need("certify", &bX, (Py_ssize_t)N * n, 8, "X") || !need("certify", &bXu, (Py_ssize_t)N * n, 8, "Xu") ||
         !need("certify", &bxn, N, 8, "xn") || !need("certify", &by, N, 8, "y") || !need("certify", &bv, m, 8, "v") ||
         !need("certify", &bA, (Py_ssize_t)m * N, 1, "pattern") || !need("certify", &bW, (Py_ssize_t)m * n, 8, "W") ||
@@ -1822,11 +1983,238 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------- sweeps of neighbours
+ * All neighbours of a vertex A* of Z^m in one call: neighbour k moves unit mu[k] by flipping the
+ * examples midx[mptr[k] .. mptr[k+1]) of its row. The base point (W*, c*) is the optimum of A*;
+ * the caller says (screen) whether it passed the KKT certificate. Each neighbour is then, in turn:
+ *
+ *   - screened (screen only): with g* = ℓ'(ŷ*)/N at the base predictions, the neighbour's
+ *     gradient of unit u at the base point, g'_u = Xᵀ(v_u A'_u ⊙ g*), is tested for membership of
+ *     the dual cone of its new activation cone, cone{s'_ui x̂_i} (NNLS residual at most the
+ *     pricing tolerance P_PG · P_GSCALE). Every other unit's KKT conditions are those of the base,
+ *     and ⟨∇φ(ŷ*), ŷ*⟩ = 0 there, so the test makes −∇φ(ŷ*) a point of the polar of the
+ *     neighbour's cone of predictions and φ(ŷ*) = loss0 a lower bound of its optimum (convexity of
+ *     φ). If moreover every flipped constraint is tight at w*_u (|x̂_i·w*_u| ≤ P_ACTIVE ‖w*_u‖),
+ *     the base point is feasible for the neighbour with the same predictions: it is the
+ *     neighbour's optimum, status NB_SCREENED, loss = loss0. Otherwise, when a bound is given and
+ *     loss0 > bound, the neighbour is abandoned: NB_BOUNDED, loss NaN, lower bound loss0.
+ *   - else solved by the active-set method from the base point and certified by certify_run
+ *     (every residual ≤ kkt_rtol): NB_SOLVED with the mean loss of the answer; a solve that stops
+ *     or whose answer is not certified is NB_FAILED (the caller solves it another way).
+ *
+ * Neighbours are handed to T threads (T workspaces) one at a time; what a thread computes for a
+ * neighbour does not depend on the neighbours it computed before (only the NNLS factor cache,
+ * which is exact, carries over), so the results do not depend on T. */
+enum { NB_SOLVED = 0, NB_SCREENED = 1, NB_BOUNDED = 2, NB_FAILED = 3 };
+
+typedef struct {
+    Program *G;
+    const unsigned char *A0;
+    const double *W0, *g0;
+    double c0, loss0, bound, kkt_rtol;
+    const int *mu, *mptr, *midx;
+    int nmoves, has_bound, screen, next, failed_alloc;
+    double *out_loss, *out_lb, *out_W, *out_c;
+    int *out_status, *out_iter;
+} Sweep;
+
+/* mean loss at C->W, C->c (predictions recomputed) */
+static double ctx_loss(Ctx *C) {
+    refresh(C);
+    double s = 0.0;
+    for (int i = 0; i < C->N; i++) {
+        if (!C->logistic) { double r = C->yhat[i] - C->y[i]; s += r * r; }
+        else {
+            double z = C->y[i] != 0.0 ? C->yhat[i] : -C->yhat[i];
+            s += (z < 0.0 ? -z : 0.0) + log1p(exp(-fabs(z)));
+        }
+    }
+    return s / C->N;
+}
+
+/* the dual-cone test of unit u at the base gradient g0 (see above); 1 when it passes */
+static int dual_ok(Ctx *C, int u, const double *g0) {
+    int N = C->N, n = C->n;
+    if (!C->live[u]) return 1;                    /* g'_u = 0 */
+    double *p = C->px, *gu = C->t_f;
+    for (int i = 0; i < N; i++) p[i] = C->AV[u * N + i] * g0[i];
+    xtmul(C, C->XT, p, gu);
+    if (wnorm(gu, n) == 0.0) return 1;
+    int *T = C->kept, cnt = 0, np;
+    for (int i = 0; i < N; i++) if (C->xn[i] > 0.0) T[cnt++] = i;
+    if (project_unit(C, u, T, cnt, gu, C->dW, NULL, 0, &np) != 0) return 0;
+    return wnorm(C->dW, n) <= C->prm[P_PG] * C->prm[P_GSCALE];
+}
+
+static void sweep_one(Sweep *S, Ctx *C, int k) {
+    Program *G = S->G;
+    int N = G->N, n = G->n, m = G->m, u = S->mu[k];
+    size_t mn = (size_t)m * n;
+    const int *flip = S->midx + S->mptr[k];
+    int nflip = S->mptr[k + 1] - S->mptr[k];
+    for (int t = 0; t < nflip; t++) C->A[(size_t)u * N + flip[t]] ^= 1;
+    ctx_set_unit(C, u);
+    int status = NB_FAILED, iters = 0;
+    double loss = NAN, lb = -INFINITY;
+    int screened = S->screen && dual_ok(C, u, S->g0);
+    if (screened) {
+        const double *w = S->W0 + (size_t)u * n;
+        double wn = wnorm(w, n);
+        int tight = 1;
+        for (int t = 0; t < nflip && tight; t++)
+            tight = fabs(dot(C->Xu + (size_t)flip[t] * n, w, n)) <= C->prm[P_ACTIVE] * wn;
+        lb = S->loss0;
+        if (tight) { status = NB_SCREENED; loss = S->loss0; }
+        else if (S->has_bound && S->loss0 > S->bound) status = NB_BOUNDED;
+        else screened = 0;
+    }
+    if (!screened) {
+        memcpy(C->W, S->W0, sizeof(double) * mn);
+        int st = ctx_solve(C, 1, S->c0, 1, NULL, C->logistic, NULL, NULL, &iters);
+        if (st == ST_OK) {
+            double out[5];
+            if (certify_run(N, n, m, G->X, G->Xu, G->xn, G->y, G->v, C->A, C->W, C->c, C->support,
+                            C->nsupport, NULL, G->logistic, G->fit_bias, G->ktol, out) != 0) {
+                S->failed_alloc = 1;
+            } else {
+                int ok = 1;
+                for (int t = 0; t < 5; t++) ok &= out[t] <= S->kkt_rtol;
+                if (ok) { status = NB_SOLVED; loss = ctx_loss(C); lb = loss; }
+            }
+        }
+    }
+    S->out_loss[k] = loss;
+    S->out_lb[k] = lb;
+    S->out_status[k] = status;
+    S->out_iter[k] = iters;
+    if (S->out_W) {
+        double *Wk = S->out_W + (size_t)k * mn;
+        if (status == NB_SOLVED) { memcpy(Wk, C->W, sizeof(double) * mn); S->out_c[k] = C->c; }
+        else if (status == NB_SCREENED) { memcpy(Wk, S->W0, sizeof(double) * mn); S->out_c[k] = S->c0; }
+        else { for (size_t q = 0; q < mn; q++) Wk[q] = NAN; S->out_c[k] = NAN; }
+    }
+    for (int t = 0; t < nflip; t++) C->A[(size_t)u * N + flip[t]] ^= 1;
+    ctx_set_unit(C, u);
+}
+
+typedef struct { Sweep *S; Ctx *C; } Worker;
+
+static void *sweep_worker(void *arg) {
+    Worker *w = arg;
+    Sweep *S = w->S;
+    ctx_set_pattern(w->C, S->A0);
+    for (;;) {
+        int k = __atomic_fetch_add(&S->next, 1, __ATOMIC_RELAXED);
+        if (k >= S->nmoves) break;
+        sweep_one(S, w->C, k);
+    }
+    return NULL;
+}
+
+/* sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen,
+ *       kkt_rtol, threads, out_loss, out_lb, out_status, out_iter, out_W, out_c, want_W)
+ * -> (threads used); see the block comment above. move_ptr has nmoves + 1 entries. */
+static PyObject *sweep(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    Py_buffer bA, bW, bmu, bptr, bidx, bloss, blb, bst, bit, boW, boc;
+    double c0, loss0, bound, kkt_rtol;
+    int has_bound, screen, threads, want_W;
+    if (!PyArg_ParseTuple(args, "Oy*y*ddy*y*y*diidiw*w*w*w*w*w*i", &cap, &bA, &bW, &c0, &loss0, &bmu, &bptr,
+                          &bidx, &bound, &has_bound, &screen, &kkt_rtol, &threads, &bloss, &blb, &bst,
+                          &bit, &boW, &boc, &want_W))
+        return NULL;
+    PyObject *result = NULL;
+    double *g0 = NULL;
+    pthread_t *tid = NULL;
+    Worker *wk = NULL;
+    int acquired = 0;
+    Program *G = get_program(cap);
+    if (!G) goto done;
+    int N = G->N, n = G->n, m = G->m;
+    Py_ssize_t nmoves = bmu.len / 4;
+    if (!need("sweep", &bA, (Py_ssize_t)m * N, 1, "pattern") || !need("sweep", &bW, (Py_ssize_t)m * n, 8, "W") ||
+        !need("sweep", &bptr, nmoves + 1, 4, "move_ptr") || !need("sweep", &bloss, nmoves, 8, "out_loss") ||
+        !need("sweep", &blb, nmoves, 8, "out_lb") || !need("sweep", &bst, nmoves, 4, "out_status") ||
+        !need("sweep", &bit, nmoves, 4, "out_iter") ||
+        !need("sweep", &boW, want_W ? nmoves * m * n : 0, 8, "out_W") ||
+        !need("sweep", &boc, want_W ? nmoves : 0, 8, "out_c"))
+        goto done;
+    const int *mu = bmu.buf, *mptr = bptr.buf, *midx = bidx.buf;
+    Py_ssize_t nidx = bidx.len / 4;
+    if (mptr[0] != 0 || mptr[nmoves] != nidx) {
+        PyErr_SetString(PyExc_ValueError, "_region_kernel.sweep: move_ptr does not delimit move_idx");
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < nmoves; k++) {
+        if (mu[k] < 0 || mu[k] >= m || mptr[k + 1] <= mptr[k]) {
+            PyErr_Format(PyExc_ValueError, "_region_kernel.sweep: move %zd is not a unit and a non-empty "
+                         "set of examples", k);
+            goto done;
+        }
+        for (int t = mptr[k]; t < mptr[k + 1]; t++)
+            if (midx[t] < 0 || midx[t] >= N) {
+                PyErr_Format(PyExc_ValueError, "_region_kernel.sweep: move %zd flips example %d, out of "
+                             "range", k, midx[t]);
+                goto done;
+            }
+    }
+    if (threads < 1) threads = 1;
+    if (threads > G->nws) threads = G->nws;
+    if (threads > nmoves) threads = nmoves > 0 ? (int)nmoves : 1;
+    if (!acquire(G, "sweep")) goto done;
+    acquired = 1;
+    for (int t = 0; t < threads; t++) if (!workspace(G, t)) goto done;
+    g0 = malloc(sizeof(double) * N);
+    tid = malloc(sizeof(pthread_t) * threads);
+    wk = malloc(sizeof(Worker) * threads);
+    if (!g0 || !tid || !wk) { PyErr_NoMemory(); goto done; }
+    Sweep S = {.G = G, .A0 = bA.buf, .W0 = bW.buf, .g0 = g0, .c0 = G->fit_bias ? c0 : 0.0, .loss0 = loss0,
+               .bound = bound, .kkt_rtol = kkt_rtol, .mu = mu, .mptr = mptr, .midx = midx,
+               .nmoves = (int)nmoves, .has_bound = has_bound, .screen = screen, .next = 0,
+               .failed_alloc = 0, .out_loss = bloss.buf, .out_lb = blb.buf, .out_W = want_W ? boW.buf : NULL,
+               .out_c = want_W ? boc.buf : NULL, .out_status = bst.buf, .out_iter = bit.buf};
+    int started = 0;
+    Py_BEGIN_ALLOW_THREADS
+    Ctx *C = G->ws[0];                            /* g* = ℓ'(ŷ*)/N at the base point */
+    ctx_set_pattern(C, bA.buf);
+    memcpy(C->W, bW.buf, sizeof(double) * m * n);
+    C->c = S.c0;
+    C->keep = NULL;
+    C->has_keep = 0;
+    refresh(C);
+    derivs(C);
+    memcpy(g0, C->g, sizeof(double) * N);
+    for (int t = 0; t < threads; t++) { wk[t].S = &S; wk[t].C = G->ws[t]; }
+    for (int t = 1; t < threads; t++) {
+        if (pthread_create(&tid[t], NULL, sweep_worker, &wk[t]) != 0) break;
+        started = t;
+    }
+    sweep_worker(&wk[0]);
+    for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
+    Py_END_ALLOW_THREADS
+    if (S.failed_alloc) { PyErr_NoMemory(); goto done; }
+    result = Py_BuildValue("i", started + 1);
+done:
+    if (acquired) G->busy = 0;
+    free(g0); free(tid); free(wk);
+    PyBuffer_Release(&bA); PyBuffer_Release(&bW); PyBuffer_Release(&bmu); PyBuffer_Release(&bptr);
+    PyBuffer_Release(&bidx); PyBuffer_Release(&bloss); PyBuffer_Release(&blb); PyBuffer_Release(&bst);
+    PyBuffer_Release(&bit); PyBuffer_Release(&boW); PyBuffer_Release(&boc);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"program", program, METH_VARARGS,
+     "program(X, Xu, xn, y, v, params, tolerances, N, n, m, loss, fit_bias, max_iter, workspaces) -> "
+     "capsule. Internal: use zonocomb.convex.backends.kernel.RegionKernel."},
     {"solve", solve, METH_VARARGS,
-     "solve(X, Xu, xn, y, v, pattern, W, supports, nsupport, params, hints, nhints, keep, N, n, m, loss, "
-     "fit_bias, max_iter, has_start, c0, has_c, has_keep, detect) -> (status, c, iterations). Internal: use "
-     "zonocomb.convex.backends.kernel.RegionKernel."},
+     "solve(program, pattern, W, supports, nsupport, hints, nhints, keep, has_start, c0, has_c, has_keep, "
+     "detect) -> (status, c, iterations). Internal: use RegionKernel.solve."},
+    {"sweep", sweep, METH_VARARGS,
+     "sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen, kkt_rtol, "
+     "threads, out_loss, out_lb, out_status, out_iter, out_W, out_c, want_W) -> threads used. Internal: use "
+     "RegionKernel.sweep."},
     {"certify", certify, METH_VARARGS,
      "certify(X, Xu, xn, y, v, pattern, W, c, supports, nsupport, keep, N, n, m, loss, fit_bias, has_keep, "
      "tolerances) -> (primal, stationarity, dual, complementarity, rounding): the KKT residuals of "
@@ -1840,4 +2228,47 @@ static struct PyModuleDef module = {
     -1, methods, NULL, NULL, NULL, NULL
 };
 
-PyMODINIT_FUNC PyInit__region_kernel(void) { return PyModule_Create(&module); }
+/* The module's constants, so that Python reads them instead of copying them: STATUS maps each
+ * status code of a solve to (name, message); PARAMS and TOLERANCES name the entries of the
+ * params and tolerances arrays in order; SWEEP_STATUS maps a sweep's per-neighbour codes to names. */
+PyMODINIT_FUNC PyInit__region_kernel(void) {
+    PyObject *mod = PyModule_Create(&module);
+    if (!mod) return NULL;
+    static const struct { int code; const char *name, *message; } st[] = {
+        {ST_OK, "ok", "converged"}, {ST_MAXITER, "max_iter", "iteration cap reached"},
+        {ST_FACE, "face", "face optimum not reached to the stationarity tolerance"},
+        {ST_NNLS, "nnls", "NNLS iteration cap reached"},
+        {ST_RELEASE, "release", "a released unit has no feasible direction"},
+        {ST_NONFINITE, "nonfinite", "non-finite iterate"},
+        {ST_UNBOUNDED, "unbounded", "unbounded step along a path without curvature"},
+        {ST_SEPARABLE, "separable", "an iterate separates every example (logistic)"},
+        {ST_RUNAWAY, "runaway", "a prediction ran away past the runaway level (logistic)"},
+        {ST_NODECREASE, "no_decrease", "pricing found a descent direction but no decrease along it"}};
+    static const char *prm[P_COUNT] = {"ACTIVE_RTOL", "RATE_RTOL", "PG_RTOL", "FACE_RTOL", "DEC_RTOL",
+        "RANK_RTOL", "DEP_RTOL", "ZERO_COLUMN_RTOL", "NEGLIGIBLE_RTOL", "gscale", "bscale", "NNLS_RTOL",
+        "CURVATURE_FLOOR", "MAX_LOGIT_STEP", "SATURATED_MARGIN", "MAX_SATURATED_STEP", "SEPARATION_RTOL",
+        "RUNAWAY_LOGIT"};
+    static const char *tol[K_COUNT] = {"TIGHT_RTOL", "NEGLIGIBLE_RTOL", "NEGATIVE_RTOL", "gscale", "NNLS_RTOL"};
+    static const char *nb[] = {"solved", "screened", "bounded", "failed"};
+    PyObject *d = PyDict_New(), *p = PyTuple_New(P_COUNT), *k = PyTuple_New(K_COUNT), *s = PyTuple_New(4);
+    if (!d || !p || !k || !s) goto fail;
+    for (size_t t = 0; t < sizeof st / sizeof st[0]; t++) {
+        PyObject *key = PyLong_FromLong(st[t].code), *val = Py_BuildValue("(ss)", st[t].name, st[t].message);
+        if (!key || !val || PyDict_SetItem(d, key, val) < 0) { Py_XDECREF(key); Py_XDECREF(val); goto fail; }
+        Py_DECREF(key); Py_DECREF(val);
+    }
+    for (int t = 0; t < P_COUNT; t++) PyTuple_SET_ITEM(p, t, PyUnicode_FromString(prm[t]));
+    for (int t = 0; t < K_COUNT; t++) PyTuple_SET_ITEM(k, t, PyUnicode_FromString(tol[t]));
+    for (int t = 0; t < 4; t++) PyTuple_SET_ITEM(s, t, PyUnicode_FromString(nb[t]));
+    if (PyModule_AddObject(mod, "STATUS", d) < 0) goto fail;
+    d = NULL;
+    if (PyModule_AddObject(mod, "PARAMS", p) < 0) goto fail;
+    p = NULL;
+    if (PyModule_AddObject(mod, "TOLERANCES", k) < 0) goto fail;
+    k = NULL;
+    if (PyModule_AddObject(mod, "SWEEP_STATUS", s) < 0) goto fail;
+    return mod;
+fail:
+    Py_XDECREF(d); Py_XDECREF(p); Py_XDECREF(k); Py_XDECREF(s); Py_DECREF(mod);
+    return NULL;
+}

@@ -1,4 +1,5 @@
-"""Compiled kernel for the smooth region programs (paper eq. 3, appendix H): the Python side.
+"""The region solver: a compiled block active-set method for the smooth region programs
+(paper eq. 3, appendix H), and sweeps over all neighbours of a vertex of Z^m.
 
 For a pattern A ∈ {0,1}^{m×N}, signs s_ui = 2A_ui − 1 and fixed output weights v the program is
 
@@ -8,8 +9,8 @@ For a pattern A ∈ {0,1}^{m×N}, signs s_ui = 2A_ui − 1 and fixed output weig
 with the MSE ℓ(ŷ, y) = (ŷ − y)² (a convex QP) or the logistic loss ℓ(ŷ, y) = −yŷ + log(1 + e^ŷ),
 y ∈ {0, 1} (appendix H.2.2), over the product of the m activation cones C_u ⊂ R^n; its Hessian is
 singular when m n + 1 > N. :class:`RegionKernel` solves it with the C extension ``_region_kernel``
-(source ``_region_kernel.c`` next to this file, built by ``setup.py``): the primal block
-active-set method of :mod:`~zonocomb.convex.backends.block_active_set`, for the MSE —
+(source ``_region_kernel.c`` next to this file, built by ``setup.py``), a primal block active-set
+method:
 
 * per-unit working sets with orthonormal null-space bases Z_u (a unit with none is frozen at the
   apex w_u = 0); the Gram matrix of the reduced Jacobian columns diag(v_u A_u) X̄ Z_u (and of the
@@ -18,44 +19,54 @@ active-set method of :mod:`~zonocomb.convex.backends.block_active_set`, for the 
 * face steps: the face's least squares by Cholesky on that Gram matrix, columns whose squared
   distance to the span of the previous ones is below ``DEP_RTOL`` times their squared norm being
   dropped (a basic solution of a rank-deficient problem), then the piecewise-linear path on which
-  each unit stops at its own first blocking constraint, to the exact minimiser of F along it;
+  each unit stops at its own first blocking constraint, to the exact minimiser of F along it; for
+  the logistic loss a Newton step (the least squares weighted by ℓ''(ŷ_i)/N, floored at
+  ``CURVATURE_FLOOR`` times their largest value), the step capped so that no prediction moves by
+  more than ``MAX_LOGIT_STEP`` (``MAX_SATURATED_STEP`` beyond the margin ``SATURATED_MARGIN``) and
+  halved until F decreases;
 * pricing at a face minimiser: exact recomputation of slacks and predictions, face stationarity
-  (a failure sends the iterate back to the face step at most three times in a row: iterative
-  refinement of the normal equations), multipliers of the working constraints, Lawson–Hanson NNLS
-  for the projection onto a unit's tangent cone, and for frozen units NNLS of g_u on all N normals
-  (by Moreau's decomposition its residual is the projection of −g_u onto C_u): the unit is
-  released along that projection, or certified, the NNLS support being its dual certificate.
-
-For the logistic loss the face step is a Newton step (the least squares weighted by ℓ''(ŷ_i)/N,
-floored at ``CURVATURE_FLOOR`` times their largest value, whose Gram matrix is formed afresh at
-every step over the face's columns), and a step along the path is the minimiser of the quadratic
-model, capped so that no prediction moves by more than ``MAX_LOGIT_STEP`` (with the large-margin
-exception of ``SATURATED_MARGIN`` / ``MAX_SATURATED_STEP``), halved until F decreases. The options
-of :meth:`BlockActiveSet.solve <zonocomb.convex.backends.block_active_set.BlockActiveSet.solve>`
-are mirrored: example weights ``keep`` and the recession tests ``detect_recession``, which raise the
-same :class:`~zonocomb.convex.backends.block_active_set.Separable` (with the separating iterate)
-and :class:`~zonocomb.convex.backends.block_active_set.Runaway`, so that the kernel is a drop-in
-for the Python method.
+  (a failure sends the iterate back to the face step at most three times in a row), multipliers of
+  the working constraints, Lawson–Hanson NNLS for the projection onto a unit's tangent cone, and
+  for frozen units NNLS of g_u on all N normals (by Moreau's decomposition its residual is the
+  projection of −g_u onto C_u): the unit is released along that projection, or certified, the
+  NNLS support being its dual certificate.
 
 Warm starts (W, c) are used as given, a unit infeasible for the new pattern being first projected
-onto its cone (NNLS again). The kernel only proposes an answer: :mod:`~zonocomb.convex.backends.fast`
-certifies it with the KKT residuals of :class:`~zonocomb.convex.kkt.KKTChecker` — for the MSE
-computed by the extension's separate entry point ``certify`` (:meth:`RegionKernel.residuals`,
-:meth:`RegionKernel.solve_certified`: the same definitions and tolerances, from the data, the
-pattern, (W, c), the answer's supports and ``keep`` alone, none of the solver's state; ≈ 0.01 ms
-instead of ≈ 0.08 ms at m = 16, n = 9, N = 72), for the logistic loss by the Python checker — and
-falls back to the Python
-:class:`~zonocomb.convex.backends.block_active_set.BlockActiveSet` when the kernel fails or its
-answer is not certified.
+onto its cone. Logistic only: example weights ``keep`` drop examples from F, and
+``detect_recession`` stops a run with :class:`Separable` when an iterate classifies every example
+correctly (``SEPARATION_RTOL``) and with :class:`Runaway` when a margin passes the runaway level
+(max(``RUNAWAY_LOGIT``, twice its starting value)): the signs of an infimum that is not attained,
+which :mod:`~zonocomb.convex.backends.fast` resolves.
+
+The kernel only proposes an answer. :meth:`RegionKernel.residuals` computes its KKT residuals
+(:class:`~zonocomb.convex.kkt.KKTChecker`'s definitions and tolerances) from the data, the pattern,
+(W, c) and the answer's supports alone, none of the solver's state (the extension's separate
+entry point ``certify``); :mod:`~zonocomb.convex.backends.fast` accepts an answer only when they
+pass.
+
+:meth:`RegionKernel.sweep` solves all neighbours of a vertex in one call, in C, on several threads
+with the GIL released, and screens each neighbour first by a dual test at the vertex's optimum
+(see its docstring): a neighbour whose optimum is certified to be the vertex's own costs one
+non-negative least squares instead of a solve, and with a ``bound`` a neighbour whose certified
+lower bound exceeds the bound is abandoned.
+
+Costs: memory O((m n)² + m n N) per workspace (the Gram matrix is indexed by unit and basis
+column), allocated on the heap on first use, one workspace per thread; a face step O(N K²/2 + K³/3)
+for K free columns (the MSE keeps the Gram matrix up to date: O(N K) per changed column); a
+pricing round O(m n N) plus the NNLS of the units that are not optimal. Tolerances are the module
+constants below, defined once here and passed to C by name (the extension exports the order,
+``_region_kernel.PARAMS`` and ``TOLERANCES``, and its status codes, ``STATUS``).
 """
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+
 import numpy as np
 
-from ...errors import InvalidInputError
+from ...errors import InvalidInputError, SolverError
 from ..kkt import NEGATIVE_RTOL, NEGLIGIBLE_RTOL, TIGHT_RTOL, KKTResiduals
 from . import RegionData
-from .block_active_set import ActiveSetResult, BlockActiveSet, Runaway, Separable
 
 try:
     from . import _region_kernel
@@ -65,22 +76,95 @@ except ImportError as exc:                                       # pragma: no co
 else:
     _IMPORT_ERROR = None
 
-__all__ = ["RegionKernel", "KernelFailed", "kernel_available", "fits"]
+__all__ = ["RegionKernel", "KernelFailed", "Runaway", "Separable", "ActiveSetResult", "SweepOutcome",
+           "kernel_available", "fits", "SOLVER_TOLERANCES"]
 
-#: Largest weight-vector dimension n the kernel accepts (its small fixed-size buffers).
-MAX_N = 22
+#: The solver's relative tolerances (floating point), by the names the extension's ``PARAMS`` uses:
+#: a constraint (u, i) is *tight* when s_ui (w_u·x̄_i)/‖x̄_i‖ ≤ ACTIVE_RTOL ‖w_u‖; it blocks a
+#: direction Δw_u when its rate is below −RATE_RTOL ‖Δw_u‖; multipliers and projected gradients are
+#: compared with PG_RTOL times the gradient scale (max|v| · mean‖x̄_i‖ · (2 rms(y) for the MSE, 1
+#: for the logistic loss)), a face counts as solved when its stationarity residual is below
+#: FACE_RTOL times that scale; a step is taken while the Newton decrement exceeds DEC_RTOL (1 + F);
+#: a constraint is independent of a face when its component in the face exceeds RANK_RTOL; DEP_RTOL
+#: and ZERO_COLUMN_RTOL decide dependent and null face columns (the latter relative to max|v| ‖X‖_F);
+#: NNLS stops when no inactive normal correlates with the residual by more than NNLS_RTOL ‖g_u‖;
+#: units at rounding level in the answer (NEGLIGIBLE_RTOL, as in kkt.py) are returned as 0; the
+#: logistic step and recession constants are described in the module docstring.
+SOLVER_TOLERANCES = dict(
+    ACTIVE_RTOL=1e-9, RATE_RTOL=1e-12, PG_RTOL=1e-10, FACE_RTOL=1e-8, DEC_RTOL=1e-15, RANK_RTOL=1e-9,
+    DEP_RTOL=1e-10, ZERO_COLUMN_RTOL=1e-11, NEGLIGIBLE_RTOL=NEGLIGIBLE_RTOL, NNLS_RTOL=1e-13,
+    CURVATURE_FLOOR=1e-14, MAX_LOGIT_STEP=50.0, SATURATED_MARGIN=40.0, MAX_SATURATED_STEP=1e4,
+    SEPARATION_RTOL=1e-8, RUNAWAY_LOGIT=40.0)
+
+#: status codes of a solve, by the extension's names
+_CODES = {} if _region_kernel is None else {name: code for code, (name, _) in _region_kernel.STATUS.items()}
+_LOSS_CODE = {"mse": 0, "logistic": 1}
 
 
-class KernelFailed(RuntimeError):
+class KernelFailed(SolverError):
     """The compiled kernel stopped without an answer (iteration cap or numerical trouble)."""
 
 
-_STATUS = {1: "iteration cap reached", 2: "face optimum not reached to the stationarity tolerance",
-           3: "NNLS iteration cap reached", 4: "a released unit has no feasible direction",
-           5: "non-finite iterate", 6: "unbounded step along a path without curvature",
-           9: "pricing found a descent direction but no decrease along it"}
-_SEPARABLE, _RUNAWAY = 7, 8
-_LOSS_CODE = {"mse": 0, "logistic": 1}
+class Runaway(KernelFailed):
+    """Logistic only: a prediction σ_i ŷ_i grew past the runaway level, the sign of an infimum that
+    is not attained (:class:`~zonocomb.convex.backends.recession.RecessionLP` decides)."""
+
+
+class Separable(SolverError):
+    """Logistic only: the feasible iterate (W, c) classifies every example correctly, with margins
+    σ_i ŷ_i ≥ ``SEPARATION_RTOL`` max(1, max|ŷ|); it is a recession direction along which the loss
+    tends to 0, the infimum of the program."""
+
+    def __init__(self, W: np.ndarray, c: float):
+        super().__init__("every example is classified correctly: the infimum is 0")
+        self.W = W
+        self.c = c
+
+
+@dataclass(frozen=True)
+class ActiveSetResult:
+    """An answer of the kernel: the minimiser (W, c), the iteration count (face steps plus pricing
+    rounds) and ``supports[u]`` for the units at the apex w_u = 0: example indices i with
+    g_u ∈ cone{s_ui x̄_i : i in it}, the certificate that w_u = 0 is optimal for unit u."""
+
+    W: np.ndarray
+    c: float
+    n_iter: int
+    supports: dict
+
+
+@dataclass(frozen=True)
+class SweepOutcome:
+    """What :meth:`RegionKernel.sweep` computed for each of k neighbours (arrays of length k).
+
+    Attributes
+    ----------
+    loss : ndarray of float
+        Optimal mean loss of each neighbour's region program; NaN where ``status`` is
+        ``"bounded"`` or ``"failed"``.
+    lower_bound : ndarray of float
+        A certified lower bound of the optimum (the loss itself when solved, the vertex's loss
+        when screened or bounded, −inf when failed).
+    status : ndarray of str
+        ``"solved"`` (the kernel's answer, KKT-certified), ``"screened"`` (the vertex's own optimum
+        is the neighbour's, certified by the dual test), ``"bounded"`` (abandoned: its lower bound
+        exceeds the bound) or ``"failed"`` (the kernel stopped or its answer failed the
+        certificate; the caller solves it another way).
+    n_iter : ndarray of int
+        Iterations of the kernel (0 when not solved).
+    W, c : ndarray, optional
+        The neighbours' optima ((k, m, n) and (k,)), NaN where there is none; only on request.
+    threads : int
+        Threads used.
+    """
+
+    loss: np.ndarray
+    lower_bound: np.ndarray
+    status: np.ndarray
+    n_iter: np.ndarray
+    W: np.ndarray | None
+    c: np.ndarray | None
+    threads: int
 
 
 def kernel_available() -> bool:
@@ -89,11 +173,20 @@ def kernel_available() -> bool:
 
 
 def fits(m: int, n: int, N: int) -> bool:
-    """Whether the kernel takes a program with m units, n weights per unit and N examples: n ≤
-    ``MAX_N``, and m n N and (m n + 1)² below 2³¹ − 1 (its int index arithmetic: the columns of
-    the reduced Jacobian, the entries of the (m n + 1)² Gram matrix)."""
+    """Whether the kernel takes a program with m units, n weights per unit and N examples: its int
+    index arithmetic needs m n N, (m n + 1)² and m n² below 2³¹ − 1 (no other limit; the work
+    space is allocated on the heap, sized by (N, m, n))."""
     limit = 2 ** 31 - 1
-    return 1 <= n <= MAX_N and m >= 1 and N >= 1 and m * n * N < limit and (m * n + 1) ** 2 < limit
+    return n >= 1 and m >= 1 and N >= 1 and m * n * N < limit and (m * n + 1) ** 2 < limit \
+        and m * n * n < limit
+
+
+def default_threads() -> int:
+    """Threads used by a sweep by default: the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:                                       # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 class RegionKernel:
@@ -106,18 +199,8 @@ class RegionKernel:
         With ``loss`` ``"mse"`` or ``"logistic"`` and sizes that :func:`fits`.
     max_iter : int, optional
         Cap on face steps plus pricing rounds per solve (default 200 + 20 m n).
-
-    Notes
-    -----
-    Tolerances (relative, floating point): those of
-    :class:`~zonocomb.convex.backends.block_active_set.BlockActiveSet` (``ACTIVE_RTOL``,
-    ``RATE_RTOL``, ``PG_RTOL``, ``FACE_RTOL``, ``DEC_RTOL``, ``RANK_RTOL``, ``ZERO_COLUMN_RTOL``,
-    ``NEGLIGIBLE_RTOL``, its gradient and column scales and, logistic, ``CURVATURE_FLOOR``,
-    ``MAX_LOGIT_STEP``, ``SATURATED_MARGIN``, ``MAX_SATURATED_STEP``, ``SEPARATION_RTOL`` and
-    ``RUNAWAY_LOGIT``), plus ``DEP_RTOL`` (a face-step column whose squared distance to the span of
-    the previous ones is below ``DEP_RTOL`` times its squared norm is dropped, giving a basic
-    solution) and ``NNLS_RTOL`` (NNLS stops when no inactive normal correlates with the residual by
-    more than ``NNLS_RTOL`` ‖g_u‖).
+    threads : int, optional
+        Largest number of threads a sweep may use (default: the machine's cores).
 
     Raises
     ------
@@ -127,12 +210,10 @@ class RegionKernel:
         A loss other than ``"mse"`` or ``"logistic"``, or sizes that do not :func:`fits`.
     """
 
-    DEP_RTOL = 1e-10
-    NNLS_RTOL = 1e-13
     #: Number of (unit, barcode) certificate supports remembered as NNLS starting sets.
     CACHE_SIZE = 50_000
 
-    def __init__(self, data: RegionData, max_iter: int | None = None):
+    def __init__(self, data: RegionData, max_iter: int | None = None, threads: int | None = None):
         if _region_kernel is None:
             raise ImportError(f"the compiled region kernel is not built ({_IMPORT_ERROR}); "
                               "run `pip install -e .` in the repository") from _IMPORT_ERROR
@@ -142,9 +223,8 @@ class RegionKernel:
         X = np.ascontiguousarray(data.Xbar, dtype=np.float64)
         N, n = X.shape
         if not fits(data.m, n, N):
-            raise InvalidInputError(f"the compiled region kernel handles n ≤ {MAX_N} weights per unit, "
-                                    f"m n N < 2^31 - 1 and (m n + 1)^2 < 2^31 - 1, got m = {data.m}, n = {n}, "
-                                    f"N = {N}")
+            raise InvalidInputError(f"the compiled region kernel needs m n N, (m n + 1)^2 and m n^2 below "
+                                    f"2^31 - 1, got m = {data.m}, n = {n}, N = {N}")
         self.loss = data.loss
         self.N, self.n, self.m = N, n, data.m
         self.fit_bias = bool(data.fit_bias)
@@ -156,22 +236,19 @@ class RegionKernel:
         if self.y.shape != (N,) or self.v.ndim != 1:
             raise InvalidInputError(f"labels must have shape ({N},) and v must be 1-D")
         self.max_iter = int(max_iter) if max_iter is not None else 200 + 20 * self.m * n
-        B = BlockActiveSet
+        self.threads = default_threads() if threads is None else max(1, int(threads))
         vmax = float(np.max(np.abs(self.v)))
         label = 2.0 * float(np.sqrt(np.mean(self.y ** 2))) if self.loss == "mse" else 1.0
         gscale = max(vmax * float(np.mean(self.xn)) * label, 1e-300)
         bscale = max(vmax * float(np.linalg.norm(X)), np.sqrt(N))
-        # order fixed by the kernel's parameter enum (P_ACTIVE ... P_RUNAWAY)
-        self.params = np.array([B.ACTIVE_RTOL, B.RATE_RTOL, B.PG_RTOL, B.FACE_RTOL, B.DEC_RTOL,
-                                B.RANK_RTOL, self.DEP_RTOL, B.ZERO_COLUMN_RTOL, B.NEGLIGIBLE_RTOL,
-                                gscale, bscale, self.NNLS_RTOL, B.CURVATURE_FLOOR, B.MAX_LOGIT_STEP,
-                                B.SATURATED_MARGIN, B.MAX_SATURATED_STEP, B.SEPARATION_RTOL,
-                                B.RUNAWAY_LOGIT], dtype=np.float64)
-        # the certificate's tolerances, order fixed by the kernel's enum (K_TIGHT ... K_NNLS); the
-        # scale is KKTChecker's gradient scale (the same formula as gscale)
-        self.kkt_params = np.array([TIGHT_RTOL, NEGLIGIBLE_RTOL, NEGATIVE_RTOL, gscale, self.NNLS_RTOL],
-                                   dtype=np.float64)
+        values = dict(SOLVER_TOLERANCES, gscale=gscale, bscale=bscale)
+        self.params = np.array([values[name] for name in _region_kernel.PARAMS], dtype=np.float64)
+        # the certificate's tolerances; its scale is KKTChecker's gradient scale (the same formula)
+        certificate = dict(TIGHT_RTOL=TIGHT_RTOL, NEGLIGIBLE_RTOL=NEGLIGIBLE_RTOL,
+                           NEGATIVE_RTOL=NEGATIVE_RTOL, gscale=gscale, NNLS_RTOL=SOLVER_TOLERANCES["NNLS_RTOL"])
+        self.kkt_params = np.array([certificate[name] for name in _region_kernel.TOLERANCES], dtype=np.float64)
         self._loss_code = _LOSS_CODE[self.loss]
+        self._program = self._build_program()
         self._no_keep = np.zeros(0, dtype=np.uint8)
         self._no_support = np.full((self.m, n), -1, dtype=np.int32)     # templates, copied per solve
         self._no_nsupport = np.full(self.m, -1, dtype=np.int32)
@@ -179,13 +256,29 @@ class RegionKernel:
         self._hints = {}                 # (unit, barcode bytes) -> last certificate support
         self._rows = [(u, slice(u * N, (u + 1) * N)) for u in range(self.m)]   # unit u's pattern bytes
 
+    def _build_program(self):
+        """The extension's program object (data, tolerances, per-thread work spaces)."""
+        return _region_kernel.program(self.X, self.Xu, self.xn, self.y, self.v, self.params, self.kkt_params,
+                                      self.N, self.n, self.m, self._loss_code, int(self.fit_bias),
+                                      self.max_iter, self.threads)
+
+    def __getstate__(self):
+        """Pickled without the extension's object (work spaces), which is rebuilt on unpickling
+        (joblib and Dask workers receive programs this way)."""
+        state = dict(self.__dict__)
+        del state["_program"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._program = self._build_program()
+
     def solve(self, pattern: np.ndarray, W0: np.ndarray | None = None, c0: float | None = None,
               keep: np.ndarray | None = None, detect_recession: bool = False) -> ActiveSetResult:
         """Minimiser of the region program of ``pattern`` ((m, N) bool), optionally warm-started
         from (W0, c0) (c0 None: the best constant); its ``supports`` are the dual certificates of
         the units at the apex. Logistic only: ``keep`` ((N,) bool) counts only those examples in
-        F, and ``detect_recession`` runs the recession tests, as in
-        :meth:`BlockActiveSet.solve <zonocomb.convex.backends.block_active_set.BlockActiveSet.solve>`.
+        F, and ``detect_recession`` runs the recession tests (module docstring).
 
         Raises
         ------
@@ -208,10 +301,9 @@ class RegionKernel:
         return ActiveSetResult(W=W, c=c, n_iter=n_iter, supports=sup)
 
     def solve_certified(self, pattern: np.ndarray, W0: np.ndarray | None = None,
-                        c0: float | None = None) -> tuple:
-        """MSE: :meth:`solve` without ``keep`` / ``detect_recession``, followed by the compiled KKT
-        certificate of its answer (:meth:`residuals`, given the answer's supports): the tuple
-        (W, c, n_iter, (primal, stationarity, dual, complementarity, rounding)).
+                        c0: float | None = None) -> tuple[ActiveSetResult, KKTResiduals]:
+        """:meth:`solve` without ``keep`` / ``detect_recession``, followed by the compiled KKT
+        certificate of its answer (:meth:`residuals`, given the answer's supports).
 
         Raises
         ------
@@ -225,7 +317,8 @@ class RegionKernel:
         res = _region_kernel.certify(self.X, self.Xu, self.xn, self.y, self.v, A, W, c, supports, nsupport,
                                      self._no_keep, self.N, self.n, self.m, self._loss_code,
                                      int(self.fit_bias), 0, self.kkt_params)
-        return W, c, n_iter, res
+        sup = {int(u): supports[u, :nsupport[u]] for u in np.flatnonzero(nsupport >= 0)}
+        return ActiveSetResult(W=W, c=c, n_iter=n_iter, supports=sup), KKTResiduals(*res)
 
     def residuals(self, pattern: np.ndarray, W: np.ndarray, c: float, supports: dict | None = None,
                   keep: np.ndarray | None = None) -> KKTResiduals:
@@ -262,6 +355,61 @@ class RegionKernel:
                                      self.kkt_params)
         return KKTResiduals(*out)
 
+    def sweep(self, pattern: np.ndarray, moves, W: np.ndarray, c: float, loss: float, *, screen: bool,
+              kkt_rtol: float, bound: float | None = None, threads: int | None = None,
+              solutions: bool = False) -> SweepOutcome:
+        """The region programs of the neighbours of ``pattern`` in one call (compiled, on
+        ``threads`` threads with the GIL released).
+
+        Neighbour k flips the examples ``moves[k][1]`` in the row of unit ``moves[k][0]``. (W, c)
+        is the optimum of ``pattern``, of mean loss ``loss``; ``screen`` says that it passed the KKT
+        certificate. Each neighbour is then screened: with g* = ℓ'(ŷ*)/N at the vertex's
+        predictions, the moved unit's gradient Xᵀ(v_u A'_u ⊙ g*) under the neighbour's pattern is
+        tested for membership of the dual cone of the unit's new activation cone (NNLS residual ≤
+        ``PG_RTOL`` times the gradient scale). Every other unit's KKT conditions are the vertex's
+        and ⟨∇φ(ŷ*), ŷ*⟩ = 0 at the vertex's optimum (φ the loss as a function of the
+        predictions), so −∇φ(ŷ*) is then in the polar of the neighbour's cone of predictions and,
+        φ being convex, ``loss`` is a lower bound of the neighbour's optimum. If every flipped
+        constraint is also tight at w*_u, (W, c) is feasible for the neighbour with the same
+        predictions: it is the neighbour's optimum (status ``"screened"``). Otherwise the
+        neighbour is abandoned when ``loss > bound`` (status ``"bounded"``), else solved from (W, c)
+        and certified by :meth:`residuals` at ``kkt_rtol`` (``"solved"``, or ``"failed"``).
+
+        Results do not depend on the number of threads. Cost: one NNLS of n × N per screened
+        neighbour, a warm-started solve and a certificate per solved one.
+
+        Raises
+        ------
+        InvalidInputError
+            Malformed pattern, moves or point.
+        """
+        m, N, n = self.m, self.N, self.n
+        A = self._pattern_bytes(pattern)
+        W = np.ascontiguousarray(W, dtype=np.float64)
+        if W.shape != (m, n) or not np.all(np.isfinite(W)) or not np.isfinite(c):
+            raise InvalidInputError(f"the vertex's optimum must be a finite ({m}, {n}) array and c")
+        units = np.fromiter((mv[0] for mv in moves), dtype=np.int32, count=len(moves))
+        sizes = np.fromiter((len(mv[1]) for mv in moves), dtype=np.int32, count=len(moves))
+        ptr = np.zeros(len(moves) + 1, dtype=np.int32)
+        np.cumsum(sizes, out=ptr[1:])
+        idx = np.fromiter((i for mv in moves for i in mv[1]), dtype=np.int32, count=int(ptr[-1]))
+        k = len(moves)
+        out_loss, out_lb = np.empty(k), np.empty(k)
+        out_status, out_iter = np.empty(k, dtype=np.int32), np.empty(k, dtype=np.int32)
+        out_W = np.empty((k, m, n)) if solutions else np.empty(0)
+        out_c = np.empty(k) if solutions else np.empty(0)
+        try:
+            used = _region_kernel.sweep(self._program, A, W, float(c), float(loss), units, ptr, idx,
+                                        0.0 if bound is None else float(bound), int(bound is not None),
+                                        int(bool(screen)), float(kkt_rtol),
+                                        self.threads if threads is None else int(threads),
+                                        out_loss, out_lb, out_status, out_iter, out_W, out_c, int(solutions))
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from exc
+        names = np.array(_region_kernel.SWEEP_STATUS)
+        return SweepOutcome(loss=out_loss, lower_bound=out_lb, status=names[out_status], n_iter=out_iter,
+                            W=out_W if solutions else None, c=out_c if solutions else None, threads=used)
+
     def _pattern_bytes(self, pattern) -> np.ndarray:
         """``pattern`` ((m, N) bool) as a contiguous uint8 view."""
         if not (isinstance(pattern, np.ndarray) and pattern.dtype == np.bool_
@@ -285,7 +433,7 @@ class RegionKernel:
         """The C solve of the pattern bytes ``A``: (W, c, n_iter, supports, nsupport), the raw
         (m, n) / (m,) support arrays (nsupport_u < 0: no support); remembers the supports as
         NNLS starting sets. Raises as :meth:`solve`."""
-        m, N, n = self.m, self.N, self.n
+        m, n = self.m, self.n
         if W0 is None:
             W = np.zeros((m, n))
             has_start = 0
@@ -308,18 +456,17 @@ class RegionKernel:
             for u, h in found:
                 hints[u, :h.size] = h
                 nhints[u] = h.size
-        status, c, n_iter = _region_kernel.solve(
-            self.X, self.Xu, self.xn, self.y, self.v, A, W, supports, nsupport, self.params,
-            hints, nhints, kp, N, n, m, self._loss_code, int(self.fit_bias), self.max_iter,
-            has_start, c, int(c0 is not None), int(has_keep), int(bool(detect_recession)))
-        if status == _SEPARABLE:
+        status, c, n_iter = _region_kernel.solve(self._program, A, W, supports, nsupport, hints, nhints, kp,
+                                                 has_start, c, int(c0 is not None), int(has_keep),
+                                                 int(bool(detect_recession)))
+        if status == _CODES["separable"]:
             raise Separable(W, float(c) if self.fit_bias else 0.0)
-        if status == _RUNAWAY:
+        if status == _CODES["runaway"]:
             raise Runaway("a prediction ran away past the runaway level (compiled kernel): the "
                           "infimum may not be attained")
-        if status != 0:
-            raise KernelFailed(f"compiled region kernel: {_STATUS.get(status, f'status {status}')} "
-                               f"after {n_iter} iterations")
+        if status != _CODES["ok"]:
+            message = _region_kernel.STATUS.get(status, ("", f"status {status}"))[1]
+            raise KernelFailed(f"compiled region kernel: {message} after {n_iter} iterations")
         if len(self._hints) >= self.CACHE_SIZE:
             self._hints.clear()
         for u, k in enumerate(nsupport.tolist()):

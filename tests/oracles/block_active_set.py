@@ -1,4 +1,8 @@
-"""Block active-set method for the smooth region programs (paper eq. 3, MSE or logistic loss).
+"""Test oracle: the block active-set method for the smooth region programs in Python (paper eq. 3,
+MSE or logistic loss), an implementation independent of the compiled kernel
+(zonocomb/convex/backends/_region_kernel.c) that the kernel's tests compare against. It follows the
+same method with different numerics (LAPACK least squares, scipy's NNLS, DAQP projections) and is
+not used by the package.
 
 For a pattern A ∈ {0,1}^{m×N}, signs s_ui = 2A_ui − 1 and output weights v, the program is
 
@@ -53,54 +57,21 @@ direction (the program F_I of :mod:`~zonocomb.convex.backends.recession`, whose 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import daqp
 import numpy as np
 from scipy.linalg import lapack
 from scipy.optimize import nnls
 
-from ..losses import loss_derivatives, mean_loss
-from . import RegionData
+from zonocomb.convex.backends import RegionData
+from zonocomb.convex.backends.kernel import ActiveSetResult, Runaway, Separable
+from zonocomb.convex.backends.kernel import KernelFailed as NotConverged
+from zonocomb.convex.losses import loss_derivatives, mean_loss
 
-__all__ = ["BlockActiveSet", "ActiveSetResult", "NotConverged"]
+__all__ = ["BlockActiveSet", "ActiveSetResult", "NotConverged", "Runaway", "Separable"]
 
 _POTRF, _POTRS, _GELSY, _GELSY_LWORK = lapack.get_lapack_funcs(
     ("potrf", "potrs", "gelsy", "gelsy_lwork"), (np.zeros(1),))
-
-
-class NotConverged(RuntimeError):
-    """The active-set method hit its iteration cap or a sub-solver failed (internal)."""
-
-
-class Runaway(NotConverged):
-    """Logistic only: a prediction σ_i ŷ_i grew past the runaway level, the sign of an infimum that
-    is not attained (internal; :class:`~zonocomb.convex.backends.recession.RecessionLP` decides)."""
-
-
-class Separable(Exception):
-    """Logistic only: the feasible iterate (W, c) classifies every example correctly, with margins
-    σ_i ŷ_i ≥ ``SEPARATION_RTOL`` max(1, max|ŷ|); it is a recession direction along which the loss
-    tends to 0, the infimum of the program (internal)."""
-
-    def __init__(self, W: np.ndarray, c: float):
-        super().__init__("every example is classified correctly: the infimum is 0")
-        self.W = W
-        self.c = c
-
-
-@dataclass(frozen=True)
-class ActiveSetResult:
-    """Minimiser found by :class:`BlockActiveSet`.
-
-    ``supports[u]`` (frozen units only) holds example indices i with g_u ∈ cone{s_ui x̄_i : i in it}:
-    the certificate that w_u = 0 is optimal for unit u.
-    """
-
-    W: np.ndarray
-    c: float
-    n_iter: int
-    supports: dict
 
 
 class BlockActiveSet:
