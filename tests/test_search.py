@@ -227,7 +227,8 @@ def test_mgls_tries_tight_candidates_first(tiny):
     search = gls_module._LocalSearch(tiny, 2, "mse", True, "fast", None, None,
                                      np.random.default_rng(0), 1e-9, None)
     tight = np.asarray(search.solution.tight)
-    order = [A ^ search.pattern for A, _ in gls_module._candidates(search, np.random.default_rng(1))]
+    order = [A ^ search.pattern if kind == "patterns" else search.apply(A) ^ search.pattern
+             for kind, items in gls_module._candidate_groups(search, np.random.default_rng(1)) for A in items]
     flipped_first = tight.any() and all(
         tiny.zonotope().is_vertex(tuple(int(b) for b in row)) for row in (search.pattern ^ tight))
     if flipped_first:

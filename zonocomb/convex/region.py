@@ -197,6 +197,11 @@ class RegionProgram:
         """Dimension of one unit's weight vector (d + 1 for homogenized data)."""
         return self._data.n
 
+    @property
+    def threads(self) -> int:
+        """Threads a :meth:`sweep` uses (the machine's cores for the fast backend, else 1)."""
+        return getattr(self._solver, "threads", 1)
+
     def pattern_array(self, pattern) -> np.ndarray:
         """Validate ``pattern`` and return it as an (m, N) bool array.
 

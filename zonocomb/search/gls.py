@@ -13,8 +13,12 @@ parallel class of generators in one row of A.
 Both stop at a local minimum (no neighbour improves) or after ``max_steps`` moves. A move needs a
 strict improvement by a margin, ``L*(A') < L*(A) − max(rtol·L*(A), atol)``: solver noise can then
 neither move the search nor make it cycle, and the loss along the trace strictly decreases.
-Losses of visited patterns are cached, so no pattern is solved twice; each solve is warm-started
-from the current vertex's solution.
+Losses of visited patterns are cached, so no pattern is solved twice. The neighbours of the current
+vertex are solved in batches by :meth:`RegionProgram.sweep
+<zonocomb.convex.region.RegionProgram.sweep>` (all of them for GLS, growing chunks in mGLS order),
+warm-started from the current vertex's optimum, with ``bound`` the improvement threshold: a
+neighbour is abandoned only when a certified lower bound of its loss already fails the margin, so
+the move chosen is the one that solving every neighbour would choose.
 """
 from __future__ import annotations
 
@@ -50,10 +54,11 @@ class _LocalSearch:
         self.dataset = dataset
         self.loss_name = loss
         self.zonotope = dataset.zonotope()
+        self.power = ZonotopePower(self.zonotope, self.m)
         self.program = RegionProgram(dataset, self.v, loss=loss, fit_bias=fit_bias, backend=backend)
         self.rng = rng
-        self._neighbors: dict[tuple, list] = {}
-        self._cache: dict[bytes, float] = {}
+        self._cache: dict[bytes, float] = {}      # pattern -> its loss, or a lower bound of it
+        self.n_bounded = 0
         self.start_time = time.perf_counter()
         self.pattern = self._start_pattern(start)
         self.solution = self.program.solve(self.pattern)
@@ -62,10 +67,9 @@ class _LocalSearch:
         self.trace = [self._row()]
 
     def _start_pattern(self, start) -> np.ndarray:
-        power = ZonotopePower(self.zonotope, self.m)
         if start is None:
-            return power.random_vertex(self.rng)
-        if not power.is_vertex(start):
+            return self.power.random_vertex(self.rng)
+        if not self.power.is_vertex(start):
             raise InvalidInputError("start is not a vertex of Z^m: some row is not the activation "
                                     "pattern of any weights")
         return np.array(start, dtype=bool)
@@ -75,55 +79,59 @@ class _LocalSearch:
                 "seconds": time.perf_counter() - self.start_time}
 
     # ----- neighbourhood ---------------------------------------------------------------------------
-    def unit_moves(self, barcode: tuple) -> list:
-        """Edges of Z at a vertex: ``[(neighbour barcode, flipped example indices), ...]`` (cached)."""
-        moves = self._neighbors.get(barcode)
-        if moves is None:
-            moves = [(nb, tuple(i for i, (a, b) in enumerate(zip(barcode, nb)) if a != b))
-                     for nb in self.zonotope.neighbors(barcode)]
-            self._neighbors[barcode] = moves
-        return moves
-
     def moves(self) -> list:
-        """All neighbours of the current vertex of Z^m as ``(unit, neighbour barcode, flipped)``."""
-        out = []
-        for u, row in enumerate(self.pattern):
-            for nb, flipped in self.unit_moves(tuple(int(b) for b in row)):
-                out.append((u, nb, flipped))
-        return out
+        """All neighbours of the current vertex of Z^m as ``(unit, flipped examples)``, in unit
+        order (:meth:`ZonotopePower.neighbor_moves`; the zonotope caches each barcode's edges)."""
+        return self.power.neighbor_moves(self.pattern)
 
     def apply(self, move) -> np.ndarray:
-        u, nb, _ = move
         A = self.pattern.copy()
-        A[u] = np.array(nb, dtype=bool)
+        A[move[0], list(move[1])] ^= True
         return A
 
     # ----- losses ----------------------------------------------------------------------------------
-    def evaluate(self, A: np.ndarray):
-        """The solution of program (3) at A, or None when A's loss is cached and does not improve.
-
-        A cached (already solved) pattern that was not moved to cannot improve on the current loss
-        (the current loss is lower than every loss seen when it was rejected), but it is re-solved
-        rather than trusted should that ever happen.
-        """
-        key = pattern_key(A)
-        if key in self._cache and not self.improves(self._cache[key]):
-            return None
-        sol = self.program.solve(A, warm_start=self.solution)
-        self._cache[key] = sol.loss
-        return sol
+    def threshold(self) -> float:
+        """The loss a neighbour must beat: L − max(rtol·L, atol)."""
+        current = self.solution.loss
+        return current - max(self.rtol * current, self.atol)
 
     def improves(self, value: float) -> bool:
-        current = self.solution.loss
-        return value < current - max(self.rtol * current, self.atol)
+        return value < self.threshold()
 
     def at_floor(self) -> bool:
         """True when no pattern can improve by the margin (losses are >= 0)."""
         return self.solution.loss <= self.atol
 
+    def evaluate(self, moves: list) -> np.ndarray:
+        """Losses of the neighbours ``moves`` of the current vertex (+inf for those that cannot
+        improve): patterns seen before whose loss (or lower bound) does not improve are skipped,
+        the others solved in one sweep with the improvement threshold as bound (an abandoned
+        neighbour's certified lower bound fails it). The loss along the search only decreases, so
+        a skipped pattern cannot improve now either; one that could is solved again."""
+        losses = np.full(len(moves), np.inf)
+        keys = [pattern_key(self.apply(mv)) for mv in moves]
+        todo = [k for k, key in enumerate(keys) if key not in self._cache or self.improves(self._cache[key])]
+        if not todo:
+            return losses
+        sweep = self.program.sweep(self.pattern, [moves[k] for k in todo], self.solution,
+                                   bound=self.threshold())
+        for j, k in enumerate(todo):
+            bounded = sweep.status[j] == "bounded"
+            self.n_bounded += bounded
+            self._cache[keys[k]] = float(sweep.lower_bound[j] if bounded else sweep.loss[j])
+            if not bounded:
+                losses[k] = sweep.loss[j]
+        return losses
+
+    def solution_of(self, move):
+        """The RegionSolution of the neighbour ``move`` (solved from the current vertex's optimum)."""
+        A = self.apply(move)
+        return A, self.program.solve(A, warm_start=self.solution)
+
     def move_to(self, A: np.ndarray, sol) -> None:
         self.pattern = A
         self.solution = sol
+        self._cache[pattern_key(A)] = sol.loss
         self.n_steps += 1
         self.trace.append(self._row())
 
@@ -135,10 +143,18 @@ class _LocalSearch:
                             method=method, homogenize=self.dataset.homogenize,
                             loss_name=self.loss_name,
                             info={"local_minimum": local_minimum, "reached_floor": self.at_floor(),
-                                  "atol": self.atol, "rtol": self.rtol})
+                                  "atol": self.atol, "rtol": self.rtol, "n_bounded": self.n_bounded})
 
 
-_PARAMETERS_DOC = """
+@single_threaded_blas
+def gls(dataset, m, max_steps=1024, loss="mse", random_state=None, fit_bias=True, backend="fast",
+        v=None, start=None, rtol=1e-9, atol=None) -> SearchResult:
+    """Greedy local search (GLS, paper Algorithm 2) over the vertices of Z^m.
+
+    At each step the convex program (3) is solved at every neighbour of the current vertex and the
+    search moves to the best one (the first in unit order on ties) if it improves; it stops at a
+    local minimum or after ``max_steps`` moves. Deterministic given the start vertex.
+
     Parameters
     ----------
     dataset : Dataset
@@ -149,7 +165,7 @@ _PARAMETERS_DOC = """
         Maximum number of moves T.
     loss : {"mse", "logistic", "l1"}
     random_state : None, int or numpy.random.Generator
-        Seed of the starting vertex (Gaussian first-layer weights, appendix H){extra_seed}.
+        Seed of the starting vertex (Gaussian first-layer weights, appendix H).
     fit_bias : bool, default True
         Optimise the output bias ``c`` in every convex program (appendix H).
     backend : str, default "fast"
@@ -174,79 +190,35 @@ _PARAMETERS_DOC = """
     ------
     InvalidInputError, InvalidTypeError
         Bad dataset, loss, sizes, ``v`` or ``start``.
-"""
 
-
-@single_threaded_blas
-def gls(dataset, m, max_steps=1024, loss="mse", random_state=None, fit_bias=True, backend="fast",
-        v=None, start=None, rtol=1e-9, atol=None) -> SearchResult:
-    search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, as_rng(random_state),
-                          rtol, atol)
-    max_steps = check_int(max_steps, "max_steps", 0)
-    while search.n_steps < max_steps and not search.at_floor():
-        best = None
-        for move in search.moves():
-            A = search.apply(move)
-            sol = search.evaluate(A)
-            if sol is not None and search.improves(sol.loss) and (best is None or sol.loss < best[2].loss):
-                best = (move, A, sol)
-        if best is None:
-            return search.result("gls", local_minimum=True)
-        search.move_to(best[1], best[2])
-    return search.result("gls", local_minimum=False)
-
-
-gls.__doc__ = """Greedy local search (GLS, paper Algorithm 2) over the vertices of Z^m.
-
-    At each step the convex program (3) is solved at every neighbour of the current vertex and the
-    search moves to the best one (the first in unit order on ties) if it improves; it stops at a
-    local minimum or after ``max_steps`` moves. Deterministic given the start vertex.
-""" + _PARAMETERS_DOC.replace("{extra_seed}", "") + """
     Notes
     -----
-    A vertex of Z^m has Σ_u deg_Z(A_u) neighbours (O(mN)), so a step solves O(mN) programs.
+    A vertex of Z^m has Σ_u deg_Z(A_u) neighbours (O(mN)), so a step solves O(mN) programs, in one
+    :meth:`RegionProgram.sweep <zonocomb.convex.region.RegionProgram.sweep>` on all cores;
+    neighbours certified not to improve are abandoned early (``info["n_bounded"]`` counts them).
 
     References
     ----------
     Paper section 4.3.1, Algorithm 2; appendix H.1.2 (v half ±1, c optimised, T = 1024).
-"""
+    """
+    search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, as_rng(random_state),
+                          rtol, atol)
+    max_steps = check_int(max_steps, "max_steps", 0)
+    while search.n_steps < max_steps and not search.at_floor():
+        moves = search.moves()
+        losses = search.evaluate(moves)
+        improving = np.flatnonzero([search.improves(value) for value in losses])
+        if improving.size == 0:
+            return search.result("gls", local_minimum=True)
+        best = int(improving[np.argmin(losses[improving])])      # the first of the least (ties)
+        search.move_to(*search.solution_of(moves[best]))
+    return search.result("gls", local_minimum=False)
 
 
 @single_threaded_blas
 def mgls(dataset, m, max_steps=2048, loss="mse", random_state=None, fit_bias=True, backend="fast",
          v=None, start=None, rtol=1e-9, atol=None) -> SearchResult:
-    rng = as_rng(random_state)
-    search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol)
-    max_steps = check_int(max_steps, "max_steps", 0)
-    while search.n_steps < max_steps and not search.at_floor():
-        for A, sol in _candidates(search, rng):
-            if sol is not None and search.improves(sol.loss):
-                search.move_to(A, sol)
-                break
-        else:
-            return search.result("mgls", local_minimum=True)
-    return search.result("mgls", local_minimum=False)
-
-
-def _candidates(search: _LocalSearch, rng: np.random.Generator):
-    """Yield ``(pattern, solution or None)`` in mGLS order (appendix G), solving lazily."""
-    tight = np.asarray(search.solution.tight, dtype=bool)
-    A = search.pattern
-    if tight.any():
-        flipped = A ^ tight
-        if all(search.zonotope.is_vertex(tuple(int(b) for b in flipped[u]))
-               for u in np.flatnonzero(tight.any(axis=1))):
-            yield (flipped, search.evaluate(flipped))
-    moves = search.moves()
-    first = [mv for mv in moves if tight[mv[0], list(mv[2])].any()]
-    rest = [mv for mv in moves if not tight[mv[0], list(mv[2])].any()]
-    for group in (first, rest):
-        for k in rng.permutation(len(group)):
-            A = search.apply(group[k])
-            yield (A, search.evaluate(A))
-
-
-mgls.__doc__ = """Modified greedy local search (mGLS, paper appendix G) over the vertices of Z^m.
+    """Modified greedy local search (mGLS, paper appendix G) over the vertices of Z^m.
 
     First improvement: the search moves to the first candidate whose optimal loss improves on the
     current one. Candidates are tried in this order: (1) the pattern with all tight constraints of
@@ -255,13 +227,110 @@ mgls.__doc__ = """Modified greedy local search (mGLS, paper appendix G) over the
     flipped examples include a tight (unit, example) constraint; (3) all other neighbours. Within
     (2) and (3) the order is random. It stops at a local minimum (no neighbour improves) or after
     ``max_steps`` moves.
-""" + _PARAMETERS_DOC.replace("{extra_seed}", " and of the order in which neighbours are tried") + """
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Labelled training data.
+    m : int
+        Number of hidden units (>= 1).
+    max_steps : int
+        Maximum number of moves T.
+    loss : {"mse", "logistic", "l1"}
+    random_state : None, int or numpy.random.Generator
+        Seed of the starting vertex (Gaussian first-layer weights, appendix H) and of the order in which neighbours are tried.
+    fit_bias : bool, default True
+        Optimise the output bias ``c`` in every convex program (appendix H).
+    backend : str, default "fast"
+        Convex backend of :class:`zonocomb.convex.region.RegionProgram`.
+    v : array-like of shape (m,), optional
+        Fixed output weights; default ⌈m/2⌉ entries +1 then ⌊m/2⌋ entries −1 (appendix H).
+    start : array-like of shape (m, N), optional
+        Starting vertex of Z^m instead of a random one (each row must be a vertex of Z).
+    rtol, atol : float
+        Improvement margin: a move needs ``L' < L − max(rtol·L, atol)``. ``atol=None`` means
+        1e-13 times the loss of ``W = 0`` (an upper bound of every region's loss); the search
+        also stops once ``L <= atol``.
+
+    Returns
+    -------
+    SearchResult
+        The last vertex, its optimal network and the trace (one row per move; the loss strictly
+        decreases along it). ``info["local_minimum"]`` tells whether the search stopped because no
+        neighbour improved (rather than at ``max_steps`` or at the loss floor).
+
+    Raises
+    ------
+    InvalidInputError, InvalidTypeError
+        Bad dataset, loss, sizes, ``v`` or ``start``.
+
     Notes
     -----
     Early steps typically solve a handful of programs instead of all O(mN) neighbours; a local
-    minimum still costs one full sweep.
+    minimum still costs one full sweep. Neighbours are solved in chunks of the candidate order
+    (:meth:`RegionProgram.sweep <zonocomb.convex.region.RegionProgram.sweep>`, growing from the
+    number of threads to ``MGLS_MAX_CHUNK``); the first improving candidate in the order is taken,
+    as if they were solved one by one.
 
     References
     ----------
     Paper section 4.3.1 and appendix G; appendix H.2.2 (T = 2048).
-"""
+    """
+    rng = as_rng(random_state)
+    search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol)
+    max_steps = check_int(max_steps, "max_steps", 0)
+    while search.n_steps < max_steps and not search.at_floor():
+        found = _first_improvement(search, rng)
+        if found is None:
+            return search.result("mgls", local_minimum=True)
+        search.move_to(*found)
+    return search.result("mgls", local_minimum=False)
+
+
+#: Largest chunk of mGLS candidates solved in one sweep.
+MGLS_MAX_CHUNK = 64
+
+
+def _candidate_groups(search: _LocalSearch, rng: np.random.Generator):
+    """The mGLS candidates (appendix G) as groups in order, each a list of patterns (the first
+    group: the all-tight-flipped pattern, when it is a vertex) or of moves (the moves flipping a
+    tight constraint, then the others, each in random order). A group's order is drawn only when
+    the search reaches it."""
+    tight = np.asarray(search.solution.tight, dtype=bool)
+    A = search.pattern
+    if tight.any():
+        flipped = A ^ tight
+        if all(search.zonotope.is_vertex(tuple(int(b) for b in flipped[u]))
+               for u in np.flatnonzero(tight.any(axis=1))):
+            yield "patterns", [flipped]
+    moves = search.moves()
+    first = [mv for mv in moves if tight[mv[0], list(mv[1])].any()]
+    rest = [mv for mv in moves if not tight[mv[0], list(mv[1])].any()]
+    for group in (first, rest):
+        yield "moves", [group[k] for k in rng.permutation(len(group))]
+
+
+def _first_improvement(search: _LocalSearch, rng: np.random.Generator):
+    """(pattern, solution) of the first improving candidate in mGLS order, or None."""
+    chunk = max(1, search.program.threads)
+    for kind, items in _candidate_groups(search, rng):
+        if kind == "patterns":
+            for A in items:
+                key = pattern_key(A)
+                if key in search._cache and not search.improves(search._cache[key]):
+                    continue
+                sol = search.program.solve(A, warm_start=search.solution)
+                search._cache[key] = sol.loss
+                if search.improves(sol.loss):
+                    return A, sol
+            continue
+        start = 0
+        while start < len(items):
+            batch = items[start:start + chunk]
+            losses = search.evaluate(batch)
+            for k, value in enumerate(losses):
+                if search.improves(value):
+                    return search.solution_of(batch[k])
+            start += len(batch)
+            chunk = min(2 * chunk, MGLS_MAX_CHUNK)
+    return None

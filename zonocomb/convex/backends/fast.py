@@ -98,6 +98,11 @@ class FastBackend:
         self._fallback = None
         self._bases = {}                  # unattained answer (W bytes, c) -> (its θ_I or (None, None), θ*)
 
+    @property
+    def threads(self) -> int:
+        """Threads of a sweep (1 for the l1 loss, which has no compiled sweep)."""
+        return 1 if self.data.loss == "l1" else self._kernel.threads
+
     def solve(self, pattern: np.ndarray, warm_start=None) -> BackendResult:
         """Minimise the mean loss over the activation region of ``pattern``.
 
