@@ -221,6 +221,19 @@ class _TableProgram:
         return SimpleNamespace(loss=float(self.table[c]), W=np.zeros((self.m, self.n)), c=0.0,
                                tight=np.zeros_like(pattern, dtype=bool), status="optimal")
 
+    threads = 1
+
+    def sweep(self, pattern, moves, warm_start, bound=None):
+        """RegionProgram.sweep's losses, read from the table (no neighbour abandoned)."""
+        from types import SimpleNamespace
+        losses = []
+        for u, flipped in moves:
+            B = np.array(pattern, dtype=bool)
+            B[u, list(flipped)] ^= True
+            losses.append(self.solve(B).loss)
+        losses = np.array(losses)
+        return SimpleNamespace(loss=losses, lower_bound=losses, status=("optimal",) * len(losses))
+
 
 @pytest.mark.parametrize("v", [[1.0, 1.0], pytest.param([1.0, -1.0, 1.0], marks=pytest.mark.slow)])
 def test_basin_map_reproduces_gls_exactly_on_a_table_with_ties(monkeypatch, v):
