@@ -103,14 +103,14 @@ def test_random_vertex_is_a_seeded_vertex():
 def test_random_vertex_signs_are_exact():
     # w·x is exactly 0: undecidable pattern, the unit must be redrawn.
     P = ZonotopePower(Zonotope([[1, -1], [1, 2]]), 1)
-    assert P._signs(np.array([1.0, 1.0])) is None
+    assert P.unit_pattern(np.array([1.0, 1.0])) is None
     # w·x = 1 but float64 rounds the scaled generator and gets the sign wrong or zero.
     big = 10 ** 17
     P = ZonotopePower(Zonotope([[big + 1, -big], [0, 1]]), 1)
     w = np.array([1.0, 1.0])
-    assert P._signs(w).tolist() == [True, True]
+    assert P.unit_pattern(w).tolist() == [True, True]
     P = ZonotopePower(Zonotope([[big - 1, -big], [0, 1]]), 1)
-    assert P._signs(w).tolist() == [False, True]
+    assert P.unit_pattern(w).tolist() == [False, True]
 
 
 def test_vertices_refuses_large_cases():

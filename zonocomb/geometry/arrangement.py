@@ -19,7 +19,8 @@ from ..exact.rational import nullspace, to_fraction_matrix, transpose
 from .chambers import (chamber_interior_point, chambers_exact, integer_generators,
                        parallel_classes)
 from .flats import covectors_from_flats
-from .position import TINY, UNIT_ROUNDOFF, SignFilter, column_basis
+from ..exact.predicates import TINY, rounding_factor
+from .position import SignFilter, column_basis
 
 __all__ = ["HyperplaneArrangement", "ChamberWalls", "NotAChamberError"]
 
@@ -81,7 +82,7 @@ def _verified_nonnegative(B: np.ndarray, C: np.ndarray) -> np.ndarray:
     False means "not certified" (near-singular B, or some μ_q close to 0), never "negative".
     """
     r = B.shape[0]
-    c1 = 2.0 * (r + 3) * UNIT_ROUNDOFF
+    c1 = rounding_factor(r + 3)
     try:
         R = np.linalg.inv(B)
     except np.linalg.LinAlgError:

@@ -8,12 +8,13 @@ row per chamber, True where w·x_i > 0, rows sorted lexicographically (False < T
 
 Three enumerators:
 
-* :func:`chambers_exact` — exact and output-sensitive, no linear program per cell (DESIGN §4):
+* :func:`chambers_exact` — exact and output-sensitive, no linear program per cell:
   every chamber of an essential arrangement is a pointed cone whose extreme rays are lines where
   hyperplanes meet; each line is the cofactor vector of n−1 generators; the signs of all
   generators on it plus every chamber of the (smaller) arrangement of the generators through it
   give every chamber touching it. Signs are exact integers (int64 when no overflow is possible,
-  otherwise a filtered float predicate with a rigorous error bound and an exact fallback).
+  otherwise the filtered float predicate of :mod:`zonocomb.exact.predicates` with an exact
+  fallback).
 * :func:`chambers_float` — the same algorithm in floating point with a tolerance (float, fast,
   may be wrong on degenerate or ill-conditioned data).
 * :func:`chambers_baseline` — the straightforward incremental method with one exact cddlib linear
@@ -37,8 +38,8 @@ import numpy as np
 from ..errors import InvalidInputError
 from ..exact._cdd import solve_lp
 from ..exact.rational import integer_rows, to_fraction_matrix
-from .position import (TINY, UNIT_ROUNDOFF, cofactor_vectors, column_basis, combination_blocks,
-                       int64_safe, scaled_float_rows)
+from ..exact.predicates import TINY, certified_signs, exact_sign, rounding_factor
+from .position import cofactor_vectors, column_basis, combination_blocks, int64_safe, scaled_float_rows
 
 __all__ = ["chambers", "chambers_exact", "chambers_float", "chambers_baseline",
            "chamber_interior_point", "integer_generators", "parallel_classes"]
@@ -162,19 +163,16 @@ class _ExactRays:
         return self._filtered(combos)
 
     def _filtered(self, combos: np.ndarray):
-        # Rigorous bound: the float Laplace expansion of a k×k minor has error <= γ_m · perm|M| with
-        # m <= k(k+1)/2 + k (input rounding, one product and <= t additions per level); the dot
-        # product with a row adds r+1 roundings. 2(r+1)² u covers γ_m and the rounding of the
-        # computed permanents for every r >= 2; TINY covers underflow (entries are scaled <= 1).
+        # The float Laplace expansion of a k×k minor has error <= γ_m · perm|M| with
+        # m <= k(k+1)/2 + k roundings per term (input rounding, one product and <= t additions per
+        # level); the dot product with a row adds r+1. (r+1)² roundings cover both for every
+        # r >= 2 (exact.predicates.rounding_factor); TINY covers underflow (entries are scaled <= 1).
         r = self.r
         Mf = self.Yf[combos]
         Uf = cofactor_vectors(Mf)
         Up = cofactor_vectors(Mf, absolute=True)
-        c = 2.0 * (r + 1) ** 2 * UNIT_ROUNDOFF
-        V = Uf @ self.Yf.T
-        bound = c * (Up @ self.Yf_abs.T) + TINY
-        S = np.sign(V).astype(np.int8)
-        undecided = ~(np.abs(V) > bound)
+        c = rounding_factor((r + 1) ** 2)
+        S, undecided = certified_signs(Uf @ self.Yf.T, c * (Up @ self.Yf_abs.T) + TINY)
         R = len(combos)
         rows = np.arange(R)[:, None]
         S[rows, combos] = 0                   # a ray lies on the hyperplanes that define it
@@ -190,8 +188,7 @@ class _ExactRays:
                     keep[i] = False
                     continue
                 for j in np.flatnonzero(undecided[i]):
-                    s = sum(a * b for a, b in zip(self.Y[j], u))
-                    S[i, j] = (s > 0) - (s < 0)
+                    S[i, j] = exact_sign(sum(a * b for a, b in zip(self.Y[j], u)))
         return combos[keep], S[keep]
 
 

@@ -11,8 +11,8 @@ enumerator (:mod:`zonocomb.geometry.chambers`) and the zonotope (:mod:`zonocomb.
 
 * :func:`cofactor_vectors`: the generalized cross product of k vectors in Q^{k+1} (its entries are
   the signed k-minors), batched with numpy, exact for int64/object arrays;
-* :func:`product_signs`: exact signs of an integer matrix product, by a filtered floating-point
-  evaluation with a rigorous error bound and an exact integer fallback where the bound cannot decide;
+* :func:`product_signs`: exact signs of an integer matrix product (int64 when no overflow is
+  possible, else the filtered float evaluation of :mod:`zonocomb.exact.predicates`);
 * :func:`column_basis`: exact pivot columns of an integer matrix.
 
 Generators are always first scaled to primitive integer rows
@@ -29,6 +29,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from ..errors import TooLargeError
+from ..exact.predicates import dot_signs
 from ..exact.rational import integer_rows, rank, to_fraction_matrix
 
 __all__ = [
@@ -36,10 +37,6 @@ __all__ = [
     "column_basis", "scaled_float_rows", "combination_blocks", "int64_safe",
 ]
 
-#: unit roundoff of IEEE double precision
-UNIT_ROUNDOFF = 2.0 ** -53
-#: absolute slack covering underflow in the filtered predicates (data are scaled to |entries| <= 1)
-TINY = 2.0 ** -800
 _INT64_LIMIT = 2 ** 62
 # primes below 2^28: a sum of up to 64 products of two residues fits in int64
 _PRIMES = (268435399, 268435367, 268435361, 268435337, 268435331)
@@ -198,12 +195,11 @@ def _as_int_rows(rows) -> list[list[int]]:
 class SignFilter:
     """Exact signs of products A bᵀ with a fixed integer matrix A (rows a_1..a_p), filtered.
 
-    Filtered evaluation (the approach of exact-geometry libraries such as CGAL): when every dot
-    product fits in int64 it is computed exactly there; otherwise the rows of A and of B are scaled
-    by powers of two into (−1, 1), the product is evaluated in float64 together with the rigorous
-    error bound 2(n+3)·2^−53·(|A||B|ᵀ) + 2^−800 (Higham's γ_n bound for a dot product, plus the
-    rounding of the inputs, doubled), and only the entries the bound cannot decide are recomputed
-    with Python integers. The result is exact in every case. The scaled copy of A is computed once.
+    When every dot product fits in int64 it is computed exactly there; otherwise the rows of A and
+    of B are scaled by powers of two into (−1, 1) and :func:`zonocomb.exact.predicates.dot_signs`
+    evaluates them in float64 with its proven error bound, recomputing with Python integers only
+    the entries the bound cannot decide. The result is exact in every case. The scaled copy of A
+    is computed once.
     """
 
     def __init__(self, A: Sequence[Sequence[int]]):
@@ -222,14 +218,8 @@ class SignFilter:
         b_max = max(max(abs(v) for v in row) for row in B)
         if self.A64 is not None and self.norm * b_max < _INT64_LIMIT:
             return np.sign(self.A64 @ np.array(B, dtype=np.int64).T).astype(np.int8)
-        Bf = scaled_float_rows(B)
-        value = self.Af @ Bf.T
-        bound = (2 * (self.n + 3) * UNIT_ROUNDOFF) * (self.Af_abs @ np.abs(Bf).T) + TINY
-        out = np.sign(value).astype(np.int8)
-        for i, j in zip(*np.nonzero(~(np.abs(value) > bound))):
-            s = sum(x * y for x, y in zip(self.A[i], B[j]))
-            out[i, j] = (s > 0) - (s < 0)
-        return out
+        return dot_signs(self.Af, scaled_float_rows(B), lambda i, j: sum(x * y for x, y in zip(self.A[i], B[j])),
+                         A_abs=self.Af_abs)
 
 
 def product_signs(A: Sequence[Sequence[int]], B: Sequence[Sequence[int]]) -> np.ndarray:

@@ -16,12 +16,13 @@ from numbers import Integral
 import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError, TooLargeError
+from ..exact.predicates import dot_signs
 from ..exact.rational import integer_rows
 from ..validation import UNSET, check_random_state, renamed_parameter
+from .position import scaled_float_rows
 
 __all__ = ["ZonotopePower"]
 
-_UNIT_ROUNDOFF = 2.0 ** -53
 _REQUIRED = ("N", "n", "generators", "vertices", "num_vertices", "is_vertex", "neighbors")
 
 
@@ -83,10 +84,10 @@ class ZonotopePower:
         self._zonotope = zonotope
         self._m = int(m)
         # Positive row scaling leaves every sign w·x_i unchanged (dataset docs): exact integer rows,
-        # and a float copy of each row divided by its largest entry (entries in [-1, 1]).
+        # and a float copy of each row scaled by a power of two into (-1, 1).
         self._int_rows = integer_rows([[Fraction(v) for v in g] for g in zonotope.generators])
-        self._float_rows = np.array([_scaled_floats(row) for row in self._int_rows],
-                                    dtype=float).reshape(len(self._int_rows), -1)
+        self._float_rows = scaled_float_rows(self._int_rows)
+        self._float_abs = np.abs(self._float_rows)
 
     # ----- basic attributes --------------------------------------------------------------------------
     @property
@@ -229,37 +230,48 @@ class ZonotopePower:
 
         Notes
         -----
-        The signs are exact. s = W X^T is computed in float64 from the generators scaled to
-        integer rows divided by their largest entry (positive scaling changes no sign); an entry is
-        accepted when |s| exceeds a rigorous bound on its rounding error (Higham's γ_n bound for a
-        dot product plus the conversion error, doubled for safety). Entries the bound cannot
-        decide are recomputed exactly from the binary value of the sampled weights and the exact
-        integer rows. If some w_u·x_i is exactly 0 (probability zero: w_u lies on a hyperplane of
-        the arrangement) unit u's weights are redrawn from the same generator, which keeps seeded
-        runs reproducible. Cost O(mNn) floating-point operations.
+        The signs are exact (:meth:`unit_pattern`). If some w_u·x_i is exactly 0 (probability
+        zero: w_u lies on a hyperplane of the arrangement) unit u's weights are redrawn from the
+        same generator, which keeps seeded runs reproducible. Cost O(mNn) floating-point operations.
         """
         gen = check_random_state(renamed_parameter(random_state, rng, "random_state", "rng"))
         W = gen.standard_normal((self._m, self.n))
-        A = np.empty((self._m, self.N), dtype=bool)
-        for u in range(self._m):
-            row = self._signs(W[u])
+        signs = self._signs(W)
+        A = signs > 0
+        for u in np.flatnonzero(~signs.all(axis=1)):
+            row = None
             while row is None:
-                row = self._signs(gen.standard_normal(self.n))
+                row = self.unit_pattern(gen.standard_normal(self.n))
             A[u] = row
         return A
 
-    def _signs(self, w: np.ndarray) -> np.ndarray | None:
-        """Exact pattern 1[w·x_i > 0] for a float weight vector, or None if some w·x_i = 0."""
-        G = self._float_rows
-        s = G @ w
-        bound = (4.0 * (self.n + 2) * _UNIT_ROUNDOFF) * (np.abs(G) @ np.abs(w)) + 2.0 ** -1000
-        out = s > 0
-        for i in np.flatnonzero(~(np.abs(s) > bound)):
-            exact = sum((Fraction(float(wj)) * xj for wj, xj in zip(w, self._int_rows[i])), Fraction(0))
-            if exact == 0:
-                return None
-            out[i] = exact > 0
-        return out
+    def unit_pattern(self, w) -> np.ndarray | None:
+        """One unit's activation pattern 1[w·x_i > 0] of float weights, exactly (paper eq. 2).
+
+        Parameters
+        ----------
+        w : array-like of float, shape (n,)
+
+        Returns
+        -------
+        numpy.ndarray of bool, shape (N,), or None
+            None if some w·x_i is exactly 0 (w lies on a hyperplane of the arrangement).
+
+        Notes
+        -----
+        Float64 from the generators scaled to integer rows and then by powers of two, with the
+        entries its proven error bound cannot decide recomputed exactly from the binary value of
+        ``w`` (:func:`zonocomb.exact.predicates.dot_signs`). Cost O(Nn) float operations.
+        """
+        signs = self._signs(np.asarray(w, dtype=float)[None, :])[0]
+        return None if not signs.all() else signs > 0
+
+    def _signs(self, W: np.ndarray) -> np.ndarray:
+        """sign(w_u · x_i), shape (len(W), N), int8, exact."""
+        rows = self._int_rows
+        return dot_signs(self._float_rows, W, lambda i, u: sum(
+            (Fraction(float(wj)) * xj for wj, xj in zip(W[u], rows[i])), Fraction(0)),
+            A_abs=self._float_abs).T
 
     def vertices(self, limit: int = 100_000) -> list[np.ndarray]:
         """All vertices of Z^m (small cases only), as (m, N) bool arrays in lexicographic order.
@@ -327,10 +339,4 @@ class ZonotopePower:
                         G.add_edge(node, other, unit=u,
                                    flipped=tuple(i for i, (x, y) in enumerate(zip(b, nb)) if x != y))
         return G
-
-
-def _scaled_floats(row: list[int]) -> list[float]:
-    """The integer row divided by its largest absolute entry, each entry correctly rounded."""
-    top = max(abs(v) for v in row) or 1
-    return [float(Fraction(v, top)) for v in row]
 

@@ -1,11 +1,9 @@
-"""Helpers shared by the search algorithms: input checks, losses, exact activation patterns, keys.
+"""Helpers shared by the search algorithms: input checks, the network's outputs and loss, exact
+activation patterns, keys.
 
-The network of paper eq. (24)/(25) is ``f(x) = vᵀ φ(W x̄) + c`` with ``φ = max(·, 0)``; the
-losses are the mean over the dataset of ``ℓ(f(x_i), y_i)`` (paper eq. 1):
-
-* ``"mse"``: ``(ŷ − y)²``;
-* ``"logistic"``: sigmoid cross-entropy ``−y ŷ + log(1 + e^ŷ)`` for labels in {0, 1} (appendix H.2.2);
-* ``"l1"``: ``|ŷ − y|`` (appendix D).
+The network of paper eq. (24)/(25) is ``f(x) = vᵀ φ(W x̄) + c`` with ``φ = max(·, 0)``; its loss is
+the mean over the dataset of ``ℓ(f(x_i), y_i)`` (paper eq. 1) with the losses of
+:mod:`zonocomb.convex.losses`.
 
 Everything here is floating point except :func:`pattern_of_weights`, whose signs are exact.
 """
@@ -19,15 +17,13 @@ from threadpoolctl import threadpool_limits
 
 from ..convex.losses import check_labels, check_loss
 from ..convex.losses import mean_loss as _region_mean_loss
-from ..errors import InvalidInputError, InvalidTypeError
+from ..errors import InvalidTypeError
+from ..exact.predicates import dot_signs
 from ..geometry.dataset import Dataset
 from ..validation import check_int, check_random_state
 
-# gls.py (being rewritten) still imports these two names from here.
+# gls.py (being rewritten by the lead) still imports check_int and as_rng from here.
 as_rng = check_random_state
-
-# Relative size of float64 rounding (unit roundoff is 2**-53; one ulp is 2**-52).
-_EPS = 2.0 ** -52
 
 
 def single_threaded_blas(func):
@@ -95,9 +91,9 @@ def mean_loss(output: np.ndarray, y: np.ndarray, loss: str) -> float:
 def pattern_of_weights(dataset: Dataset, W: np.ndarray) -> tuple[np.ndarray, bool]:
     """The activation pattern ``𝕀{W x̄_i > 0}`` of float weights, with exact signs (paper eq. 2).
 
-    The products are evaluated in float64 with a rigorous error bound; entries the bound cannot
-    decide are recomputed exactly from the Fraction generators and the (exactly representable)
-    float weights, so the returned signs are exact.
+    The products are evaluated in float64 from the correctly rounded generators; the entries the
+    proven error bound of :func:`zonocomb.exact.predicates.dot_signs` cannot decide are recomputed
+    exactly from the Fraction generators and the (exactly representable) float weights.
 
     Returns
     -------
@@ -106,20 +102,11 @@ def pattern_of_weights(dataset: Dataset, W: np.ndarray) -> tuple[np.ndarray, boo
         True if some product ``w_u · x̄_i`` is exactly zero (``W`` lies on a hyperplane of the
         arrangement, so the pattern need not be a vertex of Z^m).
     """
-    G = dataset.generators_float
-    z = W @ G.T
-    # |fl(w·x) − w·x| <= γ_{n+1} Σ|w_k||x_k| with the float x̄ itself carrying one rounding.
-    bound = 2.0 * (G.shape[1] + 2) * _EPS * (np.abs(W) @ np.abs(G).T)
-    pattern = z > 0
-    on_boundary = False
-    undecided = np.argwhere(np.abs(z) <= bound)
-    if undecided.size:
-        gens = dataset.generators_exact
-        for u, i in undecided:
-            value = sum(Fraction(float(w)) * g for w, g in zip(W[u], gens[i]))
-            pattern[u, i] = value > 0
-            on_boundary = on_boundary or value == 0
-    return pattern, on_boundary
+    W = np.asarray(W, dtype=float)
+    gens = dataset.generators_exact
+    signs = dot_signs(W, dataset.generators_float, lambda u, i: sum(
+        (Fraction(float(w)) * g for w, g in zip(W[u], gens[i])), Fraction(0)))
+    return signs > 0, bool((signs == 0).any())
 
 
 def pattern_key(pattern: np.ndarray) -> bytes:
