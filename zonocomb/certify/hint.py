@@ -51,8 +51,7 @@ def working_order(prog, hint):
         return [np.flatnonzero(row).tolist() for row in arr]
     X = prog.X_float
     A = np.array(prog.A, dtype=bool)
-    v = np.array([float(x) for x in prog.v])
-    y = np.array([float(x) for x in prog.y])
+    v, y = prog.v_float, prog.y_float
     resid = v @ (A * (hint.W @ X.T)) + hint.c - y
     order = []
     for u in range(m):

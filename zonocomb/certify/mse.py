@@ -32,7 +32,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import SolverError
-from ..exact.rational import particular_solution, solve
+from ..exact.rational import particular_solution_int
 from .problem import ExactProgram, dot
 
 __all__ = ["mse_active_set", "face_basis"]
@@ -87,12 +87,11 @@ def _face_minimiser(prog: ExactProgram, working):
     for u in range(prog.m):
         B, _ = face_basis([prog.Xi[i] for i in working[u]], prog.n)
         bases.append(B)
-        if prog.vi[u] == 0 or not any(prog.A[u]):
+        if prog.vi[u] == 0 or not any(prog.A[u]) or not B:
             continue                               # w_u does not enter f: keep t_u = 0
-        for k, b in enumerate(B):
-            col = [prog.vi[u] * dot(x, b) if a else 0 for x, a in zip(prog.Xi, prog.A[u])]
-            columns.append(col)
-            owners.append((u, k))
+        cols = prog._VA[u] * (np.array(B, dtype=object) @ prog._XiT)     # k_u × N
+        columns.extend(cols.tolist())
+        owners.extend((u, k) for k in range(len(B)))
     if prog.fit_bias:
         columns.append([prog.D] * prog.N)
         owners.append(("c", 0))
@@ -100,15 +99,12 @@ def _face_minimiser(prog: ExactProgram, working):
     if not columns:
         return W, 0, 1
     C = np.array(columns, dtype=object)                     # K × N
-    t = particular_solution((C @ C.T).tolist(), (C @ np.array(prog.yi, dtype=object)).tolist())
-    if t is None:                                           # normal equations are always consistent
+    sol = particular_solution_int((C @ C.T).tolist(), (C @ prog._yi).tolist())
+    if sol is None:                                         # normal equations are always consistent
         raise SolverError("internal error: inconsistent normal equations in the exact face solve")
-    den = 1
-    for tk in t:
-        den = math.lcm(den, tk.denominator)
+    t, den = sol
     c = 0
     for (u, k), tk in zip(owners, t):
-        tk = int(tk * den)
         if u == "c":
             c = tk
         elif tk:
@@ -133,23 +129,20 @@ def _multipliers(prog: ExactProgram, W, c, den, working):
     if prog.fit_bias and sum(r) != 0:
         return None
     nu = {}
+    grads = ((prog._VA * np.array(r, dtype=object)) @ prog._XiT.T).tolist()     # m × n
     for u in range(prog.m):
-        g = [0] * prog.n
-        if prog.vi[u]:
-            for i in range(prog.N):
-                if prog.A[u][i] and r[i]:
-                    coef = prog.vi[u] * r[i]
-                    g = [gj + coef * xj for gj, xj in zip(g, prog.Xi[i])]
+        g = grads[u]
         rows = [[prog.sign(u, i) * x for x in prog.Xi[i]] for i in working[u]]
         if not rows:
             if any(g):
                 return None
             continue
         gram = [[dot(p, q) for q in rows] for p in rows]
-        sol = solve(gram, [dot(p, g) for p in rows])
-        if any(sum(s * row[j] for s, row in zip(sol, rows)) != g[j] for j in range(prog.n)):
+        sol = particular_solution_int(gram, [dot(p, g) for p in rows])
+        if sol is None or any(sum(s * row[j] for s, row in zip(sol[0], rows)) != g[j] * sol[1]
+                              for j in range(prog.n)):
             return None
-        nu.update({(u, i): s / den for i, s in zip(working[u], sol)})
+        nu.update({(u, i): Fraction(s, den * sol[1]) for i, s in zip(working[u], sol[0])})
     return nu
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import math
-from functools import cached_property
 
 import numpy as np
 
@@ -97,7 +96,6 @@ class ExactProgram:
             raise InvalidInputError("output weights v must be non-empty")
         self.v = tuple(to_fraction(x, where=f"output weight v[{u}]") for u, x in enumerate(v_list))
         self.m, self.N, self.n = len(self.v), dataset.N, dataset.n
-        self.A = tuple(tuple(bool(a) for a in row) for row in _check_pattern(pattern, self.m, self.N))
         self.X = dataset.generators_exact
         self.y = dataset.y_exact
         self.Dx = _lcm_of_denominators([x for row in self.X for x in row] + list(self.y))
@@ -106,36 +104,34 @@ class ExactProgram:
         self.Xi = tuple(tuple(int(x * self.Dx) for x in row) for row in self.X)
         self.vi = tuple(int(x * Dv) for x in self.v)
         self.yi = tuple(int(x * self.D) for x in self.y)
+        self._XiT = np.array(self.Xi, dtype=object).T
+        self._yi = np.array(self.yi, dtype=object)
+        self._set_pattern(pattern)
+        #: float copies of the data, for reading float hints only
+        self.X_float = np.array([[float(x) for x in row] for row in self.X])
+        self.y_float = np.array([float(x) for x in self.y])
+        self.v_float = np.array([float(x) for x in self.v])
+
+    def _set_pattern(self, pattern) -> None:
+        self.A = tuple(tuple(bool(a) for a in row) for row in _check_pattern(pattern, self.m, self.N))
+        #: v'_u A_ui, an (m, N) object array of ints
+        self._VA = np.array([[vu if a else 0 for a in row] for vu, row in zip(self.vi, self.A)], dtype=object)
 
     def with_pattern(self, pattern) -> "ExactProgram":
         """The program of another pattern on the same data (the integer scaling is shared)."""
         other = copy.copy(self)
-        other.A = tuple(tuple(bool(a) for a in row) for row in _check_pattern(pattern, self.m, self.N))
+        other._set_pattern(pattern)
         return other
-
-    @cached_property
-    def X_float(self) -> np.ndarray:
-        """The generators as floats (for reading float hints only)."""
-        return np.array([[float(x) for x in row] for row in self.X])
 
     def sign(self, u: int, i: int) -> int:
         """s_ui = 2 A_ui − 1."""
         return 1 if self.A[u][i] else -1
 
-    def preactivations(self, W) -> list[list]:
-        """w_u · X'_i for every unit and example (exact; D_x times w_u·x̄_i)."""
-        return [[dot(w, x) for x in self.Xi] for w in W]
+    def preactivations(self, W) -> np.ndarray:
+        """w_u · X'_i for every unit and example, an (m, N) object array (exact; D_x w_u·x̄_i)."""
+        return np.array(W, dtype=object).reshape(self.m, self.n) @ self._XiT
 
     def scaled_residual(self, W, c, den=1) -> list:
         """den · r''_i = den · D (ŷ_i − y_i) at (W/den, c/den), exact (integers for integer W, c)."""
-        pre = self.preactivations(W)
-        out = []
-        for i in range(self.N):
-            s = self.D * c - den * self.yi[i]
-            for u in range(self.m):
-                if self.A[u][i]:
-                    s += self.vi[u] * pre[u][i]
-            out.append(s)
-        return out
-
-
+        r = (self._VA * self.preactivations(W)).sum(axis=0) + (self.D * c) - den * self._yi
+        return r.tolist()

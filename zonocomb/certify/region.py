@@ -180,6 +180,7 @@ def certify_program(prog: ExactProgram, hint, max_steps: int | None = None) -> E
     for an empty first working set)."""
     W, c, nu, steps, value = mse_active_set(prog, working_order(prog, hint), max_steps=max_steps)
     W = tuple(tuple(w) for w in W)
-    multipliers = tuple(tuple(nu.get((u, i), Fraction(0)) for i in range(prog.N)) for u in range(prog.m))
+    zero = Fraction(0)
+    multipliers = tuple(tuple(nu.get((u, i), zero) for i in range(prog.N)) for u in range(prog.m))
     return ExactRegionOptimum(loss=value, W=W, c=c, multipliers=multipliers, pattern=prog.A, v=prog.v,
                               loss_name=prog.loss, fit_bias=prog.fit_bias, dataset=prog.dataset, steps=steps)

@@ -17,7 +17,7 @@ from ..errors import InvalidInputError, InvalidTypeError, TooLargeError
 
 __all__ = [
     "MAX_DIGITS", "to_fraction", "to_fraction_matrix", "primitive_scale", "integer_rows", "rank", "solve",
-    "nullspace", "determinant", "matmul", "transpose", "particular_solution",
+    "nullspace", "determinant", "matmul", "transpose", "particular_solution", "particular_solution_int",
 ]
 
 
@@ -230,17 +230,74 @@ def solve(a: Sequence[Sequence], b: Sequence) -> list[Fraction]:
 def particular_solution(a: Sequence[Sequence], b: Sequence) -> list[Fraction] | None:
     """One solution x of the (possibly singular or non-square) system ``a x = b``, exact.
 
-    The free variables of the reduced row echelon form are set to 0 (a basic solution). Returns
-    None when the system is inconsistent. Cost O(rows · cols · min(rows, cols)) rational operations.
+    The free variables of the echelon form are set to 0 (a basic solution). Returns None when the
+    system is inconsistent. See :func:`particular_solution_int`.
+    """
+    sol = particular_solution_int(a, b)
+    return None if sol is None else [Fraction(v, sol[1]) for v in sol[0]]
+
+
+def particular_solution_int(a: Sequence[Sequence], b: Sequence) -> tuple[list[int], int] | None:
+    """:func:`particular_solution` as integer numerators over one positive common denominator.
+
+    Rows are scaled to integers and reduced by fraction-free (Bareiss) elimination, whose exact
+    divisions keep every entry an integer (a minor of the augmented matrix); the back substitution
+    keeps a common denominator. Cost O(rows · cols · rank) integer operations.
+
+    Returns
+    -------
+    (numerators, denominator) or None when the system is inconsistent.
     """
     n_cols = len(a[0]) if a else 0
-    red, pivots = _row_echelon([list(row) + [b[i]] for i, row in enumerate(a)])
-    if n_cols in pivots:
+    M = []
+    for row, rhs in zip(a, b):
+        full = list(row) + [rhs]
+        if all(type(v) is int for v in full):
+            M.append(full)
+            continue
+        full = [Fraction(v) for v in full]
+        den = 1
+        for v in full:
+            den = den * v.denominator // math.gcd(den, v.denominator)
+        M.append([int(v * den) for v in full])
+    n_rows = len(M)
+    pivots: list[int] = []
+    prev, r = 1, 0
+    for c in range(n_cols):
+        p = next((i for i in range(r, n_rows) if M[i][c] != 0), None)
+        if p is None:
+            continue
+        M[r], M[p] = M[p], M[r]
+        top, piv = M[r], M[r][c]
+        for i in range(r + 1, n_rows):
+            row = M[i]
+            f = row[c]
+            row[c] = 0
+            for j in range(c + 1, n_cols + 1):
+                row[j] = (row[j] * piv - f * top[j]) // prev
+        prev = piv
+        pivots.append(c)
+        r += 1
+        if r == n_rows:
+            break
+    if any(M[i][n_cols] != 0 for i in range(r, n_rows)):
         return None
-    x = [Fraction(0)] * n_cols
-    for r, p in enumerate(pivots):
-        x[p] = red[r][n_cols]
-    return x
+    # back substitution over a common denominator: x = num / den
+    num, den = [0] * n_cols, 1
+    for k in range(r - 1, -1, -1):
+        c, row = pivots[k], M[k]
+        s = row[n_cols] * den - sum(row[j] * num[j] for j in pivots[k + 1:])
+        piv = row[c]
+        g = math.gcd(s, piv)
+        s, piv = s // g, piv // g
+        if piv < 0:
+            s, piv = -s, -piv
+        if piv != 1:
+            num = [v * piv for v in num]
+            den *= piv
+        num[c] = s
+    g = math.gcd(den, *num)
+    return [v // g for v in num], den // g
 
 
 def nullspace(a: Sequence[Sequence], n_cols: int | None = None) -> list[list[Fraction]]:
