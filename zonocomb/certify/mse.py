@@ -80,8 +80,19 @@ def _common(W, c):
     return [[int(x * den) for x in row] for row in W], int(c * den), den
 
 
-def _face_minimiser(prog: ExactProgram, working):
-    """A minimiser of f on the face of ``working`` (per-unit example lists), as (W_num, c_num, den)."""
+#: The float hint, projected on a face's minimisers, is rounded to this grid (any rational works).
+_HINT_SCALE = 2 ** 30
+
+
+def _face_minimiser(prog: ExactProgram, working, near=None):
+    """A minimiser of f on the face of ``working`` (per-unit example lists), as (W_num, c_num, den).
+
+    The minimisers are w_u = B_u t_u (B_u an integer basis of the face of unit u) with G t = h (the
+    normal equations). When G is singular and a float point ``near = (W, c)`` is given, the
+    minimiser returned is the one whose t is closest to the float least-squares coordinates of
+    ``near`` (rounded to the grid 1/_HINT_SCALE): t = t₀ + G λ with G² λ = h − G t₀, exact. Otherwise
+    it is a basic solution of G t = h.
+    """
     columns, owners = [], []
     bases = []
     for u in range(prog.m):
@@ -99,10 +110,17 @@ def _face_minimiser(prog: ExactProgram, working):
     if not columns:
         return W, 0, 1
     C = np.array(columns, dtype=object)                     # K × N
-    sol = particular_solution_int((C @ C.T).tolist(), (C @ prog._yi).tolist())
+    G = C @ C.T
+    h = C @ prog._yi
+    sol = particular_solution_int(G.tolist(), h.tolist())
     if sol is None:                                         # normal equations are always consistent
         raise SolverError("internal error: inconsistent normal equations in the exact face solve")
-    t, den = sol
+    t, den, rank = sol
+    if rank < len(owners) and near is not None:
+        t0 = np.array(_hint_coordinates(prog, bases, owners, near), dtype=object)
+        lam = particular_solution_int((G @ G).tolist(), (_HINT_SCALE * h - G @ t0).tolist())
+        t = (t0 * lam[1] + G @ np.array(lam[0], dtype=object)).tolist()
+        den = _HINT_SCALE * lam[1]
     c = 0
     for (u, k), tk in zip(owners, t):
         if u == "c":
@@ -110,6 +128,19 @@ def _face_minimiser(prog: ExactProgram, working):
         elif tk:
             W[u] = [w + tk * b for w, b in zip(W[u], bases[u][k])]
     return W, c, den
+
+
+def _hint_coordinates(prog, bases, owners, near):
+    """Integers q with q / _HINT_SCALE ≈ the coordinates t of the float point ``near`` in the
+    face's bases (per unit, float least squares w_u ≈ B_u t_u)."""
+    W_hint, c_hint = near
+    coords = {}
+    for u, B in enumerate(bases):
+        if B and any(o[0] == u for o in owners):
+            t_u = np.linalg.lstsq(np.array(B, dtype=float).T, np.asarray(W_hint[u], dtype=float), rcond=None)[0]
+            coords.update({(u, k): x for k, x in enumerate(t_u)})
+    coords[("c", 0)] = float(c_hint)
+    return [int(round(coords[o] * _HINT_SCALE)) for o in owners]
 
 
 def _residual(prog, W, c, den):
@@ -157,7 +188,7 @@ def _initial_working_set(prog: ExactProgram, order):
     return working
 
 
-def mse_active_set(prog: ExactProgram, order=None, max_steps: int | None = None):
+def mse_active_set(prog: ExactProgram, order=None, near=None, max_steps: int | None = None):
     """Exact optimum of the MSE region program from the hinted tight set (see the module doc).
 
     Parameters
@@ -167,6 +198,9 @@ def mse_active_set(prog: ExactProgram, order=None, max_steps: int | None = None)
     order : list of m lists of int, optional
         Per unit, the constraints the float solver found tight, most likely active first (see
         :func:`zonocomb.certify.hint.working_order`); None starts from an empty working set.
+    near : (W, c) of floats, optional
+        The float optimum: among the minimisers of a face (a set when the face's least-squares
+        problem is rank deficient) the one nearest to it is taken (see :func:`_face_minimiser`).
     max_steps : int, optional
         Bound on the active-set steps (default 10 m N + 10).
 
@@ -195,7 +229,7 @@ def mse_active_set(prog: ExactProgram, order=None, max_steps: int | None = None)
     face_optimal = False
     while steps <= max_steps:
         if not face_optimal:
-            W_star, c_star, den_star = _face_minimiser(prog, working)
+            W_star, c_star, den_star = _face_minimiser(prog, working, near)
             value_star = _objective(prog, W_star, c_star, den_star)
             if value_star < value:
                 blocking, alpha = _ratio_test(prog, W, den, W_star, den_star, working)

@@ -19,6 +19,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import InvalidInputError, ZonocombError
+from ..convex.region import RegionSolution
 from .hint import working_order
 from .mse import mse_active_set
 from .problem import ExactProgram, dot
@@ -178,7 +179,8 @@ def check_exact_loss(loss) -> str:
 def certify_program(prog: ExactProgram, hint, max_steps: int | None = None) -> ExactRegionOptimum:
     """:func:`certify_exact` on an already built :class:`ExactProgram` (``hint`` as there, or None
     for an empty first working set)."""
-    W, c, nu, steps, value = mse_active_set(prog, working_order(prog, hint), max_steps=max_steps)
+    near = (hint.W, hint.c) if isinstance(hint, RegionSolution) else None
+    W, c, nu, steps, value = mse_active_set(prog, working_order(prog, hint), near=near, max_steps=max_steps)
     W = tuple(tuple(w) for w in W)
     zero = Fraction(0)
     multipliers = tuple(tuple(nu.get((u, i), zero) for i in range(prog.N)) for u in range(prog.m))

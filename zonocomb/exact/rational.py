@@ -237,7 +237,7 @@ def particular_solution(a: Sequence[Sequence], b: Sequence) -> list[Fraction] | 
     return None if sol is None else [Fraction(v, sol[1]) for v in sol[0]]
 
 
-def particular_solution_int(a: Sequence[Sequence], b: Sequence) -> tuple[list[int], int] | None:
+def particular_solution_int(a: Sequence[Sequence], b: Sequence) -> tuple[list[int], int, int] | None:
     """:func:`particular_solution` as integer numerators over one positive common denominator.
 
     Rows are scaled to integers and reduced by fraction-free (Bareiss) elimination, whose exact
@@ -246,7 +246,7 @@ def particular_solution_int(a: Sequence[Sequence], b: Sequence) -> tuple[list[in
 
     Returns
     -------
-    (numerators, denominator) or None when the system is inconsistent.
+    (numerators, denominator, rank of a) or None when the system is inconsistent.
     """
     n_cols = len(a[0]) if a else 0
     M = []
@@ -297,7 +297,7 @@ def particular_solution_int(a: Sequence[Sequence], b: Sequence) -> tuple[list[in
             den *= piv
         num[c] = s
     g = math.gcd(den, *num)
-    return [v // g for v in num], den // g
+    return [v // g for v in num], den // g, r
 
 
 def nullspace(a: Sequence[Sequence], n_cols: int | None = None) -> list[list[Fraction]]:
