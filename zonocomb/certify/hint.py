@@ -50,16 +50,17 @@ def working_order(prog, hint):
     if not isinstance(hint, RegionSolution):
         return [np.flatnonzero(row).tolist() for row in arr]
     X = prog.X_float
-    A = np.array(prog.A, dtype=bool)
-    v, y = prog.v_float, prog.y_float
-    resid = v @ (A * (hint.W @ X.T)) + hint.c - y
+    resid = None
     order = []
     for u in range(m):
         T = np.flatnonzero(arr[u])
-        if T.size == 0:
-            order.append([])
+        if T.size < prog.n:               # fewer than n tight constraints: all enter if independent
+            order.append(T.tolist())
             continue
-        grad = (2.0 / N) * v[u] * ((A[u] * resid) @ X)
+        A = np.array(prog.A, dtype=bool)
+        if resid is None:
+            resid = prog.v_float @ (A * (hint.W @ X.T)) + hint.c - prog.y_float
+        grad = (2.0 / N) * prog.v_float[u] * ((A[u] * resid) @ X)
         normals = (np.where(A[u, T], 1.0, -1.0)[:, None] * X[T]).T
         mult, _ = nnls(normals, grad)
         rank = np.lexsort((T, -mult))                      # largest multiplier first, then index

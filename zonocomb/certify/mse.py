@@ -52,7 +52,10 @@ def face_basis(rows, n: int):
     """
     basis = [[int(j == k) for j in range(n)] for k in range(n)]
     independent = []
-    for r in rows:
+    for pos, r in enumerate(rows):
+        if not basis:                                   # rank n reached: the rest are dependent
+            independent.extend([False] * (len(rows) - pos))
+            break
         vals = [dot(r, b) for b in basis]
         j = next((k for k, val in enumerate(vals) if val != 0), None)
         independent.append(j is not None)
@@ -60,8 +63,8 @@ def face_basis(rows, n: int):
             continue
         bj, vj = basis[j], vals[j]
         new = []
-        for k, (b, val) in enumerate(zip(basis, vals)):
-            if k == j:
+        for q, (b, val) in enumerate(zip(basis, vals)):
+            if q == j:
                 continue
             if val:
                 b = [vj * x - val * y for x, y in zip(b, bj)]
@@ -143,20 +146,16 @@ def _hint_coordinates(prog, bases, owners, near):
     return [int(round(coords[o] * _HINT_SCALE)) for o in owners]
 
 
-def _residual(prog, W, c, den):
-    """den · r'' at (W/den, c/den): integers."""
-    return prog.scaled_residual(W, c, den=den)
+def _evaluate(prog, W, c, den):
+    """The residual den · r'' at (W/den, c/den) (integers) and Σ (den r''_i)² = den² N D² f."""
+    r = prog.scaled_residual(W, c, den=den)
+    return r, sum(x * x for x in r)
 
 
-def _objective(prog, W, c, den) -> Fraction:
-    """N D² f(W/den, c/den) = Σ r''_i² (exact)."""
-    return Fraction(sum(r * r for r in _residual(prog, W, c, den)), den * den)
-
-
-def _multipliers(prog: ExactProgram, W, c, den, working):
-    """ν with ½ N D² / D_x · ∇_{w_u} f = Σ_{i ∈ working[u]} ν_ui s_ui X'_i at (W/den, c/den), or
-    None if that point is not a minimiser of f on its face (no such ν exists or ∂f/∂c ≠ 0)."""
-    r = _residual(prog, W, c, den)
+def _multipliers(prog: ExactProgram, r, den, working):
+    """ν with ½ N D² / D_x · ∇_{w_u} f = Σ_{i ∈ working[u]} ν_ui s_ui X'_i at the point (W/den, c/den)
+    of residual r = den · r'', or None if that point is not a minimiser of f on its face (no such ν
+    exists or ∂f/∂c ≠ 0)."""
     if prog.fit_bias and sum(r) != 0:
         return None
     nu = {}
@@ -224,28 +223,28 @@ def mse_active_set(prog: ExactProgram, order=None, near=None, max_steps: int | N
     max_steps = 10 * prog.m * prog.N + 10 if max_steps is None else max_steps
     working = _initial_working_set(prog, order)
     W, c, den = [[0] * prog.n for _ in range(prog.m)], 0, 1
-    value = _objective(prog, W, c, den)
+    r, ss = _evaluate(prog, W, c, den)
     steps = 0
     face_optimal = False
     while steps <= max_steps:
         if not face_optimal:
             W_star, c_star, den_star = _face_minimiser(prog, working, near)
-            value_star = _objective(prog, W_star, c_star, den_star)
-            if value_star < value:
+            r_star, ss_star = _evaluate(prog, W_star, c_star, den_star)
+            if ss_star * den * den < ss * den_star * den_star:           # f(W*) < f(W)
                 blocking, alpha = _ratio_test(prog, W, den, W_star, den_star, working)
                 if blocking is None:
-                    W, c, den, value = W_star, c_star, den_star, value_star
+                    W, c, den, r, ss = W_star, c_star, den_star, r_star, ss_star
                 else:
                     a, b = 1 - alpha, alpha
                     W, c, den = _common([[a * Fraction(w, den) + b * Fraction(ws, den_star)
                                           for w, ws in zip(wr, wsr)] for wr, wsr in zip(W, W_star)],
                                         a * Fraction(c, den) + b * Fraction(c_star, den_star))
-                    value = _objective(prog, W, c, den)
+                    r, ss = _evaluate(prog, W, c, den)
                     u, i = blocking
                     working[u] = sorted(working[u] + [i])
                     steps += 1
                     continue
-        nu = _multipliers(prog, W, c, den, working)
+        nu = _multipliers(prog, r, den, working)
         if nu is None:
             raise SolverError("internal error: the exact face minimiser fails the face's stationarity")
         negative = [k for k in sorted(nu) if nu[k] < 0]
@@ -253,7 +252,7 @@ def mse_active_set(prog: ExactProgram, order=None, near=None, max_steps: int | N
             scale = Fraction(2 * prog.Dx, prog.N * prog.D ** 2)
             W = [[Fraction(w, den) for w in row] for row in W]
             return W, Fraction(c, den), {k: val * scale for k, val in nu.items()}, steps, \
-                value / (prog.N * prog.D ** 2)
+                Fraction(ss, den * den * prog.N * prog.D ** 2)
         u, i = negative[0]
         working[u] = [j for j in working[u] if j != i]
         face_optimal = False
@@ -269,17 +268,18 @@ def _ratio_test(prog: ExactProgram, W, den, W_star, den_star, working):
     """
     best, alpha = None, Fraction(1)
     for u in range(prog.m):
+        step = np.array([ws * den - w * den_star for w, ws in zip(W[u], W_star[u])], dtype=object)
+        if not step.any():
+            continue                                    # den·den_star·(W* − W) = 0 for this unit
         inside = set(working[u])
-        step = [ws * den - w * den_star for w, ws in zip(W[u], W_star[u])]   # den·den_star·(W* − W)
-        if not any(step):
-            continue
-        for i in range(prog.N):
-            if i in inside:
-                continue
+        rates = (step @ prog._XiT).tolist()
+        starts = None
+        for i, rate in enumerate(rates):
             s = prog.sign(u, i)
-            rate = s * dot(prog.Xi[i], step)
-            if rate < 0:
-                ratio = Fraction(s * dot(prog.Xi[i], W[u]) * den_star, -rate)
+            if s * rate < 0 and i not in inside:
+                if starts is None:
+                    starts = (np.array(W[u], dtype=object) @ prog._XiT).tolist()
+                ratio = Fraction(s * starts[i] * den_star, -s * rate)
                 if ratio < alpha:
                     best, alpha = (u, i), ratio
     return best, alpha

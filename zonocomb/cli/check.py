@@ -1,4 +1,5 @@
-"""``zonocomb check``: run the executable checks of the paper's statements (``proofs_checks/``)."""
+"""``zonocomb check``: run the executable checks of the paper's statements (``proofs_checks/``), or with
+``--data FILE.csv`` the statements that apply to one dataset (:mod:`zonocomb.cli.check_data`)."""
 from __future__ import annotations
 
 import json
@@ -17,6 +18,13 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true",
                    help="print the results as one JSON object (name, statement, instances, passed, "
                         "seconds, details per check) instead of the table")
+    p.add_argument("--data", metavar="FILE.csv",
+                   help="instead, check the statements that apply to this labelled dataset (last column = label): "
+                        "general position, vertex count, theorems 4.3 and 4.1, exact ERM with an exact certificate")
+    p.add_argument("--units", type=int, default=1, metavar="M",
+                   help="hidden units for --data's exact ERM (default 1; v = +1, -1, +1, ...)")
+    p.add_argument("--max-seconds", type=float, default=120.0, metavar="S",
+                   help="refuse --data when its estimated time exceeds S seconds (default 120)")
     p.set_defaults(func=run)
 
 
@@ -58,6 +66,11 @@ def _is_fast(name: str) -> bool:
 
 
 def run(args) -> int:
+    if args.data is not None:
+        if args.only or args.fast or args.list or args.json:
+            raise InvalidInputError("--data checks a dataset; it cannot be combined with --only, --fast, --list or --json")
+        from .check_data import run_data
+        return run_data(args)
     from .. import proofs_checks
     from ..proofs_checks.base import format_result
 
