@@ -113,19 +113,23 @@ class Task:
 
     @property
     def cost_hint(self) -> float:
-        """Rough relative cost, used only to start long runs first (a scheduling heuristic).
+        """Rough seconds of the run on one core of the development machine, used only to order a
+        sweep (a scheduling heuristic, not a measurement).
 
-        m·N per convex solve or gradient step; gradient descent takes ``steps`` of them at
-        about 1/2000 of a solve each; local search takes about N steps of m·N neighbours when
-        the network is at most twice overparameterized and stops almost at once beyond that.
+        Gradient descent: ``steps × (18 µs + 2.7 ns · m·N)`` (``benchmarks/gd_batch.py``, one run
+        at a time). Convex methods, per region program: ``s = 0.4 ms · (m·N / 1152)^1.1`` with the
+        fast backend (``benchmarks/region_solve.py``: 0.44 ms at N = 72, m = 16; a GLS step at
+        (d, m_gen, m) = (16, 16, 128) took about 3 minutes), 100 times more with cvxpy; random
+        vertex solves about 5 programs, GLS and mGLS about N/4 steps of m·N/4 neighbours.
         """
         c = self.cfg
         size = float(c["m"] * c["N"])
         if self.method == "gd":
-            return size * c["steps"] / 2000
-        if self.method in ("gls", "mgls") and overparameterization(c) <= 2:
-            return size * c["m"] * c["N"]
-        return size
+            return c["steps"] * (18e-6 + 2.7e-9 * size)
+        solve = max(5e-5, 4e-4 * (size / 1152) ** 1.1) * (100.0 if c.get("backend") == "cvxpy" else 1.0)
+        if self.method in ("gls", "mgls"):
+            return (c["N"] / 4) * (size / 4) * solve
+        return 5 * solve
 
 
 def overparameterization(cfg: dict) -> float:
