@@ -348,15 +348,18 @@ def test_joblib_processes_reproduce_the_sequential_run(tmp_path):
 @real_search
 @pytest.mark.slow
 def test_dask_local_cluster(tmp_path):
+    """Workers in separate processes (as ``dask scheduler`` + ``dask worker`` would run them): the
+    units, gradient descent batches included, travel to the workers and back."""
     distributed = pytest.importorskip("dask.distributed")
-    tasks = _real_tiny_tasks()
-    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
+    tasks = _real_tiny_tasks() + [t for t in build_tasks("table-a1", quick=True, seeds=2, gd_steps=200)
+                                  if t.method == "gd" and t.cfg["m_gen"] == 2]
+    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
                                   dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         with RunStore(tmp_path / "r.sqlite") as st:
             summary = run_sweep(tasks, st, scheduler=client, progress=False)
             assert (summary.n_ok, summary.n_failed) == (len(tasks), 0)
             again = run_sweep(tasks, st, scheduler=client, progress=False)
-            assert again.n_skipped == len(tasks)
+            assert again.n_skipped == len(tasks) and again.n_ok == 0
             recs = st.get([t.key for t in tasks])
     for rec in recs:
         assert rec["loss"] == pytest.approx(execute(next(t for t in tasks if t.key == rec["key"]))["loss"],
