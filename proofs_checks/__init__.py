@@ -14,6 +14,8 @@ import pkgutil
 import time
 import traceback
 
+from zonocomb.errors import InvalidTypeError
+
 from .base import CheckResult
 
 __all__ = ["CheckResult", "check_names", "load_check", "run_check"]
@@ -35,16 +37,16 @@ def load_check(module_name: str):
     ------
     ImportError
         The module does not exist or fails to import.
-    TypeError
+    InvalidTypeError
         The module lacks NAME, STATEMENT, FAST or run, or they have the wrong types.
     """
     mod = importlib.import_module(f"{__name__}.{module_name}")
     missing = [a for a in _ATTRIBUTES if not hasattr(mod, a)]
     if missing:
-        raise TypeError(f"check module {__name__}.{module_name} lacks {', '.join(missing)}")
+        raise InvalidTypeError(f"check module {__name__}.{module_name} lacks {', '.join(missing)}")
     if not (isinstance(mod.NAME, str) and isinstance(mod.STATEMENT, str) and isinstance(mod.FAST, bool)
             and callable(mod.run)):
-        raise TypeError(f"check module {__name__}.{module_name}: NAME and STATEMENT must be str, "
+        raise InvalidTypeError(f"check module {__name__}.{module_name}: NAME and STATEMENT must be str, "
                         "FAST bool and run callable")
     return mod
 
@@ -57,7 +59,7 @@ def run_check(module_name: str) -> CheckResult:
         mod = load_check(module_name)
         result = mod.run()
         if not isinstance(result, CheckResult):
-            raise TypeError(f"{__name__}.{module_name}.run() returned {type(result).__name__}, "
+            raise InvalidTypeError(f"{__name__}.{module_name}.run() returned {type(result).__name__}, "
                             "not CheckResult")
         return result
     except Exception as exc:  # a crashing check is a failed check, reported, not a crashed runner

@@ -28,7 +28,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from ..errors import TooLargeError
+from ..errors import InvalidInputError, TooLargeError, ZonocombError
 from ..exact.predicates import dot_signs
 from ..exact.rational import integer_rows, rank, to_fraction_matrix
 
@@ -136,7 +136,7 @@ def cofactor_vectors(M: np.ndarray, absolute: bool = False, modulus: int | None 
     """
     B, k = M.shape[0], M.shape[1]
     if M.shape[2] != k + 1:
-        raise ValueError("cofactor_vectors needs matrices of shape (k, k+1)")
+        raise InvalidInputError(f"cofactor_vectors needs matrices of shape (B, k, k+1), got {M.shape}")
     if k == 0:
         return np.ones((B, 1), dtype=M.dtype)
     if absolute:
@@ -311,8 +311,9 @@ def _mod_inverse(x: np.ndarray, p: int) -> np.ndarray:
     return result
 
 
-class _Retry(Exception):
-    """A cofactor vector vanished modulo p without vanishing over Q: use another prime."""
+class _Retry(ZonocombError):
+    """A cofactor vector vanished modulo p without vanishing over Q: use another prime (caught
+    inside :func:`general_position_witness`, never seen by callers)."""
 
 
 def _scan(X: list[list[int]], max_rows: int, p: int | None):
