@@ -15,14 +15,32 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import InvalidInputError
+from ..exact.predicates import TINY, rounding_factor
 from ..exact.rational import nullspace, to_fraction_matrix, transpose
 from .chambers import (chamber_interior_point, chambers_exact, integer_generators,
                        parallel_classes)
 from .flats import covectors_from_flats
-from ..exact.predicates import TINY, rounding_factor
 from .position import SignFilter, column_basis
 
 __all__ = ["HyperplaneArrangement", "ChamberWalls", "NotAChamberError"]
+
+# Float tolerances of ChamberWalls. Each one only decides which float proposal is handed to an
+# exact check (or which exact method runs), never an answer: a wrong guess costs time, not truth.
+#: smallest margin t of the margin LP (unit normals, |w_k| <= 1) taken as an interior-point proposal
+MIN_MARGIN = 1e-12
+#: smallest Farkas-LP weight y_P counted in the proposed positive dependency
+MIN_FARKAS_WEIGHT = 1e-12
+#: relative gap between the first and second hyperplane hit along a ray for the first to be proposed
+#: as a facet (closer hits are ties: the ray may leave through a lower-dimensional face)
+HIT_GAP = 1e-9
+#: NNLS residual above which a normal is taken to lie outside the cone of the facets found so far
+CONE_RESIDUAL = 1e-9
+#: smallest NNLS coefficient kept in a proposed redundancy support
+MIN_SUPPORT_WEIGHT = 1e-12
+#: singular-value tolerance of the rank test that completes a support to a basis
+RANK_TOL = 1e-9
+#: float coefficients μ_q >= −COEFFICIENT_SLACK make a normal a candidate for the exact redundancy test
+COEFFICIENT_SLACK = 1e-9
 
 
 class NotAChamberError(InvalidInputError):
@@ -70,6 +88,23 @@ def _nonnegative_solutions(A: list[list[int]], S: list[int], cand: list[int]) ->
     sign = 1 if prev > 0 else -1
     right = M[:, r:]
     return [all(sign * v >= 0 for v in right[:, c]) for c in range(len(cand))]
+
+
+def _margin_lp(Ah: np.ndarray, on: np.ndarray | None = None) -> np.ndarray | None:
+    """A float proposal of a point w with Â w > 0 (and on·w = 0 when ``on`` is given), or None.
+
+    The LP max t subject to Â w >= t, |w_k| <= 1, t <= 1 (and on·w = 0), solved by HiGHS; its
+    solution w is returned when the margin t exceeds :data:`MIN_MARGIN`. Callers check the signs
+    of a rounded w exactly.
+    """
+    from scipy.optimize import linprog
+    K, r = Ah.shape
+    equal = {} if on is None else {"A_eq": np.r_[on, 0.0][None, :], "b_eq": [0.0]}
+    res = linprog(np.r_[np.zeros(r), -1.0], A_ub=np.hstack([-Ah, np.ones((K, 1))]), b_ub=np.zeros(K),
+                  bounds=[(-1, 1)] * r + [(None, 1)], method="highs", **equal)
+    if res.status == 0 and res.x[-1] > MIN_MARGIN:
+        return res.x[:r]
+    return None
 
 
 def _verified_nonnegative(B: np.ndarray, C: np.ndarray) -> np.ndarray:
@@ -154,16 +189,13 @@ class ChamberWalls:
             return True
         K, r = self.K, self.r
         Ah = self.Ahat * sigma[:, None]
-        res = linprog(np.r_[np.zeros(r), -1.0], A_ub=np.hstack([-Ah, np.ones((K, 1))]),
-                      b_ub=np.zeros(K), bounds=[(-1, 1)] * r + [(None, 1)], method="highs")
-        if res.status == 0 and res.x[-1] > 1e-12:
-            w_int = _round_int(res.x[:r])
-            if (self.filter.signs([w_int])[:, 0] * sigma > 0).all():
-                return True
+        w = _margin_lp(Ah)
+        if w is not None and (self.filter.signs([_round_int(w)])[:, 0] * sigma > 0).all():
+            return True
         A = [[int(s) * v for v in row] for s, row in zip(sigma, self.A)]
         res = linprog(np.zeros(K), A_eq=np.vstack([Ah.T, np.ones((1, K))]), b_eq=np.r_[np.zeros(r), 1.0],
                       bounds=[(0, None)] * K, method="highs")
-        support = np.flatnonzero(res.x > 1e-12) if res.status == 0 else []
+        support = np.flatnonzero(res.x > MIN_FARKAS_WEIGHT) if res.status == 0 else []
         if len(support):
             basis = nullspace(transpose([A[P] for P in support]))
             if len(basis) == 1 and (all(v > 0 for v in basis[0]) or all(v < 0 for v in basis[0])):
@@ -213,16 +245,12 @@ class _Chamber:
         return self.filter.signs(points) * self.sigma[:, None].astype(np.int8)
 
     def _interior(self):
-        from scipy.optimize import linprog
-        K, r, Ah = self.K, self.r, self.Ah
-        res = linprog(np.r_[np.zeros(r), -1.0], A_ub=np.hstack([-Ah, np.ones((K, 1))]),
-                      b_ub=np.zeros(K), bounds=[(-1, 1)] * r + [(None, 1)], method="highs")
-        if res.status == 0 and res.x[-1] > 1e-12:
-            w = res.x[:r]
+        w = _margin_lp(self.Ah)
+        if w is not None:
             w_int = _round_int(w)
             if (self.signs([w_int]) > 0).all():
                 return w_int, w
-        point = chamber_interior_point(self.A, [1] * K)
+        point = chamber_interior_point(self.A, [1] * self.K)
         if point is None:
             raise NotAChamberError("the sign vector is not a chamber of the arrangement (empty cone)")
         w = np.array([float(v) for v in point])
@@ -237,7 +265,7 @@ class _Chamber:
         first = np.argmin(T, axis=0)
         t1 = T[first, cols]
         T[first, cols] = np.inf
-        ok = np.isfinite(t1) & (T.min(axis=0) > t1 * (1 + 1e-9))
+        ok = np.isfinite(t1) & (T.min(axis=0) > t1 * (1 + HIT_GAP))
         cand: dict[int, int] = {}
         for j in np.flatnonzero(ok):
             cand.setdefault(int(first[j]), int(j))
@@ -268,7 +296,7 @@ class _Chamber:
                 mu, residual = nnls(Ah[F].T, Ah[P0])
             else:
                 mu, residual = np.zeros(0), 1.0
-            if residual > 1e-9:
+            if residual > CONE_RESIDUAL:
                 # a_P0 is outside the cone of the found facets: −ρ points away from P0 only
                 rho = Ah[P0] - Ah[F].T @ mu if F else Ah[P0]
                 new = self.shoot(-rho[None, :]) - facets
@@ -279,17 +307,17 @@ class _Chamber:
                     undecided.append(P0)
                     U = U[1:]
                 continue
-            S = [F[i] for i in np.argsort(-mu) if mu[i] > 1e-12]
+            S = [F[i] for i in np.argsort(-mu) if mu[i] > MIN_SUPPORT_WEIGHT]
             for q in F:                              # complete the support to a basis
                 if len(S) == r:
                     break
-                if q not in S and np.linalg.matrix_rank(Ah[S + [q]], tol=1e-9) == len(S) + 1:
+                if q not in S and np.linalg.matrix_rank(Ah[S + [q]], tol=RANK_TOL) == len(S) + 1:
                     S.append(q)
             cand = [P0]
             if len(S) == r:
                 try:
                     MU = np.linalg.solve(Ah[S].T, Ah[U].T)
-                    cand = [P for P, ok in zip(U, (MU >= -1e-9).all(axis=0)) if ok or P == P0]
+                    cand = [P for P, ok in zip(U, (MU >= -COEFFICIENT_SLACK).all(axis=0)) if ok or P == P0]
                 except np.linalg.LinAlgError:
                     pass
             done = self.certify_redundant(S, cand) if len(S) == r else set()
@@ -314,14 +342,10 @@ class _Chamber:
 
     def is_facet(self, P: int) -> bool:
         """Decide one hyperplane: a float LP for a wall point (checked exactly), else an exact LP."""
-        from scipy.optimize import linprog
-        K, r, Ah = self.K, self.r, self.Ah
-        others = [Q for Q in range(K) if Q != P]
-        res = linprog(np.r_[np.zeros(r), -1.0], A_ub=np.hstack([-Ah[others], np.ones((K - 1, 1))]),
-                      b_ub=np.zeros(K - 1), A_eq=np.r_[Ah[P], 0.0][None, :], b_eq=[0.0],
-                      bounds=[(-1, 1)] * r + [(None, 1)], method="highs")
-        if res.status == 0 and res.x[-1] > 1e-12:
-            h = _round_int(res.x[:r])
+        K = self.K
+        w = _margin_lp(np.delete(self.Ah, P, axis=0), on=self.Ah[P])
+        if w is not None:
+            h = _round_int(w)
             aa, ah = _dot(self.A[P], self.A[P]), _dot(self.A[P], h)
             h = [aa * x - ah * a for x, a in zip(h, self.A[P])]      # exact projection onto H_P
             col = self.signs([h])[:, 0]
