@@ -350,3 +350,128 @@ def test_skeleton_cli_for_two_units(tmp_path, capsys):
     node = G.nodes["000|110"]
     assert node["active"] == "|1,2" and node["point"] == "0,0,0|1,0,2"
     assert G.edges["000|110", "100|110"] == {"unit": 1, "flipped": "1"}
+
+
+# ----- the run store, the scheduler and --seeds of `zonocomb reproduce` ----------------------------------
+def _store_cases(tmp_path):
+    import sqlite3
+    from zonocomb.experiments.store import RunStore
+    ours = tmp_path / "ours.sqlite"
+    with RunStore(ours) as st:
+        for k in range(40):
+            st.put({"key": f"k{k}", "experiment": "e", "method": "gls", "seed": k, "config": {"m": 2},
+                    "status": "ok", "loss": 0.5, "error": "x" * 200})
+    data = ours.read_bytes()
+    truncated = tmp_path / "truncated.sqlite"
+    truncated.write_bytes(data[: len(data) // 2])
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(bytes(range(256)) * 20)
+    foreign = tmp_path / "foreign.sqlite"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE users (name TEXT)")
+    conn.execute("INSERT INTO users VALUES ('ada')")
+    conn.commit()
+    conn.close()
+    lookalike = tmp_path / "lookalike.sqlite"
+    conn = sqlite3.connect(lookalike)
+    conn.execute("CREATE TABLE runs (id INTEGER)")
+    conn.commit()
+    conn.close()
+    return {"truncated": (truncated, "damaged"), "garbage": (garbage, "not a SQLite database"),
+            "foreign": (foreign, "another program's SQLite database"),
+            "lookalike": (lookalike, "another program's SQLite database"),
+            "directory": (tmp_path, "is a directory")}
+
+
+@pytest.mark.parametrize("case", ["truncated", "garbage", "foreign", "lookalike", "directory"])
+def test_bad_run_stores_are_refused_and_left_untouched(tmp_path, capsys, case):
+    from zonocomb.experiments.store import RunStore
+    path, message = _store_cases(tmp_path)[case]
+    before = sorted((p.name, p.read_bytes()) for p in tmp_path.iterdir() if p.is_file())
+    with pytest.raises(InvalidInputError, match=message):
+        RunStore(path)
+    status, _, err = run_cli(["reproduce", "table-a1", "--quick", "--db", str(path),
+                              "--out", str(tmp_path / "out")], capsys)
+    assert status == 2
+    assert_one_line_error(err, message)
+    after = sorted((p.name, p.read_bytes()) for p in tmp_path.iterdir() if p.is_file())
+    assert after == before  # nothing modified, no -wal or -shm file left beside it
+    assert not (tmp_path / "out").exists()
+
+
+def test_our_store_opens_again(tmp_path):
+    from zonocomb.experiments.store import RunStore
+    path, _ = _store_cases(tmp_path)["truncated"]
+    with RunStore(tmp_path / "ours.sqlite") as st:
+        assert len(st.finished_keys()) == 40
+    (tmp_path / "empty.sqlite").write_bytes(b"")
+    with RunStore(tmp_path / "empty.sqlite") as st:
+        assert st.count() == 0
+
+
+@pytest.mark.parametrize("seeds", ["0", "-3", "1000000000"])
+def test_seeds_out_of_range(tmp_path, capsys, seeds):
+    status, _, err = run_cli(["reproduce", "table-a1", "--seeds", seeds, "--db", str(tmp_path / "r.sqlite")],
+                             capsys)
+    assert status == 2
+    assert_one_line_error(err, "--seeds must be between 1 and 1000", seeds)
+    assert not (tmp_path / "r.sqlite").exists()
+
+
+def test_unreachable_scheduler_names_the_address(tmp_path, capsys):
+    import socket
+    from zonocomb.cli._common import connect_scheduler
+    from zonocomb.errors import BackendError
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    with pytest.raises(BackendError, match=f"cannot reach the Dask scheduler at {address} within 0.5 s"):
+        connect_scheduler(address, timeout=0.5)
+    with pytest.raises(InvalidInputError, match="not a Dask scheduler address"):
+        connect_scheduler("nonsense://x", timeout=0.5)
+
+
+def test_reachable_scheduler_prints_the_dashboard(capsys):
+    distributed = pytest.importorskip("distributed")
+    from zonocomb.cli._common import connect_scheduler
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
+                                  dashboard_address=":0") as cluster:
+        client = connect_scheduler(cluster.scheduler_address)
+        try:
+            assert client.submit(sum, [1, 2, 3]).result() == 6
+        finally:
+            client.close()
+    out = capsys.readouterr().out
+    assert f"Dask scheduler {cluster.scheduler_address}: dashboard http" in out
+
+
+def test_exact_erm_refuses_from_the_closed_form_before_listing_vertices(monkeypatch):
+    from math import comb
+    from zonocomb import exact_erm
+    from zonocomb.geometry.zonotope import Zonotope
+
+    def no_listing(self, *args, **kwargs):
+        raise AssertionError("exact_erm listed vertices before refusing")
+
+    monkeypatch.setattr(Zonotope, "vertices", no_listing)
+    rng = np.random.default_rng(0)
+    # Large: the general-position test itself is out of reach, the bound is reported.
+    big = Dataset(rng.integers(-1000, 1000, size=(200, 10)), y=rng.standard_normal(200))
+    V = 2 * sum(comb(199, i) for i in range(11))
+    with pytest.raises(TooLargeError, match=f"would solve up to {V} convex programs"):
+        exact_erm(big, [1.0])
+    # Small enough to decide general position exactly: the exact count, still with no listing.
+    monkeypatch.setattr(Zonotope, "vertex_array", no_listing)
+    small = Dataset(rng.integers(-10 ** 6, 10 ** 6, size=(30, 2)), y=rng.standard_normal(30))
+    assert small.in_general_position()
+    V = 2 * sum(comb(29, i) for i in range(3))
+    with pytest.raises(TooLargeError, match=f"would solve {comb(V + 1, 2)} convex programs \\({V} vertices"):
+        exact_erm(small, [1.0, 1.0])
+
+
+def test_exact_erm_shows_no_bar_unless_asked(capsys):
+    from zonocomb import exact_erm
+    ds = Dataset([[0], [1], [2]], y=[0, 1, 0])
+    exact_erm(ds, [1.0])
+    assert capsys.readouterr().err == ""

@@ -12,6 +12,10 @@ import time
 from pathlib import Path
 
 from ..errors import InvalidInputError
+from ._common import connect_scheduler
+
+#: Largest --seeds: the paper uses 8; more than this many runs per cell is a typo, not a sweep.
+MAX_SEEDS = 1000
 
 
 def register(sub) -> None:
@@ -25,7 +29,8 @@ def register(sub) -> None:
                    help="a subset that runs in minutes (table-a1: the d=4 rows, 8 seeds, gradient "
                         "descent with 20,000 steps instead of the paper's 400,000)")
     p.add_argument("--seeds", type=int, default=None,
-                   help="runs per configuration and method (default 8; 4 for quick image tasks)")
+                   help=f"runs per configuration and method, 1 to {MAX_SEEDS} (default 8; 4 for quick "
+                        "image tasks)")
     p.add_argument("--workers", type=int, default=2,
                    help="local worker processes (default 2; 1 runs in this process; -1 = all cores)")
     p.add_argument("--db", default="results.sqlite", help="SQLite file of finished runs (default results.sqlite)")
@@ -96,18 +101,25 @@ def run(args) -> int:
 
     if args.workers == 0 or args.workers < -1:
         raise InvalidInputError(f"--workers must be a positive integer or -1, got {args.workers}")
+    if args.seeds is not None and not 1 <= args.seeds <= MAX_SEEDS:
+        raise InvalidInputError(f"--seeds must be between 1 and {MAX_SEEDS}, got {args.seeds}")
     tasks = build_tasks(args.experiment, quick=args.quick, seeds=args.seeds, gd_steps=args.gd_steps,
                         backend=BACKENDS[args.backend], classes=_parse_classes(args.classes))
     command = _command_line(args)
+    scheduler = None
+    if args.scheduler and not args.report_only:
+        scheduler = connect_scheduler(args.scheduler, quiet=args.quiet)
     with RunStore(args.db) as store:
         if not args.report_only:
             _check_image_data(tasks, args.data_dir)
             where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.workers} local worker(s)"
             print(f"zonocomb reproduce {args.experiment}{' --quick' if args.quick else ''}: "
                   f"{len(tasks)} runs on {where}; store {args.db}")
-            summary = run_sweep(tasks, store, workers=args.workers, scheduler=args.scheduler,
+            summary = run_sweep(tasks, store, workers=args.workers, scheduler=scheduler,
                                 data_dir=args.data_dir, progress=not args.no_progress,
                                 desc=args.experiment, order=args.order)
+            if scheduler:
+                scheduler.close()
             print(f"{summary.n_ok} runs finished now, {summary.n_skipped} were already in the store, "
                   f"{summary.n_failed} failed; {summary.seconds:.1f} s")
         records = store.get([t.key for t in tasks])

@@ -7,6 +7,10 @@ its own transaction, so an interrupted sweep loses only the tasks still in fligh
 
 Concurrency: one :class:`RunStore` may be shared by threads of one process (a lock serialises
 its connection); several processes may open the same file (WAL journal, 60 s busy timeout).
+
+An existing file is inspected read-only before it is opened for writing: a directory, a file that
+is not SQLite, a damaged (e.g. truncated) database or a database of some other program (any table
+other than ``runs``, or a ``runs`` table with other columns) is refused and left untouched.
 """
 from __future__ import annotations
 
@@ -17,6 +21,9 @@ import time
 from pathlib import Path
 
 from ..errors import InvalidInputError
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_REQUIRED = {"key", "experiment", "method", "seed", "config", "status", "finished_at"}
 
 __all__ = ["RunStore", "COLUMNS"]
 
@@ -55,6 +62,12 @@ class RunStore:
     path : path-like
         The database file (created with its parent directory if absent).
 
+    Raises
+    ------
+    InvalidInputError
+        ``path`` is a directory, not a SQLite file, a damaged database, or another program's
+        database (checked read-only; such a file is never modified).
+
     Examples
     --------
     >>> import tempfile, os
@@ -67,6 +80,7 @@ class RunStore:
 
     def __init__(self, path):
         self.path = Path(path)
+        _check_existing(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(str(self.path), timeout=60.0, check_same_thread=False,
@@ -157,3 +171,35 @@ class RunStore:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _check_existing(path: Path) -> None:
+    """Refuse, without writing to it, a path that is not an empty file or a store of ours."""
+    if path.is_dir():
+        raise InvalidInputError(f"the run store {path} is a directory; give a file name such as "
+                                f"{path / 'results.sqlite'}")
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        head = fh.read(len(_SQLITE_MAGIC))
+    if head != _SQLITE_MAGIC:
+        raise InvalidInputError(f"the run store {path} is not a SQLite database; refusing to touch it")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            tables = {name for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+            columns = tuple(r[1] for r in conn.execute("PRAGMA table_info(runs)"))
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise InvalidInputError(f"the run store {path} is damaged ({exc}); move it away or give "
+                                "another --db") from None
+    if verdict != "ok":
+        raise InvalidInputError(f"the run store {path} is damaged (quick_check: {verdict}); move it "
+                                "away or give another --db")
+    if tables - {"runs"} or (tables and not _REQUIRED <= set(columns) <= set(COLUMNS)):
+        raise InvalidInputError(
+            f"{path} is another program's SQLite database (tables: {', '.join(sorted(tables))}), not a "
+            "zonocomb run store; refusing to modify it")

@@ -19,8 +19,9 @@ from tqdm.auto import tqdm
 from ..certify.problem import ExactProgram
 from ..certify.region import certify_program, check_exact_loss
 from ..convex.region import RegionProgram
-from ..errors import InvalidInputError, TooLargeError
 from ..convex.region import check_output_weights
+from ..errors import InvalidInputError, TooLargeError
+from ..geometry.zonotope import closed_form_vertex_count
 from ..validation import check_int
 from ._common import check_dataset, single_threaded_blas
 from .result import SearchResult
@@ -41,8 +42,19 @@ def _unit_groups(v: np.ndarray) -> list[list[int]]:
 def count_vertex_multisets(num_vertices: int, v) -> int:
     """Number of patterns :func:`exact_erm` solves: ``Π_g C(V + k_g − 1, k_g)`` over the groups of
     ``k_g`` units sharing an output weight, for a zonotope with ``V = num_vertices`` vertices."""
-    v = check_output_weights(v)
-    return math.prod(math.comb(num_vertices + len(g) - 1, len(g)) for g in _unit_groups(v))
+    return _count(_unit_groups(check_output_weights(v)), num_vertices)
+
+
+def _count(groups, num_vertices: int) -> int:
+    return math.prod(math.comb(num_vertices + len(g) - 1, len(g)) for g in groups)
+
+
+def _refuse(count: int, num_vertices: int, m: int, groups, max_patterns: int) -> None:
+    if count > max_patterns:
+        raise TooLargeError(
+            f"exact ERM would solve {count} convex programs ({num_vertices} vertices of Z, "
+            f"m = {m} units in {len(groups)} groups of equal output weight), more than "
+            f"max_patterns = {max_patterns}")
 
 
 def _enumerate(groups, num_vertices):
@@ -91,7 +103,7 @@ def _chunks(iterable, size):
 
 @single_threaded_blas
 def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None,
-              max_patterns=DEFAULT_MAX_PATTERNS, progress=True, parallel_backend=None,
+              max_patterns=DEFAULT_MAX_PATTERNS, progress=False, parallel_backend=None,
               chunk_size=None, certify=None) -> SearchResult:
     """Global minimum of the training loss for fixed output weights ``v`` (paper Algorithm 1).
 
@@ -112,8 +124,8 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
         cluster).
     max_patterns : int, default 200000
         Refuse (TooLargeError) when more patterns would have to be solved.
-    progress : bool, default True
-        Show a tqdm progress bar.
+    progress : bool, default False
+        Show a tqdm progress bar (on stderr).
     parallel_backend : str or None
         Passed to ``joblib.Parallel(backend=...)``; None uses the active ``parallel_config``.
     chunk_size : int, optional
@@ -141,6 +153,11 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
     ------
     TooLargeError
         The number of vertex multisets exceeds ``max_patterns`` (the message gives the count).
+        Checked before any vertex is listed: when the closed-form bound 2·Σ_{i<n} C(N−1, i) on
+        |vert Z| already keeps the count within ``max_patterns`` nothing more is needed; otherwise
+        the exact |vert Z| is taken from :meth:`Zonotope.num_vertices` (the closed form itself in
+        general position), and when that count is beyond the zonotope's own limits the bound is
+        reported.
     InvalidInputError, InvalidTypeError
         Bad dataset, loss or ``v``; an unknown ``certify``, or ``certify="exact"`` with a loss that
         has no exact certificate (logistic: transcendental optimum; l1).
@@ -164,15 +181,23 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
     if certify:
         check_exact_loss(loss)
     start = time.perf_counter()
-    barcodes = dataset.zonotope().vertices()
-    vertices = np.array(barcodes, dtype=bool).reshape(len(barcodes), dataset.N)
     groups = _unit_groups(v)
-    count = math.prod(math.comb(len(barcodes) + len(g) - 1, len(g)) for g in groups)
-    if count > max_patterns:
-        raise TooLargeError(
-            f"exact ERM would solve {count} convex programs ({len(barcodes)} vertices of Z, "
-            f"m = {len(v)} units in {len(groups)} groups of equal output weight), more than "
-            f"max_patterns = {max_patterns}")
+    Z = dataset.zonotope()
+    # Before listing any vertex: the closed form 2·Σ_{i<n} C(N−1, i) bounds |vert Z| (with equality
+    # in general position); only when that bound is too large is the exact count needed.
+    bound = closed_form_vertex_count(dataset.N, dataset.n)
+    if _count(groups, bound) > max_patterns:
+        try:
+            num_vertices = Z.num_vertices()
+        except TooLargeError:  # the exact count would itself take an enumeration beyond its limit
+            raise TooLargeError(
+                f"exact ERM would solve up to {_count(groups, bound)} convex programs (Z has up to "
+                f"2·Σ_(i<{dataset.n}) C({dataset.N - 1}, i) = {bound} vertices, exactly that many in "
+                f"general position; m = {len(v)} units), more than max_patterns = {max_patterns}") from None
+        _refuse(_count(groups, num_vertices), num_vertices, len(v), groups, max_patterns)
+    barcodes = Z.vertices()
+    vertices = np.array(barcodes, dtype=bool).reshape(len(barcodes), dataset.N)
+    count = _count(groups, len(barcodes))
     size = chunk_size or max(1, min(500, math.ceil(count / 32)))
     parallel = Parallel(n_jobs=n_jobs, backend=parallel_backend, return_as="generator")
     tasks = (delayed(_solve_chunk)(dataset, v, loss, fit_bias, backend, vertices, chunk, certify and v_given)
