@@ -274,9 +274,16 @@ def test_cli_summary_graphml_plot_and_refusal(tmp_path, capsys):
                  "--graphml", str(out), "--plot", str(png)]) == 0
     text = capsys.readouterr().out
     assert "P(GLS -> global | uniform start)" in text and "local minima" in text
-    assert (tmp_path / "g_m1.graphml").exists() and (tmp_path / "g_m2.graphml").exists()
+    assert (tmp_path / "g_m1.graphml").exists()
+    R = nx.read_graphml(tmp_path / "g_m2.graphml")          # 1-based, as zonocomb skeleton writes
+    flipped = [int(i) for _, _, d in R.edges(data=True) for i in str(d["flipped"]).split(",")]
+    assert min(flipped) == 1 and max(flipped) == 4
+    assert {d["unit"] for _, _, d in R.edges(data=True)} == {1, 2}
     assert png.stat().st_size > 10_000
     assert main(["landscape", str(csv), "--units", "5", "--max-classes", "10"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "vertices" in err[0] and "estimated time" in err[0]
     assert main(["landscape", str(csv), "--units", "0"]) == 2
+    capsys.readouterr()
+    assert main(["landscape", str(csv), "--units", "1,5", "--max-classes", "10"]) == 2
+    assert capsys.readouterr().out == ""                     # the sweep is refused before m = 1 runs

@@ -4,8 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InvalidInputError
+from ..files import check_writable
 from ..geometry.dataset import Dataset
-from ..landscape import DEFAULT_MAX_CLASSES, landscape
+from ..landscape import DEFAULT_MAX_CLASSES, check_size, landscape
+from ._common import progress_enabled
 
 
 def register(sub) -> None:
@@ -44,6 +46,12 @@ def _units(text: str) -> list[int]:
     return units
 
 
+def _graphml_path(path: str, m: int, sweep: int) -> Path:
+    """OUT itself, or OUT_m{m}.graphml for each m of a sweep."""
+    out = Path(path)
+    return out.with_name(f"{out.stem}_m{m}{out.suffix or '.graphml'}") if sweep > 1 else out
+
+
 def run(args) -> int:
     path = Path(args.file)
     if path.suffix not in (".csv", ".txt"):
@@ -51,23 +59,31 @@ def run(args) -> int:
     if args.jobs == 0 or args.jobs < -1:
         raise InvalidInputError(f"--jobs must be a positive integer or -1, got {args.jobs}")
     units = _units(args.units)
+    graphml = {m: _graphml_path(args.graphml, m, len(units)) for m in units} if args.graphml else {}
+    for out in graphml.values():
+        check_writable(out, "GraphML file")
+    if args.plot:
+        check_writable(args.plot, "plot")
     ds = Dataset.from_csv(path, label_column=-1, homogenize=not args.bias_free)
+    for m in units:                        # refuse a sweep before any of it is solved
+        check_size(ds, m, loss=args.loss, backend=args.backend, max_classes=args.max_classes,
+                   n_jobs=args.jobs)
     lands = []
     for m in units:
         land = landscape(ds, m, loss=args.loss, backend=args.backend, samples=args.samples,
                          mgls_runs=args.mgls_runs, gd_runs=args.gd_runs, gd_steps=args.gd_steps,
-                         random_state=args.seed, n_jobs=args.jobs, max_classes=args.max_classes)
+                         random_state=args.seed, n_jobs=args.jobs, max_classes=args.max_classes,
+                         progress=progress_enabled(args))
         lands.append(land)
         print(f"== m = {m} (examples: {ds.N}, dimension: {ds.d}, loss: {args.loss})")
         print(land.summary())
-        if args.graphml:
-            out = Path(args.graphml)
-            if len(units) > 1:
-                out = out.with_name(f"{out.stem}_m{m}{out.suffix or '.graphml'}")
-            land.to_graphml(out)
-            print(f"wrote {len(land)} classes and {land.graph.number_of_edges()} edges to {out}")
+        if m in graphml:
+            land.to_graphml(graphml[m])
+            if not args.quiet:
+                print(f"wrote {len(land)} classes and {land.graph.number_of_edges()} edges to {graphml[m]}")
     if args.plot:
         from ..landscape.plots import landscape_figure
         landscape_figure(lands, out=args.plot)
-        print(f"wrote {args.plot}")
+        if not args.quiet:
+            print(f"wrote {args.plot}")
     return 0

@@ -3,6 +3,6 @@
 :func:`landscape` solves program (3) at every vertex of Z^m (up to permutations of interchangeable
 units) and returns a :class:`Landscape`; :mod:`zonocomb.landscape.plots` draws it.
 """
-from .core import DEFAULT_MAX_CLASSES, Estimate, Landscape, estimate_seconds, landscape
+from .core import DEFAULT_MAX_CLASSES, Estimate, Landscape, check_size, estimate_seconds, landscape
 
-__all__ = ["landscape", "Landscape", "Estimate", "DEFAULT_MAX_CLASSES", "estimate_seconds"]
+__all__ = ["landscape", "Landscape", "Estimate", "DEFAULT_MAX_CLASSES", "estimate_seconds", "check_size"]

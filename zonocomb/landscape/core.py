@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 
 from ..convex.region import check_output_weights
 from ..errors import InvalidInputError, TooLargeError
+from ..files import atomic_write
 from ..search._common import as_rng, check_dataset, check_int, half_output_weights, single_threaded_blas
 from ..search.exact_erm import _unit_groups
 from ..search.gradient_descent import gradient_descent
@@ -43,7 +44,7 @@ from .classes import VertexClasses
 from .gls_rule import gls_tolerances
 from .solve import solve_classes
 
-__all__ = ["landscape", "Landscape", "Estimate", "DEFAULT_MAX_CLASSES", "estimate_seconds"]
+__all__ = ["landscape", "Landscape", "Estimate", "DEFAULT_MAX_CLASSES", "estimate_seconds", "check_size"]
 
 #: Largest number of vertex classes :func:`landscape` solves unless told otherwise.
 DEFAULT_MAX_CLASSES = 300_000
@@ -289,7 +290,9 @@ class Landscape:
         return G
 
     def to_graphml(self, path) -> None:
-        """Write :attr:`graph` as GraphML; node keys and tuples become strings ("0110|1001")."""
+        """Write :attr:`graph` as GraphML (atomically), in the conventions of ``zonocomb skeleton``:
+        node ids and node-valued attributes are the barcodes with units separated by ``|``
+        ("0110|1001"), and ``unit`` and ``flipped`` are 1-based ("4" or "4,7")."""
         def name(k):
             return "|".join("".join(str(b) for b in row) for row in k)
         G = nx.relabel_nodes(self.graph, {k: name(k) for k in self.graph.nodes})
@@ -297,13 +300,17 @@ class Landscape:
             data["gls_next"], data["basin"] = name(data["gls_next"]), name(data["basin"])
         for _, _, data in G.edges(data=True):
             data["tail"] = name(data["tail"])
-            data["flipped"] = ",".join(str(i) for i in data["flipped"])
-        nx.write_graphml(G, path)
+            data["unit"] += 1
+            data["flipped"] = ",".join(str(i + 1) for i in data["flipped"])
+        with atomic_write(path, "wb") as fh:
+            nx.write_graphml(G, fh)
 
 
 def _progress_enabled(progress) -> bool:
+    """``progress``, or for None: stderr is a terminal and TQDM_DISABLE is unset (or "", "0", "false", "no")."""
     if progress is None:
-        return sys.stderr.isatty() and not os.environ.get("TQDM_DISABLE")
+        disabled = os.environ.get("TQDM_DISABLE", "").strip().lower() not in ("", "0", "false", "no")
+        return sys.stderr.isatty() and not disabled
     return bool(progress)
 
 
@@ -323,15 +330,28 @@ def estimate_seconds(dataset, v, loss="mse", fit_bias=True, backend="fast", solv
     return seconds / solves
 
 
-def _refusal(dataset, v, loss, fit_bias, backend, V, count, groups, max_classes, n_jobs):
+def check_size(dataset, m, v=None, loss="mse", fit_bias=True, backend="fast", reduce=True,
+               max_classes=DEFAULT_MAX_CLASSES, n_jobs=None) -> int:
+    """The number of classes :func:`landscape` would solve; TooLargeError above ``max_classes``.
+
+    Nothing is solved unless the answer is a refusal, whose message gives |vert Z^m|, the class
+    count and a time estimate from a few timed solves (:func:`estimate_seconds`).
+    """
+    m = check_int(m, "m (number of units)", 1)
+    v = half_output_weights(m) if v is None else check_output_weights(v, m)
+    V = dataset.zonotope().num_vertices()
+    groups = _unit_groups(v) if reduce else [[u] for u in range(m)]
+    count = VertexClasses.count(V, groups)
+    if count <= check_int(max_classes, "max_classes", 1):
+        return count
     from joblib import effective_n_jobs
     workers = effective_n_jobs(n_jobs)
     per = estimate_seconds(dataset, v, loss, fit_bias, backend)
-    secs = count * per / workers
-    return (f"the landscape of Z^{len(v)} has {V ** len(v)} vertices ({V} vertices of Z) in {count} "
-            f"classes of interchangeable units (groups {groups}), more than max_classes={max_classes}; "
-            f"estimated time ≈ {_duration(secs)} at {per * 1e3:.2f} ms per solve on {workers} "
-            f"worker(s) (and {count * len(v) * 4 * 8 / 2 ** 20:.0f} MiB or more of neighbour tables)")
+    raise TooLargeError(
+        f"the landscape of Z^{m} has {V ** m} vertices ({V} vertices of Z) in {count} classes of "
+        f"interchangeable units (groups {groups}), more than max_classes={max_classes}; estimated "
+        f"time ≈ {_duration(count * per / workers)} at {per * 1e3:.2f} ms per solve on {workers} "
+        f"worker(s) (and {count * m * 4 * 8 / 2 ** 20:.0f} MiB or more of neighbour tables)")
 
 
 def _duration(secs: float) -> str:
@@ -421,19 +441,13 @@ def landscape(dataset, m, v=None, loss="mse", fit_bias=True, backend="fast", red
     mgls_runs = check_int(mgls_runs, "mgls_runs", 0)
     gd_runs = check_int(gd_runs, "gd_runs", 0)
     gd_steps = check_int(gd_steps, "gd_steps", 0)
-    max_classes = check_int(max_classes, "max_classes", 1)
     if not isinstance(reduce, (bool, np.bool_)):
         raise InvalidInputError(f"reduce must be a bool, got {reduce!r}")
     if gd_runs and not np.array_equal(v, half_output_weights(m)):
         raise InvalidInputError("gd_runs > 0 needs the default v (gradient descent with a frozen "
                                 "output layer uses half +1, half -1, appendix H.2.2)")
+    count = check_size(dataset, m, v, loss, fit_bias, backend, reduce, max_classes, n_jobs)
     Z = dataset.zonotope()
-    V = Z.num_vertices()
-    groups = _unit_groups(v) if reduce else [[u] for u in range(m)]
-    count = VertexClasses.count(V, groups)
-    if count > max_classes:
-        raise TooLargeError(_refusal(dataset, v, loss, fit_bias, backend, V, count, groups,
-                                     max_classes, n_jobs))
     barcodes = Z.vertices()
     index = {b: j for j, b in enumerate(barcodes)}
     skeleton = Z.skeleton()

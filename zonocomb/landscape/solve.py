@@ -81,7 +81,8 @@ def _solve_chunk(dataset, v, loss, fit_bias, backend, zonotope, groups, nodes, l
     """Losses and statuses of the classes of one chunk (see the module notes)."""
     oracle = RegionOracle(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend, cache_size=0,
                           zonotope=zonotope)
-    barcodes = zonotope.vertices()
+    rows = np.array(zonotope.vertices(), dtype=bool).reshape(-1, dataset.N)
+    flips: dict[tuple[int, int], tuple[int, ...]] = {}
     group_of = {u: g for g in groups for u in g}
     children: dict[int, list[int]] = {}
     for i, p in enumerate(local_parent.tolist()):
@@ -91,12 +92,15 @@ def _solve_chunk(dataset, v, loss, fit_bias, backend, zonotope, groups, nodes, l
     status = [""] * len(nodes)
     warm: dict[int, tuple] = {}
 
-    def pattern(row):
-        return np.array([barcodes[j] for j in row], dtype=bool)
+    def flipped(a, b):
+        key = (int(a), int(b))
+        if key not in flips:
+            flips[key] = tuple(np.flatnonzero(rows[a] != rows[b]).tolist())
+        return flips[key]
 
     for i in range(len(nodes)):
         if local_parent[i] < 0:
-            sol = oracle.solution(pattern(reps[i]))
+            sol = oracle.solution(rows[reps[i]])
             losses[i], status[i] = sol.loss, sol.status
             warm[i] = (sol.W, sol.c)
         kids = children.get(i)
@@ -104,9 +108,8 @@ def _solve_chunk(dataset, v, loss, fit_bias, backend, zonotope, groups, nodes, l
             warm.pop(i, None)
             continue
         row = reps[i]
-        moves = [(int(unit[j]), tuple(k for k, (x, y) in enumerate(
-            zip(barcodes[row[unit[j]]], barcodes[new_vertex[j]])) if x != y)) for j in kids]
-        sols = oracle.neighbor_solutions(pattern(row), moves, warm_start=warm.pop(i))
+        moves = [(int(unit[j]), flipped(row[unit[j]], new_vertex[j])) for j in kids]
+        sols = oracle.neighbor_solutions(rows[row], moves, warm_start=warm.pop(i))
         for j, sol in zip(kids, sols):
             losses[j], status[j] = sol.loss, sol.status
             if j in children:

@@ -97,6 +97,7 @@ class RegionOracle:
             raise InvalidInputError("zonotope must be the dataset's zonotope (same generators)")
         self.power = ZonotopePower(zonotope, self.program.m)
         self._classes = {tuple(c) for c in zonotope.parallel_classes}
+        self._rows: dict[bytes, bool] = {}
         self.dataset = dataset
         self.cache_size = None if cache_size is None else check_int(cache_size, "cache_size", 0)
         self._cache: OrderedDict[bytes, object] = OrderedDict()
@@ -137,11 +138,23 @@ class RegionOracle:
         InvalidInputError, InvalidTypeError
             Wrong shape or entries, or a row that is not a vertex barcode of Z.
         """
-        arr = np.array(A, dtype=bool) if not isinstance(A, np.ndarray) or A.dtype != bool else A
-        if not self.power.is_vertex(arr):
+        if isinstance(A, np.ndarray) and A.dtype == bool and A.shape == (self.m, self.N):
+            arr, ok = A, all(self._row_is_vertex(row) for row in A)
+        else:
+            ok = self.power.is_vertex(A)           # checks the shape and the 0/1 entries too
+            arr = np.array(A, dtype=bool)
+        if not ok:
             raise InvalidInputError("the pattern is not a vertex of Z^m: some row is not the "
                                     "activation pattern of any weight vector")
         return arr
+
+    def _row_is_vertex(self, row: np.ndarray) -> bool:
+        """Whether a bool row is a vertex barcode of Z (exact; cached by its bytes)."""
+        key = row.tobytes()
+        known = self._rows.get(key)
+        if known is None:
+            known = self._rows[key] = self.power.zonotope.is_vertex(tuple(int(b) for b in row))
+        return known
 
     def moves(self, A) -> list[tuple[int, tuple[int, ...]]]:
         """The edges of Z^m at A as ``(unit, flipped example indices)``, units ascending
@@ -153,7 +166,7 @@ class RegionOracle:
         """The neighbour of A reached by ``move = (unit, flipped)``: a new array."""
         u, flipped = move
         B = np.array(A, dtype=bool)
-        B[u, list(flipped)] ^= True
+        B[u, flipped] ^= True
         return B
 
     def neighbors(self, A) -> list[np.ndarray]:
@@ -183,7 +196,7 @@ class RegionOracle:
             The backend failed.
         """
         A = self.vertex(A)
-        return self._solve(A, pattern_key(A), warm_start)
+        return self._solve(A, warm_start)
 
     def loss(self, A) -> float:
         """L*(A), the optimal loss of program (3) at the vertex A."""
@@ -207,13 +220,13 @@ class RegionOracle:
         exactly one parallel class are joined by an edge, :meth:`Zonotope.skeleton`).
         """
         A = self.vertex(A)
-        here = self._solve(A, pattern_key(A), None) if warm_start is None else warm_start
+        here = self._solve(A, None) if warm_start is None else warm_start
         if moves is None:
             moves = self.moves(A)
         out = []
         for move in moves:
             B = self._neighbour(A, move)
-            out.append(self._solve(B, pattern_key(B), here))
+            out.append(self._solve(B, here))
         return out
 
     def _neighbour(self, A: np.ndarray, move) -> np.ndarray:
@@ -222,12 +235,15 @@ class RegionOracle:
             raise InvalidInputError(f"move {move} is not an edge of Z^m: it must move one unit "
                                     "(0 <= unit < m) across one parallel class of examples")
         B = self.apply(A, move)
-        if not self.power.zonotope.is_vertex(B[u]):
+        if not self._row_is_vertex(B[u]):
             raise InvalidInputError(f"move {move} is not an edge of Z^m at this vertex: unit {u}'s "
                                     "new pattern is not a vertex of Z")
         return B
 
-    def _solve(self, A: np.ndarray, key: bytes, warm_start):
+    def _solve(self, A: np.ndarray, warm_start):
+        if self.cache_size == 0:
+            return self.program.solve(A, warm_start=warm_start)
+        key = pattern_key(A)
         sol = self._cache.get(key)
         if sol is not None:
             self.n_hits += 1
