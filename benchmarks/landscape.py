@@ -13,6 +13,13 @@ sampled estimates with their defaults off) and the speed-up over the naive loop,
 loss difference between the two (relative to the loss of W = 0).
 
 Usage: ``nice -n 19 .venv/bin/python benchmarks/landscape.py [--cases 2,2,2 2,2,3]``
+
+``--study`` instead prints the README's landscape study: for synthetic problems (appendix H.1.1,
+seed 0) at overparameterisation factors m/m_gen = 1..4 and for a set-cover reduction dataset
+(appendix E.1, one bias-free unit), the vertex and class counts, local minima, P(GLS -> global)
+(exact over uniform starts, and sampled from Gaussian starts), P(random vertex in a global region),
+mGLS, simulated annealing and tabu search success rates from Gaussian starts, where gradient
+descent lands, and the times.
 """
 from __future__ import annotations
 
@@ -24,7 +31,9 @@ import numpy as np
 from zonocomb.convex.region import solve_region
 from zonocomb.datasets import synthetic
 from zonocomb.landscape import landscape
+from zonocomb.search import RegionOracle, simulated_annealing, tabu_search
 from zonocomb.search._common import baseline_loss, half_output_weights
+from zonocomb.theory.reductions import set_cover_to_relu
 
 
 def run_case(d: int, m_gen: int, m: int, seed: int = 0) -> None:
@@ -48,11 +57,67 @@ def run_case(d: int, m_gen: int, m: int, seed: int = 0) -> None:
           + f" {t_naive:>8.2f} {diff:>9.1e}")
 
 
+STUDY = [(1, 2, f) for f in (1, 2, 3, 4)] + [(3, 1, f) for f in (1, 2, 3, 4)] + \
+        [(4, 1, f) for f in (1, 2, 3, 4)] + [(2, 2, f) for f in (1, 2)] + [(1, 3, f) for f in (1, 2)]
+SET_COVER = ([1, 2, 3, 4, 5], [[1, 2], [3, 4], [5], [1, 3, 5], [2, 4], [1, 2, 3]])
+
+
+def _searches(ds, m, land, v, fit_bias, runs, seed):
+    """Success fractions of simulated annealing and tabu search from Gaussian starts."""
+    oracle = RegionOracle(ds, v, fit_bias=fit_bias)
+    out = {}
+    for name, search, kw in (("annealing", simulated_annealing, {"max_steps": 300}),
+                             ("tabu", tabu_search, {"max_steps": 25})):
+        hits = sum(search(ds, m, random_state=seed + k, oracle=oracle, **kw).loss <= land.goal
+                   for k in range(runs))
+        out[name] = f"{hits}/{runs}"
+    return out
+
+
+def _study_row(label, ds, m, v=None, fit_bias=True, runs=16, gd_runs=8, gd_steps=50_000):
+    t0 = time.perf_counter()
+    land = landscape(ds, m, v=v, fit_bias=fit_bias, samples=4000, mgls_runs=runs, gd_runs=gd_runs,
+                     gd_steps=gd_steps, progress=False, random_state=0)
+    t1 = time.perf_counter()
+    other = _searches(ds, m, land, land.v, fit_bias, runs, 1000)
+    t2 = time.perf_counter()
+    e = land.estimates
+    gd = e["gd"]
+    landed = [int(c) for c in gd.ends if c >= 0]
+    in_global = sum(land.losses[c] <= land.goal for c in landed)
+    basin_global = sum(land.losses[land.basin[c]] <= land.goal for c in landed)
+    print(f"| {label} | {m} | {land.n_vertices} | {len(land)} | {len(land.local_minima)} | "
+          f"{land.p_gls_uniform:.3f} | {e['gls'].p:.3f} ± {e['gls'].stderr:.3f} | "
+          f"{e['random_vertex'].p:.3f} ± {e['random_vertex'].stderr:.3f} | "
+          f"{e['mgls'].successes}/{e['mgls'].trials} | {other['annealing']} | {other['tabu']} | "
+          f"{in_global}/{gd.trials} in, {basin_global}/{gd.trials} basin; {len(set(landed))} regions | "
+          f"{land.seconds['solve']:.1f} + {t1 - t0 - land.seconds['solve']:.1f} + {t2 - t1:.1f} |",
+          flush=True)
+
+
+def study() -> None:
+    print("| problem | m | vertices of Z^m | classes | local minima | P(GLS), uniform (exact) | "
+          "P(GLS), Gaussian | P(random vertex in global region) | mGLS | annealing | tabu | "
+          "GD (8 runs of 50k steps: in a global region, in its GLS basin; distinct regions) | seconds (solve + "
+          "rest + SA/tabu) |")
+    print("|" + "---|" * 13)
+    for d, m_gen, factor in STUDY:
+        ds = synthetic(d, m_gen, 0)
+        _study_row(f"synthetic d={d}, m_gen={m_gen} (N={ds.N}), factor {factor}", ds, factor * m_gen)
+    inst = set_cover_to_relu(*SET_COVER)
+    _study_row(f"set cover |U|=5, M=6 (N={inst.dataset.N}, d={inst.dataset.d}, bias-free)",
+               inst.dataset, 1, v=[1.0], fit_bias=False)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="+", default=["2,2,2", "2,2,3"],
                         help="d,m_gen,m triples (default: 2,2,2 2,2,3)")
+    parser.add_argument("--study", action="store_true", help="print the README's landscape study")
     args = parser.parse_args(argv)
+    if args.study:
+        study()
+        return 0
     print(f"{'d':>2} {'m_gen':>5} {'m':>2} {'|vert Z^m|':>9} {'classes':>8} {'naive/s':>10} "
           f"{'1 job/s':>10} {'total s':>8} {'speedup':>8} {'2 jobs/s':>10} {'total s':>8} {'speedup':>8} "
           f"{'naive s':>8} {'max |dL|':>9}")

@@ -106,6 +106,9 @@ def test_gls_ends_where_the_basin_map_says(ds13, land3, land22):
     rows = land3.classes.index_rows([P.random_vertex(s) for s in range(30)])
     rows = np.vstack([rows, rows[:, [1, 0, 2]]])
     assert _check_gls_ends(land3, ds13, 3, rows) >= 30
+    for row, end in zip(rows, land3.gls_end(rows)):
+        path = land3.gls_path(land3.classes.pattern(row))
+        assert path[-1] == end and np.all(np.diff(land3.losses[path]) < 0)
 
 
 def test_basin_counts_cover_every_vertex(land3, land22):
@@ -169,6 +172,17 @@ def test_estimates_are_reproducible_and_gd_lands_in_its_region():
         # GD's weights lie in the region it ends in, so its loss is at least that region's optimum
         assert gap + a.global_min >= a.losses[end] - 1e-9
     assert "sampled" in a.estimates["gls"].label and "GD landings" in a.summary()
+
+
+def test_skeleton_layout_refuses_large_graphs(land3, monkeypatch):
+    import zonocomb.landscape.plots as plots
+    from zonocomb.plotting import _new_figure
+    ax = _new_figure(4, 4, 50).subplots()
+    plots.skeleton_panel(ax, land3)
+    assert len(ax.collections) >= 2
+    monkeypatch.setattr(plots, "MAX_LAYOUT_NODES", 100)
+    with pytest.raises(InvalidInputError, match="too many"):
+        plots.skeleton_panel(ax, land3)
 
 
 def test_refuses_large_sizes_before_solving(monkeypatch):

@@ -57,12 +57,22 @@ def walk_ends(nxt: np.ndarray, flags: np.ndarray):
         step = new_step
 
 
-def gls_walk(classes, losses: np.ndarray, row, rtol: float, atol: float) -> list[int]:
+def gls_walk(classes, losses: np.ndarray, row, rtol: float, atol: float, memo=None) -> list[int]:
     """The classes GLS visits from the vertex ``row`` (m indices into the vertices of Z), simulated
-    on the vertices themselves (the unit order of the current member breaks ties)."""
+    on the vertices themselves (the unit order of the current member breaks ties).
+
+    With a dict ``memo`` (vertex bytes → stop class), shared between calls, a walk that reaches a
+    vertex seen before ends there: the path is then cut short, its last entry still the stop.
+    """
     row = np.array(row, dtype=np.int32)
     path = [int(classes.lookup(row[None, :])[0])]
+    seen = []
     while True:
+        key = row.tobytes()
+        if memo is not None and key in memo:
+            path.append(memo[key])
+            break
+        seen.append(key)
         moves = classes.moves(row)
         T = np.repeat(row[None, :], len(moves), axis=0)
         for i, (u, b) in enumerate(moves):
@@ -70,6 +80,9 @@ def gls_walk(classes, losses: np.ndarray, row, rtol: float, atol: float) -> list
         ids = classes.lookup(T) if len(moves) else np.zeros(0, dtype=np.int64)
         k = gls_choice(float(losses[path[-1]]), losses[ids], rtol, atol)
         if k is None:
-            return path
+            break
         row = T[k]
         path.append(int(ids[k]))
+    if memo is not None:
+        memo.update(dict.fromkeys(seen, path[-1]))
+    return path

@@ -132,15 +132,16 @@ class Landscape:
         self.nxt, self.ambiguous, near_tie = gls_successors(losses, classes.nbr, rtol, atol)
         self.basin, self._later = walk_ends(self.nxt, self.ambiguous)
         self.tie_risk = near_tie | walk_ends(self.nxt, near_tie)[1]
+        self._memo: dict = {}                 # vertex bytes -> stop, shared by the walks below
         for c in np.flatnonzero(self._later):
-            self.basin[c] = self._walk(classes.reps[c])[-1]
+            self.basin[c] = self._walk(classes.reps[c], self._memo)[-1]
         self.vertex_ends = self._vertex_ends()
         self.estimates: dict[str, Estimate] = {}
         self.seconds: dict[str, float] = {}
 
     # ----- GLS --------------------------------------------------------------------------------------
-    def _walk(self, row) -> list[int]:
-        return gls_walk(self.classes, self.losses, row, self.rtol, self.atol)
+    def _walk(self, row, memo=None) -> list[int]:
+        return gls_walk(self.classes, self.losses, row, self.rtol, self.atol, memo)
 
     def _vertex_ends(self) -> dict:
         """Exact vertex counts per stop: the class successor where no tie can differ between
@@ -150,7 +151,7 @@ class Landscape:
                            minlength=len(self)).astype(np.int64)
         for c in np.flatnonzero(affected):
             for member in self.classes.members(self.classes.reps[c]):
-                ends[self._walk(member)[-1]] += 1
+                ends[self._walk(member, self._memo)[-1]] += 1
         return {int(c): int(ends[c]) for c in np.flatnonzero(ends)}
 
     def gls_path(self, A) -> list[int]:
@@ -164,7 +165,7 @@ class Landscape:
         ends = self.basin[ids].copy()
         canonical = (self.classes.canonical(rows) == rows).all(axis=1)
         for i in np.flatnonzero(~canonical & (self.ambiguous[ids] | self._later[ids])):
-            ends[i] = self._walk(rows[i])[-1]
+            ends[i] = self._walk(rows[i], self._memo)[-1]
         return ends
 
     # ----- summaries --------------------------------------------------------------------------------
@@ -209,10 +210,6 @@ class Landscape:
         gaps = self.losses[ends] - self.global_min
         order = np.argsort(gaps, kind="stable")
         return gaps[order], np.array([self.vertex_ends[int(c)] for c in ends[order]])
-
-    def basin_sizes(self) -> dict:
-        """Stop class → vertices of Z^m in its basin (= :attr:`vertex_ends`)."""
-        return dict(self.vertex_ends)
 
     def summary(self) -> str:
         """A few lines for people: sizes, minima, success probabilities, GD landings, times."""
