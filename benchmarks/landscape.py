@@ -105,7 +105,7 @@ def study() -> None:
         ds = synthetic(d, m_gen, 0)
         _study_row(f"synthetic d={d}, m_gen={m_gen} (N={ds.N}), factor {factor}", ds, factor * m_gen)
     inst = set_cover_to_relu(*SET_COVER)
-    _study_row(f"set cover |U|=5, M=6 (N={inst.dataset.N}, d={inst.dataset.d}, bias-free)",
+    _study_row(f"set cover, 5 elements, 6 subsets (N={inst.dataset.N}, d={inst.dataset.d}, bias-free)",
                inst.dataset, 1, v=[1.0], fit_bias=False)
 
 
