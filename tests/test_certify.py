@@ -168,3 +168,63 @@ def test_bad_input_is_refused():
         certify_exact(ds, [[1, 1, 1]], [float("nan")])
     with pytest.raises(InvalidInputError, match="labels"):
         certify_exact(Dataset([[0], [1]]), [[1, 1]], [1])
+
+
+def _brute_force_l1(ds, A, v, fit_bias):
+    """min over all vertices of the L1 region LP's feasible polyhedron, exactly: every choice of
+    p linearly independent active constraints among e_i = ±(ŷ_i − y_i) and s_ui w_u·x̄_i = 0
+    (sympy; independent of zonocomb.certify)."""
+    X = sympy.Matrix(ds.generators_exact)
+    m, N, n = len(v), ds.N, ds.n
+    p = m * n + int(fit_bias)
+    rows = []                                        # ŷ − y = M z − y: residual rows
+    M = sympy.zeros(N, p)
+    for i in range(N):
+        for u in range(m):
+            if A[u][i]:
+                M[i, u * n:(u + 1) * n] = v[u] * X[i, :]
+        if fit_bias:
+            M[i, p - 1] = 1
+    cons = []
+    for u, i in product(range(m), range(N)):
+        a = sympy.zeros(1, p)
+        a[0, u * n:(u + 1) * n] = (1 if A[u][i] else -1) * X[i, :]
+        cons.append(a)
+    y = sympy.Matrix(ds.y_exact)
+    # an optimum is attained where p independent equations among {r_i = 0} ∪ {a_k·z = 0} hold
+    eqs = [(M[i, :], y[i]) for i in range(N)] + [(a, 0) for a in cons]
+    best = None
+    for S in combinations(range(len(eqs)), p):
+        Mat = sympy.Matrix.vstack(*[eqs[k][0] for k in S])
+        if Mat.rank() < p:
+            continue
+        z = Mat.LUsolve(sympy.Matrix([eqs[k][1] for k in S]))
+        if all((a * z)[0] >= 0 for a in cons):
+            value = sum(abs(x) for x in (M * z - y)) / N
+            best = value if best is None or value < best else best
+    return Fraction(int(sympy.nsimplify(best).p), int(sympy.nsimplify(best).q))
+
+
+@pytest.mark.parametrize("seed,m,fit_bias", [(0, 1, False), (1, 1, True), (2, 2, False)])
+def test_l1_optimum_equals_brute_force_over_vertices(seed, m, fit_bias):
+    ds, A, v = _random_instance(seed, 4, 1, m)
+    cert = certify_exact(ds, A, v, loss="l1", fit_bias=fit_bias)
+    cert.verify()
+    assert cert.loss == _brute_force_l1(ds, A, v, fit_bias)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10 ** 6), N=st.integers(3, 8), d=st.integers(1, 2), m=st.integers(1, 2),
+       fit_bias=st.booleans())
+def test_l1_matches_the_float_solver_and_tampering_fails(seed, N, d, m, fit_bias):
+    ds, A, v = _random_instance(seed, N, d, m)
+    sol = RegionProgram(ds, [float(x) for x in v], loss="l1", fit_bias=fit_bias).solve(A)
+    cert = certify_exact(ds, A, v, loss="l1", fit_bias=fit_bias)
+    cert.verify()
+    assert abs(float(cert.loss) - sol.loss) <= 1e-8 * (1 + sol.loss)
+    with pytest.raises(CertificateError):
+        replace(cert, loss=cert.loss + Fraction(1, 10 ** 12)).verify()
+    sigma = list(cert.derivative)
+    sigma[0] = Fraction(2, N)                                   # outside the subdifferential
+    with pytest.raises(CertificateError):
+        replace(cert, derivative=tuple(sigma)).verify()

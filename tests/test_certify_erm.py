@@ -69,3 +69,11 @@ def test_certify_option_is_checked():
         exact_erm(ds, [1], loss="logistic", certify="exact", progress=False)
     with pytest.raises(CertificateError):
         verify_exact_erm(exact_erm(ds, [1], progress=False), ds)
+
+
+def test_l1_exact_minimum_agrees_with_the_float_path():
+    ds = _dataset(4, N=6, d=1)
+    flt = exact_erm(ds, [1.0, -1.0], loss="l1", progress=False)
+    ex = exact_erm(ds, [1, -1], loss="l1", progress=False, certify="exact")
+    verify_exact_erm(ex, ds)
+    assert abs(float(ex.info["exact_loss"]) - flt.loss) <= 1e-8

@@ -214,6 +214,8 @@ def mse_active_set(prog: ExactProgram, order=None, near=None, max_steps: int | N
         Active-set steps taken beyond the hinted face (0 when the hint was right).
     loss : Fraction
         f(W, c), the optimal mean loss.
+    sigma : list of Fraction
+        The loss derivative 2 r_i / N at the optimal residual r = ŷ − y.
 
     Raises
     ------
@@ -251,8 +253,9 @@ def mse_active_set(prog: ExactProgram, order=None, near=None, max_steps: int | N
         if not negative:
             scale = Fraction(2 * prog.Dx, prog.N * prog.D ** 2)
             W = [[Fraction(w, den) for w in row] for row in W]
+            sigma = [Fraction(2 * x, den * prog.D * prog.N) for x in r]
             return W, Fraction(c, den), {k: val * scale for k, val in nu.items()}, steps, \
-                Fraction(ss, den * den * prog.N * prog.D ** 2)
+                Fraction(ss, den * den * prog.N * prog.D ** 2), sigma
         u, i = negative[0]
         working[u] = [j for j in working[u] if j != i]
         face_optimal = False

@@ -1,15 +1,18 @@
 """Exact certificates of region optima (paper eq. 3): :func:`certify_exact` and its result.
 
 The float solver (:class:`zonocomb.convex.region.RegionProgram`) returns an approximate optimum
-and the set of constraints it found tight. :func:`certify_exact` uses that tight set only as a
-hint: it solves the program again in rational arithmetic (MSE: :mod:`zonocomb.certify.mse`) and
-returns the exact optimum with exact KKT multipliers, which :meth:`ExactRegionOptimum.verify`
-re-checks from the dataset alone.
+and the set of constraints it found tight. :func:`certify_exact` solves the program again in
+rational arithmetic and returns the exact optimum with an exact KKT certificate, which
+:meth:`ExactRegionOptimum.verify` re-checks from the dataset alone:
 
-Only the MSE loss is certified exactly. The logistic optimum is in general transcendental (the
-stationarity condition Σ_i (σ(ŷ_i) − y_i) … = 0 has no rational solution), so no finite rational
-certificate of its value exists; logistic optima are certified in floating point only (the KKT
-residual check of :mod:`zonocomb.convex.kkt`).
+* MSE: an exact active-set method started from the float tight set (:mod:`zonocomb.certify.mse`);
+* L1: exact linear programs (:mod:`zonocomb.certify.l1`; the float answer is not needed).
+
+The logistic loss has no exact certificate: its optimum is in general transcendental (the
+stationarity condition Σ_i (1/(1 + e^{−ŷ_i}) − y_i) v_u A_ui x̄_i = Σ_i μ_ui s_ui x̄_i involves
+exponentials of the predictions, so the optimal loss and weights are not rational), and no finite
+rational certificate of its value exists. Logistic optima are certified in floating point only
+(the KKT residual check of :mod:`zonocomb.convex.kkt`).
 """
 from __future__ import annotations
 
@@ -21,12 +24,13 @@ import numpy as np
 from ..errors import InvalidInputError, ZonocombError
 from ..convex.region import RegionSolution
 from .hint import working_order
+from .l1 import l1_optimum
 from .mse import mse_active_set
 from .problem import ExactProgram, dot
 
 __all__ = ["certify_exact", "certify_program", "check_exact_loss", "ExactRegionOptimum", "CertificateError"]
 
-EXACT_LOSSES = ("mse",)
+EXACT_LOSSES = ("mse", "l1")
 
 
 class CertificateError(ZonocombError, ValueError):
@@ -46,7 +50,12 @@ class ExactRegionOptimum:
     c : Fraction
         The optimal output bias (0 when ``fit_bias`` is False).
     multipliers : tuple of tuple of Fraction, shape (m, N)
-        μ_ui ≥ 0 of the constraint s_ui w_u·x̄_i ≥ 0, with ∇f(W, c) = Σ μ_ui s_ui (e_u ⊗ x̄_i).
+        μ_ui ≥ 0 of the constraint s_ui w_u·x̄_i ≥ 0.
+    derivative : tuple of Fraction, shape (N,)
+        σ_i, the derivative of the loss term (1/N) ℓ(ŷ_i, y_i) at the optimum: 2 r_i / N for the
+        MSE, a subgradient (sign(r_i)/N, or any value in [−1/N, 1/N] where r_i = 0) for L1
+        (r = ŷ − y). Stationarity: Σ_i σ_i v_u A_ui x̄_i = Σ_i μ_ui s_ui x̄_i for every unit u, and
+        Σ_i σ_i = 0 when c is fitted.
     pattern : tuple of tuple of bool, shape (m, N)
     v : tuple of Fraction
     loss_name : str
@@ -60,6 +69,7 @@ class ExactRegionOptimum:
     W: tuple
     c: Fraction
     multipliers: tuple
+    derivative: tuple
     pattern: tuple
     v: tuple
     loss_name: str
@@ -71,8 +81,9 @@ class ExactRegionOptimum:
         """Re-check the certificate from the dataset, in exact rational arithmetic.
 
         Checks: shapes; primal feasibility s_ui w_u·x̄_i ≥ 0; μ ≥ 0; complementarity
-        (μ_ui ≠ 0 only where w_u·x̄_i = 0); stationarity ∇_{w_u} f = Σ_i μ_ui s_ui x̄_i and
-        ∂f/∂c = 0 (or c = 0 without a fitted bias); ``loss`` = f(W, c). For a convex program these
+        (μ_ui ≠ 0 only where w_u·x̄_i = 0); σ is the derivative (MSE) or a subgradient (L1) of the
+        loss at the residual; stationarity Σ_i σ_i v_u A_ui x̄_i = Σ_i μ_ui s_ui x̄_i and
+        Σ_i σ_i = 0 (or c = 0 without a fitted bias); ``loss`` = f(W, c). For a convex program these
         prove that ``loss`` is the minimum. Cost O(m N n) rational operations.
 
         Raises
@@ -101,15 +112,27 @@ class ExactRegionOptimum:
             raise CertificateError("c must be 0 when the output bias is not fitted")
         resid = [sum((v[u] * pre[u][i] for u in range(m) if A[u][i]), Fraction(0)) + self.c - y[i]
                  for i in range(N)]
-        if self.loss_name != "mse":
+        sigma = self.derivative
+        if len(sigma) != N:
+            raise CertificateError("the certificate's derivative has the wrong length")
+        if self.loss_name == "mse":
+            value = sum(r * r for r in resid) / N
+            if any(s != 2 * r / N for s, r in zip(sigma, resid)):
+                raise CertificateError("the derivative is not 2 r_i / N at the residual")
+        elif self.loss_name == "l1":
+            value = sum(abs(r) for r in resid) / N
+            if any(abs(s) > Fraction(1, N) or (r != 0 and s != Fraction(1 if r > 0 else -1, N))
+                   for s, r in zip(sigma, resid)):
+                raise CertificateError("the derivative is not a subgradient of (1/N) |r_i| at the residual")
+        else:
             raise CertificateError(f"no exact certificate is defined for the {self.loss_name!r} loss")
-        if sum(r * r for r in resid) / N != self.loss:
+        if value != self.loss:
             raise CertificateError("the loss is not the objective of eq. (3) at (W, c)")
-        if self.fit_bias and sum(resid) != 0:
+        if self.fit_bias and sum(sigma) != 0:
             raise CertificateError("stationarity fails in the output bias c")
         for u in range(m):
             for j in range(n):
-                grad = 2 * sum((v[u] * resid[i] * X[i][j] for i in range(N) if A[u][i]), Fraction(0)) / N
+                grad = sum((v[u] * sigma[i] * X[i][j] for i in range(N) if A[u][i]), Fraction(0))
                 cone = sum(((1 if A[u][i] else -1) * self.multipliers[u][i] * X[i][j]
                             for i in range(N) if self.multipliers[u][i]), Fraction(0))
                 if grad != cone:
@@ -128,14 +151,14 @@ def certify_exact(dataset, pattern, v, loss: str = "mse", fit_bias: bool = True,
         (m, N) 0/1 activation pattern, or a barcode when m = 1.
     v : array-like of length m
         Output weights (ints, Fractions, decimal strings; floats are read exactly).
-    loss : {"mse"}
-        Only the MSE is certified exactly (the logistic optimum is transcendental, see the module
-        documentation; "l1" and "logistic" raise InvalidInputError).
+    loss : {"mse", "l1"}
+        The logistic loss has no exact certificate (its optimum is transcendental, see the module
+        documentation) and raises InvalidInputError.
     fit_bias : bool, default True
         Optimise the output bias c (appendix H) or fix c = 0 (section 2).
     hint : RegionSolution or (m, N) bool array, optional
-        The float solver's answer, or its tight set, from which the exact walk starts. When omitted
-        the fast float solver is run to get it.
+        MSE: the float solver's answer, or its tight set, from which the exact walk starts (when
+        omitted the fast float solver is run to get it). Not used for L1.
     max_steps : int, optional
         Bound on the exact active-set steps (default 10 m N + 10).
 
@@ -153,14 +176,14 @@ def certify_exact(dataset, pattern, v, loss: str = "mse", fit_bias: bool = True,
 
     Notes
     -----
-    A correct hint costs one exact equality-constrained least-squares solve (a K × K system over
-    Q, K = Σ_u (n − |tight_u|) + 1) and one multiplier solve per unit; a wrong hint adds one such
-    solve per active-set step. The data are scaled to integers once
-    (:class:`zonocomb.certify.problem.ExactProgram`).
+    MSE: a correct hint costs one exact equality-constrained least-squares solve (a K × K system
+    over Q, K = Σ_u (n − |tight_u|) + 1) and one multiplier solve per unit; a wrong hint adds one
+    such solve per active-set step. The data are scaled to integers once
+    (:class:`zonocomb.certify.problem.ExactProgram`). L1: two exact LPs (cddlib, GMP).
     """
     check_exact_loss(loss)
     prog = ExactProgram(dataset, pattern, v, loss=loss, fit_bias=fit_bias)
-    if hint is None:
+    if hint is None and loss == "mse":
         from ..convex.region import RegionProgram
         hint = RegionProgram(dataset, [float(x) for x in prog.v], loss=loss, fit_bias=fit_bias).solve(
             np.array(prog.A, dtype=bool))
@@ -179,10 +202,16 @@ def check_exact_loss(loss) -> str:
 def certify_program(prog: ExactProgram, hint, max_steps: int | None = None) -> ExactRegionOptimum:
     """:func:`certify_exact` on an already built :class:`ExactProgram` (``hint`` as there, or None
     for an empty first working set)."""
-    near = (hint.W, hint.c) if isinstance(hint, RegionSolution) else None
-    W, c, nu, steps, value = mse_active_set(prog, working_order(prog, hint), near=near, max_steps=max_steps)
+    if prog.loss == "l1":
+        W, c, sigma, nu, value = l1_optimum(prog)
+        steps = 0
+    else:
+        near = (hint.W, hint.c) if isinstance(hint, RegionSolution) else None
+        W, c, nu, steps, value, sigma = mse_active_set(prog, working_order(prog, hint), near=near,
+                                                       max_steps=max_steps)
     W = tuple(tuple(w) for w in W)
     zero = Fraction(0)
     multipliers = tuple(tuple(nu.get((u, i), zero) for i in range(prog.N)) for u in range(prog.m))
-    return ExactRegionOptimum(loss=value, W=W, c=c, multipliers=multipliers, pattern=prog.A, v=prog.v,
-                              loss_name=prog.loss, fit_bias=prog.fit_bias, dataset=prog.dataset, steps=steps)
+    return ExactRegionOptimum(loss=value, W=W, c=c, multipliers=multipliers, derivative=tuple(sigma),
+                              pattern=prog.A, v=prog.v, loss_name=prog.loss, fit_bias=prog.fit_bias,
+                              dataset=prog.dataset, steps=steps)

@@ -131,7 +131,8 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
     chunk_size : int, optional
         Patterns per joblib task (default: about 32 tasks, at most 500 patterns each).
     certify : {None, "exact"}, default None
-        ``"exact"`` (MSE only): certify every vertex class exactly. Each region's float optimum is
+        ``"exact"`` (MSE and L1; the logistic optimum is transcendental and has no exact
+        certificate): certify every vertex class exactly. Each region's float optimum is
         the hint of :func:`zonocomb.certify.certify_exact`, which returns that class's exact
         optimum with a KKT certificate; the global minimum is the least of these exact values.
         This ships the full certificate (every class's exact optimum), not a lower-bound
@@ -160,7 +161,7 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
         reported.
     InvalidInputError, InvalidTypeError
         Bad dataset, loss or ``v``; an unknown ``certify``, or ``certify="exact"`` with a loss that
-        has no exact certificate (logistic: transcendental optimum; l1).
+        has no exact certificate (logistic: transcendental optimum).
 
     Notes
     -----

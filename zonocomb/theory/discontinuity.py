@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
-from ..errors import BackendError, InvalidInputError
-from ..exact._cdd import solve_lp
+from ..errors import InvalidInputError
 from ..exact.rational import to_fraction
 from ..geometry.dataset import Dataset
 from .exact_loss import single_relu_loss
@@ -97,37 +96,18 @@ def vertex_l1_loss(dataset: Dataset, barcode: Sequence[int]) -> tuple[Fraction, 
 
     Notes
     -----
-    Linear program in (w, t): minimize (1/N)(Σ_{b_i=1} t_i + Σ_{b_i=0} |y_i|) subject to
-    t_i ≥ ±(w·x̄_i - y_i) for active i and the closed sign constraints of the region. It is
-    always feasible (w = 0) and bounded (t ≥ 0), solved exactly by cddlib.
+    The region program (3) with the L1 loss, one unit, v = 1 and no output bias, solved and
+    certified exactly by :func:`zonocomb.certify.certify_exact` (exact linear programs).
     """
-    y = dataset.y_exact
-    if y is None:
+    from ..certify.region import certify_exact
+
+    if dataset.y_exact is None:
         raise InvalidInputError("vertex_l1_loss needs labels, but the dataset has none (y=None)")
     b = tuple(int(v) for v in barcode)
     if len(b) != dataset.N or any(v not in (0, 1) for v in b):
         raise InvalidInputError(f"barcode must be {dataset.N} entries of 0/1, got {tuple(barcode)!r}")
-    gens = dataset.generators_exact
-    n = dataset.n
-    active = [i for i in range(dataset.N) if b[i]]
-    k = len(active)
-    zeros_t = [Fraction(0)] * k
-    rows = []
-    for i in range(dataset.N):
-        sign = 1 if b[i] else -1
-        rows.append([Fraction(0)] + [sign * g for g in gens[i]] + zeros_t)
-    for slot, i in enumerate(active):
-        e = list(zeros_t)
-        e[slot] = Fraction(1)
-        rows.append([y[i]] + [-g for g in gens[i]] + e)
-        rows.append([-y[i]] + list(gens[i]) + e)
-    constant = sum((abs(y[i]) for i in range(dataset.N) if not b[i]), Fraction(0))
-    objective = [constant / dataset.N] + [Fraction(0)] * n + [Fraction(1, dataset.N)] * k
-    res = solve_lp(rows, objective, maximize=False)
-    if res.status != "optimal":
-        raise BackendError(f"the L1 vertex program of barcode {b} came back {res.status}; it is always "
-                           "feasible and bounded, so cddlib misbehaved")
-    return res.value, tuple(res.x[:n])
+    cert = certify_exact(dataset, [b], [1], loss="l1", fit_bias=False)
+    return cert.loss, cert.W[0]
 
 
 def vertex_table(dataset: Dataset, vertices: Sequence | None = None) -> list[VertexLoss]:
