@@ -54,7 +54,8 @@ class RegionSolution:
     tight : ndarray of bool, shape (m, N)
         Constraints holding with equality at the optimum, within the float tolerance
         |w_u·x̄_i| ≤ ``TIGHT_RTOL`` ‖x̄_i‖ max_u' ‖w_u'‖ (all of a unit's constraints are tight when
-        w_u = 0). mGLS flips these first (appendix G).
+        w_u = 0), measured after the solver's power-of-two rescaling of badly scaled columns and
+        labels (invariant under scaling of the data). mGLS flips these first (appendix G).
     status : str
         ``"optimal"``, ``"optimal_inaccurate"`` (a warning was issued), ``"optimal_fallback"``
         (the fast backend handed this pattern to the reference backend; a warning was issued) or
@@ -176,10 +177,13 @@ class RegionProgram:
         self.backend = spec.name
         self._data = RegionData(Xbar=np.ascontiguousarray(dataset.generators_float, dtype=float),
                                 y=y, v=self.v, loss=loss, fit_bias=self.fit_bias)
-        self._solver = get_backend(spec.name, loss)(self._data)
+        self._col_scale, self._label_scale = _scales(self._data)
+        scaled = RegionData(Xbar=np.ascontiguousarray(self._data.Xbar / self._col_scale),
+                            y=y / self._label_scale, v=self.v, loss=loss, fit_bias=self.fit_bias)
+        self._solver = get_backend(spec.name, loss)(scaled)
         self._XT = np.ascontiguousarray(self._data.Xbar.T)
         #: TIGHT_RTOL ‖x̄_i‖ (the tight set's tolerance, per example, before the factor max ‖w_u‖)
-        self._tight_tol = TIGHT_RTOL * np.linalg.norm(self._data.Xbar, axis=1)
+        self._tight_tol = TIGHT_RTOL * np.linalg.norm(scaled.Xbar, axis=1)
         self.n_solves = 0
 
     @property
@@ -248,13 +252,13 @@ class RegionProgram:
         A = self.pattern_array(pattern)
         warm = self._check_warm_start(warm_start)
         t0 = time.perf_counter()
-        res = self._solver.solve(A, warm)
+        res = self._solver.solve(A, self._to_solver(warm))
         seconds = time.perf_counter() - t0
         self.n_solves += 1
         if res.status == "optimal_inaccurate":
             warnings.warn(f"backend {self.backend!r} reports reduced accuracy on this region program",
                           RuntimeWarning, stacklevel=2)
-        return self._solution(A, res.W, float(res.c), res.status, seconds)
+        return self._solution(A, *self._from_solver(res.W, res.c), res.status, seconds)
 
     def sweep(self, pattern, moves, warm_start, bound: float | None = None,
               solutions: bool = False) -> NeighbourSweep:
@@ -315,22 +319,27 @@ class RegionProgram:
         base_loss = self._objective(A, W @ self._XT, c)
         t0 = time.perf_counter()
         k = len(moves)
-        outcome = self._solver.sweep(A, moves, warm, base_loss, bound=bound, solutions=solutions) \
-            if k and hasattr(self._solver, "sweep") else None
+        unit = self._loss_unit()                                  # the solver's loss is loss / unit
+        outcome = self._solver.sweep(A, moves, self._to_solver(warm), base_loss / unit,
+                                     bound=None if bound is None else float(bound) / unit,
+                                     solutions=solutions) if k and hasattr(self._solver, "sweep") else None
         if outcome is None:
             status = ["failed"] * k
             loss, lower = np.full(k, np.nan), np.full(k, -np.inf)
             threads = 1
         else:
             status = ["optimal" if s == "solved" else str(s) for s in outcome.status]
-            loss, lower = outcome.loss.copy(), outcome.lower_bound.copy()
+            loss, lower = unit * outcome.loss, unit * outcome.lower_bound
+            screened = np.array(status) == "screened"
+            loss[screened] = base_loss                            # (the vertex's own optimum)
+            lower[screened | (np.array(status) == "bounded")] = base_loss
             threads = outcome.threads
         found = {}
         for j in range(k):
             if status[j] != "failed":
                 if solutions and status[j] != "bounded":
-                    found[j] = self._solution(self._moved(A, moves[j]), outcome.W[j], float(outcome.c[j]),
-                                              status[j], 0.0)
+                    found[j] = self._solution(self._moved(A, moves[j]),
+                                              *self._from_solver(outcome.W[j], outcome.c[j]), status[j], 0.0)
                 continue
             sol = self.solve(self._moved(A, moves[j]), warm_start=warm)
             self.n_solves -= 1                                  # (counted once below)
@@ -340,6 +349,24 @@ class RegionProgram:
         self.n_solves += sum(s != "bounded" for s in status)
         return NeighbourSweep(loss=loss, lower_bound=lower, status=tuple(status), solutions=found,
                               seconds=time.perf_counter() - t0, threads=threads)
+
+    def _to_solver(self, warm):
+        """A point (W, c) of the program in the solver's scaled units (None stays None)."""
+        if warm is None:
+            return None
+        W, c = warm
+        t = self._label_scale
+        return np.asarray(W, dtype=float) * (self._col_scale / t), float(c) / t
+
+    def _from_solver(self, W, c):
+        """A point (W, c) of the solver's scaled program in the program's units."""
+        t = self._label_scale
+        return np.asarray(W, dtype=float) * (t / self._col_scale), float(c) * t
+
+    def _loss_unit(self) -> float:
+        """The program's loss over the scaled solver's: t² for the MSE, t for l1, 1 for logistic."""
+        t = self._label_scale
+        return {"mse": t * t, "l1": t, "logistic": 1.0}[self.loss]
 
     @staticmethod
     def _moved(A: np.ndarray, move) -> np.ndarray:
@@ -374,8 +401,10 @@ class RegionProgram:
                               seconds=seconds, backend=self.backend)
 
     def _tight(self, W: np.ndarray, P: np.ndarray) -> np.ndarray:
-        """|w_u·x̄_i| ≤ TIGHT_RTOL ‖x̄_i‖ max_u' ‖w_u'‖ (P = W X̄ᵀ), read-only."""
-        wmax = float(np.sqrt(np.einsum("uj,uj->u", W, W).max()))
+        """|w_u·x̄_i| ≤ TIGHT_RTOL ‖x̄_i‖ max_u' ‖w_u'‖ (P = W X̄ᵀ), read-only, measured in the
+        solver's scaled units (``_scales``), so that it does not change when the data are scaled."""
+        Ws = W * (self._col_scale / self._label_scale)
+        wmax = float(np.sqrt(np.einsum("uj,uj->u", Ws, Ws).max())) * self._label_scale
         tight = np.abs(P) <= wmax * self._tight_tol
         tight.setflags(write=False)
         return tight
@@ -475,3 +504,26 @@ def _check_pattern(pattern, m: int, N: int) -> np.ndarray:
         u, i = (int(k) for k in bad[0])
         raise InvalidInputError(f"pattern entry ({u}, {i}) is {arr[u, i]!r}; entries must be 0 or 1")
     return arr.astype(bool)
+
+
+#: Columns of X̄ and labels whose largest magnitude lies outside [1/SCALE_BAND, SCALE_BAND] are
+#: rescaled by a power of two for the solver.
+SCALE_BAND = 16.0
+
+
+def _scales(data: RegionData) -> tuple[np.ndarray, float]:
+    """Powers of two (s_j per column of X̄, t for the labels) that bring each column's and the
+    labels' largest magnitude into [1/2, 1) when it lies outside [1/SCALE_BAND, SCALE_BAND], else 1.
+
+    The region program of (X̄ / s, y / t) is that of (X̄, y) with w_u → w_u ∘ s / t, c → c / t and
+    the MSE divided by t² (the l1 loss by t; logistic labels are not scaled): every activation pattern
+    and region is the same, and dividing by a power of two is exact. So features and labels scaled
+    by 1e±8 give the solver the same well-scaled problem.
+    """
+    def power_of_two(magnitude: float) -> float:
+        if magnitude == 0.0 or 1.0 / SCALE_BAND <= magnitude <= SCALE_BAND:
+            return 1.0
+        return float(2.0 ** np.ceil(np.log2(magnitude)))
+    cols = np.array([power_of_two(float(x)) for x in np.max(np.abs(data.Xbar), axis=0)])
+    t = 1.0 if data.loss == "logistic" else power_of_two(float(np.max(np.abs(data.y))))
+    return cols, t
