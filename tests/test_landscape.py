@@ -111,6 +111,19 @@ def test_gls_ends_where_the_basin_map_says(ds13, land3, land22):
         assert path[-1] == end and np.all(np.diff(land3.losses[path]) < 0)
 
 
+def test_reduced_graph_counts_every_vertex_and_move(land3):
+    G = land3.graph
+    assert G.number_of_nodes() == len(land3)
+    assert sum(d["count"] for _, d in G.nodes(data=True)) == land3.n_vertices
+    # the tail's moves into each neighbour class add up to the tail member's degree in Z^m
+    degree = {k: 0 for k in G.nodes}
+    for a, b, d in G.edges(data=True):
+        degree[d["tail"]] += d["moves"]
+    # class 0, the smallest id, is the tail of all its edges (a move always changes the class)
+    assert degree[land3.key(0)] == int((land3.classes.nbr[0] >= 0).sum()) == G.degree[land3.key(0)] + sum(
+        G.edges[land3.key(0), n]["moves"] - 1 for n in G.neighbors(land3.key(0)))
+
+
 def test_basin_counts_cover_every_vertex(land3, land22):
     for L in (land3, land22):
         assert sum(L.vertex_ends.values()) == L.n_vertices
