@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from zonocomb.datasets import digits_task, synthetic  # noqa: E402
 from zonocomb.geometry.chambers import (chamber_interior_point, chambers_baseline,  # noqa: E402
-                                        chambers_exact, chambers_float)
+                                        chambers_exact, chambers_float, integer_generators)
 from zonocomb.geometry.position import general_position_witness  # noqa: E402
 from zonocomb.geometry.zonotope import closed_form_vertex_count  # noqa: E402
 
@@ -114,11 +114,13 @@ def neighbors_table(n_random: int, n_walk: int, rng) -> None:
         degrees = [len(Z.neighbors(b)) for b in starts]
         t_random = (time.perf_counter() - t) / n_random
         b, t_walk, steps = starts[0], 0.0, 0
+        asked = set(starts)                     # barcodes whose neighbours Z has cached
         while steps < n_walk:
             nbrs = Z.neighbors(b)
             b = nbrs[rng.integers(len(nbrs))]
-            if b in Z._neighbors:
+            if b in asked:
                 continue
+            asked.add(b)
             t = time.perf_counter()
             Z.neighbors(b)
             t_walk += time.perf_counter() - t
@@ -129,16 +131,14 @@ def neighbors_table(n_random: int, n_walk: int, rng) -> None:
         t_cached = (time.perf_counter() - t) / n_random
         # straightforward: one exact LP per parallel class (is the flipped pattern a vertex?); on
         # more than LP_CLASSES classes it is timed on the first LP_CLASSES and extrapolated
-        reps, b = Z._reps, starts[0]
-        sigma = Z._class_signs(b)
+        gens, b = integer_generators(Z.generators), starts[0]
         classes = Z.parallel_classes[:LP_CLASSES]
         t = time.perf_counter()
         slow = []
-        for c, members in enumerate(classes):
-            s = list(sigma)
-            s[c] = -s[c]
-            if chamber_interior_point(reps, s) is not None:
-                slow.append(flip(b, members))
+        for members in classes:
+            nb = flip(b, members)
+            if chamber_interior_point(gens, [2 * v - 1 for v in nb]) is not None:
+                slow.append(nb)
         t_lp = (time.perf_counter() - t) * len(Z.parallel_classes) / len(classes)
         lp = f"{t_lp * 1e3:15.0f}"
         if len(classes) == len(Z.parallel_classes):

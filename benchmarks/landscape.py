@@ -32,7 +32,7 @@ from zonocomb.convex.region import solve_region
 from zonocomb.datasets import synthetic
 from zonocomb.landscape import landscape
 from zonocomb.search import RegionOracle, simulated_annealing, tabu_search
-from zonocomb.search._common import baseline_loss, half_output_weights
+from zonocomb.search import baseline_loss, half_output_weights
 from zonocomb.theory.reductions import set_cover_to_relu
 
 

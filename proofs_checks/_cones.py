@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from zonocomb.exact._cdd import solve_lp
+from zonocomb.exact import solve_lp
 from zonocomb.exact.rational import rank
 
 __all__ = ["interior_covector", "cone_dimension"]

@@ -1,7 +1,7 @@
 """Chamber enumeration of central arrangements (zonocomb.geometry.chambers), paper §3, app. A.1/A.3.
 
 Independent evidence: closed-form counts in general position, a brute force over all 2^N sign
-vectors with an exact margin LP written here (cddlib through zonocomb.exact._cdd), and agreement
+vectors with an exact margin LP written here (cddlib through zonocomb.exact.solve_lp), and agreement
 of three enumerators (ray-based exact, float, incremental LP baseline).
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from zonocomb.errors import InvalidInputError
-from zonocomb.exact._cdd import solve_lp
+from zonocomb.exact import solve_lp
 from zonocomb.geometry import chambers as chambers_module
 from zonocomb.geometry.chambers import (chambers, chambers_baseline, chambers_exact, chambers_float,
                                         parallel_classes)

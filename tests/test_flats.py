@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from zonocomb.proofs_checks._brute import brute_force_vertices, in_linear_general_position
 from zonocomb.errors import InvalidInputError
-from zonocomb.exact._cdd import solve_lp
+from zonocomb.exact import solve_lp
 from zonocomb.exact.rational import rank
 from zonocomb.geometry.faces import f_vector
 from zonocomb.geometry.flats import covectors_from_flats, face_counts, flats

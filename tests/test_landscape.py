@@ -14,7 +14,7 @@ from zonocomb.landscape import landscape
 from zonocomb.landscape.classes import VertexClasses
 from zonocomb.landscape.gls_rule import gls_tolerances
 from zonocomb.search import exact_erm, gls
-from zonocomb.search._common import baseline_loss, half_output_weights
+from zonocomb.search import baseline_loss, half_output_weights
 
 
 @pytest.fixture(scope="module")
@@ -189,8 +189,8 @@ def test_estimates_are_reproducible_and_gd_lands_in_its_region():
 
 def test_skeleton_layout_refuses_large_graphs(land3, monkeypatch):
     import zonocomb.landscape.plots as plots
-    from zonocomb.plotting import _new_figure
-    ax = _new_figure(4, 4, 50).subplots()
+    from zonocomb.plotting import new_figure
+    ax = new_figure(4, 4, 50).subplots()
     plots.skeleton_panel(ax, land3)
     assert len(ax.collections) >= 2
     monkeypatch.setattr(plots, "MAX_LAYOUT_NODES", 100)

@@ -17,7 +17,7 @@ from hypothesis import given, settings, strategies as st
 from zonocomb import Dataset, InvalidInputError, InvalidTypeError
 from zonocomb.cli import main as cli_main
 from zonocomb.datasets.builtin import figure1_dataset
-from zonocomb.exact._cdd import solve_lp
+from zonocomb.exact import solve_lp
 from zonocomb.plotting import (_format_fraction, active_set_label, arrangement_slice, figure1,
                                figure4, figure5, zonogon_loss_figure)
 

@@ -20,7 +20,7 @@ from zonocomb import Dataset
 from zonocomb.convex.region import RegionProgram
 from zonocomb.datasets.synthetic import synthetic
 from zonocomb.errors import InvalidInputError, InvalidTypeError, TooLargeError
-from zonocomb.exact._cdd import solve_lp
+from zonocomb.exact import solve_lp
 from zonocomb.search import SearchResult, exact_erm, gls, gradient_descent, mgls, random_vertex
 from zonocomb.convex.losses import mean_loss
 from zonocomb.search import half_output_weights
@@ -381,7 +381,7 @@ def test_searches_run_with_single_threaded_blas_and_restore_the_limits():
     from threadpoolctl import threadpool_info
 
     from zonocomb.search import exact_erm, gls, gradient_descent, mgls, random_vertex
-    from zonocomb.search._common import single_threaded_blas
+    from zonocomb.search import single_threaded_blas
 
     before = [pool["num_threads"] for pool in threadpool_info()]
     inside = single_threaded_blas(lambda: [pool["num_threads"] for pool in threadpool_info()])()

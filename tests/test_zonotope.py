@@ -17,7 +17,7 @@ from hypothesis import given, settings, strategies as st
 
 from zonocomb import Dataset, HyperplaneArrangement, Zonotope, combinatorially_equivalent
 from zonocomb.errors import BackendError, InvalidInputError, InvalidTypeError, TooLargeError
-from zonocomb.exact._cdd import solve_lp
+from zonocomb.exact import solve_lp
 from zonocomb.geometry import zonotope as zonotope_module
 from zonocomb.geometry.position import in_general_position
 

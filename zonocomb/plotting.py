@@ -206,7 +206,7 @@ def _colors(k: int) -> list:
     return [colormaps["hsv"](j / k) for j in range(k)]
 
 
-def _finish(fig: Figure, out) -> Figure:
+def finish_figure(fig: Figure, out) -> Figure:
     if out is not None:
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -220,7 +220,7 @@ def _require_dataset(dataset) -> None:
         raise InvalidTypeError(f"expected a zonocomb Dataset, got {type(dataset).__name__}")
 
 
-def _new_figure(width: float, height: float, dpi: int) -> Figure:
+def new_figure(width: float, height: float, dpi: int) -> Figure:
     fig = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(fig)
     return fig
@@ -290,7 +290,7 @@ def figure1(dataset=None, out=None, highlight=None, dpi: int = 150) -> Figure:
         raise InvalidInputError(f"highlight {highlight} is not a vertex barcode of the zonotope")
     color_of = dict(zip((ch.barcode for ch in chambers), _colors(len(chambers))))
 
-    fig = _new_figure(17, 6.4, dpi)
+    fig = new_figure(17, 6.4, dpi)
     grid = fig.add_gridspec(1, 3, width_ratios=[1, 1.2, 1.3])
     ax_data = fig.add_subplot(grid[0])
     ax_arr = fig.add_subplot(grid[1])
@@ -301,7 +301,7 @@ def figure1(dataset=None, out=None, highlight=None, dpi: int = 150) -> Figure:
     fig.suptitle("Figure 1: data, arrangement slice at $w_3=1$, and dual zonotope "
                  "(hollow markers: chambers inside $w_3<0$, absent from the slice)", fontsize=11)
     fig.subplots_adjust(left=0.04, right=0.98, bottom=0.08, top=0.88, wspace=0.15)
-    return _finish(fig, out)
+    return finish_figure(fig, out)
 
 
 def _draw_data(ax, dataset) -> None:
@@ -488,7 +488,7 @@ def zonogon_loss_figure(dataset, losses, axes=None, title: str = "", out=None,
     lo, hi = allp.min(axis=0), allp.max(axis=0)
     pad = 0.2 * max(np.ptp(allp, axis=0).max(), 1.0)
     ratio = (hi[1] - lo[1] + 2 * pad) / (hi[0] - lo[0] + 2 * pad)
-    fig = _new_figure(8.0, float(np.clip(7.0 * ratio + 1.6, 4.5, 9.0)), dpi)
+    fig = new_figure(8.0, float(np.clip(7.0 * ratio + 1.6, 4.5, 9.0)), dpi)
     ax = fig.add_subplot(1, 1, 1)
     ring = sorted(vertices, key=lambda b: np.arctan2(*(points[b] - center)[::-1]))  # ccw
     ax.add_patch(Polygon(np.array([points[b] for b in ring]), closed=True, facecolor="0.92",
@@ -520,7 +520,7 @@ def zonogon_loss_figure(dataset, losses, axes=None, title: str = "", out=None,
     ax.set_title(f"{title}\n{note}bold: minimal L1 loss, red: best vertex", fontsize=11)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    return _finish(fig, out)
+    return finish_figure(fig, out)
 
 
 def figure4(out=None, dpi: int = 150) -> Figure:

@@ -1,7 +1,7 @@
 """Re-checking an exact ERM certificate (``exact_erm(..., certify="exact")``) from scratch."""
 from __future__ import annotations
 
-from ..search.exact_erm import _enumerate, _unit_groups
+from ..search.exact_erm import _enumerate, unit_groups
 from ..convex.region import check_output_weights
 from .region import CertificateError
 
@@ -26,7 +26,7 @@ def verify_exact_erm(result, dataset) -> None:
     if exact is None or result.certificate is None:
         raise CertificateError("the result carries no exact certificate (run exact_erm with certify='exact')")
     barcodes = dataset.zonotope().vertices()
-    groups = _unit_groups(check_output_weights(result.v))
+    groups = unit_groups(check_output_weights(result.v))
     values = []
     for idx in _enumerate(groups, len(barcodes)):
         key = tuple(barcodes[j] for j in idx)

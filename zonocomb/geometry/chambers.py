@@ -36,7 +36,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import InvalidInputError
-from ..exact._cdd import solve_lp
+from ..exact import solve_lp
 from ..exact.rational import integer_rows, to_fraction_matrix
 from ..exact.predicates import TINY, certified_signs, exact_sign, rounding_factor
 from .position import cofactor_vectors, column_basis, combination_blocks, int64_safe, scaled_float_rows
@@ -99,7 +99,7 @@ def parallel_classes(int_rows: Sequence[Sequence[int]]):
 
 # ----- sign vectors packed into uint64 words (bit j of a row is most significant first) -------------
 
-def _pack(B: np.ndarray) -> np.ndarray:
+def pack_barcodes(B: np.ndarray) -> np.ndarray:
     K, M = B.shape
     W = max(1, (M + 63) // 64)
     by = np.packbits(B, axis=1)
@@ -108,7 +108,7 @@ def _pack(B: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(by).view(">u8").astype(np.uint64).reshape(K, W)
 
 
-def _unpack(P: np.ndarray, M: int) -> np.ndarray:
+def unpack_barcodes(P: np.ndarray, M: int) -> np.ndarray:
     by = np.ascontiguousarray(P.astype(">u8")).view(np.uint8).reshape(len(P), -1)
     return np.unpackbits(by, axis=1, count=M).astype(bool)
 
@@ -124,14 +124,14 @@ def _unique_rows(P: np.ndarray) -> np.ndarray:
 
 
 def _full_mask(M: int) -> np.ndarray:
-    return _pack(np.ones((1, M), dtype=bool))[0]
+    return pack_barcodes(np.ones((1, M), dtype=bool))[0]
 
 
 def sort_barcodes(B: np.ndarray) -> np.ndarray:
     """Distinct rows of a bool array, sorted lexicographically (False < True)."""
     if len(B) == 0:
         return B.astype(bool)
-    return _unpack(_unique_rows(_pack(B)), B.shape[1])
+    return unpack_barcodes(_unique_rows(pack_barcodes(B)), B.shape[1])
 
 
 # ----- sign oracles -----------------------------------------------------------------------------------
@@ -269,7 +269,7 @@ class _FloatBackend:
 def _simple_ray_chambers(base: np.ndarray, combos: np.ndarray) -> np.ndarray:
     """Packed chambers at simple rays: the ray's signs, with all 2^k sign choices on its k hyperplanes."""
     R, k = combos.shape
-    words = _pack(base)
+    words = pack_barcodes(base)
     C = 1 << k
     out = np.repeat(words[:, None, :], C, axis=1)
     rows = np.arange(R)[:, None]
@@ -303,7 +303,7 @@ def _core(Y, backend) -> np.ndarray:
         parts = []
         if simple.any():
             parts.append(_simple_ray_chambers(S[simple] > 0, combos[simple]))
-        for s, z, key in zip(S[~simple], zero[~simple], _pack(zero[~simple])):
+        for s, z, key in zip(S[~simple], zero[~simple], pack_barcodes(zero[~simple])):
             # more than r−1 hyperplanes through this line: the chambers around it are those of the
             # arrangement of the hyperplanes containing it (rank r−1), found recursively
             key = key.tobytes()
@@ -314,14 +314,14 @@ def _core(Y, backend) -> np.ndarray:
             local = _core(backend.take(Y, Z), backend)
             rows = np.repeat((s > 0)[None, :], len(local), axis=0)
             rows[:, Z] = local
-            parts.append(_pack(rows))
+            parts.append(pack_barcodes(rows))
         found.append(_unique_rows(np.concatenate(parts)))
         if len(found) > 8:
             found = [_unique_rows(np.concatenate(found))]
     # Each line was used with one orientation; a chamber whose extreme ray is the other one is the
     # negative of a chamber found at this one (central symmetry), so add all complements.
     D = _unique_rows(np.concatenate(found))
-    return _unpack(_unique_rows(np.concatenate([D, D ^ _full_mask(M)])), M)
+    return unpack_barcodes(_unique_rows(np.concatenate([D, D ^ _full_mask(M)])), M)
 
 
 def _expand(core: np.ndarray, class_of: np.ndarray, flip: np.ndarray) -> np.ndarray:

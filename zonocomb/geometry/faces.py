@@ -8,7 +8,7 @@ as computed by :class:`zonocomb.geometry.zonotope.Zonotope`). Everything here is
 How it works
 ------------
 1. Every barcode λ gives the exact vertex point p(λ) = Σ λ_i x_i. cddlib's exact double
-   description (:func:`zonocomb.exact._cdd.convex_hull`) returns the facets of their convex hull
+   description (:func:`zonocomb.exact.convex_hull`) returns the facets of their convex hull
    relative to its affine hull, with the set of points on each facet.
 2. The input is checked to be exactly the vertex set of Z: every point must be extreme, and every
    facet inequality and affine-hull equation of the hull must hold on all of Z (checked on the
@@ -39,7 +39,7 @@ from typing import Sequence
 import networkx as nx
 
 from ..errors import InvalidInputError
-from ..exact._cdd import convex_hull
+from ..exact import convex_hull
 from ..exact.rational import primitive_scale, rank, solve, to_fraction_matrix
 
 __all__ = ["Face", "Facet", "zonotope_faces", "face_lattice", "f_vector", "zonotope_facets"]

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import BackendError, InvalidInputError, InvalidTypeError, TooLargeError
 from ..exact.rational import to_fraction, to_fraction_matrix
 from .arrangement import ChamberWalls, NotAChamberError
-from .chambers import _pack, chambers_exact, chambers_float, integer_generators, parallel_classes
+from .chambers import pack_barcodes, chambers_exact, chambers_float, integer_generators, parallel_classes
 from .flats import face_counts
 from .position import MAX_SUBSETS as GP_MAX_SUBSETS
 from .position import column_basis, general_position_witness
@@ -369,7 +369,7 @@ class Zonotope:
         """
         V = self.vertex_array()
         K = len(V)
-        keys = _void_keys(_pack(V))
+        keys = _void_keys(pack_barcodes(V))
         labels = self.vertices()
         G = nx.Graph()
         G.add_nodes_from(labels)
@@ -377,7 +377,7 @@ class Zonotope:
             mask = np.zeros((1, self.N), dtype=bool)
             mask[0, list(members)] = True
             sel = np.flatnonzero(~V[:, members[0]])
-            query = _void_keys(_pack(V[sel] ^ mask))
+            query = _void_keys(pack_barcodes(V[sel] ^ mask))
             pos = np.searchsorted(keys, query)
             hit = pos < K
             hit[hit] = keys[pos[hit]] == query[hit]

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ..errors import InvalidInputError
-from ..search.exact_erm import _enumerate, _unit_groups
+from ..search.exact_erm import _enumerate, unit_groups
 
 __all__ = ["VertexClasses"]
 
@@ -56,7 +56,7 @@ class VertexClasses:
         self.barcodes = list(barcodes)
         self.V = len(self.barcodes)
         self.m = len(v)
-        self.groups = _unit_groups(np.asarray(v)) if reduce else [[u] for u in range(self.m)]
+        self.groups = unit_groups(np.asarray(v)) if reduce else [[u] for u in range(self.m)]
         self.D = max((len(a) for a in adjacency), default=0)
         self.zpad = np.full((self.V, max(self.D, 1)), -1, dtype=np.int32)
         for j, nbs in enumerate(adjacency):

@@ -33,12 +33,13 @@ from tqdm.auto import tqdm
 from ..convex.region import check_output_weights
 from ..errors import InvalidInputError, TooLargeError
 from ..files import atomic_write
-from ..search._common import as_rng, check_dataset, check_int, half_output_weights, single_threaded_blas
-from ..search.exact_erm import _unit_groups
+from ..search import check_dataset, half_output_weights, single_threaded_blas
+from ..search.exact_erm import unit_groups
 from ..search.gradient_descent import gradient_descent
 from ..search.gls import mgls
 from ..geometry.power import ZonotopePower
 from ..search.oracle import RegionOracle
+from ..validation import check_int, check_random_state
 from .basins import gls_successors, gls_walk, walk_ends
 from .classes import VertexClasses
 from .gls_rule import gls_tolerances
@@ -314,7 +315,7 @@ def _progress_enabled(progress) -> bool:
 def estimate_seconds(dataset, v, loss="mse", fit_bias=True, backend="fast", solves=8, random_state=0):
     """Seconds per region solve along a random walk on Z^m (a few real solves; for size checks)."""
     oracle = RegionOracle(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend)
-    rng = as_rng(random_state)
+    rng = check_random_state(random_state)
     A = oracle.random_vertex(rng)
     sol = oracle.solution(A)
     seconds = 0.0
@@ -337,7 +338,7 @@ def check_size(dataset, m, v=None, loss="mse", fit_bias=True, backend="fast", re
     m = check_int(m, "m (number of units)", 1)
     v = half_output_weights(m) if v is None else check_output_weights(v, m)
     V = dataset.zonotope().num_vertices()
-    groups = _unit_groups(v) if reduce else [[u] for u in range(m)]
+    groups = unit_groups(v) if reduce else [[u] for u in range(m)]
     count = VertexClasses.count(V, groups)
     if count <= check_int(max_classes, "max_classes", 1):
         return count
@@ -459,7 +460,7 @@ def landscape(dataset, m, v=None, loss="mse", fit_bias=True, backend="fast", red
     result = Landscape(dataset=dataset, v=v, loss=loss, fit_bias=fit_bias, backend=backend,
                        classes=classes, losses=losses, status=status, rtol=rtol, atol=atol)
     t2 = time.perf_counter()
-    _sample(result, Z, as_rng(random_state), samples, mgls_runs, gd_runs, gd_steps, gd_lr)
+    _sample(result, Z, check_random_state(random_state), samples, mgls_runs, gd_runs, gd_steps, gd_lr)
     t3 = time.perf_counter()
     result.seconds = {"solve": t1 - t0, "basins": t2 - t1, "sampling": t3 - t2, "total": t3 - t_start}
     return result

@@ -7,7 +7,7 @@ against ``gls`` runs; they must change whenever gls.py's rule does. The rule:
 
 * the margin: a neighbour improves on the current loss L when its loss L' satisfies
   ``L' < L − max(rtol·L, atol)``; ``atol=None`` means 1e-13 times the loss of W = 0
-  (:func:`zonocomb.search._common.baseline_loss`);
+  (:func:`zonocomb.search.baseline_loss`);
 * the floor: GLS stops without looking at neighbours once ``L ≤ atol``;
 * the move: to the neighbour of least loss among the improving ones, the first in move order
   (units ascending, then Z-neighbours by barcode) among equal floats.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidInputError
-from ..search._common import baseline_loss
+from ..search import baseline_loss
 
 __all__ = ["gls_tolerances", "threshold", "gls_choice"]
 

@@ -13,7 +13,7 @@ import networkx as nx
 import numpy as np
 
 from ..errors import InvalidInputError
-from ..plotting import _finish, _new_figure
+from ..plotting import finish_figure, new_figure
 
 __all__ = ["minima_panel", "skeleton_panel", "success_panel", "landscape_figure", "MAX_LAYOUT_NODES"]
 
@@ -94,7 +94,7 @@ def landscape_figure(lands, out=None, xs=None, xlabel: str = "units m", dpi: int
     last = lands[-1]
     panels = ["minima"] + (["skeleton"] if len(last) <= MAX_LAYOUT_NODES else []) + \
              (["success"] if len(lands) > 1 else [])
-    fig = _new_figure(5.2 * len(panels), 4.4, dpi)
+    fig = new_figure(5.2 * len(panels), 4.4, dpi)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, panel in zip(axes, panels):
         if panel == "minima":
@@ -104,4 +104,4 @@ def landscape_figure(lands, out=None, xs=None, xlabel: str = "units m", dpi: int
         else:
             success_panel(ax, lands, xs, xlabel)
     fig.tight_layout()
-    return _finish(fig, out)
+    return finish_figure(fig, out)

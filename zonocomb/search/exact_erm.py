@@ -31,7 +31,7 @@ __all__ = ["exact_erm", "count_vertex_multisets"]
 DEFAULT_MAX_PATTERNS = 200_000
 
 
-def _unit_groups(v: np.ndarray) -> list[list[int]]:
+def unit_groups(v: np.ndarray) -> list[list[int]]:
     """Indices of the units grouped by equal output weight, groups in order of first appearance."""
     groups: dict[float, list[int]] = {}
     for u, value in enumerate(v.tolist()):
@@ -42,7 +42,7 @@ def _unit_groups(v: np.ndarray) -> list[list[int]]:
 def count_vertex_multisets(num_vertices: int, v) -> int:
     """Number of patterns :func:`exact_erm` solves: ``Π_g C(V + k_g − 1, k_g)`` over the groups of
     ``k_g`` units sharing an output weight, for a zonotope with ``V = num_vertices`` vertices."""
-    return _count(_unit_groups(check_output_weights(v)), num_vertices)
+    return _count(unit_groups(check_output_weights(v)), num_vertices)
 
 
 def _count(groups, num_vertices: int) -> int:
@@ -182,7 +182,7 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
     if certify:
         check_exact_loss(loss)
     start = time.perf_counter()
-    groups = _unit_groups(v)
+    groups = unit_groups(v)
     Z = dataset.zonotope()
     # Before listing any vertex: the closed form 2·Σ_{i<n} C(N−1, i) bounds |vert Z| (with equality
     # in general position); only when that bound is too large is the exact count needed.

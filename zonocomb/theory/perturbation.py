@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Sequence
 
 from ..errors import BackendError, InvalidInputError, InvalidTypeError, NotInGeneralPositionError
-from ..exact._cdd import solve_lp
+from ..exact import solve_lp
 from ..exact.rational import to_fraction
 from ..geometry.dataset import Dataset
 from ..validation import UNSET, check_random_state, renamed_parameter
