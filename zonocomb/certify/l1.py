@@ -5,7 +5,7 @@ The region program with the absolute loss is the linear program
     minimise (1/N) Σ_i e_i   over z = (w_1, …, w_m, c), e ∈ Q^N
     subject to e_i ≥ ± (ŷ_i(z) − y_i),   s_ui (w_u·x̄_i) ≥ 0,
 
-solved exactly by cddlib's criss-cross method in GMP rationals (:func:`zonocomb.exact._cdd.solve_lp`;
+solved exactly by cddlib's criss-cross method in GMP rationals (:func:`zonocomb.exact.solve_lp`;
 no float hint is needed). Its certificate is a subgradient σ ∈ ∂((1/N) Σ_i |r_i|) at the residual
 r = ŷ − y (σ_i = sign(r_i)/N where r_i ≠ 0, |σ_i| ≤ 1/N where r_i = 0) and multipliers μ ≥ 0 on
 the constraints that are tight at z with Σ_i σ_i v_u A_ui x̄_i = Σ_i μ_ui s_ui x̄_i for every unit
@@ -17,7 +17,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..errors import SolverError
-from ..exact._cdd import solve_lp
+from ..exact import solve_lp
 from .problem import ExactProgram, dot
 
 __all__ = ["l1_optimum"]
