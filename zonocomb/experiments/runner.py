@@ -235,9 +235,11 @@ def plan_units(tasks, order: str = "largest-first") -> list[list[Task]]:
     A unit is a gradient descent batch (see :func:`execute_batch`; split so that a stacked array
     has at most :data:`GD_BATCH_ELEMENTS` elements), the runs of one method and
     configuration on one image task (its seeds: one dataset load), or a single run. ``order``
-    ``"largest-first"`` starts the expensive units first (parallel sweeps: no long unit trails at
-    the end); ``"cheapest-first"`` finishes as many cells as possible early (a long sweep that
-    may be stopped and resumed). Ties keep the order of ``tasks``.
+    ``"largest-first"`` starts the units of largest estimated cost first (parallel sweeps: no long
+    unit trails at the end); ``"cheapest-first"`` starts the units of smallest estimated cost *per
+    run* first, so that a long sweep that may be stopped and resumed finishes as many runs, and
+    cells, as possible early (a gradient descent batch of 24 runs counts as cheap as its runs
+    are). Ties keep the order of ``tasks``.
     """
     if order not in ORDERS:
         raise InvalidInputError(f"unknown order {order!r}; expected one of {list(ORDERS)}")
@@ -246,8 +248,9 @@ def plan_units(tasks, order: str = "largest-first") -> list[list[Task]]:
         groups.setdefault(_unit_key(task), []).append(task)
     units = [unit for group in groups.values()
              for unit in (_chunks(group) if _batch_key(group[0]) is not None else [group])]
-    sign = -1.0 if order == "largest-first" else 1.0
-    return sorted(units, key=lambda unit: sign * _unit_cost(unit))     # stable: ties keep order
+    if order == "largest-first":
+        return sorted(units, key=lambda unit: -_unit_cost(unit))       # stable: ties keep order
+    return sorted(units, key=lambda unit: _unit_cost(unit) / len(unit))
 
 
 @dataclass(frozen=True)
