@@ -254,6 +254,9 @@ def _notes(tasks, records) -> list[str]:
             notes.append(f"**Gradient descent ran {', '.join(f'{s:,}' for s in sorted(used))} steps on "
                          f"{kind} problems, the paper {paper:,}**: our GD numbers are not comparable "
                          "to the paper's GD column.")
+        else:
+            notes.append(f"Gradient descent ran the paper's {paper:,} steps on {kind} problems "
+                         "(full batch, learning rate 1e-3, Glorot initialisation).")
     runs = {}
     for t in tasks:
         runs.setdefault(t.method, set()).add(t.seed)
