@@ -48,7 +48,7 @@ def sign_vectors(m: int) -> list[list[int]]:
 
 def exact_minima(ds, m: int) -> dict:
     """v (as a tuple) → the exact global minimum of the MSE over m units, certificate re-checked."""
-    from zonocomb.certify.erm import verify_exact_erm
+    from zonocomb.search.exact_erm import verify_exact_erm
     from zonocomb.search import exact_erm
 
     out = {}

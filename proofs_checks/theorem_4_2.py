@@ -5,7 +5,7 @@ general-position variant (theorem E.1, seeded noise, general linear position cer
 are built, and the global minimum L* of the MSE (16)/(17) of f(x) = φ(w·x) is computed **exactly**
 by ``exact_erm(..., certify="exact")``: every vertex of the zonotope (exact engine) gets its region
 program (eq. 3) solved in float and then certified exactly (:func:`zonocomb.certify_exact`), and the
-whole certificate is re-checked (:func:`zonocomb.certify.erm.verify_exact_erm`). The float
+whole certificate is re-checked (:func:`zonocomb.search.exact_erm.verify_exact_erm`). The float
 ``exact_erm`` is run as well and must agree. Checked: for every t = 0..M, L* ≤ tγ²/N exactly when a set cover of size t exists
 (lemmas E.3-E.5 and Goel et al.'s theorem 8), and the cover weights of E.1 / lemma E.3 reach
 t*γ²/N exactly.
@@ -36,7 +36,7 @@ FLOAT_AGREEMENT = 1e-12
 def exact_global_minimum(dataset):
     """(L*, number of vertices): the exact global minimum of the single-unit MSE, its certificate
     re-checked from scratch (raises CertificateError if it does not hold)."""
-    from zonocomb.certify.erm import verify_exact_erm
+    from zonocomb.search.exact_erm import verify_exact_erm
     from zonocomb.search import exact_erm
 
     result = exact_erm(dataset, [1], loss="mse", fit_bias=False, progress=False, certify="exact")

@@ -8,7 +8,7 @@ import pytest
 
 from zonocomb import Dataset, InvalidInputError, exact_erm
 from zonocomb.certify import CertificateError
-from zonocomb.certify.erm import verify_exact_erm
+from zonocomb.search.exact_erm import verify_exact_erm
 from zonocomb.theory.reductions import minimum_cover_size, set_cover_to_relu
 
 

@@ -9,7 +9,7 @@ For a labelled dataset (the CSV's last column is the label) this runs, exactly:
 4. theorem 4.1's radius δ/(2N) (appendix C);
 5. exact ERM (Algorithm 1, MSE, fitted output bias, v = (+1, −1, +1, …) on ``--units`` units) with
    an exact certificate of every vertex class (:func:`zonocomb.exact_erm` with
-   ``certify="exact"``), re-checked by :func:`zonocomb.certify.erm.verify_exact_erm`.
+   ``certify="exact"``), re-checked by :func:`zonocomb.search.exact_erm.verify_exact_erm`.
 
 Before anything runs, the cost is estimated from the closed-form vertex bound and timings on the
 data itself (one exact vertex LP, a few float region solves with their exact certificates); above
@@ -69,7 +69,7 @@ def _line(name: str, status: str, detail: str) -> None:
 
 def run_data(args) -> int:
     """Check the statements on the dataset of ``args.data``; exit status 0, or 1 if one fails."""
-    from ..certify.erm import verify_exact_erm
+    from ..search.exact_erm import verify_exact_erm
     from ..geometry.dataset import Dataset
     from ..geometry.zonotope import closed_form_vertex_count
     from ..search import exact_erm

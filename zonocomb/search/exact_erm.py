@@ -17,7 +17,7 @@ from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from ..certify.problem import ExactProgram
-from ..certify.region import certify_program, check_exact_loss
+from ..certify.region import CertificateError, certify_program, check_exact_loss
 from ..convex.region import RegionProgram
 from ..convex.region import check_output_weights
 from ..errors import InvalidInputError, TooLargeError
@@ -26,7 +26,7 @@ from ..validation import check_int
 from ._common import check_dataset, single_threaded_blas
 from .result import SearchResult
 
-__all__ = ["exact_erm", "count_vertex_multisets"]
+__all__ = ["exact_erm", "count_vertex_multisets", "verify_exact_erm"]
 
 DEFAULT_MAX_PATTERNS = 200_000
 
@@ -147,7 +147,7 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
         ``certificate`` maps each pattern to its
         :class:`~zonocomb.certify.region.ExactRegionOptimum`, ``info["exact_loss"]`` is the global
         minimum as a Fraction, ``info["exact_optimum"]`` the minimiser's certificate, and ``loss``,
-        ``W``, ``c`` are its float images; :func:`zonocomb.certify.erm.verify_exact_erm` re-checks
+        ``W``, ``c`` are its float images; :func:`verify_exact_erm` re-checks
         the whole certificate.
 
     Raises
@@ -225,3 +225,36 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
                         v=v, c=float(sol.c), trace=trace, n_solves=count, n_steps=count,
                         seconds=time.perf_counter() - start, method="exact_erm",
                         homogenize=dataset.homogenize, loss_name=loss, certificate=certificate, info=info)
+
+
+def verify_exact_erm(result, dataset) -> None:
+    """Check that ``result`` certifies the global minimum of the training loss, exactly.
+
+    The vertices of Z are enumerated again (exact engine); the certificate must hold one exact
+    region optimum for every pattern exact ERM has to cover (every multiset of vertices within each
+    group of units of equal output weight), each must pass
+    :meth:`~zonocomb.certify.region.ExactRegionOptimum.verify`, and ``info["exact_loss"]`` must be
+    the least of their losses. Cost: one exact KKT check per pattern.
+
+    Raises
+    ------
+    CertificateError
+        Naming the first pattern or value that fails.
+    """
+    exact = result.info.get("exact_loss")
+    if exact is None or result.certificate is None:
+        raise CertificateError("the result carries no exact certificate (run exact_erm with certify='exact')")
+    barcodes = dataset.zonotope().vertices()
+    groups = unit_groups(check_output_weights(result.v))
+    values = []
+    for idx in _enumerate(groups, len(barcodes)):
+        key = tuple(barcodes[j] for j in idx)
+        cert = result.certificate.get(key)
+        if cert is None:
+            raise CertificateError(f"the certificate misses the pattern {key}")
+        if cert.dataset != dataset or tuple(map(tuple, cert.pattern)) != tuple(tuple(map(bool, b)) for b in key):
+            raise CertificateError(f"the certificate of pattern {key} is for another dataset or pattern")
+        cert.verify()
+        values.append(cert.loss)
+    if min(values) != exact:
+        raise CertificateError(f"the reported minimum {exact} is not the least certified optimum {min(values)}")
