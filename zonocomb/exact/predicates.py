@@ -5,7 +5,7 @@ Everything that decides a sign w·x exactly but computes in float64 goes through
 chamber enumerator and the zonotope's walls (:mod:`zonocomb.geometry.position`,
 :mod:`zonocomb.geometry.chambers`), random vertices of Z^m (:mod:`zonocomb.geometry.power`) and
 the activation pattern of float weights (:func:`zonocomb.search.pattern_of_weights`, paper eq. 2).
-The error analysis is in docs/design.md ("Exact signs from floats").
+The error analysis is also in docs/design.md §5.
 
 The filter for a dot product
 ----------------------------

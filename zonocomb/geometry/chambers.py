@@ -370,7 +370,7 @@ def chambers_exact(generators) -> np.ndarray:
 
     References
     ----------
-    Paper section 3, appendices A.1 and A.3; DESIGN.md §4 ("Chambers without linear programs").
+    Paper section 3, appendices A.1 and A.3; docs/design.md §6 ("Chambers without linear programs").
     """
     X = integer_generators(generators)
     reps, class_of, flip = parallel_classes(X)

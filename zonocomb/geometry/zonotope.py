@@ -32,7 +32,7 @@ MAX_VERTICES = 10 ** 7
 
 def closed_form_vertex_count(N: int, n: int) -> int:
     """2·Σ_{i<n} C(N−1, i): the number of vertices of a zonotope of N generators in general position
-    in R^n (the number of chambers of a generic central arrangement; DESIGN §4, paper §4.2)."""
+    in R^n (the number of chambers of a generic central arrangement; docs/design.md §6, paper §4.2)."""
     return 2 * sum(math.comb(N - 1, i) for i in range(n))
 
 
