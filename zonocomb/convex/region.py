@@ -133,6 +133,10 @@ class RegionProgram:
     backend : {"fast", "cvxpy", "reference"}, default "fast"
         ``"cvxpy"``/``"reference"``: cvxpy + ECOS as in the paper; ``"fast"``: see
         :mod:`zonocomb.convex.backends.fast`.
+    alpha : float, default 0.0
+        Weight decay: the objective becomes the mean loss plus ``alpha`` ‖W‖²_F (still a convex QP
+        for the MSE, and convex and coercive for the logistic loss, so that its minimum is always
+        attained and the weights stay finite). Smooth losses only.
 
     Attributes
     ----------
@@ -145,7 +149,8 @@ class RegionProgram:
         ``dataset`` is not a Dataset.
     InvalidInputError
         Missing labels, labels outside {0, 1} for the logistic loss, an unknown loss or backend,
-        or output weights that are empty, not one-dimensional or not finite.
+        output weights that are empty, not one-dimensional or not finite, or a negative or
+        non-finite ``alpha`` (or ``alpha`` > 0 with the l1 loss).
 
     Examples
     --------
@@ -162,7 +167,8 @@ class RegionProgram:
     eq. (3) and appendix H.
     """
 
-    def __init__(self, dataset, v, loss: str = "mse", fit_bias: bool = True, backend: str = "fast"):
+    def __init__(self, dataset, v, loss: str = "mse", fit_bias: bool = True, backend: str = "fast",
+                 alpha: float = 0.0):
         if not isinstance(dataset, Dataset):
             raise InvalidTypeError(f"dataset must be a zonocomb Dataset, got {type(dataset).__name__}")
         loss = check_loss(loss)
@@ -170,16 +176,24 @@ class RegionProgram:
         if not isinstance(fit_bias, (bool, np.bool_)):
             raise InvalidTypeError(f"fit_bias must be a bool, got {fit_bias!r}")
         y = check_labels(loss, dataset.require_labels())
+        if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float, np.integer, np.floating)) \
+                or not (np.isfinite(alpha) and alpha >= 0):
+            raise InvalidInputError(f"alpha (weight decay) must be a finite number >= 0, got {alpha!r}")
+        if alpha > 0 and loss == "l1":
+            raise InvalidInputError("alpha (weight decay) needs a smooth loss (mse or logistic); the l1 "
+                                    "region program is a linear program")
+        self.alpha = float(alpha)
         self.dataset = dataset
         self.v = check_output_weights(v)
         self.loss = loss
         self.fit_bias = bool(fit_bias)
         self.backend = spec.name
         self._data = RegionData(Xbar=np.ascontiguousarray(dataset.generators_float, dtype=float),
-                                y=y, v=self.v, loss=loss, fit_bias=self.fit_bias)
+                                y=y, v=self.v, loss=loss, fit_bias=self.fit_bias, alpha=self.alpha)
         self._col_scale, self._label_scale = _scales(self._data)
         scaled = RegionData(Xbar=np.ascontiguousarray(self._data.Xbar / self._col_scale),
-                            y=y / self._label_scale, v=self.v, loss=loss, fit_bias=self.fit_bias)
+                            y=y / self._label_scale, v=self.v, loss=loss, fit_bias=self.fit_bias,
+                            alpha=self.alpha)
         self._solver = get_backend(spec.name, loss)(scaled)
         self._XT = np.ascontiguousarray(self._data.Xbar.T)
         #: TIGHT_RTOL ‖x̄_i‖ (the tight set's tolerance, per example, before the factor max ‖w_u‖)
@@ -214,12 +228,16 @@ class RegionProgram:
         return _check_pattern(pattern, self.m, self.N)
 
     def objective(self, pattern, W, c=0.0) -> float:
-        """Objective of eq. (3): mean loss of ŷ_i = Σ_u v_u A_ui (w_u·x̄_i) + c (constraints not checked)."""
-        return self._objective(self.pattern_array(pattern), np.asarray(W, dtype=float) @ self._XT, c)
+        """Objective of eq. (3): mean loss of ŷ_i = Σ_u v_u A_ui (w_u·x̄_i) + c, plus ``alpha`` ‖W‖²
+        (constraints not checked)."""
+        W = np.asarray(W, dtype=float)
+        return self._objective(self.pattern_array(pattern), W @ self._XT, c, W)
 
-    def _objective(self, A: np.ndarray, P: np.ndarray, c) -> float:
-        """Objective of eq. (3) from the pattern A and the preactivations P = W X̄ᵀ ((m, N))."""
-        return mean_loss(self.loss, self.v @ (A * P) + float(c), self._data.y)
+    def _objective(self, A: np.ndarray, P: np.ndarray, c, W: np.ndarray) -> float:
+        """Objective of eq. (3) (plus the weight decay ``alpha`` ‖W‖²) from the pattern A, the
+        preactivations P = W X̄ᵀ ((m, N)) and W."""
+        decay = self.alpha * float(np.sum(np.square(W))) if self.alpha else 0.0
+        return mean_loss(self.loss, self.v @ (A * P) + float(c), self._data.y) + decay
 
     def network_loss(self, W, c=0.0) -> float:
         """Mean loss of the ReLU network f(x) = vᵀ φ(W x̄) + c on the dataset (paper eq. 1)."""
@@ -316,7 +334,7 @@ class RegionProgram:
         if bound is not None and (isinstance(bound, bool) or not np.isfinite(float(bound))):
             raise InvalidInputError(f"bound must be a finite number or None, got {bound!r}")
         W, c = warm
-        base_loss = self._objective(A, W @ self._XT, c)
+        base_loss = self._objective(A, W @ self._XT, c, W)
         t0 = time.perf_counter()
         k = len(moves)
         unit = self._loss_unit()                                  # the solver's loss is loss / unit
@@ -395,7 +413,7 @@ class RegionProgram:
             raise SolverError(f"backend {self.backend!r} returned a non-finite or malformed solution "
                               f"(status {status!r})")
         P = W @ self._XT                                              # preactivations w_u·x̄_i
-        loss = self._objective(A, P, c)
+        loss = self._objective(A, P, c, W)
         W.setflags(write=False)
         return RegionSolution(loss=loss, W=W, v=self.v, c=float(c), tight=self._tight(W, P), status=status,
                               seconds=seconds, backend=self.backend)
@@ -426,7 +444,7 @@ class RegionProgram:
 
 
 def solve_region(dataset, pattern, v, loss: str = "mse", fit_bias: bool = True,
-                 backend: str = "fast") -> RegionSolution:
+                 backend: str = "fast", alpha: float = 0.0) -> RegionSolution:
     """Solve the convex program of one activation region (paper eq. 3).
 
     One-shot convenience around :class:`RegionProgram`; search loops should build a
@@ -444,6 +462,8 @@ def solve_region(dataset, pattern, v, loss: str = "mse", fit_bias: bool = True,
     fit_bias : bool
         Optimise the output bias c (appendix H) or fix it at 0 (section 2).
     backend : {"fast", "cvxpy", "reference"}
+    alpha : float, default 0.0
+        Weight decay ``alpha`` ‖W‖² added to the objective (see :class:`RegionProgram`).
 
     Returns
     -------
@@ -457,7 +477,7 @@ def solve_region(dataset, pattern, v, loss: str = "mse", fit_bias: bool = True,
     >>> round(sol.loss, 9), sol.W.round(6).tolist()
     (0.0, [[1.0, 0.0]])
     """
-    return RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend).solve(pattern)
+    return RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend, alpha=alpha).solve(pattern)
 
 
 def check_output_weights(v, m: int | None = None) -> np.ndarray:
@@ -518,12 +538,16 @@ def _scales(data: RegionData) -> tuple[np.ndarray, float]:
     The region program of (X̄ / s, y / t) is that of (X̄, y) with w_u → w_u ∘ s / t, c → c / t and
     the MSE divided by t² (the l1 loss by t; logistic labels are not scaled): every activation pattern
     and region is the same, and dividing by a power of two is exact. So features and labels scaled
-    by 1e±8 give the solver the same well-scaled problem.
+    by 1e±8 give the solver the same well-scaled problem. With weight decay the columns are not
+    scaled (α ‖W‖² would change), the labels are (the MSE with decay α ‖W‖² divides by t² as a
+    whole).
     """
     def power_of_two(magnitude: float) -> float:
         if magnitude == 0.0 or 1.0 / SCALE_BAND <= magnitude <= SCALE_BAND:
             return 1.0
         return float(2.0 ** np.ceil(np.log2(magnitude)))
     cols = np.array([power_of_two(float(x)) for x in np.max(np.abs(data.Xbar), axis=0)])
+    if data.alpha > 0.0:                      # ‖W‖² is not invariant under column scaling
+        cols = np.ones_like(cols)
     t = 1.0 if data.loss == "logistic" else power_of_two(float(np.max(np.abs(data.y))))
     return cols, t

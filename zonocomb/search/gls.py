@@ -40,7 +40,7 @@ __all__ = ["gls", "mgls"]
 class _LocalSearch:
     """State shared by GLS and mGLS: the convex program, caches, the current vertex and the trace."""
 
-    def __init__(self, dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol):
+    def __init__(self, dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol, alpha=0.0):
         y = check_dataset(dataset, loss)
         self.m = check_int(m, "m (number of units)", 1)
         self.v = half_output_weights(self.m) if v is None else check_output_weights(v, self.m)
@@ -55,7 +55,8 @@ class _LocalSearch:
         self.loss_name = loss
         self.zonotope = dataset.zonotope()
         self.power = ZonotopePower(self.zonotope, self.m)
-        self.program = RegionProgram(dataset, self.v, loss=loss, fit_bias=fit_bias, backend=backend)
+        self.program = RegionProgram(dataset, self.v, loss=loss, fit_bias=fit_bias, backend=backend,
+                                     alpha=alpha)
         self.rng = rng
         self._cache: dict[bytes, float] = {}      # pattern -> its loss, or a lower bound of it
         self.n_bounded = 0
@@ -148,7 +149,7 @@ class _LocalSearch:
 
 @single_threaded_blas
 def gls(dataset, m, max_steps=1024, loss="mse", random_state=None, fit_bias=True, backend="fast",
-        v=None, start=None, rtol=1e-9, atol=None) -> SearchResult:
+        v=None, start=None, rtol=1e-9, atol=None, alpha=0.0) -> SearchResult:
     """Greedy local search (GLS, paper Algorithm 2) over the vertices of Z^m.
 
     At each step the convex program (3) is solved at every neighbour of the current vertex and the
@@ -178,6 +179,9 @@ def gls(dataset, m, max_steps=1024, loss="mse", random_state=None, fit_bias=True
         Improvement margin: a move needs ``L' < L − max(rtol·L, atol)``. ``atol=None`` means
         1e-13 times the loss of ``W = 0`` (an upper bound of every region's loss); the search
         also stops once ``L <= atol``.
+    alpha : float, default 0.0
+        Weight decay: every region program minimises the mean loss plus ``alpha`` ‖W‖², and the
+        search compares these objectives (:class:`~zonocomb.convex.region.RegionProgram`).
 
     Returns
     -------
@@ -202,7 +206,7 @@ def gls(dataset, m, max_steps=1024, loss="mse", random_state=None, fit_bias=True
     Paper section 4.3.1, Algorithm 2; appendix H.1.2 (v half ±1, c optimised, T = 1024).
     """
     search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, as_rng(random_state),
-                          rtol, atol)
+                          rtol, atol, alpha)
     max_steps = check_int(max_steps, "max_steps", 0)
     while search.n_steps < max_steps and not search.at_floor():
         moves = search.moves()
@@ -217,7 +221,7 @@ def gls(dataset, m, max_steps=1024, loss="mse", random_state=None, fit_bias=True
 
 @single_threaded_blas
 def mgls(dataset, m, max_steps=2048, loss="mse", random_state=None, fit_bias=True, backend="fast",
-         v=None, start=None, rtol=1e-9, atol=None) -> SearchResult:
+         v=None, start=None, rtol=1e-9, atol=None, alpha=0.0) -> SearchResult:
     """Modified greedy local search (mGLS, paper appendix G) over the vertices of Z^m.
 
     First improvement: the search moves to the first candidate whose optimal loss improves on the
@@ -251,6 +255,9 @@ def mgls(dataset, m, max_steps=2048, loss="mse", random_state=None, fit_bias=Tru
         Improvement margin: a move needs ``L' < L − max(rtol·L, atol)``. ``atol=None`` means
         1e-13 times the loss of ``W = 0`` (an upper bound of every region's loss); the search
         also stops once ``L <= atol``.
+    alpha : float, default 0.0
+        Weight decay: every region program minimises the mean loss plus ``alpha`` ‖W‖², and the
+        search compares these objectives (:class:`~zonocomb.convex.region.RegionProgram`).
 
     Returns
     -------
@@ -277,7 +284,7 @@ def mgls(dataset, m, max_steps=2048, loss="mse", random_state=None, fit_bias=Tru
     Paper section 4.3.1 and appendix G; appendix H.2.2 (T = 2048).
     """
     rng = as_rng(random_state)
-    search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol)
+    search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol, alpha)
     max_steps = check_int(max_steps, "max_steps", 0)
     while search.n_steps < max_steps and not search.at_floor():
         found = _first_improvement(search, rng)

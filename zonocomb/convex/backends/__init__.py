@@ -44,6 +44,8 @@ class RegionData:
         ``"mse"``, ``"logistic"`` or ``"l1"``.
     fit_bias : bool
         Whether the output bias c is optimised (appendix H) or fixed at 0 (section 2).
+    alpha : float
+        Weight decay: ``alpha`` ‖W‖²_F is added to the mean loss (0: the program of eq. 3).
     """
 
     Xbar: np.ndarray
@@ -51,6 +53,7 @@ class RegionData:
     v: np.ndarray
     loss: str
     fit_bias: bool
+    alpha: float = 0.0
 
     @property
     def m(self) -> int:

@@ -70,10 +70,10 @@ enum { LOSS_MSE = 0, LOSS_LOGISTIC = 1 };
 
 /* tolerances; the logistic ones (P_CURV ...) are ignored for the MSE */
 enum { P_ACTIVE, P_RATE, P_PG, P_FACE, P_DEC, P_RANK, P_DEP, P_ZEROCOL, P_NEGL, P_GSCALE,
-       P_BSCALE, P_NNLS, P_CURV, P_MAXSTEP, P_SATM, P_MAXSAT, P_SEP, P_RUNAWAY, P_COUNT };
+       P_BSCALE, P_NNLS, P_CURV, P_MAXSTEP, P_SATM, P_MAXSAT, P_SEP, P_RUNAWAY, P_RIDGE, P_COUNT };
 
 /* the certificate's tolerances (certify_run) */
-enum { K_TIGHT, K_NEGL, K_NEG, K_SCALE, K_NNLS, K_COUNT };
+enum { K_TIGHT, K_NEGL, K_NEG, K_SCALE, K_NNLS, K_RIDGE, K_COUNT };
 
 typedef struct {
     /* problem */
@@ -213,6 +213,20 @@ HOT static void refresh(Ctx *C) {
 }
 
 static double wnorm(const double *w, int n) { return sqrt(dot(w, w, n)); }
+
+/* The weight decay ρ ‖W‖² (P_RIDGE = ρ ≥ 0) added to F: its value at W + diag(min(t, α_u)) ΔW
+ * along a path (moving: units that move; NULL and t = 0: at W) */
+static double ridge_at(const Ctx *C, double t, const int *moving) {
+    double rho = C->prm[P_RIDGE], s = 0.0;
+    if (rho == 0.0) return 0.0;
+    int n = C->n;
+    for (int u = 0; u < C->m; u++) {
+        const double *w = C->W + u * n, *d = C->dW + u * n;
+        double tt = moving && moving[u] ? (C->alpha[u] < t ? C->alpha[u] : t) : 0.0;
+        for (int r = 0; r < n; r++) { double x = w[r] + tt * d[r]; s += x * x; }
+    }
+    return rho * s;
+}
 
 /* B_u = diag(v_u A_u) X Z_u, columns j0 ≤ j < k_u */
 HOT static void build_B(Ctx *C, int u, int j0) {
@@ -738,7 +752,7 @@ HOT static double backtrack(Ctx *C, double f0, double dc, double t, const int *m
             const double *restrict ju = C->jdu + u * N;
             for (int i = 0; i < N; i++) yt[i] += tt * ju[i];
         }
-        if (fval(C, yt) < thr) return t;
+        if (fval(C, yt) + ridge_at(C, t, moving) < thr) return t;
         t *= 0.5;
     }
     return -1.0;
@@ -748,8 +762,15 @@ HOT static double backtrack(Ctx *C, double f0, double dc, double t, const int *m
  * Δ(t) on which unit u stops at α_u (rates() and derivs() first; h = 2/N for the MSE, C->hv for
  * the logistic loss), capped at tmax. For the MSE the model is F itself. */
 HOT static int path_search(Ctx *C, double tmax, double *t_out) {
-    int N = C->N, m = C->m, F = 0;
-    double h = 2.0 / N;
+    int N = C->N, m = C->m, n = C->n, F = 0;
+    double h = 2.0 / N, rho = C->prm[P_RIDGE];
+    /* weight decay along the path: ρ Σ_{u moving} (2 t w_u·Δw_u + t² ‖Δw_u‖²) + constants */
+    double wd = 0.0, dd = 0.0;
+    if (rho > 0.0)
+        for (int u = 0; u < m; u++) {
+            wd += dot(C->W + u * n, C->dW + u * n, n);
+            dd += dot(C->dW + u * n, C->dW + u * n, n);
+        }
     const double *hv = C->logistic ? C->hv : NULL;
     for (int i = 0; i < N; i++) {
         C->Jm[i] = C->Jt[i];                      /* = dc + Σ_u jdu, from rates() */
@@ -778,6 +799,8 @@ HOT static int path_search(Ctx *C, double tmax, double *t_out) {
             num = -dot(C->Jm, C->g, N) - h * dot(C->off, C->Jm, N);
             den = h * dot(C->Jm, C->Jm, N);
         }
+        num -= 2.0 * rho * wd;
+        den += 2.0 * rho * dd;
         double tj = den > 0.0 ? num / den : (num > 0.0 ? INFINITY : -INFINITY);
         if (tj <= bend) {
             double t = tj > bstart ? tj : bstart;
@@ -788,6 +811,11 @@ HOT static int path_search(Ctx *C, double tmax, double *t_out) {
         }
         const double *ju = C->jdu + C->order[j] * N;
         for (int i = 0; i < N; i++) { C->Jm[i] -= ju[i]; C->off[i] += bend * ju[i]; }
+        if (rho > 0.0) {                          /* the unit stops: its decay term is constant */
+            const double *w = C->W + C->order[j] * n, *d = C->dW + C->order[j] * n;
+            wd -= dot(w, d, n);
+            dd -= dot(d, d, n);
+        }
     }
     return ST_UNBOUNDED;
 }
@@ -835,11 +863,12 @@ HOT static int assemble_mse(Ctx *C, double *f0) {
     int K = 0;
     double floor2 = C->prm[P_ZEROCOL] * C->prm[P_BSCALE];
     floor2 *= floor2;
+    double ridge = N * C->prm[P_RIDGE];           /* weight decay: every column is kept */
     for (int u = 0; u < m; u++) {
         if (!is_free(C, u)) continue;
         for (int j = 0; j < C->k[u]; j++) {
             int a = u * n + j;
-            if (C->GR[a * P + a] > floor2) C->idx[K++] = a;
+            if (ridge > 0.0 || C->GR[a * P + a] > floor2) C->idx[K++] = a;
         }
     }
     if (C->fit_bias) { C->GR[cI * P + cI] = (double)N; C->idx[K++] = cI; }
@@ -858,6 +887,14 @@ HOT static int assemble_mse(Ctx *C, double *f0) {
         int a = C->idx[q];
         for (int p = 0; p <= q; p++) L[q * K + p] = C->GR[a * P + C->idx[p]];
     }
+    if (ridge > 0.0)                              /* (JᵀJ + Nρ I) δ = Jᵀ r − Nρ Zᵀw on the weights */
+        for (int q = 0; q < K; q++) {
+            int a = C->idx[q];
+            if (a == cI) continue;
+            int u = a / n;
+            L[q * K + q] += ridge;
+            C->rhs[q] -= ridge * dot(C->Z + (size_t)a * n, C->W + u * n, n);
+        }
     return K;
 }
 
@@ -927,6 +964,7 @@ HOT static int assemble_logistic(Ctx *C, double f, double *f0) {
     for (int u = 0; u < m; u++)
         if (is_free(C, u)) for (int j = 0; j < C->k[u]; j++) cand[nc++] = u * n + j;
     double *HB = C->HB;                           /* row q: H b_idx[q] */
+    double rho = C->prm[P_RIDGE];
     double *dg = C->delta, *gb = C->rhs;
     int K = 0;
     for (int t = 0; t < nc; t++) {
@@ -934,7 +972,12 @@ HOT static int assemble_logistic(Ctx *C, double f, double *f0) {
         double *restrict hb = HB + (size_t)K * N;
         for (int i = 0; i < N; i++) hb[i] = hf[i] * ba[i];
         double s = dot8(hb, ba, N), r = dot8(C->g, ba, N);
-        if (s > floor2) { dg[K] = s; gb[K] = -r; C->idx[K++] = cand[t]; }
+        if (rho > 0.0) {                          /* weight decay: Hessian + 2ρ, gradient + 2ρ Zᵀw */
+            int u = cand[t] / n;
+            dg[K] = s + 2.0 * rho;
+            gb[K] = -r - 2.0 * rho * dot(C->Z + (size_t)cand[t] * n, C->W + u * n, n);
+            C->idx[K++] = cand[t];
+        } else if (s > floor2) { dg[K] = s; gb[K] = -r; C->idx[K++] = cand[t]; }
     }
     int Kw = K;                                   /* weight columns; then c's */
     if (C->fit_bias) {
@@ -1010,7 +1053,7 @@ HOT static void solve_normal(Ctx *C, int K) {
 HOT static int face_step(Ctx *C) {
     int N = C->N, n = C->n, m = C->m, cI = m * n;
     double f0 = 0.0;
-    double f = derivs(C);
+    double f = derivs(C) + (C->logistic ? ridge_at(C, 0.0, NULL) : 0.0);
     int K = C->logistic ? assemble_logistic(C, f, &f0) : assemble_mse(C, &f0);
     if (K == 0) { C->face_solved = 1; return ST_OK; }
     solve_normal(C, K);
@@ -1034,7 +1077,7 @@ HOT static int face_step(Ctx *C) {
     rates(C, moving, dc);
     ratio_test(C, moving);
     /* Newton decrement −g·jd */
-    double decr = 0.0, amin = INFINITY;
+    double decr = -2.0 * C->prm[P_RIDGE] * dot(C->W, C->dW, m * n), amin = INFINITY;
     for (int i = 0; i < N; i++) decr -= C->g[i] * C->Jt[i];
     for (int u = 0; u < m; u++) if (C->alpha[u] < amin) amin = C->alpha[u];
     if (!(decr > C->prm[P_DEC] * (1.0 + fabs(f0)))) {
@@ -1124,6 +1167,7 @@ HOT static int price(Ctx *C, int *done) {
         const double *restrict av = C->AV + u * N;
         for (int i = 0; i < N; i++) p[i] = av[i] * C->g[i];
         xtmul(C, C->XT, p, gu);
+        for (int r = 0; r < n; r++) gu[r] += 2.0 * C->prm[P_RIDGE] * C->W[u * n + r];   /* weight decay */
     }
     double *lmin = C->alpha;                      /* reused as scratch before the step */
     int face_bad = C->fit_bias && fabs(gsum) > ftol;
@@ -1222,12 +1266,13 @@ HOT static int price(Ctx *C, int *done) {
     int st = path_search(C, C->logistic ? step_cap(C) : INFINITY, &t);
     if (st != ST_OK) return st;
     if (C->logistic && t > 0.0) {
-        double f0 = fval(C, C->yhat), gain = 0.0;
+        double f0 = fval(C, C->yhat) + ridge_at(C, 0.0, NULL), gain = 0.0;
         int stops = 0;
         for (int u = 0; u < m; u++) {
             if (!moving[u]) continue;
             double tt = C->alpha[u] < t ? C->alpha[u] : t;
-            gain -= tt * dot(C->g, C->jdu + u * N, N);     /* first-order decrease predicted */
+            gain -= tt * (dot(C->g, C->jdu + u * N, N)     /* first-order decrease predicted */
+                          + 2.0 * C->prm[P_RIDGE] * dot(C->W + u * n, C->dW + u * n, n));
             if (C->alpha[u] <= t) stops = 1;
         }
         double tb = backtrack(C, f0, 0.0, t, moving);
@@ -1798,7 +1843,7 @@ HOT static int certify_run(int N, int n, int m, const double *X, const double *X
         const unsigned char *Au = A + u * NN;
         double *restrict ga = pre + u * NN;   /* (the preactivations are not needed any more) */
         for (int i = 0; i < N; i++) ga[i] = Au[i] ? g[i] : 0.0;
-        for (size_t r = 0; r < nn; r++) G[u * nn + r] = v[u] * dot(XT + r * NN, ga, N);
+        for (size_t r = 0; r < nn; r++) G[u * nn + r] = v[u] * dot(XT + r * NN, ga, N) + 2.0 * tol[K_RIDGE] * W[u * nn + r];
     }
     double wpeak = 0.0;
     for (int u = 0; u < m; u++) if (wn[u] > wpeak) wpeak = wn[u];
@@ -2029,7 +2074,7 @@ static double ctx_loss(Ctx *C) {
             s += (z < 0.0 ? -z : 0.0) + log1p(exp(-fabs(z)));
         }
     }
-    return s / C->N;
+    return s / C->N + ridge_at(C, 0.0, NULL);
 }
 
 /* the dual-cone test of unit u at the base gradient g0 (see above); 1 when it passes */
@@ -2247,8 +2292,9 @@ PyMODINIT_FUNC PyInit__region_kernel(void) {
     static const char *prm[P_COUNT] = {"ACTIVE_RTOL", "RATE_RTOL", "PG_RTOL", "FACE_RTOL", "DEC_RTOL",
         "RANK_RTOL", "DEP_RTOL", "ZERO_COLUMN_RTOL", "NEGLIGIBLE_RTOL", "gscale", "bscale", "NNLS_RTOL",
         "CURVATURE_FLOOR", "MAX_LOGIT_STEP", "SATURATED_MARGIN", "MAX_SATURATED_STEP", "SEPARATION_RTOL",
-        "RUNAWAY_LOGIT"};
-    static const char *tol[K_COUNT] = {"TIGHT_RTOL", "NEGLIGIBLE_RTOL", "NEGATIVE_RTOL", "gscale", "NNLS_RTOL"};
+        "RUNAWAY_LOGIT", "RIDGE"};
+    static const char *tol[K_COUNT] = {"TIGHT_RTOL", "NEGLIGIBLE_RTOL", "NEGATIVE_RTOL", "gscale", "NNLS_RTOL",
+                                       "RIDGE"};
     static const char *nb[] = {"solved", "screened", "bounded", "failed"};
     PyObject *d = PyDict_New(), *p = PyTuple_New(P_COUNT), *k = PyTuple_New(K_COUNT), *s = PyTuple_New(4);
     if (!d || !p || !k || !s) goto fail;

@@ -113,6 +113,12 @@ class FastBackend:
             return BackendResult(W=W, c=c, status="optimal", n_iter=0)
         if self._recession is None:
             return self._solve_mse(pattern, warm_start)
+        if self.data.alpha > 0.0:                                 # coercive: the infimum is attained
+            try:
+                res = self._minimise(pattern, self._start(pattern, warm_start))
+            except KernelFailed as exc:
+                return self._fall_back(pattern, f"the kernel stopped: {exc}")
+            return BackendResult(W=res.W, c=res.c, status="optimal", n_iter=res.n_iter)
         start = self._start(pattern, warm_start)
         hint = self._hint(warm_start)
         if hint is not None:                                      # next to an unattained region
@@ -128,7 +134,8 @@ class FastBackend:
     def sweep(self, pattern: np.ndarray, moves, base, base_loss: float, bound=None, solutions=False):
         """The kernel's sweep over the neighbours ``moves`` of ``pattern`` (see
         :meth:`RegionKernel.sweep`), from its optimum ``base`` = (W, c) of loss ``base_loss``;
-        the screening test is used only when ``base`` passes the KKT certificate here. Returns the
+        the screening test is used only when ``base`` passes the KKT certificate here (and without
+        weight decay, whose objective is not a function of the predictions alone). Returns the
         :class:`~zonocomb.convex.backends.kernel.SweepOutcome`, whose ``"failed"`` neighbours are
         left to the caller (:meth:`solve` each), or None when the neighbours are better solved one
         by one: the l1 loss (no kernel), and next to an unattained logistic region (whose far point
@@ -136,7 +143,7 @@ class FastBackend:
         if self.data.loss == "l1" or self._recall(base) is not None:
             return None
         W, c = base
-        screen = self._kernel.residuals(pattern, W, c).ok(self.KKT_RTOL)
+        screen = self.data.alpha == 0.0 and self._kernel.residuals(pattern, W, c).ok(self.KKT_RTOL)
         return self._kernel.sweep(pattern, moves, W, c, base_loss, screen=screen, kkt_rtol=self.KKT_RTOL,
                                   bound=bound, solutions=solutions)
 
@@ -248,11 +255,14 @@ class FastBackend:
             ybar = float(np.mean(d.y if keep is None or not keep.any() else d.y[keep]))
             c = float(np.log(max(ybar, 1e-12) / max(1.0 - ybar, 1e-12)))
             yhat = np.full(d.N, c if d.fit_bias else 0.0)
+            W = np.zeros((d.m, d.n))
         else:
             yhat = (pattern * d.v[:, None] * (W @ d.Xbar.T)).sum(axis=0) + (c if d.fit_bias else 0.0)
+        decay = d.alpha * float(np.sum(np.square(W)))
         if keep is None:
-            return mean_loss("logistic", yhat, d.y)
-        return mean_loss("logistic", yhat[keep], d.y[keep]) * float(keep.sum()) / d.N if keep.any() else 0.0
+            return mean_loss("logistic", yhat, d.y) + decay
+        return (mean_loss("logistic", yhat[keep], d.y[keep]) * float(keep.sum()) / d.N if keep.any() else 0.0) \
+            + decay
 
     def _unattained(self, pattern, base, Wd, cd, separated, n_iter) -> BackendResult:
         """θ_I + τθ* with the least τ ≥ 0 giving every separated example the margin

@@ -31,6 +31,12 @@ method:
   projection of −g_u onto C_u): the unit is released along that projection, or certified, the
   NNLS support being its dual certificate.
 
+With weight decay (``RegionData.alpha`` = ρ > 0) the objective is F + ρ ‖W‖²: the face steps solve
+(JᵀHJ + ρ' I) δ = −Jᵀg − ρ' Zᵀw on every free column (ρ' = Nρ for the MSE's unnormalised normal
+equations, 2ρ for the logistic Newton step), the path search and the backtracking include the
+decay exactly, pricing and the certificate use the gradient g_u + 2ρ w_u; the objective is then
+coercive, so every logistic infimum is attained.
+
 Warm starts (W, c) are used as given, a unit infeasible for the new pattern being first projected
 onto its cone. Logistic only: example weights ``keep`` drop examples from F, and
 ``detect_recession`` stops a run with :class:`Separable` when an iterate classifies every example
@@ -241,11 +247,12 @@ class RegionKernel:
         label = 2.0 * float(np.sqrt(np.mean(self.y ** 2))) if self.loss == "mse" else 1.0
         gscale = max(vmax * float(np.mean(self.xn)) * label, 1e-300)
         bscale = max(vmax * float(np.linalg.norm(X)), np.sqrt(N))
-        values = dict(SOLVER_TOLERANCES, gscale=gscale, bscale=bscale)
+        values = dict(SOLVER_TOLERANCES, gscale=gscale, bscale=bscale, RIDGE=float(data.alpha))
         self.params = np.array([values[name] for name in _region_kernel.PARAMS], dtype=np.float64)
         # the certificate's tolerances; its scale is KKTChecker's gradient scale (the same formula)
         certificate = dict(TIGHT_RTOL=TIGHT_RTOL, NEGLIGIBLE_RTOL=NEGLIGIBLE_RTOL,
-                           NEGATIVE_RTOL=NEGATIVE_RTOL, gscale=gscale, NNLS_RTOL=SOLVER_TOLERANCES["NNLS_RTOL"])
+                           NEGATIVE_RTOL=NEGATIVE_RTOL, gscale=gscale, NNLS_RTOL=SOLVER_TOLERANCES["NNLS_RTOL"],
+                           RIDGE=float(data.alpha))
         self.kkt_params = np.array([certificate[name] for name in _region_kernel.TOLERANCES], dtype=np.float64)
         self._loss_code = _LOSS_CODE[self.loss]
         self._program = self._build_program()

@@ -61,6 +61,8 @@ class CvxpyBackend:
             objective = cp.sum(cp.logistic(yhat) - cp.multiply(d.y, yhat)) / N
         else:
             objective = cp.sum(cp.abs(yhat - d.y)) / N
+        if d.alpha > 0.0:
+            objective = objective + d.alpha * cp.sum_squares(W)
         problem = cp.Problem(cp.Minimize(objective), [cp.multiply(signs, pre) >= 0])
         failures, inaccurate = [], None
         for settings in SOLVER_SETTINGS:
