@@ -88,6 +88,7 @@ class ZonotopePower:
         self._int_rows = integer_rows([[Fraction(v) for v in g] for g in zonotope.generators])
         self._float_rows = scaled_float_rows(self._int_rows)
         self._float_abs = np.abs(self._float_rows)
+        self._flips: dict[tuple, list] = {}          # unit barcode -> the examples each edge flips
 
     # ----- basic attributes --------------------------------------------------------------------------
     @property
@@ -182,13 +183,16 @@ class ZonotopePower:
         moves = []
         for u, row in enumerate(arr):
             b = self._barcode(row)
-            try:
-                nbs = self._zonotope.neighbors(b)
-            except InvalidInputError as exc:  # the row is not a vertex of Z
-                raise InvalidInputError(f"row {u} of A (unit {u}'s pattern) is not a vertex of the "
-                                        f"zonotope: {exc}") from None
-            for nb in nbs:
-                moves.append((u, tuple(i for i, (x, y) in enumerate(zip(b, nb)) if x != y)))
+            flips = self._flips.get(b)
+            if flips is None:
+                try:
+                    nbs = self._zonotope.neighbors(b)
+                except InvalidInputError as exc:  # the row is not a vertex of Z
+                    raise InvalidInputError(f"row {u} of A (unit {u}'s pattern) is not a vertex of the "
+                                            f"zonotope: {exc}") from None
+                flips = self._flips[b] = [tuple(i for i, (x, y) in enumerate(zip(b, nb)) if x != y)
+                                          for nb in nbs]
+            moves.extend((u, f) for f in flips)
         return moves
 
     def neighbors(self, A) -> list[np.ndarray]:
