@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..convex.losses import check_loss, mean_loss
+from ..convex.losses import mean_loss
 from ..errors import InvalidInputError
 from ..search import ALIASES, run_method
 from ..search import METHODS as SEARCH_METHODS
@@ -95,7 +95,7 @@ def _finish_record(record: dict, task: Task, dataset, result) -> dict:
     pred = result.predict(dataset.X_float)
     loss_name = task.cfg["loss"]
     record.update(
-        status="ok", loss=float(result.loss), loss_recomputed=mean_loss(check_loss(loss_name), pred, y),
+        status="ok", loss=float(result.loss), loss_recomputed=mean_loss(loss_name, pred, y),
         accuracy=(100.0 * float(np.mean((pred > 0) == (y == 1))) if loss_name == "logistic" else None),
         n_solves=int(result.n_solves), n_steps=int(result.n_steps), seconds=float(result.seconds))
     return record

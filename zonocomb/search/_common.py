@@ -1,9 +1,9 @@
-"""Helpers shared by the search algorithms: input checks, the network's outputs and loss, exact
-activation patterns, keys.
+"""Helpers shared by the search algorithms: the input check at their boundary, the network's
+outputs, exact activation patterns, keys.
 
 The network of paper eq. (24)/(25) is ``f(x) = vᵀ φ(W x̄) + c`` with ``φ = max(·, 0)``; its loss is
-the mean over the dataset of ``ℓ(f(x_i), y_i)`` (paper eq. 1) with the losses of
-:mod:`zonocomb.convex.losses`.
+the mean over the dataset of ``ℓ(f(x_i), y_i)`` (paper eq. 1), evaluated with
+:func:`zonocomb.convex.losses.mean_loss` (the region program's formulas).
 
 Everything here is floating point except :func:`pattern_of_weights`, whose signs are exact.
 """
@@ -15,8 +15,7 @@ from fractions import Fraction
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..convex.losses import check_labels, check_loss
-from ..convex.losses import mean_loss as _region_mean_loss
+from ..convex.losses import check_labels, check_loss, mean_loss
 from ..errors import InvalidTypeError
 from ..exact.predicates import dot_signs
 from ..geometry.dataset import Dataset
@@ -43,6 +42,9 @@ def single_threaded_blas(func):
 
 def check_dataset(dataset, loss: str) -> np.ndarray:
     """Validate ``dataset`` and ``loss`` and return the labels as floats.
+
+    The searches call this once, at their public boundary (docs/design.md §7.4), and pass the
+    checked loss name and labels inward; the loss evaluations inside do not check again.
 
     Raises
     ------
@@ -77,15 +79,6 @@ def forward(generators: np.ndarray, W: np.ndarray, v: np.ndarray, c: float) -> n
     for u in range(H.shape[1]):
         out += H[:, u] * v[u]
     return out
-
-
-def mean_loss(output: np.ndarray, y: np.ndarray, loss: str) -> float:
-    """Mean loss of predictions ``output`` against labels ``y`` (paper eq. 1), in floating point.
-
-    The same formulas as the region program (:func:`zonocomb.convex.losses.mean_loss`), so a
-    network's loss evaluated here matches the loss its region program reports.
-    """
-    return _region_mean_loss(check_loss(loss), np.asarray(output, dtype=float), y)
 
 
 def pattern_of_weights(dataset: Dataset, W: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -129,4 +122,4 @@ def baseline_loss(y: np.ndarray, loss: str, fit_bias: bool) -> float:
     else:
         p = float(np.mean(y))
         c = 0.0 if p in (0.0, 1.0) else float(np.log(p / (1.0 - p)))
-    return mean_loss(np.full(y.shape, c), y, loss)
+    return mean_loss(loss, np.full(y.shape, c), y)

@@ -20,10 +20,10 @@ import time
 
 import numpy as np
 
-from ..convex.losses import loss_derivative
+from ..convex.losses import loss_derivative, mean_loss
 from ..errors import InvalidInputError
 from ..validation import check_int, check_random_state
-from ._common import check_dataset, half_output_weights, mean_loss, pattern_of_weights, single_threaded_blas
+from ._common import check_dataset, half_output_weights, pattern_of_weights, single_threaded_blas
 from .result import SearchResult
 
 __all__ = ["gradient_descent", "gradient_descent_batch", "glorot_init"]
@@ -129,7 +129,7 @@ def _descend(G, y, W, v, c, steps, lr, loss, train_output, fit_bias, every, trac
         H = np.maximum(Z, 0.0)
         out = H @ v + c
         if step % every == 0 or step == steps:
-            value = mean_loss(out, y, loss)
+            value = mean_loss(loss, out, y)
             if not np.isfinite(value):
                 raise _diverged(step, value, lr)
             trace.append({"step": step, "loss": value, "n_solves": 0,
@@ -241,7 +241,7 @@ def _descend_batch(G, Y, W, v, c, steps, lr, loss, train_output, fit_bias, every
             for b in range(len(traces)):
                 if b in failures:
                     continue
-                value = mean_loss(out[b], Y[b], loss)
+                value = mean_loss(loss, out[b], Y[b])
                 if not np.isfinite(value):
                     failures[b] = _diverged(step, value, lr)
                     W[b], v[b], c[b], Z[b], H[b], out[b] = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0

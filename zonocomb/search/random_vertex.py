@@ -30,11 +30,12 @@ import time
 
 import numpy as np
 
+from ..convex.losses import mean_loss
 from ..convex.region import RegionProgram
 from ..errors import InvalidInputError, InvalidTypeError
 from ..geometry.power import ZonotopePower
 from ..validation import check_int, check_random_state
-from ._common import check_dataset, forward, half_output_weights, mean_loss, single_threaded_blas
+from ._common import check_dataset, forward, half_output_weights, single_threaded_blas
 from .result import SearchResult
 
 __all__ = ["random_vertex"]
@@ -145,7 +146,7 @@ def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, f
         W = np.asarray(sol.W)
         H = np.maximum(G @ W.T, 0.0)
         v_new, c_new = _least_squares_output(H, y, fit_bias)
-        value = mean_loss(forward(G, W, v_new, c_new), y, loss)
+        value = mean_loss(loss, forward(G, W, v_new, c_new), y)
         if best is None or value < best[0]:
             enough = best is None or value < best[0] * (1.0 - rtol)
             best, best_signs, flips = (value, W, v_new, c_new), signs, None
