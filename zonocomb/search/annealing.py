@@ -12,7 +12,8 @@ import math
 import time
 
 from ..errors import InvalidInputError
-from ._common import as_rng, baseline_loss, check_int, single_threaded_blas
+from ..validation import check_int, check_random_state
+from ._common import baseline_loss, single_threaded_blas
 from .oracle import oracle_for, search_result
 
 __all__ = ["simulated_annealing", "anneal"]
@@ -91,7 +92,7 @@ def simulated_annealing(dataset, m, max_steps=2000, loss="mse", random_state=Non
     """
     oracle = oracle_for(dataset, m, loss, fit_bias, backend, v, oracle)
     max_steps = check_int(max_steps, "max_steps", 0)
-    rng = as_rng(random_state)
+    rng = check_random_state(random_state)
     clock = time.perf_counter()
     A = oracle.random_vertex(rng) if start is None else oracle.vertex(start)
     if t0 is None:

@@ -23,7 +23,8 @@ import numpy as np
 from ..convex.region import RegionProgram
 from ..errors import InvalidInputError
 from ..geometry.power import ZonotopePower
-from ._common import as_rng, check_dataset, check_int, half_output_weights, pattern_key
+from ..validation import check_int
+from ._common import check_dataset, half_output_weights, pattern_key
 from .result import SearchResult
 
 __all__ = ["RegionOracle", "CERTIFIED_STATUSES", "oracle_for", "search_result"]
@@ -175,7 +176,7 @@ class RegionOracle:
 
     def random_vertex(self, random_state=None) -> np.ndarray:
         """The pattern of Gaussian first-layer weights, the paper's random start (§4.2, app. H)."""
-        return self.power.random_vertex(as_rng(random_state))
+        return self.power.random_vertex(random_state)
 
     # ----- losses -----------------------------------------------------------------------------------
     def solution(self, A, warm_start=None):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 
-from ._common import as_rng, check_int, single_threaded_blas
+from ..validation import check_int, check_random_state
+from ._common import single_threaded_blas
 from .oracle import oracle_for, search_result
 
 __all__ = ["tabu_search", "tabu"]
@@ -89,7 +90,7 @@ def tabu_search(dataset, m, max_steps=100, loss="mse", random_state=None, fit_bi
     max_steps = check_int(max_steps, "max_steps", 0)
     tenure = check_int(tenure, "tenure", 0)
     clock = time.perf_counter()
-    rng = as_rng(random_state)
+    rng = check_random_state(random_state)
     A = oracle.random_vertex(rng) if start is None else oracle.vertex(start)
     best, sol, trace, steps = tabu(oracle, A, max_steps, tenure)
     return search_result(oracle, "tabu_search", best, sol, trace, steps, time.perf_counter() - clock,
