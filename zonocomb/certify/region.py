@@ -11,8 +11,10 @@ rational arithmetic and returns the exact optimum with an exact KKT certificate,
 The logistic loss has no exact certificate: its optimum is in general transcendental (the
 stationarity condition Σ_i (1/(1 + e^{−ŷ_i}) − y_i) v_u A_ui x̄_i = Σ_i μ_ui s_ui x̄_i involves
 exponentials of the predictions, so the optimal loss and weights are not rational), and no finite
-rational certificate of its value exists. Logistic optima are certified in floating point only
-(the KKT residual check of :mod:`zonocomb.convex.kkt`).
+rational certificate of its value exists. :func:`zonocomb.certify.logistic.bound_logistic` gives
+rigorous rational lower and upper bounds instead (weak duality and interval arithmetic); the
+searches' logistic optima are certified in floating point (the KKT residual check of
+:mod:`zonocomb.convex.kkt`).
 """
 from __future__ import annotations
 
@@ -195,7 +197,7 @@ def check_exact_loss(loss) -> str:
     if loss not in EXACT_LOSSES:
         raise InvalidInputError(
             f"no exact certificate for the {loss!r} loss: exact certificates exist for "
-            f"{', '.join(EXACT_LOSSES)} (the logistic optimum is transcendental, certified in float only)")
+            f"{', '.join(EXACT_LOSSES)} (the logistic optimum is transcendental: bound_logistic gives rigorous bounds)")
     return loss
 
 
