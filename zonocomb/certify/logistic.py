@@ -31,7 +31,7 @@ from ..exact import solve_lp
 from ..exact.rational import particular_solution
 from .mse import face_basis
 from .problem import ExactProgram, dot
-from .region import CertificateError
+from .region import CertificateError, check_dual_equations, checked_predictions
 
 __all__ = ["LogisticBounds", "bound_logistic"]
 
@@ -113,33 +113,17 @@ class LogisticBounds:
             Naming the first condition that fails.
         """
         X, y, A, v = self.dataset.generators_exact, self.dataset.y_exact, self.pattern, self.v
-        m, N, n = len(v), len(X), len(X[0])
-        pre = [[dot(w, x) for x in X] for w in self.W]
-        if any((1 if A[u][i] else -1) * pre[u][i] < 0 for u in range(m) for i in range(N)):
-            raise CertificateError("W is infeasible for the pattern")
-        if not self.fit_bias and self.c != 0:
-            raise CertificateError("c must be 0 when the output bias is not fitted")
-        yhat = [sum((v[u] * pre[u][i] for u in range(m) if A[u][i]), Fraction(0)) + self.c for i in range(N)]
+        _, yhat = checked_predictions(X, A, v, self.W, self.c, self.fit_bias)
+        if any(not 0 <= s <= 1 for s in self.sigma):
+            raise CertificateError("the dual point σ leaves [0, 1]")
+        check_dual_equations(X, A, v, [s - yi for s, yi in zip(self.sigma, y)], self.multipliers,
+                             self.fit_bias)
         iv = _iv()
         old = iv.prec
         iv.prec = PRECISION
         try:
             if _loss_interval(yhat, y)[1] > self.upper:
                 raise CertificateError("the upper bound is below the loss at W, c")
-            if any(not 0 <= s <= 1 for s in self.sigma):
-                raise CertificateError("the dual point σ leaves [0, 1]")
-            if any(mu < 0 for row in self.multipliers for mu in row):
-                raise CertificateError("a multiplier is negative")
-            d = [s - yi for s, yi in zip(self.sigma, y)]
-            if self.fit_bias and sum(d) != 0:
-                raise CertificateError("the dual condition fails in the output bias c")
-            for u in range(m):
-                for j in range(n):
-                    lhs = sum((v[u] * d[i] * X[i][j] for i in range(N) if A[u][i]), Fraction(0))
-                    rhs = sum(((1 if A[u][i] else -1) * self.multipliers[u][i] * X[i][j]
-                               for i in range(N)), Fraction(0))
-                    if lhs != rhs:
-                        raise CertificateError(f"the dual condition fails for unit {u}, coordinate {j}")
             if _entropy_interval(self.sigma)[0] < self.lower:
                 raise CertificateError("the lower bound exceeds the dual value")
         finally:

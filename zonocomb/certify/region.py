@@ -30,7 +30,8 @@ from .l1 import l1_optimum
 from .mse import mse_active_set
 from .problem import ExactProgram, dot
 
-__all__ = ["certify_exact", "certify_program", "check_exact_loss", "ExactRegionOptimum", "CertificateError"]
+__all__ = ["certify_exact", "certify_program", "check_exact_loss", "ExactRegionOptimum", "CertificateError",
+           "checked_predictions", "check_dual_equations"]
 
 EXACT_LOSSES = ("mse", "l1")
 
@@ -99,21 +100,12 @@ class ExactRegionOptimum:
                 or any(len(mu) != N for mu in self.multipliers) or len(A) != m
                 or any(len(a) != N for a in A)):
             raise CertificateError("the certificate's W, multipliers or pattern have the wrong shape")
-        pre = [[dot(w, x) for x in X] for w in self.W]
+        pre, yhat = checked_predictions(X, A, v, self.W, self.c, self.fit_bias)
         for u in range(m):
             for i in range(N):
-                s = 1 if A[u][i] else -1
-                if s * pre[u][i] < 0:
-                    raise CertificateError(f"W is infeasible: constraint (unit {u}, example {i}) is violated")
-                mu = self.multipliers[u][i]
-                if mu < 0:
-                    raise CertificateError(f"multiplier (unit {u}, example {i}) is negative")
-                if mu != 0 and pre[u][i] != 0:
+                if self.multipliers[u][i] != 0 and pre[u][i] != 0:
                     raise CertificateError(f"complementarity fails at (unit {u}, example {i})")
-        if not self.fit_bias and self.c != 0:
-            raise CertificateError("c must be 0 when the output bias is not fitted")
-        resid = [sum((v[u] * pre[u][i] for u in range(m) if A[u][i]), Fraction(0)) + self.c - y[i]
-                 for i in range(N)]
+        resid = [t - yi for t, yi in zip(yhat, y)]
         sigma = self.derivative
         if len(sigma) != N:
             raise CertificateError("the certificate's derivative has the wrong length")
@@ -130,15 +122,50 @@ class ExactRegionOptimum:
             raise CertificateError(f"no exact certificate is defined for the {self.loss_name!r} loss")
         if value != self.loss:
             raise CertificateError("the loss is not the objective of eq. (3) at (W, c)")
-        if self.fit_bias and sum(sigma) != 0:
-            raise CertificateError("stationarity fails in the output bias c")
-        for u in range(m):
-            for j in range(n):
-                grad = sum((v[u] * sigma[i] * X[i][j] for i in range(N) if A[u][i]), Fraction(0))
-                cone = sum(((1 if A[u][i] else -1) * self.multipliers[u][i] * X[i][j]
-                            for i in range(N) if self.multipliers[u][i]), Fraction(0))
-                if grad != cone:
-                    raise CertificateError(f"stationarity fails for unit {u}, coordinate {j}")
+        check_dual_equations(X, A, v, sigma, self.multipliers, self.fit_bias)
+
+
+def checked_predictions(X, A, v, W, c, fit_bias):
+    """Preactivations w_u·x̄_i and predictions ŷ_i = Σ_u v_u A_ui w_u·x̄_i + c, exact, after checking
+    that (W, c) is feasible for eq. (3): s_ui w_u·x̄_i ≥ 0, and c = 0 without a fitted bias.
+
+    Raises
+    ------
+    CertificateError
+        Naming the violated constraint.
+    """
+    pre = [[dot(w, x) for x in X] for w in W]
+    for u, row in enumerate(pre):
+        for i, p in enumerate(row):
+            if (p < 0) if A[u][i] else (p > 0):
+                raise CertificateError(f"W is infeasible: constraint (unit {u}, example {i}) is violated")
+    if not fit_bias and c != 0:
+        raise CertificateError("c must be 0 when the output bias is not fitted")
+    yhat = [sum((v[u] * pre[u][i] for u in range(len(v)) if A[u][i]), Fraction(0)) + c for i in range(len(X))]
+    return pre, yhat
+
+
+def check_dual_equations(X, A, v, d, multipliers, fit_bias) -> None:
+    """Check μ ≥ 0, Σ_i d_i v_u A_ui x̄_i = Σ_i μ_ui s_ui x̄_i for every unit u, and Σ_i d_i = 0 when c
+    is fitted (the stationarity of eq. (3) for the loss derivative d), exactly.
+
+    Raises
+    ------
+    CertificateError
+        Naming the first condition that fails.
+    """
+    N, n = len(X), len(X[0])
+    if any(mu < 0 for row in multipliers for mu in row):
+        raise CertificateError("a multiplier is negative")
+    if fit_bias and sum(d) != 0:
+        raise CertificateError("stationarity fails in the output bias c")
+    for u in range(len(v)):
+        for j in range(n):
+            grad = sum((v[u] * d[i] * X[i][j] for i in range(N) if A[u][i]), Fraction(0))
+            cone = sum(((1 if A[u][i] else -1) * multipliers[u][i] * X[i][j]
+                        for i in range(N) if multipliers[u][i]), Fraction(0))
+            if grad != cone:
+                raise CertificateError(f"stationarity fails for unit {u}, coordinate {j}")
 
 
 def certify_exact(dataset, pattern, v, loss: str = "mse", fit_bias: bool = True, hint=None,
