@@ -28,10 +28,9 @@ as_rng = check_random_state
 def single_threaded_blas(func):
     """Decorator: run a search algorithm with BLAS and OpenMP limited to one thread.
 
-    The searches solve thousands of tiny dense problems (n ≤ ~20 weights per unit, N ≤ ~700
-    examples), where multithreaded BLAS only adds synchronisation; on a busy 2-core machine it made
-    small products up to 300× slower, and a logistic mGLS run on MNIST (d = 8, N = 350, m = 4)
-    took 7.2 s instead of 5.8 s. The previous limits are restored on return (threadpoolctl).
+    The searches solve many tiny dense problems, where threads only add synchronisation
+    (measurements in benchmarks/README.md). The previous limits are restored on return
+    (threadpoolctl).
     """
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
