@@ -5,8 +5,9 @@ script times, in the same process:
 
 * naive: ``solve_region(dataset, pattern, v)`` (a new RegionProgram, cold start) at the canonical
   member of every vertex class, i.e. the same vertices the landscape solves;
-* landscape: ``landscape(...)``'s solve phase (one RegionOracle per chunk, every class warm-started
-  from its parent along a spanning tree of the skeleton), with 1 and with 2 joblib workers;
+* landscape: ``landscape(...)``'s solve phase (a greedy dominating set of centres, each solved on
+  its own, and every other class in one ``RegionProgram.sweep`` from its centre's optimum,
+  zonocomb/landscape/solve.py), with 1 and with 2 joblib workers;
 
 and prints certified solves per second, the whole-landscape wall time (solves, basins and the
 sampled estimates with their defaults off) and the speed-up over the naive loop, plus the largest

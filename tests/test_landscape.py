@@ -314,3 +314,15 @@ def test_cli_summary_graphml_plot_and_refusal(tmp_path, capsys):
     capsys.readouterr()
     assert main(["landscape", str(csv), "--units", "1,5", "--max-classes", "10"]) == 2
     assert capsys.readouterr().out == ""                     # the sweep is refused before m = 1 runs
+
+
+def test_star_cover_partitions_the_classes(land3):
+    from zonocomb.landscape.solve import star_cover
+    nbr = land3.classes.nbr
+    centres, owner, column = star_cover(nbr)
+    C = len(nbr)
+    assert len(set(centres.tolist())) == len(centres) and set(owner.tolist()) <= set(centres.tolist())
+    claimed = np.flatnonzero(owner != np.arange(C))
+    assert np.all(column[claimed] >= 0) and np.all(nbr[owner[claimed], column[claimed]] == claimed)
+    assert np.all(column[owner == np.arange(C)] == -1)
+    assert len(centres) < C / 3               # stars, not a path: the sweeps get batches

@@ -38,7 +38,7 @@ from ..search.exact_erm import unit_groups
 from ..search.gradient_descent import gradient_descent
 from ..search.gls import mgls
 from ..geometry.power import ZonotopePower
-from ..search.oracle import RegionOracle
+from ..search.oracle import CERTIFIED_STATUSES, RegionOracle
 from ..validation import check_int, check_random_state
 from .basins import gls_successors, gls_walk, walk_ends
 from .classes import VertexClasses
@@ -237,7 +237,7 @@ class Landscape:
             lines.append(f"GD landings: {len(set(landed))} distinct regions, in the basins of "
                          f"{len(basins)} stops; {sum(self.losses[e] <= self.goal for e in landed)} of "
                          f"{gd.trials} landed in a globally optimal region")
-        bad = int((~np.isin(self.status, ("optimal", "optimal_fallback", "optimal_unattained"))).sum())
+        bad = int((~np.isin(self.status, CERTIFIED_STATUSES)).sum())
         lines.append(f"uncertified solves: {bad}; times: " +
                      ", ".join(f"{k} {v:.2f} s" for k, v in self.seconds.items()))
         return "\n".join(lines)
@@ -420,7 +420,8 @@ def landscape(dataset, m, v=None, loss="mse", fit_bias=True, backend="fast", red
     Notes
     -----
     Cost: Π_g C(V + k_g − 1, k_g) region solves (V = |vert Z|, groups of k_g interchangeable
-    units), each warm-started from a neighbour along a spanning tree (:mod:`.solve`); the GLS
+    units): a greedy dominating set of centres solved one by one, every other class in one
+    compiled neighbour sweep from its centre's optimum (:mod:`.solve`); the GLS
     basins cost O(C·mD) array work (D = largest degree of Z) plus walks where float ties between
     classes make GLS depend on the unit order (:mod:`.basins`). Exact: the vertex sets, class sizes
     and the graph; floating point: the losses (certified by the backend) and everything derived.

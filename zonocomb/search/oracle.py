@@ -32,8 +32,9 @@ __all__ = ["RegionOracle", "CERTIFIED_STATUSES", "oracle_for", "search_result"]
 #: Statuses of :class:`~zonocomb.convex.region.RegionSolution` whose loss is certified: a KKT check
 #: of the fast backend (``"optimal"``), the reference backend after a failed check
 #: (``"optimal_fallback"``), or the fast backend's bound for unattained logistic infima
-#: (``"optimal_unattained"``). ``"optimal_inaccurate"`` (a solver's reduced accuracy) is not.
-CERTIFIED_STATUSES = ("optimal", "optimal_fallback", "optimal_unattained")
+#: (``"optimal_unattained"``), or the dual test of a neighbour sweep showing that a vertex's optimum
+#: is its neighbour's (``"screened"``). ``"optimal_inaccurate"`` (reduced accuracy) is not.
+CERTIFIED_STATUSES = ("optimal", "optimal_fallback", "optimal_unattained", "screened")
 
 
 class RegionOracle:
@@ -82,10 +83,10 @@ class RegionOracle:
 
     Notes
     -----
-    The batch :meth:`neighbor_solutions` is the one place that solves many programs; it solves each
-    neighbour warm-started from the vertex's own optimum (each neighbour changes one unit's pattern
-    in one parallel class of examples). Cost: one program (3) per uncached vertex, O(mN) per
-    vertex's moves (:meth:`ZonotopePower.neighbor_moves`).
+    The batch :meth:`neighbor_solutions` is the one place that solves many programs; it hands the
+    uncached neighbours to :meth:`RegionProgram.sweep` (compiled, all cores, each neighbour
+    warm-started from the vertex's own optimum). Cost: one program (3) per uncached vertex, O(mN)
+    per vertex's moves (:meth:`ZonotopePower.neighbor_moves`).
     """
 
     def __init__(self, dataset, v, loss="mse", fit_bias=True, backend="fast", cache_size=None,
@@ -205,9 +206,11 @@ class RegionOracle:
 
     def neighbor_solutions(self, A, moves=None, warm_start=None) -> list:
         """The optima at the neighbours of A reached by ``moves`` (default: all, in :meth:`moves`
-        order), each solved warm-started from A's optimum unless cached.
+        order); the uncached ones are solved in one :meth:`RegionProgram.sweep
+        <zonocomb.convex.region.RegionProgram.sweep>` from A's optimum.
 
         ``warm_start`` (a RegionSolution or (W, c) optimal at A) saves solving A when it is known.
+        A neighbour whose optimum the sweep certifies to be A's own has status ``"screened"``.
 
         Raises
         ------
@@ -224,11 +227,47 @@ class RegionOracle:
         here = self._solve(A, None) if warm_start is None else warm_start
         if moves is None:
             moves = self.moves(A)
-        out = []
-        for move in moves:
-            B = self._neighbour(A, move)
-            out.append(self._solve(B, here))
+        patterns = [self._neighbour(A, move) for move in moves]
+        out = [self._cached(B) for B in patterns]
+        todo = [j for j, sol in enumerate(out) if sol is None]
+        if todo:
+            sweep = self.program.sweep(A, [moves[j] for j in todo], here, solutions=True)
+            for i, j in enumerate(todo):
+                out[j] = self._store(patterns[j], sweep.solutions[i])
         return out
+
+    def neighbor_losses(self, A, moves=None, warm_start=None, bound=None):
+        """The optimal losses at the neighbours of A (as :meth:`neighbor_solutions`, without
+        building solutions: the cheap path of :meth:`RegionProgram.sweep`).
+
+        Parameters
+        ----------
+        A, moves, warm_start
+            As in :meth:`neighbor_solutions`.
+        bound : float, optional
+            Neighbours whose certified lower bound exceeds it may be abandoned: loss NaN, status
+            ``"bounded"`` (GLS passes its improvement threshold, paper Algorithm 2).
+
+        Returns
+        -------
+        losses : numpy.ndarray of float
+        status : tuple of str
+            Cached neighbours keep their solution's status.
+        """
+        A = self.vertex(A)
+        here = self._solve(A, None) if warm_start is None else warm_start
+        if moves is None:
+            moves = self.moves(A)
+        known = [self._cached(self._neighbour(A, move)) for move in moves]
+        losses = np.array([np.nan if sol is None else sol.loss for sol in known])
+        status = [None if sol is None else sol.status for sol in known]
+        todo = [j for j, sol in enumerate(known) if sol is None]
+        if todo:
+            sweep = self.program.sweep(A, [moves[j] for j in todo], here, bound=bound)
+            losses[todo] = sweep.loss
+            for i, j in enumerate(todo):
+                status[j] = sweep.status[i]
+        return losses, tuple(status)
 
     def _neighbour(self, A: np.ndarray, move) -> np.ndarray:
         u, flipped = move
@@ -241,20 +280,27 @@ class RegionOracle:
                                     "new pattern is not a vertex of Z")
         return B
 
-    def _solve(self, A: np.ndarray, warm_start):
+    def _cached(self, A: np.ndarray):
+        """A's cached solution (marked as recently used), or None."""
         if self.cache_size == 0:
-            return self.program.solve(A, warm_start=warm_start)
+            return None
         key = pattern_key(A)
         sol = self._cache.get(key)
         if sol is not None:
             self.n_hits += 1
             self._cache.move_to_end(key)
-            return sol
-        sol = self.program.solve(A, warm_start=warm_start)
-        self._cache[key] = sol
-        while self.cache_size is not None and len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
         return sol
+
+    def _store(self, A: np.ndarray, sol):
+        if self.cache_size != 0:
+            self._cache[pattern_key(A)] = sol
+            while self.cache_size is not None and len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return sol
+
+    def _solve(self, A: np.ndarray, warm_start):
+        sol = self._cached(A)
+        return sol if sol is not None else self._store(A, self.program.solve(A, warm_start=warm_start))
 
 
 def oracle_for(dataset, m, loss, fit_bias, backend, v, oracle) -> RegionOracle:
