@@ -1,8 +1,8 @@
 """Brute-force references used by the checks and the tests, independent of the vertex engine.
 
-These are deliberately simple and slow: exact linear programs (cddlib, GMP) and exhaustive
-subsets. They exist to give evidence that does not share code with
-:mod:`zonocomb.geometry.zonotope`.
+A documented test hook (docs/design.md §8). These are deliberately simple and slow: exact linear
+programs (cddlib, GMP) and exhaustive subsets. They exist to give evidence that does not share
+code with :mod:`zonocomb.geometry.zonotope`.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from zonocomb.exact import solve_lp
 from zonocomb.exact.rational import rank
 
 
-def _open_cone_nonempty(gens, signs) -> bool:
+def open_cone_nonempty(gens, signs) -> bool:
     """Whether {w : s_i w·x_i > 0 for all i} is nonempty: max t s.t. s_i w·x_i >= t, t <= 1 is > 0."""
     n = len(gens[0])
     rows = [[Fraction(0)] + [s * x for x in g] + [Fraction(-1)] for s, g in zip(signs, gens)]
@@ -35,7 +35,7 @@ def brute_force_vertices(generators) -> list[tuple[int, ...]]:
     level = [()]
     for k in range(len(gens)):
         level = [p + (b,) for p in level for b in (0, 1)
-                 if _open_cone_nonempty(gens[:k + 1], [2 * l - 1 for l in p + (b,)])]
+                 if open_cone_nonempty(gens[:k + 1], [2 * l - 1 for l in p + (b,)])]
     return sorted(level)
 
 

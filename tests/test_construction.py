@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from zonocomb.proofs_checks._brute import _open_cone_nonempty, in_linear_general_position
+from zonocomb.proofs_checks._brute import open_cone_nonempty, in_linear_general_position
 from zonocomb.errors import InvalidInputError, NotInGeneralPositionError
 from zonocomb.geometry.dataset import Dataset
 from zonocomb.theory.construction import construct_interpolant, sorting_direction
@@ -47,7 +47,7 @@ def test_pattern_is_the_staircase_and_a_vertex(d, N):
         assert list(P[2 * k]) == expected and list(P[2 * k + 1]) == expected
     # independent evidence: an exact margin LP finds the open chamber of every row
     for row in P:
-        assert _open_cone_nonempty(ds.generators_exact, [1 if b else -1 for b in row])
+        assert open_cone_nonempty(ds.generators_exact, [1 if b else -1 for b in row])
 
 
 def test_pattern_rows_are_zonotope_vertices():
