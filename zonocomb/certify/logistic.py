@@ -228,6 +228,15 @@ def bound_logistic(dataset, pattern, v, fit_bias: bool = True, hint=None) -> Log
     LogisticBounds
         ``lower ≤ f* ≤ upper``; the gap is the float solver's accuracy (about 1e-12 relative).
 
+    Examples
+    --------
+    >>> from zonocomb import Dataset
+    >>> ds = Dataset([[0], [1], [2], [3]], y=[0, 1, 0, 1])
+    >>> b = bound_logistic(ds, [[1, 1, 1, 1]], [1])
+    >>> b.verify()
+    >>> 0 <= b.upper - b.lower < Fraction(1, 10 ** 12), round(float(b.lower), 9)
+    (True, 0.586871634)
+
     Raises
     ------
     InvalidInputError, InvalidTypeError

@@ -203,6 +203,17 @@ def certify_exact(dataset, pattern, v, loss: str = "mse", fit_bias: bool = True,
     SolverError
         The exact walk did not terminate within ``max_steps`` (nothing uncertified is returned).
 
+    Examples
+    --------
+    >>> from zonocomb import Dataset
+    >>> ds = Dataset([[1], [2]], y=[1, 3], homogenize=False)
+    >>> cert = certify_exact(ds, [[1, 1]], [1], fit_bias=False)   # both examples active
+    >>> cert.loss, cert.W                                          # w = 7/5: ((2/5)² + (1/5)²)/2
+    (Fraction(1, 10), ((Fraction(7, 5),),))
+    >>> cert.verify()                                              # raises CertificateError if wrong
+    >>> certify_exact(ds, [[1, 1]], [1], loss="l1", fit_bias=False).loss    # w = 3/2: (1/2 + 0)/2
+    Fraction(1, 4)
+
     Notes
     -----
     MSE: a correct hint costs one exact equality-constrained least-squares solve (a K × K system
