@@ -181,9 +181,9 @@ def test_plan_units_batches_gradient_descent_and_keeps_image_cells_together():
             assert len(u) * u[0].cfg["N"] * u[0].cfg["m"] <= runner.GD_BATCH_ELEMENTS or len(u) == 1
         else:
             assert len(u) == 16                                 # every seed of the cell
-    costs = [runner._unit_cost(u) / len(u) for u in runner.plan_units(a1, order="cheapest-first")]
+    costs = [runner.unit_cost(u) / len(u) for u in runner.plan_units(a1, order="cheapest-first")]
     assert costs == sorted(costs)
-    costs = [runner._unit_cost(u) for u in runner.plan_units(a1)]
+    costs = [runner.unit_cost(u) for u in runner.plan_units(a1)]
     assert costs == sorted(costs, reverse=True)
     with pytest.raises(InvalidInputError, match="unknown order"):
         runner.plan_units(a1, order="random")
@@ -478,7 +478,7 @@ def test_old_store_gains_the_cpu_seconds_column(tmp_path):
         st.put({**_record("b"), "cpu_seconds": 1.5, "wall_seconds": 3.0})
         rows = {r["key"]: r for r in st.get(["a", "b"])}
     assert rows["a"]["cpu_seconds"] is None and rows["b"]["cpu_seconds"] == 1.5
-    assert report._cpu_seconds(rows["a"]) == 2.5 and report._cpu_seconds(rows["b"]) == 1.5
+    assert report.cpu_seconds(rows["a"]) == 2.5 and report.cpu_seconds(rows["b"]) == 1.5
 
 
 def test_cell_cost_table_sums_cpu_seconds(tmp_path):
@@ -536,7 +536,7 @@ def test_committed_store_rebuilds_the_committed_report(md, tmp_path):
     args = parser.parse_args(shlex.split(command)[1:])
     assert Path(args.db).name == md.with_suffix(".sqlite").name
     tasks = build_tasks(args.experiment, quick=args.quick, seeds=args.seeds, gd_steps=args.gd_steps,
-                        backend=BACKENDS[args.backend], classes=reproduce._parse_classes(args.classes))
+                        backend=BACKENDS[args.backend], classes=reproduce.parse_classes(args.classes))
     import shutil
     shutil.copyfile(md.with_suffix(".sqlite"), tmp_path / "copy.sqlite")   # the committed file stays untouched
     with RunStore(tmp_path / "copy.sqlite") as st:

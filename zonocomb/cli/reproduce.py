@@ -67,7 +67,7 @@ def _check_image_data(tasks, data_dir) -> None:
         locate_files(name, data_dir)
 
 
-def _parse_classes(values) -> dict:
+def parse_classes(values) -> dict:
     """``["mnist=5/9"]`` -> ``{"mnist": (5, 9)}`` (InvalidInputError naming the bad value)."""
     out = {}
     for value in values:
@@ -104,7 +104,7 @@ def run(args) -> int:
     if args.seeds is not None and not 1 <= args.seeds <= MAX_SEEDS:
         raise InvalidInputError(f"--seeds must be between 1 and {MAX_SEEDS}, got {args.seeds}")
     tasks = build_tasks(args.experiment, quick=args.quick, seeds=args.seeds, gd_steps=args.gd_steps,
-                        backend=BACKENDS[args.backend], classes=_parse_classes(args.classes))
+                        backend=BACKENDS[args.backend], classes=parse_classes(args.classes))
     command = _command_line(args)
     scheduler = None
     if args.scheduler and not args.report_only:

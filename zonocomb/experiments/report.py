@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import InvalidInputError
 from .tasks import METHOD_LABELS, PAPER_GD_STEPS, Task, overparameterization
 
-__all__ = ["TableSpec", "TABLES", "EXPERIMENT_TABLES", "REFERENCE_DIRS", "load_paper_table",
+__all__ = ["cpu_seconds", "TableSpec", "TABLES", "EXPERIMENT_TABLES", "REFERENCE_DIRS", "load_paper_table",
            "aggregate", "table_rows", "write_report"]
 
 _REPO_REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
@@ -135,13 +135,14 @@ def aggregate(spec: TableSpec, tasks, records) -> dict[tuple, dict[str, Cell]]:
             cell.failed += 1
             continue
         cell.loss.append(rec["loss"])
-        cell.cpu.append(_cpu_seconds(rec))
+        cell.cpu.append(cpu_seconds(rec))
         if rec.get("accuracy") is not None:
             cell.acc.append(rec["accuracy"])
     return cells
 
 
-def _cpu_seconds(record: dict) -> float:
+def cpu_seconds(record: dict) -> float:
+    """A store record's CPU seconds (its wall seconds where the record has none)."""
     value = record.get("cpu_seconds")
     return float(record["wall_seconds"] if value is None else value)
 

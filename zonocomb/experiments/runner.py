@@ -28,7 +28,7 @@ from ..search import METHODS as SEARCH_METHODS
 from .store import RunStore
 from .tasks import Task
 
-__all__ = ["METHODS", "ORDERS", "build_dataset", "execute", "execute_batch", "execute_unit",
+__all__ = ["unit_cost", "METHODS", "ORDERS", "build_dataset", "execute", "execute_batch", "execute_unit",
            "plan_units", "run_sweep", "SweepSummary"]
 
 
@@ -220,7 +220,7 @@ def _unit_key(task: Task):
     return ("run", task.key)
 
 
-def _unit_cost(unit) -> float:
+def unit_cost(unit) -> float:
     """Scheduling estimate of a unit: the tasks' cost hints; a batch costs about its largest run
     plus a tenth of each other one (its runs share one loop's call overhead)."""
     hints = sorted((t.cost_hint for t in unit), reverse=True)
@@ -249,8 +249,8 @@ def plan_units(tasks, order: str = "largest-first") -> list[list[Task]]:
     units = [unit for group in groups.values()
              for unit in (_chunks(group) if _batch_key(group[0]) is not None else [group])]
     if order == "largest-first":
-        return sorted(units, key=lambda unit: -_unit_cost(unit))       # stable: ties keep order
-    return sorted(units, key=lambda unit: _unit_cost(unit) / len(unit))
+        return sorted(units, key=lambda unit: -unit_cost(unit))       # stable: ties keep order
+    return sorted(units, key=lambda unit: unit_cost(unit) / len(unit))
 
 
 @dataclass(frozen=True)
