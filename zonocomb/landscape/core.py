@@ -100,6 +100,9 @@ class Landscape:
         The solver status of each class (:data:`zonocomb.search.oracle.CERTIFIED_STATUSES`).
     nxt : numpy.ndarray of int, shape (C,)
         GLS's next class from each canonical member, −1 at stops.
+    ambiguous : numpy.ndarray of bool, shape (C,)
+        GLS's least neighbour loss is attained, as the same float, by two different classes: the
+        unit order of the member GLS stands on decides (such walks are followed member by member).
     basin : numpy.ndarray of int, shape (C,)
         The stop GLS reaches from each canonical member.
     vertex_ends : dict
