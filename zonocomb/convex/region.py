@@ -28,10 +28,10 @@ import numpy as np
 
 from ..errors import InvalidInputError, InvalidTypeError, SolverError
 from ..geometry.dataset import Dataset
-from .backends import RegionData, backend_spec, get_backend
+from .backends import RegionData, SolveStatus, backend_spec, get_backend
 from .losses import check_labels, check_loss, mean_loss
 
-__all__ = ["RegionSolution", "NeighbourSweep", "RegionProgram", "solve_region", "TIGHT_RTOL"]
+__all__ = ["RegionSolution", "NeighbourSweep", "RegionProgram", "SolveStatus", "solve_region", "TIGHT_RTOL"]
 
 #: A constraint (u, i) is reported tight when |w_u·x̄_i| ≤ TIGHT_RTOL · ‖x̄_i‖ · max_u' ‖w_u'‖.
 TIGHT_RTOL = 1e-7
@@ -56,16 +56,21 @@ class RegionSolution:
         |w_u·x̄_i| ≤ ``TIGHT_RTOL`` ‖x̄_i‖ max_u' ‖w_u'‖ (all of a unit's constraints are tight when
         w_u = 0), measured after the solver's power-of-two rescaling of badly scaled columns and
         labels (invariant under scaling of the data). mGLS flips these first (appendix G).
-    status : str
-        ``"optimal"``, ``"optimal_inaccurate"`` (a warning was issued), ``"optimal_fallback"``
-        (the fast backend handed this pattern to the reference backend; a warning was issued) or
-        ``"optimal_unattained"`` (logistic, fast backend: the infimum is not attained; W lies on a
+    status : SolveStatus
+        ``OPTIMAL``, ``OPTIMAL_INACCURATE`` (a warning was issued), ``OPTIMAL_FALLBACK`` (the fast
+        backend handed this pattern to the reference backend; a warning was issued),
+        ``OPTIMAL_UNATTAINED`` (logistic, fast backend: the infimum is not attained; W lies on a
         recession ray and ``loss`` — still the loss of this W and c — exceeds the infimum by less
-        than 4.3e-18, see :mod:`zonocomb.convex.backends.fast`).
+        than 4.3e-18, see :mod:`zonocomb.convex.backends.fast`), or in a sweep ``SCREENED`` (the
+        neighbouring vertex's optimum, certified by the dual test). A :class:`str` enum: it
+        compares equal to ``"optimal"`` etc.
     seconds : float
         Wall time of the solve.
     backend : str
         Name of the backend that produced the solution.
+    n_iter : int
+        Iterations the backend reported (face steps and pricing rounds for the fast backend;
+        0 when not reported).
     """
 
     loss: float
@@ -73,9 +78,10 @@ class RegionSolution:
     v: np.ndarray
     c: float
     tight: np.ndarray
-    status: str
+    status: SolveStatus
     seconds: float
     backend: str
+    n_iter: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ class NeighbourSweep:
     lower_bound : ndarray of float, shape (k,)
         A certified lower bound of each optimum: the loss itself, or the vertex's loss for a
         screened or abandoned neighbour.
-    status : tuple of str
+    status : tuple of SolveStatus
         Per neighbour: ``"optimal"`` (solved in the sweep, KKT-certified), ``"screened"`` (the
         vertex's optimum is the neighbour's, certified by the dual test of
         :meth:`RegionProgram.sweep`), ``"bounded"`` (abandoned: its lower bound exceeds the
@@ -276,7 +282,7 @@ class RegionProgram:
         if res.status == "optimal_inaccurate":
             warnings.warn(f"backend {self.backend!r} reports reduced accuracy on this region program",
                           RuntimeWarning, stacklevel=2)
-        return self._solution(A, *self._from_solver(res.W, res.c), res.status, seconds)
+        return self._solution(A, *self._from_solver(res.W, res.c), res.status, seconds, res.n_iter)
 
     def sweep(self, pattern, moves, warm_start, bound: float | None = None,
               solutions: bool = False) -> NeighbourSweep:
@@ -346,7 +352,8 @@ class RegionProgram:
             loss, lower = np.full(k, np.nan), np.full(k, -np.inf)
             threads = 1
         else:
-            status = ["optimal" if s == "solved" else str(s) for s in outcome.status]
+            status = [SolveStatus.OPTIMAL if s == "solved" else SolveStatus(s) if s != "failed" else "failed"
+                      for s in outcome.status]
             loss, lower = unit * outcome.loss, unit * outcome.lower_bound
             screened = np.array(status) == "screened"
             loss[screened] = base_loss                            # (the vertex's own optimum)
@@ -406,7 +413,7 @@ class RegionProgram:
                                         f"of distinct examples of {self.N}")
         return out
 
-    def _solution(self, A: np.ndarray, W, c: float, status: str, seconds: float) -> RegionSolution:
+    def _solution(self, A: np.ndarray, W, c: float, status, seconds: float, n_iter: int = 0) -> RegionSolution:
         """The RegionSolution of (W, c) for the pattern A (loss and tight set computed here)."""
         W = np.array(W, dtype=float)
         if W.shape != (self.m, self.n) or not np.isfinite(W).all() or not np.isfinite(c):
@@ -415,8 +422,9 @@ class RegionProgram:
         P = W @ self._XT                                              # preactivations w_u·x̄_i
         loss = self._objective(A, P, c, W)
         W.setflags(write=False)
-        return RegionSolution(loss=loss, W=W, v=self.v, c=float(c), tight=self._tight(W, P), status=status,
-                              seconds=seconds, backend=self.backend)
+        return RegionSolution(loss=loss, W=W, v=self.v, c=float(c), tight=self._tight(W, P),
+                              status=SolveStatus(status), seconds=seconds, backend=self.backend,
+                              n_iter=int(n_iter))
 
     def _tight(self, W: np.ndarray, P: np.ndarray) -> np.ndarray:
         """|w_u·x̄_i| ≤ TIGHT_RTOL ‖x̄_i‖ max_u' ‖w_u'‖ (P = W X̄ᵀ), read-only, measured in the

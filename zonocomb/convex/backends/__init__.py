@@ -20,12 +20,37 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
 from ...errors import InvalidInputError
 
-__all__ = ["RegionData", "BackendResult", "BackendSpec", "BACKENDS", "backend_spec", "get_backend"]
+__all__ = ["SolveStatus", "RegionData", "BackendResult", "BackendSpec", "BACKENDS", "backend_spec", "get_backend"]
+
+
+class SolveStatus(str, Enum):
+    """How the optimum of a region program was obtained (compares equal to its string value).
+
+    ``OPTIMAL``: converged, and (fast backend) KKT-certified. ``OPTIMAL_INACCURATE``: the
+    reference solver's own reduced-accuracy status (a warning is issued). ``OPTIMAL_FALLBACK``: the
+    fast backend could not certify its answer and the reference solver produced it (a warning is
+    issued). ``OPTIMAL_UNATTAINED``: logistic, the infimum is not attained; the point lies far
+    along a recession direction, within 4.3e-18 of the infimum. In a neighbour sweep also
+    ``SCREENED`` (the vertex's own optimum, certified by the dual test) and ``BOUNDED`` (abandoned:
+    a certified lower bound exceeds the bound). Failures raise
+    :class:`~zonocomb.errors.SolverError` instead of returning a status.
+    """
+
+    OPTIMAL = "optimal"
+    OPTIMAL_INACCURATE = "optimal_inaccurate"
+    OPTIMAL_FALLBACK = "optimal_fallback"
+    OPTIMAL_UNATTAINED = "optimal_unattained"
+    SCREENED = "screened"
+    BOUNDED = "bounded"
+
+    def __str__(self) -> str:
+        return self.value
 
 
 @dataclass(frozen=True)
@@ -72,17 +97,14 @@ class RegionData:
 class BackendResult:
     """What a backend returns for one pattern: the minimiser, a status and an iteration count.
 
-    ``status`` is ``"optimal"`` (converged to the solver's tolerances), ``"optimal_inaccurate"``
-    (the solver's own reduced-accuracy status; the caller warns), ``"optimal_fallback"`` (the
-    fast backend could not certify its answer and re-solved with the reference backend) or
-    ``"optimal_unattained"`` (logistic: no minimiser exists; the point lies far along a recession
-    direction, within 4.3e-18 of the infimum, see :mod:`zonocomb.convex.backends.fast`).
-    Failures raise :class:`zonocomb.errors.SolverError` instead.
+    ``status`` is a :class:`SolveStatus` (``OPTIMAL``, ``OPTIMAL_INACCURATE``,
+    ``OPTIMAL_FALLBACK`` or ``OPTIMAL_UNATTAINED``). Failures raise
+    :class:`zonocomb.errors.SolverError` instead.
     """
 
     W: np.ndarray
     c: float
-    status: str
+    status: SolveStatus
     n_iter: int = 0
 
 

@@ -55,7 +55,7 @@ from scipy.optimize import linprog
 
 from ...errors import SolverError
 from ..losses import mean_loss
-from . import BackendResult, RegionData
+from . import BackendResult, RegionData, SolveStatus
 from .kernel import KernelFailed, RegionKernel, Separable
 from .recession import RecessionLP, RecessionLPFailed
 
@@ -110,7 +110,7 @@ class FastBackend:
         """
         if self.data.loss == "l1":
             W, c = self._lp.solve(pattern)
-            return BackendResult(W=W, c=c, status="optimal", n_iter=0)
+            return BackendResult(W=W, c=c, status=SolveStatus.OPTIMAL, n_iter=0)
         if self._recession is None:
             return self._solve_mse(pattern, warm_start)
         if self.data.alpha > 0.0:                                 # coercive: the infimum is attained
@@ -118,7 +118,7 @@ class FastBackend:
                 res = self._minimise(pattern, self._start(pattern, warm_start))
             except KernelFailed as exc:
                 return self._fall_back(pattern, f"the kernel stopped: {exc}")
-            return BackendResult(W=res.W, c=res.c, status="optimal", n_iter=res.n_iter)
+            return BackendResult(W=res.W, c=res.c, status=SolveStatus.OPTIMAL, n_iter=res.n_iter)
         start = self._start(pattern, warm_start)
         hint = self._hint(warm_start)
         if hint is not None:                                      # next to an unattained region
@@ -129,7 +129,7 @@ class FastBackend:
             return self._unattained(pattern, None, sep.W, sep.c, np.ones(self.data.N, dtype=bool), 0)
         except KernelFailed as exc:
             return self._solve_with_recession(pattern, start, exc)
-        return BackendResult(W=res.W, c=res.c, status="optimal", n_iter=res.n_iter)
+        return BackendResult(W=res.W, c=res.c, status=SolveStatus.OPTIMAL, n_iter=res.n_iter)
 
     def sweep(self, pattern: np.ndarray, moves, base, base_loss: float, bound=None, solutions=False):
         """The kernel's sweep over the neighbours ``moves`` of ``pattern`` (see
@@ -158,7 +158,7 @@ class FastBackend:
                 reasons.append(str(exc))
                 continue
             if kkt.ok(self.KKT_RTOL):
-                return BackendResult(W=res.W, c=res.c, status="optimal", n_iter=res.n_iter)
+                return BackendResult(W=res.W, c=res.c, status=SolveStatus.OPTIMAL, n_iter=res.n_iter)
             reasons.append(f"its answer failed the KKT check ({kkt})")
         return self._fall_back(pattern, "; ".join(reasons))
 
@@ -198,7 +198,7 @@ class FastBackend:
                 res = self._minimise(pattern, start)
             except KernelFailed as failure:
                 return self._fall_back(pattern, f"the kernel stopped: {failure}")
-            return BackendResult(W=res.W, c=res.c, status="optimal", n_iter=res.n_iter)
+            return BackendResult(W=res.W, c=res.c, status=SolveStatus.OPTIMAL, n_iter=res.n_iter)
         if rec.separated.all():                                   # the infimum is 0
             return self._unattained(pattern, None, rec.W, rec.c, rec.separated, 0)
         keep = ~rec.separated
@@ -292,7 +292,7 @@ class FastBackend:
             del self._bases[next(iter(self._bases))]              # the least recently used entry
         self._bases[(W.tobytes(), float(c))] = ((None, None) if base is None else
                                                 (np.array(W0, dtype=float), float(c0)), (Wd, float(cd)))
-        return BackendResult(W=W, c=float(c), status="optimal_unattained", n_iter=n_iter)
+        return BackendResult(W=W, c=float(c), status=SolveStatus.OPTIMAL_UNATTAINED, n_iter=n_iter)
 
     def _start(self, pattern, warm_start):
         """Logistic starting point (W0, c0): the warm start, or (None, None) for the kernel's cold
@@ -342,7 +342,7 @@ class FastBackend:
         except SolverError as exc:
             raise SolverError(f"the region program of this pattern could not be solved: the fast "
                               f"backend could not certify its answer ({reason}), and {exc}") from exc
-        return BackendResult(W=res.W, c=res.c, status="optimal_fallback", n_iter=res.n_iter)
+        return BackendResult(W=res.W, c=res.c, status=SolveStatus.OPTIMAL_FALLBACK, n_iter=res.n_iter)
 
 
 class _L1Program:

@@ -17,7 +17,7 @@ import cvxpy as cp
 import numpy as np
 
 from ...errors import SolverError
-from . import BackendResult, RegionData
+from . import BackendResult, RegionData, SolveStatus
 
 __all__ = ["CvxpyBackend"]
 
@@ -74,12 +74,13 @@ class CvxpyBackend:
                     failures.append(f"{_label(settings)} raised: {exc}")
                     continue
             if problem.status == "optimal" and W.value is not None:
-                result = (np.array(W.value, dtype=float), float(c.value) if c is not None else 0.0, "optimal")
+                result = (np.array(W.value, dtype=float), float(c.value) if c is not None else 0.0,
+                          SolveStatus.OPTIMAL)
                 break
             failures.append(f"{_label(settings)} returned status {problem.status!r}")
             if problem.status == "optimal_inaccurate" and W.value is not None:
                 inaccurate = (np.array(W.value, dtype=float), float(c.value) if c is not None else 0.0,
-                              "optimal_inaccurate")
+                              SolveStatus.OPTIMAL_INACCURATE)
         else:
             if inaccurate is None:
                 raise SolverError("every reference solver failed on the region program ("
