@@ -19,10 +19,6 @@ from ..convex.losses import check_labels, check_loss, mean_loss
 from ..errors import InvalidTypeError
 from ..exact.predicates import dot_signs
 from ..geometry.dataset import Dataset
-from ..validation import check_int, check_random_state
-
-# gls.py (being rewritten by the lead) still imports check_int and as_rng from here.
-as_rng = check_random_state
 
 
 def single_threaded_blas(func):

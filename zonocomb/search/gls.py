@@ -27,11 +27,11 @@ import time
 import numpy as np
 
 from ..convex.region import RegionProgram
+from ..convex.region import check_output_weights
 from ..errors import InvalidInputError
 from ..geometry.power import ZonotopePower
-from ..convex.region import check_output_weights
-from ._common import (as_rng, baseline_loss, check_dataset, check_int, half_output_weights, pattern_key,
-                      single_threaded_blas)
+from ..validation import check_int, check_random_state
+from ._common import baseline_loss, check_dataset, half_output_weights, pattern_key, single_threaded_blas
 from .result import SearchResult
 
 __all__ = ["gls", "mgls"]
@@ -205,7 +205,7 @@ def gls(dataset, m, max_steps=1024, loss="mse", random_state=None, fit_bias=True
     ----------
     Paper section 4.3.1, Algorithm 2; appendix H.1.2 (v half ±1, c optimised, T = 1024).
     """
-    search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, as_rng(random_state),
+    search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, check_random_state(random_state),
                           rtol, atol, alpha)
     max_steps = check_int(max_steps, "max_steps", 0)
     while search.n_steps < max_steps and not search.at_floor():
@@ -283,7 +283,7 @@ def mgls(dataset, m, max_steps=2048, loss="mse", random_state=None, fit_bias=Tru
     ----------
     Paper section 4.3.1 and appendix G; appendix H.2.2 (T = 2048).
     """
-    rng = as_rng(random_state)
+    rng = check_random_state(random_state)
     search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol, alpha)
     max_steps = check_int(max_steps, "max_steps", 0)
     while search.n_steps < max_steps and not search.at_floor():
