@@ -25,7 +25,8 @@ Columns:
 
 Measured in one process, the baseline (one by one) and the sweep on the same vertex and
 neighbours. Usage: ``python benchmarks/neighbour_sweep.py [--quick] [--sample K] [--check K]
-[--seed S]``; ``--quick`` runs the two smaller synthetic problems only.
+[--seed S] [--only K]``; ``--quick`` runs the two smaller synthetic problems only, ``--only K`` problem
+K of the list above (0-based, repeatable).
 """
 from __future__ import annotations
 
@@ -128,12 +129,15 @@ def main(argv=None) -> int:
     parser.add_argument("--sample", type=int, default=40)
     parser.add_argument("--check", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", type=int, action="append", help="run only problem K (0-based, repeatable)")
     args = parser.parse_args(argv)
     head = (f"{'problem':34} {'m':>4} {'N':>4} {'nbrs':>6} {'moves s':>8} {'one-by-one ms':>13} {'sweep ms':>9} "
             f"{'ratio':>6} {'GLS step 1c':>11} {'2c':>7} {'all 2c':>7} {'est. one-by-one':>15} "
             f"{'screened':>8} {'bounded':>7} {'solved':>6} {'max rel diff':>12}")
     print(head)
-    for name, make, m, loss in problems(args.quick):
+    for k, (name, make, m, loss) in enumerate(problems(args.quick)):
+        if args.only and k not in args.only:
+            continue
         r = measure(name, make, m, loss, args.sample, args.check, args.seed)
         if r is None:
             continue

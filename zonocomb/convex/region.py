@@ -304,9 +304,10 @@ class RegionProgram:
         ``"bounded"``); so a search that asks only for neighbours below ``bound`` — GLS with
         ``bound`` = its improvement threshold — sees exactly the neighbours it would see by
         solving all of them. Every other neighbour is solved from the vertex's optimum and
-        KKT-certified; one the kernel does not settle is solved on its own by :meth:`solve`
-        (kernel, then the reference backend). Other backends and losses solve the neighbours one
-        by one with :meth:`solve`. Results do not depend on the number of threads.
+        KKT-certified; one the kernel does not settle there (it stopped, or its answer failed the
+        certificate) is solved from the cold start and then, if need be, by the reference backend
+        (status ``"optimal_fallback"``, with a warning). Other backends and losses solve the
+        neighbours one by one with :meth:`solve`. Results do not depend on the number of threads.
 
         Parameters
         ----------
@@ -366,8 +367,15 @@ class RegionProgram:
                     found[j] = self._solution(self._moved(A, moves[j]),
                                               *self._from_solver(outcome.W[j], outcome.c[j]), status[j], 0.0)
                 continue
-            sol = self.solve(self._moved(A, moves[j]), warm_start=warm)
-            self.n_solves -= 1                                  # (counted once below)
+            B = self._moved(A, moves[j])
+            if outcome is None:
+                sol = self.solve(B, warm_start=warm)
+                self.n_solves -= 1                              # (counted once below)
+            else:                                               # the kernel tried from warm already
+                t1 = time.perf_counter()
+                res = self._solver.solve_unsettled(B)
+                sol = self._solution(B, *self._from_solver(res.W, res.c), res.status,
+                                     time.perf_counter() - t1, res.n_iter)
             found[j] = sol
             loss[j] = lower[j] = sol.loss
             status[j] = sol.status

@@ -147,6 +147,12 @@ class FastBackend:
         return self._kernel.sweep(pattern, moves, W, c, base_loss, screen=screen, kkt_rtol=self.KKT_RTOL,
                                   bound=bound, solutions=solutions)
 
+    def solve_unsettled(self, pattern: np.ndarray) -> BackendResult:
+        """A neighbour the kernel did not settle in a sweep (from the vertex's optimum): the
+        kernel once more from the cold start W = 0 (MSE; the logistic path of :meth:`solve`
+        without a warm start), then the reference backend."""
+        return self.solve(pattern, None)
+
     def _solve_mse(self, pattern, warm_start) -> BackendResult:
         """MSE: the kernel from the warm start, then from W = 0, then the reference."""
         starts = [(None, None)] if warm_start is None else [warm_start, (None, None)]
