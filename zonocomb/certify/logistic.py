@@ -26,6 +26,7 @@ from fractions import Fraction
 
 import numpy as np
 from scipy.optimize import nnls
+from scipy.special import expit
 
 from ..exact import solve_lp
 from ..exact.rational import particular_solution
@@ -155,7 +156,7 @@ def _dual_point(prog: ExactProgram, hint):
     """Exact σ ∈ [0, 1]^N and μ ≥ 0 satisfying the dual conditions, near the float ones."""
     X, A, N = prog.X_float, np.array(prog.A, dtype=bool), prog.N
     yhat = prog.v_float @ (A * (np.asarray(hint.W) @ X.T)) + hint.c
-    s_float = 1.0 / (1.0 + np.exp(-yhat))
+    s_float = expit(yhat)
     grad = (prog.v_float[:, None] * ((A * (s_float - prog.y_float)) @ X))          # m × n
     keys, mu_float = [], []
     for u in range(prog.m):
