@@ -543,3 +543,10 @@ def test_committed_store_rebuilds_the_committed_report(md, tmp_path):
         records = st.get([t.key for t in tasks])
     out = report.write_report(args.experiment, tasks, records, tmp_path / "out", command=command, name=args.name)
     assert out["text"] == text
+
+
+def test_classes_option_selects_the_pair_in_the_tasks():
+    from zonocomb.cli.reproduce import _parse_classes
+    assert _parse_classes(["mnist=5/9", "fashion=0/6"]) == {"mnist": (5, 9), "fashion": (0, 6)}
+    tasks = build_tasks("table-a3", quick=True, classes=_parse_classes(["mnist=5/9"]))
+    assert {(t.cfg["dataset"], t.cfg.get("classes")) for t in tasks} == {("mnist", (5, 9)), ("fashion", None)}
