@@ -546,7 +546,7 @@ def test_committed_store_rebuilds_the_committed_report(md, tmp_path):
 
 
 def test_classes_option_selects_the_pair_in_the_tasks():
-    from zonocomb.cli.reproduce import _parse_classes
-    assert _parse_classes(["mnist=5/9", "fashion=0/6"]) == {"mnist": (5, 9), "fashion": (0, 6)}
-    tasks = build_tasks("table-a3", quick=True, classes=_parse_classes(["mnist=5/9"]))
+    from zonocomb.cli.reproduce import parse_classes
+    assert parse_classes(["mnist=5/9", "fashion=0/6"]) == {"mnist": (5, 9), "fashion": (0, 6)}
+    tasks = build_tasks("table-a3", quick=True, classes=parse_classes(["mnist=5/9"]))
     assert {(t.cfg["dataset"], t.cfg.get("classes")) for t in tasks} == {("mnist", (5, 9)), ("fashion", None)}
