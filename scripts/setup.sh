@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up zonocomb on a fresh Debian machine: system libraries, a virtual environment .venv,
-# and the package in editable mode with its dev extras. Idempotent: re-running skips what is there.
+# and the package in editable mode with its dev and distributed (Dask cluster + dashboard)
+# extras. Idempotent: re-running skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,4 +20,4 @@ PY=${PYTHON:-python3}
 # pycddlib builds against cddlib's headers, which Debian puts in /usr/include/cdd.
 export CFLAGS="${CFLAGS:-} -I/usr/include/cdd"
 .venv/bin/python -m pip install -q --upgrade pip setuptools wheel
-.venv/bin/python -m pip install -q -e '.[dev]'
+.venv/bin/python -m pip install -q -e '.[dev,distributed]'

@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import InvalidInputError
 from ..exact.predicates import TINY, rounding_factor
@@ -384,7 +385,7 @@ class HyperplaneArrangement:
     (6, (-1, -1, -1))
     """
 
-    def __init__(self, normals):
+    def __init__(self, normals: ArrayLike):
         rows = to_fraction_matrix(normals, name="normals")
         self._normals = tuple(tuple(r) for r in rows)
         self._int = integer_generators(rows, name="normals")

@@ -7,16 +7,23 @@ ReLU of section 2, or the raw x_i for the bias-free ReLU of appendix E.
 from __future__ import annotations
 
 import csv
+import os
 import re
 import warnings
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import InvalidInputError, InvalidTypeError, ZonocombWarning
 from ..exact.rational import to_fraction, to_fraction_matrix
+
+if TYPE_CHECKING:
+    from .arrangement import HyperplaneArrangement
+    from .zonotope import Zonotope
 
 __all__ = ["Dataset"]
 
@@ -66,7 +73,7 @@ class Dataset:
     (Fraction(1, 1), Fraction(1, 2), Fraction(1, 1))
     """
 
-    def __init__(self, X, y=None, homogenize: bool = True):
+    def __init__(self, X: ArrayLike, y: ArrayLike | None = None, homogenize: bool = True):
         if isinstance(X, Dataset):
             raise InvalidInputError("X is already a Dataset; pass its X_exact instead")
         rows = to_fraction_matrix(X, name="X")
@@ -146,27 +153,27 @@ class Dataset:
         """
         return self.general_position_witness() is None
 
-    def general_position_witness(self):
+    def general_position_witness(self) -> tuple[int, ...] | None:
         """A tuple of example indices whose generators are linearly dependent with at most n
         members, or None when the dataset is in general position (exact)."""
         from .position import general_position_witness
         return general_position_witness(self.generators_exact)
 
-    def zonotope(self):
+    def zonotope(self) -> "Zonotope":
         """The zonotope Z = Σ [0, x̄_i] of the generators (paper eq. 6)."""
         from .zonotope import Zonotope
         return Zonotope(self.generators_exact)
 
-    def arrangement(self):
+    def arrangement(self) -> "HyperplaneArrangement":
         """The central arrangement {w : w·x̄_i = 0} in parameter space (appendix A.1)."""
         from .arrangement import HyperplaneArrangement
         return HyperplaneArrangement(self.generators_exact)
 
-    def with_labels(self, y) -> "Dataset":
+    def with_labels(self, y: ArrayLike) -> "Dataset":
         """The same examples with new labels."""
         return Dataset(self._X, y=y, homogenize=self.homogenize)
 
-    def subset(self, indices) -> "Dataset":
+    def subset(self, indices: Iterable[int]) -> "Dataset":
         """The dataset restricted to the given example indices (in that order)."""
         idx = list(indices)
         y = None if self._y is None else [self._y[i] for i in idx]
@@ -174,7 +181,7 @@ class Dataset:
 
     # ----- I/O -----------------------------------------------------------------------------------
     @classmethod
-    def from_csv(cls, path, label_column: int | None = -1, homogenize: bool = True, header: bool | None = None):
+    def from_csv(cls, path: str | os.PathLike, label_column: int | None = -1, homogenize: bool = True, header: bool | None = None) -> "Dataset":
         """Read a dataset from a CSV file (UTF-8, a byte-order mark is allowed).
 
         Each row is one example; by default its last column is the label (``label_column=-1``);
@@ -220,7 +227,8 @@ class Dataset:
         return cls(X, y=y, homogenize=homogenize)
 
     @classmethod
-    def from_npy(cls, path, y_path=None, homogenize: bool = True):
+    def from_npy(cls, path: str | os.PathLike, y_path: str | os.PathLike | None = None,
+                 homogenize: bool = True) -> "Dataset":
         """Read examples from a ``.npy`` file (2-D numeric array), and labels from ``y_path`` if given.
 
         Raises
@@ -233,7 +241,7 @@ class Dataset:
         y = None if y_path is None else _load_npy(y_path)
         return cls(X, y=y, homogenize=homogenize)
 
-    def to_csv(self, path) -> None:
+    def to_csv(self, path: str | os.PathLike) -> None:
         """Write the examples (and labels, as the last column) exactly as fractions."""
         with Path(path).open("w", newline="") as fh:
             w = csv.writer(fh)

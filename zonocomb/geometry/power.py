@@ -12,14 +12,21 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 from numbers import Integral
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import InvalidInputError, InvalidTypeError, TooLargeError
 from ..exact.predicates import dot_signs
 from ..exact.rational import integer_rows
 from ..validation import UNSET, check_random_state, renamed_parameter
 from .position import scaled_float_rows
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from .zonotope import Zonotope
 
 __all__ = ["ZonotopePower"]
 
@@ -72,7 +79,7 @@ class ZonotopePower:
     Paper section 3 (Multiple Hidden Units) and appendix A.3.1 (Cartesian power of zonotopes).
     """
 
-    def __init__(self, zonotope, m):
+    def __init__(self, zonotope: "Zonotope", m: int):
         missing = [a for a in _REQUIRED if not hasattr(zonotope, a)]
         if missing:
             raise InvalidTypeError(
@@ -141,7 +148,7 @@ class ZonotopePower:
     def _barcode(row: np.ndarray) -> tuple[int, ...]:
         return tuple(row.astype(np.int8).tolist())
 
-    def is_vertex(self, A) -> bool:
+    def is_vertex(self, A: ArrayLike) -> bool:
         """Whether the pattern A is a vertex of Z^m, i.e. every row is a vertex barcode of Z (exact).
 
         Raises
@@ -153,7 +160,7 @@ class ZonotopePower:
         return all(self._zonotope.is_vertex(self._barcode(row)) for row in arr)
 
     # ----- the 1-skeleton, lazily -----------------------------------------------------------------------
-    def neighbor_moves(self, A) -> list[tuple[int, tuple[int, ...]]]:
+    def neighbor_moves(self, A: ArrayLike) -> list[tuple[int, tuple[int, ...]]]:
         """The edges of Z^m at the vertex A, as moves ``(unit, flipped_indices)``.
 
         Parameters
@@ -195,7 +202,7 @@ class ZonotopePower:
             moves.extend((u, f) for f in flips)
         return moves
 
-    def neighbors(self, A) -> list[np.ndarray]:
+    def neighbors(self, A: ArrayLike) -> list[np.ndarray]:
         """The neighbours of the vertex A in the 1-skeleton of Z^m (app. A.3.1), lazily.
 
         One unit u moves along one edge of Z: the result is A with row u replaced by a neighbour
@@ -215,7 +222,8 @@ class ZonotopePower:
         return out
 
     # ----- sampling and enumeration -----------------------------------------------------------------------
-    def random_vertex(self, random_state=None, *, rng=UNSET) -> np.ndarray:
+    def random_vertex(self, random_state: int | np.random.Generator | None = None, *,
+                      rng=UNSET) -> np.ndarray:
         """A random vertex of Z^m: the pattern 1[W x̄_i > 0] of Gaussian first-layer weights (§4.2).
 
         Parameters
@@ -249,7 +257,7 @@ class ZonotopePower:
             A[u] = row
         return A
 
-    def unit_pattern(self, w) -> np.ndarray | None:
+    def unit_pattern(self, w: ArrayLike) -> np.ndarray | None:
         """One unit's activation pattern 1[w·x_i > 0] of float weights, exactly (paper eq. 2).
 
         Parameters
@@ -298,7 +306,7 @@ class ZonotopePower:
         rows = [np.array(b, dtype=bool) for b in self._zonotope.vertices()]
         return [np.stack(combo) for combo in itertools.product(rows, repeat=self._m)]
 
-    def skeleton(self, limit: int = 100_000):
+    def skeleton(self, limit: int = 100_000) -> "nx.Graph":
         """The 1-skeleton of Z^m as a networkx graph: the Cartesian product of m copies of the
         1-skeleton of Z (paper appendix A.3.1), for small cases.
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import TYPE_CHECKING, Sequence
 
 import networkx as nx
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import BackendError, InvalidInputError, InvalidTypeError, TooLargeError
 from ..exact.rational import to_fraction, to_fraction_matrix
@@ -23,6 +25,9 @@ from .chambers import pack_barcodes, chambers_exact, chambers_float, integer_gen
 from .flats import face_counts
 from .position import MAX_SUBSETS as GP_MAX_SUBSETS
 from .position import column_basis, general_position_witness
+
+if TYPE_CHECKING:
+    from .power import ZonotopePower
 
 __all__ = ["Zonotope", "combinatorially_equivalent", "closed_form_vertex_count"]
 
@@ -78,7 +83,7 @@ class Zonotope:
     Paper section 3 (zonotope formalism) and appendix A.3 (dual zonotopes, barcodes).
     """
 
-    def __init__(self, generators):
+    def __init__(self, generators: ArrayLike):
         if isinstance(generators, Zonotope):
             generators = generators.generators
         rows = to_fraction_matrix(generators, name="generators")
@@ -230,7 +235,7 @@ class Zonotope:
             sigma.append(signs.pop())
         return sigma
 
-    def is_vertex(self, barcode) -> bool:
+    def is_vertex(self, barcode: Sequence[int]) -> bool:
         """Whether the barcode is a vertex of Z, i.e. {w : (2λ_i − 1) w·x_i > 0 ∀i} ≠ ∅ (exact).
 
         Decided by the enumerated vertex set when there is one, else by
@@ -264,7 +269,7 @@ class Zonotope:
             raise InvalidInputError(f"barcode {b} is not a vertex of the zonotope (no weight vector has "
                                     "this activation pattern)")
 
-    def vertex_point(self, barcode) -> tuple[Fraction, ...]:
+    def vertex_point(self, barcode: Sequence[int]) -> tuple[Fraction, ...]:
         """The vertex Σ_i λ_i x_i of Z with barcode λ, exact (paper appendix A.3).
 
         Raises
@@ -277,7 +282,7 @@ class Zonotope:
         return tuple(sum((x[j] for x, l in zip(self._generators, b) if l), Fraction(0))
                      for j in range(self.n))
 
-    def pattern_of(self, w) -> tuple[int, ...]:
+    def pattern_of(self, w: Sequence) -> tuple[int, ...]:
         """The barcode (activation pattern) 1[w·x_i > 0] of a weight vector w, exact.
 
         Parameters
@@ -313,7 +318,7 @@ class Zonotope:
             out[i] = 1 - out[i]
         return tuple(out)
 
-    def neighbors(self, barcode) -> list[tuple[int, ...]]:
+    def neighbors(self, barcode: Sequence[int]) -> list[tuple[int, ...]]:
         """The vertices joined to ``barcode`` by an edge of Z, without building the whole graph.
 
         Returns
@@ -385,7 +390,7 @@ class Zonotope:
         return G
 
     # ----- faces (zonocomb.geometry.faces) and the Cartesian power -----------------------------------------
-    def facets(self):
+    def facets(self) -> list:
         """The facets of Z (see :func:`zonocomb.geometry.faces.zonotope_facets`)."""
         from .faces import zonotope_facets
         return zonotope_facets(self._generators, self.vertices())
@@ -402,7 +407,7 @@ class Zonotope:
         count :func:`zonocomb.geometry.faces.f_vector` agrees)."""
         return face_counts(self._generators)
 
-    def power(self, m: int):
+    def power(self, m: int) -> "ZonotopePower":
         """The Cartesian power Z^m (activation patterns of m units; paper section 3, app. A.3.1)."""
         from .power import ZonotopePower
         return ZonotopePower(self, m)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import InvalidInputError
 from ._common import forward
@@ -92,11 +93,11 @@ class SearchResult:
             raise InvalidInputError("X contains nan or inf")
         return np.hstack([X, np.ones((X.shape[0], 1))]) if self.homogenize else X
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The network outputs ``vᵀ φ(W x̄) + c`` (floats) on raw examples ``X`` of shape (k, d)."""
         return forward(self._generators(X), self.W, self.v, self.c)
 
-    def accuracy(self, X, y) -> float:
+    def accuracy(self, X: ArrayLike, y: ArrayLike) -> float:
         """Fraction of examples whose label in {0, 1} equals ``𝕀{f(x) > 0}`` (the sign of the logit)."""
         y = np.asarray(y, dtype=float).reshape(-1)
         pred = self.predict(X) > 0

@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import InvalidInputError, NotInGeneralPositionError
 from ..exact.rational import solve, to_fraction_matrix
@@ -99,7 +100,7 @@ class InterpolatingNetwork:
                 out += vu * Fraction(z, wq * q)
         return out
 
-    def predict_exact(self, X) -> tuple[Fraction, ...]:
+    def predict_exact(self, X: ArrayLike) -> tuple[Fraction, ...]:
         """Exact network outputs on raw (not homogenized) examples.
 
         Parameters
