@@ -11,7 +11,7 @@ from zonocomb import Dataset, ZonotopeClassifier, ZonotopeRegressor
 from zonocomb.cli import main
 from zonocomb.datasets.synthetic import synthetic, synthetic_problem
 from zonocomb.errors import InvalidInputError, InvalidTypeError
-from zonocomb.search import exact_erm
+from zonocomb.search import exact_erm, mgls
 from zonocomb.convex.losses import mean_loss
 from zonocomb.search import forward, half_output_weights
 
@@ -20,8 +20,8 @@ _EXPECTED_FAILURES: dict = {}
 
 
 @parametrize_with_checks(
-    [ZonotopeRegressor(n_units=2, max_steps=5, random_state=0),
-     ZonotopeClassifier(n_units=2, max_steps=1, random_state=0)],
+    [ZonotopeRegressor(n_units=2, max_iter=5, random_state=0),
+     ZonotopeClassifier(n_units=2, max_iter=1, random_state=0)],
     expected_failed_checks=lambda est: _EXPECTED_FAILURES.get(type(est).__name__, {}))
 def test_sklearn_compatible(estimator, check):
     check(estimator)
@@ -36,7 +36,7 @@ def problem():
 def test_regressor_methods(problem, method):
     ds = problem.dataset
     X, y = ds.X_float, ds.y
-    reg = ZonotopeRegressor(n_units=2, method=method, max_steps=200 if method == "gradient_descent" else None,
+    reg = ZonotopeRegressor(n_units=2, method=method, max_iter=200 if method == "gradient_descent" else None,
                             random_state=0).fit(X, y)
     assert reg.W_.shape == (2, 3) and reg.pattern_.shape == (2, ds.N) and reg.n_features_in_ == 2
     assert reg.loss_ == pytest.approx(mean_loss("mse", reg.predict(X), y), rel=1e-6, abs=1e-9)
@@ -52,10 +52,10 @@ def test_exact_method_matches_exact_erm(problem):
 @pytest.mark.parametrize("old, new", [("exact", "exact_erm"), ("gd", "gradient_descent")])
 def test_old_method_names_are_deprecated_aliases(problem, old, new):
     ds = problem.dataset.subset(range(5))
-    fitted = ZonotopeRegressor(n_units=2, method=new, max_steps=20, random_state=4).fit(ds.X_float, ds.y)
+    fitted = ZonotopeRegressor(n_units=2, method=new, max_iter=20, random_state=4).fit(ds.X_float, ds.y)
     assert fitted.result_.method == new
     with pytest.warns(DeprecationWarning, match=f"method='{old}' is deprecated"):
-        alias = ZonotopeRegressor(n_units=2, method=old, max_steps=20, random_state=4).fit(ds.X_float, ds.y)
+        alias = ZonotopeRegressor(n_units=2, method=old, max_iter=20, random_state=4).fit(ds.X_float, ds.y)
     assert alias.result_.method == new and np.array_equal(alias.W_, fitted.W_)
 
 
@@ -77,7 +77,7 @@ def test_classifier_maps_any_two_labels(problem):
 
 def test_classifier_gd_freezes_output_weights(problem):
     ds = problem.dataset
-    clf = ZonotopeClassifier(n_units=4, method="gradient_descent", max_steps=50, random_state=0)
+    clf = ZonotopeClassifier(n_units=4, method="gradient_descent", max_iter=50, random_state=0)
     clf.fit(ds.X_float, (ds.y > 0).astype(int))
     assert clf.v_.tolist() == [1, 1, -1, -1]
 
@@ -91,8 +91,14 @@ def test_parameters_are_validated_in_fit(problem):
         ZonotopeRegressor(loss="logistic").fit(X, y)
     with pytest.raises(InvalidInputError, match="n_units"):
         ZonotopeRegressor(n_units=0).fit(X, y)
-    with pytest.raises(InvalidInputError, match="max_steps"):
-        ZonotopeRegressor(max_steps=-2).fit(X, y)
+    with pytest.raises(InvalidInputError, match="max_iter"):
+        ZonotopeRegressor(max_iter=-2).fit(X, y)
+    with pytest.raises(InvalidInputError, match="max_time"):
+        ZonotopeRegressor(max_time=0).fit(X, y)
+    with pytest.raises(InvalidInputError, match="validation_fraction"):
+        ZonotopeRegressor(validation_fraction=1.0).fit(X, y)
+    with pytest.raises(InvalidTypeError, match="early_stopping"):
+        ZonotopeRegressor(early_stopping="yes").fit(X, y)
     with pytest.raises(InvalidTypeError, match="fit_bias"):
         ZonotopeRegressor(fit_bias="yes").fit(X, y)
     with pytest.raises(InvalidInputError, match="Only binary"):
@@ -126,3 +132,70 @@ def test_cli_fit_logistic_and_errors(tmp_path, capsys):
     Dataset(ds.X_exact, y=ds.y_exact).to_csv(bad)
     assert main(["fit", str(bad), "--loss", "logistic"]) == 2
     assert "labels in {0, 1}" in capsys.readouterr().err
+
+
+# ----- issue 14: rounds, max_iter / max_time, early stopping, verbose ---------------------------------
+def test_max_steps_is_a_deprecated_name_of_max_iter(problem):
+    X, y = problem.dataset.X_float, problem.dataset.y
+    new = ZonotopeRegressor(n_units=2, method="gls", max_iter=3, random_state=5).fit(X, y)
+    with pytest.warns(DeprecationWarning, match="max_steps is deprecated"):
+        old = ZonotopeRegressor(n_units=2, method="gls", max_steps=3, random_state=5).fit(X, y)
+    assert np.array_equal(old.W_, new.W_) and old.n_iter_ == new.n_iter_ <= 3
+
+
+def test_rounds_respect_max_iter_and_continue_from_the_last_vertex(problem):
+    from zonocomb.estimators import ROUND_STEPS
+    X, y = problem.dataset.X_float, problem.dataset.y
+    budget = 2 * ROUND_STEPS + 3
+    reg = ZonotopeRegressor(n_units=3, method="mgls", max_iter=budget, max_time=None, random_state=0).fit(X, y)
+    assert reg.n_iter_ <= budget
+    # A search continued from the kept vertex finds no improving move when that was a local minimum.
+    if reg.result_.info["local_minimum"]:
+        again = mgls(problem.dataset, 3, max_steps=5, start=reg.pattern_, random_state=1)
+        assert again.loss == pytest.approx(reg.loss_, rel=1e-9, abs=1e-12)
+
+
+def test_max_time_stops_between_rounds_with_a_warning(problem):
+    from sklearn.exceptions import ConvergenceWarning
+    from zonocomb.estimators import ROUND_STEPS
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((80, 3)), rng.standard_normal(80)  # noise: many improving moves
+    with pytest.warns(ConvergenceWarning, match="max_time"):
+        reg = ZonotopeRegressor(n_units=4, method="mgls", max_time=1e-9, random_state=0).fit(X, y)
+    assert reg.n_iter_ == ROUND_STEPS
+
+
+def test_early_stopping_keeps_the_best_validation_network(problem, monkeypatch):
+    import zonocomb.estimators as est
+    split = {}
+    real = est.train_test_split
+
+    def recording(*args, **kwargs):
+        parts = real(*args, **kwargs)
+        split["X_val"], split["y_val"] = parts[1], parts[3]
+        return parts
+
+    monkeypatch.setattr(est, "train_test_split", recording)
+    X, y = problem.dataset.X_float, problem.dataset.y
+    reg = ZonotopeRegressor(n_units=2, method="mgls", early_stopping=True, validation_fraction=0.25,
+                            n_iter_no_change=2, max_iter=200, max_time=None, random_state=0).fit(X, y)
+    assert len(split["X_val"]) == int(np.ceil(0.25 * len(X)))
+    independent = np.mean((reg.predict(split["X_val"]) - split["y_val"]) ** 2)
+    assert reg.best_validation_loss_ == pytest.approx(independent, rel=1e-9, abs=1e-12)
+    assert reg.best_validation_loss_ == min(reg.validation_losses_)
+    # The classifier's split is stratified: both classes on both sides.
+    labels = (y > np.median(y)).astype(int)
+    ZonotopeClassifier(n_units=2, early_stopping=True, validation_fraction=0.3, max_iter=20,
+                       random_state=0).fit(X, labels)
+    assert set(split["y_val"]) == {0.0, 1.0}
+    with pytest.raises(InvalidInputError, match="at least 2 training and 2 validation"):
+        ZonotopeRegressor(early_stopping=True).fit(X[:3], y[:3])
+
+
+def test_verbose_prints_progress(problem, capsys):
+    X, y = problem.dataset.X_float, problem.dataset.y
+    ZonotopeRegressor(n_units=2, method="gls", max_iter=40, random_state=0).fit(X, y)
+    assert capsys.readouterr().out == ""
+    ZonotopeRegressor(n_units=2, method="gls", max_iter=40, verbose=1, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all(line.startswith("round ") and "training loss" in line for line in lines)

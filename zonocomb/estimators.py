@@ -6,16 +6,27 @@ eq. 24/25) with one of the methods of :mod:`zonocomb.search`: ``"mgls"`` (append
 ``"gradient_descent"`` (appendix H), by their names in :data:`zonocomb.search.METHODS` (the old
 names ``"exact"`` and ``"gd"`` still work, with a DeprecationWarning). They follow scikit-learn's
 conventions: ``__init__`` only stores its keyword parameters, ``fit`` validates them and returns
-``self``, fitted attributes end in ``_``.
+``self``, fitted attributes end in ``_``; parameters that mean what they mean for
+:class:`sklearn.neural_network.MLPRegressor` carry its names (``max_iter``, ``random_state``,
+``verbose``, ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``).
+
+The local searches (``"gls"``, ``"mgls"``) run in rounds of at most :data:`ROUND_STEPS` moves, each
+round starting from the vertex where the previous one stopped. Between rounds the estimator checks
+``max_time``, prints a progress line when ``verbose``, and with ``early_stopping`` scores the
+network on a held-out part of the training data and keeps the best one seen.
 """
 from __future__ import annotations
 
 import numbers
+import time
 import warnings
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils import check_random_state as sklearn_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -23,10 +34,13 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .errors import InvalidInputError, InvalidTypeError
 from .geometry.dataset import Dataset
 from .search import forward, get_method, run_method
+from .convex.losses import mean_loss
 from .validation import check_random_state
 
 __all__ = ["ZonotopeRegressor", "ZonotopeClassifier"]
 
+#: Moves of a local search between two checks of max_time / early stopping / progress.
+ROUND_STEPS = 16
 
 
 class _ZonotopeNetwork(BaseEstimator):
@@ -39,43 +53,141 @@ class _ZonotopeNetwork(BaseEstimator):
         if method.name != self.method:
             warnings.warn(f"method={self.method!r} is deprecated and will be removed in the next release; "
                           f"use method={method.name!r}", DeprecationWarning, stacklevel=4)
+        if self.max_steps is not None:
+            warnings.warn("max_steps is deprecated and will be removed in the next release; use max_iter",
+                          DeprecationWarning, stacklevel=4)
         if (isinstance(self.n_units, (bool, np.bool_)) or not isinstance(self.n_units, numbers.Integral)
                 or self.n_units < 1):
             raise InvalidInputError(f"n_units must be a positive integer, got {self.n_units!r}")
-        if self.max_steps is not None and (
-                isinstance(self.max_steps, (bool, np.bool_)) or not isinstance(self.max_steps, numbers.Integral)
-                or self.max_steps < 0):
-            raise InvalidInputError(f"max_steps must be None or a non-negative integer, got {self.max_steps!r}")
+        for name in ("max_iter", "max_steps"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)
+                                      or value < 0):
+                raise InvalidInputError(f"{name} must be None or a non-negative integer, got {value!r}")
+        if self.max_time is not None and not (isinstance(self.max_time, numbers.Real)
+                                              and not isinstance(self.max_time, (bool, np.bool_))
+                                              and self.max_time > 0):
+            raise InvalidInputError(f"max_time must be None or a positive number of seconds, got {self.max_time!r}")
         if self._loss() not in self._losses:
             raise InvalidInputError(
                 f"unknown loss {self._loss()!r} for {type(self).__name__}; expected one of {', '.join(self._losses)}")
         if not (isinstance(self.learning_rate, numbers.Real) and np.isfinite(self.learning_rate)
                 and self.learning_rate > 0):
             raise InvalidInputError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
-        if not isinstance(self.fit_bias, (bool, np.bool_)):
-            raise InvalidTypeError(f"fit_bias must be a bool, got {self.fit_bias!r}")
+        for name in ("fit_bias", "early_stopping"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise InvalidTypeError(f"{name} must be a bool, got {getattr(self, name)!r}")
+        if not (isinstance(self.validation_fraction, numbers.Real) and 0 < self.validation_fraction < 1):
+            raise InvalidInputError(f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}")
+        if (isinstance(self.n_iter_no_change, (bool, np.bool_)) or not isinstance(self.n_iter_no_change, numbers.Integral)
+                or self.n_iter_no_change < 1):
+            raise InvalidInputError(f"n_iter_no_change must be a positive integer, got {self.n_iter_no_change!r}")
+        if not isinstance(self.verbose, (numbers.Integral, np.bool_)):
+            raise InvalidInputError(f"verbose must be an int (or bool), got {self.verbose!r}")
 
-    def _search(self, dataset: Dataset, classification: bool):
-        # scikit-learn's meaning of random_state (None: numpy's global RandomState), then a Generator
-        rng = check_random_state(sklearn_random_state(self.random_state))
-        return run_method(self.method, dataset, int(self.n_units), loss=self._loss(), max_steps=self.max_steps,
+    def _budget(self) -> int | None:
+        return self.max_iter if self.max_iter is not None else self.max_steps
+
+    def _run(self, dataset: Dataset, rng, classification: bool, max_steps: int | None = None, **extra):
+        return run_method(self.method, dataset, int(self.n_units), loss=self._loss(),
+                          max_steps=self._budget() if max_steps is None else max_steps,
                           fit_bias=bool(self.fit_bias), random_state=rng, backend=self.backend,
                           lr=float(self.learning_rate), train_output=not classification,
-                          max_patterns=self.max_patterns, progress=False)
+                          max_patterns=self.max_patterns, progress=False, **extra)
+
+    def _split(self, X, targets, classification: bool, seed: int):
+        """The training and validation parts for early stopping (stratified for classifiers)."""
+        n_val = int(np.ceil(self.validation_fraction * len(X)))
+        if n_val < 2 or len(X) - n_val < 2:
+            raise InvalidInputError(
+                f"early_stopping needs at least 2 training and 2 validation examples; {len(X)} examples "
+                f"with validation_fraction={self.validation_fraction} leave {len(X) - n_val} and {n_val}")
+        try:
+            return train_test_split(X, targets, test_size=n_val, random_state=seed,
+                                    stratify=targets if classification else None)
+        except ValueError as exc:  # a class too small to be in both parts
+            raise InvalidInputError(f"early_stopping cannot split the data: {exc}") from None
+
+    def _rounds(self, X, targets, classification: bool, rng):
+        """Run a local search in rounds (module docstring); returns (result, validation losses)."""
+        method = get_method(self.method)
+        budget = self._budget()
+        if budget is None:
+            budget = method.defaults[method.steps]
+        if self.early_stopping:
+            X_fit, X_val, y_fit, y_val = self._split(X, targets, classification, int(rng.integers(2 ** 31 - 1)))
+            G_val = np.hstack([X_val, np.ones((len(X_val), 1))])
+        else:
+            X_fit, y_fit = X, targets
+        dataset = Dataset(X_fit, y=y_fit)
+        start_time = time.perf_counter()
+        result, best, best_val, stale, steps, scans, k = None, None, np.inf, 0, 0, 0, 0
+        val_losses: list[float] = []
+        stopped_by_time = False
+        while True:
+            k += 1
+            chunk = min(ROUND_STEPS, budget - steps)
+            result = self._run(dataset, rng, classification, max_steps=chunk,
+                               start=None if result is None else result.pattern)
+            steps += result.n_steps
+            scans += result.n_steps
+            line = f"round {k}: {steps} moves, training loss {result.loss:.6g}"
+            if self.early_stopping:
+                val = mean_loss(self._loss(), forward(G_val, result.W, result.v, result.c), y_val)
+                val_losses.append(val)
+                line += f", validation loss {val:.6g}"
+                if val < best_val:
+                    best, best_val, stale = result, val, 0
+                else:
+                    stale += 1
+            else:
+                best = result
+            elapsed = time.perf_counter() - start_time
+            if self.verbose:
+                print(f"{line}, {elapsed:.1f} s", flush=True)
+            if result.n_steps < chunk:  # the search stopped by itself (local minimum, zero loss)
+                scans += 1  # the neighbourhood that offered no improving move
+                break
+            if steps >= budget:
+                break
+            if self.early_stopping and stale >= self.n_iter_no_change:
+                break
+            if self.max_time is not None and elapsed >= self.max_time:
+                stopped_by_time = True
+                break
+        if stopped_by_time:
+            warnings.warn(f"{type(self).__name__} stopped after max_time={self.max_time} s and {steps} moves, "
+                          "before a local minimum; raise max_time or max_iter for a longer search",
+                          ConvergenceWarning, stacklevel=4)
+        return best, scans, val_losses
 
     def _fit_targets(self, X, targets, classification: bool):
         self._validate_params()
-        result = self._search(Dataset(X, y=targets), classification)
+        # scikit-learn's meaning of random_state (None: numpy's global RandomState), then a Generator
+        rng = check_random_state(sklearn_random_state(self.random_state))
+        method = get_method(self.method)
+        if method.name in ("gls", "mgls"):
+            result, steps, val_losses = self._rounds(X, targets, classification, rng)
+        else:
+            start_time = time.perf_counter()
+            result = self._run(Dataset(X, y=targets), rng, classification)
+            steps, val_losses = result.n_steps, []
+            if self.verbose:
+                print(f"{method.name}: {steps} steps, training loss {result.loss:.6g}, "
+                      f"{time.perf_counter() - start_time:.1f} s", flush=True)
         self.result_ = result
         self.W_ = result.W
         self.v_ = result.v
         self.c_ = result.c
         self.pattern_ = result.pattern
         self.loss_ = result.loss
-        self.n_iter_ = result.n_steps
+        self.n_iter_ = steps
+        if self.early_stopping and val_losses:
+            self.validation_losses_ = val_losses
+            self.best_validation_loss_ = min(val_losses)
         return self
 
-    def _decision(self, X) -> np.ndarray:
+    def _decision(self, X: ArrayLike) -> np.ndarray:
         check_is_fitted(self, "result_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
         G = np.hstack([X, np.ones((X.shape[0], 1))])
@@ -100,9 +212,20 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
         is only feasible for tiny problems (``max_patterns`` guards it); ``"random_vertex"`` uses
         the alternating synthetic mode of appendix H.1.2 for the MSE loss.
     loss : {"mse", "l1"}, default "mse"
-    max_steps : int or None
+    max_iter : int or None
         Moves of GLS (default 1024) / mGLS (default 2048), or gradient steps of ``"gradient_descent"``
         (default 10000); ignored by the other methods.
+    max_time : float or None, default 10.0
+        Seconds after which a GLS / mGLS search stops (checked between rounds of
+        :data:`ROUND_STEPS` moves, so one round may run over) with a ``ConvergenceWarning``;
+        None: no limit. Ignored by the other methods.
+    early_stopping : bool, default False
+        GLS / mGLS: hold out ``validation_fraction`` of the training data (stratified for the
+        classifier), score the network on it after every round, stop after ``n_iter_no_change``
+        rounds without improvement and keep the network with the best validation loss.
+    validation_fraction : float, default 0.1
+    n_iter_no_change : int, default 5
+        Rounds without a better validation loss before early stopping.
     learning_rate : float, default 1e-3
         Step size of ``"gradient_descent"``.
     fit_bias : bool, default True
@@ -112,7 +235,11 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
     max_patterns : int, default 200000
         Size limit of ``"exact_erm"``.
     random_state : None, int or numpy.random.RandomState
-        Seed of the starting vertex, neighbour order or initialisation.
+        Seed of the starting vertex, neighbour order, initialisation and validation split.
+    verbose : int, default 0
+        Print a progress line (moves, training and validation loss, seconds) after every round.
+    max_steps : int or None
+        Deprecated name of ``max_iter`` (DeprecationWarning; removed in the next release).
 
     Attributes
     ----------
@@ -125,8 +252,16 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
     loss_ : float
         Final mean training loss.
     n_iter_ : int
-        Steps of the search.
+        Iterations of the search: for GLS / mGLS each examines the neighbourhood of the current
+        vertex and moves, the last one of a search that ends at a local minimum finds no
+        improving move (so moves = ``n_iter_`` − 1 then); gradient steps; the other methods'
+        ``SearchResult.n_steps``.
     result_ : zonocomb.search.SearchResult
+        The search result of the kept network (with early stopping: the best round's).
+    validation_losses_ : list of float
+        With ``early_stopping``: the validation loss after every round.
+    best_validation_loss_ : float
+        With ``early_stopping``: the smallest of them (the kept network's).
     n_features_in_ : int
 
     Examples
@@ -140,27 +275,36 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
 
     _losses = ("mse", "l1")
 
-    def __init__(self, n_units=8, *, method="mgls", loss="mse", max_steps=None, learning_rate=1e-3,
-                 fit_bias=True, backend="fast", max_patterns=200_000, random_state=None):
+    def __init__(self, n_units: int = 8, *, method: str = "mgls", loss: str = "mse", max_iter: int | None = None,
+                 max_time: float | None = 10.0, early_stopping: bool = False, validation_fraction: float = 0.1,
+                 n_iter_no_change: int = 5, learning_rate: float = 1e-3, fit_bias: bool = True,
+                 backend: str = "fast", max_patterns: int = 200_000, random_state=None, verbose: int = 0,
+                 max_steps: int | None = None):
         self.n_units = n_units
         self.method = method
         self.loss = loss
-        self.max_steps = max_steps
+        self.max_iter = max_iter
+        self.max_time = max_time
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.learning_rate = learning_rate
         self.fit_bias = fit_bias
         self.backend = backend
         self.max_patterns = max_patterns
         self.random_state = random_state
+        self.verbose = verbose
+        self.max_steps = max_steps
 
     def _loss(self) -> str:
         return self.loss
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> "ZonotopeRegressor":
         """Fit the network to ``(X, y)``; returns ``self``."""
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         return self._fit_targets(X, y, classification=False)
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Network outputs ``vᵀ φ(W x̄) + c``."""
         return self._decision(X)
 
@@ -174,13 +318,14 @@ class ZonotopeClassifier(ClassifierMixin, _ZonotopeNetwork):
 
     Parameters
     ----------
-    n_units, method, max_steps, learning_rate, fit_bias, backend, max_patterns, random_state
-        As for :class:`ZonotopeRegressor`.
+    n_units, method, max_iter, max_time, early_stopping, validation_fraction, n_iter_no_change, \
+    learning_rate, fit_bias, backend, max_patterns, random_state, verbose, max_steps
+        As for :class:`ZonotopeRegressor` (the validation loss is the logistic loss).
 
     Attributes
     ----------
     classes_ : ndarray of shape (2,)
-    W_, v_, c_, pattern_, loss_, n_iter_, result_, n_features_in_
+    W_, v_, c_, pattern_, loss_, n_iter_, result_, validation_losses_, best_validation_loss_, n_features_in_
         As for :class:`ZonotopeRegressor`.
 
     Examples
@@ -194,21 +339,30 @@ class ZonotopeClassifier(ClassifierMixin, _ZonotopeNetwork):
 
     _losses = ("logistic",)
 
-    def __init__(self, n_units=8, *, method="mgls", max_steps=None, learning_rate=1e-3,
-                 fit_bias=True, backend="fast", max_patterns=200_000, random_state=None):
+    def __init__(self, n_units: int = 8, *, method: str = "mgls", max_iter: int | None = None,
+                 max_time: float | None = 10.0, early_stopping: bool = False, validation_fraction: float = 0.1,
+                 n_iter_no_change: int = 5, learning_rate: float = 1e-3, fit_bias: bool = True,
+                 backend: str = "fast", max_patterns: int = 200_000, random_state=None, verbose: int = 0,
+                 max_steps: int | None = None):
         self.n_units = n_units
         self.method = method
-        self.max_steps = max_steps
+        self.max_iter = max_iter
+        self.max_time = max_time
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.learning_rate = learning_rate
         self.fit_bias = fit_bias
         self.backend = backend
         self.max_patterns = max_patterns
         self.random_state = random_state
+        self.verbose = verbose
+        self.max_steps = max_steps
 
     def _loss(self) -> str:
         return "logistic"
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> "ZonotopeClassifier":
         """Fit the network to ``(X, y)`` with exactly two classes; returns ``self``."""
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
@@ -220,16 +374,16 @@ class ZonotopeClassifier(ClassifierMixin, _ZonotopeNetwork):
         self.classes_ = classes
         return self._fit_targets(X, (y == classes[1]).astype(float), classification=True)
 
-    def decision_function(self, X) -> np.ndarray:
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """The logit ``f(x)``; positive values predict ``classes_[1]``."""
         return self._decision(X)
 
-    def predict_proba(self, X) -> np.ndarray:
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities ``[1 − σ(f(x)), σ(f(x))]``."""
         logits = self._decision(X)
         return np.column_stack([expit(-logits), expit(logits)])
 
-    def predict(self, X) -> np.ndarray:
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """``classes_[1]`` where ``f(x) > 0``, else ``classes_[0]``."""
         positive = self._decision(X) > 0
         return self.classes_[positive.astype(int)]
