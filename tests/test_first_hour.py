@@ -475,3 +475,14 @@ def test_exact_erm_shows_no_bar_unless_asked(capsys):
     ds = Dataset([[0], [1], [2]], y=[0, 1, 0])
     exact_erm(ds, [1.0])
     assert capsys.readouterr().err == ""
+
+
+def test_package_metadata_extras_and_typing_marker():
+    from importlib.metadata import metadata
+    from pathlib import Path
+    import zonocomb
+    md = metadata("zonocomb")
+    assert {"distributed", "dev"} <= set(md.get_all("Provides-Extra"))
+    assert any("bokeh" in r and "distributed" in r for r in md.get_all("Requires-Dist"))
+    assert (Path(zonocomb.__file__).parent / "py.typed").is_file()
+    assert any(c == "Typing :: Typed" for c in md.get_all("Classifier"))
