@@ -10,13 +10,14 @@ conventions: ``__init__`` only stores its keyword parameters, ``fit`` validates 
 :class:`sklearn.neural_network.MLPRegressor` carry its names (``max_iter``, ``random_state``,
 ``verbose``, ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``).
 
-The local searches (``"gls"``, ``"mgls"``) run in rounds of at most :data:`ROUND_STEPS` moves, each
-round starting from the vertex where the previous one stopped. Between rounds the estimator checks
-``max_time``, prints a progress line when ``verbose``, and with ``early_stopping`` scores the
-network on a held-out part of the training data and keeps the best one seen.
+The local searches (``"gls"``, ``"mgls"``) run in rounds (:mod:`zonocomb.search.rounds`): between
+rounds the estimator checks ``max_time``, prints a progress line when ``verbose``, and with
+``early_stopping`` scores the network on a held-out part of the training data and keeps the best
+one seen.
 """
 from __future__ import annotations
 
+import dataclasses
 import numbers
 import time
 import warnings
@@ -34,13 +35,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .errors import InvalidInputError, InvalidTypeError
 from .geometry.dataset import Dataset
 from .search import forward, get_method, run_method
+from .search.rounds import run_in_rounds
 from .convex.losses import mean_loss
 from .validation import check_random_state
 
 __all__ = ["ZonotopeRegressor", "ZonotopeClassifier"]
 
-#: Moves of a local search between two checks of max_time / early stopping / progress.
-ROUND_STEPS = 16
 
 
 class _ZonotopeNetwork(BaseEstimator):
@@ -88,12 +88,10 @@ class _ZonotopeNetwork(BaseEstimator):
     def _budget(self) -> int | None:
         return self.max_iter if self.max_iter is not None else self.max_steps
 
-    def _run(self, dataset: Dataset, rng, classification: bool, max_steps: int | None = None, **extra):
-        return run_method(self.method, dataset, int(self.n_units), loss=self._loss(),
-                          max_steps=self._budget() if max_steps is None else max_steps,
-                          fit_bias=bool(self.fit_bias), random_state=rng, backend=self.backend,
-                          lr=float(self.learning_rate), train_output=not classification,
-                          max_patterns=self.max_patterns, progress=False, **extra)
+    def _keywords(self, rng, classification: bool) -> dict:
+        return dict(loss=self._loss(), fit_bias=bool(self.fit_bias), random_state=rng, backend=self.backend,
+                    lr=float(self.learning_rate), train_output=not classification,
+                    max_patterns=self.max_patterns, progress=False)
 
     def _split(self, X, targets, classification: bool, seed: int):
         """The training and validation parts for early stopping (stratified for classifiers)."""
@@ -109,57 +107,42 @@ class _ZonotopeNetwork(BaseEstimator):
             raise InvalidInputError(f"early_stopping cannot split the data: {exc}") from None
 
     def _rounds(self, X, targets, classification: bool, rng):
-        """Run a local search in rounds (module docstring); returns (result, validation losses)."""
-        method = get_method(self.method)
-        budget = self._budget()
-        if budget is None:
-            budget = method.defaults[method.steps]
+        """A local search in rounds (:func:`zonocomb.search.rounds.run_in_rounds`) with progress
+        lines and early stopping; returns (kept result, iterations, validation losses)."""
         if self.early_stopping:
             X_fit, X_val, y_fit, y_val = self._split(X, targets, classification, int(rng.integers(2 ** 31 - 1)))
             G_val = np.hstack([X_val, np.ones((len(X_val), 1))])
         else:
             X_fit, y_fit = X, targets
-        dataset = Dataset(X_fit, y=y_fit)
-        start_time = time.perf_counter()
-        result, best, best_val, stale, steps, scans, k = None, None, np.inf, 0, 0, 0, 0
+        kept = {"result": None, "loss": np.inf, "stale": 0, "round": 0}
         val_losses: list[float] = []
-        stopped_by_time = False
-        while True:
-            k += 1
-            chunk = min(ROUND_STEPS, budget - steps)
-            result = self._run(dataset, rng, classification, max_steps=chunk,
-                               start=None if result is None else result.pattern)
-            steps += result.n_steps
-            scans += result.n_steps
-            line = f"round {k}: {steps} moves, training loss {result.loss:.6g}"
+
+        def on_round(result, moves: int, seconds: float) -> bool:
+            kept["round"] += 1
+            line = f"round {kept['round']}: {moves} moves, training loss {result.loss:.6g}"
             if self.early_stopping:
                 val = mean_loss(self._loss(), forward(G_val, result.W, result.v, result.c), y_val)
                 val_losses.append(val)
                 line += f", validation loss {val:.6g}"
-                if val < best_val:
-                    best, best_val, stale = result, val, 0
+                if val < kept["loss"]:
+                    kept.update(result=result, loss=val, stale=0)
                 else:
-                    stale += 1
-            else:
-                best = result
-            elapsed = time.perf_counter() - start_time
+                    kept["stale"] += 1
             if self.verbose:
-                print(f"{line}, {elapsed:.1f} s", flush=True)
-            if result.n_steps < chunk:  # the search stopped by itself (local minimum, zero loss)
-                scans += 1  # the neighbourhood that offered no improving move
-                break
-            if steps >= budget:
-                break
-            if self.early_stopping and stale >= self.n_iter_no_change:
-                break
-            if self.max_time is not None and elapsed >= self.max_time:
-                stopped_by_time = True
-                break
-        if stopped_by_time:
-            warnings.warn(f"{type(self).__name__} stopped after max_time={self.max_time} s and {steps} moves, "
-                          "before a local minimum; raise max_time or max_iter for a longer search",
+                print(f"{line}, {seconds:.1f} s", flush=True)
+            return self.early_stopping and kept["stale"] >= self.n_iter_no_change
+
+        outcome = run_in_rounds(self.method, Dataset(X_fit, y=y_fit), int(self.n_units), max_steps=self._budget(),
+                                max_time=self.max_time, on_round=on_round, **self._keywords(rng, classification))
+        if outcome.stopped == "max_time":
+            warnings.warn(f"{type(self).__name__} stopped after max_time={self.max_time} s and {outcome.moves} "
+                          "moves, before a local minimum; raise max_time or max_iter for a longer search",
                           ConvergenceWarning, stacklevel=4)
-        return best, scans, val_losses
+        result = outcome.result
+        if self.early_stopping:  # the best round's network, with the totals of the whole search
+            result = dataclasses.replace(kept["result"], n_steps=outcome.moves, n_solves=outcome.n_solves,
+                                         seconds=outcome.seconds)
+        return result, outcome.iterations, val_losses
 
     def _fit_targets(self, X, targets, classification: bool):
         self._validate_params()
@@ -170,7 +153,8 @@ class _ZonotopeNetwork(BaseEstimator):
             result, steps, val_losses = self._rounds(X, targets, classification, rng)
         else:
             start_time = time.perf_counter()
-            result = self._run(Dataset(X, y=targets), rng, classification)
+            result = run_method(self.method, Dataset(X, y=targets), int(self.n_units), max_steps=self._budget(),
+                                **self._keywords(rng, classification))
             steps, val_losses = result.n_steps, []
             if self.verbose:
                 print(f"{method.name}: {steps} steps, training loss {result.loss:.6g}, "
@@ -216,9 +200,10 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
         Moves of GLS (default 1024) / mGLS (default 2048), or gradient steps of ``"gradient_descent"``
         (default 10000); ignored by the other methods.
     max_time : float or None, default 10.0
-        Seconds after which a GLS / mGLS search stops (checked between rounds of
-        :data:`ROUND_STEPS` moves, so one round may run over) with a ``ConvergenceWarning``;
-        None: no limit. Ignored by the other methods.
+        Time budget of a GLS / mGLS search in seconds: no round starts that is expected (from the
+        previous round's time) to end after it; stopping early gives a ``ConvergenceWarning``. A
+        round that is slower than expected can still run over. None: no limit. Ignored by the
+        other methods.
     early_stopping : bool, default False
         GLS / mGLS: hold out ``validation_fraction`` of the training data (stratified for the
         classifier), score the network on it after every round, stop after ``n_iter_no_change``

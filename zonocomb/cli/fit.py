@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 
 from ..errors import InvalidInputError, TooLargeError
 from ..files import atomic_write, check_writable
 from ..geometry.dataset import Dataset
-from ..search import ALIASES, METHODS, run_method
+from ..search import ALIASES, METHODS, get_method, run_method
+from ..search.rounds import run_in_rounds
+from ..validation import check_random_state
 from ._common import barcode_string, progress_enabled
 
 
@@ -26,6 +29,9 @@ def register(sub) -> None:
     p.add_argument("--max-steps", type=int, default=None,
                    help="moves of gls/mgls (default 1024/2048) or gradient steps of gradient_descent "
                         "(default 10000)")
+    p.add_argument("--max-time", type=float, default=None, metavar="SECONDS",
+                   help="gls/mgls: stop (with a warning) before a round of moves that would end after "
+                        "this many seconds (default: no limit)")
     p.add_argument("--lr", type=float, default=1e-3, help="learning rate of gradient_descent (default 1e-3)")
     p.add_argument("--backend", default="fast", help="convex backend: fast or cvxpy (default fast)")
     p.add_argument("--bias-free", action="store_true", help="units without biases (generators x_i, app. E)")
@@ -39,9 +45,32 @@ def register(sub) -> None:
 def _fit(ds: Dataset, args):
     if args.units < 1:
         raise InvalidInputError(f"--units must be at least 1, got {args.units}")
+    if args.max_time is not None and not args.max_time > 0:
+        raise InvalidInputError(f"--max-time must be a positive number of seconds, got {args.max_time}")
+    if get_method(args.method).name in ("gls", "mgls"):
+        return _local_search(ds, args)
     return run_method(args.method, ds, args.units, loss=args.loss, max_steps=args.max_steps,
                       random_state=args.seed, backend=args.backend, lr=args.lr,
                       train_output=(args.loss == "mse"), progress=progress_enabled(args))
+
+
+def _local_search(ds: Dataset, args):
+    """GLS / mGLS in rounds (zonocomb.search.rounds): --max-time and a progress bar over the moves."""
+    from tqdm.auto import tqdm
+    budget = args.max_steps if args.max_steps is not None else get_method(args.method).defaults["max_steps"]
+    with tqdm(total=budget, desc=f"zonocomb fit ({get_method(args.method).name})", unit="move",
+              disable=not progress_enabled(args), dynamic_ncols=True) as bar:
+        def on_round(result, moves: int, seconds: float) -> bool:
+            bar.update(moves - bar.n)
+            bar.set_postfix(loss=f"{result.loss:.4g}", refresh=False)
+            return False
+
+        outcome = run_in_rounds(args.method, ds, args.units, max_steps=args.max_steps, max_time=args.max_time,
+                                on_round=on_round, loss=args.loss, random_state=check_random_state(args.seed),
+                                backend=args.backend)
+    if outcome.stopped == "max_time":
+        warnings.warn(f"stopped by --max-time {args.max_time:g} after {outcome.moves} moves, before a local minimum")
+    return outcome.result
 
 
 def _check_size(m: int, ds: Dataset) -> None:
