@@ -486,3 +486,50 @@ def test_package_metadata_extras_and_typing_marker():
     assert any("bokeh" in r and "distributed" in r for r in md.get_all("Requires-Dist"))
     assert (Path(zonocomb.__file__).parent / "py.typed").is_file()
     assert any(c == "Typing :: Typed" for c in md.get_all("Classifier"))
+
+
+@pytest.mark.slow
+def test_worker_processes_end_with_their_parent(tmp_path):
+    """A parent killed with SIGKILL takes its joblib workers with it (they used to keep running)."""
+    import signal
+    import time
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "from joblib import Parallel, delayed\n"
+        "from zonocomb.lifetime import end_with_parent\n"
+        "def work(i):\n"
+        "    armed = end_with_parent()\n"
+        f"    open(os.path.join({str(tmp_path)!r}, f'w{{os.getpid()}}'), 'w').write(str(armed))\n"
+        "    time.sleep(120)\n"
+        "print(os.getpid(), flush=True)\n"
+        "list(Parallel(n_jobs=2)(delayed(work)(i) for i in range(2)))\n")
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("w*"))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        workers = [int(p.name[1:]) for p in tmp_path.glob("w*")]
+        assert len(workers) == 2 and all(p.read_text() == "True" for p in tmp_path.glob("w*"))
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    deadline = time.monotonic() + 30
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [pid for pid in workers if _running(pid)]
+    for pid in alive:  # do not leave them behind if the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert alive == []
+    # In the main process it is a no-op (a nohup'd sweep must survive its shell).
+    from zonocomb.lifetime import end_with_parent
+    assert end_with_parent() is False
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False

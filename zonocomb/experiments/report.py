@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InvalidInputError
+from ..files import atomic_write
 from .tasks import METHOD_LABELS, PAPER_GD_STEPS, Task, overparameterization
 
 __all__ = ["cpu_seconds", "TableSpec", "TABLES", "EXPERIMENT_TABLES", "REFERENCE_DIRS", "load_paper_table",
@@ -235,7 +236,7 @@ def markdown_table(spec: TableSpec, rows: list[dict]) -> str:
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
-    with path.open("w", newline="") as fh:
+    with atomic_write(path, newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(columns)
         for row in rows:
@@ -428,7 +429,8 @@ def plot_figure(experiment: str, tasks, records, path: Path) -> Path:
     fig.legend(list(handles.values()), list(handles.keys()), loc="lower center",
                ncol=min(len(handles), 4), fontsize=9, frameon=False)
     fig.tight_layout(rect=(0, 0.06 + 0.04 * (len(handles) > 4), 1, 1))
-    fig.savefig(path, dpi=110)
+    with atomic_write(path, "wb") as fh:
+        fig.savefig(fh, dpi=110, format="png")
     plt.close(fig)
     return path
 
@@ -488,5 +490,6 @@ def write_report(experiment: str, tasks: list[Task], records: list[dict], out_di
     _write_csv(runs_path, [f"cfg_{k}" for k in cfg_cols] + run_cols, rows)
     text = "\n".join(parts)
     md_path = out / f"{name}.md"
-    md_path.write_text(text)
+    with atomic_write(md_path) as fh:
+        fh.write(text)
     return {"markdown": md_path, "figure": figure, "runs": runs_path, "tables": table_paths, "text": text}

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..convex.losses import mean_loss
 from ..errors import InvalidInputError
+from ..lifetime import end_with_parent
 from ..search import ALIASES, run_method
 from ..search import METHODS as SEARCH_METHODS
 from .store import RunStore
@@ -201,6 +202,7 @@ def execute_batch(tasks, data_dir=None) -> list[dict]:
 
 def execute_unit(unit, data_dir=None) -> list[dict]:
     """The records of one unit of :func:`plan_units` (a batch, or tasks run one after another)."""
+    end_with_parent()  # a local worker process must not outlive a killed sweep
     unit = list(unit)
     if _batch_key(unit[0]) is not None:
         return execute_batch(unit, data_dir)

@@ -22,6 +22,7 @@ from ..convex.region import RegionProgram
 from ..convex.region import check_output_weights
 from ..errors import InvalidInputError, TooLargeError
 from ..geometry.zonotope import closed_form_vertex_count
+from ..lifetime import end_with_parent
 from ..validation import check_int
 from ._common import check_dataset, single_threaded_blas
 from .result import SearchResult
@@ -76,6 +77,7 @@ def _solve_chunk(dataset, v, loss, fit_bias, backend, vertices, chunk, v_exact=N
     turned into an exact certificate (:func:`zonocomb.certify.certify_exact`), and those replace
     the float losses and solutions.
     """
+    end_with_parent()  # a joblib worker must not outlive a killed caller
     program = RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend)
     exact = None if v_exact is None else ExactProgram(
         dataset, vertices[:1].repeat(len(v), 0), v_exact, loss=loss, fit_bias=fit_bias)
