@@ -37,7 +37,7 @@ def test_regressor_methods(problem, method):
     ds = problem.dataset
     X, y = ds.X_float, ds.y
     reg = ZonotopeRegressor(n_units=2, method=method, max_iter=200 if method == "gradient_descent" else None,
-                            random_state=0).fit(X, y)
+                            alpha=0, random_state=0).fit(X, y)
     assert reg.W_.shape == (2, 3) and reg.pattern_.shape == (2, ds.N) and reg.n_features_in_ == 2
     assert reg.loss_ == pytest.approx(mean_loss("mse", reg.predict(X), y), rel=1e-6, abs=1e-9)
     assert reg.score(X, y) == pytest.approx(1 - reg.loss_ / np.var(y), rel=1e-6, abs=1e-9)
@@ -62,7 +62,7 @@ def test_old_method_names_are_deprecated_aliases(problem, old, new):
 def test_classifier_maps_any_two_labels(problem):
     ds = problem.dataset
     labels = np.where(ds.y > np.median(ds.y), "high", "low")
-    clf = ZonotopeClassifier(n_units=2, method="mgls", random_state=1).fit(ds.X_float, labels)
+    clf = ZonotopeClassifier(n_units=2, method="mgls", alpha=0, random_state=1).fit(ds.X_float, labels)
     assert clf.classes_.tolist() == ["high", "low"]
     logits = clf.decision_function(ds.X_float)
     assert set(clf.predict(ds.X_float)) <= {"high", "low"}
@@ -147,7 +147,8 @@ def test_rounds_respect_max_iter_and_continue_from_the_last_vertex(problem):
     from zonocomb.search.rounds import ROUND_STEPS
     X, y = problem.dataset.X_float, problem.dataset.y
     budget = 2 * ROUND_STEPS + 3  # several rounds, the last one cut by the budget
-    reg = ZonotopeRegressor(n_units=3, method="mgls", max_iter=budget, max_time=None, random_state=0).fit(X, y)
+    reg = ZonotopeRegressor(n_units=3, method="mgls", alpha=0, max_iter=budget, max_time=None,
+                            random_state=0).fit(X, y)
     assert reg.n_iter_ <= budget
     # A search continued from the kept vertex finds no improving move when that was a local minimum.
     if reg.result_.info["local_minimum"]:
@@ -198,3 +199,30 @@ def test_verbose_prints_progress(problem, capsys):
     ZonotopeRegressor(n_units=2, method="gls", max_iter=40, verbose=1, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     assert lines and all(line.startswith("round ") and "training loss" in line for line in lines)
+
+
+def test_alpha_is_mlp_weight_decay_in_the_region_programs(problem):
+    X, y = problem.dataset.X_float, problem.dataset.y
+    N = len(y)
+    for alpha in (1e-4, 0.5, 5.0):
+        reg = ZonotopeRegressor(n_units=2, method="gls", alpha=alpha, random_state=0).fit(X, y)
+        # loss_ is the objective the searches minimised: MSE + (alpha / N) ||W||^2 (MLP's meaning).
+        objective = mean_loss("mse", reg.predict(X), y) + alpha / N * np.sum(reg.W_ ** 2)
+        assert reg.loss_ == pytest.approx(objective, rel=1e-6, abs=1e-9)
+    with pytest.raises(InvalidInputError, match="gls and mgls"):
+        ZonotopeRegressor(method="random_vertex", alpha=0.1).fit(X, y)
+    ZonotopeRegressor(n_units=2, method="random_vertex", random_state=0).fit(X, y)  # default: no decay
+
+
+def test_alpha_keeps_classifier_probabilities_meaningful():
+    X = np.array([[-3.0], [-2.0], [-1.0], [1.0], [2.0], [3.0]])
+    y = np.array([0, 0, 0, 1, 1, 1])  # separable: without decay the logits run off to infinity
+    free = ZonotopeClassifier(n_units=2, method="gls", alpha=0, random_state=0).fit(X, y)
+    decayed = ZonotopeClassifier(n_units=2, method="gls", alpha=1.0, random_state=0).fit(X, y)
+    assert np.abs(free.decision_function(X)).max() > 20
+    proba = decayed.predict_proba(X)[:, 1]
+    assert np.all((proba > 0.01) & (proba < 0.99))
+    assert np.array_equal(decayed.predict(X), y)
+    objective = (mean_loss("logistic", decayed.decision_function(X), y.astype(float))
+                 + 1.0 / (2 * len(y)) * np.sum(decayed.W_ ** 2))
+    assert decayed.loss_ == pytest.approx(objective, rel=1e-6, abs=1e-9)

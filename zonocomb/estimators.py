@@ -68,6 +68,13 @@ class _ZonotopeNetwork(BaseEstimator):
                                               and not isinstance(self.max_time, (bool, np.bool_))
                                               and self.max_time > 0):
             raise InvalidInputError(f"max_time must be None or a positive number of seconds, got {self.max_time!r}")
+        if self.alpha is not None and not (isinstance(self.alpha, numbers.Real)
+                                           and not isinstance(self.alpha, (bool, np.bool_))
+                                           and np.isfinite(self.alpha) and self.alpha >= 0):
+            raise InvalidInputError(f"alpha must be None or a non-negative number, got {self.alpha!r}")
+        if self.alpha and "alpha" not in method.keywords:
+            raise InvalidInputError(f"alpha (weight decay) is supported by the methods gls and mgls, not "
+                                    f"{method.name!r}; use alpha=0 with it")
         if self._loss() not in self._losses:
             raise InvalidInputError(
                 f"unknown loss {self._loss()!r} for {type(self).__name__}; expected one of {', '.join(self._losses)}")
@@ -88,8 +95,18 @@ class _ZonotopeNetwork(BaseEstimator):
     def _budget(self) -> int | None:
         return self.max_iter if self.max_iter is not None else self.max_steps
 
-    def _keywords(self, rng, classification: bool) -> dict:
-        return dict(loss=self._loss(), fit_bias=bool(self.fit_bias), random_state=rng, backend=self.backend,
+    def _region_alpha(self, n_samples: int) -> float:
+        """The weight decay of the region programs giving ``alpha`` MLPRegressor's meaning: its
+        objective is ½·MSE + ½·alpha‖W‖²/N (log-loss + ½·alpha‖W‖²/N), the region program's
+        MSE + a‖W‖² (log-loss + a‖W‖²), so a = alpha/N for the MSE and alpha/(2N) for the log-loss."""
+        alpha = self.alpha
+        if alpha is None:
+            alpha = 1e-4 if "alpha" in get_method(self.method).keywords and self._loss() != "l1" else 0.0
+        return float(alpha) / (n_samples if self._loss() == "mse" else 2 * n_samples)
+
+    def _keywords(self, rng, classification: bool, n_samples: int) -> dict:
+        return dict(loss=self._loss(), alpha=self._region_alpha(n_samples), fit_bias=bool(self.fit_bias),
+                    random_state=rng, backend=self.backend,
                     lr=float(self.learning_rate), train_output=not classification,
                     max_patterns=self.max_patterns, progress=False)
 
@@ -133,7 +150,8 @@ class _ZonotopeNetwork(BaseEstimator):
             return self.early_stopping and kept["stale"] >= self.n_iter_no_change
 
         outcome = run_in_rounds(self.method, Dataset(X_fit, y=y_fit), int(self.n_units), max_steps=self._budget(),
-                                max_time=self.max_time, on_round=on_round, **self._keywords(rng, classification))
+                                max_time=self.max_time, on_round=on_round,
+                                **self._keywords(rng, classification, len(X_fit)))
         if outcome.stopped == "max_time":
             warnings.warn(f"{type(self).__name__} stopped after max_time={self.max_time} s and {outcome.moves} "
                           "moves, before a local minimum; raise max_time or max_iter for a longer search",
@@ -154,7 +172,7 @@ class _ZonotopeNetwork(BaseEstimator):
         else:
             start_time = time.perf_counter()
             result = run_method(self.method, Dataset(X, y=targets), int(self.n_units), max_steps=self._budget(),
-                                **self._keywords(rng, classification))
+                                **self._keywords(rng, classification, len(X)))
             steps, val_losses = result.n_steps, []
             if self.verbose:
                 print(f"{method.name}: {steps} steps, training loss {result.loss:.6g}, "
@@ -196,6 +214,13 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
         is only feasible for tiny problems (``max_patterns`` guards it); ``"random_vertex"`` uses
         the alternating synthetic mode of appendix H.1.2 for the MSE loss.
     loss : {"mse", "l1"}, default "mse"
+    alpha : float or None, default None
+        L2 weight decay on the first layer with MLPRegressor's meaning (its objective
+        ½·MSE + ½·alpha‖W‖²_F / n_samples): every region program of the search minimises the mean
+        loss plus alpha/n_samples·‖W‖²_F (:class:`zonocomb.convex.RegionProgram`; alpha/(2
+        n_samples) for the classifier's log-loss), which keeps the weights finite. Methods
+        ``"gls"`` and ``"mgls"`` with a smooth loss; None means MLPRegressor's 1e-4 there and 0 for
+        the other methods, which accept no other value. ``loss_`` is the regularised objective.
     max_iter : int or None
         Moves of GLS (default 1024) / mGLS (default 2048), or gradient steps of ``"gradient_descent"``
         (default 10000); ignored by the other methods.
@@ -260,7 +285,8 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
 
     _losses = ("mse", "l1")
 
-    def __init__(self, n_units: int = 8, *, method: str = "mgls", loss: str = "mse", max_iter: int | None = None,
+    def __init__(self, n_units: int = 8, *, method: str = "mgls", loss: str = "mse", alpha: float | None = None,
+                 max_iter: int | None = None,
                  max_time: float | None = 10.0, early_stopping: bool = False, validation_fraction: float = 0.1,
                  n_iter_no_change: int = 5, learning_rate: float = 1e-3, fit_bias: bool = True,
                  backend: str = "fast", max_patterns: int = 200_000, random_state=None, verbose: int = 0,
@@ -268,6 +294,7 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
         self.n_units = n_units
         self.method = method
         self.loss = loss
+        self.alpha = alpha
         self.max_iter = max_iter
         self.max_time = max_time
         self.early_stopping = early_stopping
@@ -303,7 +330,7 @@ class ZonotopeClassifier(ClassifierMixin, _ZonotopeNetwork):
 
     Parameters
     ----------
-    n_units, method, max_iter, max_time, early_stopping, validation_fraction, n_iter_no_change, \
+    n_units, method, alpha, max_iter, max_time, early_stopping, validation_fraction, n_iter_no_change, \
     learning_rate, fit_bias, backend, max_patterns, random_state, verbose, max_steps
         As for :class:`ZonotopeRegressor` (the validation loss is the logistic loss).
 
@@ -324,13 +351,15 @@ class ZonotopeClassifier(ClassifierMixin, _ZonotopeNetwork):
 
     _losses = ("logistic",)
 
-    def __init__(self, n_units: int = 8, *, method: str = "mgls", max_iter: int | None = None,
+    def __init__(self, n_units: int = 8, *, method: str = "mgls", alpha: float | None = None,
+                 max_iter: int | None = None,
                  max_time: float | None = 10.0, early_stopping: bool = False, validation_fraction: float = 0.1,
                  n_iter_no_change: int = 5, learning_rate: float = 1e-3, fit_bias: bool = True,
                  backend: str = "fast", max_patterns: int = 200_000, random_state=None, verbose: int = 0,
                  max_steps: int | None = None):
         self.n_units = n_units
         self.method = method
+        self.alpha = alpha
         self.max_iter = max_iter
         self.max_time = max_time
         self.early_stopping = early_stopping
