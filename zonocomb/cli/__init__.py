@@ -2,8 +2,8 @@
 
 A subcommand module adds its parser and sets ``func`` to a callable ``func(args) -> int``
 (the exit status). Global options (before or after the subcommand): ``--version``,
-``-q/--quiet`` (no progress bars or status lines), ``-v/--verbose`` (more detail; repeatable) and
-``--debug`` (Python tracebacks instead of one-line errors).
+``-q/--quiet`` (no progress bars, no dashboard link), ``-v/--verbose`` (more detail: every
+instance of ``zonocomb check``) and ``--debug`` (Python tracebacks instead of one-line errors).
 
 Errors are one line on stderr, ``zonocomb COMMAND: error: ...``, with exit status 2 for bad input
 (:class:`zonocomb.errors.InvalidInputError` and its kin, a missing or unreadable file) and 1 for a
@@ -41,9 +41,9 @@ def _global_options(parser, suppress: bool) -> None:
     """-q/-v/--debug; on subcommands with SUPPRESS defaults so they do not reset the main parser's."""
     default = (lambda value: argparse.SUPPRESS) if suppress else (lambda value: value)
     parser.add_argument("-q", "--quiet", action="store_true", default=default(False),
-                        help="no progress bars and no status lines, only results and errors")
+                        help="no progress bars and no Dask dashboard link")
     parser.add_argument("-v", "--verbose", action="count", default=default(0),
-                        help="more detail (per-instance check details, search progress); repeatable")
+                        help="more detail (zonocomb check: every instance, not only the failures)")
     parser.add_argument("--debug", action="store_true", default=default(False),
                         help="show Python tracebacks instead of one-line error messages")
 
