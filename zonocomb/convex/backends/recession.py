@@ -47,6 +47,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog, nnls
 
+from ...errors import InvalidInputError, SolverError
 from . import RegionData
 
 __all__ = ["RecessionLP", "SeparatedSet", "RecessionLPFailed"]
@@ -85,8 +86,9 @@ def _silent_highs() -> "highspy.Highs":
         os.close(saved)
 
 
-class RecessionLPFailed(RuntimeError):
-    """HiGHS failed, or its answer is not a valid recession direction (internal)."""
+class RecessionLPFailed(SolverError):
+    """HiGHS failed, or its answer is not a valid recession direction (the fast backend then
+    falls back to the reference)."""
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ class RecessionLP:
 
     def __init__(self, data: RegionData):
         if data.loss != "logistic":
-            raise ValueError("recession directions are computed for the logistic loss")
+            raise InvalidInputError("recession directions are computed for the logistic loss")
         self.data = data
         m, N, n = data.m, data.N, data.n
         self.nw = m * n
