@@ -12,7 +12,7 @@ from zonocomb.errors import InvalidInputError, TooLargeError
 from zonocomb.geometry.power import ZonotopePower
 from zonocomb.landscape import landscape
 from zonocomb.landscape.classes import VertexClasses
-from zonocomb.landscape.gls_rule import gls_tolerances
+from zonocomb.search.gls import gls_tolerances
 from zonocomb.search import exact_erm, gls
 from zonocomb.search import baseline_loss, half_output_weights
 

@@ -389,3 +389,21 @@ def test_searches_run_with_single_threaded_blas_and_restore_the_limits():
     assert [pool["num_threads"] for pool in threadpool_info()] == before
     for search in (exact_erm, gls, mgls, random_vertex, gradient_descent):
         assert search.__wrapped__.__name__ == search.__name__
+
+
+def test_gls_move_rule_margin_floor_and_ties():
+    """GLS's rule (gls_choice): the least improving neighbour, the first in move order among equal
+    losses; an improvement must beat the margin max(rtol·L, atol); no move at the floor L ≤ atol."""
+    from zonocomb.search.gls import gls_choice, gls_tolerances
+    assert gls_choice(1.0, [0.7, 0.5, 0.5], 1e-9, 0.0) == 1               # first of the least
+    assert gls_choice(1.0, [1.0 - 1e-10], 1e-9, 0.0) is None              # inside the relative margin
+    assert gls_choice(1.0, [1.0 - 2e-9], 1e-9, 0.0) == 0
+    assert gls_choice(1.0, [0.95], 0.0, 0.1) is None                      # inside the absolute margin
+    assert gls_choice(1.0, [0.85, 0.95], 0.0, 0.1) == 0
+    assert gls_choice(1e-14, [0.0], 1e-9, 1e-13) is None                  # at the floor
+    assert gls_choice(1.0, [np.nan, 0.2, np.inf], 1e-9, 0.0) == 1         # unknown / abandoned: skipped
+    assert gls_choice(1.0, [], 1e-9, 0.0) is None
+    y = np.array([0.0, 2.0])
+    assert gls_tolerances(y, "mse", True) == (1e-9, 1e-13 * 1.0)          # 1e-13 × the loss of W = 0
+    with pytest.raises(InvalidInputError):
+        gls_tolerances(y, "mse", True, rtol=-1.0)

@@ -1,7 +1,7 @@
 """GLS basins on a solved landscape: where best-improvement GLS goes from every vertex of Z^m.
 
 GLS (paper Algorithm 2) is deterministic given its start vertex and the losses: it moves to the
-least improving neighbour, the first in move order among equal floats (:mod:`.gls_rule`). On the
+least improving neighbour, the first in move order among equal floats (:func:`zonocomb.search.gls.gls_choice`). On the
 classes of :class:`~.classes.VertexClasses` the losses are class functions, so the next class is
 the same from every member of a class, except when the least loss is attained by neighbours in
 *different* classes (an exact float tie, called ambiguous here): then the unit order of the member
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gls_rule import gls_choice, threshold
+from ..search.gls import gls_choice, gls_threshold
 
 __all__ = ["gls_successors", "walk_ends", "gls_walk"]
 
@@ -34,7 +34,7 @@ def gls_successors(losses: np.ndarray, nbr: np.ndarray, rtol: float, atol: float
     Lnb = np.where(nbr >= 0, losses[np.maximum(nbr, 0)], np.inf)
     k = np.argmin(Lnb, axis=1)
     best = Lnb[rows, k]
-    moves = (losses > atol) & (best < threshold(losses, rtol, atol))
+    moves = (losses > atol) & (best < gls_threshold(losses, rtol, atol))
     nxt = np.where(moves, nbr[rows, k], -1).astype(np.int64)
     other = (nbr >= 0) & (nbr != nxt[:, None])
     ambiguous = moves & ((Lnb == best[:, None]) & other).any(axis=1)

@@ -4,7 +4,7 @@ For fixed output weights v, every vertex A of Z^m (an activation pattern, paper 
 A.3.1) has the optimal loss L*(A) of program (3). :func:`landscape` computes L* at every vertex, up
 to permutations of units with equal output weight (the classes of :mod:`.classes`, as in
 :func:`zonocomb.search.exact_erm`), and from it where greedy local search (paper Algorithm 2,
-:func:`zonocomb.search.gls`) goes from every vertex, with the rule of :mod:`.gls_rule`.
+:func:`zonocomb.search.gls`) goes from every vertex, with its rule (:func:`zonocomb.search.gls.gls_choice`).
 
 Terms used throughout:
 
@@ -42,7 +42,7 @@ from ..search.oracle import CERTIFIED_STATUSES, RegionOracle
 from ..validation import check_int, check_random_state
 from .basins import gls_successors, gls_walk, walk_ends
 from .classes import VertexClasses
-from .gls_rule import gls_tolerances
+from ..search.gls import gls_tolerances
 from .solve import solve_classes
 
 __all__ = ["landscape", "Landscape", "Estimate", "DEFAULT_MAX_CLASSES", "estimate_seconds", "check_size"]

@@ -34,7 +34,48 @@ from ..validation import check_int, check_random_state
 from ._common import baseline_loss, check_dataset, half_output_weights, pattern_key, single_threaded_blas
 from .result import SearchResult
 
-__all__ = ["gls", "mgls"]
+__all__ = ["gls", "mgls", "gls_tolerances", "gls_threshold", "gls_choice"]
+
+#: The default relative improvement margin of gls and mgls.
+DEFAULT_RTOL = 1e-9
+#: The default absolute margin, as a multiple of the loss of W = 0 (:func:`baseline_loss`).
+ATOL_FACTOR = 1e-13
+
+
+def gls_tolerances(y, loss: str, fit_bias: bool, rtol=DEFAULT_RTOL, atol=None) -> tuple[float, float]:
+    """The improvement margins ``(rtol, atol)`` of GLS and mGLS on labels ``y``: ``atol=None``
+    means ``ATOL_FACTOR`` times the loss of W = 0, an upper bound of every region's loss.
+
+    Raises
+    ------
+    InvalidInputError
+        A negative or non-finite margin.
+    """
+    if not (np.isfinite(rtol) and rtol >= 0):
+        raise InvalidInputError(f"rtol must be a non-negative number, got {rtol!r}")
+    atol = ATOL_FACTOR * baseline_loss(y, loss, fit_bias) if atol is None else float(atol)
+    if not (np.isfinite(atol) and atol >= 0):
+        raise InvalidInputError(f"atol must be a non-negative number, got {atol!r}")
+    return float(rtol), atol
+
+
+def gls_threshold(L, rtol: float, atol: float):
+    """``L − max(rtol·L, atol)``: a loss below it improves on L (scalars or arrays)."""
+    return L - np.maximum(rtol * L, atol)
+
+
+def gls_choice(current: float, losses, rtol: float, atol: float) -> int | None:
+    """The move of GLS (paper Algorithm 2) from a vertex of loss ``current``: the index of the
+    neighbour of least loss among those that improve by the margin, the first in move order among
+    equal losses; None at a local minimum, or at the floor ``current ≤ atol`` (where GLS stops
+    without looking at neighbours). ``losses``: the neighbours' optimal losses in move order
+    (+inf or NaN for neighbours known not to improve)."""
+    losses = np.asarray(losses, dtype=float)
+    if current <= atol or losses.size == 0:
+        return None
+    losses = np.where(np.isnan(losses), np.inf, losses)
+    k = int(np.argmin(losses))
+    return k if losses[k] < gls_threshold(current, rtol, atol) else None
 
 
 class _LocalSearch:
@@ -44,13 +85,7 @@ class _LocalSearch:
         y = check_dataset(dataset, loss)
         self.m = check_int(m, "m (number of units)", 1)
         self.v = half_output_weights(self.m) if v is None else check_output_weights(v, self.m)
-        if not (np.isfinite(rtol) and rtol >= 0):
-            raise InvalidInputError(f"rtol must be a non-negative number, got {rtol!r}")
-        scale = baseline_loss(y, loss, fit_bias)
-        self.atol = 1e-13 * scale if atol is None else float(atol)
-        if not (np.isfinite(self.atol) and self.atol >= 0):
-            raise InvalidInputError(f"atol must be a non-negative number, got {atol!r}")
-        self.rtol = float(rtol)
+        self.rtol, self.atol = gls_tolerances(y, loss, fit_bias, rtol, atol)
         self.dataset = dataset
         self.loss_name = loss
         self.zonotope = dataset.zonotope()
@@ -93,8 +128,7 @@ class _LocalSearch:
     # ----- losses ----------------------------------------------------------------------------------
     def threshold(self) -> float:
         """The loss a neighbour must beat: L − max(rtol·L, atol)."""
-        current = self.solution.loss
-        return current - max(self.rtol * current, self.atol)
+        return float(gls_threshold(self.solution.loss, self.rtol, self.atol))
 
     def improves(self, value: float) -> bool:
         return value < self.threshold()
@@ -210,11 +244,9 @@ def gls(dataset, m, max_steps=1024, loss="mse", random_state=None, fit_bias=True
     max_steps = check_int(max_steps, "max_steps", 0)
     while search.n_steps < max_steps and not search.at_floor():
         moves = search.moves()
-        losses = search.evaluate(moves)
-        improving = np.flatnonzero([search.improves(value) for value in losses])
-        if improving.size == 0:
+        best = gls_choice(search.solution.loss, search.evaluate(moves), search.rtol, search.atol)
+        if best is None:
             return search.result("gls", local_minimum=True)
-        best = int(improving[np.argmin(losses[improving])])      # the first of the least (ties)
         search.move_to(*search.solution_of(moves[best]))
     return search.result("gls", local_minimum=False)
 
