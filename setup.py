@@ -8,8 +8,8 @@ Compiler options (after Python's own CFLAGS, which they override where they conf
 -O3; -fassociative-math with -fno-signed-zeros and -fno-trapping-math so that reductions such as
 dot products vectorise (no -ffast-math: infinities and NaN keep their meaning, the kernel tests
 for them); -fno-math-errno; and -fno-wrapv, undoing Python's -fwrapv, which keeps GCC from
-assuming that int index arithmetic does not overflow (4–5 % of the MSE solve time,
-benchmarks/region_solve.py); the kernel's indices stay far below INT_MAX by its size checks.
+assuming that int index arithmetic does not overflow (the kernel's indices stay below INT_MAX by
+its size checks); -pthread for the threads of a neighbour sweep. Measurements: benchmarks/README.md.
 """
 from setuptools import Extension, find_packages, setup
 

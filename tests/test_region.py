@@ -51,7 +51,7 @@ def predictions(ds, pattern, v, sol):
 
 
 def assert_feasible(ds, pattern, W, rtol):
-    """Sign constraints hold up to rtol · max_u ‖w_u‖ · ‖x̄_i‖ (the float tolerance of TIGHT_RTOL)."""
+    """Sign constraints hold up to rtol · max_u ‖w_u‖ · ‖x̄_i‖ (the float tolerance of the tight sets)."""
     X = ds.generators_float
     slack = np.where(pattern, 1.0, -1.0) * (W @ X.T)
     scale = np.max(np.linalg.norm(W, axis=1)) * np.linalg.norm(X, axis=1)[None, :]
@@ -402,7 +402,7 @@ def reference_kkt_residuals(checker, A, W, c, supports=None, keep=None):
         if wmax > 0:
             primal = max(primal, -slack.min() / wmax)
         G = (A[u] * v[u] * g) @ X
-        tight = np.flatnonzero((xn > 0) & ((slack <= kkt.TIGHT_RTOL * wn[u]) | (wn[u] == 0)))
+        tight = np.flatnonzero((xn > 0) & ((slack <= kkt.SUPPORT_RTOL * wn[u]) | (wn[u] == 0)))
         sup = (supports or {}).get(u)
         cand = np.asarray(sup) if wn[u] == 0 and sup is not None and len(sup) <= n else tight
         use_nnls = len(cand) > n or (wn[u] == 0 and np.any(G != 0) and cand is tight)
@@ -712,3 +712,9 @@ def test_the_compiled_mse_kernel_is_built():
     would silently run the slower Python path, so CI insists that it is there."""
     from zonocomb.convex.backends.kernel import kernel_available
     assert kernel_available(), "zonocomb/convex/backends/_region_kernel.c is not built: run pip install -e ."
+
+
+def test_old_name_of_the_tight_set_tolerance_warns():
+    import zonocomb.convex.region as region
+    with pytest.warns(DeprecationWarning, match="TIGHT_SET_RTOL"):
+        assert region.TIGHT_RTOL == region.TIGHT_SET_RTOL

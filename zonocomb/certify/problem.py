@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ..convex.losses import check_loss
-from ..convex.region import _check_pattern
+from ..convex.region import check_pattern
 from ..errors import InvalidInputError, InvalidTypeError
 from ..exact.rational import to_fraction
 from ..geometry.dataset import Dataset
@@ -113,7 +113,7 @@ class ExactProgram:
         self.v_float = np.array([float(x) for x in self.v])
 
     def _set_pattern(self, pattern) -> None:
-        self.A = tuple(tuple(bool(a) for a in row) for row in _check_pattern(pattern, self.m, self.N))
+        self.A = tuple(tuple(bool(a) for a in row) for row in check_pattern(pattern, self.m, self.N))
         #: v'_u A_ui, an (m, N) object array of ints
         self._VA = np.array([[vu if a else 0 for a in row] for vu, row in zip(self.vi, self.A)], dtype=object)
 

@@ -24,9 +24,10 @@ solver's state, and certify the fast backend's answers (:mod:`zonocomb.convex.ba
 Implementation (per call, for all units at once): one product gives the preactivations and the
 normalised slacks; the candidate sets are sorted index arrays padded to n slots whose normals
 are zero and whose Gram block is the identity, so that a single batched solve of the normal
-equations gives every unit's least-squares multipliers (≈ 0.09 ms of CPU per check at m = 16,
-n = 9, N = 72, single-threaded BLAS; ≈ 0.12 ms before this layout). NNLS runs only for the units
-the rules above send to it.
+equations gives every unit's least-squares multipliers (O(m n N + m n³) per check). NNLS runs only
+for the units the rules above send to it. The fast backend uses the compiled implementation of
+these residuals (:meth:`RegionKernel.residuals <zonocomb.convex.backends.kernel.RegionKernel.residuals>`);
+this class is its reference.
 """
 from __future__ import annotations
 
@@ -40,8 +41,9 @@ from .losses import loss_derivatives
 
 __all__ = ["KKTResiduals", "KKTChecker"]
 
-#: A constraint enters the multiplier fit when its slack is ≤ TIGHT_RTOL ‖w_u‖ ‖x̄_i‖.
-TIGHT_RTOL = 1e-9
+#: A constraint may carry a multiplier (enters the multiplier fit) when its slack is
+#: ≤ SUPPORT_RTOL ‖w_u‖ ‖x̄_i‖.
+SUPPORT_RTOL = 1e-9
 #: A unit with ‖w_u‖ ≤ NEGLIGIBLE_RTOL max_u' ‖w_u'‖, or |v_u| ‖w_u‖ max‖x̄_i‖ ≤ NEGLIGIBLE_RTOL
 #: (1 + max|y_i| + max|ŷ_i|), counts as w_u = 0 (all its constraints tight).
 NEGLIGIBLE_RTOL = 1e-12
@@ -171,7 +173,7 @@ class KKTChecker:
         slack = P[:, N:] * S
         primal = max(0.0, -float(slack.min())) / wmax if wmax > 0.0 else 0.0
         # candidate sets of ≤ n constraints: the tight ones (w_u ≠ 0) or the given support (w_u = 0)
-        tight = slack[:, :N] <= TIGHT_RTOL * wn[:, None]
+        tight = slack[:, :N] <= SUPPORT_RTOL * wn[:, None]
         if not self._all_nonzero:
             tight &= self.nonzero
         count = tight.sum(axis=1)

@@ -31,10 +31,21 @@ from ..geometry.dataset import Dataset
 from .backends import RegionData, SolveStatus, backend_spec, get_backend
 from .losses import check_labels, check_loss, mean_loss
 
-__all__ = ["RegionSolution", "NeighbourSweep", "RegionProgram", "SolveStatus", "solve_region", "TIGHT_RTOL"]
+__all__ = ["RegionSolution", "NeighbourSweep", "RegionProgram", "SolveStatus", "solve_region", "check_pattern",
+           "check_output_weights",
+           "TIGHT_SET_RTOL"]
 
-#: A constraint (u, i) is reported tight when |w_u·x̄_i| ≤ TIGHT_RTOL · ‖x̄_i‖ · max_u' ‖w_u'‖.
-TIGHT_RTOL = 1e-7
+#: A constraint (u, i) is in a solution's reported tight set (``RegionSolution.tight``, which mGLS
+#: flips first) when |w_u·x̄_i| ≤ TIGHT_SET_RTOL · ‖x̄_i‖ · max_u' ‖w_u'‖.
+TIGHT_SET_RTOL = 1e-7
+
+
+def __getattr__(name):
+    if name == "TIGHT_RTOL":                  # the old name, one release
+        warnings.warn("zonocomb.convex.region.TIGHT_RTOL is renamed TIGHT_SET_RTOL", DeprecationWarning,
+                      stacklevel=2)
+        return TIGHT_SET_RTOL
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,7 @@ class RegionSolution:
         Output bias (0 when ``fit_bias=False``).
     tight : ndarray of bool, shape (m, N)
         Constraints holding with equality at the optimum, within the float tolerance
-        |w_u·x̄_i| ≤ ``TIGHT_RTOL`` ‖x̄_i‖ max_u' ‖w_u'‖ (all of a unit's constraints are tight when
+        |w_u·x̄_i| ≤ ``TIGHT_SET_RTOL`` ‖x̄_i‖ max_u' ‖w_u'‖ (all of a unit's constraints are tight when
         w_u = 0), measured after the solver's power-of-two rescaling of badly scaled columns and
         labels (invariant under scaling of the data). mGLS flips these first (appendix G).
     status : SolveStatus
@@ -202,8 +213,8 @@ class RegionProgram:
                             alpha=self.alpha)
         self._solver = get_backend(spec.name, loss)(scaled)
         self._XT = np.ascontiguousarray(self._data.Xbar.T)
-        #: TIGHT_RTOL ‖x̄_i‖ (the tight set's tolerance, per example, before the factor max ‖w_u‖)
-        self._tight_tol = TIGHT_RTOL * np.linalg.norm(scaled.Xbar, axis=1)
+        #: TIGHT_SET_RTOL ‖x̄_i‖ (the tight set's tolerance, per example, before the factor max ‖w_u‖)
+        self._tight_tol = TIGHT_SET_RTOL * np.linalg.norm(scaled.Xbar, axis=1)
         self.n_solves = 0
 
     @property
@@ -231,7 +242,7 @@ class RegionProgram:
 
         Accepts an (m, N) array-like of 0/1 or bool, or, when m = 1, a barcode of length N.
         """
-        return _check_pattern(pattern, self.m, self.N)
+        return check_pattern(pattern, self.m, self.N)
 
     def objective(self, pattern, W, c=0.0) -> float:
         """Objective of eq. (3): mean loss of ŷ_i = Σ_u v_u A_ui (w_u·x̄_i) + c, plus ``alpha`` ‖W‖²
@@ -435,7 +446,7 @@ class RegionProgram:
                               n_iter=int(n_iter))
 
     def _tight(self, W: np.ndarray, P: np.ndarray) -> np.ndarray:
-        """|w_u·x̄_i| ≤ TIGHT_RTOL ‖x̄_i‖ max_u' ‖w_u'‖ (P = W X̄ᵀ), read-only, measured in the
+        """|w_u·x̄_i| ≤ TIGHT_SET_RTOL ‖x̄_i‖ max_u' ‖w_u'‖ (P = W X̄ᵀ), read-only, measured in the
         solver's scaled units (``_scales``), so that it does not change when the data are scaled."""
         Ws = W * (self._col_scale / self._label_scale)
         wmax = float(np.sqrt(np.einsum("uj,uj->u", Ws, Ws).max())) * self._label_scale
@@ -521,7 +532,15 @@ def check_output_weights(v, m: int | None = None) -> np.ndarray:
     return arr
 
 
-def _check_pattern(pattern, m: int, N: int) -> np.ndarray:
+def check_pattern(pattern, m: int, N: int) -> np.ndarray:
+    """An activation pattern as an (m, N) bool array (a copy): an (m, N) array-like of 0/1 or bool,
+    or, when m = 1, a barcode of length N.
+
+    Raises
+    ------
+    InvalidInputError
+        Another shape, or entries other than 0/1.
+    """
     try:
         arr = np.asarray(pattern)
     except (TypeError, ValueError) as exc:

@@ -2293,7 +2293,7 @@ PyMODINIT_FUNC PyInit__region_kernel(void) {
         "RANK_RTOL", "DEP_RTOL", "ZERO_COLUMN_RTOL", "NEGLIGIBLE_RTOL", "gscale", "bscale", "NNLS_RTOL",
         "CURVATURE_FLOOR", "MAX_LOGIT_STEP", "SATURATED_MARGIN", "MAX_SATURATED_STEP", "SEPARATION_RTOL",
         "RUNAWAY_LOGIT", "RIDGE"};
-    static const char *tol[K_COUNT] = {"TIGHT_RTOL", "NEGLIGIBLE_RTOL", "NEGATIVE_RTOL", "gscale", "NNLS_RTOL",
+    static const char *tol[K_COUNT] = {"SUPPORT_RTOL", "NEGLIGIBLE_RTOL", "NEGATIVE_RTOL", "gscale", "NNLS_RTOL",
                                        "RIDGE"};
     static const char *nb[] = {"solved", "screened", "bounded", "failed"};
     PyObject *d = PyDict_New(), *p = PyTuple_New(P_COUNT), *k = PyTuple_New(K_COUNT), *s = PyTuple_New(4);

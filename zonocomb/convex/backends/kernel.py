@@ -71,7 +71,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...errors import InvalidInputError, SolverError
-from ..kkt import NEGATIVE_RTOL, NEGLIGIBLE_RTOL, TIGHT_RTOL, KKTResiduals
+from ..kkt import NEGATIVE_RTOL, NEGLIGIBLE_RTOL, SUPPORT_RTOL, KKTResiduals
 from . import RegionData
 
 try:
@@ -250,7 +250,7 @@ class RegionKernel:
         values = dict(SOLVER_TOLERANCES, gscale=gscale, bscale=bscale, RIDGE=float(data.alpha))
         self.params = np.array([values[name] for name in _region_kernel.PARAMS], dtype=np.float64)
         # the certificate's tolerances; its scale is KKTChecker's gradient scale (the same formula)
-        certificate = dict(TIGHT_RTOL=TIGHT_RTOL, NEGLIGIBLE_RTOL=NEGLIGIBLE_RTOL,
+        certificate = dict(SUPPORT_RTOL=SUPPORT_RTOL, NEGLIGIBLE_RTOL=NEGLIGIBLE_RTOL,
                            NEGATIVE_RTOL=NEGATIVE_RTOL, gscale=gscale, NNLS_RTOL=SOLVER_TOLERANCES["NNLS_RTOL"],
                            RIDGE=float(data.alpha))
         self.kkt_params = np.array([certificate[name] for name in _region_kernel.TOLERANCES], dtype=np.float64)

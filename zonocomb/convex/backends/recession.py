@@ -54,10 +54,8 @@ __all__ = ["RecessionLP", "SeparatedSet", "RecessionLPFailed"]
 
 #: Cold HiGHS methods and options tried in order after the warm-started kept model: the dual
 #: simplex without presolve at HiGHS' default tolerances, then the interior-point method (with
-#: crossover). Tighter feasibility tolerances
-#: (1e-10) were tried first before and made the dual simplex report this bounded LP "unbounded"
-#: on image data (MNIST 4/9, m = 8); presolve only costs time here. Every answer is cleaned and
-#: validated (``_clean``, ``_check``), so the LP's own tolerances do not decide correctness.
+#: crossover). Every answer is cleaned and validated (``_clean``, ``_check``), so the LP's own
+#: tolerances do not decide correctness.
 HIGHS_ATTEMPTS = (("highs-ds", dict(presolve=False)),
                   ("highs-ipm", {}))
 #: Options of the kept, warm-started model: silent, no presolve (it would discard the basis),

@@ -1,8 +1,8 @@
 """Reference backend: the region program (paper eq. 3) in cvxpy, solved by ECOS, as in the paper.
 
-The problem is rebuilt for every pattern. Making the pattern a cvxpy ``Parameter`` (DPP) was
-measured and was not faster (N=72, m=16, MSE: 40 ms either way; N=350, m=16, logistic: 0.7 s with
-DPP against 0.45 s rebuilt), so the plain formulation is kept.
+The problem is rebuilt for every pattern (cost: a cvxpy compilation and an ECOS solve, tens of
+milliseconds at N = 72, m = 16; measurements in benchmarks/README.md). With ``alpha`` > 0 the
+objective adds ``alpha * sum_squares(W)``.
 
 ECOS first runs with tolerances tightened to 1e-9 (its defaults are 1e-8) so that the reference
 agrees with the fast backend to 1e-6 relative / 1e-9 absolute in the mean loss; when ECOS fails or
