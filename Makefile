@@ -1,4 +1,4 @@
-.PHONY: setup demo test bench check
+.PHONY: setup demo test bench check mutate
 setup:
 	bash scripts/setup.sh
 demo: setup
@@ -11,3 +11,10 @@ bench:
 	.venv/bin/python benchmarks/region_solve.py --quick
 check:
 	.venv/bin/zonocomb check
+# Mutation testing (docs/testing.md), by hand, not in CI: hours for the whole scope, niced on one
+# core. `make mutate PKG=theory` runs one package's mutants only. Scope: setup.cfg's [mutmut].
+mutate: setup
+	nice -n 19 .venv/bin/mutmut run --max-children 1 $(if $(PKG),"zonocomb.$(PKG).*")
+	.venv/bin/mutmut results --all True | awk -F': ' '$$2 != "not checked" && $$2 != "skipped" { \
+		split($$1, name, "."); pkg = name[2]; n[pkg]++; if ($$2 == "killed" || $$2 == "timeout") k[pkg]++ } \
+		END { for (p in n) printf "%-12s %6d mutants %6.1f %% killed\n", p, n[p], 100 * k[p] / n[p] }'

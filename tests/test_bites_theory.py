@@ -1,5 +1,6 @@
 """Exact theory results on edge cases: appendix D's vertex L1 losses with negative labels on
-inactive examples, and theorem 4.3's construction when a chunk fit already has the right signs."""
+inactive examples (and the contract of zonocomb/theory/discontinuity.py), and theorem 4.3's
+construction when a chunk fit already has the right signs."""
 from __future__ import annotations
 
 from fractions import Fraction as F
@@ -8,8 +9,10 @@ from itertools import product
 import pytest
 
 from zonocomb import Dataset
+from zonocomb.errors import InvalidInputError
 from zonocomb.theory.construction import construct_interpolant
-from zonocomb.theory.discontinuity import appendix_d1, l1_loss, vertex_l1_loss
+from zonocomb.theory.discontinuity import (appendix_d1, appendix_d2, best_vertices, l1_loss, vertex_l1_loss,
+                                           vertex_losses, vertex_table)
 
 # Linear (bias-free) ReLU on scalar inputs: w is one number, the region of a barcode is a ray.
 X1 = [F(-2), F(-1), F(1, 2), F(1), F(3)]
@@ -83,3 +86,55 @@ def test_interpolant_is_strict_and_staircase_when_chunk_fits_already_have_the_ri
         assert all(sum((a * b for a, b in zip(wu, xb)), F(0)) != 0 for xb in ds.generators_exact)
         assert any(wu)
     assert net.pattern.tolist() == _staircase(net, ds.N)
+
+
+# ------------------------------------------------------------------ appendix D's contract
+@pytest.mark.parametrize("make, name", [(appendix_d1, "D.1"), (appendix_d2, "D.2")])
+def test_appendix_examples_lie_in_the_plane_their_axes_name(make, name):
+    # The unperturbed zonogon lies in the coordinate plane `axes` (figures 4 and 5); the
+    # perturbation ε leaves it, and the example records its name and ε.
+    ex = make()
+    assert ex.name == name and ex.eps is None and ex.paper_weights is None
+    assert len(ex.axes) == 2 and ex.axes[0] != ex.axes[1]
+    off = [j for j in range(ex.dataset.n) if j not in ex.axes]
+    assert all(g[j] == 0 for g in ex.dataset.generators_exact for j in off)
+    assert all(any(g[j] != 0 for g in ex.dataset.generators_exact) for j in ex.axes)
+    eps = F(1, 10)
+    moved = make(eps)
+    assert moved.name == name and moved.eps == eps and moved.axes == ex.axes
+    assert any(g[j] == eps for g in moved.dataset.generators_exact for j in off)
+
+
+def test_vertex_table_rows_carry_a_minimiser_and_the_vertex_point():
+    ds = appendix_d1().dataset
+    for row in vertex_table(ds):
+        assert l1_loss(ds, row.w) == row.loss
+        assert row.point == tuple(sum((g[j] for g, b in zip(ds.generators_exact, row.barcode) if b), F(0))
+                                  for j in range(ds.n))
+        assert row.active == tuple(i + 1 for i, b in enumerate(row.barcode) if b)
+
+
+@pytest.mark.parametrize("barcode", [(1, 0, 1, 1), (1, 0, 1, 1, 0, 1), (1, 0, 2, 1, 0), (1, 0, -1, 1, 0)])
+def test_vertex_l1_loss_rejects_barcodes_of_the_wrong_length_or_alphabet(barcode):
+    with pytest.raises(InvalidInputError, match="barcode"):
+        vertex_l1_loss(appendix_d1().dataset, barcode)
+
+
+def test_appendix_and_vertex_errors_name_the_problem():
+    with pytest.raises(InvalidInputError, match="labels"):
+        vertex_l1_loss(Dataset([[1], [2]]), (1, 0))
+    for bad in (0, -1, F(-1, 3)):
+        with pytest.raises(InvalidInputError, match="eps"):
+            appendix_d1(bad)
+    with pytest.raises(InvalidInputError, match="eps"):
+        appendix_d2("not a number")
+
+
+def test_best_vertices_and_vertex_losses_give_the_papers_optima():
+    # Appendix D.1: the best vertex is the all-active one, loss 1/10; D.2: active set {2, 3}, loss 5/4.
+    d1 = appendix_d1().dataset
+    assert best_vertices(vertex_table(d1)) == (F(1, 10), [(1, 2, 3, 4, 5)])
+    losses = vertex_losses(appendix_d2().dataset)
+    assert min(losses.values()) == F(5, 4)
+    assert [b for b, loss in losses.items() if loss == F(5, 4)] == [(0, 1, 1, 0)]
+    assert losses == {row.barcode: row.loss for row in vertex_table(appendix_d2().dataset)}
