@@ -407,3 +407,9 @@ def test_gls_move_rule_margin_floor_and_ties():
     assert gls_tolerances(y, "mse", True) == (1e-9, 1e-13 * 1.0)          # 1e-13 × the loss of W = 0
     with pytest.raises(InvalidInputError):
         gls_tolerances(y, "mse", True, rtol=-1.0)
+
+
+def test_labels_whose_loss_overflows_get_a_clear_error():
+    ds = Dataset([[0.0], [1.0], [2.0], [3.0]], y=[1e300, 2e300, 0.0, 5e299])
+    with pytest.raises(InvalidInputError, match="rescale the labels"):
+        gls(ds, 1)

@@ -49,14 +49,21 @@ def gls_tolerances(y, loss: str, fit_bias: bool, rtol=DEFAULT_RTOL, atol=None) -
     Raises
     ------
     InvalidInputError
-        A negative or non-finite margin.
+        A negative or non-finite margin, or labels whose loss at W = 0 overflows float64.
     """
     if not (np.isfinite(rtol) and rtol >= 0):
         raise InvalidInputError(f"rtol must be a non-negative number, got {rtol!r}")
-    atol = ATOL_FACTOR * baseline_loss(y, loss, fit_bias) if atol is None else float(atol)
-    if not (np.isfinite(atol) and atol >= 0):
+    if atol is None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            scale = baseline_loss(y, loss, fit_bias)
+        if not np.isfinite(scale):
+            raise InvalidInputError(f"the loss of W = 0 on these labels is not a finite float64 number "
+                                    f"(max |y| = {float(np.max(np.abs(y))):.3g}); rescale the labels")
+        return float(rtol), ATOL_FACTOR * scale
+    atol_value = float(atol)
+    if not (np.isfinite(atol_value) and atol_value >= 0):
         raise InvalidInputError(f"atol must be a non-negative number, got {atol!r}")
-    return float(rtol), atol
+    return float(rtol), atol_value
 
 
 def gls_threshold(L, rtol: float, atol: float):

@@ -811,10 +811,13 @@ HOT static int path_search(Ctx *C, double tmax, double *t_out) {
         }
         const double *ju = C->jdu + C->order[j] * N;
         for (int i = 0; i < N; i++) { C->Jm[i] -= ju[i]; C->off[i] += bend * ju[i]; }
-        if (rho > 0.0) {                          /* the unit stops: its decay term is constant */
-            const double *w = C->W + C->order[j] * n, *d = C->dW + C->order[j] * n;
-            wd -= dot(w, d, n);
-            dd -= dot(d, d, n);
+        if (rho > 0.0) {                          /* the unit stops: its decay term is constant; */
+            wd = dd = 0.0;                        /* the sums over the units still moving (beyond */
+            for (int u = 0; u < m; u++) {         /* bend), afresh: differences drift below 0 */
+                if (!(C->alpha[u] > bend)) continue;
+                wd += dot(C->W + u * n, C->dW + u * n, n);
+                dd += dot(C->dW + u * n, C->dW + u * n, n);
+            }
         }
     }
     return ST_UNBOUNDED;
