@@ -86,8 +86,7 @@ def measure(name, make, m, loss, sample, check, seed, unbounded=True):
     bound = base.loss - max(1e-9 * base.loss, 1e-13 * float(np.mean((ds.y - ds.y.mean()) ** 2)))
     picks = rng.choice(len(moves), size=min(sample, len(moves)), replace=False)
     one, swept = [], []
-    kernel = prog._solver._kernel
-    kernel.threads = 1
+    prog.threads = 1
     for k in picks:
         B = moved(A, moves[k])
         t0 = time.perf_counter()
@@ -98,7 +97,7 @@ def measure(name, make, m, loss, sample, check, seed, unbounded=True):
         swept.append(time.perf_counter() - t0)
     walls = {}
     for threads in (1, 2):
-        kernel.threads = threads
+        prog.threads = threads
         t0 = time.perf_counter()
         out = prog.sweep(A, moves, base, bound=bound)
         walls[threads] = time.perf_counter() - t0

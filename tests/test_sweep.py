@@ -268,3 +268,19 @@ def test_kernel_failure_in_the_sweep_is_reported_as_failed():
     assert set(out.status) == {"failed"} and np.all(np.isnan(out.loss))
     with pytest.raises(KernelFailed):
         kernel.solve(moved(A, moves[0]), base.W, base.c)
+
+
+def test_threads_are_set_on_the_program():
+    rng = np.random.default_rng(11)
+    ds = gaussian_mse(rng, 20, 2)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    A, moves = next(walk(ds, 2, 1, rng))
+    base = prog.solve(A)
+    prog.threads = 1
+    one = prog.sweep(A, moves, base)
+    prog.threads = 2
+    two = prog.sweep(A, moves, base)
+    assert prog.threads == 2 and two.threads == 2 and one.threads == 1
+    np.testing.assert_array_equal(one.loss, two.loss)
+    with pytest.raises(InvalidInputError, match="threads"):
+        prog.threads = 0

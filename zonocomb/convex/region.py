@@ -234,8 +234,16 @@ class RegionProgram:
 
     @property
     def threads(self) -> int:
-        """Threads a :meth:`sweep` uses (the machine's cores for the fast backend, else 1)."""
+        """Threads a :meth:`sweep` uses: by default the machine's cores for the fast backend with a
+        smooth loss, else 1 (settable; results do not depend on it)."""
         return getattr(self._solver, "threads", 1)
+
+    @threads.setter
+    def threads(self, value: int) -> None:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise InvalidInputError(f"threads must be a positive integer, got {value!r}")
+        if hasattr(self._solver, "threads"):
+            self._solver.threads = int(value)
 
     def pattern_array(self, pattern) -> np.ndarray:
         """Validate ``pattern`` and return it as an (m, N) bool array.

@@ -103,6 +103,11 @@ class FastBackend:
         """Threads of a sweep (1 for the l1 loss, which has no compiled sweep)."""
         return 1 if self.data.loss == "l1" else self._kernel.threads
 
+    @threads.setter
+    def threads(self, value: int) -> None:
+        if self.data.loss != "l1":
+            self._kernel.threads = value
+
     def solve(self, pattern: np.ndarray, warm_start=None) -> BackendResult:
         """Minimise the mean loss over the activation region of ``pattern``.
 
