@@ -37,6 +37,25 @@ def test_rounds_walk_down_to_a_local_minimum(noisy, method):
     assert best_neighbour >= outcome.result.loss * (1 - 1e-6) - 1e-12
 
 
+@pytest.mark.parametrize("method", ["gls", "mgls"])
+def test_rounds_are_one_walk(method):
+    """The rounds cut one search into pieces: the same walk as a single call with the same seed."""
+    from zonocomb.search import run_method
+    rng = np.random.default_rng(3)
+    noise = Dataset(rng.standard_normal((60, 2)), y=rng.standard_normal(60))  # about 20 moves
+    hooks = []
+    outcome = run_in_rounds(method, noise, 4, max_steps=40, random_state=4,
+                            on_round=lambda r, moves, s: hooks.append(moves) and False)
+    single = run_method(method, noise, 4, max_steps=40, random_state=4)
+    assert len(hooks) >= 4
+    assert np.array_equal(outcome.result.pattern, single.pattern)
+    assert [row["loss"] for row in outcome.result.trace] == [row["loss"] for row in single.trace]
+    assert outcome.moves == single.n_steps and hooks[-1] == outcome.moves
+    sizes = np.diff([0] + hooks)
+    expected = [min(2 ** k, ROUND_STEPS) for k in range(len(sizes))]
+    assert list(sizes[:-1]) == expected[:-1] and 0 < sizes[-1] <= expected[-1]
+
+
 def test_budget_callback_and_method_checks(noisy):
     outcome = run_in_rounds("mgls", noisy, 3, max_steps=3, random_state=np.random.default_rng(1))
     assert outcome.moves <= 3 and outcome.stopped in ("max_steps", "local_minimum")

@@ -413,3 +413,44 @@ def test_labels_whose_loss_overflows_get_a_clear_error():
     ds = Dataset([[0.0], [1.0], [2.0], [3.0]], y=[1e300, 2e300, 0.0, 5e299])
     with pytest.raises(InvalidInputError, match="rescale the labels"):
         gls(ds, 1)
+
+
+# ----- the callback and mGLS's flipped candidate (issue 14) -------------------------------------------------
+@pytest.mark.parametrize("method", [gls, mgls])
+def test_callback_sees_every_move_and_can_stop_the_search(method):
+    rng = np.random.default_rng(5)
+    ds = Dataset(rng.standard_normal((30, 2)), y=rng.standard_normal(30))
+    seen = []
+    full = method(ds, 3, random_state=11, callback=lambda r: seen.append(r) and False)
+    assert [r.n_steps for r in seen] == list(range(1, full.n_steps + 1))
+    assert [r.loss for r in seen] == [row["loss"] for row in full.trace[1:]]
+    assert seen and np.array_equal(seen[-1].pattern, full.pattern)
+    stopped = method(ds, 3, random_state=11, callback=lambda r: r.n_steps == 2)
+    budget = method(ds, 3, random_state=11, max_steps=2)
+    assert stopped.n_steps == 2 and not stopped.info["local_minimum"]
+    assert np.array_equal(stopped.pattern, budget.pattern) and stopped.loss == budget.loss
+
+
+def test_mgls_flipped_candidate_vertex_check_matches_brute_force(monkeypatch):
+    """The flipped-candidate check (a witness of weights, checked exactly, else an LP) against
+    the exact LP of feasible_barcode, on a grid (many collinear points: exact zeros)."""
+    X = [[0, 0], [1, 0], [2, 0], [0, 1], [1, 1], [2, 1], [0, 2], [1, 2], [2, 2]]
+    ds = Dataset(X, y=np.random.default_rng(0).standard_normal(len(X)))
+    vertices = set(brute_force_vertices(ds))
+    rng = np.random.default_rng(1)
+    witnessed = checked = 0
+    for seed in range(25):
+        search = gls_module._LocalSearch(ds, 3, "mse", True, "fast", None, None,
+                                         np.random.default_rng(seed), 1e-9, None)
+        tight = np.asarray(search.solution.tight)
+        for T in [tight] + [tight & (rng.random(tight.shape) < 0.5) for _ in range(3)]:
+            if not T.any():
+                continue
+            flipped = search.pattern ^ T
+            expected = all(tuple(int(b) for b in flipped[u]) in vertices for u in np.flatnonzero(T.any(axis=1)))
+            assert gls_module._rows_are_vertices(search, flipped, T) == expected
+            checked += 1
+            with monkeypatch.context() as patch:  # the witness alone, no LP
+                patch.setattr(search.zonotope, "is_vertex", lambda barcode: False)
+                witnessed += gls_module._rows_are_vertices(search, flipped, T)
+    assert checked >= 25 and witnessed > 0

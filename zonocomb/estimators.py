@@ -10,10 +10,10 @@ conventions: ``__init__`` only stores its keyword parameters, ``fit`` validates 
 :class:`sklearn.neural_network.MLPRegressor` carry its names (``max_iter``, ``random_state``,
 ``verbose``, ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``).
 
-The local searches (``"gls"``, ``"mgls"``) run in rounds (:mod:`zonocomb.search.rounds`): between
-rounds the estimator checks ``max_time``, prints a progress line when ``verbose``, and with
-``early_stopping`` scores the network on a held-out part of the training data and keeps the best
-one seen.
+The local searches (``"gls"``, ``"mgls"``) run under :func:`zonocomb.search.rounds.run_in_rounds`:
+between moves the estimator checks ``max_time``; after every round of moves it prints a progress
+line when ``verbose`` and, with ``early_stopping``, scores the network on a held-out part of the
+training data and keeps the best one seen.
 """
 from __future__ import annotations
 
@@ -225,10 +225,10 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
         Moves of GLS (default 1024) / mGLS (default 2048), or gradient steps of ``"gradient_descent"``
         (default 10000); ignored by the other methods.
     max_time : float or None, default 10.0
-        Time budget of a GLS / mGLS search in seconds: no round starts that is expected (from the
-        previous round's time) to end after it; stopping early gives a ``ConvergenceWarning``. A
-        round that is slower than expected can still run over. None: no limit. Ignored by the
-        other methods.
+        Time budget of a GLS / mGLS search in seconds: no move starts that is expected (from the
+        previous move's time) to end after it; stopping early gives a ``ConvergenceWarning``. A
+        move that is slower than expected (the last scan of a local minimum solves every
+        neighbour) can still run over. None: no limit. Ignored by the other methods.
     early_stopping : bool, default False
         GLS / mGLS: hold out ``validation_fraction`` of the training data (stratified for the
         classifier), score the network on it after every round, stop after ``n_iter_no_change``

@@ -12,7 +12,10 @@ import numpy as np
 
 from .errors import InvalidInputError, InvalidTypeError
 
-__all__ = ["check_random_state", "check_int", "renamed_parameter", "UNSET"]
+__all__ = ["RandomState", "check_random_state", "check_int", "renamed_parameter", "UNSET"]
+
+#: The values the public API accepts as ``random_state`` (:func:`check_random_state`).
+RandomState = int | np.random.Generator | np.random.RandomState | None
 
 
 class _Unset:

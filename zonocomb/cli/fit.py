@@ -30,7 +30,7 @@ def register(sub) -> None:
                    help="moves of gls/mgls (default 1024/2048) or gradient steps of gradient_descent "
                         "(default 10000)")
     p.add_argument("--max-time", type=float, default=None, metavar="SECONDS",
-                   help="gls/mgls: stop (with a warning) before a round of moves that would end after "
+                   help="gls/mgls: stop (with a warning) before a move that would end after "
                         "this many seconds (default: no limit)")
     p.add_argument("--lr", type=float, default=1e-3, help="learning rate of gradient_descent (default 1e-3)")
     p.add_argument("--backend", default="fast", help="convex backend: fast or cvxpy (default fast)")
@@ -55,7 +55,7 @@ def _fit(ds: Dataset, args):
 
 
 def _local_search(ds: Dataset, args):
-    """GLS / mGLS in rounds (zonocomb.search.rounds): --max-time and a progress bar over the moves."""
+    """GLS / mGLS under zonocomb.search.rounds: --max-time and a progress bar over the moves."""
     from tqdm.auto import tqdm
     budget = args.max_steps if args.max_steps is not None else get_method(args.method).defaults["max_steps"]
     with tqdm(total=budget, desc=f"zonocomb fit ({get_method(args.method).name})", unit="move",

@@ -23,15 +23,19 @@ the move chosen is the one that solving every neighbour would choose.
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..convex.region import RegionProgram
 from ..convex.region import check_output_weights
 from ..errors import InvalidInputError
+from ..geometry.dataset import Dataset
 from ..geometry.power import ZonotopePower
-from ..validation import check_int, check_random_state
-from ._common import baseline_loss, check_dataset, half_output_weights, pattern_key, single_threaded_blas
+from ..validation import RandomState, check_int, check_random_state
+from ._common import (baseline_loss, check_dataset, half_output_weights, pattern_key, pattern_of_weights,
+                      single_threaded_blas)
 from .result import SearchResult
 
 __all__ = ["gls", "mgls", "gls_tolerances", "gls_threshold", "gls_choice"]
@@ -189,8 +193,10 @@ class _LocalSearch:
 
 
 @single_threaded_blas
-def gls(dataset, m, max_steps=1024, loss="mse", random_state=None, fit_bias=True, backend="fast",
-        v=None, start=None, rtol=1e-9, atol=None, alpha=0.0) -> SearchResult:
+def gls(dataset: Dataset, m: int, max_steps: int = 1024, loss: str = "mse", random_state: RandomState = None,
+        fit_bias: bool = True, backend: str = "fast", v: ArrayLike | None = None, start: ArrayLike | None = None,
+        rtol: float = DEFAULT_RTOL, atol: float | None = None, alpha: float = 0.0,
+        callback: Callable[[SearchResult], bool | None] | None = None) -> SearchResult:
     """Greedy local search (GLS, paper Algorithm 2) over the vertices of Z^m.
 
     At each step the convex program (3) is solved at every neighbour of the current vertex and the
@@ -223,6 +229,10 @@ def gls(dataset, m, max_steps=1024, loss="mse", random_state=None, fit_bias=True
     alpha : float, default 0.0
         Weight decay: every region program minimises the mean loss plus ``alpha`` ‖W‖², and the
         search compares these objectives (:class:`~zonocomb.convex.region.RegionProgram`).
+    callback : callable, optional
+        ``callback(result)`` after every move, with the :class:`SearchResult` of the vertex just
+        reached; a true return value ends the search there (``info["local_minimum"]`` False).
+        :func:`zonocomb.search.rounds.run_in_rounds` uses it for time budgets and progress.
 
     Returns
     -------
@@ -255,12 +265,16 @@ def gls(dataset, m, max_steps=1024, loss="mse", random_state=None, fit_bias=True
         if best is None:
             return search.result("gls", local_minimum=True)
         search.move_to(*search.solution_of(moves[best]))
+        if callback is not None and callback(search.result("gls", local_minimum=False)):
+            break
     return search.result("gls", local_minimum=False)
 
 
 @single_threaded_blas
-def mgls(dataset, m, max_steps=2048, loss="mse", random_state=None, fit_bias=True, backend="fast",
-         v=None, start=None, rtol=1e-9, atol=None, alpha=0.0) -> SearchResult:
+def mgls(dataset: Dataset, m: int, max_steps: int = 2048, loss: str = "mse", random_state: RandomState = None,
+         fit_bias: bool = True, backend: str = "fast", v: ArrayLike | None = None, start: ArrayLike | None = None,
+         rtol: float = DEFAULT_RTOL, atol: float | None = None, alpha: float = 0.0,
+         callback: Callable[[SearchResult], bool | None] | None = None) -> SearchResult:
     """Modified greedy local search (mGLS, paper appendix G) over the vertices of Z^m.
 
     First improvement: the search moves to the first candidate whose optimal loss improves on the
@@ -297,6 +311,10 @@ def mgls(dataset, m, max_steps=2048, loss="mse", random_state=None, fit_bias=Tru
     alpha : float, default 0.0
         Weight decay: every region program minimises the mean loss plus ``alpha`` ‖W‖², and the
         search compares these objectives (:class:`~zonocomb.convex.region.RegionProgram`).
+    callback : callable, optional
+        ``callback(result)`` after every move, with the :class:`SearchResult` of the vertex just
+        reached; a true return value ends the search there (``info["local_minimum"]`` False).
+        :func:`zonocomb.search.rounds.run_in_rounds` uses it for time budgets and progress.
 
     Returns
     -------
@@ -330,6 +348,8 @@ def mgls(dataset, m, max_steps=2048, loss="mse", random_state=None, fit_bias=Tru
         if found is None:
             return search.result("mgls", local_minimum=True)
         search.move_to(*found)
+        if callback is not None and callback(search.result("mgls", local_minimum=False)):
+            break
     return search.result("mgls", local_minimum=False)
 
 
@@ -346,14 +366,45 @@ def _candidate_groups(search: _LocalSearch, rng: np.random.Generator):
     A = search.pattern
     if tight.any():
         flipped = A ^ tight
-        if all(search.zonotope.is_vertex(tuple(int(b) for b in flipped[u]))
-               for u in np.flatnonzero(tight.any(axis=1))):
+        if _rows_are_vertices(search, flipped, tight):
             yield "patterns", [flipped]
     moves = search.moves()
     first = [mv for mv in moves if tight[mv[0], list(mv[1])].any()]
     rest = [mv for mv in moves if not tight[mv[0], list(mv[1])].any()]
     for group in (first, rest):
         yield "moves", [group[k] for k in rng.permutation(len(group))]
+
+
+def _rows_are_vertices(search: _LocalSearch, flipped: np.ndarray, tight: np.ndarray) -> bool:
+    """Whether every row of ``flipped`` (the current pattern with its ``tight`` constraints
+    flipped) that changed is a vertex of Z, exactly.
+
+    A changed row u is certified by weights realising it strictly: the current optimum w_u
+    (whose products with the non-tight examples have the current signs) plus a small step δ with
+    δ·x̄_i = ±1 on the tight examples (least squares), the exact signs of the result checked by
+    :func:`pattern_of_weights`. Rows without such a certificate (e.g. every example tight) go to
+    :meth:`Zonotope.is_vertex <zonocomb.geometry.zonotope.Zonotope.is_vertex>` (an LP).
+    """
+    G = search.dataset.generators_float
+    W = np.asarray(search.solution.W, dtype=float)
+    rows, proposals = [], []
+    for u in np.flatnonzero(tight.any(axis=1)):
+        signs = np.where(flipped[u], 1.0, -1.0)
+        free = ~tight[u]
+        margins = signs[free] * (G[free] @ W[u])
+        if free.any() and margins.min() > 0:
+            delta = np.linalg.lstsq(G[tight[u]], signs[tight[u]], rcond=None)[0]
+            against = -signs[free] * (G[free] @ delta)
+            step = 0.5 * np.min(margins[against > 0] / against[against > 0]) if (against > 0).any() else 1.0
+            rows.append(u)
+            proposals.append(W[u] + step * delta)
+        elif not search.zonotope.is_vertex(tuple(int(b) for b in flipped[u])):
+            return False
+    if not rows:
+        return True
+    positive, _ = pattern_of_weights(search.dataset, np.vstack(proposals + [-w for w in proposals]))
+    return all((positive[k] == flipped[u]).all() and (positive[len(rows) + k] != flipped[u]).all()
+               or search.zonotope.is_vertex(tuple(int(b) for b in flipped[u])) for k, u in enumerate(rows))
 
 
 def _first_improvement(search: _LocalSearch, rng: np.random.Generator):

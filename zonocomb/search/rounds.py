@@ -1,20 +1,21 @@
-"""A local search (GLS, mGLS) run in rounds, with a time budget and a hook after every round.
+"""A local search (GLS, mGLS) with a time budget and a hook called after every round of moves.
 
-Each round is one call of the search from the vertex where the previous round stopped
-(``start=``), so the walk on Z^m is the same kind of walk as one long call, cut into pieces.
-The first round makes one move; the round length doubles up to :data:`ROUND_STEPS` while a round
-takes less than a tenth of the time budget, so on large data (one move scans up to m·N neighbours)
-the rounds stay one move long. No round starts that is expected, from the previous round's time,
-to end after ``max_time``. Used by the scikit-learn estimators (``max_time``, ``verbose``,
-``early_stopping``) and ``zonocomb fit`` (``--max-time``, its progress bar).
+The search runs as one call of the method (one walk on Z^m, its programs and caches built once);
+its ``callback``, called after every move, keeps the time budget and groups the moves into rounds
+for the hook. The first round is one move; the round length doubles up to :data:`ROUND_STEPS`
+while a round takes less than a tenth of the time budget, so on large data (one move scans up to
+m·N neighbours) the rounds stay one move long. No move starts that is expected, from the previous
+move's time, to end after ``max_time`` (a move cannot be interrupted, so a slow one can run over).
+Used by the scikit-learn estimators (``max_time``, ``verbose``, ``early_stopping``) and ``zonocomb
+fit`` (``--max-time``, its progress bar).
 """
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Callable
 
+from ..geometry.dataset import Dataset
 from .registry import get_method, run_method
 from .result import SearchResult
 
@@ -31,17 +32,16 @@ class RoundsOutcome:
     Attributes
     ----------
     result : SearchResult
-        The last round's result (its pattern, network and loss are where the walk ended), with
-        ``n_steps``, ``n_solves`` and ``seconds`` of the whole search.
+        The search's result (its pattern, network and loss are where the walk ended).
     moves : int
-        Moves of all rounds.
+        Moves of the search.
     iterations : int
         Neighbourhood scans: the moves, plus the final scan that found no improving move when
         the search ended at a local minimum (or at zero loss).
     stopped : str
         ``"local_minimum"``, ``"max_steps"``, ``"max_time"`` or ``"callback"``.
     n_solves : int
-        Convex programs solved in all rounds.
+        Convex programs solved.
     seconds : float
     """
 
@@ -53,11 +53,12 @@ class RoundsOutcome:
     seconds: float
 
 
-def run_in_rounds(method: str, dataset, m: int, *, max_steps: int | None = None,
+def run_in_rounds(method: str, dataset: Dataset, m: int, *, max_steps: int | None = None,
                   max_time: float | None = None,
                   on_round: Callable[[SearchResult, int, float], bool] | None = None,
                   **keywords) -> RoundsOutcome:
-    """Run the local search ``method`` (``"gls"`` or ``"mgls"``) on ``dataset`` in rounds.
+    """Run the local search ``method`` (``"gls"`` or ``"mgls"``) on ``dataset`` with a time budget
+    and a hook after every round of moves.
 
     Parameters
     ----------
@@ -71,10 +72,13 @@ def run_in_rounds(method: str, dataset, m: int, *, max_steps: int | None = None,
     max_time : float or None
         Time budget in seconds (see the module docstring); None: none.
     on_round : callable, optional
-        ``on_round(result, moves, seconds)`` after every round; returning True stops the search.
+        ``on_round(result, moves, seconds)`` after every round, with the search result at the
+        vertex reached, the moves so far and the seconds since the start; also after the last,
+        shorter round (or, when the start is a local minimum, once with no move). Returning True
+        stops the search.
     **keywords
-        Passed to :func:`zonocomb.search.run_method` (``loss``, ``random_state`` — pass a Generator
-        so that the rounds draw one stream —, ``backend``, ``fit_bias``, ``v``).
+        Passed to :func:`zonocomb.search.run_method` (``loss``, ``random_state``, ``backend``,
+        ``fit_bias``, ``v``, ``alpha``).
 
     Returns
     -------
@@ -86,36 +90,41 @@ def run_in_rounds(method: str, dataset, m: int, *, max_steps: int | None = None,
         A method without a move budget (not a local search), or what the search raises.
     """
     spec = get_method(method)
-    if spec.steps != "max_steps" or "start" not in spec.keywords:
+    if spec.steps != "max_steps" or "callback" not in spec.keywords:
         from ..errors import InvalidInputError
         raise InvalidInputError(f"run_in_rounds needs a local search (gls, mgls), not {method!r}")
     budget = spec.defaults[spec.steps] if max_steps is None else int(max_steps)
     start_time = time.perf_counter()
-    elapsed, moves, solves, size, result = 0.0, 0, 0, 1, None
-    while True:
-        chunk = min(size, budget - moves)
-        result = run_method(method, dataset, m, max_steps=chunk,
-                            start=None if result is None else result.pattern, **keywords)
-        moves += result.n_steps
-        solves += result.n_solves
-        round_seconds = time.perf_counter() - start_time - elapsed
-        elapsed += round_seconds
-        if max_time is None or round_seconds < max_time / 10:
-            next_size = min(2 * size, ROUND_STEPS)
-        else:
-            next_size = size
-        expected = round_seconds * next_size / max(chunk, 1)
-        size = next_size
-        if on_round is not None and on_round(result, moves, elapsed):
-            stopped = "callback"
-        elif result.n_steps < chunk:  # the search stopped by itself
-            stopped = "local_minimum"
-        elif moves >= budget:
-            stopped = "max_steps"
-        elif max_time is not None and elapsed + expected > max_time:
-            stopped = "max_time"
-        else:
-            continue
-        total = dataclasses.replace(result, n_steps=moves, n_solves=solves, seconds=elapsed)
-        iterations = moves + (stopped == "local_minimum")
-        return RoundsOutcome(total, moves, iterations, stopped, solves, elapsed)
+    state = {"moves": 0, "size": 1, "round_moves": 0, "round_start": start_time, "last": start_time,
+             "stopped": None}
+
+    def after_move(result: SearchResult) -> bool:
+        now = time.perf_counter()
+        move_seconds, state["last"] = now - state["last"], now
+        state["moves"] += 1
+        state["round_moves"] += 1
+        elapsed = now - start_time
+        if state["round_moves"] == state["size"] and on_round is not None:
+            if max_time is None or now - state["round_start"] < max_time / 10:
+                state["size"] = min(2 * state["size"], ROUND_STEPS)
+            state["round_moves"], state["round_start"] = 0, now
+            if on_round(result, state["moves"], elapsed):
+                state["stopped"] = "callback"
+                return True
+        if max_time is not None and state["moves"] < budget and elapsed + move_seconds > max_time:
+            state["stopped"] = "max_time"
+            return True
+        return False
+
+    result = run_method(method, dataset, m, max_steps=budget, callback=after_move, **keywords)
+    moves = state["moves"]
+    if on_round is not None and state["stopped"] != "callback" and (state["round_moves"] or not moves):
+        on_round(result, moves, time.perf_counter() - start_time)  # the last, shorter round
+    if state["stopped"] is not None:
+        stopped = state["stopped"]
+    elif result.info["local_minimum"] or result.info["reached_floor"]:
+        stopped = "local_minimum"
+    else:
+        stopped = "max_steps"
+    iterations = moves + (stopped == "local_minimum")
+    return RoundsOutcome(result, moves, iterations, stopped, result.n_solves, result.seconds)
