@@ -1,6 +1,7 @@
 """Tests of zonocomb.landscape: exhaustive maps of the loss on the skeleton of Z^m."""
 import itertools
 import math
+from types import SimpleNamespace
 
 import networkx as nx
 import numpy as np
@@ -238,8 +239,8 @@ def test_two_workers_give_the_same_landscape(ds13, land3):
 class _TableProgram:
     """Stand-in for RegionProgram inside gls: the loss of a pattern is read from a table by class."""
 
-    def __init__(self, classes, table, m, n):
-        self.classes, self.table, self.m, self.n, self.n_solves = classes, table, m, n, 0
+    def __init__(self, classes, table, problem):
+        self.classes, self.table, self.m, self.n, self.n_solves = classes, table, problem.m, problem.n, 0
 
     def solve(self, pattern, warm_start=None):
         from types import SimpleNamespace
@@ -280,7 +281,7 @@ def test_basin_map_reproduces_gls_exactly_on_a_table_with_ties(monkeypatch, v):
                   losses=table, status=np.array(["optimal"] * len(cls)), rtol=rtol, atol=atol)
     assert L.ambiguous.any()
     monkeypatch.setattr(gls_module, "RegionProgram",
-                        lambda *a, **k: _TableProgram(cls, table, len(v), ds.n))
+                        SimpleNamespace(from_problem=lambda problem, backend: _TableProgram(cls, table, problem)))
     tally = {}
     rows = list(itertools.product(range(len(barcodes)), repeat=len(v)))
     ends = L.gls_end(np.array(rows))

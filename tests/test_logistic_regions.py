@@ -146,7 +146,7 @@ def test_attained_part_with_a_large_margin_is_not_a_runaway():
     assert I.tolist() == [True] + [False] * 6
     keep = ~I
     with pytest.raises(Runaway):                                  # what the old code acted on
-        prog._solver._kernel.solve(A, keep=keep, detect_recession=True)
+        prog.kernel.solve(A, keep=keep, detect_recession=True)
 
     def f_rest(p):
         z = p[0] * x[keep] + p[1]
@@ -167,7 +167,7 @@ def test_recession_lp_answer_with_rounding_level_units_is_cleaned(monkeypatch):
     ds, rng = nearly_separable(1)
     v = [1.0, -1.0, 1.0]
     prog = RegionProgram(ds, v, loss="logistic")
-    lp = prog._solver._recession
+    lp = recession.RecessionLP(prog.data)                         # the fast backend's recession LP
     real = recession.RecessionLP._solve_kept
     found = 0
     for _ in range(20):
@@ -208,7 +208,7 @@ def test_warm_started_lp_equals_cold_and_exact_along_a_walk(fit_bias):
     from zonocomb.geometry.walks import facet_walk
     ds, rng = nearly_separable(8, N=24, flips=1)
     v = [1.0, -1.0, 1.0]
-    data = RegionProgram(ds, v, loss="logistic", fit_bias=fit_bias)._data
+    data = RegionProgram(ds, v, loss="logistic", fit_bias=fit_bias).data
     warm = recession.RecessionLP(data)
     walk = facet_walk(ds.generators_float, 3, 24, rng)
     jump = facet_walk(ds.generators_float, 3, 8, rng)
@@ -234,7 +234,7 @@ def test_reused_direction_is_validated_for_the_new_pattern():
     ds, rng = nearly_separable(2)
     v = [1.0, -1.0]
     prog = RegionProgram(ds, v, loss="logistic")
-    lp = prog._solver._recession
+    lp = recession.RecessionLP(prog.data)                         # the fast backend's recession LP
     for _ in range(30):
         A = (rng.standard_normal((2, ds.n)) @ ds.generators_float.T) > 0
         I = exact_separated_set(ds, A, v)
@@ -271,7 +271,7 @@ def test_current_unattained_answer_stays_cached_while_its_neighbours_are_solved(
         nb = solve_without_fallback(prog, (x > cut)[None, :], warm_start=current)
         assert nb.status in ("optimal", "optimal_unattained")
         assert abs(nb.loss - network_loss(ds, [1.0], nb)) <= 1e-12
-        assert prog._solver._hint((current.W, current.c)) is not None
+        assert prog.solver._hint((current.W, current.c)) is not None
 
 
 def test_far_warm_start_is_replaced_by_the_cold_start():
@@ -286,7 +286,9 @@ def test_far_warm_start_is_replaced_by_the_cold_start():
         if cold.status == "optimal" and not exact_separated_set(ds, A, v).any():
             break
     far = (1e5 * np.where(np.abs(cold.W).sum(axis=1, keepdims=True) > 0, cold.W, 0.0), -3e4)
-    assert prog._solver._objective(A, far) > prog._solver._objective(A, (None, None))
+    ybar = float(np.mean(ds.y))
+    cold_start = (np.zeros_like(cold.W), float(np.log(ybar / (1.0 - ybar))))   # the kernel's: W = 0, best c
+    assert prog.objective(A, *far) > prog.objective(A, *cold_start)
     warm = solve_without_fallback(prog, A, warm_start=far)
     assert warm.status == "optimal"
     assert abs(warm.loss - cold.loss) <= 1e-9 * (1 + cold.loss)

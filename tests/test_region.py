@@ -24,7 +24,7 @@ from zonocomb.geometry.walks import facet_walk
 from oracles.block_active_set import BlockActiveSet
 from zonocomb.convex.backends.kernel import KernelFailed
 from zonocomb.convex.kkt import KKTChecker
-from zonocomb.errors import InvalidInputError, InvalidTypeError
+from zonocomb.errors import InvalidInputError, InvalidTypeError, NotAVertexWarning
 
 LOSS_RTOL, LOSS_ATOL = 1e-6, 1e-9
 
@@ -271,7 +271,7 @@ def test_fast_backend_falls_back_when_it_cannot_certify():
 
     def stops(*args):
         raise KernelFailed("compiled region kernel: iteration cap reached")
-    prog._solver._kernel.solve_certified = stops
+    prog.kernel.solve_certified = stops
     A = random_pattern(ds, 2, rng)
     with pytest.warns(RuntimeWarning, match="iteration cap.*re-solving"):
         sol = prog.solve(A)
@@ -304,7 +304,7 @@ def test_fast_agrees_with_reference_along_a_chain(loss, fit_bias):
     v = np.array([1.0, -1.0, 1.0, -1.0, 0.5])
     fast = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias)
     ref = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias, backend="cvxpy")
-    checker = KKTChecker(fast._data)
+    checker = KKTChecker(fast.data)
     prev = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)           # ECOS' own accuracy warnings
@@ -358,7 +358,7 @@ def test_kkt_checker_accepts_optima_and_rejects_other_points():
     ds = gaussian_dataset(rng, 40, 3, "mse")
     v = np.array([1.0, -1.0, 1.0])
     prog = RegionProgram(ds, v)
-    checker = KKTChecker(prog._data)
+    checker = KKTChecker(prog.data)
     A = random_pattern(ds, 3, rng)
     sol = prog.solve(A)
     assert np.linalg.norm(sol.W) > 0
@@ -437,8 +437,8 @@ def test_kkt_residuals_equal_a_unit_by_unit_reference(loss):
     for fit_bias in (True, False):
         ds = gaussian_dataset(rng, 30, 3, loss)
         prog = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias)
-        checker = KKTChecker(prog._data)
-        solver = prog._solver._kernel
+        checker = KKTChecker(prog.data)
+        solver = prog.kernel
         for _ in range(6):
             A = random_pattern(ds, m, rng)
             A[int(rng.integers(m))] = False                       # a unit at w = 0 (dual support)
@@ -464,7 +464,7 @@ def test_fast_backend_falls_back_when_the_kkt_check_fails(monkeypatch):
     ds = gaussian_dataset(rng, 25, 2, "mse")
     v = [1.0, -1.0]
     prog = RegionProgram(ds, v)
-    kernel = prog._solver._kernel
+    kernel = prog.kernel
     solve = kernel.solve_certified
 
     def not_optimal(pattern, W0=None, c0=None):
@@ -495,14 +495,14 @@ def test_cone_projection_without_daqp(monkeypatch):
     prog = RegionProgram(ds, v, loss="logistic")
     expected = prog.solve(A)
     monkeypatch.setattr(bas, "daqp", FailingDAQP)
-    res = bas.BlockActiveSet(prog._data).solve(A)                 # cold: pricing from w = 0
+    res = bas.BlockActiveSet(prog.data).solve(A)                 # cold: pricing from w = 0
     assert_losses_agree(prog.objective(A, res.W, res.c), expected.loss)
 
 
 def test_path_search_finds_the_first_minimiser_along_the_path():
     rng = np.random.default_rng(35)
     ds = gaussian_dataset(rng, 20, 2, "mse")
-    solver = BlockActiveSet(RegionProgram(ds, [1.0] * 5)._data)
+    solver = BlockActiveSet(RegionProgram(ds, [1.0] * 5).data)
     N = ds.N
     for _ in range(20):
         g, h = rng.standard_normal(N), 2.0 / N
@@ -526,7 +526,7 @@ def test_faces_are_orthonormal_null_spaces_even_for_degenerate_data():
     # x_1 = 2 x_0 and x_2 = -x_3 (parallel generators): dependent constraints
     X = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [0.0, -1.0], [1.0, 1.0], [1.0, -2.0]])
     ds = Dataset(X, y=np.arange(6.0), homogenize=False)
-    solver = BlockActiveSet(RegionProgram(ds, [1.0])._data)
+    solver = BlockActiveSet(RegionProgram(ds, [1.0]).data)
     rng = np.random.default_rng(36)
     Xu = X / np.linalg.norm(X, axis=1)[:, None]
     for _ in range(30):
@@ -636,7 +636,8 @@ def test_bias_free_data_with_a_zero_example(loss):
     A = np.array([[0, 1, 1, 1, 1, 0, 1, 0], [1, 0, 0, 1, 0, 1, 0, 1]])
     fast = RegionProgram(ds, [1.0, -1.0], loss=loss, fit_bias=True)
     f = fast.solve(A)
-    r = solve_region(ds, A, [1.0, -1.0], loss=loss, backend="cvxpy")
+    with pytest.warns(NotAVertexWarning, match="unit 1's row"):           # w·0 > 0 for no w
+        r = solve_region(ds, A, [1.0, -1.0], loss=loss, backend="cvxpy")
     assert f.W.shape == (2, 2)
     assert f.loss <= r.loss + LOSS_ATOL
     if f.loss > 1e-6:                                              # attained optimum

@@ -40,8 +40,8 @@ def check_against_reference(ds, v, patterns, fit_bias=True, warm=False):
     """Kernel answers (warm-started along ``patterns`` if ``warm``): KKT-certified and equal in
     loss to the reference."""
     fast, ref = programs(ds, v, fit_bias)
-    kernel = RegionKernel(fast._data)
-    checker = KKTChecker(fast._data)
+    kernel = RegionKernel(fast.data)
+    checker = KKTChecker(fast.data)
     prev = (None, None)
     for A in patterns:
         res = kernel.solve(A, *prev)
@@ -143,7 +143,7 @@ def test_planted_networks_are_fitted_to_zero_loss(fit_bias):
     ds = Dataset(X, y=y)
     prog = RegionProgram(ds, v, fit_bias=fit_bias)
     A = (W @ Xbar.T) > 0
-    kernel = RegionKernel(prog._data)
+    kernel = RegionKernel(prog.data)
     for start in [(None, None), (np.zeros((4, 4)), 0.0), (rng.standard_normal((4, 4)), 1.0)]:
         res = kernel.solve(A, *start)
         assert prog.objective(A, res.W, res.c) <= 1e-20
@@ -153,10 +153,10 @@ def test_fast_backend_routes_mse_through_the_kernel(monkeypatch):
     rng = np.random.default_rng(4)
     ds = gaussian(rng, 20, 3)
     prog = RegionProgram(ds, [1.0, -1.0])
-    assert prog._solver._kernel is not None
+    assert prog.kernel is not None
     calls = []
-    solve = prog._solver._kernel.solve_certified
-    monkeypatch.setattr(prog._solver._kernel, "solve_certified", lambda *a: calls.append(1) or solve(*a))
+    solve = prog.kernel.solve_certified
+    monkeypatch.setattr(prog.kernel, "solve_certified", lambda *a: calls.append(1) or solve(*a))
     sol = prog.solve(random_vertex(ds, 2, rng))
     assert sol.status == "optimal" and calls
 
@@ -170,7 +170,7 @@ def test_kernel_failure_falls_back_to_the_reference(monkeypatch):
     def fail(*args, **kwargs):
         raise kernel_module.KernelFailed("forced")
 
-    monkeypatch.setattr(prog._solver._kernel, "_run", fail)
+    monkeypatch.setattr(prog.kernel, "_run", fail)
     A = random_vertex(ds, 2, rng)
     with pytest.warns(RuntimeWarning, match="forced"):
         sol = prog.solve(A)
@@ -182,7 +182,7 @@ def test_iteration_cap_is_reported_not_crashed():
     rng = np.random.default_rng(8)
     ds = gaussian(rng, 20, 3)
     prog = RegionProgram(ds, [1.0, -1.0, 1.0])
-    kernel = RegionKernel(prog._data, max_iter=1)
+    kernel = RegionKernel(prog.data, max_iter=1)
     with pytest.raises(KernelFailed, match="iteration cap"):
         kernel.solve(random_vertex(ds, 3, rng))
 
@@ -190,7 +190,7 @@ def test_iteration_cap_is_reported_not_crashed():
 def test_bad_inputs_raise_clear_errors():
     rng = np.random.default_rng(1)
     ds = gaussian(rng, 10, 2)
-    data = RegionProgram(ds, [1.0, -1.0])._data
+    data = RegionProgram(ds, [1.0, -1.0]).data
     kernel = RegionKernel(data)
     A = random_vertex(ds, 2, rng)
     with pytest.raises(InvalidInputError, match="bool pattern"):
@@ -263,7 +263,7 @@ def test_wide_units_are_solved_by_the_kernel():
     v = [1.0, -1.0]
     prog, ref = programs(ds, v)
     A = random_vertex(ds, 2, rng)
-    res, kkt = prog._solver._kernel.solve_certified(A)
+    res, kkt = prog.kernel.solve_certified(A)
     assert kkt.ok(1e-8)
     sol = prog.solve(A)
     assert sol.status == "optimal"
@@ -299,7 +299,7 @@ def check_logistic(ds, v, patterns, fit_bias=True, warm=False, keep=None, refere
     the loss equals the Python method's and (``reference``) the cvxpy reference's. Returns the
     outcomes."""
     fast = RegionProgram(ds, v, loss="logistic", fit_bias=fit_bias)
-    data = fast._data
+    data = fast.data
     ref = RegionProgram(ds, v, loss="logistic", fit_bias=fit_bias, backend="cvxpy")
     kernel, python, checker = RegionKernel(data), BlockActiveSet(data), KKTChecker(data)
     prev, kinds = (None, None), []
@@ -379,8 +379,8 @@ def test_logistic_keep_weights_match_the_python_method():
     kinds = check_logistic(ds, v, patterns, keep=keep)
     assert kinds.count("answer") >= 4
     flipped = ds.with_labels(np.where(keep, ds.y, 1.0 - ds.y))
-    a = RegionKernel(RegionProgram(ds, v, loss="logistic")._data)
-    b = RegionKernel(RegionProgram(flipped, v, loss="logistic")._data)
+    a = RegionKernel(RegionProgram(ds, v, loss="logistic").data)
+    b = RegionKernel(RegionProgram(flipped, v, loss="logistic").data)
     for A in patterns:
         ra, rb = outcome(a.solve, A, keep=keep), outcome(b.solve, A, keep=keep)
         assert ra[0] == rb[0]
@@ -403,7 +403,7 @@ def test_separable_region_raises_separable_with_a_separating_iterate():
     assert kinds == [Separable]
     # without the recession tests the run goes on, here to the iteration cap (each step gains
     # about a constant factor of the loss)
-    kernel = RegionKernel(RegionProgram(ds, v, loss="logistic")._data, max_iter=30)
+    kernel = RegionKernel(RegionProgram(ds, v, loss="logistic").data, max_iter=30)
     with pytest.raises(KernelFailed, match="iteration cap"):
         kernel.solve(A)
 
@@ -425,10 +425,10 @@ def test_fast_backend_routes_logistic_through_the_kernel(monkeypatch):
     rng = np.random.default_rng(27)
     ds = classification(rng, 30, 3)
     prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
-    assert prog._solver._kernel is not None
+    assert prog.kernel is not None
     calls = []
-    solve = prog._solver._kernel.solve
-    monkeypatch.setattr(prog._solver._kernel, "solve", lambda *a, **k: calls.append(k) or solve(*a, **k))
+    solve = prog.kernel.solve
+    monkeypatch.setattr(prog.kernel, "solve", lambda *a, **k: calls.append(k) or solve(*a, **k))
     for _ in range(3):
         sol = prog.solve(random_vertex(ds, 2, rng))
         assert sol.status in ("optimal", "optimal_unattained")
@@ -446,7 +446,7 @@ def test_logistic_kernel_failure_falls_back_to_the_reference(monkeypatch):
         calls.append(1)
         raise KernelFailed("forced")
 
-    monkeypatch.setattr(prog._solver._kernel, "solve", fail)
+    monkeypatch.setattr(prog.kernel, "solve", fail)
     A = random_vertex(ds, 2, rng)
     with pytest.warns(RuntimeWarning, match="forced"):
         sol = prog.solve(A)
@@ -462,7 +462,7 @@ def test_logistic_iteration_cap_is_retried_from_the_other_start_with_the_kernel(
     prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
     A = random_vertex(ds, 2, rng)
     first = prog.solve(A)
-    kernel_solve = prog._solver._kernel.solve
+    kernel_solve = prog.kernel.solve
 
     def capped(real, exc):
         def solve(pattern, W0=None, c0=None, **kwargs):
@@ -471,7 +471,7 @@ def test_logistic_iteration_cap_is_retried_from_the_other_start_with_the_kernel(
             return real(pattern, W0, c0, **kwargs)
         return solve
 
-    monkeypatch.setattr(prog._solver._kernel, "solve", capped(kernel_solve, KernelFailed))
+    monkeypatch.setattr(prog.kernel, "solve", capped(kernel_solve, KernelFailed))
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)            # a fallback warns: fail instead
         sol = prog.solve(A, warm_start=(first.W, first.c))
@@ -536,11 +536,11 @@ def test_compiled_certificate_matches_the_python_checker_mse(fit_bias):
     Xbar = np.hstack([X, np.ones((72, 1))])
     y = np.maximum(Xbar @ rng.standard_normal((8, 9)).T, 0.0) @ rng.standard_normal(8)
     ds = Dataset(X, y=y)
-    data = RegionProgram(ds, np.repeat([1.0, -1.0], 8), fit_bias=fit_bias)._data
+    data = RegionProgram(ds, np.repeat([1.0, -1.0], 8), fit_bias=fit_bias).data
     accepted, rejected = compare_certificates(data, [random_vertex(ds, 16, rng) for _ in range(6)], rng=rng)
     assert accepted >= 6 and rejected >= 6 * 5
     small = gaussian(rng, 24, 3)
-    data = RegionProgram(small, [1.0, -1.0, 0.7, -1.3, 2.0], fit_bias=fit_bias)._data
+    data = RegionProgram(small, [1.0, -1.0, 0.7, -1.3, 2.0], fit_bias=fit_bias).data
     compare_certificates(data, [random_vertex(small, 5, rng) for _ in range(8)], rng=rng)
     keep = rng.random(24) < 0.7                                   # (the checker's F_I, for the MSE too)
     compare_certificates(data, [random_vertex(small, 5, rng) for _ in range(4)], keep=keep, rng=rng)
@@ -558,7 +558,7 @@ def test_compiled_certificate_matches_the_python_checker_mse(fit_bias):
 def test_compiled_certificate_matches_the_python_checker_logistic(fit_bias):
     rng = np.random.default_rng(32)
     ds = classification(rng, 60, 3)
-    data = RegionProgram(ds, [1.0, -1.0, 1.0, -1.0], loss="logistic", fit_bias=fit_bias)._data
+    data = RegionProgram(ds, [1.0, -1.0, 1.0, -1.0], loss="logistic", fit_bias=fit_bias).data
     patterns = [random_vertex(ds, 4, rng) for _ in range(6)]
     accepted, rejected = compare_certificates(data, patterns, rng=rng)
     assert accepted >= 3 and rejected >= 10
@@ -571,7 +571,7 @@ def test_compiled_certificate_on_degenerate_data():
     rng = np.random.default_rng(33)
     X = rng.standard_normal((10, 2))
     ds = Dataset(np.vstack([X, X[:4]]), y=rng.standard_normal(14))
-    data = RegionProgram(ds, [1.0, -1.0, 0.5, 2.0])._data
+    data = RegionProgram(ds, [1.0, -1.0, 0.5, 2.0]).data
     patterns = []
     for _ in range(4):
         A = random_vertex(ds, 4, rng)
@@ -581,10 +581,10 @@ def test_compiled_certificate_on_degenerate_data():
     Xz = rng.standard_normal((12, 3))
     Xz[4] = 0.0
     dz = Dataset(Xz, y=rng.standard_normal(12), homogenize=False)
-    data = RegionProgram(dz, [1.0, -1.0, 1.0], fit_bias=False)._data
+    data = RegionProgram(dz, [1.0, -1.0, 1.0], fit_bias=False).data
     compare_certificates(data, [random_vertex(dz, 3, rng) for _ in range(4)], rng=rng)
     small = gaussian(rng, 3, 5)
-    data = RegionProgram(small, [1.0, -1.0])._data
+    data = RegionProgram(small, [1.0, -1.0]).data
     compare_certificates(data, [random_vertex(small, 2, rng) for _ in range(3)], rng=rng)
 
 
@@ -592,7 +592,7 @@ def test_a_wrong_kernel_answer_is_rejected_and_resolved(monkeypatch):
     rng = np.random.default_rng(34)
     ds = gaussian(rng, 30, 3)
     prog, ref = programs(ds, [1.0, -1.0, 1.0])
-    kernel = prog._solver._kernel
+    kernel = prog.kernel
     run = kernel._run
 
     def wrong(*args):
@@ -606,13 +606,13 @@ def test_a_wrong_kernel_answer_is_rejected_and_resolved(monkeypatch):
     assert sol.status == "optimal_fallback"
     assert abs(sol.loss - ref.solve(A).loss) <= max(LOSS_RTOL * sol.loss, LOSS_ATOL)
     res, kkt = kernel.solve_certified(A)
-    assert not KKTChecker(prog._data).residuals(A, res.W, res.c).ok(1e-8) and not kkt.ok(1e-8)
+    assert not KKTChecker(prog.data).residuals(A, res.W, res.c).ok(1e-8) and not kkt.ok(1e-8)
 
 
 def test_certificate_bad_inputs_raise_clear_errors():
     rng = np.random.default_rng(35)
     ds = gaussian(rng, 10, 2)
-    kernel = RegionKernel(RegionProgram(ds, [1.0, -1.0])._data)
+    kernel = RegionKernel(RegionProgram(ds, [1.0, -1.0]).data)
     A = random_vertex(ds, 2, rng)
     with pytest.raises(InvalidInputError, match="W must be"):
         kernel.residuals(A, np.zeros((2, 2)), 0.0)
@@ -689,7 +689,7 @@ def test_no_work_array_is_read_before_it_is_written(tmp_path, monkeypatch):
     cases.append((ds, np.array([1.0, -1.0, 1.0]), "mse", False, [random_vertex(ds, 3, rng) for _ in range(6)]))
     for ds, v, loss, fit_bias, patterns in cases:
         prog = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias)
-        data = prog._data
+        data = prog.data
         answers = {}
         for name, module in (("normal", normal), ("poisoned", poisoned)):
             monkeypatch.setattr(kernel_module, "_region_kernel", module)

@@ -171,7 +171,7 @@ def test_threads_do_not_change_results():
         A, moves = next(walk(ds, len(v), 1, rng))
         outs = []
         for threads in (1, 2, 3):
-            kernel = RegionKernel(RegionProgram(ds, v, loss=loss)._data, threads=threads)
+            kernel = RegionKernel(RegionProgram(ds, v, loss=loss).data, threads=threads)
             prog = RegionProgram(ds, v, loss=loss)
             base = prog.solve(A)
             outs.append(kernel.sweep(A, moves, base.W, base.c, base.loss, screen=True, kkt_rtol=1e-8,
@@ -263,7 +263,7 @@ def test_kernel_failure_in_the_sweep_is_reported_as_failed():
     prog = RegionProgram(ds, v)
     A, moves = next(walk(ds, 3, 1, rng))
     base = prog.solve(A)
-    kernel = RegionKernel(prog._data, max_iter=1)                 # every solve stops at its cap
+    kernel = RegionKernel(prog.data, max_iter=1)                 # every solve stops at its cap
     out = kernel.sweep(A, moves, base.W, base.c, base.loss, screen=False, kkt_rtol=1e-8)
     assert set(out.status) == {"failed"} and np.all(np.isnan(out.loss))
     with pytest.raises(KernelFailed):

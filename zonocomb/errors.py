@@ -37,3 +37,10 @@ class SolverError(BackendError):
 class ZonocombWarning(UserWarning):
     """Something the user should know about the input or the result, which did not stop the work
     (a CSV header that was skipped, ...). The command line prints it as one line on stderr."""
+
+
+class NotAVertexWarning(ZonocombWarning):
+    """A region program (paper eq. 3) was solved for an activation pattern that is not a vertex of
+    Z^m: some unit's row is the sign pattern of no weight vector (its cone {w : (2A_ui − 1) w·x̄_i > 0}
+    is empty), so no network has this pattern and the optimum is that of a lower-dimensional face
+    (paper section 3)."""

@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import InvalidInputError, InvalidTypeError
 
-__all__ = ["RandomState", "check_random_state", "check_int", "renamed_parameter", "UNSET"]
+__all__ = ["RandomState", "check_random_state", "check_int", "check_bool", "renamed_parameter", "UNSET"]
 
 #: The values the public API accepts as ``random_state`` (:func:`check_random_state`).
 RandomState = int | np.random.Generator | np.random.RandomState | None
@@ -89,6 +89,19 @@ def check_int(value, name: str, minimum: int) -> int:
     if value < minimum:
         raise InvalidInputError(f"{name} must be at least {minimum}, got {value}")
     return int(value)
+
+
+def check_bool(value, name: str) -> bool:
+    """``value`` as a Python bool, if it is a bool (Python's or numpy's).
+
+    Raises
+    ------
+    InvalidTypeError
+        Anything else (0/1 and strings such as ``"no"`` included); the message names ``name``.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidTypeError(f"{name} must be a bool, got {value!r}")
+    return bool(value)
 
 
 def renamed_parameter(new_value, old_value, new: str, old: str, default=None):

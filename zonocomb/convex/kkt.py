@@ -107,7 +107,7 @@ class KKTChecker:
     True
     """
 
-    def __init__(self, data: RegionData):
+    def __init__(self, data: RegionData) -> None:
         self.data = data
         X = data.Xbar
         N, n = X.shape

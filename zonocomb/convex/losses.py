@@ -13,6 +13,7 @@ Three losses are supported:
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..errors import InvalidInputError
 
@@ -23,14 +24,14 @@ LOSSES = ("mse", "logistic", "l1")
 SMOOTH_LOSSES = ("mse", "logistic")
 
 
-def check_loss(loss) -> str:
+def check_loss(loss: object) -> str:
     """Return ``loss`` if it names a supported loss, else raise InvalidInputError naming it."""
     if not isinstance(loss, str) or loss not in LOSSES:
         raise InvalidInputError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)}")
     return loss
 
 
-def check_labels(loss: str, y: np.ndarray) -> np.ndarray:
+def check_labels(loss: str, y: ArrayLike) -> np.ndarray:
     """Validate float labels for ``loss``: finite, and in {0, 1} for the logistic loss."""
     y = np.asarray(y, dtype=float)
     if not np.all(np.isfinite(y)):
@@ -39,7 +40,7 @@ def check_labels(loss: str, y: np.ndarray) -> np.ndarray:
         bad = np.flatnonzero((y != 0.0) & (y != 1.0))
         if bad.size:
             raise InvalidInputError(
-                f"the logistic loss needs labels in {{0, 1}}; label {int(bad[0])} of y is {y[bad[0]]!r}")
+                f"the logistic loss needs labels in {{0, 1}}; label {int(bad[0])} of y is {float(y[bad[0]])!r}")
     return y
 
 

@@ -22,18 +22,31 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Sequence, Tuple, Union
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from ..errors import InvalidInputError, InvalidTypeError, SolverError
+from ..errors import InvalidInputError, InvalidTypeError, NotAVertexWarning, SolverError
 from ..geometry.dataset import Dataset
-from .backends import RegionData, SolveStatus, backend_spec, get_backend
-from .losses import check_labels, check_loss, mean_loss
+from ..geometry.power import ZonotopePower
+from ..geometry.zonotope import Zonotope
+from ..validation import check_bool
+from .backends import BackendSpec, RegionData, SolveStatus, backend_spec
+from .losses import mean_loss
+from .problem import RegionProblem, check_output_weights
 
-__all__ = ["RegionSolution", "NeighbourSweep", "RegionProgram", "SolveStatus", "solve_region", "check_pattern",
-           "check_output_weights",
-           "TIGHT_SET_RTOL"]
+if TYPE_CHECKING:
+    from .backends.kernel import RegionKernel
+
+__all__ = ["RegionSolution", "NeighbourSweep", "RegionProgram", "RegionProblem", "SolveStatus", "solve_region",
+           "check_pattern", "check_output_weights", "NotAVertexWarning", "TIGHT_SET_RTOL"]
+
+#: A starting point of a solve: a :class:`RegionSolution` of a nearby pattern, or a pair (W, c).
+WarmStart = Union["RegionSolution", Tuple[ArrayLike, float]]
+#: A move of :meth:`RegionProgram.sweep`: (unit, the examples whose entries flip).
+Move = Tuple[int, Sequence[int]]
 
 #: A constraint (u, i) is in a solution's reported tight set (``RegionSolution.tight``, which mGLS
 #: flips first) when |w_u·x̄_i| ≤ TIGHT_SET_RTOL · ‖x̄_i‖ · max_u' ‖w_u'‖.
@@ -124,8 +137,8 @@ class NeighbourSweep:
 
     loss: np.ndarray
     lower_bound: np.ndarray
-    status: tuple
-    solutions: dict
+    status: tuple[SolveStatus, ...]
+    solutions: dict[int, RegionSolution]
     seconds: float
     threads: int
 
@@ -157,13 +170,24 @@ class RegionProgram:
 
     Attributes
     ----------
+    problem : RegionProblem
+        The checked input (dataset, labels, v, loss, fit_bias, alpha); :meth:`from_problem` builds
+        a program from one without checking it again.
+    dataset : Dataset
+    v : ndarray of shape (m,)
+        The output weights (read-only).
+    loss : str
+    fit_bias : bool
+    alpha : float
+    backend : str
+        The backend's registry name (``"fast"`` or ``"cvxpy"``).
     n_solves : int
         Number of region programs solved so far (the cost measure of the search algorithms).
 
     Raises
     ------
     InvalidTypeError
-        ``dataset`` is not a Dataset.
+        ``dataset`` is not a Dataset, ``fit_bias`` not a bool.
     InvalidInputError
         Missing labels, labels outside {0, 1} for the logistic loss, an unknown loss or backend,
         output weights that are empty, not one-dimensional or not finite, or a negative or
@@ -184,37 +208,51 @@ class RegionProgram:
     eq. (3) and appendix H.
     """
 
-    def __init__(self, dataset, v, loss: str = "mse", fit_bias: bool = True, backend: str = "fast",
-                 alpha: float = 0.0):
-        if not isinstance(dataset, Dataset):
-            raise InvalidTypeError(f"dataset must be a zonocomb Dataset, got {type(dataset).__name__}")
-        loss = check_loss(loss)
-        spec = backend_spec(backend, loss)
-        if not isinstance(fit_bias, (bool, np.bool_)):
-            raise InvalidTypeError(f"fit_bias must be a bool, got {fit_bias!r}")
-        y = check_labels(loss, dataset.require_labels())
-        if isinstance(alpha, (bool, np.bool_)) or not isinstance(alpha, (int, float, np.integer, np.floating)) \
-                or not (np.isfinite(alpha) and alpha >= 0):
-            raise InvalidInputError(f"alpha (weight decay) must be a finite number >= 0, got {alpha!r}")
-        if alpha > 0 and loss == "l1":
-            raise InvalidInputError("alpha (weight decay) needs a smooth loss (mse or logistic); the l1 "
-                                    "region program is a linear program")
-        self.alpha = float(alpha)
-        self.dataset = dataset
-        self.v = check_output_weights(v)
-        self.loss = loss
-        self.fit_bias = bool(fit_bias)
+    def __init__(self, dataset: Dataset, v: ArrayLike, loss: str = "mse", fit_bias: bool = True,
+                 backend: str = "fast", alpha: float = 0.0) -> None:
+        self._setup(RegionProblem(dataset, v, loss=loss, fit_bias=fit_bias, alpha=alpha), backend)
+
+    @classmethod
+    def from_problem(cls, problem: RegionProblem, backend: str | BackendSpec = "fast") -> RegionProgram:
+        """The region programs of an already checked :class:`~zonocomb.convex.problem.RegionProblem`.
+
+        The path of the searches, which check their input once at their boundary: nothing of
+        ``problem`` is checked again (docs/design.md §7.4). ``backend`` is a name, looked up in the
+        registry and checked against the loss, or the registry entry
+        (:func:`~zonocomb.convex.backends.backend_spec`) a caller building many programs has
+        looked up once.
+
+        Raises
+        ------
+        InvalidTypeError
+            ``problem`` is not a RegionProblem.
+        InvalidInputError
+            An unknown backend, or one that cannot solve the problem's loss.
+        """
+        if not isinstance(problem, RegionProblem):
+            raise InvalidTypeError(f"problem must be a RegionProblem, got {type(problem).__name__}")
+        program = cls.__new__(cls)
+        program._setup(problem, backend)
+        return program
+
+    def _setup(self, problem: RegionProblem, backend: str | BackendSpec) -> None:
+        spec = backend if isinstance(backend, BackendSpec) else backend_spec(backend, problem.loss)
+        self.problem = problem
+        self.dataset = problem.dataset
+        self.v = problem.v
+        self.loss = problem.loss
+        self.fit_bias = problem.fit_bias
+        self.alpha = problem.alpha
         self.backend = spec.name
-        self._data = RegionData(Xbar=np.ascontiguousarray(dataset.generators_float, dtype=float),
-                                y=y, v=self.v, loss=loss, fit_bias=self.fit_bias, alpha=self.alpha)
+        self._data = problem.region_data()
         self._col_scale, self._label_scale = _scales(self._data)
-        scaled = RegionData(Xbar=np.ascontiguousarray(self._data.Xbar / self._col_scale),
-                            y=y / self._label_scale, v=self.v, loss=loss, fit_bias=self.fit_bias,
-                            alpha=self.alpha)
-        self._solver = get_backend(spec.name, loss)(scaled)
+        scaled = replace(self._data, Xbar=np.ascontiguousarray(self._data.Xbar / self._col_scale),
+                         y=self._data.y / self._label_scale)
+        self._solver = spec.load()(scaled)
         self._XT = np.ascontiguousarray(self._data.Xbar.T)
         #: TIGHT_SET_RTOL ‖x̄_i‖ (the tight set's tolerance, per example, before the factor max ‖w_u‖)
         self._tight_tol = TIGHT_SET_RTOL * np.linalg.norm(scaled.Xbar, axis=1)
+        self._zonotope = None
         self.n_solves = 0
 
     @property
@@ -233,6 +271,31 @@ class RegionProgram:
         return self._data.n
 
     @property
+    def data(self) -> RegionData:
+        """The float data of the program (generators, labels, v, loss, ``fit_bias``, ``alpha``) as
+        the backends take it, before the solver's power-of-two rescaling (not to be modified): a
+        documented hook to build a :class:`~zonocomb.convex.kkt.KKTChecker`, a
+        :class:`~zonocomb.convex.backends.kernel.RegionKernel` or another backend on the same
+        data."""
+        return self._data
+
+    @property
+    def solver(self) -> object:
+        """The backend object solving this program (:mod:`zonocomb.convex.backends`), built from
+        :attr:`data` rescaled by powers of two (``_scales``; unchanged for data already of order
+        one). A documented hook for diagnostics and tests; solve through :meth:`solve` and
+        :meth:`sweep`."""
+        return self._solver
+
+    @property
+    def kernel(self) -> RegionKernel | None:
+        """The compiled :class:`~zonocomb.convex.backends.kernel.RegionKernel` that the fast
+        backend solves the smooth losses with, or None (another backend, or the l1 loss). A
+        documented hook for diagnostics and tests: replacing one of its methods (e.g. with pytest's
+        ``monkeypatch``) changes this program's solves."""
+        return getattr(self._solver, "_kernel", None)
+
+    @property
     def threads(self) -> int:
         """Threads a :meth:`sweep` uses: by default the machine's cores for the fast backend with a
         smooth loss, else 1 (settable; results do not depend on it)."""
@@ -245,14 +308,14 @@ class RegionProgram:
         if hasattr(self._solver, "threads"):
             self._solver.threads = int(value)
 
-    def pattern_array(self, pattern) -> np.ndarray:
+    def pattern_array(self, pattern: ArrayLike) -> np.ndarray:
         """Validate ``pattern`` and return it as an (m, N) bool array.
 
         Accepts an (m, N) array-like of 0/1 or bool, or, when m = 1, a barcode of length N.
         """
         return check_pattern(pattern, self.m, self.N)
 
-    def objective(self, pattern, W, c=0.0) -> float:
+    def objective(self, pattern: ArrayLike, W: ArrayLike, c: float = 0.0) -> float:
         """Objective of eq. (3): mean loss of ŷ_i = Σ_u v_u A_ui (w_u·x̄_i) + c, plus ``alpha`` ‖W‖²
         (constraints not checked)."""
         W = np.asarray(W, dtype=float)
@@ -264,13 +327,14 @@ class RegionProgram:
         decay = self.alpha * float(np.sum(np.square(W))) if self.alpha else 0.0
         return mean_loss(self.loss, self.v @ (A * P) + float(c), self._data.y) + decay
 
-    def network_loss(self, W, c=0.0) -> float:
+    def network_loss(self, W: ArrayLike, c: float = 0.0) -> float:
         """Mean loss of the ReLU network f(x) = vᵀ φ(W x̄) + c on the dataset (paper eq. 1)."""
         W = np.asarray(W, dtype=float)
         yhat = np.maximum(self._data.Xbar @ W.T, 0.0) @ self.v + float(c)
         return mean_loss(self.loss, yhat, self._data.y)
 
-    def solve(self, pattern, warm_start=None) -> RegionSolution:
+    def solve(self, pattern: ArrayLike, warm_start: WarmStart | None = None,
+              check_vertex: bool = False) -> RegionSolution:
         """Solve the region program of ``pattern``.
 
         Parameters
@@ -280,6 +344,11 @@ class RegionProgram:
         warm_start : RegionSolution or (W, c), optional
             A nearby region's optimum (e.g. the current vertex in a local search). Used by the fast
             backend as its starting point; ignored by the reference backend.
+        check_vertex : bool, default False
+            Also decide, exactly, whether ``pattern`` is a vertex of Z^m, and warn
+            (:class:`~zonocomb.errors.NotAVertexWarning`, naming the units) when it is not
+            (:meth:`non_vertex_units`; cost below). The searches move along edges of Z^m, so
+            their patterns are vertices by construction and they leave this off.
 
         Returns
         -------
@@ -291,6 +360,11 @@ class RegionProgram:
             Malformed pattern or warm start.
         SolverError
             The solver failed (it never returns a loss it did not converge to silently).
+
+        Warns
+        -----
+        NotAVertexWarning
+            With ``check_vertex``: some unit's row is the sign pattern of no weights.
         """
         A = self.pattern_array(pattern)
         warm = self._check_warm_start(warm_start)
@@ -301,10 +375,66 @@ class RegionProgram:
         if res.status == "optimal_inaccurate":
             warnings.warn(f"backend {self.backend!r} reports reduced accuracy on this region program",
                           RuntimeWarning, stacklevel=2)
-        return self._solution(A, *self._from_solver(res.W, res.c), res.status, seconds, res.n_iter)
+        sol = self._solution(A, *self._from_solver(res.W, res.c), res.status, seconds, res.n_iter)
+        if check_bool(check_vertex, "check_vertex"):
+            _warn_unless_vertex(self.non_vertex_units(A, sol.W), stacklevel=2)
+        return sol
 
-    def sweep(self, pattern, moves, warm_start, bound: float | None = None,
-              solutions: bool = False) -> NeighbourSweep:
+    def non_vertex_units(self, pattern: ArrayLike, W: ArrayLike | None = None) -> list[int]:
+        """The units whose row of ``pattern`` is not a vertex of the zonotope Z (exact).
+
+        Row u is a vertex barcode of Z iff some w has sign(w·x̄_i) = 2A_ui − 1 for every i (paper
+        section 3); ``pattern`` is a vertex of Z^m iff the list is empty.
+
+        Parameters
+        ----------
+        pattern : array-like
+            (m, N) 0/1 pattern, or for m = 1 a barcode.
+        W : array-like of shape (m, n), optional
+            Weights to try first, e.g. the pattern's optimum: a row w_u whose exact signs are
+            strictly those of row u certifies that row without an LP.
+
+        Returns
+        -------
+        list of int
+            The units (0-based) whose rows are not vertices, in increasing order.
+
+        Notes
+        -----
+        Cost: O(mNn) float operations for the signs of ``W`` (exact where the float filter cannot
+        decide, :meth:`ZonotopePower.unit_pattern
+        <zonocomb.geometry.power.ZonotopePower.unit_pattern>`); for every other row one float
+        margin LP (N constraints in R^n) checked exactly, rarely one exact cddlib LP
+        (:meth:`Zonotope.is_vertex <zonocomb.geometry.zonotope.Zonotope.is_vertex>`, cached per
+        barcode). The dataset's zonotope is built on the first call (exact parallel classes,
+        O(N² n) rational operations) and kept. A zero example (bias-free data) is left out of the
+        zonotope: w·0 > 0 holds for no w, so a row with a 1 there is not a vertex.
+        """
+        A = self.pattern_array(pattern)
+        W = None if W is None else np.asarray(W, dtype=float)
+        if W is not None and W.shape != (self.m, self.n):
+            raise InvalidInputError(f"W must have shape ({self.m}, {self.n}), got {W.shape}")
+        if self._zonotope is None:
+            gens = self.dataset.generators_exact
+            nonzero = np.array([any(g) for g in gens])
+            power = ZonotopePower(Zonotope([g for g, k in zip(gens, nonzero) if k]), self.m) \
+                if nonzero.any() else None
+            self._zonotope = (nonzero, power)
+        nonzero, power = self._zonotope
+        bad = []
+        for u in range(self.m):
+            if A[u, ~nonzero].any():                          # w·0 > 0 for no w
+                bad.append(u)
+            elif power is None:
+                continue
+            elif W is not None and np.array_equal(power.unit_pattern(W[u, :]), A[u, nonzero]):
+                continue                                      # w_u lies in the open cone of row u
+            elif not power.zonotope.is_vertex(tuple(int(b) for b in A[u, nonzero])):
+                bad.append(u)
+        return bad
+
+    def sweep(self, pattern: ArrayLike, moves: Sequence[Move], warm_start: WarmStart,
+              bound: float | None = None, solutions: bool = False) -> NeighbourSweep:
         """Solve the region programs of many neighbours of one vertex in one call.
 
         Neighbour k of the vertex ``pattern`` flips the examples ``moves[k][1]`` in the row of unit
@@ -478,8 +608,9 @@ class RegionProgram:
         return W, float(c)
 
 
-def solve_region(dataset, pattern, v, loss: str = "mse", fit_bias: bool = True,
-                 backend: str = "fast", alpha: float = 0.0) -> RegionSolution:
+def solve_region(dataset: Dataset, pattern: ArrayLike, v: ArrayLike, loss: str = "mse",
+                 fit_bias: bool = True, backend: str = "fast", alpha: float = 0.0,
+                 check_vertex: bool = True) -> RegionSolution:
     """Solve the convex program of one activation region (paper eq. 3).
 
     One-shot convenience around :class:`RegionProgram`; search loops should build a
@@ -499,10 +630,24 @@ def solve_region(dataset, pattern, v, loss: str = "mse", fit_bias: bool = True,
     backend : {"fast", "cvxpy", "reference"}
     alpha : float, default 0.0
         Weight decay ``alpha`` ‖W‖² added to the objective (see :class:`RegionProgram`).
+    check_vertex : bool, default True
+        Warn when ``pattern`` is not a vertex of Z^m (:meth:`RegionProgram.non_vertex_units`:
+        building the zonotope, and one float LP checked exactly per unit whose optimal weights
+        do not certify its row; pass False to skip).
 
     Returns
     -------
     RegionSolution
+
+    Raises
+    ------
+    InvalidInputError, InvalidTypeError
+        As :class:`RegionProgram` and :meth:`RegionProgram.solve`.
+
+    Warns
+    -----
+    NotAVertexWarning
+        Some unit's row of ``pattern`` is the sign pattern of no weights (with ``check_vertex``).
 
     Examples
     --------
@@ -512,35 +657,25 @@ def solve_region(dataset, pattern, v, loss: str = "mse", fit_bias: bool = True,
     >>> round(sol.loss, 9), sol.W.round(6).tolist()
     (0.0, [[1.0, 0.0]])
     """
-    return RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend, alpha=alpha).solve(pattern)
+    program = RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend, alpha=alpha)
+    sol = program.solve(pattern)
+    if check_bool(check_vertex, "check_vertex"):
+        _warn_unless_vertex(program.non_vertex_units(pattern, sol.W), stacklevel=2)
+    return sol
 
 
-def check_output_weights(v, m: int | None = None) -> np.ndarray:
-    """Return the output weights ``v`` as a read-only finite 1-D float array (of length ``m`` if given).
-
-    Raises
-    ------
-    InvalidTypeError
-        Entries that are not numbers.
-    InvalidInputError
-        Empty or not 1-D, a non-finite entry (named by index), or a length other than ``m``.
-    """
-    try:
-        arr = np.array(v, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise InvalidTypeError(f"output weights v must be numbers, got {v!r}") from exc
-    if arr.ndim != 1 or arr.size == 0:
-        raise InvalidInputError(f"output weights v must be a non-empty 1-D array, got shape {arr.shape}")
-    bad = np.flatnonzero(~np.isfinite(arr))
-    if bad.size:
-        raise InvalidInputError(f"output weight v[{int(bad[0])}] is not finite ({arr[bad[0]]!r})")
-    if m is not None and arr.size != m:
-        raise InvalidInputError(f"output weights v have length {arr.size}, expected {m}")
-    arr.setflags(write=False)
-    return arr
+def _warn_unless_vertex(units: list[int], stacklevel: int) -> None:
+    """Issue a :class:`NotAVertexWarning` naming ``units`` (none: nothing), attributed to the
+    caller ``stacklevel`` frames above the function calling this one."""
+    if units:
+        which = f"unit {units[0]}'s row is not a vertex" if len(units) == 1 else \
+            f"the rows of units {', '.join(map(str, units))} are not vertices"
+        warnings.warn(f"the activation pattern is not a vertex of Z^m: {which} of the zonotope (no weights "
+                      f"have those signs), so no network has this pattern; the optimum is that of a "
+                      f"lower-dimensional face", NotAVertexWarning, stacklevel=stacklevel + 1)
 
 
-def check_pattern(pattern, m: int, N: int) -> np.ndarray:
+def check_pattern(pattern: ArrayLike, m: int, N: int) -> np.ndarray:
     """An activation pattern as an (m, N) bool array (a copy): an (m, N) array-like of 0/1 or bool,
     or, when m = 1, a barcode of length N.
 

@@ -16,9 +16,11 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..convex.losses import check_labels, check_loss, mean_loss
+from ..convex.problem import RegionProblem
 from ..errors import InvalidTypeError
 from ..exact.predicates import dot_signs
 from ..geometry.dataset import Dataset
+from ..validation import check_int
 
 
 def single_threaded_blas(func):
@@ -38,8 +40,9 @@ def single_threaded_blas(func):
 def check_dataset(dataset, loss: str) -> np.ndarray:
     """Validate ``dataset`` and ``loss`` and return the labels as floats.
 
-    The searches call this once, at their public boundary (docs/design.md §7.4), and pass the
-    checked loss name and labels inward; the loss evaluations inside do not check again.
+    The searches without region programs call this once, at their public boundary
+    (docs/design.md §7.4), and pass the checked loss name and labels inward; those with region
+    programs check their input once with :func:`search_problem`.
 
     Raises
     ------
@@ -51,6 +54,23 @@ def check_dataset(dataset, loss: str) -> np.ndarray:
     if not isinstance(dataset, Dataset):
         raise InvalidTypeError(f"dataset must be a zonocomb Dataset, got {type(dataset).__name__}")
     return check_labels(check_loss(loss), dataset.require_labels())
+
+
+def search_problem(dataset, m, v, loss: str, fit_bias: bool, alpha: float = 0.0) -> RegionProblem:
+    """The checked input of a search over Z^m with region programs: ``dataset``, ``m`` units with
+    output weights ``v`` (None: :func:`half_output_weights`, appendix H), the loss, ``fit_bias``
+    and ``alpha``, checked once (docs/design.md §7.4); the region programs built from it
+    (:meth:`RegionProgram.from_problem <zonocomb.convex.region.RegionProgram.from_problem>`) do
+    not check again.
+
+    Raises
+    ------
+    InvalidTypeError, InvalidInputError
+        As :class:`~zonocomb.convex.problem.RegionProblem`, or ``m`` not an integer >= 1.
+    """
+    m = check_int(m, "m (number of units)", 1)
+    return RegionProblem(dataset, half_output_weights(m) if v is None else v, loss=loss, fit_bias=fit_bias,
+                         alpha=alpha, m=m)
 
 
 def half_output_weights(m: int) -> np.ndarray:

@@ -18,13 +18,14 @@ from tqdm.auto import tqdm
 
 from ..certify.problem import ExactProgram
 from ..certify.region import CertificateError, certify_program, check_exact_loss
+from ..convex.backends import backend_spec
+from ..convex.problem import RegionProblem, check_output_weights
 from ..convex.region import RegionProgram
-from ..convex.region import check_output_weights
 from ..errors import InvalidInputError, TooLargeError
 from ..geometry.zonotope import closed_form_vertex_count
 from ..lifetime import end_with_parent
 from ..validation import check_int
-from ._common import check_dataset, single_threaded_blas
+from ._common import single_threaded_blas
 from .result import SearchResult
 
 __all__ = ["exact_erm", "count_vertex_multisets", "verify_exact_erm"]
@@ -70,7 +71,7 @@ def _enumerate(groups, num_vertices):
         yield tuple(idx)
 
 
-def _solve_chunk(dataset, v, loss, fit_bias, backend, vertices, chunk, v_exact=None):
+def _solve_chunk(problem, backend, vertices, chunk, v_exact=None):
     """Solve program (3) for each pattern of ``chunk``; return the losses and the best solution.
 
     With ``v_exact`` (the output weights as given, for ``certify="exact"``) each float solution is
@@ -78,9 +79,10 @@ def _solve_chunk(dataset, v, loss, fit_bias, backend, vertices, chunk, v_exact=N
     the float losses and solutions.
     """
     end_with_parent()  # a joblib worker must not outlive a killed caller
-    program = RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend)
+    program = RegionProgram.from_problem(problem, backend)
     exact = None if v_exact is None else ExactProgram(
-        dataset, vertices[:1].repeat(len(v), 0), v_exact, loss=loss, fit_bias=fit_bias)
+        problem.dataset, vertices[:1].repeat(problem.m, 0), v_exact, loss=problem.loss,
+        fit_bias=problem.fit_bias)
     losses = []
     best = None
     for idx in chunk:
@@ -176,8 +178,9 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
     ----------
     Paper section 2, Algorithm 1 and eq. (3); Arora et al. (2016).
     """
-    check_dataset(dataset, loss)
-    v_given, v = v, check_output_weights(v)
+    problem = RegionProblem(dataset, v, loss=loss, fit_bias=fit_bias)      # checked once, for every chunk
+    backend = backend_spec(backend, loss)
+    v_given, v = v, problem.v
     max_patterns = check_int(max_patterns, "max_patterns", 1)
     if certify not in (None, "exact"):
         raise InvalidInputError(f"certify must be None or 'exact', got {certify!r}")
@@ -203,7 +206,7 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
     count = _count(groups, len(barcodes))
     size = chunk_size or max(1, min(500, math.ceil(count / 32)))
     parallel = Parallel(n_jobs=n_jobs, backend=parallel_backend, return_as="generator")
-    tasks = (delayed(_solve_chunk)(dataset, v, loss, fit_bias, backend, vertices, chunk, certify and v_given)
+    tasks = (delayed(_solve_chunk)(problem, backend, vertices, chunk, certify and v_given)
              for chunk in _chunks(_enumerate(groups, len(barcodes)), size))
     certificate: dict = {}
     best = None

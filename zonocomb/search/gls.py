@@ -29,13 +29,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..convex.region import RegionProgram
-from ..convex.region import check_output_weights
 from ..errors import InvalidInputError
 from ..geometry.dataset import Dataset
 from ..geometry.power import ZonotopePower
 from ..validation import RandomState, check_int, check_random_state
-from ._common import (baseline_loss, check_dataset, half_output_weights, pattern_key, pattern_of_weights,
-                      single_threaded_blas)
+from ._common import baseline_loss, pattern_key, pattern_of_weights, search_problem, single_threaded_blas
 from .result import SearchResult
 
 __all__ = ["gls", "mgls", "gls_tolerances", "gls_threshold", "gls_choice"]
@@ -93,16 +91,13 @@ class _LocalSearch:
     """State shared by GLS and mGLS: the convex program, caches, the current vertex and the trace."""
 
     def __init__(self, dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol, alpha=0.0):
-        y = check_dataset(dataset, loss)
-        self.m = check_int(m, "m (number of units)", 1)
-        self.v = half_output_weights(self.m) if v is None else check_output_weights(v, self.m)
-        self.rtol, self.atol = gls_tolerances(y, loss, fit_bias, rtol, atol)
+        problem = search_problem(dataset, m, v, loss, fit_bias, alpha)    # checked once (docs/design.md §7.4)
+        self.m, self.v, self.loss_name = problem.m, problem.v, problem.loss
+        self.rtol, self.atol = gls_tolerances(problem.y, loss, fit_bias, rtol, atol)
         self.dataset = dataset
-        self.loss_name = loss
         self.zonotope = dataset.zonotope()
         self.power = ZonotopePower(self.zonotope, self.m)
-        self.program = RegionProgram(dataset, self.v, loss=loss, fit_bias=fit_bias, backend=backend,
-                                     alpha=alpha)
+        self.program = RegionProgram.from_problem(problem, backend)
         self.rng = rng
         self._cache: dict[bytes, float] = {}      # pattern -> its loss, or a lower bound of it
         self.n_bounded = 0

@@ -24,7 +24,7 @@ from ..convex.region import RegionProgram
 from ..errors import InvalidInputError
 from ..geometry.power import ZonotopePower
 from ..validation import check_int
-from ._common import check_dataset, half_output_weights, pattern_key
+from ._common import half_output_weights, pattern_key
 from .result import SearchResult
 
 __all__ = ["RegionOracle", "CERTIFIED_STATUSES", "oracle_for", "search_result"]
@@ -91,7 +91,6 @@ class RegionOracle:
 
     def __init__(self, dataset, v, loss="mse", fit_bias=True, backend="fast", cache_size=None,
                  zonotope=None):
-        check_dataset(dataset, loss)
         self.program = RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend)
         if zonotope is None:
             zonotope = dataset.zonotope()

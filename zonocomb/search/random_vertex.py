@@ -35,7 +35,7 @@ from ..convex.region import RegionProgram
 from ..errors import InvalidInputError, InvalidTypeError
 from ..geometry.power import ZonotopePower
 from ..validation import check_int, check_random_state
-from ._common import check_dataset, forward, half_output_weights, single_threaded_blas
+from ._common import forward, search_problem, single_threaded_blas
 from .result import SearchResult
 
 __all__ = ["random_vertex"]
@@ -107,8 +107,8 @@ def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, f
     Paper section 4.2, appendix H.1.2 and H.2.2; the alternation is block coordinate descent
     (Xu & Yin, 2013).
     """
-    y = check_dataset(dataset, loss)
-    m = check_int(m, "m (number of units)", 1)
+    problem = search_problem(dataset, m, None, loss, fit_bias)      # checked once (docs/design.md §7.4)
+    y, m = problem.y, problem.m
     max_iter = check_int(max_iter, "max_iter", 1)
     if mode not in MODES:
         raise InvalidInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
@@ -124,8 +124,7 @@ def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, f
     start = time.perf_counter()
     pattern = ZonotopePower(dataset.zonotope(), m).random_vertex(rng)
     if mode == "classification":
-        program = RegionProgram(dataset, half_output_weights(m), loss=loss, fit_bias=fit_bias,
-                                backend=backend)
+        program = RegionProgram.from_problem(problem, backend)
         sol = program.solve(pattern)
         seconds = time.perf_counter() - start
         return SearchResult(loss=sol.loss, pattern=pattern, W=np.asarray(sol.W), v=np.asarray(sol.v),
@@ -142,7 +141,7 @@ def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, f
     rounds = 0
     while rounds < max_iter:
         rounds += 1
-        sol = RegionProgram(dataset, signs, loss=loss, fit_bias=fit_bias, backend=backend).solve(pattern)
+        sol = RegionProgram.from_problem(problem.with_output_weights(signs), backend).solve(pattern)
         W = np.asarray(sol.W)
         H = np.maximum(G @ W.T, 0.0)
         v_new, c_new = _least_squares_output(H, y, fit_bias)

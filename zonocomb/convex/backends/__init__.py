@@ -57,6 +57,11 @@ class SolveStatus(str, Enum):
 class RegionData:
     """Float data of a family of region programs sharing dataset, output weights and loss.
 
+    The backends trust it: it is built from a checked
+    :class:`~zonocomb.convex.problem.RegionProblem` (:meth:`RegionProblem.region_data
+    <zonocomb.convex.problem.RegionProblem.region_data>`, rescaled by
+    :class:`~zonocomb.convex.region.RegionProgram`), and not checked again.
+
     Attributes
     ----------
     Xbar : ndarray, shape (N, n)
@@ -118,6 +123,10 @@ class BackendSpec:
     losses: frozenset
     description: str
 
+    def load(self) -> type:
+        """The backend class (its module is imported on first use)."""
+        return getattr(importlib.import_module(f"{__name__}.{self.module}"), self.cls)
+
 
 BACKENDS = {
     "cvxpy": BackendSpec("cvxpy", "reference", "CvxpyBackend", frozenset({"mse", "logistic", "l1"}),
@@ -128,7 +137,7 @@ BACKENDS = {
 _ALIASES = {"reference": "cvxpy"}
 
 
-def backend_spec(name, loss: str | None = None) -> BackendSpec:
+def backend_spec(name: object, loss: str | None = None) -> BackendSpec:
     """The registry entry of backend ``name``; checks that it supports ``loss`` when given.
 
     Raises
@@ -146,8 +155,12 @@ def backend_spec(name, loss: str | None = None) -> BackendSpec:
     return spec
 
 
-def get_backend(name, loss: str | None = None):
-    """The backend class registered as ``name`` (imported on first use)."""
-    spec = backend_spec(name, loss)
-    module = importlib.import_module(f"{__name__}.{spec.module}")
-    return getattr(module, spec.cls)
+def get_backend(name: object, loss: str | None = None) -> type:
+    """The backend class registered as ``name`` (imported on first use).
+
+    Raises
+    ------
+    InvalidInputError
+        As :func:`backend_spec`.
+    """
+    return backend_spec(name, loss).load()

@@ -39,10 +39,10 @@ class CvxpyBackend:
 
     name = "cvxpy"
 
-    def __init__(self, data: RegionData):
+    def __init__(self, data: RegionData) -> None:
         self.data = data
 
-    def solve(self, pattern: np.ndarray, warm_start=None) -> BackendResult:
+    def solve(self, pattern: np.ndarray, warm_start: tuple[np.ndarray, float] | None = None) -> BackendResult:
         """Minimise the mean loss over the activation region of ``pattern`` (warm starts unused)."""
         d = self.data
         m, N, n = d.m, d.N, d.n
