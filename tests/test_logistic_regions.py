@@ -33,7 +33,7 @@ from zonocomb.convex import RegionProgram
 from zonocomb.convex.backends import recession
 from zonocomb.convex.backends.kernel import KernelFailed, RegionKernel, Runaway
 from zonocomb.convex.backends.fast import FastBackend
-from zonocomb.exact._cdd import solve_lp
+from zonocomb.exact import solve_lp
 
 
 # ------------------------------------------------------------------------- independent helpers

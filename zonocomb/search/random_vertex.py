@@ -31,6 +31,7 @@ import time
 import numpy as np
 
 from ..convex.losses import mean_loss
+from ..convex.backends import backend_spec
 from ..convex.region import RegionProgram
 from ..errors import InvalidInputError, InvalidTypeError
 from ..geometry.power import ZonotopePower
@@ -109,6 +110,7 @@ def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, f
     """
     problem = search_problem(dataset, m, None, loss, fit_bias)      # checked once (docs/design.md §7.4)
     y, m = problem.y, problem.m
+    backend = backend_spec(backend, loss)                             # looked up once, for every round
     max_iter = check_int(max_iter, "max_iter", 1)
     if mode not in MODES:
         raise InvalidInputError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
