@@ -458,7 +458,7 @@ def landscape(dataset, m, v=None, loss="mse", fit_bias=True, backend="fast", red
     t0 = time.perf_counter()
     with tqdm(total=count, desc=f"landscape m={m}", unit="class", disable=not _progress_enabled(progress),
               dynamic_ncols=True) as bar:
-        losses, status = solve_classes(dataset, v, loss, fit_bias, backend, Z, classes, n_jobs, bar,
+        losses, status = solve_classes(dataset, v, loss, fit_bias, backend, classes, n_jobs, bar,
                                        chunk_size)
     t1 = time.perf_counter()
     result = Landscape(dataset=dataset, v=v, loss=loss, fit_bias=fit_bias, backend=backend,

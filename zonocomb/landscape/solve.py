@@ -1,16 +1,17 @@
 """Solving program (3) at every vertex class: stars around a dominating set, one sweep per star.
 
 A set of *centres* dominating the class graph is chosen greedily (the classes with the most
-neighbours not yet covered first, the classic greedy set cover, by levels): each centre claims its uncovered
-neighbour classes, so the claims partition the classes not chosen as centres. A centre is solved
-by :meth:`zonocomb.search.oracle.RegionOracle.solution`; its claimed neighbours (the canonical
-member's moves that reach them) in one :meth:`~zonocomb.search.oracle.RegionOracle.neighbor_losses`
-call, which hands them to :meth:`RegionProgram.sweep <zonocomb.convex.region.RegionProgram.sweep>`
-warm-started from the centre's optimum (compiled; a fixed cost per call, so stars should be large:
-greedy centres claim about 6.5 neighbours on average at d = 2, N = 6, m = 3, against 1.9 children
-per parent in a breadth-first spanning tree). A neighbour's loss is its class's: program (3) is
+neighbours not yet covered first, the classic greedy set cover, by levels): each centre claims its
+uncovered neighbour classes, so the claims partition the classes not chosen as centres. A centre's
+canonical member is solved by :meth:`RegionProgram.solve <zonocomb.convex.region.RegionProgram.solve>`,
+and the neighbours it claims (the moves of that member that reach them) in one
+:meth:`RegionProgram.sweep <zonocomb.convex.region.RegionProgram.sweep>` warm-started from the
+centre's optimum. A call costs a fixed overhead whatever its size, so stars should be large: greedy
+centres claim about 6.3 neighbours on average at d = 2, N = 6, m = 3, against 1.9 children per
+parent in a breadth-first spanning tree. A neighbour's loss is its class's: program (3) is
 equivariant under permutations of interchangeable units. Stars are independent, so chunks of them
-run as separate joblib tasks.
+run as separate joblib tasks, each sweep on one thread (benchmarks/README.md, "Stars around a
+dominating set").
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import math
 import numpy as np
 from joblib import Parallel, delayed
 
-from ..search.oracle import RegionOracle
+from ..convex.region import RegionProgram
 
 __all__ = ["star_cover", "solve_classes"]
 
@@ -62,23 +63,28 @@ def star_cover(nbr: np.ndarray):
     return np.array(centres, dtype=np.int64), owner, column
 
 
-def _solve_stars(dataset, v, loss, fit_bias, backend, zonotope, stars):
-    """Losses and statuses of the classes of a list of stars ``(centre, row, own, claims)``."""
-    oracle = RegionOracle(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend, cache_size=0,
-                          zonotope=zonotope)
-    rows = np.array(zonotope.vertices(), dtype=bool).reshape(-1, dataset.N)
+def _solve_stars(dataset, v, loss, fit_bias, backend, barcodes, stars):
+    """Losses and statuses of the classes of a list of stars ``(centre, row, own, claims)``.
+
+    ``barcodes`` is the (V, N) bool array of the vertices of Z; a claim is (class, move) with the
+    move (unit, flipped examples) of the centre's canonical member ``row`` that reaches the class.
+    The moves are edges of Z^m by construction (:class:`~.classes.VertexClasses`), so the
+    :class:`RegionProgram` is called directly, without :class:`~zonocomb.search.RegionOracle`'s
+    checks. Its sweeps run on one thread: the stars are the parallel work (joblib tasks).
+    """
+    program = RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend)
+    program.threads = 1
     ids, losses, status = [], [], []
     for centre, row, own, claims in stars:
-        A = rows[row]
-        sol = oracle.solution(A)
+        A = barcodes[row]
+        sol = program.solve(A)
         if own:
             ids.append(centre), losses.append(sol.loss), status.append(sol.status)
         if claims:
-            moves = [(u, tuple(np.flatnonzero(rows[row[u]] != rows[b]).tolist())) for _, u, b in claims]
-            values, states = oracle.neighbor_losses(A, moves, warm_start=sol)
-            ids.extend(c for c, _, _ in claims)
-            losses.extend(values.tolist())
-            status.extend(states)
+            sweep = program.sweep(A, [move for _, move in claims], sol)
+            ids.extend(c for c, _ in claims)
+            losses.extend(sweep.loss.tolist())
+            status.extend(sweep.status)
     return np.array(ids, dtype=np.int64), np.array(losses), status
 
 
@@ -86,18 +92,22 @@ def _chunks(classes, size):
     """The stars, cut into lists covering about ``size`` classes each."""
     centres, owner, column = star_cover(classes.nbr)
     D = max(classes.D, 1)
+    # the examples flipped along the k-th edge at each vertex a of Z, by a·D + k
+    flips = [classes.flipped(a, b) if b >= 0 else () for a, row in enumerate(classes.zpad.tolist())
+             for b in row]
     claimed = np.flatnonzero(owner != np.arange(len(owner)))
-    order = np.argsort(owner[claimed], kind="stable")
-    claimed = claimed[order]
-    starts = np.searchsorted(owner[claimed], centres, side="left")
-    ends = np.searchsorted(owner[claimed], centres, side="right")
+    claimed = claimed[np.argsort(owner[claimed], kind="stable")]
+    units = column[claimed] // D
+    edges = classes.reps[owner[claimed], units].astype(np.int64) * D + column[claimed] % D
+    claims = list(zip(claimed.tolist(), zip(units.tolist(), (flips[e] for e in edges.tolist()))))
+    starts = np.searchsorted(owner[claimed], centres, side="left").tolist()
+    ends = np.searchsorted(owner[claimed], centres, side="right").tolist()
+    owner_of = owner.tolist()
     chunk, count = [], 0
-    for c, lo, hi in zip(centres.tolist(), starts.tolist(), ends.tolist()):
-        row = classes.reps[c]
-        claims = [(int(t), int(column[t] // D), int(classes.zpad[row[column[t] // D], column[t] % D]))
-                  for t in claimed[lo:hi]]
-        chunk.append((c, row, bool(owner[c] == c), claims))
-        count += len(claims) + (owner[c] == c)
+    for c, lo, hi in zip(centres.tolist(), starts, ends):
+        own = owner_of[c] == c
+        chunk.append((c, classes.reps[c], own, claims[lo:hi]))
+        count += hi - lo + own
         if count >= size:
             yield chunk
             chunk, count = [], 0
@@ -105,10 +115,8 @@ def _chunks(classes, size):
         yield chunk
 
 
-def solve_classes(dataset, v, loss, fit_bias, backend, zonotope, classes, n_jobs, bar, chunk_size=None):
+def solve_classes(dataset, v, loss, fit_bias, backend, classes, n_jobs, bar, chunk_size=None):
     """Optimal loss and status of every class; ``bar`` (a tqdm bar) advances per chunk.
-
-    ``zonotope`` is the dataset's zonotope with its vertices enumerated (``classes.barcodes``).
 
     Returns
     -------
@@ -117,7 +125,8 @@ def solve_classes(dataset, v, loss, fit_bias, backend, zonotope, classes, n_jobs
     """
     C = len(classes)
     size = chunk_size or max(64, min(4000, math.ceil(C / 64)))
-    tasks = (delayed(_solve_stars)(dataset, v, loss, fit_bias, backend, zonotope, chunk)
+    barcodes = np.array(classes.barcodes, dtype=bool).reshape(classes.V, dataset.N)
+    tasks = (delayed(_solve_stars)(dataset, v, loss, fit_bias, backend, barcodes, chunk)
              for chunk in _chunks(classes, size))
     losses = np.full(C, np.nan)
     status = np.empty(C, dtype=object)
