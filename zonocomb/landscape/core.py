@@ -40,7 +40,7 @@ from ..search.gls import mgls
 from ..geometry.power import ZonotopePower
 from ..search.oracle import CERTIFIED_STATUSES, RegionOracle
 from ..validation import check_int, check_random_state
-from .basins import gls_successors, gls_walk, walk_ends
+from .basins import gls_successors, gls_walks, walk_ends
 from .classes import VertexClasses
 from ..search.gls import gls_tolerances
 from .solve import solve_classes
@@ -137,15 +137,16 @@ class Landscape:
         self.basin, self._later = walk_ends(self.nxt, self.ambiguous)
         self.tie_risk = near_tie | walk_ends(self.nxt, near_tie)[1]
         self._memo: dict = {}                 # vertex bytes -> stop, shared by the walks below
-        for c in np.flatnonzero(self._later):
-            self.basin[c] = self._walk(classes.reps[c], self._memo)[-1]
+        later = np.flatnonzero(self._later)
+        self.basin[later] = self._ends(classes.reps[later])
         self.vertex_ends = self._vertex_ends()
         self.estimates: dict[str, Estimate] = {}
         self.seconds: dict[str, float] = {}
 
     # ----- GLS --------------------------------------------------------------------------------------
-    def _walk(self, row, memo=None) -> list[int]:
-        return gls_walk(self.classes, self.losses, row, self.rtol, self.atol, memo)
+    def _ends(self, rows) -> np.ndarray:
+        """GLS's stop from each vertex of ``rows`` (k, m), walked vertex by vertex (memoised)."""
+        return gls_walks(self.classes, self.losses, rows, self.rtol, self.atol, self._memo)
 
     def _vertex_ends(self) -> dict:
         """Exact vertex counts per stop: the class successor where no tie can differ between
@@ -153,14 +154,14 @@ class Landscape:
         affected = self.ambiguous | self._later
         ends = np.bincount(self.basin[~affected], weights=self.classes.counts[~affected],
                            minlength=len(self)).astype(np.int64)
-        for c in np.flatnonzero(affected):
-            for member in self.classes.members(self.classes.reps[c]):
-                ends[self._walk(member, self._memo)[-1]] += 1
+        members = [member for c in np.flatnonzero(affected) for member in self.classes.members(self.classes.reps[c])]
+        np.add.at(ends, self._ends(members), 1)
         return {int(c): int(ends[c]) for c in np.flatnonzero(ends)}
 
     def gls_path(self, A) -> list[int]:
         """The classes GLS visits from the vertex A ((m, N) pattern), per the landscape's losses."""
-        return self._walk(self.classes.index_rows([A])[0])
+        return gls_walks(self.classes, self.losses, self.classes.index_rows([A]), self.rtol, self.atol,
+                         paths=True)[1][0]
 
     def gls_end(self, rows: np.ndarray) -> np.ndarray:
         """The stop GLS reaches from each vertex given as index rows (k, m)."""
@@ -168,8 +169,8 @@ class Landscape:
         ids = self.classes.lookup(rows)
         ends = self.basin[ids].copy()
         canonical = (self.classes.canonical(rows) == rows).all(axis=1)
-        for i in np.flatnonzero(~canonical & (self.ambiguous[ids] | self._later[ids])):
-            ends[i] = self._walk(rows[i], self._memo)[-1]
+        walk = np.flatnonzero(~canonical & (self.ambiguous[ids] | self._later[ids]))
+        ends[walk] = self._ends(rows[walk])
         return ends
 
     # ----- summaries --------------------------------------------------------------------------------
