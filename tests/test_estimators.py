@@ -209,7 +209,7 @@ def test_alpha_is_mlp_weight_decay_in_the_region_programs(problem):
         # loss_ is the objective the searches minimised: MSE + (alpha / N) ||W||^2 (MLP's meaning).
         objective = mean_loss("mse", reg.predict(X), y) + alpha / N * np.sum(reg.W_ ** 2)
         assert reg.loss_ == pytest.approx(objective, rel=1e-6, abs=1e-9)
-    with pytest.raises(InvalidInputError, match="gls and mgls"):
+    with pytest.raises(InvalidInputError, match="methods mgls, gls, simulated_annealing, tabu_search, not"):
         ZonotopeRegressor(method="random_vertex", alpha=0.1).fit(X, y)
     ZonotopeRegressor(n_units=2, method="random_vertex", random_state=0).fit(X, y)  # default: no decay
 

@@ -2,8 +2,8 @@
 
 :class:`ZonotopeRegressor` and :class:`ZonotopeClassifier` fit ``f(x) = vᵀ φ(W x̄) + c`` (paper
 eq. 24/25) with one of the methods of :mod:`zonocomb.search`: ``"mgls"`` (appendix G), ``"gls"``
-(Algorithm 2), ``"random_vertex"`` (section 4.2), ``"exact_erm"`` (Algorithm 1) or
-``"gradient_descent"`` (appendix H), by their names in :data:`zonocomb.search.METHODS` (the old
+(Algorithm 2), ``"random_vertex"`` (section 4.2), ``"exact_erm"`` (Algorithm 1),
+``"gradient_descent"`` (appendix H), ``"simulated_annealing"`` or ``"tabu_search"``, by their names in :data:`zonocomb.search.METHODS` (the old
 names ``"exact"`` and ``"gd"`` still work, with a DeprecationWarning). They follow scikit-learn's
 conventions: ``__init__`` only stores its keyword parameters, ``fit`` validates them and returns
 ``self``, fitted attributes end in ``_``; parameters that mean what they mean for
@@ -34,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .errors import InvalidInputError, InvalidTypeError
 from .geometry.dataset import Dataset
-from .search import forward, get_method, run_method
+from .search import METHODS, forward, get_method, run_method
 from .search.rounds import run_in_rounds
 from .convex.losses import mean_loss
 from .validation import check_random_state
@@ -73,7 +73,8 @@ class _ZonotopeNetwork(BaseEstimator):
                                            and np.isfinite(self.alpha) and self.alpha >= 0):
             raise InvalidInputError(f"alpha must be None or a non-negative number, got {self.alpha!r}")
         if self.alpha and "alpha" not in method.keywords:
-            raise InvalidInputError(f"alpha (weight decay) is supported by the methods gls and mgls, not "
+            supported = ", ".join(name for name, spec in METHODS.items() if "alpha" in spec.keywords)
+            raise InvalidInputError(f"alpha (weight decay) is supported by the methods {supported}, not "
                                     f"{method.name!r}; use alpha=0 with it")
         if self._loss() not in self._losses:
             raise InvalidInputError(
@@ -208,7 +209,8 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
     ----------
     n_units : int, default 8
         Hidden units m.
-    method : {"mgls", "gls", "random_vertex", "exact_erm", "gradient_descent"}, default "mgls"
+    method : {"mgls", "gls", "random_vertex", "exact_erm", "gradient_descent", "simulated_annealing", \
+"tabu_search"}, default "mgls"
         Search algorithm (:data:`zonocomb.search.METHODS`; ``"exact"`` and ``"gd"`` are deprecated
         names of ``"exact_erm"`` and ``"gradient_descent"``). ``"exact_erm"`` enumerates every vertex of Z^m and
         is only feasible for tiny problems (``max_patterns`` guards it); ``"random_vertex"`` uses
@@ -219,11 +221,12 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
         ½·MSE + ½·alpha‖W‖²_F / n_samples): every region program of the search minimises the mean
         loss plus alpha/n_samples·‖W‖²_F (:class:`zonocomb.convex.RegionProgram`; alpha/(2
         n_samples) for the classifier's log-loss), which keeps the weights finite. Methods
-        ``"gls"`` and ``"mgls"`` with a smooth loss; None means MLPRegressor's 1e-4 there and 0 for
-        the other methods, which accept no other value. ``loss_`` is the regularised objective.
+        ``"gls"``, ``"mgls"``, ``"simulated_annealing"`` and ``"tabu_search"`` with a smooth loss;
+        None means MLPRegressor's 1e-4 there and 0 for the other methods, which accept no other value. ``loss_`` is the regularised objective.
     max_iter : int or None
-        Moves of GLS (default 1024) / mGLS (default 2048), or gradient steps of ``"gradient_descent"``
-        (default 10000); ignored by the other methods.
+        Moves of GLS (default 1024) / mGLS (default 2048) / tabu search (default 100), proposals
+        of simulated annealing (default 2000), or gradient steps of ``"gradient_descent"`` (default
+        10000); ignored by the other methods.
     max_time : float or None, default 10.0
         Time budget of a GLS / mGLS search in seconds: no move starts that is expected (from the
         previous move's time) to end after it; stopping early gives a ``ConvergenceWarning``. A

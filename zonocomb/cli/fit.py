@@ -16,7 +16,8 @@ from ._common import barcode_string, progress_enabled
 
 
 def register(sub) -> None:
-    p = sub.add_parser("fit", help="train a shallow ReLU network (mGLS, GLS, random vertex, exact ERM, GD)",
+    p = sub.add_parser("fit", help="train a shallow ReLU network (mGLS, GLS, random vertex, exact ERM, GD, "
+                                   "simulated annealing, tabu search)",
                        description="Fit f(x) = v·relu(W x̄) + c to a labelled CSV (last column = label) "
                                    "with a search over the vertices of Z^m (paper §2, §4.2, §4.3, app. G/H).")
     p.add_argument("file", help="CSV file, one example per row, the label in the last column")
@@ -27,7 +28,8 @@ def register(sub) -> None:
     p.add_argument("--loss", choices=["mse", "logistic", "l1"], default="mse", help="loss (default mse)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--max-steps", type=int, default=None,
-                   help="moves of gls/mgls (default 1024/2048) or gradient steps of gradient_descent "
+                   help="moves of gls/mgls/tabu_search (default 1024/2048/100), proposals of "
+                        "simulated_annealing (default 2000) or gradient steps of gradient_descent "
                         "(default 10000)")
     p.add_argument("--max-time", type=float, default=None, metavar="SECONDS",
                    help="gls/mgls: stop (with a warning) before a move that would end after "

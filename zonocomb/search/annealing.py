@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import time
 
+from tqdm.auto import tqdm
+
 from ..errors import InvalidInputError
 from ..validation import check_int, check_random_state
 from ._common import baseline_loss, single_threaded_blas
@@ -19,8 +21,9 @@ from .oracle import oracle_for, search_result
 __all__ = ["simulated_annealing", "anneal"]
 
 
-def anneal(oracle, start, rng, max_steps, t0, cooling):
-    """The annealing loop on ``oracle`` from the vertex ``start``.
+def anneal(oracle, start, rng, max_steps, t0, cooling, bar=None):
+    """The annealing loop on ``oracle`` from the vertex ``start``; ``bar`` (a tqdm bar, optional)
+    advances per proposal.
 
     Returns
     -------
@@ -41,12 +44,15 @@ def anneal(oracle, start, rng, max_steps, t0, cooling):
         trace.append({"step": step, "loss": best_sol.loss, "n_solves": oracle.n_solves,
                       "seconds": time.perf_counter() - clock})
         T *= cooling
+        if bar is not None:
+            bar.update()
     return best, best_sol, trace, accepted
 
 
 @single_threaded_blas
 def simulated_annealing(dataset, m, max_steps=2000, loss="mse", random_state=None, fit_bias=True,
-                        backend="fast", v=None, start=None, t0=None, cooling=None, oracle=None):
+                        backend="fast", v=None, start=None, t0=None, cooling=None, oracle=None,
+                        alpha=0.0, progress=False):
     """Simulated annealing (Kirkpatrick et al. 1983) over the vertices of Z^m.
 
     Parameters
@@ -70,7 +76,12 @@ def simulated_annealing(dataset, m, max_steps=2000, loss="mse", random_state=Non
         Factor per step; default such that T falls to 1e-4·t0 over ``max_steps``.
     oracle : RegionOracle, optional
         Run on this oracle (reusing its cache) instead of a new one; ``v``, ``loss``,
-        ``fit_bias`` and ``backend`` are then the oracle's.
+        ``fit_bias``, ``backend`` and ``alpha`` are then the oracle's.
+    alpha : float, default 0.0
+        Weight decay: the energy is the region program's optimum with ``alpha`` ‖W‖² added (as in
+        :func:`zonocomb.search.gls`).
+    progress : bool, default False
+        Show a tqdm bar over the proposals (on stderr).
 
     Returns
     -------
@@ -82,7 +93,7 @@ def simulated_annealing(dataset, m, max_steps=2000, loss="mse", random_state=Non
     Raises
     ------
     InvalidInputError, InvalidTypeError
-        Bad dataset, sizes, ``start``, ``t0`` (negative or not finite) or ``cooling``.
+        Bad dataset, sizes, ``start``, ``t0`` (negative or not finite), ``cooling`` or ``alpha``.
 
     References
     ----------
@@ -90,7 +101,7 @@ def simulated_annealing(dataset, m, max_steps=2000, loss="mse", random_state=Non
     (1983) 671–680; V. Černý, J. Optim. Theory Appl. 45 (1985) 41–51. Paper §4.2 likens gradient
     descent to a pseudo-annealing over the vertices of Z^m; this is the explicit one.
     """
-    oracle = oracle_for(dataset, m, loss, fit_bias, backend, v, oracle)
+    oracle = oracle_for(dataset, m, loss, fit_bias, backend, v, oracle, alpha)
     max_steps = check_int(max_steps, "max_steps", 0)
     rng = check_random_state(random_state)
     clock = time.perf_counter()
@@ -103,7 +114,8 @@ def simulated_annealing(dataset, m, max_steps=2000, loss="mse", random_state=Non
         cooling = 1e-4 ** (1 / max(max_steps, 1))
     if not (0 < cooling <= 1):
         raise InvalidInputError(f"cooling must be in (0, 1], got {cooling!r}")
-    best, sol, trace, accepted = anneal(oracle, A, rng, max_steps, float(t0), float(cooling))
+    with tqdm(total=max_steps, desc="simulated annealing", unit="proposal", disable=not progress) as bar:
+        best, sol, trace, accepted = anneal(oracle, A, rng, max_steps, float(t0), float(cooling), bar)
     return search_result(oracle, "simulated_annealing", best, sol, trace, max_steps,
                          time.perf_counter() - clock,
                          {"accepted": accepted, "t0": float(t0), "cooling": float(cooling)})

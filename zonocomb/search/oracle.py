@@ -51,6 +51,8 @@ class RegionOracle:
         Optimise the output bias ``c`` in every program (appendix H).
     backend : str, default "fast"
         Backend of :class:`~zonocomb.convex.region.RegionProgram`.
+    alpha : float, default 0.0
+        Weight decay ``alpha`` ‖W‖²_F added to every program (:class:`~zonocomb.convex.region.RegionProgram`).
     cache_size : int or None, default None
         Keep at most this many solutions (least recently used dropped first); None keeps all,
         0 none.
@@ -69,7 +71,7 @@ class RegionOracle:
     Raises
     ------
     InvalidInputError, InvalidTypeError
-        Bad dataset, loss, ``v``, backend or ``cache_size``.
+        Bad dataset, loss, ``v``, backend, ``alpha`` or ``cache_size``.
 
     Examples
     --------
@@ -90,8 +92,8 @@ class RegionOracle:
     """
 
     def __init__(self, dataset, v, loss="mse", fit_bias=True, backend="fast", cache_size=None,
-                 zonotope=None):
-        self.program = RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend)
+                 zonotope=None, alpha=0.0):
+        self.program = RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend, alpha=alpha)
         if zonotope is None:
             zonotope = dataset.zonotope()
         elif getattr(zonotope, "generators", None) != dataset.generators_exact:
@@ -302,9 +304,9 @@ class RegionOracle:
         return sol if sol is not None else self._store(A, self.program.solve(A, warm_start=warm_start))
 
 
-def oracle_for(dataset, m, loss, fit_bias, backend, v, oracle) -> RegionOracle:
+def oracle_for(dataset, m, loss, fit_bias, backend, v, oracle, alpha=0.0) -> RegionOracle:
     """The oracle a search runs on: ``oracle`` if given (checked against m), else a new one with
-    ``v`` (default half +1, half −1, appendix H)."""
+    ``v`` (default half +1, half −1, appendix H) and weight decay ``alpha``."""
     if oracle is not None:
         if not isinstance(oracle, RegionOracle):
             raise InvalidInputError(f"oracle must be a RegionOracle, got {type(oracle).__name__}")
@@ -313,7 +315,7 @@ def oracle_for(dataset, m, loss, fit_bias, backend, v, oracle) -> RegionOracle:
         return oracle
     m = check_int(m, "m (number of units)", 1)
     return RegionOracle(dataset, half_output_weights(m) if v is None else v, loss=loss,
-                        fit_bias=fit_bias, backend=backend)
+                        fit_bias=fit_bias, backend=backend, alpha=alpha)
 
 
 def search_result(oracle: RegionOracle, method: str, pattern, sol, trace, n_steps, seconds, info):

@@ -2,8 +2,10 @@
 
 A method's name is the :attr:`SearchResult.method <zonocomb.search.SearchResult.method>` it
 returns: ``"exact_erm"`` (Algorithm 1), ``"random_vertex"`` (§4.2), ``"gls"`` (Algorithm 2),
-``"mgls"`` (appendix G) and ``"gradient_descent"`` (appendix H). ``"exact"`` and ``"gd"`` are the
-older names of the first and the last and are accepted as aliases (:data:`ALIASES`).
+``"mgls"`` (appendix G), ``"gradient_descent"`` (appendix H), and the two searches written on
+:class:`~zonocomb.search.RegionOracle`, ``"simulated_annealing"`` and ``"tabu_search"``. ``"exact"``
+and ``"gd"`` are the older names of ``"exact_erm"`` and ``"gradient_descent"`` and are accepted as
+aliases (:data:`ALIASES`).
 """
 from __future__ import annotations
 
@@ -17,8 +19,10 @@ from ._common import half_output_weights
 from .exact_erm import exact_erm
 from .gls import gls, mgls
 from .gradient_descent import gradient_descent
+from .annealing import simulated_annealing
 from .random_vertex import random_vertex
 from .result import SearchResult
+from .tabu import tabu_search
 
 __all__ = ["SearchMethod", "METHODS", "ALIASES", "get_method", "run_method"]
 
@@ -73,6 +77,9 @@ METHODS: Mapping[str, SearchMethod] = MappingProxyType({
     "exact_erm": SearchMethod("exact_erm", exact_erm, fixed_output=True, stochastic=False),
     "gradient_descent": SearchMethod("gradient_descent", gradient_descent, steps="steps",
                                      defaults={"steps": 10_000, "lr": 1e-3}),
+    "simulated_annealing": SearchMethod("simulated_annealing", simulated_annealing, steps="max_steps",
+                                        defaults={"max_steps": 2000}),
+    "tabu_search": SearchMethod("tabu_search", tabu_search, steps="max_steps", defaults={"max_steps": 100}),
 })
 
 #: older name → registry name (accepted everywhere a method is named)

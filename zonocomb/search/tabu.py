@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import time
 
+from tqdm.auto import tqdm
+
 from ..validation import check_int, check_random_state
 from ._common import single_threaded_blas
 from .oracle import oracle_for, search_result
@@ -17,8 +19,9 @@ from .oracle import oracle_for, search_result
 __all__ = ["tabu_search", "tabu"]
 
 
-def tabu(oracle, start, max_steps, tenure):
-    """The tabu loop on ``oracle`` from the vertex ``start``.
+def tabu(oracle, start, max_steps, tenure, bar=None):
+    """The tabu loop on ``oracle`` from the vertex ``start``; ``bar`` (a tqdm bar, optional)
+    advances per move.
 
     Returns
     -------
@@ -41,12 +44,14 @@ def tabu(oracle, start, max_steps, tenure):
             best, best_sol = A, here
         trace.append({"step": step, "loss": best_sol.loss, "n_solves": oracle.n_solves,
                       "seconds": time.perf_counter() - clock})
+        if bar is not None:
+            bar.update()
     return best, best_sol, trace, max_steps
 
 
 @single_threaded_blas
 def tabu_search(dataset, m, max_steps=100, loss="mse", random_state=None, fit_bias=True,
-                backend="fast", v=None, start=None, tenure=7, oracle=None):
+                backend="fast", v=None, start=None, tenure=7, oracle=None, alpha=0.0, progress=False):
     """Tabu search (Glover 1989) over the vertices of Z^m.
 
     Parameters
@@ -67,8 +72,13 @@ def tabu_search(dataset, m, max_steps=100, loss="mse", random_state=None, fit_bi
     tenure : int, default 7
         Steps during which a move just made stays tabu (Glover's customary 7).
     oracle : RegionOracle, optional
-        Run on this oracle (reusing its cache); ``v``, ``loss``, ``fit_bias``, ``backend`` are
-        then the oracle's.
+        Run on this oracle (reusing its cache); ``v``, ``loss``, ``fit_bias``, ``backend`` and
+        ``alpha`` are then the oracle's.
+    alpha : float, default 0.0
+        Weight decay: every region program minimises the mean loss plus ``alpha`` ‖W‖², and the
+        search compares these objectives (as :func:`zonocomb.search.gls`).
+    progress : bool, default False
+        Show a tqdm bar over the moves (on stderr).
 
     Returns
     -------
@@ -79,19 +89,20 @@ def tabu_search(dataset, m, max_steps=100, loss="mse", random_state=None, fit_bi
     Raises
     ------
     InvalidInputError, InvalidTypeError
-        Bad dataset, sizes, ``start`` or ``tenure``.
+        Bad dataset, sizes, ``start``, ``tenure`` or ``alpha``.
 
     References
     ----------
     F. Glover, "Tabu Search — Part I", ORSA J. Computing 1 (1989) 190–206; "Part II", 2 (1990)
     4–32.
     """
-    oracle = oracle_for(dataset, m, loss, fit_bias, backend, v, oracle)
+    oracle = oracle_for(dataset, m, loss, fit_bias, backend, v, oracle, alpha)
     max_steps = check_int(max_steps, "max_steps", 0)
     tenure = check_int(tenure, "tenure", 0)
     clock = time.perf_counter()
     rng = check_random_state(random_state)
     A = oracle.random_vertex(rng) if start is None else oracle.vertex(start)
-    best, sol, trace, steps = tabu(oracle, A, max_steps, tenure)
+    with tqdm(total=max_steps, desc="tabu search", unit="move", disable=not progress) as bar:
+        best, sol, trace, steps = tabu(oracle, A, max_steps, tenure, bar)
     return search_result(oracle, "tabu_search", best, sol, trace, steps, time.perf_counter() - clock,
                          {"tenure": tenure, "stuck": steps < max_steps})
