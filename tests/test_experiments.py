@@ -550,3 +550,30 @@ def test_classes_option_selects_the_pair_in_the_tasks():
     assert parse_classes(["mnist=5/9", "fashion=0/6"]) == {"mnist": (5, 9), "fashion": (0, 6)}
     tasks = build_tasks("table-a3", quick=True, classes=parse_classes(["mnist=5/9"]))
     assert {(t.cfg["dataset"], t.cfg.get("classes")) for t in tasks} == {("mnist", (5, 9)), ("fashion", None)}
+
+
+@pytest.mark.parametrize("tty, env, flags, shown", [
+    (False, {}, [], False),                       # not a terminal
+    (True, {}, [], True),
+    (True, {"TQDM_DISABLE": "1"}, [], False),
+    (True, {"TQDM_DISABLE": "0"}, [], True),
+    (True, {}, ["--no-progress"], False),
+    (True, {}, ["-q"], False),
+])
+def test_reproduce_progress_bar_only_on_a_terminal(tmp_path, fake_methods, capsys, monkeypatch, tty, env, flags,
+                                                   shown):
+    import sys
+    from zonocomb.cli import main, reproduce
+    monkeypatch.setattr(reproduce, "_check_image_data", lambda tasks, data_dir: None)
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
+    bars = []
+    real_progress = runner._progress
+    monkeypatch.setattr(runner, "_progress", lambda *a: bars.append(a[-1]) or real_progress(*a))
+    argv = ["reproduce", "table-a1", "--quick", "--seeds", "1", "--workers", "1",
+            "--db", str(tmp_path / "r.sqlite"), "--out", str(tmp_path / "out")] + flags
+    assert main(argv) == 0
+    assert bars == [shown]
+    assert ("table-a1:" in capsys.readouterr().err) == shown  # tqdm draws its description on stderr

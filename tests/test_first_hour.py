@@ -217,10 +217,50 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
     assert path.read_text() == "new"
 
 
-def test_too_many_units_are_refused_with_the_memory_estimate(labelled_csv, capsys):
+def test_too_many_units_are_refused_with_the_memory_estimate(labelled_csv, capsys, monkeypatch):
+    import zonocomb.cli.fit as fit_cli
+    from zonocomb.convex.backends.kernel import default_threads
     status, _, err = run_cli(["fit", str(labelled_csv), "--units", "100000"], capsys)
+    assert status == 2  # m n = 300000: beyond the solver's int indices, whatever the memory
+    assert_one_line_error(err, "--units 100000", "below 2^31 - 1", "m n = 300000")
+    real_sysconf = os.sysconf
+    monkeypatch.setattr(fit_cli.os, "sysconf", lambda name: 2 ** 18 if name == "SC_PHYS_PAGES" else real_sysconf(name))
+    memory = real_sysconf("SC_PAGE_SIZE") * 2 ** 18
+    need = fit_cli.solver_memory(2000, 3, 5, "mse", default_threads())
+    assert need > memory // 2
+    status, _, err = run_cli(["fit", str(labelled_csv), "--units", "2000"], capsys)
     assert status == 2
-    assert_one_line_error(err, "--units 100000", "GiB")
+    assert_one_line_error(err, "--units 2000", f"about {need / 2 ** 30:.3g} GiB", f"has {memory / 2 ** 30:.3g} GiB")
+    # gradient descent solves no region program: not refused
+    status, out, _ = run_cli(["fit", str(labelled_csv), "--units", "2000", "--method", "gradient_descent",
+                              "--max-steps", "5"], capsys)
+    assert status == 0 and "gradient_descent" in out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+@pytest.mark.parametrize("loss", ["mse", "logistic"])
+def test_solver_memory_estimate_matches_the_kernels_allocation(loss):
+    """The estimate against the address space one region solve maps (the kernel allocates its
+    workspace on first use, in one block)."""
+    import zonocomb.cli.fit as fit_cli
+    from zonocomb.convex import RegionProgram
+
+    def mapped() -> int:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:"))
+
+    rng = np.random.default_rng(0)
+    m, d, N = 150, 10, 1500
+    X = rng.standard_normal((N, d))
+    y = rng.standard_normal(N) if loss == "mse" else (rng.random(N) < 0.5).astype(float)
+    v = np.where(np.arange(m) < (m + 1) // 2, 1.0, -1.0)
+    A = (np.hstack([X, np.ones((N, 1))]) @ rng.standard_normal((m, d + 1)).T > 0).T
+    program = RegionProgram(Dataset(X, y=y), v, loss=loss)
+    before = mapped()
+    program.solve(A)
+    grown = mapped() - before
+    estimate = fit_cli.solver_memory(m, d + 1, N, loss, 1)
+    assert 0.85 * grown <= estimate <= 1.15 * grown, (grown / 2 ** 20, estimate / 2 ** 20)
 
 
 # ----- exit statuses and --debug ------------------------------------------------------------------------

@@ -454,3 +454,27 @@ def test_mgls_flipped_candidate_vertex_check_matches_brute_force(monkeypatch):
                 patch.setattr(search.zonotope, "is_vertex", lambda barcode: False)
                 witnessed += gls_module._rows_are_vertices(search, flipped, T)
     assert checked >= 25 and witnessed > 0
+
+
+@pytest.mark.parametrize("method", [gls, mgls])
+def test_max_time_stops_between_sweeps_at_the_current_vertex(method, monkeypatch):
+    """A search out of time returns the vertex its walk had reached: a prefix of the unlimited walk."""
+    rng = np.random.default_rng(8)
+    ds = Dataset(rng.standard_normal((40, 2)), y=rng.standard_normal(40))
+    full = method(ds, 3, random_state=2)
+    assert full.info["stopped"] == "local_minimum" and full.n_steps >= 4
+    same = method(ds, 3, random_state=2, max_time=1e9)
+    assert np.array_equal(same.pattern, full.pattern) and same.info["stopped"] == "local_minimum"
+    calls = {"n": 0}
+
+    def clock_runs_out(self, expected=0.0):  # time is up at the 4th check
+        calls["n"] += 1
+        return calls["n"] >= 4
+
+    monkeypatch.setattr(gls_module._LocalSearch, "out_of_time", clock_runs_out)
+    cut = method(ds, 3, random_state=2, max_time=1.0)
+    assert cut.info["stopped"] == "max_time" and not cut.info["local_minimum"]
+    assert 0 < cut.n_steps < full.n_steps
+    assert [row["loss"] for row in cut.trace] == [row["loss"] for row in full.trace[:cut.n_steps + 1]]
+    with pytest.raises(InvalidInputError, match="max_time"):
+        method(ds, 3, max_time=0)

@@ -11,7 +11,7 @@ conventions: ``__init__`` only stores its keyword parameters, ``fit`` validates 
 ``verbose``, ``early_stopping``, ``validation_fraction``, ``n_iter_no_change``).
 
 The local searches (``"gls"``, ``"mgls"``) run under :func:`zonocomb.search.rounds.run_in_rounds`:
-between moves the estimator checks ``max_time``; after every round of moves it prints a progress
+the search keeps ``max_time``; after every round of moves the estimator prints a progress
 line when ``verbose`` and, with ``early_stopping``, scores the network on a held-out part of the
 training data and keeps the best one seen.
 """
@@ -228,10 +228,11 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
         of simulated annealing (default 2000), or gradient steps of ``"gradient_descent"`` (default
         10000); ignored by the other methods.
     max_time : float or None, default 10.0
-        Time budget of a GLS / mGLS search in seconds: no move starts that is expected (from the
-        previous move's time) to end after it; stopping early gives a ``ConvergenceWarning``. A
-        move that is slower than expected (the last scan of a local minimum solves every
-        neighbour) can still run over. None: no limit. Ignored by the other methods.
+        Time budget of a GLS / mGLS search in seconds, setup included: mGLS checks it before
+        every sweep of candidate patterns (at most 64 convex programs), GLS starts no step that
+        is expected (from the previous step's time) to end after it (:func:`zonocomb.search.mgls`,
+        :func:`zonocomb.search.gls`); stopping early gives a ``ConvergenceWarning``. None: no
+        limit. Ignored by the other methods.
     early_stopping : bool, default False
         GLS / mGLS: hold out ``validation_fraction`` of the training data (stratified for the
         classifier), score the network on it after every round, stop after ``n_iter_no_change``

@@ -19,13 +19,13 @@ general position and are reported as not applicable otherwise.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from fractions import Fraction
 
 import numpy as np
 
 from ..errors import TooLargeError
+from ._common import progress_enabled
 
 #: Random patterns timed to estimate the cost of one exact-ERM pattern.
 TIMED_PATTERNS = 5
@@ -116,7 +116,7 @@ def run_data(args) -> int:
         _line("theorem 4.3 construction", "n/a", "needs general position")
         _line("theorem 4.1 radius", "n/a", "needs general position (the optimum may jump, appendix D)")
     result = exact_erm(ds, output_weights(m), loss="mse", fit_bias=True, certify="exact",
-                       progress=sys.stderr.isatty())
+                       progress=progress_enabled(args))
     verify_exact_erm(result, ds)
     best = result.info["exact_loss"]
     _line("exact ERM (Algorithm 1)", "PASS",

@@ -75,16 +75,33 @@ def _local_search(ds: Dataset, args):
     return outcome.result
 
 
-def _check_size(m: int, ds: Dataset) -> None:
-    """Refuse a fit whose region programs could not fit in memory: their solvers hold dense
-    matrices of about (m n + N)^2 doubles (m n weights, N examples)."""
-    size = m * ds.n + ds.N
-    need = 8 * size ** 2
+def solver_memory(m: int, n: int, N: int, loss: str, workspaces: int) -> int:
+    """Bytes of work space the compiled region solver allocates for m units, n weights per unit
+    and N examples: per workspace (one per sweep thread) its two Gram matrices of (m n + 1)²
+    doubles, the m n N doubles of its per-example block (twice for the logistic loss) and about
+    6 m N doubles of per-example state (zonocomb/convex/backends/_region_kernel.c, ``ctx_new``);
+    the terms of lower order (n N, m n², N) are left out."""
+    per_example = (2 if loss == "logistic" else 1) * m * n * N + 6 * m * N
+    return 8 * workspaces * (2 * (m * n + 1) ** 2 + per_example)
+
+
+def _check_size(m: int, ds: Dataset, loss: str) -> None:
+    """Refuse a fit whose region programs the compiled solver cannot take (its int indices) or
+    whose work space (:func:`solver_memory`, one workspace per thread of a neighbour sweep)
+    exceeds half of this machine's memory."""
+    from ..convex.backends.kernel import default_threads, fits
+    problem = f"--units {m} on {ds.N} examples in R^{ds.d} gives region programs of {m * ds.n} weights"
+    if not fits(m, ds.n, ds.N):
+        raise TooLargeError(f"{problem}; the region solver takes m n N, (m n + 1)^2 and m n^2 below "
+                            f"2^31 - 1 (m n = {m * ds.n})")
+    threads = default_threads()
+    need = solver_memory(m, ds.n, ds.N, loss, threads)
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     if need > memory // 2:
         raise TooLargeError(
-            f"--units {m} on {ds.N} examples in R^{ds.d} gives region programs of {m * ds.n} weights, "
-            f"whose solver needs about {need / 2 ** 30:.3g} GiB; this machine has {memory / 2 ** 30:.3g} GiB")
+            f"{problem}, whose solver allocates about {need / 2 ** 30:.3g} GiB ({threads} thread(s), each "
+            f"two ({m * ds.n} + 1)^2 Gram matrices and {m * ds.n} x {ds.N} blocks); this machine has "
+            f"{memory / 2 ** 30:.3g} GiB")
 
 
 def _network(result, args) -> dict:
@@ -102,8 +119,8 @@ def run(args) -> int:
     if args.out:
         check_writable(args.out, "network file")
     ds = Dataset.from_csv(path, label_column=-1, homogenize=not args.bias_free)
-    if args.units >= 1:
-        _check_size(args.units, ds)
+    if args.units >= 1 and get_method(args.method).name != "gradient_descent":
+        _check_size(args.units, ds, args.loss)
     result = _fit(ds, args)
     net = _network(result, args)
     if args.out:

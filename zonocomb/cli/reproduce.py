@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from ..errors import InvalidInputError
-from ._common import connect_scheduler
+from ._common import connect_scheduler, progress_enabled
 
 #: Largest --seeds: the paper uses 8; more than this many runs per cell is a typo, not a sweep.
 MAX_SEEDS = 1000
@@ -116,7 +116,7 @@ def run(args) -> int:
             print(f"zonocomb reproduce {args.experiment}{' --quick' if args.quick else ''}: "
                   f"{len(tasks)} runs on {where}; store {args.db}")
             summary = run_sweep(tasks, store, workers=args.workers, scheduler=scheduler,
-                                data_dir=args.data_dir, progress=not args.no_progress,
+                                data_dir=args.data_dir, progress=progress_enabled(args) and not args.no_progress,
                                 desc=args.experiment, order=args.order)
             if scheduler:
                 scheduler.close()

@@ -303,7 +303,7 @@ def _dask_results(units, scheduler, data_dir):
 
 
 def run_sweep(tasks, store: RunStore, workers: int = 1, scheduler=None, data_dir=None,
-              progress: bool = True, desc: str = "sweep", order: str = "largest-first") -> SweepSummary:
+              progress: bool = False, desc: str = "sweep", order: str = "largest-first") -> SweepSummary:
     """Run every task not yet finished in ``store`` and record each result as it arrives.
 
     Parameters
@@ -320,8 +320,10 @@ def run_sweep(tasks, store: RunStore, workers: int = 1, scheduler=None, data_dir
         a dataset once).
     data_dir : path-like, optional
         Passed to the image-data loader of every task.
-    progress : bool
-        Show a tqdm bar over the whole sweep (skipped tasks count as done).
+    progress : bool, default False
+        Show a tqdm bar over the whole sweep (skipped tasks count as done). ``zonocomb
+        reproduce`` asks for it only on a terminal, without ``-q`` or ``TQDM_DISABLE``
+        (:func:`zonocomb.cli._common.progress_enabled`).
     order : {"largest-first", "cheapest-first"}
         Which units start first (:func:`plan_units`).
 

@@ -22,6 +22,7 @@ the move chosen is the one that solving every neighbour would choose.
 """
 from __future__ import annotations
 
+import numbers
 import time
 from typing import Callable
 
@@ -90,7 +91,11 @@ def gls_choice(current: float, losses, rtol: float, atol: float) -> int | None:
 class _LocalSearch:
     """State shared by GLS and mGLS: the convex program, caches, the current vertex and the trace."""
 
-    def __init__(self, dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol, alpha=0.0):
+    def __init__(self, dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol, alpha=0.0, max_time=None):
+        self.start_time = time.perf_counter()
+        if max_time is not None and not (isinstance(max_time, numbers.Real) and max_time > 0):
+            raise InvalidInputError(f"max_time must be None or a positive number of seconds, got {max_time!r}")
+        self.deadline = None if max_time is None else self.start_time + float(max_time)
         problem = search_problem(dataset, m, v, loss, fit_bias, alpha)    # checked once (docs/design.md §7.4)
         self.m, self.v, self.loss_name = problem.m, problem.v, problem.loss
         self.rtol, self.atol = gls_tolerances(problem.y, loss, fit_bias, rtol, atol)
@@ -101,7 +106,6 @@ class _LocalSearch:
         self.rng = rng
         self._cache: dict[bytes, float] = {}      # pattern -> its loss, or a lower bound of it
         self.n_bounded = 0
-        self.start_time = time.perf_counter()
         self.pattern = self._start_pattern(start)
         self.solution = self.program.solve(self.pattern)
         self._cache[pattern_key(self.pattern)] = self.solution.loss
@@ -138,6 +142,10 @@ class _LocalSearch:
 
     def improves(self, value: float) -> bool:
         return value < self.threshold()
+
+    def out_of_time(self, expected: float = 0.0) -> bool:
+        """True when ``max_time`` has passed, or will have after ``expected`` more seconds."""
+        return self.deadline is not None and time.perf_counter() + expected > self.deadline
 
     def at_floor(self) -> bool:
         """True when no pattern can improve by the margin (losses are >= 0)."""
@@ -176,14 +184,17 @@ class _LocalSearch:
         self.n_steps += 1
         self.trace.append(self._row())
 
-    def result(self, method: str, local_minimum: bool) -> SearchResult:
+    def result(self, method: str, stopped: str) -> SearchResult:
+        """The search result; ``stopped`` is ``"local_minimum"``, ``"floor"``, ``"max_steps"``,
+        ``"max_time"`` or ``"callback"``."""
         sol = self.solution
         return SearchResult(loss=sol.loss, pattern=self.pattern, W=np.asarray(sol.W), v=self.v,
                             c=float(sol.c), trace=self.trace, n_solves=self.program.n_solves,
                             n_steps=self.n_steps, seconds=time.perf_counter() - self.start_time,
                             method=method, homogenize=self.dataset.homogenize,
                             loss_name=self.loss_name,
-                            info={"local_minimum": local_minimum, "reached_floor": self.at_floor(),
+                            info={"local_minimum": stopped == "local_minimum", "stopped": stopped,
+                                  "reached_floor": self.at_floor(),
                                   "atol": self.atol, "rtol": self.rtol, "n_bounded": self.n_bounded})
 
 
@@ -191,6 +202,7 @@ class _LocalSearch:
 def gls(dataset: Dataset, m: int, max_steps: int = 1024, loss: str = "mse", random_state: RandomState = None,
         fit_bias: bool = True, backend: str = "fast", v: ArrayLike | None = None, start: ArrayLike | None = None,
         rtol: float = DEFAULT_RTOL, atol: float | None = None, alpha: float = 0.0,
+        max_time: float | None = None,
         callback: Callable[[SearchResult], bool | None] | None = None) -> SearchResult:
     """Greedy local search (GLS, paper Algorithm 2) over the vertices of Z^m.
 
@@ -224,17 +236,21 @@ def gls(dataset: Dataset, m: int, max_steps: int = 1024, loss: str = "mse", rand
     alpha : float, default 0.0
         Weight decay: every region program minimises the mean loss plus ``alpha`` ‖W‖², and the
         search compares these objectives (:class:`~zonocomb.convex.region.RegionProgram`).
+    max_time : float or None
+        Time budget in seconds, setup included: no step starts that is expected, from the
+        previous step's time, to end after it (a step solves every neighbour, so one slower
+        than the last can run over). None: no limit.
     callback : callable, optional
         ``callback(result)`` after every move, with the :class:`SearchResult` of the vertex just
-        reached; a true return value ends the search there (``info["local_minimum"]`` False).
-        :func:`zonocomb.search.rounds.run_in_rounds` uses it for time budgets and progress.
+        reached; a true return value ends the search there.
 
     Returns
     -------
     SearchResult
         The last vertex, its optimal network and the trace (one row per move; the loss strictly
-        decreases along it). ``info["local_minimum"]`` tells whether the search stopped because no
-        neighbour improved (rather than at ``max_steps`` or at the loss floor).
+        decreases along it). ``info["stopped"]`` tells why the search stopped: ``"local_minimum"``
+        (no neighbour improves; ``info["local_minimum"]`` is True only then), ``"floor"`` (loss
+        below ``atol``), ``"max_steps"``, ``"max_time"`` or ``"callback"``.
 
     Raises
     ------
@@ -252,24 +268,30 @@ def gls(dataset: Dataset, m: int, max_steps: int = 1024, loss: str = "mse", rand
     Paper section 4.3.1, Algorithm 2; appendix H.1.2 (v half ±1, c optimised, T = 1024).
     """
     search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, check_random_state(random_state),
-                          rtol, atol, alpha)
+                          rtol, atol, alpha, max_time)
     max_steps = check_int(max_steps, "max_steps", 0)
-    while search.n_steps < max_steps and not search.at_floor():
+    step_seconds = 0.0
+    while (stopped := _budget_stop(search, max_steps, step_seconds)) is None:
+        step_start = time.perf_counter()
         moves = search.moves()
         best = gls_choice(search.solution.loss, search.evaluate(moves), search.rtol, search.atol)
         if best is None:
-            return search.result("gls", local_minimum=True)
-        search.move_to(*search.solution_of(moves[best]))
-        if callback is not None and callback(search.result("gls", local_minimum=False)):
+            stopped = "local_minimum"
             break
-    return search.result("gls", local_minimum=False)
+        search.move_to(*search.solution_of(moves[best]))
+        step_seconds = time.perf_counter() - step_start
+        if callback is not None and callback(search.result("gls", "max_steps")):
+            stopped = "callback"
+            break
+    return search.result("gls", stopped)
 
 
 @single_threaded_blas
 def mgls(dataset: Dataset, m: int, max_steps: int = 2048, loss: str = "mse", random_state: RandomState = None,
          fit_bias: bool = True, backend: str = "fast", v: ArrayLike | None = None, start: ArrayLike | None = None,
          rtol: float = DEFAULT_RTOL, atol: float | None = None, alpha: float = 0.0,
-         callback: Callable[[SearchResult], bool | None] | None = None) -> SearchResult:
+         max_time: float | None = None,
+        callback: Callable[[SearchResult], bool | None] | None = None) -> SearchResult:
     """Modified greedy local search (mGLS, paper appendix G) over the vertices of Z^m.
 
     First improvement: the search moves to the first candidate whose optimal loss improves on the
@@ -306,17 +328,21 @@ def mgls(dataset: Dataset, m: int, max_steps: int = 2048, loss: str = "mse", ran
     alpha : float, default 0.0
         Weight decay: every region program minimises the mean loss plus ``alpha`` ‖W‖², and the
         search compares these objectives (:class:`~zonocomb.convex.region.RegionProgram`).
+    max_time : float or None
+        Time budget in seconds, setup included, checked before every convex solve or sweep of
+        candidates (at most ``MGLS_MAX_CHUNK`` programs), so a search runs over by one sweep at
+        most. None: no limit.
     callback : callable, optional
         ``callback(result)`` after every move, with the :class:`SearchResult` of the vertex just
-        reached; a true return value ends the search there (``info["local_minimum"]`` False).
-        :func:`zonocomb.search.rounds.run_in_rounds` uses it for time budgets and progress.
+        reached; a true return value ends the search there.
 
     Returns
     -------
     SearchResult
         The last vertex, its optimal network and the trace (one row per move; the loss strictly
-        decreases along it). ``info["local_minimum"]`` tells whether the search stopped because no
-        neighbour improved (rather than at ``max_steps`` or at the loss floor).
+        decreases along it). ``info["stopped"]`` tells why the search stopped: ``"local_minimum"``
+        (no neighbour improves; ``info["local_minimum"]`` is True only then), ``"floor"`` (loss
+        below ``atol``), ``"max_steps"``, ``"max_time"`` or ``"callback"``.
 
     Raises
     ------
@@ -336,16 +362,30 @@ def mgls(dataset: Dataset, m: int, max_steps: int = 2048, loss: str = "mse", ran
     Paper section 4.3.1 and appendix G; appendix H.2.2 (T = 2048).
     """
     rng = check_random_state(random_state)
-    search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol, alpha)
+    search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol, alpha, max_time)
     max_steps = check_int(max_steps, "max_steps", 0)
-    while search.n_steps < max_steps and not search.at_floor():
+    while (stopped := _budget_stop(search, max_steps)) is None:
         found = _first_improvement(search, rng)
-        if found is None:
-            return search.result("mgls", local_minimum=True)
-        search.move_to(*found)
-        if callback is not None and callback(search.result("mgls", local_minimum=False)):
+        if found is None or found is _OUT_OF_TIME:
+            stopped = "local_minimum" if found is None else "max_time"
             break
-    return search.result("mgls", local_minimum=False)
+        search.move_to(*found)
+        if callback is not None and callback(search.result("mgls", "max_steps")):
+            stopped = "callback"
+            break
+    return search.result("mgls", stopped)
+
+
+def _budget_stop(search: _LocalSearch, max_steps: int, expected: float = 0.0) -> str | None:
+    """Why the search must stop before its next step (``"floor"``, ``"max_steps"``,
+    ``"max_time"``), or None."""
+    if search.at_floor():
+        return "floor"
+    if search.n_steps >= max_steps:
+        return "max_steps"
+    if search.out_of_time(expected):
+        return "max_time"
+    return None
 
 
 #: Largest chunk of mGLS candidates solved in one sweep.
@@ -402,10 +442,18 @@ def _rows_are_vertices(search: _LocalSearch, flipped: np.ndarray, tight: np.ndar
                or search.zonotope.is_vertex(tuple(int(b) for b in flipped[u])) for k, u in enumerate(rows))
 
 
+#: What :func:`_first_improvement` returns when ``max_time`` ran out before it decided.
+_OUT_OF_TIME = object()
+
+
 def _first_improvement(search: _LocalSearch, rng: np.random.Generator):
-    """(pattern, solution) of the first improving candidate in mGLS order, or None."""
+    """(pattern, solution) of the first improving candidate in mGLS order, None at a local
+    minimum, or ``_OUT_OF_TIME`` when ``max_time`` passes first (checked before every solve or
+    sweep)."""
     chunk = max(1, search.program.threads)
     for kind, items in _candidate_groups(search, rng):
+        if search.out_of_time():
+            return _OUT_OF_TIME
         if kind == "patterns":
             for A in items:
                 key = pattern_key(A)
@@ -415,9 +463,13 @@ def _first_improvement(search: _LocalSearch, rng: np.random.Generator):
                 search._cache[key] = sol.loss
                 if search.improves(sol.loss):
                     return A, sol
+            if search.out_of_time():  # before the neighbours are listed (their walls are computed)
+                return _OUT_OF_TIME
             continue
         start = 0
         while start < len(items):
+            if search.out_of_time():
+                return _OUT_OF_TIME
             batch = items[start:start + chunk]
             losses = search.evaluate(batch)
             for k, value in enumerate(losses):

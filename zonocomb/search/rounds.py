@@ -1,11 +1,10 @@
 """A local search (GLS, mGLS) with a time budget and a hook called after every round of moves.
 
 The search runs as one call of the method (one walk on Z^m, its programs and caches built once);
-its ``callback``, called after every move, keeps the time budget and groups the moves into rounds
-for the hook. The first round is one move; the round length doubles up to :data:`ROUND_STEPS`
-while a round takes less than a tenth of the time budget, so on large data (one move scans up to
-m·N neighbours) the rounds stay one move long. No move starts that is expected, from the previous
-move's time, to end after ``max_time`` (a move cannot be interrupted, so a slow one can run over).
+the method keeps the time budget (its ``max_time``) and its ``callback``, called after every move,
+groups the moves into rounds for the hook. The first round is one move; the round length doubles
+up to :data:`ROUND_STEPS` while a round takes less than a tenth of the time budget, so on large
+data (one move scans up to m·N neighbours) the rounds stay one move long.
 Used by the scikit-learn estimators (``max_time``, ``verbose``, ``early_stopping``) and ``zonocomb
 fit`` (``--max-time``, its progress bar).
 """
@@ -70,7 +69,9 @@ def run_in_rounds(method: str, dataset: Dataset, m: int, *, max_steps: int | Non
     max_steps : int or None
         Move budget of the whole search (None: the method's default, 1024 / 2048).
     max_time : float or None
-        Time budget in seconds (see the module docstring); None: none.
+        Time budget in seconds, passed to the method (:func:`zonocomb.search.mgls` checks it
+        before every sweep of candidates, :func:`zonocomb.search.gls` before every step); None:
+        none.
     on_round : callable, optional
         ``on_round(result, moves, seconds)`` after every round, with the search result at the
         vertex reached, the moves so far and the seconds since the start; also after the last,
@@ -90,41 +91,28 @@ def run_in_rounds(method: str, dataset: Dataset, m: int, *, max_steps: int | Non
         A method without a move budget (not a local search), or what the search raises.
     """
     spec = get_method(method)
-    if spec.steps != "max_steps" or "callback" not in spec.keywords:
+    if spec.steps != "max_steps" or not {"callback", "max_time"} <= spec.keywords:
         from ..errors import InvalidInputError
         raise InvalidInputError(f"run_in_rounds needs a local search (gls, mgls), not {method!r}")
     budget = spec.defaults[spec.steps] if max_steps is None else int(max_steps)
     start_time = time.perf_counter()
-    state = {"moves": 0, "size": 1, "round_moves": 0, "round_start": start_time, "last": start_time,
-             "stopped": None}
+    state = {"moves": 0, "size": 1, "round_moves": 0, "round_start": start_time}
 
     def after_move(result: SearchResult) -> bool:
         now = time.perf_counter()
-        move_seconds, state["last"] = now - state["last"], now
         state["moves"] += 1
         state["round_moves"] += 1
-        elapsed = now - start_time
-        if state["round_moves"] == state["size"] and on_round is not None:
-            if max_time is None or now - state["round_start"] < max_time / 10:
-                state["size"] = min(2 * state["size"], ROUND_STEPS)
-            state["round_moves"], state["round_start"] = 0, now
-            if on_round(result, state["moves"], elapsed):
-                state["stopped"] = "callback"
-                return True
-        if max_time is not None and state["moves"] < budget and elapsed + move_seconds > max_time:
-            state["stopped"] = "max_time"
-            return True
-        return False
+        if state["round_moves"] < state["size"] or on_round is None:
+            return False
+        if max_time is None or now - state["round_start"] < max_time / 10:
+            state["size"] = min(2 * state["size"], ROUND_STEPS)
+        state["round_moves"], state["round_start"] = 0, now
+        return bool(on_round(result, state["moves"], now - start_time))
 
-    result = run_method(method, dataset, m, max_steps=budget, callback=after_move, **keywords)
+    result = run_method(method, dataset, m, max_steps=budget, max_time=max_time, callback=after_move, **keywords)
     moves = state["moves"]
-    if on_round is not None and state["stopped"] != "callback" and (state["round_moves"] or not moves):
+    stopped = {"floor": "local_minimum"}.get(result.info["stopped"], result.info["stopped"])
+    if on_round is not None and stopped != "callback" and (state["round_moves"] or not moves):
         on_round(result, moves, time.perf_counter() - start_time)  # the last, shorter round
-    if state["stopped"] is not None:
-        stopped = state["stopped"]
-    elif result.info["local_minimum"] or result.info["reached_floor"]:
-        stopped = "local_minimum"
-    else:
-        stopped = "max_steps"
     iterations = moves + (stopped == "local_minimum")
     return RoundsOutcome(result, moves, iterations, stopped, result.n_solves, result.seconds)
