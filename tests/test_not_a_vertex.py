@@ -84,3 +84,21 @@ def test_several_units_are_listed():
     A = [[1, 0, 1, 0], [0, 0, 1, 1], [0, 1, 0, 1]]
     with pytest.warns(NotAVertexWarning, match="the rows of units 0, 2 are not vertices"):
         solve_region(ds, A, [1.0, -1.0, 1.0])
+
+
+def test_witnesses_from_the_optimum_spare_most_lps(monkeypatch):
+    # Random vertices of Z^3 on Gaussian data: the witness built from each optimum (its tight examples
+    # pushed to their sides) proves most rows without an LP; the answers still match brute force.
+    from zonocomb.geometry.zonotope import Zonotope
+    rng = np.random.default_rng(7)
+    ds = Dataset(rng.standard_normal((12, 2)), y=rng.standard_normal(12))
+    program = RegionProgram(ds, [1.0, -1.0, 1.0])
+    lps = []
+    real = Zonotope.is_vertex
+    monkeypatch.setattr(Zonotope, "is_vertex", lambda self, barcode: lps.append(1) or real(self, barcode))
+    power = ZonotopePower(ds.zonotope(), 3)
+    for _ in range(12):
+        A = power.random_vertex(rng)
+        sol = program.solve(A)
+        assert program.non_vertex_units(A, sol.W) == [] == brute_non_vertex_units(ds, A)
+    assert len(lps) < 36 / 2

@@ -111,5 +111,6 @@ def test_a_checked_problem_is_immutable_and_pickles(noisy):
     again = pickle.loads(pickle.dumps(checked))
     assert (again.loss, again.alpha, again.fit_bias, again.m) == ("logistic", 0.5, True, 2)
     assert np.array_equal(again.y, checked.y) and np.array_equal(again.v, checked.v)
+    assert not again.y.flags.writeable and not again.v.flags.writeable
     other = checked.with_output_weights([2.0, 3.0, 4.0])
     assert other.m == 3 and other.y is checked.y and checked.m == 2

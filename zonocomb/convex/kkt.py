@@ -103,7 +103,7 @@ class KKTChecker:
     >>> prog = RegionProgram(Dataset([[0], [1], [2], [3]], y=[0, 1, 2, 3]), v=[1.0])
     >>> A = prog.pattern_array((0, 1, 1, 1))
     >>> sol = prog.solve(A)
-    >>> KKTChecker(prog._data).residuals(A, sol.W, sol.c).ok(1e-8)
+    >>> KKTChecker(prog.data).residuals(A, sol.W, sol.c).ok(1e-8)
     True
     """
 

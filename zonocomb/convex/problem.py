@@ -91,7 +91,11 @@ class RegionProblem:
         return tuple(getattr(self, name) for name in self.__slots__)
 
     def __setstate__(self, state) -> None:
-        self._set(*state)
+        dataset, y, v, *rest = state
+        y, v = np.array(y, dtype=float), np.array(v, dtype=float)         # unpickled arrays: frozen again
+        y.setflags(write=False)
+        v.setflags(write=False)
+        self._set(dataset, y, v, *rest)
 
     def __setattr__(self, name, value):
         raise AttributeError(f"RegionProblem is immutable (cannot set {name!r})")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from fractions import Fraction
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Sequence, Tuple, Union
 
@@ -29,8 +30,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..errors import InvalidInputError, InvalidTypeError, NotAVertexWarning, SolverError
+from ..exact.predicates import dot_signs
 from ..geometry.dataset import Dataset
-from ..geometry.power import ZonotopePower
 from ..geometry.zonotope import Zonotope
 from ..validation import check_bool
 from .backends import BackendSpec, RegionData, SolveStatus, backend_spec
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
     from .backends.kernel import RegionKernel
 
 __all__ = ["RegionSolution", "NeighbourSweep", "RegionProgram", "RegionProblem", "SolveStatus", "solve_region",
-           "check_pattern", "check_output_weights", "NotAVertexWarning", "TIGHT_SET_RTOL"]
+           "check_pattern", "check_output_weights", "exact_signs", "realising_weights", "NotAVertexWarning",
+           "TIGHT_SET_RTOL"]
 
 #: A starting point of a solve: a :class:`RegionSolution` of a nearby pattern, or a pair (W, c).
 WarmStart = Union["RegionSolution", Tuple[ArrayLike, float]]
@@ -252,7 +254,7 @@ class RegionProgram:
         self._XT = np.ascontiguousarray(self._data.Xbar.T)
         #: TIGHT_SET_RTOL ‖x̄_i‖ (the tight set's tolerance, per example, before the factor max ‖w_u‖)
         self._tight_tol = TIGHT_SET_RTOL * np.linalg.norm(scaled.Xbar, axis=1)
-        self._zonotope = None
+        self._zonotope = self._nonzero = None                # built by non_vertex_units when needed
         self.n_solves = 0
 
     @property
@@ -380,7 +382,8 @@ class RegionProgram:
             _warn_unless_vertex(self.non_vertex_units(A, sol.W), stacklevel=2)
         return sol
 
-    def non_vertex_units(self, pattern: ArrayLike, W: ArrayLike | None = None) -> list[int]:
+    def non_vertex_units(self, pattern: ArrayLike, W: ArrayLike | None = None,
+                         units: Sequence[int] | None = None, zonotope: Zonotope | None = None) -> list[int]:
         """The units whose row of ``pattern`` is not a vertex of the zonotope Z (exact).
 
         Row u is a vertex barcode of Z iff some w has sign(w·x̄_i) = 2A_ui − 1 for every i (paper
@@ -391,47 +394,77 @@ class RegionProgram:
         pattern : array-like
             (m, N) 0/1 pattern, or for m = 1 a barcode.
         W : array-like of shape (m, n), optional
-            Weights to try first, e.g. the pattern's optimum: a row w_u whose exact signs are
-            strictly those of row u certifies that row without an LP.
+            Nearby weights, e.g. the optimum of ``pattern`` or of a neighbouring pattern: row u is
+            first tried with a witness built from w_u (:func:`realising_weights`), whose exact
+            signs, when they are those of row u, prove it a vertex without an LP.
+        units : sequence of int, optional
+            Decide only these units (default all).
+        zonotope : Zonotope, optional
+            The dataset's zonotope if already built (its cached vertex tests are reused).
 
         Returns
         -------
         list of int
             The units (0-based) whose rows are not vertices, in increasing order.
 
+        Raises
+        ------
+        InvalidInputError
+            Malformed pattern, ``W`` or ``units``, or a zonotope of other generators.
+
         Notes
         -----
-        Cost: O(mNn) float operations for the signs of ``W`` (exact where the float filter cannot
-        decide, :meth:`ZonotopePower.unit_pattern
-        <zonocomb.geometry.power.ZonotopePower.unit_pattern>`); for every other row one float
-        margin LP (N constraints in R^n) checked exactly, rarely one exact cddlib LP
-        (:meth:`Zonotope.is_vertex <zonocomb.geometry.zonotope.Zonotope.is_vertex>`, cached per
-        barcode). The dataset's zonotope is built on the first call (exact parallel classes,
-        O(N² n) rational operations) and kept. A zero example (bias-free data) is left out of the
-        zonotope: w·0 > 0 holds for no w, so a row with a 1 there is not a vertex.
+        Cost: per row with a witness O(Nn) float operations and its exact signs
+        (:func:`exact_signs`: exact arithmetic only where the float filter cannot decide); per
+        other row one float margin LP (N constraints in R^n) checked exactly, rarely one exact
+        cddlib LP (:meth:`Zonotope.is_vertex <zonocomb.geometry.zonotope.Zonotope.is_vertex>`,
+        cached per barcode). Without ``zonotope`` the dataset's is built on the first LP (exact
+        parallel classes, O(N² n) rational operations) and kept. A zero example (bias-free data)
+        is left out of the zonotope: w·0 > 0 holds for no w, so a row with a 1 there is not a
+        vertex.
         """
         A = self.pattern_array(pattern)
         W = None if W is None else np.asarray(W, dtype=float)
         if W is not None and W.shape != (self.m, self.n):
             raise InvalidInputError(f"W must have shape ({self.m}, {self.n}), got {W.shape}")
-        if self._zonotope is None:
-            gens = self.dataset.generators_exact
-            nonzero = np.array([any(g) for g in gens])
-            power = ZonotopePower(Zonotope([g for g, k in zip(gens, nonzero) if k]), self.m) \
-                if nonzero.any() else None
-            self._zonotope = (nonzero, power)
-        nonzero, power = self._zonotope
-        bad = []
-        for u in range(self.m):
+        units = range(self.m) if units is None else [int(u) for u in units]
+        if any(not 0 <= u < self.m for u in units):
+            raise InvalidInputError(f"units must be unit indices in [0, {self.m}), got {list(units)}")
+        nonzero = self._nonzero_examples()
+        if zonotope is not None and zonotope is not self._zonotope:
+            if getattr(zonotope, "generators", None) != self.dataset.generators_exact:
+                raise InvalidInputError("zonotope must be the dataset's zonotope (same generators)")
+            self._zonotope = zonotope                         # checked once, kept
+        bad, witnesses = [], {}
+        for u in units:
             if A[u, ~nonzero].any():                          # w·0 > 0 for no w
                 bad.append(u)
-            elif power is None:
-                continue
-            elif W is not None and np.array_equal(power.unit_pattern(W[u, :]), A[u, nonzero]):
-                continue                                      # w_u lies in the open cone of row u
-            elif not power.zonotope.is_vertex(tuple(int(b) for b in A[u, nonzero])):
+            elif W is not None and nonzero.any():
+                witnesses[u] = realising_weights(self._data.Xbar, np.where(A[u], 1.0, -1.0), W[u])
+        proved = set()
+        if witnesses:
+            signs = exact_signs(self.dataset, np.vstack(list(witnesses.values())))
+            proved = {u for k, u in enumerate(witnesses)
+                      if np.array_equal(signs[k, nonzero], np.where(A[u, nonzero], 1, -1))}
+        for u in units:
+            if u not in bad and u not in proved and nonzero.any() \
+                    and not self._vertex_zonotope().is_vertex(tuple(int(b) for b in A[u, nonzero])):
                 bad.append(u)
-        return bad
+        return sorted(bad)
+
+    def _nonzero_examples(self) -> np.ndarray:
+        """Mask of the examples whose generator is not zero (exact), computed once."""
+        if self._nonzero is None:
+            self._nonzero = np.array([any(g) for g in self.dataset.generators_exact])
+        return self._nonzero
+
+    def _vertex_zonotope(self) -> Zonotope:
+        """The zonotope of the dataset's nonzero generators (the one given to
+        :meth:`non_vertex_units`, or built once)."""
+        if self._zonotope is None:
+            self._zonotope = Zonotope([g for g, keep in zip(self.dataset.generators_exact,
+                                                            self._nonzero_examples()) if keep])
+        return self._zonotope
 
     def sweep(self, pattern: ArrayLike, moves: Sequence[Move], warm_start: WarmStart,
               bound: float | None = None, solutions: bool = False) -> NeighbourSweep:
@@ -662,6 +695,42 @@ def solve_region(dataset: Dataset, pattern: ArrayLike, v: ArrayLike, loss: str =
     if check_bool(check_vertex, "check_vertex"):
         _warn_unless_vertex(program.non_vertex_units(pattern, sol.W), stacklevel=2)
     return sol
+
+
+def realising_weights(X: np.ndarray, signs: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """A candidate weight vector with sign(w'·x_i) = signs_i for every row x_i of ``X``, built from
+    nearby weights ``w`` (float; a witness to be checked exactly, e.g. by :func:`exact_signs`).
+
+    The examples where w has the wanted sign with a margin above ``TIGHT_SET_RTOL`` ‖w‖ ‖x_i‖ keep
+    it; on the others (tight or of the wrong sign) a step δ with δ·x_i = signs_i (least squares)
+    is added, half as long as the first margin it would close, so the kept signs stay. Cost:
+    O(N n²).
+    """
+    X = np.asarray(X, dtype=float)
+    margins = signs * (X @ w)
+    tight = margins <= TIGHT_SET_RTOL * float(np.linalg.norm(w)) * np.linalg.norm(X, axis=1)
+    if not tight.any():
+        return np.array(w, dtype=float)
+    delta = np.linalg.lstsq(X[tight], signs[tight], rcond=None)[0]
+    against = -signs[~tight] * (X[~tight] @ delta)
+    closing = against > 0
+    step = 0.5 * float(np.min(margins[~tight][closing] / against[closing])) if closing.any() else 1.0
+    return w + step * delta
+
+
+def exact_signs(dataset: Dataset, W: ArrayLike) -> np.ndarray:
+    """sign(w_u·x̄_i) for float weights W ((m, n)) and the dataset's generators, exactly (paper
+    eq. 2: the activation pattern of W is ``exact_signs(dataset, W) > 0``).
+
+    The products are evaluated in float64 from the correctly rounded generators; the entries the
+    proven error bound of :func:`zonocomb.exact.predicates.dot_signs` cannot decide are recomputed
+    exactly from the Fraction generators and the (exactly representable) float weights. Returns
+    an (m, N) int8 array.
+    """
+    W = np.asarray(W, dtype=float)
+    gens = dataset.generators_exact
+    return dot_signs(W, dataset.generators_float, lambda u, i: sum(
+        (Fraction(float(w)) * g for w, g in zip(W[u], gens[i])), Fraction(0)))
 
 
 def _warn_unless_vertex(units: list[int], stacklevel: int) -> None:

@@ -4,7 +4,7 @@ arithmetic where it does not (the approach of exact-geometry libraries such as C
 Everything that decides a sign w·x exactly but computes in float64 goes through this module: the
 chamber enumerator and the zonotope's walls (:mod:`zonocomb.geometry.position`,
 :mod:`zonocomb.geometry.chambers`), random vertices of Z^m (:mod:`zonocomb.geometry.power`) and
-the activation pattern of float weights (:func:`zonocomb.search.pattern_of_weights`, paper eq. 2).
+the activation pattern of float weights (:func:`zonocomb.convex.region.exact_signs`, paper eq. 2).
 The error analysis is also in docs/design.md §5.
 
 The filter for a dot product

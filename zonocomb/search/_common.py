@@ -10,15 +10,14 @@ Everything here is floating point except :func:`pattern_of_weights`, whose signs
 from __future__ import annotations
 
 import functools
-from fractions import Fraction
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..convex.losses import check_labels, check_loss, mean_loss
 from ..convex.problem import RegionProblem
+from ..convex.region import exact_signs
 from ..errors import InvalidTypeError
-from ..exact.predicates import dot_signs
 from ..geometry.dataset import Dataset
 from ..validation import check_int
 
@@ -99,9 +98,8 @@ def forward(generators: np.ndarray, W: np.ndarray, v: np.ndarray, c: float) -> n
 def pattern_of_weights(dataset: Dataset, W: np.ndarray) -> tuple[np.ndarray, bool]:
     """The activation pattern ``𝕀{W x̄_i > 0}`` of float weights, with exact signs (paper eq. 2).
 
-    The products are evaluated in float64 from the correctly rounded generators; the entries the
-    proven error bound of :func:`zonocomb.exact.predicates.dot_signs` cannot decide are recomputed
-    exactly from the Fraction generators and the (exactly representable) float weights.
+    The signs are :func:`zonocomb.convex.region.exact_signs`'s: float64 with exact arithmetic only
+    where the proven error bound of the float filter cannot decide.
 
     Returns
     -------
@@ -110,10 +108,7 @@ def pattern_of_weights(dataset: Dataset, W: np.ndarray) -> tuple[np.ndarray, boo
         True if some product ``w_u · x̄_i`` is exactly zero (``W`` lies on a hyperplane of the
         arrangement, so the pattern need not be a vertex of Z^m).
     """
-    W = np.asarray(W, dtype=float)
-    gens = dataset.generators_exact
-    signs = dot_signs(W, dataset.generators_float, lambda u, i: sum(
-        (Fraction(float(w)) * g for w, g in zip(W[u], gens[i])), Fraction(0)))
+    signs = exact_signs(dataset, W)
     return signs > 0, bool((signs == 0).any())
 
 

@@ -34,7 +34,7 @@ from ..errors import InvalidInputError
 from ..geometry.dataset import Dataset
 from ..geometry.power import ZonotopePower
 from ..validation import RandomState, check_int, check_random_state
-from ._common import baseline_loss, pattern_key, pattern_of_weights, search_problem, single_threaded_blas
+from ._common import baseline_loss, pattern_key, search_problem, single_threaded_blas
 from .result import SearchResult
 
 __all__ = ["gls", "mgls", "gls_tolerances", "gls_threshold", "gls_choice"]
@@ -412,34 +412,12 @@ def _candidate_groups(search: _LocalSearch, rng: np.random.Generator):
 
 def _rows_are_vertices(search: _LocalSearch, flipped: np.ndarray, tight: np.ndarray) -> bool:
     """Whether every row of ``flipped`` (the current pattern with its ``tight`` constraints
-    flipped) that changed is a vertex of Z, exactly.
-
-    A changed row u is certified by weights realising it strictly: the current optimum w_u
-    (whose products with the non-tight examples have the current signs) plus a small step δ with
-    δ·x̄_i = ±1 on the tight examples (least squares), the exact signs of the result checked by
-    :func:`pattern_of_weights`. Rows without such a certificate (e.g. every example tight) go to
-    :meth:`Zonotope.is_vertex <zonocomb.geometry.zonotope.Zonotope.is_vertex>` (an LP).
+    flipped) that changed is a vertex of Z, exactly: a witness from the current optimum (its
+    tight examples pushed to their new sides), checked by exact signs, else an LP per row
+    (:meth:`RegionProgram.non_vertex_units <zonocomb.convex.region.RegionProgram.non_vertex_units>`).
     """
-    G = search.dataset.generators_float
-    W = np.asarray(search.solution.W, dtype=float)
-    rows, proposals = [], []
-    for u in np.flatnonzero(tight.any(axis=1)):
-        signs = np.where(flipped[u], 1.0, -1.0)
-        free = ~tight[u]
-        margins = signs[free] * (G[free] @ W[u])
-        if free.any() and margins.min() > 0:
-            delta = np.linalg.lstsq(G[tight[u]], signs[tight[u]], rcond=None)[0]
-            against = -signs[free] * (G[free] @ delta)
-            step = 0.5 * np.min(margins[against > 0] / against[against > 0]) if (against > 0).any() else 1.0
-            rows.append(u)
-            proposals.append(W[u] + step * delta)
-        elif not search.zonotope.is_vertex(tuple(int(b) for b in flipped[u])):
-            return False
-    if not rows:
-        return True
-    positive, _ = pattern_of_weights(search.dataset, np.vstack(proposals + [-w for w in proposals]))
-    return all((positive[k] == flipped[u]).all() and (positive[len(rows) + k] != flipped[u]).all()
-               or search.zonotope.is_vertex(tuple(int(b) for b in flipped[u])) for k, u in enumerate(rows))
+    return not search.program.non_vertex_units(flipped, search.solution.W, units=np.flatnonzero(tight.any(axis=1)),
+                                               zonotope=search.zonotope)
 
 
 #: What :func:`_first_improvement` returns when ``max_time`` ran out before it decided.
