@@ -30,10 +30,11 @@ import networkx as nx
 import numpy as np
 from tqdm.auto import tqdm
 
+from ..convex import RegionProblem
 from ..convex.region import check_output_weights
 from ..errors import InvalidInputError, TooLargeError
 from ..files import atomic_write
-from ..search import check_dataset, half_output_weights, single_threaded_blas
+from ..search import half_output_weights, single_threaded_blas
 from ..search.exact_erm import unit_groups
 from ..search.gradient_descent import gradient_descent
 from ..search.gls import mgls
@@ -436,10 +437,11 @@ def landscape(dataset, m, v=None, loss="mse", fit_bias=True, backend="fast", red
     appendix H (initialisation, output weights).
     """
     t_start = time.perf_counter()
-    y = check_dataset(dataset, loss)
     m = check_int(m, "m (number of units)", 1)
-    v = half_output_weights(m) if v is None else check_output_weights(v, m)
-    rtol, atol = gls_tolerances(y, loss, fit_bias, rtol, atol)
+    problem = RegionProblem(dataset, half_output_weights(m) if v is None else v, loss=loss, fit_bias=fit_bias,
+                            m=m)                                   # checked once (docs/design.md §7.4)
+    v = problem.v
+    rtol, atol = gls_tolerances(problem.y, loss, fit_bias, rtol, atol)
     samples = check_int(samples, "samples", 0)
     mgls_runs = check_int(mgls_runs, "mgls_runs", 0)
     gd_runs = check_int(gd_runs, "gd_runs", 0)
@@ -459,7 +461,7 @@ def landscape(dataset, m, v=None, loss="mse", fit_bias=True, backend="fast", red
     t0 = time.perf_counter()
     with tqdm(total=count, desc=f"landscape m={m}", unit="class", disable=not _progress_enabled(progress),
               dynamic_ncols=True) as bar:
-        losses, status = solve_classes(dataset, v, loss, fit_bias, backend, classes, n_jobs, bar,
+        losses, status = solve_classes(problem, backend, classes, n_jobs, bar,
                                        chunk_size)
     t1 = time.perf_counter()
     result = Landscape(dataset=dataset, v=v, loss=loss, fit_bias=fit_bias, backend=backend,

@@ -63,7 +63,7 @@ def star_cover(nbr: np.ndarray):
     return np.array(centres, dtype=np.int64), owner, column
 
 
-def _solve_stars(dataset, v, loss, fit_bias, backend, barcodes, stars):
+def _solve_stars(problem, backend, barcodes, stars):
     """Losses and statuses of the classes of a list of stars ``(centre, row, own, claims)``.
 
     ``barcodes`` is the (V, N) bool array of the vertices of Z; a claim is (class, move) with the
@@ -72,7 +72,7 @@ def _solve_stars(dataset, v, loss, fit_bias, backend, barcodes, stars):
     :class:`RegionProgram` is called directly, without :class:`~zonocomb.search.RegionOracle`'s
     checks. Its sweeps run on one thread: the stars are the parallel work (joblib tasks).
     """
-    program = RegionProgram(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend)
+    program = RegionProgram.from_problem(problem, backend)
     program.threads = 1
     ids, losses, status = [], [], []
     for centre, row, own, claims in stars:
@@ -115,8 +115,9 @@ def _chunks(classes, size):
         yield chunk
 
 
-def solve_classes(dataset, v, loss, fit_bias, backend, classes, n_jobs, bar, chunk_size=None):
-    """Optimal loss and status of every class; ``bar`` (a tqdm bar) advances per chunk.
+def solve_classes(problem, backend, classes, n_jobs, bar, chunk_size=None):
+    """Optimal loss and status of every class of the checked :class:`~zonocomb.convex.RegionProblem`
+    ``problem``; ``bar`` (a tqdm bar) advances per chunk.
 
     Returns
     -------
@@ -125,8 +126,8 @@ def solve_classes(dataset, v, loss, fit_bias, backend, classes, n_jobs, bar, chu
     """
     C = len(classes)
     size = chunk_size or max(64, min(4000, math.ceil(C / 64)))
-    barcodes = np.array(classes.barcodes, dtype=bool).reshape(classes.V, dataset.N)
-    tasks = (delayed(_solve_stars)(dataset, v, loss, fit_bias, backend, barcodes, chunk)
+    barcodes = np.array(classes.barcodes, dtype=bool).reshape(classes.V, problem.dataset.N)
+    tasks = (delayed(_solve_stars)(problem, backend, barcodes, chunk)
              for chunk in _chunks(classes, size))
     losses = np.full(C, np.nan)
     status = np.empty(C, dtype=object)
