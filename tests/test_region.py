@@ -719,3 +719,22 @@ def test_old_name_of_the_tight_set_tolerance_warns():
     import zonocomb.convex.region as region
     with pytest.warns(DeprecationWarning, match="TIGHT_SET_RTOL"):
         assert region.TIGHT_RTOL == region.TIGHT_SET_RTOL
+
+
+def test_documented_hooks_data_solver_kernel():
+    # RegionProgram.data is the backends' float data of the program, .solver the backend object,
+    # .kernel the fast backend's compiled kernel (None for the l1 LP and the reference backend).
+    from zonocomb.convex.backends.kernel import RegionKernel
+    ds = Dataset([[0.0], [1.0], [2.0], [3.0]], y=[0.0, 1.0, 0.0, 1.0])
+    prog = RegionProgram(ds, [1.0, -1.0], loss="logistic", fit_bias=False)
+    assert np.array_equal(prog.data.Xbar, ds.generators_float) and np.array_equal(prog.data.y, ds.y)
+    assert (prog.data.loss, prog.data.fit_bias, prog.data.m) == ("logistic", False, 2)
+    assert isinstance(prog.kernel, RegionKernel) and prog.solver.name == "fast"
+    assert RegionProgram(ds, [1.0], loss="l1").kernel is None
+    ref = RegionProgram(ds, [1.0], backend="reference")
+    assert ref.kernel is None and ref.solver.name == "cvxpy"
+    calls = []
+    solve = prog.kernel.solve
+    prog.kernel.solve = lambda *a, **k: calls.append(1) or solve(*a, **k)   # replacing a method reaches the solves
+    prog.solve([[0, 0, 1, 1], [1, 1, 0, 0]])
+    assert calls
