@@ -78,3 +78,21 @@ def test_bad_parameters_are_refused(ds):
     bad = next(b for b in itertools.product((0, 1), repeat=ds.N) if not Z.is_vertex(b))
     with pytest.raises(InvalidInputError, match="not a vertex"):
         tabu_search(ds, 2, start=[bad, bad])
+
+
+@pytest.mark.parametrize("search,kw", [(simulated_annealing, {"max_steps": 60}),
+                                       (tabu_search, {"max_steps": 6})])
+def test_weight_decay_is_in_the_reported_objective(ds, search, kw, capsys):
+    """With alpha, the loss reported is the region programs' objective at the returned network:
+    its mean loss plus alpha ||W||^2 (as gls reports it); a bar is drawn only when asked."""
+    plain = search(ds, 2, random_state=2, **kw)
+    program = RegionOracle(ds, plain.v).program
+    assert plain.loss == pytest.approx(program.network_loss(plain.W, plain.c), rel=1e-9, abs=1e-12)
+    assert capsys.readouterr().err == ""
+    decayed = search(ds, 2, random_state=2, alpha=0.3, progress=True, **kw)
+    assert decayed.loss == pytest.approx(program.network_loss(decayed.W, decayed.c)
+                                         + 0.3 * np.sum(decayed.W ** 2), rel=1e-9, abs=1e-12)
+    assert np.sum(decayed.W ** 2) < np.sum(plain.W ** 2)
+    assert "100%" in capsys.readouterr().err
+    with pytest.raises(InvalidInputError, match="alpha"):
+        search(ds, 2, alpha=-1.0, **kw)
