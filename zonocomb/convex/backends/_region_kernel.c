@@ -14,11 +14,14 @@
  *
  *   - each unit u holds a working set of independent constraints and an orthonormal basis Z_u
  *     (n × k_u) of the directions keeping them; k_u = 0 means the unit is frozen at w_u = 0;
- *   - B_u = diag(v_u A_u) X Z_u (N × k_u) and the Gram matrix of all reduced columns (and of the
- *     column of ones for c) are maintained: adding a constraint to unit u is a Householder
- *     reflection of its basis, applied to Z_u, B_u and the Gram rows of u;
+ *   - X Z_u, B_u = diag(v_u A_u) X Z_u (N × k_u) and the Gram matrix of all reduced columns (and
+ *     of the column of ones for c) are maintained: adding a constraint to unit u is a Householder
+ *     reflection of its basis, applied to Z_u, X Z_u, B_u and the Gram rows of u (a face step's
+ *     rates X Δw_u are then combinations of the k_u columns of X Z_u);
  *   - a face step solves the face's least squares by Cholesky on that Gram matrix, dropping
- *     columns that are numerically dependent (a basic solution), then follows the piecewise
+ *     columns that are numerically dependent (a basic solution); the factor is carried from step
+ *     to step, only the columns of the units whose face changed being deleted and appended again
+ *     (solve_mse); it then follows the piecewise
  *     linear path on which each unit stops at its own first blocking constraint, to the exact
  *     minimiser of F along it; every unit that stopped adds its blocking constraint;
  *   - pricing (at a face minimiser) recomputes the slacks and predictions exactly, checks the face
@@ -45,8 +48,9 @@
  *
  * Everything is float64 with the relative tolerances passed in by the Python wrapper
  * (zonocomb/convex/backends/kernel.py, which documents them). Every loop is bounded; failures
- * are reported by a status code, never by crashing. The work memory is allocated per call; its
- * largest arrays (the two (m n + 1)² matrices, Z, B, the rates, the NNLS factor cache) are not
+ * are reported by a status code, never by crashing. The work memory is allocated once per program
+ * and thread (ctx_new); its largest arrays (the two (m n + 1)² matrices, Z, B, X Z, the rates,
+ * the NNLS factor cache) are not
  * zeroed, every entry being written before it is read — a build with -DZC_POISON fills them
  * with NaN instead, so that a read before a write spreads NaN into the answer or changes it;
  * tests/test_region_kernel.py builds that variant and compares its answers with this build's
@@ -93,6 +97,7 @@ typedef struct {
     double *Z;        /* m × n × n: Z_u column j at Z + (u n + j) n */
     double *LW;       /* m × n × n: Cholesky factors of the working normals' Gram matrices */
     double *B;        /* m × n × N: B_u column j at B + (u n + j) N */
+    double *XZ;       /* m × n × N: X Z_u (B_u before the weights v_u A_ui), laid out as B */
     double *GR;       /* P × P Gram matrix of the reduced columns; index u n + j, c at m n */
     double *S;        /* m × N signs s_ui */
     double *slack, *yhat, *g, *GW;
@@ -102,6 +107,9 @@ typedef struct {
     double *ytr;      /* N-vector: trial predictions of the backtracking */
     int *k, *nws, *WS, *live, *lw_q, *support, *nsupport, *hint, *nhint, *nzpos;
     int face_solved, bounce;
+    /* the MSE face factor (solve_mse): fK columns fcol[0..fK), factored at their unit's stamp fst;
+       fpos[a] = position + 1 of column a (0: not in the factor); ustamp[u] changes with unit u's face */
+    int fK, *fcol, *fst, *fpos, *forig, *ustamp;
     /* work */
     double *dW, *jdu, *rate, *alpha, *Jm, *Jt, *off, *rhs, *L, *delta, *wk;
     double *lam;      /* m × n: multipliers of the working constraints (min_multiplier) */
@@ -192,23 +200,30 @@ HOT static void xtmul(const Ctx *C, const double *restrict T, const double *rest
     for (int r = 0; r < C->n; r++) out[r] = dot(T + (size_t)r * N, a, N);
 }
 
-/* slacks s_ui Xu_i·w_u and predictions ŷ, recomputed from W and c */
-HOT static void refresh(Ctx *C) {
+/* unit u's slacks s_ui Xu_i·w_u from w_u, and the products p_i = x̄_i·w_u; returns 0 (and
+   no p) when w_u = 0 */
+HOT static int unit_products(Ctx *C, int u, double *restrict p) {
     int N = C->N, n = C->n;
+    const double *w = C->W + u * n;
+    double *restrict sl = C->slack + u * N;
+    int zero = 1;
+    for (int r = 0; r < n; r++) if (w[r] != 0.0) zero = 0;
+    if (zero) { memset(sl, 0, sizeof(double) * N); return 0; }
+    xmul(C, C->XT, w, p);
+    const double *restrict sx = C->SX + u * N;
+    for (int i = 0; i < N; i++) sl[i] = sx[i] * p[i];
+    return 1;
+}
+
+/* slacks and predictions ŷ, recomputed from W and c */
+HOT static void refresh(Ctx *C) {
+    int N = C->N;
     double *restrict yh = C->yhat, *restrict p = C->px;
     for (int i = 0; i < N; i++) yh[i] = C->c;
     for (int u = 0; u < C->m; u++) {
-        const double *w = C->W + u * n;
-        double *restrict sl = C->slack + u * N;
-        int zero = 1;
-        for (int r = 0; r < n; r++) if (w[r] != 0.0) zero = 0;
-        if (zero) { memset(sl, 0, sizeof(double) * N); continue; }   /* w_u = 0: no term */
-        xmul(C, C->XT, w, p);
-        const double *restrict sx = C->SX + u * N, *restrict av = C->AV + u * N;
-        for (int i = 0; i < N; i++) {
-            sl[i] = sx[i] * p[i];
-            yh[i] += av[i] * p[i];
-        }
+        if (!unit_products(C, u, p)) continue;   /* w_u = 0: no term */
+        const double *restrict av = C->AV + u * N;
+        for (int i = 0; i < N; i++) yh[i] += av[i] * p[i];
     }
 }
 
@@ -228,14 +243,14 @@ static double ridge_at(const Ctx *C, double t, const int *moving) {
     return rho * s;
 }
 
-/* B_u = diag(v_u A_u) X Z_u, columns j0 ≤ j < k_u */
+/* X Z_u and B_u = diag(v_u A_u) X Z_u, columns j0 ≤ j < k_u */
 HOT static void build_B(Ctx *C, int u, int j0) {
     int N = C->N, n = C->n;
     const double *restrict av = C->AV + u * N;
     for (int j = j0; j < C->k[u]; j++) {
-        double *restrict b = C->B + (u * n + j) * N;
-        xmul(C, C->XT, C->Z + (u * n + j) * n, b);
-        for (int i = 0; i < N; i++) b[i] *= av[i];
+        double *restrict b = C->B + (u * n + j) * N, *restrict xz = C->XZ + (u * n + j) * N;
+        xmul(C, C->XT, C->Z + (u * n + j) * n, xz);
+        for (int i = 0; i < N; i++) b[i] = av[i] * xz[i];
     }
 }
 
@@ -277,6 +292,7 @@ HOT static int restrict_face(Ctx *C, int u, const double *a, int update) {
     for (int j = 0; j < k; j++) { h[j] = dot(Z + j * n, a, n); nb += h[j] * h[j]; }
     nb = sqrt(nb);
     if (!(nb > C->prm[P_RANK])) return 0;
+    C->ustamp[u]++;
     if (k == 1) { C->k[u] = 0; return 1; }
     h[0] += h[0] >= 0.0 ? nb : -nb;
     double beta = 2.0 / dot(h, h, k);
@@ -294,16 +310,20 @@ HOT static int restrict_face(Ctx *C, int u, const double *a, int update) {
     if (update) {
         double *Bu = C->B + u * n * N;
         double *bh = C->wk;                       /* N-vector */
-        for (int i = 0; i < N; i++) bh[i] = 0.0;
-        for (int l = 0; l < k; l++) {
-            double hl = h[l];
-            const double *bl = Bu + l * N;
-            for (int i = 0; i < N; i++) bh[i] += hl * bl[i];
+        for (int pass = 0; pass < 2; pass++) {    /* B_u, then X Z_u */
+            if (pass) Bu = C->XZ + u * n * N;
+            for (int i = 0; i < N; i++) bh[i] = 0.0;
+            for (int l = 0; l < k; l++) {
+                double hl = h[l];
+                const double *bl = Bu + l * N;
+                for (int i = 0; i < N; i++) bh[i] += hl * bl[i];
+            }
+            for (int j = 1; j < k; j++) {
+                double f = beta * h[j];
+                for (int i = 0; i < N; i++) Bu[(j - 1) * N + i] = Bu[j * N + i] - f * bh[i];
+            }
         }
-        for (int j = 1; j < k; j++) {
-            double f = beta * h[j];
-            for (int i = 0; i < N; i++) Bu[(j - 1) * N + i] = Bu[j * N + i] - f * bh[i];
-        }
+        Bu = C->B + u * n * N;
         C->k[u] = k - 1;
         if (C->logistic) return 1;
         /* cross blocks: rows (u, ·) against every other active column q */
@@ -343,6 +363,7 @@ HOT static void set_face(Ctx *C, int u, const int *T, int nT, int update) {
     memset(Z, 0, sizeof(double) * n * n);
     for (int j = 0; j < n; j++) Z[j * n + j] = 1.0;
     C->k[u] = n;
+    C->ustamp[u]++;
     C->nws[u] = 0;
     C->lw_q[u] = 0;
     for (int t = 0; t < nT && C->k[u] > 0; t++) {
@@ -640,6 +661,34 @@ HOT static void rates(Ctx *C, const int *moving, double dc) {
     }
 }
 
+/* rates() for a face step, whose dW_u = Σ_j δ_j Z_u,j over the columns idx[0..K) (δ = C->delta):
+   X dW_u = Σ_j δ_j (X Z_u,j) from the kept products, k_u N flops per unit instead of n N */
+HOT static void face_rates(Ctx *C, const int *moving, double dc, int K) {
+    int N = C->N, n = C->n, cI = C->m * n;
+    double *restrict jt = C->Jt;
+    for (int u = 0; u < C->m; u++) if (moving[u]) memset(C->rate + u * N, 0, sizeof(double) * N);
+    for (int q = 0; q < K; q++) {
+        int a = C->idx[q];
+        double z = C->delta[q];
+        if (a == cI || z == 0.0) continue;
+        double *restrict p = C->rate + (a / n) * N;
+        const double *restrict xz = C->XZ + (size_t)a * N;
+        for (int i = 0; i < N; i++) p[i] += z * xz[i];
+    }
+    for (int i = 0; i < N; i++) jt[i] = dc;
+    for (int u = 0; u < C->m; u++) {
+        double *restrict ju = C->jdu + u * N, *restrict ru = C->rate + u * N;
+        if (!moving[u]) { memset(ju, 0, sizeof(double) * N); continue; }
+        const double *restrict sx = C->SX + u * N, *restrict av = C->AV + u * N;
+        for (int i = 0; i < N; i++) {
+            double p = ru[i];
+            ru[i] = sx[i] * p;
+            ju[i] = av[i] * p;
+            jt[i] += ju[i];
+        }
+    }
+}
+
 HOT static void ratio_test(Ctx *C, const int *moving) {
     int N = C->N, n = C->n;
     for (int u = 0; u < C->m; u++) {
@@ -858,51 +907,145 @@ HOT static int add_blocking(Ctx *C, double t, const int *moving) {
     return stopped;
 }
 
-/* Normal equations of a face step, MSE: the columns idx[0..K) taken (reduced coordinates u n + j
- * of the free units whose column is not null, and c's, index m n), the lower triangle of their
- * Gram matrix in L (row stride K, from the maintained GR) and rhs = Bᵀ(y − ŷ); *f0 = F. */
-HOT static int assemble_mse(Ctx *C, double *f0) {
+/* ---------------------------------------------------------------- the MSE face factor
+ * The MSE face step solves the normal equations (BᵀB + Nρ I_w) δ = Bᵀ(y − ŷ) − Nρ Zᵀw over the
+ * face's columns: B's (the reduced columns u n + j of the free units, j < k_u, less the null ones)
+ * and, with a bias, c's (index m n). Their Gram matrix GR is maintained as faces change, and so is
+ * its Cholesky factor: L (lower triangular, row stride P, row q for the column fcol[q]; the
+ * inverse diagonal in dinv) is carried from one face step to the next. A unit whose face changed
+ * (restrict_face or set_face bump its stamp; widen_face only appends columns) has its columns
+ * deleted from the factor (Givens rotations restore the triangle: 3 (K − q)² flops for a column at
+ * position q) and appended again at the end (one row of the factor: K² flops), instead of the
+ * K³/3 flops of factoring every step. A column whose squared distance to the span of the factor's
+ * columns is below P_DEP times its squared norm is left out of the factor (δ = 0 for it: a basic
+ * solution of a rank-deficient problem) and tried again at the next step. The factor is rebuilt
+ * from scratch when that is cheaper than the deletions, at every solve's start, and when a face
+ * minimiser fails its stationarity check in price() (iterative refinement: the next face step
+ * works from a fresh factor). */
+
+/* the factor's entry for the columns a, b: GR plus the weight decay on the weights' diagonal */
+INLINE double gram(const Ctx *C, int a, int b) {
+    double g = C->GR[(size_t)a * C->P + b];
+    return a == b && a != C->m * C->n ? g + C->N * C->prm[P_RIDGE] : g;
+}
+
+/* forget the factor */
+static void fac_clear(Ctx *C) {
+    for (int q = 0; q < C->fK; q++) C->fpos[C->fcol[q]] = 0;
+    C->fK = 0;
+}
+
+/* append column a as the factor's last row; 0 (nothing changes) if it depends on the others */
+HOT static int fac_append(Ctx *C, int a) {
+    int q = C->fK, P = C->P;
+    double *L = C->L, *row = L + (size_t)q * P;
+    for (int p = 0; p < q; p++)
+        row[p] = (gram(C, a, C->fcol[p]) - dot(row, L + (size_t)p * P, p)) * C->dinv[p];
+    double diag0 = gram(C, a, a), s = diag0 - dot(row, row, q);
+    if (!(s > C->prm[P_DEP] * diag0)) return 0;
+    row[q] = sqrt(s);
+    C->dinv[q] = 1.0 / row[q];
+    C->fcol[q] = a;
+    C->fst[q] = a == C->m * C->n ? 0 : C->ustamp[a / C->n];
+    C->fpos[a] = q + 1;
+    C->fK = q + 1;
+    return 1;
+}
+
+/* delete the factor's rows flagged in gone[q] (q < fK): the remaining rows move up, row j (old
+ * row orig_j) then has entries in the columns 0 … orig_j, and Givens rotations of column pairs
+ * (j, c), c = j + 1 … orig_j, zero those beyond the diagonal (L Gᵀ keeps L Lᵀ) */
+HOT static void fac_delete(Ctx *C, const int *gone) {
+    int P = C->P, K = C->fK, nk = 0;
+    double *L = C->L;
+    int *orig = C->forig;
+    for (int q = 0; q < K; q++) {
+        if (gone[q]) { C->fpos[C->fcol[q]] = 0; continue; }
+        if (nk != q) {
+            memmove(L + (size_t)nk * P, L + (size_t)q * P, sizeof(double) * (q + 1));
+            C->fcol[nk] = C->fcol[q];
+            C->fst[nk] = C->fst[q];
+            C->fpos[C->fcol[nk]] = nk + 1;
+        }
+        orig[nk++] = q;
+    }
+    for (int j = 0; j < nk; j++) {
+        double *lj = L + (size_t)j * P;
+        for (int c = j + 1; c <= orig[j]; c++) {
+            double a = lj[j], b = lj[c];
+            if (b == 0.0) continue;
+            double r = sqrt(a * a + b * b), cs = a / r, sn = b / r;
+            lj[j] = r;
+            lj[c] = 0.0;
+            for (int i = j + 1; i < nk; i++) {
+                double *li = L + (size_t)i * P;
+                double x = li[j], y = li[c];
+                li[j] = cs * x + sn * y;
+                li[c] = cs * y - sn * x;
+            }
+        }
+        C->dinv[j] = 1.0 / lj[j];
+    }
+    C->fK = nk;
+}
+
+/* Normal equations of a face step, MSE, solved with the carried factor: the factor updated to the
+ * current face (see above), rhs = Bᵀ(y − ŷ) − Nρ Zᵀw over its columns, the solution δ in
+ * C->delta and its columns in C->idx (both of length K, returned); *f0 = F. */
+HOT static int solve_mse(Ctx *C, double *f0) {
     int N = C->N, n = C->n, m = C->m, P = C->P, cI = m * n;
-    int K = 0;
     double floor2 = C->prm[P_ZEROCOL] * C->prm[P_BSCALE];
     floor2 *= floor2;
     double ridge = N * C->prm[P_RIDGE];           /* weight decay: every column is kept */
+    if (C->fit_bias) C->GR[(size_t)cI * P + cI] = (double)N;
+    /* columns of the factor no longer on the face, or of a unit whose face changed */
+    int *gone = C->kept, ngone = 0, K = C->fK;
+    double cost = 0.0;
+    for (int q = 0; q < K; q++) {
+        int a = C->fcol[q], u = a / n, j = a % n;
+        gone[q] = a != cI && (!is_free(C, u) || j >= C->k[u] || C->ustamp[u] != C->fst[q] ||
+                              !(ridge > 0.0 || C->GR[(size_t)a * P + a] > floor2));
+        if (gone[q]) { ngone++; cost += 3.0 * (double)(K - q) * (K - q); }
+    }
+    if (cost > (double)K * K * K / 3.0) fac_clear(C);
+    else if (ngone) fac_delete(C, gone);
     for (int u = 0; u < m; u++) {
         if (!is_free(C, u)) continue;
         for (int j = 0; j < C->k[u]; j++) {
             int a = u * n + j;
-            if (ridge > 0.0 || C->GR[a * P + a] > floor2) C->idx[K++] = a;
+            if (!C->fpos[a] && (ridge > 0.0 || C->GR[(size_t)a * P + a] > floor2)) fac_append(C, a);
         }
     }
-    if (C->fit_bias) { C->GR[cI * P + cI] = (double)N; C->idx[K++] = cI; }
+    if (C->fit_bias && !C->fpos[cI]) fac_append(C, cI);
+    K = C->fK;
     if (K == 0) return 0;
-    double *r = C->wk;
-    double f = 0.0;
+    double *r = C->wk, f = 0.0;
     for (int i = 0; i < N; i++) { r[i] = C->y[i] - C->yhat[i]; f += r[i] * r[i]; }
     *f0 = f / N;
-    for (int q = 0; q < K; q++) {
-        int a = C->idx[q];
-        if (a == cI) { double s = 0.0; for (int i = 0; i < N; i++) s += r[i]; C->rhs[q] = s; }
-        else C->rhs[q] = dot(C->B + a * N, r, N);
-    }
-    double *L = C->L;
-    for (int q = 0; q < K; q++) {
-        int a = C->idx[q];
-        for (int p = 0; p <= q; p++) L[q * K + p] = C->GR[a * P + C->idx[p]];
-    }
-    if (ridge > 0.0)                              /* (JᵀJ + Nρ I) δ = Jᵀ r − Nρ Zᵀw on the weights */
-        for (int q = 0; q < K; q++) {
-            int a = C->idx[q];
-            if (a == cI) continue;
-            int u = a / n;
-            L[q * K + q] += ridge;
-            C->rhs[q] -= ridge * dot(C->Z + (size_t)a * n, C->W + u * n, n);
+    double *z = C->delta;
+    const double *L = C->L;
+    for (int q = 0; q < K; q++) {                 /* rhs, then L y = rhs */
+        int a = C->fcol[q];
+        double t;
+        if (a == cI) { t = 0.0; for (int i = 0; i < N; i++) t += r[i]; }
+        else {
+            t = dot(C->B + (size_t)a * N, r, N);
+            if (ridge > 0.0) t -= ridge * dot(C->Z + (size_t)a * n, C->W + (a / n) * n, n);
         }
+        C->idx[q] = a;
+        z[q] = (t - dot(L + (size_t)q * P, z, q)) * C->dinv[q];
+    }
+    for (int q = K - 1; q >= 0; q--) {            /* Lᵀ δ = y by rows of L */
+        double zq = z[q] * C->dinv[q];
+        z[q] = zq;
+        const double *lq = L + (size_t)q * P;
+        for (int p = 0; p < q; p++) z[p] -= lq[p] * zq;
+    }
     return K;
 }
 
 /* a·b with eight independent partial sums (two vectors of four), so that the loop is not bound by
-   the latency of one chain of additions (the MSE keeps dot(), whose results it reproduces) */
+   the latency of one chain of additions) */
 INLINE double dot8(const double *restrict a, const double *restrict b, int N) {
     double s[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
     int i = 0;
@@ -1057,9 +1200,9 @@ HOT static int face_step(Ctx *C) {
     int N = C->N, n = C->n, m = C->m, cI = m * n;
     double f0 = 0.0;
     double f = derivs(C) + (C->logistic ? ridge_at(C, 0.0, NULL) : 0.0);
-    int K = C->logistic ? assemble_logistic(C, f, &f0) : assemble_mse(C, &f0);
+    int K = C->logistic ? assemble_logistic(C, f, &f0) : solve_mse(C, &f0);
     if (K == 0) { C->face_solved = 1; return ST_OK; }
-    solve_normal(C, K);
+    if (C->logistic) solve_normal(C, K);
     const double *z = C->delta;
     /* back to W coordinates */
     memset(C->dW, 0, sizeof(double) * m * n);
@@ -1077,7 +1220,7 @@ HOT static int face_step(Ctx *C) {
     }
     for (int v = 0; v < m * n; v++) if (!isfinite(C->dW[v])) return ST_NONFINITE;
     if (!isfinite(dc)) return ST_NONFINITE;
-    rates(C, moving, dc);
+    face_rates(C, moving, dc, K);
     ratio_test(C, moving);
     /* Newton decrement −g·jd */
     double decr = -2.0 * C->prm[P_RIDGE] * dot(C->W, C->dW, m * n), amin = INFINITY;
@@ -1184,6 +1327,7 @@ HOT static int price(Ctx *C, int *done) {
     if (face_bad) {
         if (C->bounce >= C->max_bounce) return ST_FACE;
         C->bounce++;
+        fac_clear(C);                             /* refinement from a fresh factor */
         C->face_solved = 0;
         return ST_OK;
     }
@@ -1291,53 +1435,150 @@ HOT static int price(Ctx *C, int *done) {
     return ST_OK;
 }
 
+/* warm start, unit u (its slacks current): w_u = 0 if the unit is dead or there is no start;
+   else, if w_u is infeasible, its projection onto the unit's cone */
+HOT static int init_project(Ctx *C, int u, int has_start) {
+    int N = C->N, n = C->n;
+    double *w = C->W + u * n;
+    int *T = C->kept;
+    C->k[u] = 0;
+    C->nws[u] = 0;
+    C->lw_q[u] = 0;
+    C->nsupport[u] = -1;
+    if (!C->live[u] || !has_start) { for (int r = 0; r < n; r++) w[r] = 0.0; return ST_OK; }
+    double wn = wnorm(w, n);
+    if (wn == 0.0) return ST_OK;
+    int bad = 0;
+    for (int i = 0; i < N; i++)
+        if (C->xn[i] > 0.0 && C->slack[u * N + i] < -C->prm[P_ACTIVE] * wn) { bad = 1; break; }
+    if (bad) {                                    /* P_C(w) = w + Eμ, μ = NNLS(E, −w) (Moreau) */
+        int cnt = 0, np;
+        double *f = C->t_f;
+        for (int i = 0; i < N; i++) if (C->xn[i] > 0.0) T[cnt++] = i;
+        for (int r = 0; r < n; r++) f[r] = -w[r];
+        if (project_unit(C, u, T, cnt, f, C->dW, NULL, 0, &np) != 0) return ST_NNLS;
+        for (int r = 0; r < n; r++) w[r] = -C->dW[r];   /* d = Eμ − f = w + Eμ */
+    }
+    return ST_OK;
+}
+
+/* warm start, unit u (projected, its slacks current): its face, that of the constraints tight at
+   w_u, and w_u moved onto it (w <- Z Zᵀ w) */
+HOT static void init_face(Ctx *C, int u) {
+    int N = C->N, n = C->n;
+    double *w = C->W + u * n;
+    int *T = C->kept;
+    double wn = wnorm(w, n);
+    if (!C->live[u] || wn == 0.0) return;
+    int cnt = 0;
+    for (int i = 0; i < N; i++)
+        if (C->xn[i] > 0.0 && C->slack[u * N + i] <= C->prm[P_ACTIVE] * wn) T[cnt++] = i;
+    set_face(C, u, T, cnt, 0);
+    double *Z = C->Z + u * n * n, *cf = C->t_cf;
+    for (int j = 0; j < C->k[u]; j++) cf[j] = dot(Z + j * n, w, n);
+    for (int r = 0; r < n; r++) {
+        double s = 0.0;
+        for (int j = 0; j < C->k[u]; j++) s += cf[j] * Z[j * n + r];
+        w[r] = s;
+    }
+}
+
 /* warm start: project infeasible units onto their cones, find the faces, set up B and Gram */
 HOT static int init_state(Ctx *C, int has_start) {
-    int N = C->N, n = C->n, m = C->m;
-    refresh(C);
-    int *T = C->kept;
-    for (int u = 0; u < m; u++) {
-        double *w = C->W + u * n;
-        C->k[u] = 0;
-        C->nws[u] = 0;
-        C->lw_q[u] = 0;
-        C->nsupport[u] = -1;
-        if (!C->live[u] || !has_start) { for (int r = 0; r < n; r++) w[r] = 0.0; continue; }
-        double wn = wnorm(w, n);
-        if (wn == 0.0) continue;
-        int bad = 0;
-        for (int i = 0; i < N; i++)
-            if (C->xn[i] > 0.0 && C->slack[u * N + i] < -C->prm[P_ACTIVE] * wn) { bad = 1; break; }
-        if (bad) {                                /* P_C(w) = w + Eμ, μ = NNLS(E, −w) (Moreau) */
-            int cnt = 0, np;
-            double *f = C->t_f;
-            for (int i = 0; i < N; i++) if (C->xn[i] > 0.0) T[cnt++] = i;
-            for (int r = 0; r < n; r++) f[r] = -w[r];
-            if (project_unit(C, u, T, cnt, f, C->dW, NULL, 0, &np) != 0) return ST_NNLS;
-            for (int r = 0; r < n; r++) w[r] = -C->dW[r];   /* d = Eμ − f = w + Eμ */
-        }
-    }
+    int m = C->m;
     refresh(C);
     for (int u = 0; u < m; u++) {
-        double *w = C->W + u * n;
-        double wn = wnorm(w, n);
-        if (!C->live[u] || wn == 0.0) continue;
-        int cnt = 0;
-        for (int i = 0; i < N; i++)
-            if (C->xn[i] > 0.0 && C->slack[u * N + i] <= C->prm[P_ACTIVE] * wn) T[cnt++] = i;
-        set_face(C, u, T, cnt, 0);
-        /* onto the face: w <- Z Zᵀ w */
-        double *Z = C->Z + u * n * n, *cf = C->t_cf;
-        for (int j = 0; j < C->k[u]; j++) cf[j] = dot(Z + j * n, w, n);
-        for (int r = 0; r < n; r++) {
-            double s = 0.0;
-            for (int j = 0; j < C->k[u]; j++) s += cf[j] * Z[j * n + r];
-            w[r] = s;
-        }
+        int st = init_project(C, u, has_start);
+        if (st != ST_OK) return st;
     }
+    refresh(C);
+    for (int u = 0; u < m; u++) init_face(C, u);
     refresh(C);
     for (int u = 0; u < m; u++) if (is_free(C, u)) build_B(C, u, 0);
     if (!C->logistic) for (int u = 0; u < m; u++) if (is_free(C, u)) build_gram_row(C, u, 0);
+    return ST_OK;
+}
+
+/* The warm start of a sweep's base vertex (init_state's result there), kept so that a neighbour,
+ * which moves one unit, redoes only that unit's part (init_from_snap). */
+typedef struct {
+    double *W, *Z, *B, *XZ, *G;   /* W, Z (m × n, m × n × n), B and X Z of the free units, G: Gram */
+    int *k, *nws, *WS, *col;  /* per unit; col: the F free columns (then c's entries, index F) */
+    int F;
+} Snap;
+
+static void snap_free(Snap *S) { if (S) { free(S->W); free(S->k); free(S); } }
+
+/* the snapshot of workspace C right after init_state; NULL when out of memory */
+static Snap *snap_take(const Ctx *C) {
+    int N = C->N, n = C->n, m = C->m, P = C->P, cI = m * n, F = 0;
+    for (int u = 0; u < m; u++) if (C->live[u] && C->k[u] > 0) F += C->k[u];
+    Snap *S = calloc(1, sizeof(Snap));
+    if (!S) return NULL;
+    size_t mn = (size_t)m * n, G1 = (size_t)F + 1;
+    S->W = malloc(sizeof(double) * (mn + mn * n + 2 * mn * N + (C->logistic ? 0 : G1 * G1)));
+    S->k = malloc(sizeof(int) * (2 * (size_t)m + mn + G1));
+    if (!S->W || !S->k) { snap_free(S); return NULL; }
+    S->Z = S->W + mn; S->B = S->Z + mn * n; S->XZ = S->B + mn * N; S->G = S->XZ + mn * N;
+    S->nws = S->k + m; S->WS = S->nws + m; S->col = S->WS + mn;
+    S->F = F;
+    memcpy(S->W, C->W, sizeof(double) * mn);
+    memcpy(S->Z, C->Z, sizeof(double) * mn * n);
+    memcpy(S->k, C->k, sizeof(int) * m);
+    memcpy(S->nws, C->nws, sizeof(int) * m);
+    memcpy(S->WS, C->WS, sizeof(int) * mn);
+    int q = 0;
+    for (int u = 0; u < m; u++)
+        if (C->live[u] && C->k[u] > 0) {
+            memcpy(S->B + (size_t)u * n * N, C->B + (size_t)u * n * N, sizeof(double) * C->k[u] * N);
+            memcpy(S->XZ + (size_t)u * n * N, C->XZ + (size_t)u * n * N, sizeof(double) * C->k[u] * N);
+            for (int j = 0; j < C->k[u]; j++) S->col[q++] = u * n + j;
+        }
+    S->col[F] = cI;
+    if (!C->logistic)
+        for (int a = 0; a < F; a++)
+            for (int b = 0; b <= F; b++) S->G[a * G1 + b] = C->GR[(size_t)S->col[a] * P + S->col[b]];
+    return S;
+}
+
+/* init_state for the base pattern with unit mv moved, from the base's snapshot S: every other
+ * unit's part is copied (it depends on that unit alone), unit mv's redone; the same numbers as
+ * init_state from the same start */
+HOT static int init_from_snap(Ctx *C, const Snap *S, int mv) {
+    int N = C->N, n = C->n, m = C->m, P = C->P, cI = m * n, F = S->F;
+    size_t G1 = (size_t)F + 1;
+    for (int u = 0; u < m; u++) {
+        C->nsupport[u] = -1;
+        C->lw_q[u] = 0;
+        if (u == mv) continue;
+        C->k[u] = S->k[u];
+        C->nws[u] = S->nws[u];
+        memcpy(C->WS + u * n, S->WS + u * n, sizeof(int) * n);
+        memcpy(C->W + u * n, S->W + u * n, sizeof(double) * n);
+        memcpy(C->Z + (size_t)u * n * n, S->Z + (size_t)u * n * n, sizeof(double) * n * n);
+        if (is_free(C, u)) {
+            memcpy(C->B + (size_t)u * n * N, S->B + (size_t)u * n * N, sizeof(double) * C->k[u] * N);
+            memcpy(C->XZ + (size_t)u * n * N, S->XZ + (size_t)u * n * N, sizeof(double) * C->k[u] * N);
+        }
+    }
+    unit_products(C, mv, C->px);
+    int st = init_project(C, mv, 1);
+    if (st != ST_OK) return st;
+    unit_products(C, mv, C->px);
+    init_face(C, mv);
+    refresh(C);
+    if (is_free(C, mv)) build_B(C, mv, 0);
+    if (C->logistic) return ST_OK;
+    for (int a = 0; a < F; a++) {
+        int ra = S->col[a];
+        if (ra / n == mv) continue;
+        double *row = C->GR + (size_t)ra * P;
+        const double *g = S->G + a * G1;
+        for (int b = 0; b < F; b++) if (S->col[b] / n != mv) row[S->col[b]] = g[b];
+        row[cI] = g[F];
+        C->GR[(size_t)cI * P + ra] = g[F];
+    }
+    if (is_free(C, mv)) build_gram_row(C, mv, 0);
     return ST_OK;
 }
 
@@ -1375,9 +1616,9 @@ HOT static int check_recession(Ctx *C, double runaway, double *top) {
     return ST_OK;
 }
 
-HOT static int run(Ctx *C, int has_start, int *iters) {
+HOT static int run(Ctx *C, int has_start, const Snap *snap, int mv, int *iters) {
     *iters = 0;
-    int st = init_state(C, has_start);
+    int st = snap ? init_from_snap(C, snap, mv) : init_state(C, has_start);
     if (st != ST_OK) return st;
     C->face_solved = 0;
     C->bounce = 0;
@@ -1493,7 +1734,7 @@ static Ctx *ctx_new(const Program *G) {
         {&C->t_h, nn, G_STATE}, {&C->t_zh, nn, G_STATE}, {&C->t_Qs, nn * nn, G_STATE},
         {&C->t_v, nn, G_STATE}, {&C->t_s, n4, G_STATE}, {&C->t_b, nn, G_STATE}, {&C->t_zz, nn, G_STATE},
         {&C->t_f, nn, G_STATE}, {&C->t_cf, nn, G_STATE},
-        {&C->Z, mm * nn * nn, G_SCRATCH}, {&C->B, mm * nn * NN, G_SCRATCH}, {&C->jdu, mm * NN, G_SCRATCH},
+        {&C->Z, mm * nn * nn, G_SCRATCH}, {&C->B, mm * nn * NN, G_SCRATCH}, {&C->XZ, mm * nn * NN, G_SCRATCH}, {&C->jdu, mm * NN, G_SCRATCH},
         {&C->rate, mm * NN, G_SCRATCH}, {&C->cQ, mm * n4 * n4, G_SCRATCH}, {&C->cR, mm * n4 * n4, G_SCRATCH},
         {&C->LW, mm * nn * nn, G_SCRATCH}, {&C->HB, G->logistic ? mm * nn * NN : 0, G_SCRATCH},
         {&C->GR, P * P, G_SCRATCH}, {&C->L, P * P, G_SCRATCH}};
@@ -1505,7 +1746,8 @@ static Ctx *ctx_new(const Program *G) {
         {&C->nn_excl, NN, G_STATE}, {&C->hint, mm * nn, G_STATE}, {&C->nhint, mm, G_STATE},
         {&C->support, mm * nn, G_STATE}, {&C->nsupport, mm, G_STATE},
         {&C->t_wdrop, nn, G_STATE}, {&C->t_ndrop, nn + 1, G_STATE}, {&C->t_init, nn, G_STATE},
-        {&C->t_sup, nn + 1, G_STATE},
+        {&C->t_sup, nn + 1, G_STATE}, {&C->fcol, P, G_STATE}, {&C->fst, P, G_STATE}, {&C->fpos, P, G_STATE},
+        {&C->forig, P, G_STATE}, {&C->ustamp, mm, G_STATE},
         {&C->ckey, mm * nn, G_SCRATCH}, {&C->cn, mm, G_SCRATCH}};
     size_t narr = sizeof arr / sizeof arr[0], niarr = sizeof iarr / sizeof iarr[0], nd = 0, ni = 0;
     for (size_t t = 0; t < narr; t++) nd += arr[t].size;
@@ -1565,6 +1807,7 @@ static void ctx_set_pattern(Ctx *C, const unsigned char *A) {
 static void ctx_reset(Ctx *C) {
     memset(C->st_d, 0, sizeof(double) * C->st_dn);
     memset(C->st_i, 0, sizeof(int) * C->st_in);
+    C->fK = 0;
 #ifdef ZC_POISON
     for (size_t q = 0; q < C->sc_dn; q++) C->sc_d[q] = NAN;
     memset(C->cn, 0, sizeof(int) * C->m);
@@ -1576,7 +1819,7 @@ static void ctx_reset(Ctx *C) {
  * NNLS starting sets of frozen units. keep: N bytes or NULL. Returns a status (ST_*); the answer
  * is in C->W, C->c, its certificate supports in C->support, C->nsupport. */
 static int ctx_solve(Ctx *C, int has_start, double c0, int has_c, const unsigned char *keep,
-                     int detect, const int *hint, const int *nhint, int *iters) {
+                     int detect, const int *hint, const int *nhint, const Snap *snap, int mv, int *iters) {
     int N = C->N, m = C->m, n = C->n;
     ctx_reset(C);
     C->keep = keep;
@@ -1598,7 +1841,7 @@ static int ctx_solve(Ctx *C, int has_start, double c0, int has_c, const unsigned
         }
     } else C->c = 0.0;
     for (int v = 0; v < m * n; v++) C->support[v] = -1;
-    int st = run(C, has_start, iters);
+    int st = run(C, has_start, snap, mv, iters);
     if (!C->fit_bias) C->c = 0.0;
     return st;
 }
@@ -1721,7 +1964,7 @@ static PyObject *solve(PyObject *self, PyObject *args) {
         Py_BEGIN_ALLOW_THREADS
         ctx_set_pattern(C, bA.buf);
         memcpy(C->W, bW.buf, sizeof(double) * m * n);
-        st = ctx_solve(C, has_start, c0, has_c, has_keep ? bkeep.buf : NULL, detect, bhint.buf, bnhint.buf,
+        st = ctx_solve(C, has_start, c0, has_c, has_keep ? bkeep.buf : NULL, detect, bhint.buf, bnhint.buf, NULL, 0,
                        &iters);
         memcpy(bW.buf, C->W, sizeof(double) * m * n);
         memcpy(bsup.buf, C->support, sizeof(int) * m * n);
@@ -2046,7 +2289,9 @@ done:
  *     the base point is feasible for the neighbour with the same predictions: it is the
  *     neighbour's optimum, status NB_SCREENED, loss = loss0. Otherwise, when a bound is given and
  *     loss0 > bound, the neighbour is abandoned: NB_BOUNDED, loss NaN, lower bound loss0.
- *   - else solved by the active-set method from the base point and certified by certify_run
+ *   - else solved by the active-set method from the base point and certified by certify_run; its
+ *     warm start is the base's (init_state run once, before the threads start, and kept in a Snap)
+ *     with only the moved unit's part redone (init_from_snap: the same numbers, 1/m of the work)
  *     (every residual ≤ kkt_rtol): NB_SOLVED with the mean loss of the answer; a solve that stops
  *     or whose answer is not certified is NB_FAILED (the caller solves it another way).
  *
@@ -2062,6 +2307,7 @@ typedef struct {
     double c0, loss0, bound, kkt_rtol;
     const int *mu, *mptr, *midx;
     int nmoves, has_bound, screen, next, failed_alloc;
+    const Snap *snap;         /* the base's warm start (NULL: each neighbour sets its own up) */
     double *out_loss, *out_lb, *out_W, *out_c;
     int *out_status, *out_iter;
 } Sweep;
@@ -2118,7 +2364,7 @@ static void sweep_one(Sweep *S, Ctx *C, int k) {
     }
     if (!screened) {
         memcpy(C->W, S->W0, sizeof(double) * mn);
-        int st = ctx_solve(C, 1, S->c0, 1, NULL, C->logistic, NULL, NULL, &iters);
+        int st = ctx_solve(C, 1, S->c0, 1, NULL, C->logistic, NULL, NULL, S->snap, u, &iters);
         if (st == ST_OK) {
             double out[5];
             if (certify_run(N, n, m, G->X, G->Xu, G->xn, G->y, G->v, C->A, C->W, C->c, C->support,
@@ -2174,6 +2420,7 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
         return NULL;
     PyObject *result = NULL;
     double *g0 = NULL;
+    Snap *snap = NULL;
     pthread_t *tid = NULL;
     Worker *wk = NULL;
     int acquired = 0;
@@ -2233,6 +2480,12 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
     refresh(C);
     derivs(C);
     memcpy(g0, C->g, sizeof(double) * N);
+    ctx_reset(C);                                 /* the base's warm start, for every neighbour */
+    C->detect = 0;
+    memcpy(C->W, bW.buf, sizeof(double) * m * n);
+    C->c = S.c0;
+    if (init_state(C, 1) == ST_OK) snap = snap_take(C);
+    S.snap = snap;
     for (int t = 0; t < threads; t++) { wk[t].S = &S; wk[t].C = G->ws[t]; }
     for (int t = 1; t < threads; t++) {
         if (pthread_create(&tid[t], NULL, sweep_worker, &wk[t]) != 0) break;
@@ -2246,6 +2499,7 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
 done:
     if (acquired) G->busy = 0;
     free(g0); free(tid); free(wk);
+    snap_free(snap);
     PyBuffer_Release(&bA); PyBuffer_Release(&bW); PyBuffer_Release(&bmu); PyBuffer_Release(&bptr);
     PyBuffer_Release(&bidx); PyBuffer_Release(&bloss); PyBuffer_Release(&blb); PyBuffer_Release(&bst);
     PyBuffer_Release(&bit); PyBuffer_Release(&boW); PyBuffer_Release(&boc);
