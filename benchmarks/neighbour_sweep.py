@@ -14,8 +14,13 @@ Columns:
   the per-neighbour path (a solve from the vertex's optimum that sets its work space up from
   scratch), and ``sweep ms``: median over the same sample of a one-neighbour
   ``RegionProgram.sweep`` with GLS's bound (the new path, one thread, Python overhead included);
+* ``nbr ms``: median CPU milliseconds per neighbour inside the one-thread GLS-step sweep
+  (``NeighbourSweep.neighbour_seconds``: screening, solve and certificate), over all neighbours
+  and over those solved;
 * ``GLS step 1c / 2c``: wall seconds of one sweep over all neighbours with the bound GLS uses (its
-  improvement threshold), on 1 and on 2 threads; ``all / 2c``: the same without a bound (every
+  improvement threshold), on 1 and on 2 threads, and ``2c cpu`` the CPU seconds of the 2-thread
+  sweep (both threads: on an idle machine the 2-thread wall time is about half of it, a noisy
+  machine's load shows as the gap); ``all / 2c``: the same without a bound (every
   neighbour's loss); ``est. one-by-one``: the sample median times the neighbour count (what a GLS
   step cost before);
 * ``screened / bounded / solved``: how the sweep settled the neighbours;
@@ -95,12 +100,15 @@ def measure(name, make, m, loss, sample, check, seed, unbounded=True):
         t0 = time.perf_counter()
         prog.sweep(A, [moves[k]], base, bound=bound)
         swept.append(time.perf_counter() - t0)
-    walls = {}
+    walls, cpu = {}, {}
     for threads in (1, 2):
         prog.threads = threads
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = prog.sweep(A, moves, base, bound=bound)
-        walls[threads] = time.perf_counter() - t0
+        walls[threads], cpu[threads] = time.perf_counter() - t0, time.process_time() - c0
+        if threads == 1:
+            spent = np.asarray(out.neighbour_seconds)
+            solved = np.array([s == "optimal" for s in out.status])
     t0 = time.perf_counter()
     full = prog.sweep(A, moves, base) if unbounded else out
     wall_all = time.perf_counter() - t0 if unbounded else float("nan")
@@ -118,7 +126,8 @@ def measure(name, make, m, loss, sample, check, seed, unbounded=True):
             continue
         worst = max(worst, abs(full.loss[k] - r.loss) / max(abs(r.loss), 1e-12))
     return dict(name=name, m=m, N=ds.N, nbrs=len(moves), t_moves=t_moves, one=1e3 * np.median(one),
-                swept=1e3 * np.median(swept), w1=walls[1], w2=walls[2], wall_all=wall_all,
+                swept=1e3 * np.median(swept), w1=walls[1], w2=walls[2], wall_all=wall_all, cpu2=cpu[2],
+                nbr=1e3 * np.median(spent), nbr_solved=1e3 * np.median(spent[solved]) if solved.any() else np.nan,
                 est=np.median(one) * len(moves), worst=worst, **counts)
 
 
@@ -134,7 +143,7 @@ def main(argv=None) -> int:
                              "the bounded sweep's solved and screened neighbours)")
     args = parser.parse_args(argv)
     head = (f"{'problem':34} {'m':>4} {'N':>4} {'nbrs':>6} {'moves s':>8} {'one-by-one ms':>13} {'sweep ms':>9} "
-            f"{'ratio':>6} {'GLS step 1c':>11} {'2c':>7} {'all 2c':>7} {'est. one-by-one':>15} "
+            f"{'ratio':>6} {'nbr ms all/solved':>17} {'GLS step 1c':>11} {'2c':>7} {'2c cpu':>7} {'all 2c':>7} {'est. one-by-one':>15} "
             f"{'screened':>8} {'bounded':>7} {'solved':>6} {'max rel diff':>12}")
     print(head)
     for k, (name, make, m, loss) in enumerate(problems(args.quick)):
@@ -144,7 +153,8 @@ def main(argv=None) -> int:
         if r is None:
             continue
         print(f"{r['name']:34} {r['m']:>4} {r['N']:>4} {r['nbrs']:>6} {r['t_moves']:>8.2f} {r['one']:>13.2f} "
-              f"{r['swept']:>9.3f} {r['one'] / r['swept']:>6.1f} {r['w1']:>11.2f} {r['w2']:>7.2f} "
+              f"{r['swept']:>9.3f} {r['one'] / r['swept']:>6.1f} {r['nbr']:>8.3f}/{r['nbr_solved']:<8.2f} "
+              f"{r['w1']:>11.2f} {r['w2']:>7.2f} {r['cpu2']:>7.2f} "
               f"{r['wall_all']:>7.2f} {r['est']:>15.1f} {r['screened']:>8} {r['bounded']:>7} {r['solved']:>6} "
               f"{r['worst']:>12.1e}", flush=True)
     return 0

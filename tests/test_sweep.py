@@ -11,6 +11,8 @@ kernel failure inside a sweep is solved on its own.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -72,6 +74,11 @@ def check_walk(ds, v, loss, rng, steps=4, fit_bias=True):
         base = prog.solve(A)
         sweep = prog.sweep(A, moves, base)
         assert len(sweep.loss) == len(moves) and sweep.n_solved == len(moves)
+        # per-neighbour times: a solve takes time, and no thread spends more than the sweep's wall time
+        spent = sweep.neighbour_seconds
+        assert spent.shape == (len(moves),) and np.all(spent >= 0.0)
+        assert np.all(spent[np.array(sweep.status) == "optimal"] > 0.0)
+        assert spent.sum() <= sweep.threads * sweep.seconds
         for k, mv in enumerate(moves):
             fresh = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias).solve(moved(A, mv))
             if fresh.status == "optimal_unattained" or sweep.status[k] == "optimal_unattained":
@@ -214,8 +221,7 @@ def test_a_neighbour_the_kernel_does_not_settle_is_solved_on_its_own(monkeypatch
         status[0] = "failed"                                      # as if the kernel had stopped
         loss = out.loss.copy()
         loss[0] = np.nan
-        return type(out)(loss=loss, lower_bound=out.lower_bound, status=status, n_iter=out.n_iter,
-                         W=out.W, c=out.c, threads=out.threads)
+        return dataclasses.replace(out, loss=loss, status=status)
     monkeypatch.setattr(RegionKernel, "sweep", failing)
     sweep = prog.sweep(A, moves, base)
     assert sweep.status[0] == "optimal" and 0 in sweep.solutions

@@ -135,6 +135,9 @@ class NeighbourSweep:
         Wall time of the sweep.
     threads : int
         Threads the compiled sweep used (1 when the neighbours were solved one by one).
+    neighbour_seconds : ndarray of float, shape (k,)
+        Time spent on each neighbour: CPU seconds of its thread in the compiled sweep (screening,
+        solve, certificate), plus the wall time of a solve on its own.
     """
 
     loss: np.ndarray
@@ -143,6 +146,7 @@ class NeighbourSweep:
     solutions: dict[int, RegionSolution]
     seconds: float
     threads: int
+    neighbour_seconds: np.ndarray
 
     @property
     def n_solved(self) -> int:
@@ -535,6 +539,7 @@ class RegionProgram:
             status = ["failed"] * k
             loss, lower = np.full(k, np.nan), np.full(k, -np.inf)
             threads = 1
+            spent = np.zeros(k)
         else:
             status = [SolveStatus.OPTIMAL if s == "solved" else SolveStatus(s) if s != "failed" else "failed"
                       for s in outcome.status]
@@ -543,6 +548,7 @@ class RegionProgram:
             loss[screened] = base_loss                            # (the vertex's own optimum)
             lower[screened | (np.array(status) == "bounded")] = base_loss
             threads = outcome.threads
+            spent = outcome.cpu_seconds.copy()
         found = {}
         for j in range(k):
             if status[j] != "failed":
@@ -551,20 +557,21 @@ class RegionProgram:
                                               *self._from_solver(outcome.W[j], outcome.c[j]), status[j], 0.0)
                 continue
             B = self._moved(A, moves[j])
+            t1 = time.perf_counter()
             if outcome is None:
                 sol = self.solve(B, warm_start=warm)
                 self.n_solves -= 1                              # (counted once below)
             else:                                               # the kernel tried from warm already
-                t1 = time.perf_counter()
                 res = self._solver.solve_unsettled(B)
                 sol = self._solution(B, *self._from_solver(res.W, res.c), res.status,
                                      time.perf_counter() - t1, res.n_iter)
+            spent[j] += time.perf_counter() - t1
             found[j] = sol
             loss[j] = lower[j] = sol.loss
             status[j] = sol.status
         self.n_solves += sum(s != "bounded" for s in status)
         return NeighbourSweep(loss=loss, lower_bound=lower, status=tuple(status), solutions=found,
-                              seconds=time.perf_counter() - t0, threads=threads)
+                              seconds=time.perf_counter() - t0, threads=threads, neighbour_seconds=spent)
 
     def _to_solver(self, warm):
         """A point (W, c) of the program in the solver's scaled units (None stays None)."""

@@ -66,6 +66,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <time.h>
 
 enum { ST_OK = 0, ST_MAXITER = 1, ST_FACE = 2, ST_NNLS = 3, ST_RELEASE = 4, ST_NONFINITE = 5,
        ST_UNBOUNDED = 6, ST_SEPARABLE = 7, ST_RUNAWAY = 8, ST_NODECREASE = 9 };
@@ -989,10 +990,10 @@ HOT static void fac_delete(Ctx *C, const int *gone) {
     C->fK = nk;
 }
 
-/* Normal equations of a face step, MSE, solved with the carried factor: the factor updated to the
- * current face (see above), rhs = Bᵀ(y − ŷ) − Nρ Zᵀw over its columns, the solution δ in
+/* The factor updated to the current face (see above). */
+/* (fac_update, then) the normal equations of a face step, MSE, solved with the carried factor: rhs = Bᵀ(y − ŷ) − Nρ Zᵀw over its columns, the solution δ in
  * C->delta and its columns in C->idx (both of length K, returned); *f0 = F. */
-HOT static int solve_mse(Ctx *C, double *f0) {
+HOT static void fac_update(Ctx *C) {
     int N = C->N, n = C->n, m = C->m, P = C->P, cI = m * n;
     double floor2 = C->prm[P_ZEROCOL] * C->prm[P_BSCALE];
     floor2 *= floor2;
@@ -1017,7 +1018,13 @@ HOT static int solve_mse(Ctx *C, double *f0) {
         }
     }
     if (C->fit_bias && !C->fpos[cI]) fac_append(C, cI);
-    K = C->fK;
+}
+
+HOT static int solve_mse(Ctx *C, double *f0) {
+    int N = C->N, n = C->n, cI = C->m * n, P = C->P;
+    double ridge = N * C->prm[P_RIDGE];
+    fac_update(C);
+    int K = C->fK;
     if (K == 0) return 0;
     double *r = C->wk, f = 0.0;
     for (int i = 0; i < N; i++) { r[i] = C->y[i] - C->yhat[i]; f += r[i] * r[i]; }
@@ -1505,9 +1512,11 @@ typedef struct {
     double *W, *Z, *B, *XZ, *G;   /* W, Z (m × n, m × n × n), B and X Z of the free units, G: Gram */
     int *k, *nws, *WS, *col;  /* per unit; col: the F free columns (then c's entries, index F) */
     int F;
+    double *L, *dinv;         /* MSE: the face factor of the warm start (fK rows, packed) */
+    int fK, *fcol, *fst, *ustamp;
 } Snap;
 
-static void snap_free(Snap *S) { if (S) { free(S->W); free(S->k); free(S); } }
+static void snap_free(Snap *S) { if (S) { free(S->W); free(S->k); free(S->L); free(S->fcol); free(S); } }
 
 /* the snapshot of workspace C right after init_state; NULL when out of memory */
 static Snap *snap_take(const Ctx *C) {
@@ -1535,9 +1544,21 @@ static Snap *snap_take(const Ctx *C) {
             for (int j = 0; j < C->k[u]; j++) S->col[q++] = u * n + j;
         }
     S->col[F] = cI;
-    if (!C->logistic)
-        for (int a = 0; a < F; a++)
-            for (int b = 0; b <= F; b++) S->G[a * G1 + b] = C->GR[(size_t)S->col[a] * P + S->col[b]];
+    if (C->logistic) return S;
+    for (int a = 0; a < F; a++)
+        for (int b = 0; b <= F; b++) S->G[a * G1 + b] = C->GR[(size_t)S->col[a] * P + S->col[b]];
+    size_t K = (size_t)C->fK;
+    S->fK = C->fK;
+    S->L = malloc(sizeof(double) * (K * (K + 1) / 2 + K + 1));
+    S->fcol = malloc(sizeof(int) * (2 * K + (size_t)m + 1));
+    if (!S->L || !S->fcol) { snap_free(S); return NULL; }
+    S->dinv = S->L + K * (K + 1) / 2;
+    S->fst = S->fcol + K; S->ustamp = S->fst + K;
+    for (size_t q = 0; q < K; q++) memcpy(S->L + q * (q + 1) / 2, C->L + q * P, sizeof(double) * (q + 1));
+    memcpy(S->dinv, C->dinv, sizeof(double) * K);
+    memcpy(S->fcol, C->fcol, sizeof(int) * K);
+    memcpy(S->fst, C->fst, sizeof(int) * K);
+    memcpy(S->ustamp, C->ustamp, sizeof(int) * m);
     return S;
 }
 
@@ -1561,6 +1582,10 @@ HOT static int init_from_snap(Ctx *C, const Snap *S, int mv) {
             memcpy(C->XZ + (size_t)u * n * N, S->XZ + (size_t)u * n * N, sizeof(double) * C->k[u] * N);
         }
     }
+    if (!C->logistic) {                           /* stamps: the factor's columns of mv go stale */
+        memcpy(C->ustamp, S->ustamp, sizeof(int) * m);
+        C->ustamp[mv]++;
+    }
     unit_products(C, mv, C->px);
     int st = init_project(C, mv, 1);
     if (st != ST_OK) return st;
@@ -1579,6 +1604,14 @@ HOT static int init_from_snap(Ctx *C, const Snap *S, int mv) {
         C->GR[(size_t)cI * P + ra] = g[F];
     }
     if (is_free(C, mv)) build_gram_row(C, mv, 0);
+    for (int q = 0; q < S->fK; q++) {
+        memcpy(C->L + (size_t)q * P, S->L + (size_t)q * (q + 1) / 2, sizeof(double) * (q + 1));
+        C->fpos[S->fcol[q]] = q + 1;
+    }
+    memcpy(C->dinv, S->dinv, sizeof(double) * S->fK);
+    memcpy(C->fcol, S->fcol, sizeof(int) * S->fK);
+    memcpy(C->fst, S->fst, sizeof(int) * S->fK);
+    C->fK = S->fK;
     return ST_OK;
 }
 
@@ -2310,7 +2343,17 @@ typedef struct {
     const Snap *snap;         /* the base's warm start (NULL: each neighbour sets its own up) */
     double *out_loss, *out_lb, *out_W, *out_c;
     int *out_status, *out_iter;
+    double *out_sec;          /* CPU seconds of the thread on each neighbour */
 } Sweep;
+
+/* CPU time of the calling thread, seconds (0 where the clock is missing) */
+static double thread_seconds(void) {
+#ifdef CLOCK_THREAD_CPUTIME_ID
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0) return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+#endif
+    return 0.0;
+}
 
 /* mean loss at C->W, C->c (predictions recomputed) */
 static double ctx_loss(Ctx *C) {
@@ -2344,6 +2387,7 @@ static void sweep_one(Sweep *S, Ctx *C, int k) {
     Program *G = S->G;
     int N = G->N, n = G->n, m = G->m, u = S->mu[k];
     size_t mn = (size_t)m * n;
+    double t0 = thread_seconds();
     const int *flip = S->midx + S->mptr[k];
     int nflip = S->mptr[k + 1] - S->mptr[k];
     for (int t = 0; t < nflip; t++) C->A[(size_t)u * N + flip[t]] ^= 1;
@@ -2381,6 +2425,7 @@ static void sweep_one(Sweep *S, Ctx *C, int k) {
     S->out_lb[k] = lb;
     S->out_status[k] = status;
     S->out_iter[k] = iters;
+    S->out_sec[k] = thread_seconds() - t0;
     if (S->out_W) {
         double *Wk = S->out_W + (size_t)k * mn;
         if (status == NB_SOLVED) { memcpy(Wk, C->W, sizeof(double) * mn); S->out_c[k] = C->c; }
@@ -2406,17 +2451,17 @@ static void *sweep_worker(void *arg) {
 }
 
 /* sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen,
- *       kkt_rtol, threads, out_loss, out_lb, out_status, out_iter, out_W, out_c, want_W)
+ *       kkt_rtol, threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, want_W)
  * -> (threads used); see the block comment above. move_ptr has nmoves + 1 entries. */
 static PyObject *sweep(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap;
-    Py_buffer bA, bW, bmu, bptr, bidx, bloss, blb, bst, bit, boW, boc;
+    Py_buffer bA, bW, bmu, bptr, bidx, bloss, blb, bst, bit, bsec, boW, boc;
     double c0, loss0, bound, kkt_rtol;
     int has_bound, screen, threads, want_W;
-    if (!PyArg_ParseTuple(args, "Oy*y*ddy*y*y*diidiw*w*w*w*w*w*i", &cap, &bA, &bW, &c0, &loss0, &bmu, &bptr,
+    if (!PyArg_ParseTuple(args, "Oy*y*ddy*y*y*diidiw*w*w*w*w*w*w*i", &cap, &bA, &bW, &c0, &loss0, &bmu, &bptr,
                           &bidx, &bound, &has_bound, &screen, &kkt_rtol, &threads, &bloss, &blb, &bst,
-                          &bit, &boW, &boc, &want_W))
+                          &bit, &bsec, &boW, &boc, &want_W))
         return NULL;
     PyObject *result = NULL;
     double *g0 = NULL;
@@ -2431,7 +2476,7 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
     if (!need("sweep", &bA, (Py_ssize_t)m * N, 1, "pattern") || !need("sweep", &bW, (Py_ssize_t)m * n, 8, "W") ||
         !need("sweep", &bptr, nmoves + 1, 4, "move_ptr") || !need("sweep", &bloss, nmoves, 8, "out_loss") ||
         !need("sweep", &blb, nmoves, 8, "out_lb") || !need("sweep", &bst, nmoves, 4, "out_status") ||
-        !need("sweep", &bit, nmoves, 4, "out_iter") ||
+        !need("sweep", &bit, nmoves, 4, "out_iter") || !need("sweep", &bsec, nmoves, 8, "out_sec") ||
         !need("sweep", &boW, want_W ? nmoves * m * n : 0, 8, "out_W") ||
         !need("sweep", &boc, want_W ? nmoves : 0, 8, "out_c"))
         goto done;
@@ -2468,7 +2513,8 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
                .bound = bound, .kkt_rtol = kkt_rtol, .mu = mu, .mptr = mptr, .midx = midx,
                .nmoves = (int)nmoves, .has_bound = has_bound, .screen = screen, .next = 0,
                .failed_alloc = 0, .out_loss = bloss.buf, .out_lb = blb.buf, .out_W = want_W ? boW.buf : NULL,
-               .out_c = want_W ? boc.buf : NULL, .out_status = bst.buf, .out_iter = bit.buf};
+               .out_c = want_W ? boc.buf : NULL, .out_status = bst.buf, .out_iter = bit.buf,
+               .out_sec = bsec.buf};
     int started = 0;
     Py_BEGIN_ALLOW_THREADS
     Ctx *C = G->ws[0];                            /* g* = ℓ'(ŷ*)/N at the base point */
@@ -2484,7 +2530,10 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
     C->detect = 0;
     memcpy(C->W, bW.buf, sizeof(double) * m * n);
     C->c = S.c0;
-    if (init_state(C, 1) == ST_OK) snap = snap_take(C);
+    if (init_state(C, 1) == ST_OK) {
+        if (!C->logistic) fac_update(C);
+        snap = snap_take(C);
+    }
     S.snap = snap;
     for (int t = 0; t < threads; t++) { wk[t].S = &S; wk[t].C = G->ws[t]; }
     for (int t = 1; t < threads; t++) {
@@ -2502,7 +2551,7 @@ done:
     snap_free(snap);
     PyBuffer_Release(&bA); PyBuffer_Release(&bW); PyBuffer_Release(&bmu); PyBuffer_Release(&bptr);
     PyBuffer_Release(&bidx); PyBuffer_Release(&bloss); PyBuffer_Release(&blb); PyBuffer_Release(&bst);
-    PyBuffer_Release(&bit); PyBuffer_Release(&boW); PyBuffer_Release(&boc);
+    PyBuffer_Release(&bit); PyBuffer_Release(&bsec); PyBuffer_Release(&boW); PyBuffer_Release(&boc);
     return result;
 }
 
@@ -2515,7 +2564,7 @@ static PyMethodDef methods[] = {
      "detect) -> (status, c, iterations). Internal: use RegionKernel.solve."},
     {"sweep", sweep, METH_VARARGS,
      "sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen, kkt_rtol, "
-     "threads, out_loss, out_lb, out_status, out_iter, out_W, out_c, want_W) -> threads used. Internal: use "
+     "threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, want_W) -> threads used. Internal: use "
      "RegionKernel.sweep."},
     {"certify", certify, METH_VARARGS,
      "certify(X, Xu, xn, y, v, pattern, W, c, supports, nsupport, keep, N, n, m, loss, fit_bias, has_keep, "

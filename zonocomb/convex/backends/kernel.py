@@ -158,6 +158,8 @@ class SweepOutcome:
         certificate; the caller solves it another way).
     n_iter : ndarray of int
         Iterations of the kernel (0 when not solved).
+    cpu_seconds : ndarray of float
+        CPU time its thread spent on each neighbour (screening, solve and certificate).
     W, c : ndarray, optional
         The neighbours' optima ((k, m, n) and (k,)), NaN where there is none; only on request.
     threads : int
@@ -168,6 +170,7 @@ class SweepOutcome:
     lower_bound: np.ndarray
     status: np.ndarray
     n_iter: np.ndarray
+    cpu_seconds: np.ndarray
     W: np.ndarray | None
     c: np.ndarray | None
     threads: int
@@ -403,6 +406,7 @@ class RegionKernel:
         k = len(moves)
         out_loss, out_lb = np.empty(k), np.empty(k)
         out_status, out_iter = np.empty(k, dtype=np.int32), np.empty(k, dtype=np.int32)
+        out_sec = np.empty(k)
         out_W = np.empty((k, m, n)) if solutions else np.empty(0)
         out_c = np.empty(k) if solutions else np.empty(0)
         try:
@@ -410,11 +414,12 @@ class RegionKernel:
                                         0.0 if bound is None else float(bound), int(bound is not None),
                                         int(bool(screen)), float(kkt_rtol),
                                         self.threads if threads is None else int(threads),
-                                        out_loss, out_lb, out_status, out_iter, out_W, out_c, int(solutions))
+                                        out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c,
+                                        int(solutions))
         except ValueError as exc:
             raise InvalidInputError(str(exc)) from exc
         names = np.array(_region_kernel.SWEEP_STATUS)
-        return SweepOutcome(loss=out_loss, lower_bound=out_lb, status=names[out_status], n_iter=out_iter,
+        return SweepOutcome(loss=out_loss, lower_bound=out_lb, status=names[out_status], n_iter=out_iter, cpu_seconds=out_sec,
                             W=out_W if solutions else None, c=out_c if solutions else None, threads=used)
 
     def _pattern_bytes(self, pattern) -> np.ndarray:
