@@ -78,10 +78,10 @@ def _local_search(ds: Dataset, args):
 def solver_memory(m: int, n: int, N: int, loss: str, workspaces: int) -> int:
     """Bytes of work space the compiled region solver allocates for m units, n weights per unit
     and N examples: per workspace (one per sweep thread) its two Gram matrices of (m n + 1)²
-    doubles, the m n N doubles of its per-example block (twice for the logistic loss) and about
+    doubles, the 2 m n N doubles of its per-example blocks (3 m n N for the logistic loss) and about
     6 m N doubles of per-example state (zonocomb/convex/backends/_region_kernel.c, ``ctx_new``);
     the terms of lower order (n N, m n², N) are left out."""
-    per_example = (2 if loss == "logistic" else 1) * m * n * N + 6 * m * N
+    per_example = (3 if loss == "logistic" else 2) * m * n * N + 6 * m * N
     return 8 * workspaces * (2 * (m * n + 1) ** 2 + per_example)
 
 
