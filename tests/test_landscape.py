@@ -327,3 +327,21 @@ def test_star_cover_partitions_the_classes(land3):
     assert np.all(column[claimed] >= 0) and np.all(nbr[owner[claimed], column[claimed]] == claimed)
     assert np.all(column[owner == np.arange(C)] == -1)
     assert len(centres) < C / 3               # stars, not a path: the sweeps get batches
+
+
+def test_walks_in_small_blocks_give_the_same_basins(land22, monkeypatch):
+    """The GLS walks of tied classes and their members, cut into blocks of 5 starts (memo shared
+    across blocks), end where the one-block walks end."""
+    from zonocomb.landscape import basins, core
+    assert land22.ambiguous.sum() + land22._later.sum() > 5
+    monkeypatch.setattr(basins, "WALK_BLOCK", 5)
+    monkeypatch.setattr(core, "WALK_BLOCK", 5)
+    L = core.Landscape(dataset=land22.dataset, v=land22.v, loss="mse", fit_bias=True, backend="fast",
+                       classes=land22.classes, losses=land22.losses, status=land22.status,
+                       rtol=land22.rtol, atol=land22.atol)
+    assert np.array_equal(L.basin, land22.basin) and L.vertex_ends == land22.vertex_ends
+    rows = np.random.default_rng(0).integers(0, land22.classes.V, size=(40, 2))
+    assert np.array_equal(L.gls_end(rows), land22.gls_end(rows))
+    for row in rows[:5]:
+        path = L.gls_path(land22.classes.pattern(row))
+        assert path[-1] == L.gls_end(row[None, :])[0]

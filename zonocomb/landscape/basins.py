@@ -14,7 +14,10 @@ import numpy as np
 
 from ..search.gls import gls_threshold
 
-__all__ = ["gls_successors", "walk_ends", "gls_walks"]
+__all__ = ["gls_successors", "walk_ends", "gls_walks", "WALK_BLOCK"]
+
+#: Starts walked together by :func:`gls_walks` (bounds its arrays).
+WALK_BLOCK = 8192
 
 
 def gls_successors(losses: np.ndarray, nbr: np.ndarray, rtol: float, atol: float):
@@ -76,6 +79,8 @@ def gls_walks(classes, losses: np.ndarray, rows, rtol: float, atol: float, memo=
     ``memo`` (vertex bytes → stop class), shared between calls, a walk that reaches a vertex seen
     before ends there, and every vertex walked is added to it.
 
+    Walks run in blocks of at most :data:`WALK_BLOCK` starts (memory O(block · m²D) per step).
+
     Returns
     -------
     ends : numpy.ndarray of int64, shape (k,)
@@ -84,6 +89,15 @@ def gls_walks(classes, losses: np.ndarray, rows, rtol: float, atol: float, memo=
         short where the memo answered).
     """
     rows = np.array(rows, dtype=np.int32).reshape(-1, classes.m)
+    blocks = [_walk_block(classes, losses, rows[s:s + WALK_BLOCK], rtol, atol, memo, paths)
+              for s in range(0, len(rows), WALK_BLOCK)]
+    ends = np.concatenate([b[0] for b in blocks]) if blocks else np.zeros(0, dtype=np.int64)
+    return (ends, [t for b in blocks for t in b[1]]) if paths else ends
+
+
+def _walk_block(classes, losses, rows, rtol, atol, memo, paths):
+    """:func:`gls_walks` on one block of starts: (ends, paths or None)."""
+    rows = rows.copy()
     k, m, D = len(rows), classes.m, max(classes.D, 1)
     here = classes.lookup(rows) if k else np.zeros(0, dtype=np.int64)
     ends = np.full(k, -1, dtype=np.int64)
@@ -123,4 +137,4 @@ def gls_walks(classes, losses: np.ndarray, rows, rtol: float, atol: float, memo=
     if memo is not None:
         for i in range(k):
             memo.update(dict.fromkeys(seen[i], int(ends[i])))
-    return (ends, trail) if paths else ends
+    return ends, trail

@@ -41,7 +41,7 @@ from ..search.gls import mgls
 from ..geometry.power import ZonotopePower
 from ..search.oracle import CERTIFIED_STATUSES, RegionOracle
 from ..validation import check_int, check_random_state
-from .basins import gls_successors, gls_walks, walk_ends
+from .basins import WALK_BLOCK, gls_successors, gls_walks, walk_ends
 from .classes import VertexClasses
 from ..search.gls import gls_tolerances
 from .solve import solve_classes
@@ -155,8 +155,14 @@ class Landscape:
         affected = self.ambiguous | self._later
         ends = np.bincount(self.basin[~affected], weights=self.classes.counts[~affected],
                            minlength=len(self)).astype(np.int64)
-        members = [member for c in np.flatnonzero(affected) for member in self.classes.members(self.classes.reps[c])]
-        np.add.at(ends, self._ends(members), 1)
+        block: list = []
+        for c in np.flatnonzero(affected):                 # members walked a block at a time
+            block.extend(self.classes.members(self.classes.reps[c]))
+            if len(block) >= WALK_BLOCK:
+                np.add.at(ends, self._ends(block), 1)
+                block = []
+        if block:
+            np.add.at(ends, self._ends(block), 1)
         return {int(c): int(ends[c]) for c in np.flatnonzero(ends)}
 
     def gls_path(self, A) -> list[int]:
