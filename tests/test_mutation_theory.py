@@ -222,3 +222,63 @@ def test_perturbation_argument_checks():
     gp = general_position_variant(inst, F(1, 100), F(1, 20), random_state=0)
     with pytest.raises(InvalidInputError, match=r"^perturb_discontinuity applies to the original reduction"):
         perturb_discontinuity(gp, 0, F(1, 10))
+
+
+def test_general_position_cover_weights_are_lemma_e3s():
+    """Lemma E.3: w_γ = γ, w_1 = 1, w_{T_i} = −2 for the cover, 0 elsewhere."""
+    from zonocomb.theory.reductions import general_position_cover_weights, general_position_variant, set_cover_to_relu
+    inst = set_cover_to_relu([1, 2, 3], [[1, 2], [2, 3], [3]])
+    gp = general_position_variant(inst, F(1, 100), F(1, 20), random_state=0)
+    w, _ = general_position_cover_weights(gp, [0, 2])
+    assert w == (inst.gamma, 1, -2, 0, -2)
+
+
+def test_reduction_variant_errors_say_what_to_use_instead():
+    from zonocomb.theory.reductions import (cover_weights, general_position_cover_weights, general_position_variant,
+                                            set_cover_to_relu)
+    inst = set_cover_to_relu([1, 2, 3], [[1, 2], [2, 3], [3]])
+    gp = general_position_variant(inst, F(1, 100), F(1, 20), random_state=0)
+    with pytest.raises(InvalidInputError, match=r"^this is a general-position variant; use general_position_cover_weights$"):
+        cover_weights(gp, [0, 1])
+    with pytest.raises(InvalidInputError, match=r"^not a general-position variant; use cover_weights for the original dataset$"):
+        general_position_cover_weights(inst, [0, 1])
+    with pytest.raises(InvalidInputError, match=r"^the instance is already a general-position variant$"):
+        general_position_variant(gp, F(1, 100), F(1, 20))
+    with pytest.raises(InvalidInputError, match=r"^delta1 contains"):
+        general_position_variant(inst, float("nan"), F(1, 20))
+
+
+def test_appendix_d_errors_name_the_argument():
+    from zonocomb.theory.discontinuity import appendix_d1, vertex_l1_loss
+    with pytest.raises(InvalidInputError, match=r"^vertex_l1_loss needs labels, but the dataset has none \(y=None\)$"):
+        vertex_l1_loss(Dataset([[1], [2]], homogenize=False), (1, 1))
+    with pytest.raises(InvalidInputError, match=r"^eps contains"):
+        appendix_d1(float("nan"))
+
+
+@pytest.mark.parametrize("w,l1,mse", [((1,), F(4, 3), F(8, 3)), ((F(1, 2),), F(7, 6), F(7, 4)), ((-1,), F(2, 3), F(2, 3))])
+def test_single_relu_loss_by_hand(w, l1, mse):
+    """Eq. (1) with m = 1: (1/N) Σ ℓ(φ(w·x_i) − y_i) on x = 1, 2, −1, y = 1, 0, 2 (bias-free)."""
+    from zonocomb.theory.exact_loss import single_relu_loss
+    ds = Dataset([[1], [2], [-1]], y=[1, 0, 2], homogenize=False)
+    assert single_relu_loss(ds, w, "l1") == l1
+    assert single_relu_loss(ds, w, "mse") == mse
+
+
+def test_single_relu_loss_includes_the_bias_of_a_homogenized_dataset():
+    from zonocomb.theory.exact_loss import single_relu_loss
+    ds = Dataset([[0], [1]], y=[0, 1])                    # x̄ = (0, 1), (1, 1); w = (1, −1/2)
+    assert single_relu_loss(ds, (1, F(-1, 2)), "mse") == F(1, 8)
+
+
+def test_single_relu_loss_errors():
+    from zonocomb.theory.exact_loss import single_relu_loss
+    ds = Dataset([[1], [2]], y=[1, 0], homogenize=False)
+    with pytest.raises(InvalidInputError, match=r"^unknown exact loss 'huber'; choose one of \['l1', 'mse'\]$"):
+        single_relu_loss(ds, (1,), "huber")
+    with pytest.raises(InvalidInputError, match=r"^the exact mse loss needs labels, but the dataset has none \(y=None\)$"):
+        single_relu_loss(Dataset([[1], [2]], homogenize=False), (1,), "mse")
+    with pytest.raises(InvalidInputError, match=r"^entry 1 of w contains"):
+        single_relu_loss(Dataset([[1, 0], [2, 1]], y=[1, 0], homogenize=False), (1, float("nan")), "l1")
+    with pytest.raises(InvalidInputError, match=r"^w has 2 entries but the dataset's generators have 1$"):
+        single_relu_loss(ds, (1, 2), "l1")
