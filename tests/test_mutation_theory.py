@@ -282,3 +282,29 @@ def test_single_relu_loss_errors():
         single_relu_loss(Dataset([[1, 0], [2, 1]], y=[1, 0], homogenize=False), (1, float("nan")), "l1")
     with pytest.raises(InvalidInputError, match=r"^w has 2 entries but the dataset's generators have 1$"):
         single_relu_loss(ds, (1, 2), "l1")
+
+
+def test_set_valued_universe_is_sorted():
+    """A set fixes no order, so the x_u follow the sorted elements (a list keeps its own order)."""
+    from zonocomb.theory.reductions import set_cover_to_relu
+    assert set_cover_to_relu({3, 1, 2}, [[1, 2], [3]]).universe == (1, 2, 3)
+    assert set_cover_to_relu([3, 1, 2], [[1, 2], [3]]).universe == (3, 1, 2)
+
+
+def test_set_cover_input_errors():
+    from zonocomb.errors import InvalidTypeError
+    from zonocomb.theory.reductions import cover_weights, general_position_variant, set_cover_to_relu
+    with pytest.raises(InvalidTypeError, match=r"^a set-valued universe must have mutually comparable elements "
+                                               r"\(pass a list to fix the order\)$"):
+        set_cover_to_relu({1, "a"}, [[1]])
+    with pytest.raises(InvalidTypeError, match=r"^universe must be an iterable of elements, got int$"):
+        set_cover_to_relu(5, [[1]])
+    with pytest.raises(InvalidInputError, match=r"^the universe is empty; a set-cover instance needs at least one element$"):
+        set_cover_to_relu([], [[1]])
+    inst = set_cover_to_relu([1, 2, 3], [[1, 2], [2, 3], [3]])
+    with pytest.raises(InvalidTypeError, match=r"^cover must be an iterable of subset indices$"):
+        cover_weights(inst, 7)
+    with pytest.raises(InvalidInputError, match=r"^cover lists a subset index twice$"):
+        cover_weights(inst, [0, 0, 1])
+    with pytest.raises(InvalidInputError, match=r"^delta2 contains"):
+        general_position_variant(inst, F(1, 100), float("inf"))
