@@ -301,6 +301,8 @@ def test_set_cover_input_errors():
         set_cover_to_relu(5, [[1]])
     with pytest.raises(InvalidInputError, match=r"^the universe is empty; a set-cover instance needs at least one element$"):
         set_cover_to_relu([], [[1]])
+    with pytest.raises(InvalidInputError, match=r"^the universe lists an element twice$"):
+        set_cover_to_relu([1, 2, 1], [[1]])
     inst = set_cover_to_relu([1, 2, 3], [[1, 2], [2, 3], [3]])
     with pytest.raises(InvalidTypeError, match=r"^cover must be an iterable of subset indices$"):
         cover_weights(inst, 7)
