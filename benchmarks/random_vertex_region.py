@@ -20,27 +20,16 @@ Usage: ``.venv/bin/python benchmarks/random_vertex_region.py [--cells 4,4,4 8,8,
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
 from zonocomb.convex import RegionProgram
 from zonocomb.datasets.synthetic import synthetic
+from zonocomb.experiments.report import TABLES, load_paper_table
 from zonocomb.search import random_vertex
-
-TABLE_A1 = Path(__file__).resolve().parents[2] / "shared" / "reference" / "paper_table_a1_synthetic.csv"
-
-
-def paper_random_vertex_medians() -> dict:
-    if not TABLE_A1.exists():
-        return {}
-    with TABLE_A1.open() as fh:
-        return {(int(r["d"]), int(r["m_gen"]), int(r["m"])): r["random_vertex_median_mse"]
-                for r in csv.DictReader(fh)}
 
 
 def best_over_signs(dataset, pattern: np.ndarray) -> float:
@@ -56,7 +45,7 @@ def main(argv=None) -> int:
                         help="d,m_gen,m triples (default: 4,4,4 4,8,8 8,8,16)")
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args(argv)
-    paper = paper_random_vertex_medians()
+    paper = {key: row["random_vertex_median_mse"] for key, row in load_paper_table(TABLES["A1"])[1].items()}
     print(f"{'d':>2} {'m_gen':>5} {'m':>3} {'seed':>4} {'random vertex':>13} {'best in region':>14} "
           f"{'paper median':>12} {'seconds':>8}")
     for cell in args.cells:
@@ -68,8 +57,9 @@ def main(argv=None) -> int:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 rv = random_vertex(dataset, m, random_state=seed)
                 best = best_over_signs(dataset, rv.pattern)
+            median = paper.get((d, m_gen, m))
             print(f"{d:2d} {m_gen:5d} {m:3d} {seed:4d} {rv.loss:13.3g} {best:14.3g} "
-                  f"{paper.get((d, m_gen, m), '–'):>12} {time.perf_counter() - t0:8.1f}", flush=True)
+                  f"{'–' if median is None else format(median, '.3g'):>12} {time.perf_counter() - t0:8.1f}", flush=True)
     return 0
 
 

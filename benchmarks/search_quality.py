@@ -11,31 +11,19 @@ Usage: ``.venv/bin/python benchmarks/search_quality.py [--seeds 8] [--backend fa
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed
 
 from zonocomb.datasets.synthetic import synthetic
+from zonocomb.experiments.report import TABLES, load_paper_table
 from zonocomb.search import gls, mgls
 
 CONFIGS = [(4, 2, 8), (4, 4, 16)]
 # Harder cells of Table A1 (fewer units per generating unit), printed with --extended.
 EXTENDED = [(4, 2, 2), (4, 2, 4), (4, 4, 4), (4, 4, 8), (8, 4, 8), (8, 8, 16)]
-TABLE_A1 = Path(__file__).resolve().parents[2] / "shared" / "reference" / "paper_table_a1_synthetic.csv"
-
-
-def paper_medians() -> dict:
-    out = {}
-    if TABLE_A1.exists():
-        with TABLE_A1.open() as fh:
-            for row in csv.DictReader(fh):
-                key = (int(row["d"]), int(row["m_gen"]), int(row["m"]))
-                out[key] = {k: row[k] for k in ("gls_median_mse", "gls_std", "random_vertex_median_mse")}
-    return out
 
 
 def run_one(method: str, d: int, m_gen: int, m: int, seed: int, backend: str) -> dict:
@@ -69,7 +57,7 @@ def main(argv=None) -> int:
         rows.append(r)
         if args.verbose:
             print(r, flush=True)
-    paper = paper_medians()
+    paper = load_paper_table(TABLES["A1"])[1]                     # (d, m_gen, m) -> the paper's row
     print(f"Synthetic data of appendix H.1, {args.seeds} seeds per cell, backend={args.backend!r}\n")
     header = (f"{'d':>2} {'m_gen':>5} {'m':>3}  {'method':<6} {'median MSE':>11} {'direct':>10} {'max MSE':>10} "
               f"{'paper GLS median':>16} {'<=paper':>7} {'floor/locmin/T':>14} {'sec/run':>8} "
@@ -78,7 +66,7 @@ def main(argv=None) -> int:
     print("-" * len(header))
     for d, mg, m in configs:
         ref = paper.get((d, mg, m), {})
-        ref_med = float(ref["gls_median_mse"]) if ref.get("gls_median_mse") else float("nan")
+        ref_med = ref["gls_median_mse"] if ref.get("gls_median_mse") is not None else float("nan")
         for method in ("gls", "mgls"):
             sel = [r for r in rows if (r["d"], r["m_gen"], r["m"], r["method"]) == (d, mg, m, method)]
             losses = np.array([r["loss"] for r in sel])

@@ -177,7 +177,7 @@ def _available(name):
         return False
 
 
-@pytest.mark.skipif(not _available("mnist"), reason="MNIST training files not found (see ../shared/data/README.md)")
+@pytest.mark.skipif(not _available("mnist"), reason=f"MNIST training files not found (set {images.ENV_VAR}; docs/data.md)")
 @pytest.mark.parametrize("classes, N, counts", [((4, 9), 350, (178, 172)), ((4, 9), 700, (369, 331)),
                                                 ((5, 9), 350, (162, 188))])
 def test_mnist_counts_match_readme(classes, N, counts):

@@ -14,14 +14,9 @@ from zonocomb.experiments import RunStore, Task, build_tasks, execute, run_sweep
 from zonocomb.experiments import report, runner
 from zonocomb.experiments.tasks import PAPER_GD_STEPS
 
-REFERENCE = Path(report.REFERENCE_DIRS[0]) if report.REFERENCE_DIRS else None
-needs_reference = pytest.mark.skipif(
-    REFERENCE is None or not (REFERENCE / "paper_table_a1_synthetic.csv").is_file(),
-    reason="the paper's CSV tables (../shared/reference) are not available")
-
-
 def _paper_csv(name):
-    with (REFERENCE / name).open(newline="") as fh:
+    """A paper table read straight from the package's CSV (csv module only, not load_paper_table)."""
+    with (report.PAPER_TABLES_DIR / name).open(newline="") as fh:
         reader = csv.DictReader(fh)
         return reader.fieldnames, list(reader)
 
@@ -79,7 +74,6 @@ def test_task_keys_are_stable_unique_and_experiment_free():
     assert {t.key for t in a if t.method == "gd"} <= a2
 
 
-@needs_reference
 def test_table_a1_design_matches_the_papers_filled_cells():
     _, rows = _paper_csv("paper_table_a1_synthetic.csv")
     expected = {(m, int(r["d"]), int(r["m_gen"]), int(r["m"]))
@@ -93,7 +87,24 @@ def test_table_a1_design_matches_the_papers_filled_cells():
     assert {t.cfg["max_steps"] for t in tasks if t.method == "gls"} == {1024}
 
 
-@needs_reference
+def test_paper_tables_ship_with_the_package_and_can_be_overridden(tmp_path, monkeypatch):
+    # the three tables of appendix H (40, 40 and 8 rows) load from the package's own copy; a
+    # directory in $ZONOCOMB_REFERENCE_DIR is searched first
+    monkeypatch.delenv("ZONOCOMB_REFERENCE_DIR", raising=False)
+    for name, n_rows in (("A1", 40), ("A2", 40), ("A3", 8)):
+        spec = report.TABLES[name]
+        fields, raw = _paper_csv(spec.csv)
+        columns, rows = report.load_paper_table(spec)
+        assert columns == fields and len(rows) == len(raw) == n_rows
+        for r in raw:
+            key = tuple(r[k] if k == "dataset" else int(r[k]) for k in spec.keys)
+            assert rows[key] == {c: float(v) if v.strip() else None for c, v in r.items() if c not in spec.keys}
+    spec = report.TABLES["A3"]
+    (tmp_path / spec.csv).write_text("dataset,m,gd_loss\nMNIST,4,0.5\n")
+    monkeypatch.setenv("ZONOCOMB_REFERENCE_DIR", str(tmp_path))
+    assert report.load_paper_table(spec) == (["dataset", "m", "gd_loss"], {("MNIST", 4): {"gd_loss": 0.5}})
+
+
 def test_table_a2_a3_design_matches_the_paper():
     _, rows2 = _paper_csv("paper_table_a2_gd_vs_random_vertex.csv")
     label = {"mnist": "MNIST", "fashion": "FASHION MNIST"}
@@ -373,7 +384,6 @@ def _records_for(tasks, tmp_path):
         return st.get([t.key for t in tasks])
 
 
-@needs_reference
 @pytest.mark.parametrize("experiment, table, csv_name", [
     ("table-a1", "A1", "paper_table_a1_synthetic.csv"),
     ("table-a3", "A3", "paper_table_a3_gd_vs_mgls.csv")])

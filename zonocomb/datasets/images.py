@@ -1,8 +1,8 @@
 """Toy binary classification tasks from MNIST and Fashion-MNIST (paper appendix H.2.1).
 
 The official training IDX files are read offline, never downloaded: their *raw* (decompressed)
-SHA-256 is checked against the values published in ``../shared/data/README.md`` (equal to the
-official releases' md5 checksums, which are listed too). Two classes are kept, PCA with whitening
+SHA-256 and md5 are checked against :data:`KNOWN_FILES` (the md5 values are the official
+releases' checksums; docs/data.md lists the files, sizes, hashes and sources). Two classes are kept, PCA with whitening
 (scikit-learn) is fitted on **all** training examples of those two classes, and the first N
 examples (file order) projected on the first d whitened components form the dataset, with label 0
 for the first class and 1 for the second.
@@ -11,8 +11,7 @@ Where the files are looked for, in order (:func:`data_search_path`):
 
 1. the ``data_dir`` argument (``zonocomb reproduce --data-dir DIR``);
 2. the directories in the environment variable ``ZONOCOMB_DATA_DIR`` (``os.pathsep``-separated);
-3. :data:`DEFAULT_DATA_DIRS` (a module-level list you may edit): the repository's
-   ``../shared/data`` when it exists, then ``/work/shared/data``;
+3. :data:`DEFAULT_DATA_DIRS` (a module-level list, empty unless you add directories);
 4. for Fashion-MNIST, :data:`SYSTEM_DATA_DIRS` — ``/usr/share/datasets/fashion-mnist`` where
    Debian's package ``dataset-fashion-mnist`` installs the official files.
 
@@ -58,7 +57,7 @@ class IdxFile:
     sha256: str
 
 
-#: Official training files and their raw hashes (from ../shared/data/README.md).
+#: Official training files and their raw hashes (docs/data.md).
 KNOWN_FILES = {
     "mnist": {
         "images": IdxFile("train-images-idx3-ubyte", 47_040_016, "6bbc9ace898e44ae57da46a324031adb",
@@ -80,17 +79,15 @@ _TITLES = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}
 _SUBDIRS = {"mnist": ("mnist",), "fashion": ("fashion-mnist", "fashion_mnist", "fashion")}
 
 ENV_VAR = "ZONOCOMB_DATA_DIR"
-_REPO_SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-#: Default data directories, searched after ``data_dir`` and ``$ZONOCOMB_DATA_DIR``.
-DEFAULT_DATA_DIRS: list[Path] = list(dict.fromkeys(
-    ([_REPO_SHARED] if _REPO_SHARED.is_dir() else []) + [Path("/work/shared/data")]))
+#: Further data directories, searched after ``data_dir`` and ``$ZONOCOMB_DATA_DIR`` (none by default).
+DEFAULT_DATA_DIRS: list[Path] = []
 #: Per-dataset system directories, searched last (Debian's dataset-fashion-mnist).
 SYSTEM_DATA_DIRS = {"mnist": [], "fashion": [Path("/usr/share/datasets/fashion-mnist")]}
 
 _HOW_TO_GET = {
     "mnist": ("get the official MNIST training files train-images-idx3-ubyte(.gz) and "
-              "train-labels-idx1-ubyte(.gz) (LeCun, Cortes & Burges; see ../shared/data/README.md for "
-              "their hashes and provenance), put them in a directory DIR (or DIR/mnist/) and pass "
+              "train-labels-idx1-ubyte(.gz) (LeCun, Cortes & Burges, http://yann.lecun.com/exdb/mnist/; "
+              "docs/data.md lists their hashes), put them in a directory DIR (or DIR/mnist/) and pass "
               f"--data-dir DIR or set {ENV_VAR}=DIR"),
     "fashion": ("install Debian's package: apt-get install dataset-fashion-mnist (it puts the official "
                 "files in /usr/share/datasets/fashion-mnist/), or put the official Fashion-MNIST "

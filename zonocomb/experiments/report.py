@@ -1,12 +1,13 @@
 """Tables and figures of a sweep, beside the paper's own numbers (appendix H, figures 2 and 3).
 
-For every row of the paper's tables A1, A2, A3 (``../shared/reference/*.csv``) the report puts our
-median and standard deviation (numpy's, ddof = 0) over the finished runs next to the paper's
-values, as markdown and CSV; CSV columns are the paper CSV's columns prefixed with ``ours_`` and
-``paper_`` (plus ``ours_<method>_n``, the runs behind each median). Figures follow figures 2 and 3:
-loss (synthetic, log scale) or training accuracy (image tasks) against the overparameterization
-factor m(d+1)/N, one line per method, our median with its interquartile band and the paper's
-median dashed.
+For every row of the paper's tables A1, A2, A3 (transcribed in ``paper_tables/*.csv`` beside this
+module, installed as package data; docs/data.md) the report puts our median and standard
+deviation (numpy's, ddof = 0) over the finished runs next to the paper's values, as markdown and
+CSV; CSV columns are the paper CSV's columns prefixed with ``ours_`` and ``paper_`` (plus
+``ours_<method>_n``, the runs behind each median). Figures follow figures 2 and 3: loss
+(synthetic, log scale) or training accuracy (image tasks) against the overparameterization factor
+m(d+1)/N, one line per method, our median with its interquartile band and the paper's median
+dashed.
 """
 from __future__ import annotations
 
@@ -21,13 +22,13 @@ from ..errors import InvalidInputError
 from ..files import atomic_write
 from .tasks import METHOD_LABELS, PAPER_GD_STEPS, Task, overparameterization
 
-__all__ = ["cpu_seconds", "TableSpec", "TABLES", "EXPERIMENT_TABLES", "REFERENCE_DIRS", "load_paper_table",
-           "aggregate", "table_rows", "write_report"]
+__all__ = ["cpu_seconds", "TableSpec", "TABLES", "EXPERIMENT_TABLES", "PAPER_TABLES_DIR", "REFERENCE_DIRS",
+           "load_paper_table", "aggregate", "table_rows", "write_report"]
 
-_REPO_REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+#: The paper's tables A1-A3 as CSV files, installed with the package.
+PAPER_TABLES_DIR = Path(__file__).resolve().with_name("paper_tables")
 #: Where the paper's CSV tables are looked for (after ``$ZONOCOMB_REFERENCE_DIR``).
-REFERENCE_DIRS: list[Path] = list(dict.fromkeys(
-    ([_REPO_REFERENCE] if _REPO_REFERENCE.is_dir() else []) + [Path("/work/shared/reference")]))
+REFERENCE_DIRS: list[Path] = [PAPER_TABLES_DIR]
 
 _DATASET_LABELS = {"mnist": "MNIST", "fashion": "FASHION MNIST"}
 
