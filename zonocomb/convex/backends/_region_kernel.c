@@ -917,12 +917,13 @@ HOT static int add_blocking(Ctx *C, double t, const int *moving) {
  * (restrict_face or set_face bump its stamp; widen_face only appends columns) has its columns
  * deleted from the factor (Givens rotations restore the triangle: 3 (K − q)² flops for a column at
  * position q) and appended again at the end (one row of the factor: K² flops), instead of the
- * K³/3 flops of factoring every step. A column whose squared distance to the span of the factor's
- * columns is below P_DEP times its squared norm is left out of the factor (δ = 0 for it: a basic
- * solution of a rank-deficient problem) and tried again at the next step. The factor is rebuilt
- * from scratch when that is cheaper than the deletions, at every solve's start, and when a face
- * minimiser fails its stationarity check in price() (iterative refinement: the next face step
- * works from a fresh factor). */
+ * K³/3 flops of factoring every step; when the deletions would cost more than factoring the
+ * columns that stay (K' of them: K'³/3 flops), the factor is rebuilt instead. A column whose
+ * squared distance to the span of the factor's columns is below P_DEP times its squared norm is
+ * left out of the factor (δ = 0 for it: a basic solution of a rank-deficient problem) and tried
+ * again at the next step. The factor is also rebuilt at every solve's start (or taken from a
+ * sweep's snapshot), and when a face minimiser fails its stationarity check in price() (iterative
+ * refinement: the next face step works from a fresh factor). */
 
 /* the factor's entry for the columns a, b: GR plus the weight decay on the weights' diagonal */
 INLINE double gram(const Ctx *C, int a, int b) {
@@ -1008,7 +1009,8 @@ HOT static void fac_update(Ctx *C) {
                               !(ridge > 0.0 || C->GR[(size_t)a * P + a] > floor2));
         if (gone[q]) { ngone++; cost += 3.0 * (double)(K - q) * (K - q); }
     }
-    if (cost > (double)K * K * K / 3.0) fac_clear(C);
+    double kept = K - ngone;                      /* deleting costs more than factoring the rest? */
+    if (cost > kept * kept * kept / 3.0) fac_clear(C);
     else if (ngone) fac_delete(C, gone);
     for (int u = 0; u < m; u++) {
         if (!is_free(C, u)) continue;
