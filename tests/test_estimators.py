@@ -226,3 +226,18 @@ def test_alpha_keeps_classifier_probabilities_meaningful():
     objective = (mean_loss("logistic", decayed.decision_function(X), y.astype(float))
                  + 1.0 / (2 * len(y)) * np.sum(decayed.W_ ** 2))
     assert decayed.loss_ == pytest.approx(objective, rel=1e-6, abs=1e-9)
+
+
+def test_default_alpha_is_1_for_the_classifier_and_mlps_for_the_regressor():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((30, 2))
+    labels = (X[:, 0] + 0.3 * rng.standard_normal(30) > 0).astype(int)
+    default = ZonotopeClassifier(n_units=2, method="gls", random_state=0).fit(X, labels)
+    explicit = ZonotopeClassifier(n_units=2, method="gls", alpha=1.0, random_state=0).fit(X, labels)
+    assert np.array_equal(default.W_, explicit.W_) and default.loss_ == explicit.loss_
+    objective = mean_loss("logistic", default.decision_function(X), labels.astype(float)) + np.sum(default.W_ ** 2) / 60
+    assert default.loss_ == pytest.approx(objective, rel=1e-6, abs=1e-9)
+    y = X[:, 0] ** 2
+    reg = ZonotopeRegressor(n_units=2, method="gls", random_state=0).fit(X, y)
+    objective = mean_loss("mse", reg.predict(X), y) + 1e-4 / 30 * np.sum(reg.W_ ** 2)
+    assert reg.loss_ == pytest.approx(objective, rel=1e-6, abs=1e-12)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import math
 import time
 
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
 from ..errors import InvalidInputError
-from ..validation import check_int, check_random_state
+from ..geometry.dataset import Dataset
+from ..validation import RandomState, check_int, check_random_state
 from ._common import baseline_loss, single_threaded_blas
-from .oracle import oracle_for, search_result
+from .oracle import RegionOracle, oracle_for, search_result
+from .result import SearchResult
 
 __all__ = ["simulated_annealing", "anneal"]
 
@@ -50,9 +53,11 @@ def anneal(oracle, start, rng, max_steps, t0, cooling, bar=None):
 
 
 @single_threaded_blas
-def simulated_annealing(dataset, m, max_steps=2000, loss="mse", random_state=None, fit_bias=True,
-                        backend="fast", v=None, start=None, t0=None, cooling=None, oracle=None,
-                        alpha=0.0, progress=False):
+def simulated_annealing(dataset: Dataset, m: int, max_steps: int = 2000, loss: str = "mse",
+                        random_state: RandomState = None, fit_bias: bool = True, backend: str = "fast",
+                        v: ArrayLike | None = None, start: ArrayLike | None = None, t0: float | None = None,
+                        cooling: float | None = None, oracle: RegionOracle | None = None, alpha: float = 0.0,
+                        progress: bool = False) -> SearchResult:
     """Simulated annealing (Kirkpatrick et al. 1983) over the vertices of Z^m.
 
     Parameters

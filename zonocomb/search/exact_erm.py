@@ -13,6 +13,7 @@ import math
 import time
 
 import numpy as np
+from numpy.typing import ArrayLike
 from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
@@ -22,6 +23,7 @@ from ..convex.backends import backend_spec
 from ..convex.problem import RegionProblem, check_output_weights
 from ..convex.region import RegionProgram
 from ..errors import InvalidInputError, TooLargeError
+from ..geometry.dataset import Dataset
 from ..geometry.zonotope import closed_form_vertex_count
 from ..lifetime import end_with_parent
 from ..validation import check_int
@@ -41,7 +43,7 @@ def unit_groups(v: np.ndarray) -> list[list[int]]:
     return list(groups.values())
 
 
-def count_vertex_multisets(num_vertices: int, v) -> int:
+def count_vertex_multisets(num_vertices: int, v: ArrayLike) -> int:
     """Number of patterns :func:`exact_erm` solves: ``Π_g C(V + k_g − 1, k_g)`` over the groups of
     ``k_g`` units sharing an output weight, for a zonotope with ``V = num_vertices`` vertices."""
     return _count(unit_groups(check_output_weights(v)), num_vertices)
@@ -106,9 +108,10 @@ def _chunks(iterable, size):
 
 
 @single_threaded_blas
-def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None,
-              max_patterns=DEFAULT_MAX_PATTERNS, progress=False, parallel_backend=None,
-              chunk_size=None, certify=None) -> SearchResult:
+def exact_erm(dataset: Dataset, v: ArrayLike, loss: str = "mse", fit_bias: bool = True, backend: str = "fast",
+              n_jobs: int | None = None, max_patterns: int = DEFAULT_MAX_PATTERNS, progress: bool = False,
+              parallel_backend: str | None = None, chunk_size: int | None = None,
+              certify: str | None = None) -> SearchResult:
     """Global minimum of the training loss for fixed output weights ``v`` (paper Algorithm 1).
 
     Parameters
@@ -232,7 +235,7 @@ def exact_erm(dataset, v, loss="mse", fit_bias=True, backend="fast", n_jobs=None
                         homogenize=dataset.homogenize, loss_name=loss, certificate=certificate, info=info)
 
 
-def verify_exact_erm(result, dataset) -> None:
+def verify_exact_erm(result: SearchResult, dataset: Dataset) -> None:
     """Check that ``result`` certifies the global minimum of the training loss, exactly.
 
     The vertices of Z are enumerated again (exact engine); the certificate must hold one exact

@@ -17,12 +17,14 @@ the speedup).
 from __future__ import annotations
 
 import time
+from typing import Sequence
 
 import numpy as np
 
 from ..convex.losses import loss_derivative, mean_loss
 from ..errors import InvalidInputError
-from ..validation import check_int, check_random_state
+from ..geometry.dataset import Dataset
+from ..validation import RandomState, check_int, check_random_state
 from ._common import check_dataset, half_output_weights, pattern_of_weights, single_threaded_blas
 from .result import SearchResult
 
@@ -47,8 +49,9 @@ def glorot_init(m: int, d: int, n: int, rng: np.random.Generator, train_output: 
 
 
 @single_threaded_blas
-def gradient_descent(dataset, m, steps, lr=1e-3, loss="mse", train_output=True, fit_bias=True,
-                     random_state=None, trace_every=None) -> SearchResult:
+def gradient_descent(dataset: Dataset, m: int, steps: int, lr: float = 1e-3, loss: str = "mse",
+                     train_output: bool = True, fit_bias: bool = True, random_state: RandomState = None,
+                     trace_every: int | None = None) -> SearchResult:
     """Train a shallow ReLU network by full-batch gradient descent.
 
     Parameters
@@ -147,8 +150,9 @@ def _descend(G, y, W, v, c, steps, lr, loss, train_output, fit_bias, every, trac
 
 
 @single_threaded_blas
-def gradient_descent_batch(runs, steps, lr=1e-3, loss="mse", train_output=True, fit_bias=True,
-                           trace_every=None) -> list:
+def gradient_descent_batch(runs: Sequence[tuple[Dataset, int, RandomState]], steps: int, lr: float = 1e-3,
+                           loss: str = "mse", train_output: bool = True, fit_bias: bool = True,
+                           trace_every: int | None = None) -> list:
     """Train several networks by full-batch gradient descent in one vectorised loop.
 
     Run ``b`` is exactly :func:`gradient_descent` ``(dataset_b, m_b, steps, lr, loss,

@@ -34,8 +34,9 @@ from ..convex.losses import mean_loss
 from ..convex.backends import backend_spec
 from ..convex.region import RegionProgram
 from ..errors import InvalidInputError, InvalidTypeError
+from ..geometry.dataset import Dataset
 from ..geometry.power import ZonotopePower
-from ..validation import check_int, check_random_state
+from ..validation import RandomState, check_int, check_random_state
 from ._common import forward, search_problem, single_threaded_blas
 from .result import SearchResult
 
@@ -55,8 +56,9 @@ def _least_squares_output(H: np.ndarray, y: np.ndarray, fit_bias: bool):
 
 
 @single_threaded_blas
-def random_vertex(dataset, m, loss="mse", mode="synthetic", random_state=None, fit_bias=True,
-                  backend="fast", max_iter=100, rtol=1e-9, sign_search=False) -> SearchResult:
+def random_vertex(dataset: Dataset, m: int, loss: str = "mse", mode: str = "synthetic",
+                  random_state: RandomState = None, fit_bias: bool = True, backend: str = "fast",
+                  max_iter: int = 100, rtol: float = 1e-9, sign_search: bool = False) -> SearchResult:
     """Optimise the network inside the activation region of a random vertex of Z^m.
 
     Parameters

@@ -12,9 +12,10 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from ..errors import InvalidInputError
+from ..geometry.dataset import Dataset
 from ._common import half_output_weights
 from .exact_erm import exact_erm
 from .gls import gls, mgls
@@ -86,7 +87,7 @@ METHODS: Mapping[str, SearchMethod] = MappingProxyType({
 ALIASES: Mapping[str, str] = MappingProxyType({"exact": "exact_erm", "gd": "gradient_descent"})
 
 
-def get_method(name) -> SearchMethod:
+def get_method(name: str) -> SearchMethod:
     """The :class:`SearchMethod` called ``name`` (a registry name or an alias).
 
     Raises
@@ -106,7 +107,8 @@ def get_method(name) -> SearchMethod:
     return METHODS[key]
 
 
-def run_method(name, dataset, m, /, *, loss: str = "mse", max_steps=None, **keywords) -> SearchResult:
+def run_method(name: str, dataset: Dataset, m: int, /, *, loss: str = "mse", max_steps: int | None = None,
+               **keywords: Any) -> SearchResult:
     """Run the search method ``name`` with ``m`` hidden units on ``dataset``.
 
     Parameters

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import time
 
+from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
-from ..validation import check_int, check_random_state
+from ..geometry.dataset import Dataset
+from ..validation import RandomState, check_int, check_random_state
 from ._common import single_threaded_blas
-from .oracle import oracle_for, search_result
+from .oracle import RegionOracle, oracle_for, search_result
+from .result import SearchResult
 
 __all__ = ["tabu_search", "tabu"]
 
@@ -50,8 +53,10 @@ def tabu(oracle, start, max_steps, tenure, bar=None):
 
 
 @single_threaded_blas
-def tabu_search(dataset, m, max_steps=100, loss="mse", random_state=None, fit_bias=True,
-                backend="fast", v=None, start=None, tenure=7, oracle=None, alpha=0.0, progress=False):
+def tabu_search(dataset: Dataset, m: int, max_steps: int = 100, loss: str = "mse",
+                random_state: RandomState = None, fit_bias: bool = True, backend: str = "fast",
+                v: ArrayLike | None = None, start: ArrayLike | None = None, tenure: int = 7,
+                oracle: RegionOracle | None = None, alpha: float = 0.0, progress: bool = False) -> SearchResult:
     """Tabu search (Glover 1989) over the vertices of Z^m.
 
     Parameters
