@@ -13,7 +13,7 @@ Every model is a pipeline ``StandardScaler() -> estimator``. Rows:
   ``n_units=8`` and the defaults (mGLS, ``max_time`` 10 s);
 * ``zonocomb early stopping``: the same with ``early_stopping=True``;
 * ``zonocomb grid``: ``GridSearchCV`` (inner 3-fold) over ``n_units`` in {2, 4, 8} and, when the
-  estimator has the parameter, ``alpha`` (L2 weight decay) in {1e-4, 1e-2, 1};
+  estimator has the parameter, ``alpha`` (L2 weight decay) in {0.1, 1, 10};
 * ``MLP (8,)``: ``MLPRegressor`` / ``MLPClassifier`` with ``hidden_layer_sizes=(8,)`` and
   ``max_iter`` from ``--mlp-max-iter`` (default 5000: with scikit-learn's 200, adam stops far from
   convergence on diabetes, whose labels are in the hundreds), otherwise default;
@@ -43,7 +43,7 @@ from sklearn.preprocessing import StandardScaler
 from zonocomb import ZonotopeClassifier, ZonotopeRegressor
 
 WIDTHS = [2, 4, 8]
-ALPHAS = [1e-4, 1e-2, 1.0]
+ALPHAS = [0.1, 1.0, 10.0]
 
 
 def _grid(estimator, width_name: str, widths) -> dict:

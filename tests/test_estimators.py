@@ -228,7 +228,7 @@ def test_alpha_keeps_classifier_probabilities_meaningful():
     assert decayed.loss_ == pytest.approx(objective, rel=1e-6, abs=1e-9)
 
 
-def test_default_alpha_is_1_for_the_classifier_and_mlps_for_the_regressor():
+def test_default_alpha_is_1_for_the_classifier_and_10_for_the_regressor():
     rng = np.random.default_rng(2)
     X = rng.standard_normal((30, 2))
     labels = (X[:, 0] + 0.3 * rng.standard_normal(30) > 0).astype(int)
@@ -239,5 +239,5 @@ def test_default_alpha_is_1_for_the_classifier_and_mlps_for_the_regressor():
     assert default.loss_ == pytest.approx(objective, rel=1e-6, abs=1e-9)
     y = X[:, 0] ** 2
     reg = ZonotopeRegressor(n_units=2, method="gls", random_state=0).fit(X, y)
-    objective = mean_loss("mse", reg.predict(X), y) + 1e-4 / 30 * np.sum(reg.W_ ** 2)
+    objective = mean_loss("mse", reg.predict(X), y) + 10 / 30 * np.sum(reg.W_ ** 2)
     assert reg.loss_ == pytest.approx(objective, rel=1e-6, abs=1e-12)
