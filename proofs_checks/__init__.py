@@ -3,9 +3,10 @@
 The directory proofs_checks/ installs as ``zonocomb.proofs_checks`` (setup.py), never as a top-level
 ``proofs_checks``; import it under that name.
 
-Discovery lists this package's modules: every public module other than :mod:`.base` is a check
-(names starting with ``_`` are helpers), so adding ``proofs_checks/<name>.py`` registers it with
-no shared list to edit. See :mod:`.base` for what a check module defines.
+Discovery lists this package's modules: every module is a check except the helpers :mod:`.base`
+(what a check module defines), :mod:`.brute` and :mod:`.cones` (exact LP oracles, also used by the
+tests) and names starting with ``_``, so adding ``proofs_checks/<name>.py`` registers it with no
+shared list to edit.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from .base import CheckResult
 
 __all__ = ["CheckResult", "check_names", "load_check", "run_check"]
 
-_NOT_CHECKS = {"base"}
+_NOT_CHECKS = {"base", "brute", "cones"}
 _ATTRIBUTES = ("NAME", "STATEMENT", "FAST", "run")
 
 

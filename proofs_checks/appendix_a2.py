@@ -4,7 +4,7 @@ The paper: for two chambers a ≠ b of the arrangement of the homogenized exampl
 R^{d+1}) whose meet M = R^a ∩ R^b is not {0}, the sign patterns differ in at least d + 1 − dim M
 places, with equality in general position. Checked exactly over all pairs of chambers of small
 datasets: the chambers come from the covectors (:meth:`zonocomb.HyperplaneArrangement.covectors`),
-the meet's covector from an exact LP (:func:`proofs_checks._cones.interior_covector`) and
+the meet's covector from an exact LP (:func:`proofs_checks.cones.interior_covector`) and
 dim M = d + 1 − rank of its zero set.
 
 * General position (seeded random data): equality for every pair.
@@ -41,7 +41,7 @@ SEEDED = [(5, 2, 0), (6, 2, 1), (5, 3, 2)]
 
 def flip_counts(gens, chambers) -> list[tuple[int, int, tuple, tuple]]:
     """(sign flips |{i : a_i ≠ b_i}|, d + 1 − dim M, a, b) for every pair of chambers with M ≠ {0}."""
-    from ._cones import cone_dimension, interior_covector
+    from .cones import cone_dimension, interior_covector
 
     N, n = len(gens), len(gens[0])
     out = []

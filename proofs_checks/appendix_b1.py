@@ -3,7 +3,7 @@
 For small arrangements (the generators of seeded datasets, general position and degenerate) the
 whole face set is taken from its covectors (:meth:`zonocomb.HyperplaneArrangement.covectors`), and
 both conditions of appendix A.2 are checked exactly, with the covector of every cone involved
-computed independently by an exact LP (:func:`proofs_checks._cones.interior_covector`):
+computed independently by an exact LP (:func:`proofs_checks.cones.interior_covector`):
 
 1. every face of a member is a member: the faces of the cone R^a are its intersections with the
    supporting hyperplanes H_i (a_i ≠ 0), recursively, so for every covector a and every such i the
@@ -38,7 +38,7 @@ def _conforms(c, a) -> bool:
 
 def complex_violations(gens, covectors) -> list[str]:
     """Violations of the two conditions for the face set ``covectors`` of the arrangement of ``gens``."""
-    from ._cones import interior_covector
+    from .cones import interior_covector
 
     members = set(covectors)
     N = len(gens)

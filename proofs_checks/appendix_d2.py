@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ._brute import brute_force_vertices
+from .brute import brute_force_vertices
 from .base import CheckResult, Tally, main
 
 NAME = "appendix_d2"

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._brute import brute_force_vertices
+from .brute import brute_force_vertices
 from .base import CheckResult, Tally, main
 
 NAME = "power_structure"

@@ -13,7 +13,7 @@ from math import comb
 
 import numpy as np
 
-from ._brute import brute_force_vertices, in_linear_general_position
+from .brute import brute_force_vertices, in_linear_general_position
 from .base import CheckResult, Tally, main
 
 NAME = "vertex_count"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from zonocomb.proofs_checks._brute import open_cone_nonempty, in_linear_general_position
+from zonocomb.proofs_checks.brute import open_cone_nonempty, in_linear_general_position
 from zonocomb.errors import InvalidInputError, NotInGeneralPositionError
 from zonocomb.geometry.dataset import Dataset
 from zonocomb.theory.construction import construct_interpolant, sorting_direction

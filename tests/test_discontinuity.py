@@ -4,7 +4,7 @@ from itertools import product
 
 import pytest
 
-from zonocomb.proofs_checks._brute import brute_force_vertices
+from zonocomb.proofs_checks.brute import brute_force_vertices
 from zonocomb.errors import InvalidInputError
 from zonocomb.theory.discontinuity import appendix_d1, appendix_d2, l1_loss, vertex_l1_loss, vertex_table
 

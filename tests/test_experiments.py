@@ -579,9 +579,14 @@ def test_reproduce_progress_bar_only_on_a_terminal(tmp_path, fake_methods, capsy
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: tty)
-    bars = []
-    real_progress = runner._progress
-    monkeypatch.setattr(runner, "_progress", lambda *a: bars.append(a[-1]) or real_progress(*a))
+    import tqdm.auto
+    bars, real_tqdm = [], tqdm.auto.tqdm
+
+    def recording(*args, **kwargs):                               # every bar drawn or not
+        bars.append(not kwargs.get("disable", False))
+        return real_tqdm(*args, **kwargs)
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", recording)
     argv = ["reproduce", "table-a1", "--quick", "--seeds", "1", "--workers", "1",
             "--db", str(tmp_path / "r.sqlite"), "--out", str(tmp_path / "out")] + flags
     assert main(argv) == 0

@@ -1,6 +1,6 @@
 """Faces, facets, face lattice and f-vector of zonotopes (zonocomb.geometry.faces).
 
-Vertex barcodes come from exact brute-force LPs (proofs_checks._brute), not from the vertex
+Vertex barcodes come from exact brute-force LPs (proofs_checks.brute), not from the vertex
 engine, so these tests are independent evidence. Facets are cross-checked against a second
 algorithm (hyperplanes spanned by generators); counts against the general-position closed form
 and Euler's relation.
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zonocomb.proofs_checks._brute import brute_force_vertices, in_linear_general_position
+from zonocomb.proofs_checks.brute import brute_force_vertices, in_linear_general_position
 from zonocomb.errors import InvalidInputError
 from zonocomb.exact.rational import nullspace, rank
 from zonocomb.geometry.faces import Face, f_vector, face_lattice, zonotope_faces, zonotope_facets

@@ -460,7 +460,7 @@ def test_seeds_out_of_range(tmp_path, capsys, seeds):
 
 def test_unreachable_scheduler_names_the_address(tmp_path, capsys):
     import socket
-    from zonocomb.cli._common import connect_scheduler
+    from zonocomb.experiments.cluster import connect_scheduler
     from zonocomb.errors import BackendError
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
@@ -474,7 +474,7 @@ def test_unreachable_scheduler_names_the_address(tmp_path, capsys):
 
 def test_reachable_scheduler_prints_the_dashboard(capsys):
     distributed = pytest.importorskip("distributed")
-    from zonocomb.cli._common import connect_scheduler
+    from zonocomb.experiments.cluster import connect_scheduler
     with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
                                   dashboard_address=":0") as cluster:
         client = connect_scheduler(cluster.scheduler_address)

@@ -2,7 +2,7 @@
 
 Independent evidence: the general-position closed form f_k = 2·C(N,k)·Σ_{i<n−k} C(N−k−1, i),
 Euler's relation, cddlib's convex hull of brute-force vertices (zonocomb.geometry.faces with
-barcodes from proofs_checks._brute), and covectors by brute force over sign vectors (an exact LP
+barcodes from proofs_checks.brute), and covectors by brute force over sign vectors (an exact LP
 per sign vector).
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zonocomb.proofs_checks._brute import brute_force_vertices, in_linear_general_position
+from zonocomb.proofs_checks.brute import brute_force_vertices, in_linear_general_position
 from zonocomb.errors import InvalidInputError
 from zonocomb.exact import solve_lp
 from zonocomb.exact.rational import rank

@@ -160,7 +160,7 @@ def test_attained_part_with_a_large_margin_is_not_a_runaway():
 
 
 # --------------------------------------------------------------------------- the recession LP
-def test_recession_lp_answer_with_rounding_level_units_is_cleaned(monkeypatch):
+def test_recession_lp_answer_with_rounding_level_units_is_cleaned():
     # HiGHS may return, for a unit that takes no part in the direction, a vector of norm ~1e-13
     # violating its sign constraints by the same amount; that noise is dropped (and a unit's
     # slight violation projected away) instead of rejecting the direction.
@@ -168,7 +168,6 @@ def test_recession_lp_answer_with_rounding_level_units_is_cleaned(monkeypatch):
     v = [1.0, -1.0, 1.0]
     prog = RegionProgram(ds, v, loss="logistic")
     lp = recession.RecessionLP(prog.data)                         # the fast backend's recession LP
-    real = recession.RecessionLP._solve_kept
     found = 0
     for _ in range(20):
         A = (rng.standard_normal((3, ds.n)) @ ds.generators_float.T) > 0
@@ -176,20 +175,14 @@ def test_recession_lp_answer_with_rounding_level_units_is_cleaned(monkeypatch):
         if not I.any():
             continue
         clean = lp.solve(A)
-
-        def noisy(self, pattern):
-            x = real(self, pattern)
-            w = x[:lp.nw].reshape(3, ds.n)                        # a view: the noise goes into x
-            dead = int(np.argmin(np.linalg.norm(w, axis=1)))
-            bad = -np.where(A[dead], 1.0, -1.0) @ ds.generators_float   # violates unit dead's cone
-            w[dead] += 1e-13 * bad / np.linalg.norm(bad)
-            big = int(np.argmax(np.linalg.norm(w, axis=1)))
-            w[big] -= 1e-11 * np.linalg.norm(w[big]) * np.where(A[big], 1.0, -1.0) @ ds.generators_float
-            return x
-
-        monkeypatch.setattr(recession.RecessionLP, "_solve_kept", noisy)
-        rec = lp.solve(A)
-        monkeypatch.setattr(recession.RecessionLP, "_solve_kept", real)
+        x = np.concatenate([clean.W.ravel(), [clean.c] * lp.nc, clean.separated.astype(float)])
+        w = x[:lp.nw].reshape(3, ds.n)                            # a view: the noise goes into x
+        dead = int(np.argmin(np.linalg.norm(w, axis=1)))
+        bad = -np.where(A[dead], 1.0, -1.0) @ ds.generators_float   # violates unit dead's cone
+        w[dead] += 1e-13 * bad / np.linalg.norm(bad)
+        big = int(np.argmax(np.linalg.norm(w, axis=1)))
+        w[big] -= 1e-11 * np.linalg.norm(w[big]) * np.where(A[big], 1.0, -1.0) @ ds.generators_float
+        rec = lp.validate(A, x)                                   # as solve() checks every LP answer
         assert np.array_equal(rec.separated, I) and np.array_equal(clean.separated, I)
         slack = np.where(A, 1.0, -1.0) * (rec.W @ ds.generators_float.T)
         assert np.all(slack >= -1e-12 * np.linalg.norm(rec.W, axis=1)[:, None]
@@ -216,15 +209,13 @@ def test_warm_started_lp_equals_cold_and_exact_along_a_walk(fit_bias):
     for k, A in enumerate(walk + jump):
         rec = warm.solve(A)
         sizes.add(int(rec.separated.sum()))
-        cold = recession.RecessionLP(data)
-        cold._solve_kept = lambda pattern: "skipped"              # straight to linprog's dual simplex
-        cold._highs = type("Stub", (), {"clearSolver": lambda self: None})()
-        assert np.array_equal(rec.separated, cold.solve(A).separated)
+        cold = recession.RecessionLP(data).solve(A, warm=False)  # linprog's dual simplex
+        assert np.array_equal(rec.separated, cold.separated)
         if fit_bias:
             assert np.array_equal(rec.separated, exact_separated_set(ds, A, v))
         if k and not np.array_equal(A, (walk + jump)[k - 1]):
             unequal += 1
-    assert warm._highs is not None and unequal >= 24
+    assert warm.kept_model is not None and unequal >= 24
     assert 0 in sizes and len(sizes) >= 2                         # both attained and unattained regions
 
 
@@ -271,7 +262,7 @@ def test_current_unattained_answer_stays_cached_while_its_neighbours_are_solved(
         nb = solve_without_fallback(prog, (x > cut)[None, :], warm_start=current)
         assert nb.status in ("optimal", "optimal_unattained")
         assert abs(nb.loss - network_loss(ds, [1.0], nb)) <= 1e-12
-        assert prog.solver._hint((current.W, current.c)) is not None
+        assert prog.solver.remembers((current.W, current.c))
 
 
 def test_far_warm_start_is_replaced_by_the_cold_start():
@@ -377,7 +368,11 @@ def test_the_kept_highs_model_prints_no_banner():
     """HiGHS prints its banner once per process, at the first construction: checked in a fresh one."""
     import subprocess
     import sys
-    code = ("import highspy\nfrom zonocomb.convex.backends.recession import _silent_highs\n"
-            "_silent_highs(); print('done')\n")
+    code = ("import numpy as np\nfrom zonocomb import Dataset\nfrom zonocomb.convex import RegionProgram\n"
+            "from zonocomb.convex.backends.recession import RecessionLP\n"
+            "x = np.array([-2.0, -1.0, 1.0, 2.0])\nds = Dataset(x[:, None], y=(x > 0).astype(float))\n"
+            "lp = RecessionLP(RegionProgram(ds, [1.0], loss='logistic').data)\n"
+            "assert lp.solve((x > 0)[None, :]).separated.all() and lp.kept_model is not None\n"
+            "print('done')\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out == "done\n"

@@ -2,7 +2,7 @@
 
 Independent evidence: a row of a pattern is a vertex barcode of Z iff its open cone
 {w : (2A_ui − 1) w·x̄_i > 0} is nonempty, decided by the exact cddlib LP of the brute-force
-oracle (``proofs_checks._brute``), which shares no code with the zonotope or the region program.
+oracle (``proofs_checks.brute``), which shares no code with the zonotope or the region program.
 """
 import re
 import warnings
@@ -14,7 +14,7 @@ from zonocomb import Dataset
 from zonocomb.convex import RegionProgram, solve_region
 from zonocomb.errors import InvalidTypeError, NotAVertexWarning, ZonocombWarning
 from zonocomb.geometry.power import ZonotopePower
-from zonocomb.proofs_checks._brute import open_cone_nonempty
+from zonocomb.proofs_checks.brute import open_cone_nonempty
 
 
 def brute_non_vertex_units(ds, A):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from zonocomb.proofs_checks._brute import brute_force_vertices
+from zonocomb.proofs_checks.brute import brute_force_vertices
 from zonocomb.errors import InvalidInputError, NotInGeneralPositionError
 from zonocomb.geometry.dataset import Dataset
 from zonocomb.theory.perturbation import (

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zonocomb.proofs_checks._brute import brute_force_vertices
+from zonocomb.proofs_checks.brute import brute_force_vertices
 from zonocomb.proofs_checks.power_structure import product_generators
 from zonocomb.errors import InvalidInputError, InvalidTypeError, TooLargeError
 from zonocomb.geometry.dataset import Dataset

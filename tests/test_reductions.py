@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from zonocomb.proofs_checks._brute import in_linear_general_position
+from zonocomb.proofs_checks.brute import in_linear_general_position
 from zonocomb.errors import InvalidInputError
 from zonocomb.theory.reductions import (
     cover_weights, general_position_cover_weights, general_position_variant, minimum_cover_size,

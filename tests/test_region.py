@@ -511,7 +511,7 @@ def test_path_search_finds_the_first_minimiser_along_the_path():
         if g @ jd > 0:
             g = -g                                                # a descent direction
         alpha = np.where(rng.random(5) < 0.7, rng.uniform(0.0, 2.0, 5), np.inf)
-        t = solver._path_search(g, h, jdu, jd, alpha)
+        t = solver.path_search(g, h, jdu, jd, alpha)
 
         def phi(s):
             delta = np.minimum(alpha, s) @ jdu + s * (jd - jdu.sum(axis=0))
@@ -531,7 +531,7 @@ def test_faces_are_orthonormal_null_spaces_even_for_degenerate_data():
     Xu = X / np.linalg.norm(X, axis=1)[:, None]
     for _ in range(30):
         mask = rng.random(6) < 0.4
-        Z, k, ws, nws = solver._face(mask)
+        Z, k, ws, nws = solver.face(mask)
         rank = np.linalg.matrix_rank(Xu[mask]) if mask.any() else 0
         assert k == 2 - rank and nws == rank
         np.testing.assert_allclose(Z[:, :k].T @ Z[:, :k], np.eye(k), atol=1e-12)

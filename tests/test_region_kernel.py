@@ -22,7 +22,7 @@ from zonocomb import Dataset
 from zonocomb.convex import RegionProgram
 from zonocomb.convex.backends import RegionData
 from oracles.block_active_set import BlockActiveSet, NotConverged, Runaway, Separable
-from zonocomb.convex.backends.kernel import KernelFailed, RegionKernel, fits, kernel_available
+from zonocomb.convex.backends.kernel import ActiveSetResult, KernelFailed, RegionKernel, fits, kernel_available
 from zonocomb.convex.kkt import KKTChecker
 from zonocomb.errors import InvalidInputError
 from zonocomb.geometry.walks import facet_walk
@@ -170,7 +170,8 @@ def test_kernel_failure_falls_back_to_the_reference(monkeypatch):
     def fail(*args, **kwargs):
         raise kernel_module.KernelFailed("forced")
 
-    monkeypatch.setattr(prog.kernel, "_run", fail)
+    monkeypatch.setattr(prog.kernel, "solve", fail)
+    monkeypatch.setattr(prog.kernel, "solve_certified", fail)
     A = random_vertex(ds, 2, rng)
     with pytest.warns(RuntimeWarning, match="forced"):
         sol = prog.solve(A)
@@ -219,7 +220,7 @@ def test_bad_inputs_raise_clear_errors():
     from zonocomb.convex.backends import _region_kernel
 
     def raw(W, keep, has_keep=0, detect=0, target=kernel):
-        return _region_kernel.solve(target._program, A.view(np.uint8), W, np.zeros((2, 3), np.int32),
+        return _region_kernel.solve(target.program, A.view(np.uint8), W, np.zeros((2, 3), np.int32),
                                     np.zeros(2, np.int32), np.zeros((2, 3), np.int32), np.zeros(2, np.int32),
                                     keep, 0, 0.0, 0, has_keep, detect)
 
@@ -318,8 +319,8 @@ def check_logistic(ds, v, patterns, fit_bias=True, warm=False, keep=None, refere
         assert np.all(res.W[~np.any(A, axis=1)] == 0.0)
         if not fit_bias:
             assert res.c == 0.0
-        loss = python._fval(predictions(data, A, res.W, res.c), keep)
-        ploss = python._fval(predictions(data, A, pres.W, pres.c), keep)
+        loss = python.fval(predictions(data, A, res.W, res.c), keep)
+        ploss = python.fval(predictions(data, A, pres.W, pres.c), keep)
         assert abs(loss - ploss) <= 1e-10 * (1.0 + ploss), (loss, ploss)
         if reference and keep is None:
             target = ref.solve(A).loss
@@ -455,8 +456,8 @@ def test_logistic_kernel_failure_falls_back_to_the_reference(monkeypatch):
 
 
 def test_logistic_iteration_cap_is_retried_from_the_other_start_with_the_kernel(monkeypatch):
-    # a warm start on which the kernel stops: the cold start is tried next
-    # (FastBackend._minimise), without a fallback to the reference
+    # a warm start on which the kernel stops: the fast backend tries the cold start next, without
+    # a fallback to the reference
     rng = np.random.default_rng(29)
     ds = classification(rng, 30, 3)
     prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
@@ -593,13 +594,18 @@ def test_a_wrong_kernel_answer_is_rejected_and_resolved(monkeypatch):
     ds = gaussian(rng, 30, 3)
     prog, ref = programs(ds, [1.0, -1.0, 1.0])
     kernel = prog.kernel
-    run = kernel._run
+    solve = kernel.solve
 
-    def wrong(*args):
-        W, c, n_iter, supports, nsupport = run(*args)
-        return 0.5 * W, c + 0.1, n_iter, supports, nsupport
+    def wrong(*args, **kwargs):                                   # the kernel's answer, moved off
+        res = solve(*args, **kwargs)
+        return ActiveSetResult(W=0.5 * res.W, c=res.c + 0.1, n_iter=res.n_iter, supports=res.supports)
 
-    monkeypatch.setattr(kernel, "_run", wrong)
+    def wrong_certified(pattern, W0=None, c0=None):               # ... and its compiled certificate
+        res = wrong(pattern, W0, c0)
+        return res, kernel.residuals(pattern, res.W, res.c, res.supports)
+
+    monkeypatch.setattr(kernel, "solve", wrong)
+    monkeypatch.setattr(kernel, "solve_certified", wrong_certified)
     A = random_vertex(ds, 3, rng)
     with pytest.warns(RuntimeWarning, match="KKT check"):
         sol = prog.solve(A)

@@ -157,7 +157,7 @@ class BlockActiveSet:
         self._eye = np.eye(n)
         self._lwork = {}
         self._support = {}                       # (unit, barcode bytes) -> certificate support
-        self._faces = {}                         # tight-set mask bytes -> face (see _face)
+        self._faces = {}                         # tight-set mask bytes -> face (see face)
         self._pinv = {}                          # working set bytes -> pseudo-inverse of its normals
 
     # ------------------------------------------------------------------ public
@@ -224,7 +224,7 @@ class BlockActiveSet:
             g1, h1 = np.where(keep, g1, 0.0), np.where(keep, h1, 0.0)
         return g1 / self.N, h1 / self.N
 
-    def _fval(self, yhat, keep=None) -> float:
+    def fval(self, yhat, keep=None) -> float:
         """F at predictions ``yhat``: the mean loss, over the examples in ``keep`` when given."""
         if keep is None:
             return mean_loss(self.loss, yhat, self.y)
@@ -298,7 +298,7 @@ class BlockActiveSet:
                 st.take_path(dW, dc, alpha, 1.0, jdu, rate)
             st.face_solved = True
             return
-        t = self._path_search(g, h, jdu, jd, alpha, self._margins(st))
+        t = self.path_search(g, h, jdu, jd, alpha, self._margins(st))
         if self.loss != "mse" and t > 0.0:
             tb = self._backtrack(st, f0, jdu, dc, alpha, t)
             if tb is None and not np.any(alpha <= t):
@@ -312,7 +312,7 @@ class BlockActiveSet:
         if stopped.size == 0 and self.loss == "mse":
             st.face_solved = True                                 # the face's exact minimiser
 
-    def _path_search(self, g, h, jdu, jd, alpha, margins=None) -> float:
+    def path_search(self, g, h, jdu, jd, alpha, margins=None) -> float:
         """First minimiser, over t ≥ 0, of the quadratic model g·Δ + ½ Δᵀ diag(h) Δ of F along the
         path Δ(t) = Σ_u min(t, α_u) jdu_u + t (jd − Σ_u jdu_u) on which unit u stops at α_u
         (logistic: at most :meth:`_logit_step_cap`, given the margins σ_i ŷ_i)."""
@@ -376,7 +376,7 @@ class BlockActiveSet:
         """Halve t until the true loss decreases along the path (logistic); None if it never does."""
         for _ in range(60):
             yh = st.yhat + np.minimum(alpha, t) @ jdu + t * dc
-            if self._fval(yh, st.keep) < f0 - 1e-16 * (1.0 + abs(f0)):
+            if self.fval(yh, st.keep) < f0 - 1e-16 * (1.0 + abs(f0)):
                 return t
             t *= 0.5
         return None
@@ -432,7 +432,7 @@ class BlockActiveSet:
         jdu, rate = st.rates(dW)
         jd = jdu.sum(axis=0)
         alpha, blk = st.ratio_test(dW, rate)
-        t = self._path_search(g, h, jdu, jd, alpha, self._margins(st))
+        t = self.path_search(g, h, jdu, jd, alpha, self._margins(st))
         if t > 0.0 and self.loss != "mse":
             f0 = st.fval()
             gain = -float(g @ (np.minimum(alpha, t) @ jdu))       # first-order decrease predicted
@@ -477,7 +477,7 @@ class BlockActiveSet:
         st.support[u] = support
         return None
 
-    def _face(self, mask: np.ndarray):
+    def face(self, mask: np.ndarray):
         """The face {w : x̄_i·w = 0 for i in mask}, cached by mask, as a tuple (Z, k, ws, nws): an
         orthonormal basis Z of its directions (n × n, columns ≥ k zero) and a linearly independent
         subset ws of its constraints (nws of them, padded to n)."""
@@ -575,7 +575,7 @@ class _State:
         self.refresh()
         tight = self.tight_mask()
         for u in np.flatnonzero(self.live & np.any(W != 0.0, axis=1)):
-            self._assign(u, solver._face(tight[u]), update=False)
+            self._assign(u, solver.face(tight[u]), update=False)
         self.W[self.k == 0] = 0.0
         self.refresh()
         self.Bf = np.empty((N, m * n + 1))                         # [diag(v_u A_u) X Z_u]_u, then 1
@@ -607,7 +607,7 @@ class _State:
         self.yhat = (self.Mw * (self.W @ self.s.XT)).sum(axis=0) + self.c
 
     def fval(self) -> float:
-        return self.s._fval(self.yhat, self.keep)
+        return self.s.fval(self.yhat, self.keep)
 
     def tight_mask(self) -> np.ndarray:
         wn = np.sqrt(np.einsum("uj,uj->u", self.W, self.W))
@@ -659,7 +659,7 @@ class _State:
     def set_working_set(self, u: int, idx: np.ndarray):
         mask = np.zeros(self.S.shape[1], dtype=bool)
         mask[idx] = True
-        self._assign(u, self.s._face(mask))
+        self._assign(u, self.s.face(mask))
 
     def add_to_working_set(self, u: int, i: int):
         """Restrict unit u's face by the hyperplane x̄_i·w = 0 (a Householder update of its basis)."""

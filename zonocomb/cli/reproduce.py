@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from ..errors import InvalidInputError
-from ._common import connect_scheduler, progress_enabled
+from ..experiments.cluster import connect_scheduler
+from ._common import progress_enabled
 
 #: Largest --seeds: the paper uses 8; more than this many runs per cell is a typo, not a sweep.
 MAX_SEEDS = 1000

@@ -299,7 +299,7 @@ class RegionProgram:
         backend solves the smooth losses with, or None (another backend, or the l1 loss). A
         documented hook for diagnostics and tests: replacing one of its methods (e.g. with pytest's
         ``monkeypatch``) changes this program's solves."""
-        return getattr(self._solver, "_kernel", None)
+        return getattr(self._solver, "kernel", None)
 
     @property
     def threads(self) -> int:

@@ -322,8 +322,7 @@ def run_sweep(tasks, store: RunStore, workers: int = 1, scheduler=None, data_dir
         Passed to the image-data loader of every task.
     progress : bool, default False
         Show a tqdm bar over the whole sweep (skipped tasks count as done). ``zonocomb
-        reproduce`` asks for it only on a terminal, without ``-q`` or ``TQDM_DISABLE``
-        (:func:`zonocomb.cli._common.progress_enabled`).
+        reproduce`` asks for it only on a terminal, without ``-q`` or ``TQDM_DISABLE``.
     order : {"largest-first", "cheapest-first"}
         Which units start first (:func:`plan_units`).
 

@@ -99,6 +99,19 @@ class FastBackend:
         self._bases = {}                  # unattained answer (W bytes, c) -> (its θ_I or (None, None), θ*)
 
     @property
+    def kernel(self) -> RegionKernel | None:
+        """The compiled :class:`~zonocomb.convex.backends.kernel.RegionKernel` that solves the
+        smooth losses (None for the l1 loss). A documented hook for diagnostics and tests
+        (docs/design.md §8): replacing one of its methods changes this backend's solves."""
+        return None if self.data.loss == "l1" else self._kernel
+
+    def remembers(self, answer) -> bool:
+        """Whether ``answer`` (a pair (W, c)) is one of the ``UNATTAINED_CACHE`` unattained answers
+        remembered for warm starts (see ``_start``). A documented hook for tests (docs/design.md
+        §8); unlike a warm start, asking does not make the entry the most recently used."""
+        return _cache_key(answer) in self._bases
+
+    @property
     def threads(self) -> int:
         """Threads of a sweep (1 for the l1 loss, which has no compiled sweep)."""
         return 1 if self.data.loss == "l1" else self._kernel.threads
@@ -301,8 +314,8 @@ class FastBackend:
                                             f"above the lower bound of the infimum")
         if len(self._bases) >= self.UNATTAINED_CACHE:
             del self._bases[next(iter(self._bases))]              # the least recently used entry
-        self._bases[(W.tobytes(), float(c))] = ((None, None) if base is None else
-                                                (np.array(W0, dtype=float), float(c0)), (Wd, float(cd)))
+        self._bases[_cache_key((W, c))] = ((None, None) if base is None else
+                                           (np.array(W0, dtype=float), float(c0)), (Wd, float(cd)))
         return BackendResult(W=W, c=float(c), status=SolveStatus.OPTIMAL_UNATTAINED, n_iter=n_iter)
 
     def _start(self, pattern, warm_start):
@@ -332,8 +345,7 @@ class FastBackend:
         """The cache entry (θ_I, θ*) of an unattained answer, or None; a hit becomes the most
         recently used entry, so that the current vertex of a local search, the warm start of
         all its neighbours, is never evicted by their answers."""
-        W, c = warm_start
-        key = (np.asarray(W, dtype=float).tobytes(), float(c))
+        key = _cache_key(warm_start)
         entry = self._bases.pop(key, None)
         if entry is not None:
             self._bases[key] = entry
@@ -354,6 +366,12 @@ class FastBackend:
             raise SolverError(f"the region program of this pattern could not be solved: the fast "
                               f"backend could not certify its answer ({reason}), and {exc}") from exc
         return BackendResult(W=res.W, c=res.c, status=SolveStatus.OPTIMAL_FALLBACK, n_iter=res.n_iter)
+
+
+def _cache_key(answer) -> tuple[bytes, float]:
+    """The key of an answer (W, c) in the cache of unattained answers."""
+    W, c = answer
+    return np.asarray(W, dtype=float).tobytes(), float(c)
 
 
 class _L1Program:

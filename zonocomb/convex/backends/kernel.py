@@ -272,6 +272,13 @@ class RegionKernel:
                                       self.N, self.n, self.m, self._loss_code, int(self.fit_bias),
                                       self.max_iter, self.threads)
 
+    @property
+    def program(self):
+        """The extension's program object (data, tolerances, per-thread work spaces) that
+        :meth:`solve` and :meth:`sweep` pass to ``_region_kernel``. A documented hook for tests of
+        the extension's own argument checks (docs/design.md §8); not needed to solve."""
+        return self._program
+
     def __getstate__(self):
         """Pickled without the extension's object (work spaces), which is rebuilt on unpickling
         (joblib and Dask workers receive programs this way)."""

@@ -54,7 +54,7 @@ __all__ = ["RecessionLP", "SeparatedSet", "RecessionLPFailed"]
 
 #: Cold HiGHS methods and options tried in order after the warm-started kept model: the dual
 #: simplex without presolve at HiGHS' default tolerances, then the interior-point method (with
-#: crossover). Every answer is cleaned and validated (``_clean``, ``_check``), so the LP's own
+#: crossover). Every answer is cleaned and validated (:meth:`RecessionLP.validate`), so the LP's own
 #: tolerances do not decide correctness.
 HIGHS_ATTEMPTS = (("highs-ds", dict(presolve=False)),
                   ("highs-ipm", {}))
@@ -170,12 +170,18 @@ class RecessionLP:
         state["_highs"] = state["_pattern"] = None                  # rebuilt on the next solve
         return state
 
-    def solve(self, pattern: np.ndarray) -> SeparatedSet:
+    @property
+    def kept_model(self) -> "highspy.Highs | None":
+        """The kept, warm-started HiGHS model (None before the first warm solve). A documented
+        hook for tests (docs/design.md §8)."""
+        return self._highs
+
+    def solve(self, pattern: np.ndarray, *, warm: bool = True) -> SeparatedSet:
         """The largest separated set I of the region of ``pattern`` ((m, N) bool) and a direction.
 
         The kept HiGHS model is updated to ``pattern`` and solved from the last optimal basis;
-        should that fail (HiGHS' status, or an answer that fails the validation), the LP is
-        solved cold by the methods of ``HIGHS_ATTEMPTS``.
+        should that fail (HiGHS' status, or an answer that fails the validation), or with
+        ``warm=False``, the LP is solved cold by the methods of ``HIGHS_ATTEMPTS``.
 
         Raises
         ------
@@ -183,18 +189,18 @@ class RecessionLP:
             No attempt gave a valid recession direction.
         """
         pattern = np.asarray(pattern, dtype=bool)
-        S = np.where(pattern, 1.0, -1.0)
         failures = []
-        x = self._solve_kept(pattern)
-        if isinstance(x, str):
-            failures.append(x)
-        else:
-            try:
-                return self._answer(pattern, S, x)
-            except RecessionLPFailed as exc:
-                failures.append(f"warm-started primal simplex: {exc}")
-        self._highs.clearSolver()                                     # the next solve starts cold
-        A, bounds = self._cold_lp(pattern, S)
+        if warm:
+            x = self._solve_kept(pattern)
+            if isinstance(x, str):
+                failures.append(x)
+            else:
+                try:
+                    return self.validate(pattern, x)
+                except RecessionLPFailed as exc:
+                    failures.append(f"warm-started primal simplex: {exc}")
+            self._highs.clearSolver()                                 # the next solve starts cold
+        A, bounds = self._cold_lp(pattern, np.where(pattern, 1.0, -1.0))
         for method, options in HIGHS_ATTEMPTS:
             res = linprog(self.cost, A_ub=A, b_ub=np.zeros(A.shape[0]), bounds=bounds, method=method,
                           options=options)
@@ -202,13 +208,23 @@ class RecessionLP:
                 failures.append(f"{method}: {res.message}")
                 continue
             try:
-                return self._answer(pattern, S, res.x)
+                return self.validate(pattern, res.x)
             except RecessionLPFailed as exc:
                 failures.append(f"{method}: {exc}")
         raise RecessionLPFailed("HiGHS failed on the recession LP (" + "; ".join(failures) + ")")
 
-    def _answer(self, pattern, S, x) -> SeparatedSet:
-        """The validated :class:`SeparatedSet` of an LP solution x = (vec W, c, t)."""
+    def validate(self, pattern: np.ndarray, x: np.ndarray) -> SeparatedSet:
+        """The :class:`SeparatedSet` of a solution x = (vec W, c, t) of the LP of ``pattern``
+        ((m, N) bool; c only with an output bias), cleaned and checked as the class notes say;
+        every answer of :meth:`solve` passes through it.
+
+        Raises
+        ------
+        RecessionLPFailed
+            x is not integral in t, or not a valid recession direction after cleaning.
+        """
+        pattern = np.asarray(pattern, dtype=bool)
+        S = np.where(pattern, 1.0, -1.0)
         t = x[self.nw + self.nc:]
         if np.any((t > self.T_TOL) & (t < 1.0 - self.T_TOL)):
             raise RecessionLPFailed("the optimum is not integral (numerical trouble)")

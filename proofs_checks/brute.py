@@ -1,8 +1,8 @@
 """Brute-force references used by the checks and the tests, independent of the vertex engine.
 
-A documented test hook (docs/design.md §8). These are deliberately simple and slow: exact linear
-programs (cddlib, GMP) and exhaustive subsets. They exist to give evidence that does not share
-code with :mod:`zonocomb.geometry.zonotope`.
+The tests use them too (docs/design.md §8); :mod:`zonocomb.proofs_checks` does not list this
+module as a check. They are deliberately simple and slow: exact linear programs (cddlib, GMP) and
+exhaustive subsets, giving evidence that does not share code with :mod:`zonocomb.geometry.zonotope`.
 """
 from __future__ import annotations
 
