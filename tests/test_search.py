@@ -110,6 +110,33 @@ def test_exact_erm_equals_brute_force_m1(integer_data, loss, fit_bias):
         assert res.c == 0.0
 
 
+def test_exact_erm_solves_runs_of_one_unit_changes_by_sweeps(monkeypatch):
+    # consecutive multisets that move one unit are swept from the run's first optimum; every
+    # certified loss must still be the pattern's own optimum (an independent cold solve), on data
+    # with a repeated example and for MSE and logistic
+    rng = np.random.default_rng(21)
+    X = rng.standard_normal((7, 2))
+    X[6] = X[2]
+    calls = []
+    real = RegionProgram.sweep
+
+    def counting(self, *args, **kwargs):
+        calls.append(len(args[1]))
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(RegionProgram, "sweep", counting)
+    for loss, y in (("mse", rng.standard_normal(7)), ("logistic", (rng.random(7) < 0.5).astype(float))):
+        ds = Dataset(X, y=y)
+        v = np.array([1.0, 1.0])                  # one group: multisets of the 44 vertices of Z
+        calls.clear()
+        res = exact_erm(ds, v, loss=loss, n_jobs=1)
+        assert calls and max(calls) > 1
+        fresh = RegionProgram(ds, v, loss=loss)
+        for key, value in res.certificate.items():
+            assert close(value, fresh.solve(np.array(key, dtype=bool)).loss), (loss, key)
+        assert res.loss == min(res.certificate.values())
+        assert close(res.loss, fresh.objective(res.pattern, res.W, res.c))
+
+
 def test_exact_erm_certificate_keys_are_vertex_tuples(tiny5):
     res = exact_erm(tiny5, [1.0, 1.0], progress=False)
     verts = set(brute_force_vertices(tiny5))

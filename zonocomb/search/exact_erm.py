@@ -4,10 +4,13 @@ For fixed output weights ``v``, the training loss of ``f(x) = vᵀ φ(W x̄) + c
 solving the convex program (3) of every activation region, i.e. of every vertex of the zonotope
 power Z^m (section 3, appendix A.3.1), and keeping the best. Units with the same output weight are
 interchangeable (permuting them permutes the rows of W without changing f), so within each group
-of equal ``v_u`` only multisets of vertices of Z are enumerated, not ordered tuples.
+of equal ``v_u`` only multisets of vertices of Z are enumerated, not ordered tuples. The
+enumeration moves the last unit fastest, and each run of patterns that differ from its first in
+one unit's row is solved by one neighbour sweep from the first's optimum (``_sweep_runs``).
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import time
@@ -76,26 +79,65 @@ def _enumerate(groups, num_vertices):
 def _solve_chunk(problem, backend, vertices, chunk, v_exact=None):
     """Solve program (3) for each pattern of ``chunk``; return the losses and the best solution.
 
-    With ``v_exact`` (the output weights as given, for ``certify="exact"``) each float solution is
-    turned into an exact certificate (:func:`zonocomb.certify.certify_exact`), and those replace
-    the float losses and solutions.
+    Without ``v_exact`` the patterns are solved in runs (:func:`_sweep_runs`). With ``v_exact``
+    (the output weights as given, for ``certify="exact"``) each pattern is solved on its own and
+    its float solution turned into an exact certificate (:func:`zonocomb.certify.certify_exact`),
+    and those replace the float losses and solutions.
     """
     end_with_parent()  # a joblib worker must not outlive a killed caller
     program = RegionProgram.from_problem(problem, backend)
-    exact = None if v_exact is None else ExactProgram(
-        problem.dataset, vertices[:1].repeat(problem.m, 0), v_exact, loss=problem.loss,
-        fit_bias=problem.fit_bias)
+    if v_exact is None:
+        return _sweep_runs(program, vertices, chunk)
+    exact = ExactProgram(problem.dataset, vertices[:1].repeat(problem.m, 0), v_exact, loss=problem.loss,
+                         fit_bias=problem.fit_bias)
     losses = []
     best = None
     for idx in chunk:
         A = vertices[list(idx)]
-        sol = program.solve(A)
-        if exact is not None:
-            sol = certify_program(exact.with_pattern(A), sol)
-        losses.append(sol if exact is not None else sol.loss)
+        sol = certify_program(exact.with_pattern(A), program.solve(A))
+        losses.append(sol)
         if best is None or sol.loss < best[1].loss:
             best = (idx, sol)
     return losses, best
+
+
+def _sweep_runs(program, vertices, chunk):
+    """Float optima of the patterns of ``chunk``, in runs: the enumeration changes the last unit
+    fastest, so consecutive patterns that differ from a run's first pattern in one unit's row only
+    are solved by one :meth:`RegionProgram.sweep <zonocomb.convex.region.RegionProgram.sweep>`
+    from the first's optimum (its screening and warm start hold for any change of one unit's
+    pattern, an edge of Z or not). Returns the losses and (pattern, solution) of the least one (the
+    first on ties), whose solution the sweep computes once more (the same computation, so the same
+    point; its loss is reported as the run's sweep evaluated it, the value among the losses)."""
+    losses = np.empty(len(chunk))
+    best = None                                   # (loss, index, A, base, move or None)
+    k = 0
+    while k < len(chunk):
+        first = chunk[k]
+        A = vertices[list(first)]
+        base = program.solve(A)
+        losses[k] = base.loss
+        moves = []
+        j = k + 1
+        while j < len(chunk):
+            moved = [u for u, (a, b) in enumerate(zip(first, chunk[j])) if a != b]
+            if len(moved) != 1:
+                break
+            u = moved[0]
+            moves.append((u, tuple(np.flatnonzero(vertices[first[u]] != vertices[chunk[j][u]]).tolist())))
+            j += 1
+        if moves:
+            losses[k + 1:j] = program.sweep(A, moves, base).loss
+        run = losses[k:j]
+        at = int(np.argmin(run))
+        if best is None or run[at] < best[0]:
+            best = (run[at], k + at, A, base, None if at == 0 else moves[at - 1])
+        k = j
+    _, index, A, base, move = best
+    if move is not None:
+        sol = program.sweep(A, [move], base, solutions=True).solutions[0]
+        base = dataclasses.replace(sol, loss=float(losses[index]))
+    return losses.tolist(), (chunk[index], base)
 
 
 def _chunks(iterable, size):
