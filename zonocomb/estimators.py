@@ -234,7 +234,7 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
         Moves of GLS (default 1024) / mGLS (default 2048) / tabu search (default 100), proposals
         of simulated annealing (default 2000), or gradient steps of ``"gradient_descent"`` (default
         10000); ignored by the other methods.
-    max_time : float or None, default 10.0
+    max_time : float or None, default 8.0
         Time budget of a GLS / mGLS search in seconds, setup included: mGLS checks it before
         every sweep of candidate patterns (at most 64 convex programs), GLS starts no step that
         is expected (from the previous step's time) to end after it (:func:`zonocomb.search.mgls`,
@@ -298,7 +298,7 @@ class ZonotopeRegressor(RegressorMixin, _ZonotopeNetwork):
 
     def __init__(self, n_units: int = 8, *, method: str = "mgls", loss: str = "mse", alpha: float | None = None,
                  max_iter: int | None = None,
-                 max_time: float | None = 10.0, early_stopping: bool = False, validation_fraction: float = 0.1,
+                 max_time: float | None = 8.0, early_stopping: bool = False, validation_fraction: float = 0.1,
                  n_iter_no_change: int = 5, learning_rate: float = 1e-3, fit_bias: bool = True,
                  backend: str = "fast", max_patterns: int = 200_000, random_state=None, verbose: int = 0,
                  max_steps: int | None = None):
@@ -371,7 +371,7 @@ class ZonotopeClassifier(ClassifierMixin, _ZonotopeNetwork):
 
     def __init__(self, n_units: int = 8, *, method: str = "mgls", alpha: float | None = None,
                  max_iter: int | None = None,
-                 max_time: float | None = 10.0, early_stopping: bool = False, validation_fraction: float = 0.1,
+                 max_time: float | None = 8.0, early_stopping: bool = False, validation_fraction: float = 0.1,
                  n_iter_no_change: int = 5, learning_rate: float = 1e-3, fit_bias: bool = True,
                  backend: str = "fast", max_patterns: int = 200_000, random_state=None, verbose: int = 0,
                  max_steps: int | None = None):
