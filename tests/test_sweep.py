@@ -290,3 +290,62 @@ def test_threads_are_set_on_the_program():
     np.testing.assert_array_equal(one.loss, two.loss)
     with pytest.raises(InvalidInputError, match="threads"):
         prog.threads = 0
+
+
+@pytest.mark.parametrize("loss", ["mse", "logistic"])
+def test_sweep_trusts_only_the_certified_solutions_of_its_own_program(loss, monkeypatch):
+    """A sweep from a solution this program returned with status "optimal", of this very pattern,
+    skips the base's KKT certificate and gives bit for bit the results of a sweep from the same
+    point as a pair (W, c), which is certified; a pair, a copy, another program's solution and a
+    solution of another pattern are certified again."""
+    rng = np.random.default_rng(12)
+    ds = gaussian_mse(rng, 14, 2) if loss == "mse" else classification(rng, 14, 2, flip=0.5)
+    v = np.array([1.0, -1.0, 1.0])
+    prog, other = RegionProgram(ds, v, loss=loss), RegionProgram(ds, v, loss=loss)
+    kernel = prog.solver.kernel
+    calls = []                                    # patterns certified (the vertex's, or a neighbour's)
+    certify = kernel.residuals
+    monkeypatch.setattr(kernel, "residuals", lambda P, *a, **kw: calls.append(P.tobytes()) or certify(P, *a, **kw))
+    seen = 0
+    for A, moves in walk(ds, 3, 4, rng):
+        bases = lambda: calls.count(A.tobytes())                    # noqa: E731
+        sol = prog.solve(A)
+        if sol.status != "optimal":        # (an unattained optimum: neighbours are solved one by one)
+            continue
+        seen += 1
+        before = bases()
+        trusted = prog.sweep(A, moves, sol)
+        assert bases() == before                                    # not certified again
+        checked = prog.sweep(A, moves, (sol.W, sol.c))
+        assert trusted.status == checked.status
+        np.testing.assert_array_equal(trusted.loss, checked.loss)
+        np.testing.assert_array_equal(trusted.lower_bound, checked.lower_bound)
+        neighbour = prog.solve(moved(A, moves[0]))
+        for foreign in ((sol.W, sol.c), dataclasses.replace(sol), other.solve(A), neighbour):
+            before = bases()
+            prog.sweep(A, moves, foreign)
+            assert bases() == before + 1, foreign
+    assert seen >= 2
+
+
+def test_packed_moves_are_validated_once_and_sweep_alike():
+    from zonocomb.convex.backends.kernel import PackedMoves
+    rng = np.random.default_rng(13)
+    ds = gaussian_mse(rng, 12, 2)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    A, moves = next(walk(ds, 2, 1, rng))
+    base = prog.solve(A)
+    packed = PackedMoves.pack(moves, 2, 12)
+    assert len(packed) == len(moves)
+    for j, (u, flipped) in enumerate(moves):
+        assert packed.units[j] == u and packed.flipped(j).tolist() == list(flipped)
+    assert PackedMoves.pack(packed, 2, 12) is packed
+    a, b = prog.sweep(A, moves, base), prog.sweep(A, packed, base)
+    assert a.status == b.status
+    np.testing.assert_array_equal(a.loss, b.loss)
+    with pytest.raises(InvalidInputError, match="packed moves are for 2 units and 12 examples"):
+        RegionProgram(ds, [1.0, -1.0, 1.0]).sweep(np.vstack([A, A[:1]]), packed, base)
+    for bad in ([(0, (1, 1))], [(1, (3, 0, 3))], [(0, (1.5,))], [(1.0, (1,))], [(True, (1,))], [(0, "ab")],
+                [(0, (1,)), (-1, (2,))], [(0, (-1,))]):
+        with pytest.raises(InvalidInputError, match="move"):
+            prog.sweep(A, bad, base)

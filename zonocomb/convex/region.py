@@ -35,6 +35,7 @@ from ..geometry.dataset import Dataset
 from ..geometry.zonotope import Zonotope
 from ..validation import check_bool
 from .backends import BackendSpec, RegionData, SolveStatus, backend_spec
+from .backends.kernel import PackedMoves
 from .losses import mean_loss
 from .problem import RegionProblem, check_output_weights
 
@@ -53,6 +54,11 @@ Move = Tuple[int, Sequence[int]]
 #: A constraint (u, i) is in a solution's reported tight set (``RegionSolution.tight``, which mGLS
 #: flips first) when |w_u·x̄_i| ≤ TIGHT_SET_RTOL · ‖x̄_i‖ · max_u' ‖w_u'‖.
 TIGHT_SET_RTOL = 1e-7
+
+#: The statuses of a neighbour in the compiled sweep (:class:`~zonocomb.convex.backends.kernel.SweepOutcome`)
+#: as statuses of :class:`NeighbourSweep` ("failed" ones are solved on their own afterwards).
+_SWEEP_STATUS = {"solved": SolveStatus.OPTIMAL, "screened": SolveStatus.SCREENED, "bounded": SolveStatus.BOUNDED,
+                 "failed": "failed"}
 
 
 def __getattr__(name):
@@ -214,6 +220,10 @@ class RegionProgram:
     eq. (3) and appendix H.
     """
 
+    #: Number of this program's certified solutions remembered as bases whose KKT certificate a
+    #: sweep does not recompute (:meth:`sweep`; oldest evicted first).
+    CERTIFIED_CACHE = 64
+
     def __init__(self, dataset: Dataset, v: ArrayLike, loss: str = "mse", fit_bias: bool = True,
                  backend: str = "fast", alpha: float = 0.0) -> None:
         self._setup(RegionProblem(dataset, v, loss=loss, fit_bias=fit_bias, alpha=alpha), backend)
@@ -260,6 +270,7 @@ class RegionProgram:
         self._tight_tol = TIGHT_SET_RTOL * np.linalg.norm(scaled.Xbar, axis=1)
         self._zonotope = self._nonzero = None                # built by non_vertex_units when needed
         self.n_solves = 0
+        self._certified = {}                  # id -> (solution, its pattern's bytes, W bytes, c)
 
     @property
     def m(self) -> int:
@@ -383,6 +394,7 @@ class RegionProgram:
             warnings.warn(f"backend {self.backend!r} reports reduced accuracy on this region program",
                           RuntimeWarning, stacklevel=2)
         sol = self._solution(A, *self._from_solver(res.W, res.c), res.status, seconds, res.n_iter)
+        self._remember(A, sol)
         if check_bool(check_vertex, "check_vertex"):
             _warn_unless_vertex(self.non_vertex_units(A, sol.W), stacklevel=2)
         return sol
@@ -500,10 +512,15 @@ class RegionProgram:
         ----------
         pattern : array-like
             The vertex, an (m, N) 0/1 pattern.
-        moves : sequence of (int, sequence of int)
-            (unit, flipped example indices) per neighbour.
+        moves : sequence of (int, sequence of int), or PackedMoves
+            (unit, flipped example indices) per neighbour, or the same validated once by
+            :meth:`PackedMoves.pack <zonocomb.convex.backends.kernel.PackedMoves.pack>`.
         warm_start : RegionSolution or (W, c)
-            The optimum of ``pattern``.
+            The optimum of ``pattern``. When it is a solution of ``pattern`` that this program
+            returned with status ``"optimal"`` (one of the last ``CERTIFIED_CACHE``; the very
+            object, unchanged), its KKT certificate is not computed again; any other warm start,
+            a pair (W, c) or another program's solution, is certified here before it is used to
+            screen.
         bound : float, optional
             Abandon neighbours whose certified lower bound exceeds it.
         solutions : bool, default False
@@ -521,42 +538,45 @@ class RegionProgram:
             A neighbour could not be solved by any backend.
         """
         A = self.pattern_array(pattern)
-        moves = self._check_moves(moves)
-        warm = self._check_warm_start(warm_start)
+        moves = PackedMoves.pack(moves, self.m, self.N)
+        certified = self._produced(warm_start, A)
+        warm = (warm_start.W, warm_start.c) if certified else self._check_warm_start(warm_start)
         if warm is None:
             raise InvalidInputError("sweep needs the vertex's optimum as warm_start")
         if bound is not None and (isinstance(bound, bool) or not np.isfinite(float(bound))):
             raise InvalidInputError(f"bound must be a finite number or None, got {bound!r}")
         W, c = warm
-        base_loss = self._objective(A, W @ self._XT, c, W)
+        base_loss = warm_start.loss if certified else self._objective(A, W @ self._XT, c, W)
         t0 = time.perf_counter()
         k = len(moves)
         unit = self._loss_unit()                                  # the solver's loss is loss / unit
         outcome = self._solver.sweep(A, moves, self._to_solver(warm), base_loss / unit,
                                      bound=None if bound is None else float(bound) / unit,
-                                     solutions=solutions) if k and hasattr(self._solver, "sweep") else None
+                                     solutions=solutions, certified=certified) \
+            if k and hasattr(self._solver, "sweep") else None
         if outcome is None:
             status = ["failed"] * k
             loss, lower = np.full(k, np.nan), np.full(k, -np.inf)
             threads = 1
             spent = np.zeros(k)
+            failed, bounded = np.ones(k, dtype=bool), np.zeros(k, dtype=bool)
         else:
-            status = [SolveStatus.OPTIMAL if s == "solved" else SolveStatus(s) if s != "failed" else "failed"
-                      for s in outcome.status]
+            status = [_SWEEP_STATUS[s] for s in outcome.status.tolist()]
             loss, lower = unit * outcome.loss, unit * outcome.lower_bound
-            screened = np.array(status) == "screened"
+            screened, bounded = outcome.status == "screened", outcome.status == "bounded"
+            failed = outcome.status == "failed"
             loss[screened] = base_loss                            # (the vertex's own optimum)
-            lower[screened | (np.array(status) == "bounded")] = base_loss
+            lower[screened | bounded] = base_loss
             threads = outcome.threads
             spent = outcome.cpu_seconds.copy()
         found = {}
-        for j in range(k):
-            if status[j] != "failed":
-                if solutions and status[j] != "bounded":
-                    found[j] = self._solution(self._moved(A, moves[j]),
-                                              *self._from_solver(outcome.W[j], outcome.c[j]), status[j], 0.0)
-                continue
-            B = self._moved(A, moves[j])
+        if solutions:
+            for j in np.flatnonzero(~failed & ~bounded).tolist():
+                B = self._moved(A, moves, j)
+                found[j] = self._solution(B, *self._from_solver(outcome.W[j], outcome.c[j]), status[j], 0.0)
+                self._remember(B, found[j])                      # ("solved": KKT-certified by the kernel)
+        for j in np.flatnonzero(failed).tolist():
+            B = self._moved(A, moves, j)
             t1 = time.perf_counter()
             if outcome is None:
                 sol = self.solve(B, warm_start=warm)
@@ -565,12 +585,13 @@ class RegionProgram:
                 res = self._solver.solve_unsettled(B)
                 sol = self._solution(B, *self._from_solver(res.W, res.c), res.status,
                                      time.perf_counter() - t1, res.n_iter)
+                self._remember(B, sol)
             spent[j] += time.perf_counter() - t1
             found[j] = sol
             loss[j] = lower[j] = sol.loss
             status[j] = sol.status
-        self.n_solves += sum(s != "bounded" for s in status)
-        return NeighbourSweep(loss=loss, lower_bound=lower, status=tuple(status), solutions=found,
+        self.n_solves += k - int(np.count_nonzero(bounded))
+        return NeighbourSweep(loss=loss, lower_bound=lower, status=tuple(status), solutions=dict(sorted(found.items())),
                               seconds=time.perf_counter() - t0, threads=threads, neighbour_seconds=spent)
 
     def _to_solver(self, warm):
@@ -592,24 +613,28 @@ class RegionProgram:
         return {"mse": t * t, "l1": t, "logistic": 1.0}[self.loss]
 
     @staticmethod
-    def _moved(A: np.ndarray, move) -> np.ndarray:
-        """The pattern A with ``move`` = (unit, flipped examples) applied."""
+    def _moved(A: np.ndarray, moves: PackedMoves, j: int) -> np.ndarray:
+        """The pattern A with move j of ``moves`` applied."""
         B = A.copy()
-        B[move[0], list(move[1])] ^= True
+        B[moves.units[j], moves.flipped(j)] ^= True
         return B
 
-    def _check_moves(self, moves) -> list:
-        """``moves`` as a list of (unit, tuple of example indices), validated."""
-        try:
-            out = [(int(u), tuple(int(i) for i in flipped)) for u, flipped in moves]
-        except (TypeError, ValueError) as exc:
-            raise InvalidInputError(f"moves must be pairs (unit, flipped example indices): {exc}") from exc
-        for u, flipped in out:
-            if not 0 <= u < self.m or not flipped or not all(0 <= i < self.N for i in flipped) \
-                    or len(set(flipped)) != len(flipped):
-                raise InvalidInputError(f"move ({u}, {flipped}) is not a unit of {self.m} and a non-empty set "
-                                        f"of distinct examples of {self.N}")
-        return out
+    def _remember(self, A: np.ndarray, sol: RegionSolution) -> None:
+        """Note ``sol``, this program's solution of the pattern A, if its status is ``"optimal"``
+        (from the fast backend: KKT-certified), so that a sweep from it need not certify it again
+        (:meth:`_produced`); the last ``CERTIFIED_CACHE`` are kept."""
+        if sol.status != SolveStatus.OPTIMAL or not hasattr(self._solver, "sweep"):
+            return
+        if len(self._certified) >= self.CERTIFIED_CACHE:
+            del self._certified[next(iter(self._certified))]
+        self._certified[id(sol)] = (sol, A.tobytes(), sol.W.tobytes(), sol.c)
+
+    def _produced(self, warm_start, A: np.ndarray) -> bool:
+        """Whether ``warm_start`` is one of the solutions noted by :meth:`_remember`, for the
+        pattern A, unchanged (the very object, not an equal one or a pair (W, c))."""
+        entry = self._certified.get(id(warm_start))
+        return entry is not None and entry[0] is warm_start and entry[1] == A.tobytes() \
+            and entry[2] == warm_start.W.tobytes() and entry[3] == warm_start.c
 
     def _solution(self, A: np.ndarray, W, c: float, status, seconds: float, n_iter: int = 0) -> RegionSolution:
         """The RegionSolution of (W, c) for the pattern A (loss and tight set computed here)."""

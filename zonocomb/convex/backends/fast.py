@@ -149,19 +149,22 @@ class FastBackend:
             return self._solve_with_recession(pattern, start, exc)
         return BackendResult(W=res.W, c=res.c, status=SolveStatus.OPTIMAL, n_iter=res.n_iter)
 
-    def sweep(self, pattern: np.ndarray, moves, base, base_loss: float, bound=None, solutions=False):
+    def sweep(self, pattern: np.ndarray, moves, base, base_loss: float, bound=None, solutions=False,
+              certified=False):
         """The kernel's sweep over the neighbours ``moves`` of ``pattern`` (see
         :meth:`RegionKernel.sweep`), from its optimum ``base`` = (W, c) of loss ``base_loss``;
-        the screening test is used only when ``base`` passes the KKT certificate here (and without
-        weight decay, whose objective is not a function of the predictions alone). Returns the
+        the screening test is used only when ``base`` passes the KKT certificate here, or
+        ``certified`` says that it already passed this backend's certificate at ``KKT_RTOL`` (an
+        answer of :meth:`solve` or of a sweep with status ``"optimal"``, of this very pattern), and
+        without weight decay, whose objective is not a function of the predictions alone. Returns the
         :class:`~zonocomb.convex.backends.kernel.SweepOutcome`, whose ``"failed"`` neighbours are
         left to the caller (:meth:`solve` each), or None when the neighbours are better solved one
         by one: the l1 loss (no kernel), and next to an unattained logistic region (whose far point
         is no optimum and a poor start)."""
-        if self.data.loss == "l1" or self._recall(base) is not None:
+        if self.data.loss == "l1" or self._recession is not None and self._recall(base) is not None:
             return None
         W, c = base
-        screen = self.data.alpha == 0.0 and self._kernel.residuals(pattern, W, c).ok(self.KKT_RTOL)
+        screen = self.data.alpha == 0.0 and (certified or self._kernel.residuals(pattern, W, c).ok(self.KKT_RTOL))
         return self._kernel.sweep(pattern, moves, W, c, base_loss, screen=screen, kkt_rtol=self.KKT_RTOL,
                                   bound=bound, solutions=solutions)
 

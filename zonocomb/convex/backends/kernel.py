@@ -83,7 +83,7 @@ else:
     _IMPORT_ERROR = None
 
 __all__ = ["RegionKernel", "KernelFailed", "Runaway", "Separable", "ActiveSetResult", "SweepOutcome",
-           "kernel_available", "fits", "SOLVER_TOLERANCES"]
+           "PackedMoves", "kernel_available", "fits", "SOLVER_TOLERANCES"]
 
 #: The solver's relative tolerances (floating point), by the names the extension's ``PARAMS`` uses:
 #: a constraint (u, i) is *tight* when s_ui (w_u·x̄_i)/‖x̄_i‖ ≤ ACTIVE_RTOL ‖w_u‖; it blocks a
@@ -137,6 +137,77 @@ class ActiveSetResult:
     c: float
     n_iter: int
     supports: dict
+
+
+@dataclass(frozen=True)
+class PackedMoves:
+    """k moves (unit, flipped examples) of a vertex of Z^m, validated and packed as the int32 arrays
+    the compiled sweep reads: move j moves unit ``units[j]`` and flips the examples
+    ``idx[ptr[j]:ptr[j + 1]]`` (in the order given).
+
+    Build it with :meth:`pack`; :meth:`RegionKernel.sweep` and
+    :meth:`RegionProgram.sweep <zonocomb.convex.region.RegionProgram.sweep>` accept it in place of a
+    sequence of moves, so moves validated once are not validated again.
+    """
+
+    units: np.ndarray
+    ptr: np.ndarray
+    idx: np.ndarray
+    m: int
+    N: int
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def flipped(self, j: int) -> np.ndarray:
+        """The examples flipped by move j."""
+        return self.idx[self.ptr[j]:self.ptr[j + 1]]
+
+    @classmethod
+    def pack(cls, moves, m: int, N: int) -> PackedMoves:
+        """Validate ``moves`` (pairs (unit, non-empty sequence of distinct example indices), integers
+        of Python or numpy) for m units and N examples, and pack them; a :class:`PackedMoves` of the
+        same m and N is returned as it is. Cost O(F log F) for F flips in all.
+
+        Raises
+        ------
+        InvalidInputError
+            A move that is not such a pair (the first bad one is named).
+        """
+        if isinstance(moves, cls):
+            if (moves.m, moves.N) != (m, N):
+                raise InvalidInputError(f"packed moves are for {moves.m} units and {moves.N} examples, "
+                                        f"not {m} and {N}")
+            return moves
+        units, flat, sizes = [], [], []
+        try:
+            for u, flipped in moves:
+                units.append(u)
+                size = len(flat)
+                flat.extend(flipped)
+                sizes.append(len(flat) - size)
+            units, flat = np.array(units), np.array(flat)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(f"moves must be pairs (unit, flipped example indices): {exc}") from exc
+        k = len(sizes)
+        if units.shape != (k,) or units.dtype.kind not in "iu" and k \
+                or flat.ndim != 1 or flat.dtype.kind not in "iu" and flat.size:
+            raise InvalidInputError("moves must be pairs (unit, flipped example indices), with integer "
+                                    "units and example indices")
+        units, flat, sizes = units.astype(np.int64), flat.astype(np.int64), np.array(sizes, dtype=np.int64)
+        seg = np.repeat(np.arange(k), sizes)
+        bad = (sizes == 0) | (units < 0) | (units >= m)
+        outside = (flat < 0) | (flat >= N)
+        bad[seg[outside]] = True
+        key = np.sort(seg[~outside] * N + flat[~outside])          # (move, example), repeats adjacent
+        bad[key[1:][key[1:] == key[:-1]] // N] = True
+        if bad.any():
+            j = int(np.argmax(bad))
+            raise InvalidInputError(f"move ({int(units[j])}, {tuple(flat[seg == j].tolist())}) is not a unit of {m} "
+                                    f"and a non-empty set of distinct examples of {N}")
+        ptr = np.zeros(k + 1, dtype=np.int32)
+        np.cumsum(sizes, out=ptr[1:])
+        return cls(units=units.astype(np.int32), ptr=ptr, idx=flat.astype(np.int32), m=m, N=N)
 
 
 @dataclass(frozen=True)
@@ -405,11 +476,7 @@ class RegionKernel:
         W = np.ascontiguousarray(W, dtype=np.float64)
         if W.shape != (m, n) or not np.all(np.isfinite(W)) or not np.isfinite(c):
             raise InvalidInputError(f"the vertex's optimum must be a finite ({m}, {n}) array and c")
-        units = np.fromiter((mv[0] for mv in moves), dtype=np.int32, count=len(moves))
-        sizes = np.fromiter((len(mv[1]) for mv in moves), dtype=np.int32, count=len(moves))
-        ptr = np.zeros(len(moves) + 1, dtype=np.int32)
-        np.cumsum(sizes, out=ptr[1:])
-        idx = np.fromiter((i for mv in moves for i in mv[1]), dtype=np.int32, count=int(ptr[-1]))
+        moves = PackedMoves.pack(moves, m, N)
         k = len(moves)
         out_loss, out_lb = np.empty(k), np.empty(k)
         out_status, out_iter = np.empty(k, dtype=np.int32), np.empty(k, dtype=np.int32)
@@ -417,7 +484,7 @@ class RegionKernel:
         out_W = np.empty((k, m, n)) if solutions else np.empty(0)
         out_c = np.empty(k) if solutions else np.empty(0)
         try:
-            used = _region_kernel.sweep(self._program, A, W, float(c), float(loss), units, ptr, idx,
+            used = _region_kernel.sweep(self._program, A, W, float(c), float(loss), moves.units, moves.ptr, moves.idx,
                                         0.0 if bound is None else float(bound), int(bound is not None),
                                         int(bool(screen)), float(kkt_rtol),
                                         self.threads if threads is None else int(threads),
