@@ -104,6 +104,8 @@ SOLVER_TOLERANCES = dict(
 
 #: status codes of a solve, by the extension's names
 _CODES = {} if _region_kernel is None else {name: code for code, (name, _) in _region_kernel.STATUS.items()}
+#: names of the statuses of a sweep's neighbours, by the extension's codes
+_SWEEP_NAMES = None if _region_kernel is None else np.array(_region_kernel.SWEEP_STATUS)
 _LOSS_CODE = {"mse": 0, "logistic": 1}
 
 
@@ -167,7 +169,7 @@ class PackedMoves:
     def pack(cls, moves, m: int, N: int) -> PackedMoves:
         """Validate ``moves`` (pairs (unit, non-empty sequence of distinct example indices), integers
         of Python or numpy) for m units and N examples, and pack them; a :class:`PackedMoves` of the
-        same m and N is returned as it is. Cost O(F log F) for F flips in all.
+        same m and N is returned as it is. Cost O(k + F) for k moves of F flips in all.
 
         Raises
         ------
@@ -179,35 +181,26 @@ class PackedMoves:
                 raise InvalidInputError(f"packed moves are for {moves.m} units and {moves.N} examples, "
                                         f"not {m} and {N}")
             return moves
-        units, flat, sizes = [], [], []
+        units, flat, ptr = [], [], [0]
         try:
             for u, flipped in moves:
                 units.append(u)
-                size = len(flat)
                 flat.extend(flipped)
-                sizes.append(len(flat) - size)
-            units, flat = np.array(units), np.array(flat)
+                ptr.append(len(flat))
+            U, F = np.array(units), np.array(flat)
         except (TypeError, ValueError) as exc:
             raise InvalidInputError(f"moves must be pairs (unit, flipped example indices): {exc}") from exc
-        k = len(sizes)
-        if units.shape != (k,) or units.dtype.kind not in "iu" and k \
-                or flat.ndim != 1 or flat.dtype.kind not in "iu" and flat.size:
+        if U.ndim != 1 or U.dtype.kind not in "iu" and U.size or F.ndim != 1 or F.dtype.kind not in "iu" and F.size:
             raise InvalidInputError("moves must be pairs (unit, flipped example indices), with integer "
                                     "units and example indices")
-        units, flat, sizes = units.astype(np.int64), flat.astype(np.int64), np.array(sizes, dtype=np.int64)
-        seg = np.repeat(np.arange(k), sizes)
-        bad = (sizes == 0) | (units < 0) | (units >= m)
-        outside = (flat < 0) | (flat >= N)
-        bad[seg[outside]] = True
-        key = np.sort(seg[~outside] * N + flat[~outside])          # (move, example), repeats adjacent
-        bad[key[1:][key[1:] == key[:-1]] // N] = True
-        if bad.any():
-            j = int(np.argmax(bad))
-            raise InvalidInputError(f"move ({int(units[j])}, {tuple(flat[seg == j].tolist())}) is not a unit of {m} "
-                                    f"and a non-empty set of distinct examples of {N}")
-        ptr = np.zeros(k + 1, dtype=np.int32)
-        np.cumsum(sizes, out=ptr[1:])
-        return cls(units=units.astype(np.int32), ptr=ptr, idx=flat.astype(np.int32), m=m, N=N)
+        if U.size and not (0 <= U.min() and U.max() < m and F.size and 0 <= F.min() and F.max() < N
+                           and all(a < b and len(set(flat[a:b])) == b - a for a, b in zip(ptr, ptr[1:]))):
+            for u, a, b in zip(units, ptr, ptr[1:]):
+                f = flat[a:b]
+                if not (0 <= u < m and f and len(set(f)) == len(f) and all(0 <= i < N for i in f)):
+                    raise InvalidInputError(f"move ({int(u)}, {tuple(int(i) for i in f)}) is not a unit of {m} "
+                                            f"and a non-empty set of distinct examples of {N}")
+        return cls(units=U.astype(np.int32), ptr=np.array(ptr, dtype=np.int32), idx=F.astype(np.int32), m=m, N=N)
 
 
 @dataclass(frozen=True)
@@ -492,8 +485,7 @@ class RegionKernel:
                                         int(solutions))
         except ValueError as exc:
             raise InvalidInputError(str(exc)) from exc
-        names = np.array(_region_kernel.SWEEP_STATUS)
-        return SweepOutcome(loss=out_loss, lower_bound=out_lb, status=names[out_status], n_iter=out_iter, cpu_seconds=out_sec,
+        return SweepOutcome(loss=out_loss, lower_bound=out_lb, status=_SWEEP_NAMES[out_status], n_iter=out_iter, cpu_seconds=out_sec,
                             W=out_W if solutions else None, c=out_c if solutions else None, threads=used)
 
     def _pattern_bytes(self, pattern) -> np.ndarray:
