@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from ..errors import InvalidInputError
-from ..search.exact_erm import _enumerate, unit_groups
+from ..search.exact_erm import unit_groups, vertex_multisets
 
 __all__ = ["VertexClasses"]
 
@@ -62,7 +62,7 @@ class VertexClasses:
         for j, nbs in enumerate(adjacency):
             self.zpad[j, :len(nbs)] = sorted(nbs)
         count = self.count(self.V, self.groups)
-        reps = np.fromiter(_enumerate(self.groups, self.V), dtype=np.dtype((np.int32, self.m)),
+        reps = np.fromiter(vertex_multisets(self.groups, self.V), dtype=np.dtype((np.int32, self.m)),
                            count=count).reshape(count, self.m)
         keys = _keys(reps)
         order = np.argsort(keys, kind="stable")

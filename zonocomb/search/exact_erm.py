@@ -33,7 +33,7 @@ from ..validation import check_int
 from ._common import single_threaded_blas
 from .result import SearchResult
 
-__all__ = ["exact_erm", "count_vertex_multisets", "verify_exact_erm"]
+__all__ = ["exact_erm", "count_vertex_multisets", "verify_exact_erm", "vertex_multisets", "unit_groups"]
 
 DEFAULT_MAX_PATTERNS = 200_000
 
@@ -64,8 +64,11 @@ def _refuse(count: int, num_vertices: int, m: int, groups, max_patterns: int) ->
             f"max_patterns = {max_patterns}")
 
 
-def _enumerate(groups, num_vertices):
-    """All patterns as tuples of per-unit vertex indices (unit order), multisets within groups."""
+def vertex_multisets(groups: list[list[int]], num_vertices: int):
+    """Every pattern exact ERM solves, as tuples of per-unit vertex indices (unit order): within
+    each group of units (:func:`unit_groups`) a multiset of the ``num_vertices`` vertices of Z
+    (nondecreasing indices), the last unit changing fastest; their number is
+    :func:`count_vertex_multisets`."""
     m = sum(len(g) for g in groups)
     per_group = [itertools.combinations_with_replacement(range(num_vertices), len(g)) for g in groups]
     for choice in itertools.product(*per_group):
@@ -252,11 +255,11 @@ def exact_erm(dataset: Dataset, v: ArrayLike, loss: str = "mse", fit_bias: bool 
     size = chunk_size or max(1, min(500, math.ceil(count / 32)))
     parallel = Parallel(n_jobs=n_jobs, backend=parallel_backend, return_as="generator")
     tasks = (delayed(_solve_chunk)(problem, backend, vertices, chunk, certify and v_given)
-             for chunk in _chunks(_enumerate(groups, len(barcodes)), size))
+             for chunk in _chunks(vertex_multisets(groups, len(barcodes)), size))
     certificate: dict = {}
     best = None
     trace = []
-    order = _enumerate(groups, len(barcodes))
+    order = vertex_multisets(groups, len(barcodes))
     with tqdm(total=count, desc="exact ERM", unit="pattern", disable=not progress) as bar:
         for step, (losses, chunk_best) in enumerate(parallel(tasks), start=1):
             for value in losses:
@@ -297,7 +300,7 @@ def verify_exact_erm(result: SearchResult, dataset: Dataset) -> None:
     barcodes = dataset.zonotope().vertices()
     groups = unit_groups(check_output_weights(result.v))
     values = []
-    for idx in _enumerate(groups, len(barcodes)):
+    for idx in vertex_multisets(groups, len(barcodes)):
         key = tuple(barcodes[j] for j in idx)
         cert = result.certificate.get(key)
         if cert is None:
