@@ -310,3 +310,22 @@ def test_set_cover_input_errors():
         cover_weights(inst, [0, 0, 1])
     with pytest.raises(InvalidInputError, match=r"^delta2 contains"):
         general_position_variant(inst, F(1, 100), float("inf"))
+
+
+def test_theory_entry_points_name_what_is_wrong():
+    from zonocomb.errors import InvalidTypeError
+    from zonocomb.theory.perturbation import sqrt_upper_bound
+    from zonocomb.theory.reductions import set_cover_to_relu
+    with pytest.raises(InvalidInputError, match=r"^construct_interpolant needs a Dataset, got list$"):
+        construct_interpolant([[0], [1]])
+    with pytest.raises(InvalidInputError, match=r"^construct_interpolant needs a homogenized dataset \(theorem 4.3 "
+                                                r"is about the affine ReLU\); this dataset is bias-free$"):
+        construct_interpolant(Dataset([[1, 0], [0, 1]], y=[1, 2], homogenize=False))
+    with pytest.raises(InvalidInputError, match=r"^construct_interpolant needs labels, but the dataset has none \(y=None\)$"):
+        construct_interpolant(Dataset([[1, 0], [0, 1]]))
+    with pytest.raises(InvalidTypeError, match=r"^subsets must be a sequence of iterables of universe elements$"):
+        set_cover_to_relu([1, 2], [1, 2])
+    with pytest.raises(InvalidInputError, match=r"^no subsets given; the reduction needs M >= 1 \(γ = 0.01/M²\)$"):
+        set_cover_to_relu([1, 2], [])
+    with pytest.raises(InvalidInputError, match=r"^sqrt_upper_bound needs r >= 0, got -1/2$"):
+        sqrt_upper_bound(F(-1, 2))
