@@ -1,0 +1,153 @@
+"""Contracts of zonocomb/search that mutation testing (docs/testing.md) found unchecked: the
+Metropolis rule and geometric cooling of simulated annealing, tabu search's tenure, aspiration and
+tie rules, the trace rows of both, and SearchResult.accuracy.
+
+The loops ``anneal`` and ``tabu`` run on a small explicit state graph instead of a region oracle:
+states are bit masks, a move flips one bit (it undoes itself, as a move of one unit across one
+facet does on Z^m), and every state has a given energy, so each rule can be checked exactly.
+"""
+from __future__ import annotations
+
+import math
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from zonocomb.errors import InvalidInputError
+from zonocomb.search.annealing import anneal
+from zonocomb.search.tabu import tabu
+
+
+class BitGraph:
+    """The oracle interface of the loops over states 0 .. 2^bits − 1; records the current state of
+    every step (the state whose moves are asked for)."""
+
+    def __init__(self, bits, energy):
+        self.bits, self.energy, self.n_solves, self.visits = bits, energy, 0, []
+
+    def solution(self, state, warm_start=None):
+        self.n_solves += 1
+        return SimpleNamespace(loss=self.energy[state])
+
+    def moves(self, state):
+        self.visits.append(state)
+        return list(range(self.bits))
+
+    def apply(self, state, move):
+        return state ^ (1 << move)
+
+    def neighbor_solutions(self, state, warm_start=None):
+        return [self.solution(self.apply(state, mv)) for mv in range(self.bits)]
+
+
+def _uphill_acceptance(visits):
+    """On the two-state graph (energies 0 and d), the fraction of proposals made at state 0 that
+    were accepted, over the given steps."""
+    at0 = [k for k in range(len(visits) - 1) if visits[k] == 0]
+    return sum(visits[k + 1] == 1 for k in at0) / len(at0), at0
+
+
+def test_metropolis_accepts_an_uphill_move_with_probability_exp_minus_delta_over_t():
+    """Constant temperature T = 1/2 and ΔL = ln 2 / 2: acceptance probability exp(−ΔL/T) = 1/2;
+    downhill moves are always accepted."""
+    g = BitGraph(1, {0: 0.0, 1: 0.5 * math.log(2)})
+    anneal(g, 0, np.random.default_rng(0), 4000, 0.5, 1.0)
+    rate, _ = _uphill_acceptance(g.visits)
+    assert abs(rate - 0.5) < 0.05
+    assert all(g.visits[k + 1] == 0 for k in range(len(g.visits) - 1) if g.visits[k] == 1)
+
+
+def test_zero_temperature_accepts_equal_energies_and_rejects_every_rise():
+    flat = BitGraph(1, {0: 1.0, 1: 1.0})
+    _, _, _, accepted = anneal(flat, 0, np.random.default_rng(0), 50, 0.0, 1.0)
+    assert accepted == 50 and flat.visits == [0, 1] * 25          # ΔL = 0 is accepted
+    rise = BitGraph(1, {0: 0.0, 1: 0.25})
+    best, best_sol, _, accepted = anneal(rise, 0, np.random.default_rng(0), 50, 0.0, 1.0)
+    assert accepted == 0 and set(rise.visits) == {0} and best == 0 and best_sol.loss == 0.0
+
+
+def test_temperature_falls_geometrically_from_t0():
+    """T_k = t0·cooling^(k−1) at proposal k: with t0 = 1, cooling = 1/2 and ΔL = 1 an uphill move
+    is accepted early on with probability e^−1, e^−2, ..., never once T is below 1e-6."""
+    g = BitGraph(1, {0: 0.0, 1: 1.0})
+    rng = np.random.default_rng(3)
+    _, _, _, accepted = anneal(g, 0, rng, 400, 1.0, 0.5)
+    late = [k for k in range(25, len(g.visits) - 1) if g.visits[k] == 0]
+    assert late and not any(g.visits[k + 1] == 1 for k in late)
+    # the first proposal is made at T = t0: accepted with probability e^−1 (600 seeds)
+    first = [anneal(BitGraph(1, {0: 0.0, 1: 1.0}), 0, np.random.default_rng(s), 1, 1.0, 0.5)[3]
+             for s in range(600)]
+    assert abs(np.mean(first) - math.exp(-1)) < 0.06
+
+
+def _check_trace(trace, steps, losses, wall):
+    assert [set(r) for r in trace] == [{"step", "loss", "n_solves", "seconds"}] * len(trace)
+    assert [r["step"] for r in trace] == list(range(1, steps + 1))
+    assert [r["loss"] for r in trace] == losses
+    n = [r["n_solves"] for r in trace]
+    s = [r["seconds"] for r in trace]
+    assert all(a <= b for a, b in zip(n, n[1:])) and all(0 <= a <= b for a, b in zip(s, s[1:]))
+    assert s[-1] <= wall
+
+
+def test_annealing_trace_rows_hold_the_best_loss_so_far():
+    energy = {0: 3.0, 1: 1.0, 2: 2.0, 3: 0.5}
+    g = BitGraph(2, energy)
+    clock = time.perf_counter()
+    best, best_sol, trace, _ = anneal(g, 0, np.random.default_rng(2), 40, 10.0, 0.9)
+    wall = time.perf_counter() - clock
+    best_so_far = np.minimum.accumulate([energy[s] for s in g.visits])
+    # row k holds the best loss after proposal k; the state after the last proposal is unknown to
+    # the recorder, so compare the first 39 rows and the final best
+    assert [r["loss"] for r in trace[:-1]] == list(best_so_far[1:])
+    assert best_sol.loss == trace[-1]["loss"] == energy[best]
+    _check_trace(trace, 40, [r["loss"] for r in trace], wall)
+    assert trace[-1]["n_solves"] == g.n_solves
+
+
+# Tabu search on 3 bits. From 000: flip 0 → 001 (1) ties with flip 1 → 010 (1): the first move in
+# order wins. From 001 every move is worse; flip 0 is tabu, flip 1 → 011 (2) is the best allowed.
+# From 011: flip 0 → 010 and flip 1 → 001 are tabu (and not below the best, 1), flip 2 → 111 (3).
+# From 111: flip 0 is still tabu (tenure ≥ 3) but → 110 (0) is below the best: aspiration.
+TABU_ENERGY = {0b000: 5.0, 0b001: 1.0, 0b010: 1.0, 0b100: 9.0, 0b011: 2.0, 0b101: 9.0, 0b111: 3.0,
+               0b110: 0.0}
+
+
+def test_tabu_follows_tenure_aspiration_and_first_best_in_move_order():
+    g = BitGraph(3, TABU_ENERGY)
+    clock = time.perf_counter()
+    best, best_sol, trace, steps = tabu(g, 0b000, 4, 7)
+    wall = time.perf_counter() - clock
+    assert g.visits == [0b000, 0b001, 0b011, 0b111]
+    assert best == 0b110 and best_sol.loss == 0.0 and steps == 4
+    _check_trace(trace, 4, [1.0, 1.0, 1.0, 0.0], wall)
+    assert trace[-1]["n_solves"] == g.n_solves
+
+
+@pytest.mark.parametrize("tenure,steps", [(1, 3), (2, 2), (7, 2)])
+def test_a_move_stays_tabu_for_exactly_tenure_steps(tenure, steps):
+    """2 bits: 00 → 01 (flip 0, step 1) → 11 (flip 1, the only allowed move, step 2); at step 3 flip
+    0 (→ 10) is allowed again only if 1 + tenure < 3, and flip 1 back to 01 (the best, 0) does not
+    aspire (not below the best). With no allowed move the search stops, reporting the steps made."""
+    g = BitGraph(2, {0b00: 1.0, 0b01: 0.0, 0b10: 2.0, 0b11: 3.0})
+    best, best_sol, trace, made = tabu(g, 0b00, 3, tenure)
+    assert g.visits == [0b00, 0b01, 0b11]
+    assert made == steps == len(trace) and best == 0b01 and best_sol.loss == 0.0
+
+
+def test_accuracy_thresholds_the_logit_at_zero_and_checks_labels():
+    """𝕀{f(x) > 0}: a logit of exactly 0 is class 0; y may be a column; errors name the sizes."""
+    from zonocomb.search.result import SearchResult
+    r = SearchResult(loss=0.0, pattern=np.ones((1, 3), bool), W=np.array([[1.0, 0.0]]), v=np.array([1.0]),
+                     c=-1.0, trace=[], n_solves=0, n_steps=0, seconds=0.0, method="gls", homogenize=True,
+                     loss_name="logistic", info={})
+    X = np.array([[0.0], [1.0], [2.0]])                    # f = φ(x) − 1 = −1, 0, 1
+    assert r.accuracy(X, [0, 0, 1]) == 1.0
+    assert r.accuracy(X, np.array([[0], [0], [1]])) == 1.0
+    assert r.accuracy(X, [False, True, True]) == pytest.approx(2 / 3)
+    with pytest.raises(InvalidInputError, match=r"^y has 2 labels but X has 3 examples$"):
+        r.accuracy(X, [0, 1])
+    with pytest.raises(InvalidInputError, match=r"^accuracy needs labels in \{0, 1\}; label 1 is 2.0$"):
+        r.accuracy(X, [0, 2, 1])
