@@ -151,3 +151,86 @@ def test_accuracy_thresholds_the_logit_at_zero_and_checks_labels():
         r.accuracy(X, [0, 1])
     with pytest.raises(InvalidInputError, match=r"^accuracy needs labels in \{0, 1\}; label 1 is 2.0$"):
         r.accuracy(X, [0, 2, 1])
+
+
+@pytest.fixture(scope="module")
+def small():
+    from zonocomb.datasets import synthetic
+    return synthetic(2, 2, 0)
+
+
+@pytest.mark.parametrize("name", ["simulated_annealing", "tabu_search"])
+def test_oracle_searches_pass_loss_bias_and_backend_through(small, name):
+    """The loss, fit_bias and backend given reach the region programs and the result."""
+    import zonocomb.search as search
+    from zonocomb.convex import RegionProgram
+    run = getattr(search, name)
+    r = run(small, 2, max_steps=5, loss="l1", fit_bias=False, random_state=0)
+    assert r.loss_name == "l1" and r.c == 0.0 and r.homogenize == small.homogenize
+    assert r.pattern.dtype == bool and r.n_solves == r.trace[-1]["n_solves"] > 0
+    program = RegionProgram(small, r.v, loss="l1", fit_bias=False)
+    assert r.loss == pytest.approx(program.solve(r.pattern).loss, rel=1e-6, abs=1e-9)
+    with pytest.raises(InvalidInputError, match="nope"):
+        run(small, 2, max_steps=1, backend="nope")
+
+
+@pytest.mark.parametrize("name", ["simulated_annealing", "tabu_search"])
+def test_oracle_searches_check_m_and_the_oracle(small, name):
+    import zonocomb.search as search
+    from zonocomb.search import RegionOracle
+    run = getattr(search, name)
+    with pytest.raises(InvalidInputError, match=r"^m \(number of units\) must be at least 1, got 0$"):
+        run(small, 0, max_steps=1)
+    one = RegionOracle(small, [1.0])
+    assert run(small, 1, max_steps=1, oracle=one).W.shape[0] == 1
+    with pytest.raises(InvalidInputError, match=r"^the oracle has 1 units, not m = 2$"):
+        run(small, 2, max_steps=1, oracle=one)
+    with pytest.raises(InvalidInputError, match=r"^m \(number of units\) must be at least 1, got 0$"):
+        run(small, 0, max_steps=1, oracle=one)
+    with pytest.raises(InvalidInputError, match=r"^oracle must be a RegionOracle, got list$"):
+        run(small, 1, max_steps=1, oracle=[])
+
+
+def test_random_vertex_classification_reports_the_region_optimum_without_decay(small):
+    """Without alpha the region program has no weight decay: the loss is the plain optimum."""
+    from zonocomb.convex import RegionProgram
+    from zonocomb.search import random_vertex
+    r = random_vertex(small, 2, mode="classification", random_state=0)
+    program = RegionProgram(small, r.v)
+    assert r.loss == pytest.approx(program.solve(r.pattern).loss, rel=1e-9, abs=1e-12)
+    assert r.loss == pytest.approx(program.network_loss(r.W, r.c), rel=1e-9, abs=1e-12)
+    with pytest.raises(InvalidInputError, match=r"^m \(number of units\) must be at least 1, got 0$"):
+        random_vertex(small, 0, mode="classification")
+
+
+def test_gls_passes_fit_bias_and_decay_to_its_region_programs(small):
+    from zonocomb.convex import RegionProgram
+    from zonocomb.search import gls
+    assert gls(small, 2, max_steps=3, fit_bias=False, random_state=0).c == 0.0
+    r = gls(small, 2, max_steps=3, alpha=0.5, random_state=0)
+    program = RegionProgram(small, r.v, alpha=0.5)
+    assert r.loss == pytest.approx(program.objective(r.pattern, r.W, r.c), rel=1e-9)
+    assert r.loss == pytest.approx(program.solve(r.pattern).loss, rel=1e-6)
+
+
+def test_annealing_uses_the_given_output_weights_and_bias_free_data():
+    from zonocomb import Dataset
+    from zonocomb.search import simulated_annealing
+    rng = np.random.default_rng(0)
+    ds = Dataset(rng.standard_normal((8, 2)), y=rng.standard_normal(8), homogenize=False)
+    r = simulated_annealing(ds, 2, max_steps=3, v=[1.0, 1.0], random_state=0)
+    assert list(r.v) == [1.0, 1.0] and r.homogenize is False
+
+
+def test_exact_erm_accepts_exactly_max_patterns():
+    """max_patterns is the largest number of convex programs allowed (refused only above it)."""
+    import re
+    from zonocomb import Dataset
+    from zonocomb.errors import TooLargeError
+    from zonocomb.search import exact_erm
+    # a repeated example: fewer vertices than the general-position bound, so the exact count decides
+    ds = Dataset([[0], [0], [1], [2], [3]], y=[0, 1, 2, 0, 1])
+    with pytest.raises(TooLargeError) as err:
+        exact_erm(ds, [1.0, -1.0], max_patterns=1)
+    count = int(re.search(r"solve (\d+) convex programs", str(err.value)).group(1))
+    assert exact_erm(ds, [1.0, -1.0], max_patterns=count).n_solves == count
