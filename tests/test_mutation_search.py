@@ -234,3 +234,31 @@ def test_exact_erm_accepts_exactly_max_patterns():
         exact_erm(ds, [1.0, -1.0], max_patterns=1)
     count = int(re.search(r"solve (\d+) convex programs", str(err.value)).group(1))
     assert exact_erm(ds, [1.0, -1.0], max_patterns=count).n_solves == count
+
+
+def test_gls_reports_why_it_stopped(small):
+    """info["stopped"]: "max_steps" when the step budget ends the walk, "floor" when the loss is
+    already within atol (labels all 0: W = 0 fits them exactly)."""
+    from zonocomb import Dataset
+    from zonocomb.search import gls, mgls
+    assert gls(small, 2, max_steps=0, random_state=0).info["stopped"] == "max_steps"
+    zero = Dataset(small.X_float, y=np.zeros(small.N))
+    for search in (gls, mgls):
+        r = search(zero, 2, random_state=0)
+        assert r.info["stopped"] == "floor" and r.n_steps == 0
+
+
+def test_batched_gradient_descent_traces_are_the_unbatched_ones(small):
+    """Each run's trace rows have the keys of SearchResult.trace, no convex solves, seconds within
+    the batch's wall time, and the steps and losses of the unbatched run."""
+    from zonocomb.search.gradient_descent import gradient_descent, gradient_descent_batch
+    clock = time.perf_counter()
+    batched = gradient_descent_batch([(small, 2, 0), (small, 3, 1)], 20, lr=0.05, trace_every=5)
+    wall = time.perf_counter() - clock
+    for (m, seed), r in zip([(2, 0), (3, 1)], batched):
+        one = gradient_descent(small, m, 20, lr=0.05, random_state=seed, trace_every=5)
+        assert [set(row) for row in r.trace] == [{"step", "loss", "n_solves", "seconds"}] * len(r.trace)
+        assert [row["step"] for row in r.trace] == [row["step"] for row in one.trace]
+        assert [row["loss"] for row in r.trace] == pytest.approx([row["loss"] for row in one.trace], rel=1e-9)
+        assert all(row["n_solves"] == 0 for row in r.trace)
+        assert all(0 <= row["seconds"] <= wall for row in r.trace)
