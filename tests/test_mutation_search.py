@@ -262,3 +262,23 @@ def test_batched_gradient_descent_traces_are_the_unbatched_ones(small):
         assert [row["loss"] for row in r.trace] == pytest.approx([row["loss"] for row in one.trace], rel=1e-9)
         assert all(row["n_solves"] == 0 for row in r.trace)
         assert all(0 <= row["seconds"] <= wall for row in r.trace)
+
+
+def test_oracle_neighbor_losses_are_the_neighbours_optima(small):
+    """RegionOracle.neighbor_losses gives the losses neighbor_solutions would (solved or cached);
+    with a bound, a neighbour is either solved or abandoned with status "bounded" and loss NaN."""
+    from zonocomb.search import RegionOracle
+    v = [1.0, -1.0]
+    ref = RegionOracle(small, v)
+    A = ref.random_vertex(0)
+    moves = ref.moves(A)
+    expected = [s.loss for s in ref.neighbor_solutions(A)]
+    fresh = RegionOracle(small, v)
+    losses, status = fresh.neighbor_losses(A)
+    assert len(status) == len(moves) and np.allclose(losses, expected, rtol=1e-6, atol=1e-9)
+    cached, cached_status = ref.neighbor_losses(A, moves=moves[:2], warm_start=ref.solution(A))
+    assert np.allclose(cached, expected[:2], rtol=1e-9) and None not in cached_status
+    low = min(expected)
+    bounded, bstatus = RegionOracle(small, v).neighbor_losses(A, bound=low)
+    for loss, st, exp in zip(bounded, bstatus, expected):
+        assert (st == "bounded" and np.isnan(loss)) or loss == pytest.approx(exp, rel=1e-6, abs=1e-9)
