@@ -110,8 +110,8 @@ def _sweep_runs(program, vertices, chunk):
     are solved by one :meth:`RegionProgram.sweep <zonocomb.convex.region.RegionProgram.sweep>`
     from the first's optimum (its screening and warm start hold for any change of one unit's
     pattern, an edge of Z or not). Returns the losses and (pattern, solution) of the least one (the
-    first on ties), whose solution the sweep computes once more (the same computation, so the same
-    point; its loss is reported as the run's sweep evaluated it, the value among the losses)."""
+    first on ties), whose solution one more sweep of that move from the same optimum computes; its
+    loss is reported as the run's sweep evaluated it, the value among the losses."""
     losses = np.empty(len(chunk))
     best = None                                   # (loss, index, A, base, move or None)
     k = 0

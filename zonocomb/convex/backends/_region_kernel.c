@@ -1565,8 +1565,10 @@ static Snap *snap_take(const Ctx *C) {
 }
 
 /* init_state for the base pattern with unit mv moved, from the base's snapshot S: every other
- * unit's part is copied (it depends on that unit alone), unit mv's redone; the same numbers as
- * init_state from the same start */
+ * unit's part is copied (it depends on that unit alone), unit mv's redone: the same numbers as
+ * init_state from the same start. The base's face factor is restored too, its columns of unit mv
+ * stale (their stamp changed), so the first face step deletes and appends those only; the face
+ * steps then differ from a solve without a snapshot by rounding (another column order). */
 HOT static int init_from_snap(Ctx *C, const Snap *S, int mv) {
     int N = C->N, n = C->n, m = C->m, P = C->P, cI = m * n, F = S->F;
     size_t G1 = (size_t)F + 1;
@@ -2326,7 +2328,7 @@ done:
  *     loss0 > bound, the neighbour is abandoned: NB_BOUNDED, loss NaN, lower bound loss0.
  *   - else solved by the active-set method from the base point and certified by certify_run; its
  *     warm start is the base's (init_state run once, before the threads start, and kept in a Snap)
- *     with only the moved unit's part redone (init_from_snap: the same numbers, 1/m of the work)
+ *     with only the moved unit's part redone (init_from_snap: about 1/m of the set-up's work)
  *     (every residual ≤ kkt_rtol): NB_SOLVED with the mean loss of the answer; a solve that stops
  *     or whose answer is not certified is NB_FAILED (the caller solves it another way).
  *
