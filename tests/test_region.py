@@ -58,6 +58,37 @@ def assert_feasible(ds, pattern, W, rtol):
     assert np.all(slack >= -rtol * scale), slack.min()
 
 
+def test_ecos_defaults_backend_tries_ecos_as_cvxpy_ships_it_then_clarabel(monkeypatch):
+    """``reproduce --backend paper``'s solver: ECOS with no options (the paper states none), and
+    Clarabel only when ECOS gives no answer; its loss is the fast backend's to ECOS' tolerance."""
+    import cvxpy as cp
+    rng = np.random.default_rng(5)
+    ds = gaussian_dataset(rng, 30, 3, "mse")
+    v = np.array([1.0, -1.0])
+    A = random_pattern(ds, 2, rng)
+    calls, real_solve = [], cp.Problem.solve
+
+    def recording(self, *args, **kwargs):
+        calls.append(kwargs)
+        return real_solve(self, *args, **kwargs)
+
+    monkeypatch.setattr(cp.Problem, "solve", recording)
+    paper = RegionProgram(ds, v, backend="ecos-defaults").solve(A)
+    assert calls == [{"solver": "ECOS"}]
+    assert_losses_agree(paper.loss, RegionProgram(ds, v, backend="fast").solve(A).loss)
+
+    def ecos_fails(self, *args, **kwargs):
+        if kwargs.get("solver") == "ECOS":
+            raise cp.error.SolverError("planted")
+        return recording(self, *args, **kwargs)
+
+    calls.clear()
+    monkeypatch.setattr(cp.Problem, "solve", ecos_fails)
+    fallback = RegionProgram(ds, v, backend="ecos-defaults").solve(A)
+    assert calls == [{"solver": "CLARABEL"}]
+    assert_losses_agree(fallback.loss, paper.loss)
+
+
 # ----------------------------------------------------------------------------------- agreement
 @pytest.mark.parametrize("loss", LOSSES)
 @pytest.mark.parametrize("fit_bias", [True, False])
@@ -605,7 +636,7 @@ def test_other_bad_inputs(small):
 
 
 def test_registry():
-    assert set(BACKENDS) == {"cvxpy", "fast"}
+    assert set(BACKENDS) == {"cvxpy", "ecos-defaults", "fast"}
     assert backend_spec("reference").name == "cvxpy"
     for name, spec in BACKENDS.items():
         assert spec.losses == set(LOSSES)
