@@ -42,8 +42,8 @@ from .problem import RegionProblem, check_output_weights
 if TYPE_CHECKING:
     from .backends.kernel import RegionKernel
 
-__all__ = ["RegionSolution", "NeighbourSweep", "RegionProgram", "RegionProblem", "SolveStatus", "solve_region",
-           "check_pattern", "check_output_weights", "exact_signs", "realising_weights", "NotAVertexWarning",
+__all__ = ["RegionSolution", "NeighbourSweep", "StarSolves", "RegionProgram", "RegionProblem", "SolveStatus",
+           "solve_region", "check_pattern", "check_pattern_stack", "check_output_weights", "exact_signs", "realising_weights", "NotAVertexWarning",
            "TIGHT_SET_RTOL"]
 
 #: A starting point of a solve: a :class:`RegionSolution` of a nearby pattern, or a pair (W, c).
@@ -158,6 +158,35 @@ class NeighbourSweep:
     def n_solved(self) -> int:
         """Neighbours whose optimum was computed or certified (all but the abandoned ones)."""
         return sum(s != "bounded" for s in self.status)
+
+
+@dataclass(frozen=True)
+class StarSolves:
+    """The region programs of S vertices and of some neighbours of each (:meth:`RegionProgram.solve_stars`).
+
+    Attributes
+    ----------
+    centre_loss : ndarray of float, shape (S,)
+        Optimal mean loss of eq. (3) at each vertex.
+    centre_status : tuple of SolveStatus
+        ``"optimal"`` (solved in the compiled call, KKT-certified) or the status of a
+        :class:`RegionSolution` when the vertex was solved on its own.
+    loss : ndarray of float, shape (k,)
+        Optimal mean loss at each neighbour, in the order of the moves; star s owns
+        ``loss[ptr[s]:ptr[s + 1]]``.
+    status : tuple of SolveStatus
+        Per neighbour, as :attr:`NeighbourSweep.status` (never ``"bounded"``).
+    ptr : ndarray of int, shape (S + 1,)
+    seconds : float
+        Wall time.
+    """
+
+    centre_loss: np.ndarray
+    centre_status: tuple[SolveStatus, ...]
+    loss: np.ndarray
+    status: tuple[SolveStatus, ...]
+    ptr: np.ndarray
+    seconds: float
 
 
 class RegionProgram:
@@ -594,6 +623,88 @@ class RegionProgram:
         return NeighbourSweep(loss=loss, lower_bound=lower, status=tuple(status), solutions=dict(sorted(found.items())),
                               seconds=time.perf_counter() - t0, threads=threads, neighbour_seconds=spent)
 
+    def solve_stars(self, patterns: ArrayLike, moves: Sequence[Move] | PackedMoves,
+                    sizes: Sequence[int]) -> StarSolves:
+        """Solve S vertices and, from each one's optimum, the region programs of some of its
+        neighbours: what S calls of :meth:`solve` (cold) and :meth:`sweep` (no bound) compute,
+        in one call.
+
+        Star s is the vertex ``patterns[s]`` with the next ``sizes[s]`` moves of ``moves`` (in
+        star order; moves as in :meth:`sweep`). With the fast backend and a smooth loss every star
+        is done by the compiled kernel (:meth:`RegionKernel.stars
+        <zonocomb.convex.backends.kernel.RegionKernel.stars>`): the vertex solved from W = 0 and
+        KKT-certified, then its neighbours screened or solved from its optimum and certified, as
+        in :meth:`sweep`; no :class:`RegionSolution` is built, so the per-call cost in Python is
+        gone (the work of whole landscapes, :mod:`zonocomb.landscape`). A vertex the kernel does not
+        settle is solved by :meth:`solve` and its neighbours by :meth:`sweep`; a neighbour it does
+        not settle is solved from the cold start and then by the reference backend, as in
+        :meth:`sweep`. Other backends and losses do the same with :meth:`solve` and :meth:`sweep`.
+        Counts S + k solves.
+
+        Parameters
+        ----------
+        patterns : array-like, shape (S, m, N)
+            The vertices, 0/1 or bool.
+        moves : sequence of (int, sequence of int), or PackedMoves
+            (unit, flipped example indices) per neighbour, all stars' in order.
+        sizes : sequence of int, length S
+            The number of moves of each star.
+
+        Returns
+        -------
+        StarSolves
+
+        Raises
+        ------
+        InvalidInputError
+            Malformed patterns, moves or sizes.
+        SolverError
+            A program could not be solved by any backend.
+        """
+        P = check_pattern_stack(patterns, self.m, self.N)
+        moves = PackedMoves.pack(moves, self.m, self.N)
+        try:
+            counts = np.asarray(sizes) if len(sizes) else np.zeros(0, dtype=np.int64)
+            ok = counts.shape == (len(P),) and counts.dtype.kind in "iu" and bool(np.all(counts >= 0)) \
+                and int(counts.sum()) == len(moves)
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise InvalidInputError(f"sizes must be {len(P)} non-negative integers summing to the "
+                                    f"{len(moves)} moves")
+        ptr = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+        t0 = time.perf_counter()
+        before = self.n_solves
+        stars = getattr(self._solver, "stars", None)
+        outcome = stars(P, moves, ptr) if stars is not None else None
+        S, k = len(P), len(moves)
+        if outcome is None:
+            closs, cstatus = np.full(S, np.nan), ["failed"] * S
+            loss, status = np.full(k, np.nan), ["failed"] * k
+        else:
+            unit = self._loss_unit()
+            closs, loss = unit * outcome.centre_loss, unit * outcome.loss
+            cstatus = [_SWEEP_STATUS[x] for x in outcome.centre_status.tolist()]
+            status = [_SWEEP_STATUS[x] for x in outcome.status.tolist()]
+        for s in [s for s in range(S) if cstatus[s] == "failed"]:
+            a, b = int(ptr[s]), int(ptr[s + 1])
+            sol = self.solve(P[s])
+            closs[s], cstatus[s] = sol.loss, sol.status
+            if b > a:
+                sweep = self.sweep(P[s], [(int(moves.units[j]), moves.flipped(j)) for j in range(a, b)], sol)
+                loss[a:b], status[a:b] = sweep.loss, sweep.status
+        star_of = np.repeat(np.arange(S), counts)
+        for j in [j for j in range(k) if status[j] == "failed"]:
+            B = self._moved(P[star_of[j]], moves, j)
+            t1 = time.perf_counter()
+            res = self._solver.solve_unsettled(B)
+            sol = self._solution(B, *self._from_solver(res.W, res.c), res.status, time.perf_counter() - t1,
+                                 res.n_iter)
+            loss[j], status[j] = sol.loss, sol.status
+        self.n_solves = before + S + k
+        return StarSolves(centre_loss=closs, centre_status=tuple(cstatus), loss=loss, status=tuple(status),
+                          ptr=ptr, seconds=time.perf_counter() - t0)
+
     def _to_solver(self, warm):
         """A point (W, c) of the program in the solver's scaled units (None stays None)."""
         if warm is None:
@@ -795,14 +906,38 @@ def check_pattern(pattern: ArrayLike, m: int, N: int) -> np.ndarray:
     if arr.shape != (m, N):
         raise InvalidInputError(f"pattern has shape {arr.shape}, expected ({m}, {N}) "
                                 f"(units × examples{'; or a barcode of length N' if m == 1 else ''})")
+    return _zero_one(arr)
+
+
+def check_pattern_stack(patterns: ArrayLike, m: int, N: int) -> np.ndarray:
+    """S activation patterns as an (S, m, N) bool array (a copy) from an (S, m, N) array-like of
+    0/1 or bool.
+
+    Raises
+    ------
+    InvalidInputError
+        Another shape, or entries other than 0/1.
+    """
+    try:
+        arr = np.asarray(patterns)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"patterns are not an array of 0/1 entries: {exc}") from exc
+    if arr.ndim != 3 or arr.shape[1:] != (m, N):
+        raise InvalidInputError(f"patterns have shape {arr.shape}, expected (S, {m}, {N}) "
+                                "(patterns × units × examples)")
+    return _zero_one(arr)
+
+
+def _zero_one(arr: np.ndarray) -> np.ndarray:
+    """A bool copy of an array of 0/1 or bool entries; InvalidInputError naming the first other entry."""
     if arr.dtype == bool:
         return arr.copy()
     if arr.dtype.kind not in "iuf":
         raise InvalidInputError(f"pattern entries must be 0/1 or bool, got dtype {arr.dtype}")
     bad = np.argwhere((arr != 0) & (arr != 1))
     if bad.size:
-        u, i = (int(k) for k in bad[0])
-        raise InvalidInputError(f"pattern entry ({u}, {i}) is {arr[u, i]!r}; entries must be 0 or 1")
+        at = tuple(int(k) for k in bad[0])
+        raise InvalidInputError(f"pattern entry {at} is {arr[at]!r}; entries must be 0 or 1")
     return arr.astype(bool)
 
 

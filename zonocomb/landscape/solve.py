@@ -3,15 +3,15 @@
 A set of *centres* dominating the class graph is chosen greedily (the classes with the most
 neighbours not yet covered first, the classic greedy set cover, by levels): each centre claims its
 uncovered neighbour classes, so the claims partition the classes not chosen as centres. A centre's
-canonical member is solved by :meth:`RegionProgram.solve <zonocomb.convex.region.RegionProgram.solve>`,
-and the neighbours it claims (the moves of that member that reach them) in one
-:meth:`RegionProgram.sweep <zonocomb.convex.region.RegionProgram.sweep>` warm-started from the
-centre's optimum. A call costs a fixed overhead whatever its size, so stars should be large: greedy
-centres claim about 6.3 neighbours on average at d = 2, N = 6, m = 3, against 1.9 children per
-parent in a breadth-first spanning tree. A neighbour's loss is its class's: program (3) is
-equivariant under permutations of interchangeable units. Stars are independent, so chunks of them
-run as separate joblib tasks, each sweep on one thread (benchmarks/README.md, "Stars around a
-dominating set").
+canonical member is solved from the cold start and the neighbours it claims (the moves of that
+member that reach them) from the centre's optimum, screened or solved and KKT-certified as in
+:meth:`RegionProgram.sweep <zonocomb.convex.region.RegionProgram.sweep>`: a chunk of stars is one
+:meth:`RegionProgram.solve_stars <zonocomb.convex.region.RegionProgram.solve_stars>`, a single
+compiled call. Greedy centres claim about 6.3 neighbours on average at d = 2, N = 6, m = 3, against
+1.9 children per parent in a breadth-first spanning tree, so most classes are solved from a warm
+start or screened. A neighbour's loss is its class's: program (3) is equivariant under
+permutations of interchangeable units. Chunks are independent joblib tasks, each on one thread
+(benchmarks/README.md, "Stars around a dominating set").
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import math
 import numpy as np
 from joblib import Parallel, delayed
 
+from ..convex.backends.kernel import PackedMoves
 from ..convex.region import RegionProgram
 
 __all__ = ["star_cover", "solve_classes"]
@@ -63,56 +64,65 @@ def star_cover(nbr: np.ndarray):
     return np.array(centres, dtype=np.int64), owner, column
 
 
-def _solve_stars(problem, backend, barcodes, stars):
-    """Losses and statuses of the classes of a list of stars ``(centre, row, own, claims)``.
+def _solve_stars(problem, backend, barcodes, chunk):
+    """Losses and statuses of the classes of one chunk of stars (:func:`_chunks`), by one
+    :meth:`RegionProgram.solve_stars <zonocomb.convex.region.RegionProgram.solve_stars>`.
 
-    ``barcodes`` is the (V, N) bool array of the vertices of Z; a claim is (class, move) with the
-    move (unit, flipped examples) of the centre's canonical member ``row`` that reaches the class.
-    The moves are edges of Z^m by construction (:class:`~.classes.VertexClasses`), so the
-    :class:`RegionProgram` is called directly, without :class:`~zonocomb.search.RegionOracle`'s
-    checks. Its sweeps run on one thread: the stars are the parallel work (joblib tasks).
+    ``barcodes`` is the (V, N) bool array of the vertices of Z. The moves are edges of Z^m by
+    construction (:class:`~.classes.VertexClasses`), so they are packed here without
+    :class:`~zonocomb.search.RegionOracle`'s checks. The kernel runs on one thread: the chunks
+    are the parallel work (joblib tasks).
     """
+    centres, rows, own, sizes, claimed, units, ptr, idx = chunk
     program = RegionProgram.from_problem(problem, backend)
     program.threads = 1
-    ids, losses, status = [], [], []
-    for centre, row, own, claims in stars:
-        A = barcodes[row]
-        sol = program.solve(A)
-        if own:
-            ids.append(centre), losses.append(sol.loss), status.append(sol.status)
-        if claims:
-            sweep = program.sweep(A, [move for _, move in claims], sol)
-            ids.extend(c for c, _ in claims)
-            losses.extend(sweep.loss.tolist())
-            status.extend(sweep.status)
-    return np.array(ids, dtype=np.int64), np.array(losses), status
+    moves = PackedMoves(units=units, ptr=ptr, idx=idx, m=program.m, N=program.N)
+    out = program.solve_stars(barcodes[rows], moves, sizes)
+    ids = np.concatenate([centres[own], claimed])
+    return ids, np.concatenate([out.centre_loss[own], out.loss]), \
+        [x for x, o in zip(out.centre_status, own) if o] + list(out.status)
 
 
-def _chunks(classes, size):
-    """The stars, cut into lists covering about ``size`` classes each."""
+def _flip_table(classes, barcodes):
+    """The examples flipped along every edge of Z (``barcodes``: its (V, N) bool vertices), as CSR
+    arrays over the edge index a·D + k (k-th neighbour of vertex a; padding entries flip nothing):
+    (pointers, indices)."""
+    nbr = classes.zpad.reshape(-1)
+    a = np.repeat(np.arange(classes.V), classes.zpad.shape[1])
+    diff = (barcodes[a] != barcodes[np.maximum(nbr, 0)]) & (nbr >= 0)[:, None]
+    edge, example = np.nonzero(diff)
+    ptr = np.zeros(len(nbr) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(edge, minlength=len(nbr)), out=ptr[1:])
+    return ptr, example.astype(np.int32)
+
+
+def _chunks(classes, size, barcodes):
+    """The stars, cut into chunks covering about ``size`` classes each: per chunk the arrays
+    (centres, their canonical members, whether each centre owns itself, the number of classes each
+    claims, the claimed classes, and their moves packed as unit, pointers and flipped examples)."""
     centres, owner, column = star_cover(classes.nbr)
     D = max(classes.D, 1)
-    # the examples flipped along the k-th edge at each vertex a of Z, by a·D + k
-    flips = [classes.flipped(a, b) if b >= 0 else () for a, row in enumerate(classes.zpad.tolist())
-             for b in row]
+    fptr, fidx = _flip_table(classes, barcodes)
+    rank = np.empty(len(owner), dtype=np.int64)
+    rank[centres] = np.arange(len(centres))
     claimed = np.flatnonzero(owner != np.arange(len(owner)))
-    claimed = claimed[np.argsort(owner[claimed], kind="stable")]
+    claimed = claimed[np.argsort(rank[owner[claimed]], kind="stable")]     # by centre, in cover order
     units = column[claimed] // D
     edges = classes.reps[owner[claimed], units].astype(np.int64) * D + column[claimed] % D
-    claims = list(zip(claimed.tolist(), zip(units.tolist(), (flips[e] for e in edges.tolist()))))
-    starts = np.searchsorted(owner[claimed], centres, side="left").tolist()
-    ends = np.searchsorted(owner[claimed], centres, side="right").tolist()
-    owner_of = owner.tolist()
-    chunk, count = [], 0
-    for c, lo, hi in zip(centres.tolist(), starts, ends):
-        own = owner_of[c] == c
-        chunk.append((c, classes.reps[c], own, claims[lo:hi]))
-        count += hi - lo + own
-        if count >= size:
-            yield chunk
-            chunk, count = [], 0
-    if chunk:
-        yield chunk
+    sizes = np.bincount(rank[owner[claimed]], minlength=len(centres))
+    own = owner[centres] == centres
+    before = np.cumsum(sizes + own) - (sizes + own)        # classes covered before each centre
+    cuts = [0, *(np.flatnonzero(np.diff(before // size)) + 1).tolist(), len(centres)]
+    first = np.concatenate([[0], np.cumsum(sizes)])
+    for lo, hi in zip(cuts, cuts[1:]):
+        a, b = int(first[lo]), int(first[hi])
+        e = edges[a:b]
+        lengths = fptr[e + 1] - fptr[e]
+        ptr = np.zeros(b - a + 1, dtype=np.int32)
+        np.cumsum(lengths, out=ptr[1:])
+        idx = fidx[np.repeat(fptr[e] - ptr[:-1], lengths) + np.arange(int(ptr[-1]))]
+        yield (centres[lo:hi], classes.reps[centres[lo:hi]], own[lo:hi], sizes[lo:hi], claimed[a:b],
+               units[a:b].astype(np.int32), ptr, idx)
 
 
 def solve_classes(problem, backend, classes, n_jobs, bar, chunk_size=None):
@@ -128,7 +138,7 @@ def solve_classes(problem, backend, classes, n_jobs, bar, chunk_size=None):
     size = chunk_size or max(64, min(4000, math.ceil(C / 64)))
     barcodes = np.array(classes.barcodes, dtype=bool).reshape(classes.V, problem.dataset.N)
     tasks = (delayed(_solve_stars)(problem, backend, barcodes, chunk)
-             for chunk in _chunks(classes, size))
+             for chunk in _chunks(classes, size, barcodes))
     losses = np.full(C, np.nan)
     status = np.empty(C, dtype=object)
     for ids, chunk_losses, chunk_status in Parallel(n_jobs=n_jobs, return_as="generator")(tasks):

@@ -2387,6 +2387,27 @@ static int dual_ok(Ctx *C, int u, const double *g0) {
     return wnorm(C->dW, n) <= C->prm[P_PG] * C->prm[P_GSCALE];
 }
 
+/* The base of a sweep at (W0, c0), for the pattern set in C: g0 = ℓ'(ŷ*)/N at its predictions,
+ * and the warm start every neighbour starts from (init_state once, kept in a Snap; NULL when
+ * init_state fails or there is no memory, and then each neighbour sets its own up). */
+static Snap *sweep_base(Ctx *C, const double *W0, double c0, double *g0) {
+    size_t mn = (size_t)C->m * C->n;
+    memcpy(C->W, W0, sizeof(double) * mn);
+    C->c = c0;
+    C->keep = NULL;
+    C->has_keep = 0;
+    refresh(C);
+    derivs(C);
+    memcpy(g0, C->g, sizeof(double) * C->N);
+    ctx_reset(C);
+    C->detect = 0;
+    memcpy(C->W, W0, sizeof(double) * mn);
+    C->c = c0;
+    if (init_state(C, 1) != ST_OK) return NULL;
+    if (!C->logistic) fac_update(C);
+    return snap_take(C);
+}
+
 static void sweep_one(Sweep *S, Ctx *C, int k) {
     Program *G = S->G;
     int N = G->N, n = G->n, m = G->m, u = S->mu[k];
@@ -2454,6 +2475,30 @@ static void *sweep_worker(void *arg) {
     return NULL;
 }
 
+/* Whether the move arrays are well formed (each move a unit of m and a non-empty run of examples
+ * of N, move_ptr delimiting move_idx); else 0 with ValueError set, naming fn. */
+static int moves_ok(const char *fn, const int *mu, const int *mptr, const int *midx, Py_ssize_t nmoves,
+                    Py_ssize_t nidx, int m, int N) {
+    if (mptr[0] != 0 || mptr[nmoves] != nidx) {
+        PyErr_Format(PyExc_ValueError, "_region_kernel.%s: move_ptr does not delimit move_idx", fn);
+        return 0;
+    }
+    for (Py_ssize_t k = 0; k < nmoves; k++) {
+        if (mu[k] < 0 || mu[k] >= m || mptr[k + 1] <= mptr[k]) {
+            PyErr_Format(PyExc_ValueError, "_region_kernel.%s: move %zd is not a unit and a non-empty "
+                         "set of examples", fn, k);
+            return 0;
+        }
+        for (int t = mptr[k]; t < mptr[k + 1]; t++)
+            if (midx[t] < 0 || midx[t] >= N) {
+                PyErr_Format(PyExc_ValueError, "_region_kernel.%s: move %zd flips example %d, out of "
+                             "range", fn, k, midx[t]);
+                return 0;
+            }
+    }
+    return 1;
+}
+
 /* sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen,
  *       kkt_rtol, threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, want_W)
  * -> (threads used); see the block comment above. move_ptr has nmoves + 1 entries. */
@@ -2485,24 +2530,7 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
         !need("sweep", &boc, want_W ? nmoves : 0, 8, "out_c"))
         goto done;
     const int *mu = bmu.buf, *mptr = bptr.buf, *midx = bidx.buf;
-    Py_ssize_t nidx = bidx.len / 4;
-    if (mptr[0] != 0 || mptr[nmoves] != nidx) {
-        PyErr_SetString(PyExc_ValueError, "_region_kernel.sweep: move_ptr does not delimit move_idx");
-        goto done;
-    }
-    for (Py_ssize_t k = 0; k < nmoves; k++) {
-        if (mu[k] < 0 || mu[k] >= m || mptr[k + 1] <= mptr[k]) {
-            PyErr_Format(PyExc_ValueError, "_region_kernel.sweep: move %zd is not a unit and a non-empty "
-                         "set of examples", k);
-            goto done;
-        }
-        for (int t = mptr[k]; t < mptr[k + 1]; t++)
-            if (midx[t] < 0 || midx[t] >= N) {
-                PyErr_Format(PyExc_ValueError, "_region_kernel.sweep: move %zd flips example %d, out of "
-                             "range", k, midx[t]);
-                goto done;
-            }
-    }
+    if (!moves_ok("sweep", mu, mptr, midx, nmoves, bidx.len / 4, m, N)) goto done;
     if (threads < 1) threads = 1;
     if (threads > G->nws) threads = G->nws;
     if (threads > nmoves) threads = nmoves > 0 ? (int)nmoves : 1;
@@ -2521,23 +2549,9 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
                .out_sec = bsec.buf};
     int started = 0;
     Py_BEGIN_ALLOW_THREADS
-    Ctx *C = G->ws[0];                            /* g* = ℓ'(ŷ*)/N at the base point */
+    Ctx *C = G->ws[0];
     ctx_set_pattern(C, bA.buf);
-    memcpy(C->W, bW.buf, sizeof(double) * m * n);
-    C->c = S.c0;
-    C->keep = NULL;
-    C->has_keep = 0;
-    refresh(C);
-    derivs(C);
-    memcpy(g0, C->g, sizeof(double) * N);
-    ctx_reset(C);                                 /* the base's warm start, for every neighbour */
-    C->detect = 0;
-    memcpy(C->W, bW.buf, sizeof(double) * m * n);
-    C->c = S.c0;
-    if (init_state(C, 1) == ST_OK) {
-        if (!C->logistic) fac_update(C);
-        snap = snap_take(C);
-    }
+    snap = sweep_base(C, bW.buf, S.c0, g0);
     S.snap = snap;
     for (int t = 0; t < threads; t++) { wk[t].S = &S; wk[t].C = G->ws[t]; }
     for (int t = 1; t < threads; t++) {
@@ -2559,6 +2573,165 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------- stars
+ * Many vertices, each with some of its neighbours, in one call (whole landscapes): star s is the
+ * vertex A_s (pattern bytes s·m·N ..) with the moves sptr[s] .. sptr[s+1]) of the move arrays.
+ * The vertex is solved from the cold start W = 0 (as solve without a warm start or NNLS hints,
+ * with the logistic recession tests when detect) and certified by certify_run at kkt_rtol: its
+ * mean loss is out_closs[s] and its status NB_SOLVED. Its moves are then swept from its optimum
+ * on the same thread, exactly as sweep does without a bound (screening when screen). A vertex the
+ * kernel does not settle (it stopped, a recession test fired, or its answer failed the
+ * certificate) is NB_FAILED, and so is every move of its star: the caller solves that star
+ * another way. Stars are handed to T threads one at a time; what a thread computes for a star
+ * does not depend on the stars it computed before, so the results do not depend on T. */
+typedef struct {
+    Program *G;
+    const unsigned char *A;
+    const int *sptr;
+    int nstars, detect, next;
+    double *closs, *csec;
+    int *cstatus, *citer;
+    Sweep sweep;              /* the moves' arrays and outputs (all stars); base fields per star */
+} Stars;
+
+typedef struct { Stars *T; Ctx *C; double *g0, *W0; int failed_alloc; } StarWorker;
+
+static void star_one(StarWorker *w, int s) {
+    Stars *T = w->T;
+    Ctx *C = w->C;
+    Program *G = T->G;
+    int N = G->N, n = G->n, m = G->m;
+    size_t mn = (size_t)m * n;
+    double t0 = thread_seconds();
+    const unsigned char *A = T->A + (size_t)s * m * N;
+    ctx_set_pattern(C, A);
+    memset(C->W, 0, sizeof(double) * mn);
+    int iters = 0, ok = 0;
+    double loss = NAN;
+    if (ctx_solve(C, 0, 0.0, 0, NULL, T->detect, NULL, NULL, NULL, 0, &iters) == ST_OK) {
+        double out[5];
+        if (certify_run(N, n, m, G->X, G->Xu, G->xn, G->y, G->v, C->A, C->W, C->c, C->support, C->nsupport,
+                        NULL, G->logistic, G->fit_bias, G->ktol, out) != 0) w->failed_alloc = 1;
+        else {
+            ok = 1;
+            for (int t = 0; t < 5; t++) ok &= out[t] <= T->sweep.kkt_rtol;
+            if (ok) loss = ctx_loss(C);
+        }
+    }
+    T->closs[s] = loss;
+    T->cstatus[s] = ok ? NB_SOLVED : NB_FAILED;
+    T->citer[s] = iters;
+    T->csec[s] = thread_seconds() - t0;
+    Sweep S = T->sweep;                           /* this star's base, the shared moves and outputs */
+    if (!ok) {
+        for (int k = T->sptr[s]; k < T->sptr[s + 1]; k++) {
+            S.out_loss[k] = NAN; S.out_lb[k] = -INFINITY; S.out_status[k] = NB_FAILED;
+            S.out_iter[k] = 0; S.out_sec[k] = 0.0;
+        }
+        return;
+    }
+    if (T->sptr[s + 1] == T->sptr[s]) return;
+    memcpy(w->W0, C->W, sizeof(double) * mn);
+    S.A0 = A; S.W0 = w->W0; S.g0 = w->g0; S.c0 = C->c; S.loss0 = loss; S.failed_alloc = 0;
+    Snap *snap = sweep_base(C, w->W0, C->c, w->g0);
+    S.snap = snap;
+    for (int k = T->sptr[s]; k < T->sptr[s + 1]; k++) sweep_one(&S, C, k);
+    snap_free(snap);
+    if (S.failed_alloc) w->failed_alloc = 1;
+}
+
+static void *star_worker(void *arg) {
+    StarWorker *w = arg;
+    for (;;) {
+        int s = __atomic_fetch_add(&w->T->next, 1, __ATOMIC_RELAXED);
+        if (s >= w->T->nstars) break;
+        star_one(w, s);
+    }
+    return NULL;
+}
+
+/* stars(program, patterns, star_ptr, move_unit, move_ptr, move_idx, screen, detect, kkt_rtol, threads,
+ *       out_closs, out_cstatus, out_citer, out_csec, out_loss, out_lb, out_status, out_iter, out_sec)
+ * -> threads used; see the block comment above. star_ptr has nstars + 1 entries into the moves. */
+static PyObject *stars(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *cap;
+    Py_buffer bA, bsp, bmu, bptr, bidx, bcl, bcs, bci, bcsec, bloss, blb, bst, bit, bsec;
+    int screen, detect, threads;
+    double kkt_rtol;
+    if (!PyArg_ParseTuple(args, "Oy*y*y*y*y*iidiw*w*w*w*w*w*w*w*w*", &cap, &bA, &bsp, &bmu, &bptr, &bidx,
+                          &screen, &detect, &kkt_rtol, &threads, &bcl, &bcs, &bci, &bcsec, &bloss, &blb,
+                          &bst, &bit, &bsec))
+        return NULL;
+    PyObject *result = NULL;
+    pthread_t *tid = NULL;
+    StarWorker *wk = NULL;
+    double *buf = NULL;
+    int acquired = 0;
+    Program *G = get_program(cap);
+    if (!G) goto done;
+    int N = G->N, n = G->n, m = G->m;
+    Py_ssize_t nmoves = bmu.len / 4, nstars = bsp.len / 4 - 1;
+    if (nstars < 0 || !need("stars", &bA, nstars * m * N, 1, "patterns") ||
+        !need("stars", &bptr, nmoves + 1, 4, "move_ptr") || !need("stars", &bcl, nstars, 8, "out_closs") ||
+        !need("stars", &bcs, nstars, 4, "out_cstatus") || !need("stars", &bci, nstars, 4, "out_citer") ||
+        !need("stars", &bcsec, nstars, 8, "out_csec") || !need("stars", &bloss, nmoves, 8, "out_loss") ||
+        !need("stars", &blb, nmoves, 8, "out_lb") || !need("stars", &bst, nmoves, 4, "out_status") ||
+        !need("stars", &bit, nmoves, 4, "out_iter") || !need("stars", &bsec, nmoves, 8, "out_sec"))
+        goto done;
+    const int *sptr = bsp.buf, *mu = bmu.buf, *mptr = bptr.buf, *midx = bidx.buf;
+    if (sptr[0] != 0 || sptr[nstars] != nmoves) {
+        PyErr_SetString(PyExc_ValueError, "_region_kernel.stars: star_ptr does not delimit the moves");
+        goto done;
+    }
+    for (Py_ssize_t s = 0; s < nstars; s++)
+        if (sptr[s + 1] < sptr[s]) {
+            PyErr_SetString(PyExc_ValueError, "_region_kernel.stars: star_ptr decreases");
+            goto done;
+        }
+    if (!moves_ok("stars", mu, mptr, midx, nmoves, bidx.len / 4, m, N)) goto done;
+    if (threads < 1) threads = 1;
+    if (threads > G->nws) threads = G->nws;
+    if (threads > nstars) threads = nstars > 0 ? (int)nstars : 1;
+    if (!acquire(G, "stars")) goto done;
+    acquired = 1;
+    for (int t = 0; t < threads; t++) if (!workspace(G, t)) goto done;
+    tid = malloc(sizeof(pthread_t) * threads);
+    wk = malloc(sizeof(StarWorker) * threads);
+    buf = malloc(sizeof(double) * ((size_t)N + (size_t)m * n) * threads);
+    if (!tid || !wk || !buf) { PyErr_NoMemory(); goto done; }
+    Stars T = {.G = G, .A = bA.buf, .sptr = sptr, .nstars = (int)nstars, .detect = detect, .next = 0,
+               .closs = bcl.buf, .csec = bcsec.buf, .cstatus = bcs.buf, .citer = bci.buf,
+               .sweep = {.G = G, .kkt_rtol = kkt_rtol, .mu = mu, .mptr = mptr, .midx = midx,
+                         .nmoves = (int)nmoves, .has_bound = 0, .screen = screen, .out_loss = bloss.buf,
+                         .out_lb = blb.buf, .out_W = NULL, .out_c = NULL, .out_status = bst.buf,
+                         .out_iter = bit.buf, .out_sec = bsec.buf}};
+    for (int t = 0; t < threads; t++) {
+        double *b = buf + ((size_t)N + (size_t)m * n) * t;
+        wk[t] = (StarWorker){.T = &T, .C = G->ws[t], .g0 = b, .W0 = b + N, .failed_alloc = 0};
+    }
+    int started = 0, failed_alloc = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (int t = 1; t < threads; t++) {
+        if (pthread_create(&tid[t], NULL, star_worker, &wk[t]) != 0) break;
+        started = t;
+    }
+    star_worker(&wk[0]);
+    for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
+    Py_END_ALLOW_THREADS
+    for (int t = 0; t < threads; t++) failed_alloc |= wk[t].failed_alloc;
+    if (failed_alloc) { PyErr_NoMemory(); goto done; }
+    result = Py_BuildValue("i", started + 1);
+done:
+    if (acquired) G->busy = 0;
+    free(tid); free(wk); free(buf);
+    PyBuffer_Release(&bA); PyBuffer_Release(&bsp); PyBuffer_Release(&bmu); PyBuffer_Release(&bptr);
+    PyBuffer_Release(&bidx); PyBuffer_Release(&bcl); PyBuffer_Release(&bcs); PyBuffer_Release(&bci);
+    PyBuffer_Release(&bcsec); PyBuffer_Release(&bloss); PyBuffer_Release(&blb); PyBuffer_Release(&bst);
+    PyBuffer_Release(&bit); PyBuffer_Release(&bsec);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"program", program, METH_VARARGS,
      "program(X, Xu, xn, y, v, params, tolerances, N, n, m, loss, fit_bias, max_iter, workspaces) -> "
@@ -2570,6 +2743,10 @@ static PyMethodDef methods[] = {
      "sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen, kkt_rtol, "
      "threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, want_W) -> threads used. Internal: use "
      "RegionKernel.sweep."},
+    {"stars", stars, METH_VARARGS,
+     "stars(program, patterns, star_ptr, move_unit, move_ptr, move_idx, screen, detect, kkt_rtol, threads, "
+     "out_closs, out_cstatus, out_citer, out_csec, out_loss, out_lb, out_status, out_iter, out_sec) -> threads "
+     "used. Internal: use RegionKernel.stars."},
     {"certify", certify, METH_VARARGS,
      "certify(X, Xu, xn, y, v, pattern, W, c, supports, nsupport, keep, N, n, m, loss, fit_bias, has_keep, "
      "tolerances) -> (primal, stationarity, dual, complementarity, rounding): the KKT residuals of "

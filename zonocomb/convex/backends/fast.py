@@ -168,6 +168,16 @@ class FastBackend:
         return self._kernel.sweep(pattern, moves, W, c, base_loss, screen=screen, kkt_rtol=self.KKT_RTOL,
                                   bound=bound, solutions=solutions)
 
+    def stars(self, patterns: np.ndarray, moves, ptr: np.ndarray):
+        """The kernel's stars (:meth:`RegionKernel.stars`): each vertex of ``patterns`` solved from
+        W = 0 and certified at ``KKT_RTOL``, and its moves swept from its optimum (with the
+        screening test unless there is weight decay). Returns the
+        :class:`~zonocomb.convex.backends.kernel.StarsOutcome`, whose ``"failed"`` vertices and
+        neighbours are left to the caller, or None for the l1 loss (no kernel)."""
+        if self.data.loss == "l1":
+            return None
+        return self._kernel.stars(patterns, moves, ptr, screen=self.data.alpha == 0.0, kkt_rtol=self.KKT_RTOL)
+
     def solve_unsettled(self, pattern: np.ndarray) -> BackendResult:
         """A neighbour the kernel did not settle in a sweep (from the vertex's optimum): the
         kernel once more from the cold start W = 0 (MSE; the logistic path of :meth:`solve`

@@ -83,7 +83,7 @@ else:
     _IMPORT_ERROR = None
 
 __all__ = ["RegionKernel", "KernelFailed", "Runaway", "Separable", "ActiveSetResult", "SweepOutcome",
-           "PackedMoves", "kernel_available", "fits", "SOLVER_TOLERANCES"]
+           "StarsOutcome", "PackedMoves", "kernel_available", "fits", "SOLVER_TOLERANCES"]
 
 #: The solver's relative tolerances (floating point), by the names the extension's ``PARAMS`` uses:
 #: a constraint (u, i) is *tight* when s_ui (w_u·x̄_i)/‖x̄_i‖ ≤ ACTIVE_RTOL ‖w_u‖; it blocks a
@@ -240,6 +240,41 @@ class SweepOutcome:
     threads: int
 
 
+@dataclass(frozen=True)
+class StarsOutcome:
+    """What :meth:`RegionKernel.stars` computed: per vertex (arrays of length S) and per move
+    (arrays of length k, the moves of all stars in order, star s owning ``ptr[s]:ptr[s + 1]``).
+
+    Attributes
+    ----------
+    centre_loss : ndarray of float
+        Optimal mean loss of each vertex's region program (NaN where ``centre_status`` is
+        ``"failed"``).
+    centre_status : ndarray of str
+        ``"solved"`` (the kernel's answer from W = 0, KKT-certified) or ``"failed"`` (the kernel
+        stopped, a recession test fired, or the answer failed the certificate; every move of the
+        star is then ``"failed"`` too, and the caller solves the star another way).
+    centre_iter : ndarray of int
+    loss, lower_bound, status, n_iter, cpu_seconds : ndarray
+        Per move, as in :class:`SweepOutcome` (never ``"bounded"``: stars have no bound).
+    centre_seconds : ndarray of float
+        CPU time of each vertex's solve and certificate.
+    threads : int
+        Threads used.
+    """
+
+    centre_loss: np.ndarray
+    centre_status: np.ndarray
+    centre_iter: np.ndarray
+    centre_seconds: np.ndarray
+    loss: np.ndarray
+    lower_bound: np.ndarray
+    status: np.ndarray
+    n_iter: np.ndarray
+    cpu_seconds: np.ndarray
+    threads: int
+
+
 def kernel_available() -> bool:
     """Whether the C extension ``_region_kernel`` was built and imports."""
     return _region_kernel is not None
@@ -301,6 +336,7 @@ class RegionKernel:
         self.loss = data.loss
         self.N, self.n, self.m = N, n, data.m
         self.fit_bias = bool(data.fit_bias)
+        self.alpha = float(data.alpha)
         self.X = X
         self.xn = np.ascontiguousarray(np.linalg.norm(X, axis=1))
         self.Xu = np.ascontiguousarray(X / np.where(self.xn > 0.0, self.xn, 1.0)[:, None])
@@ -487,6 +523,51 @@ class RegionKernel:
             raise InvalidInputError(str(exc)) from exc
         return SweepOutcome(loss=out_loss, lower_bound=out_lb, status=_SWEEP_NAMES[out_status], n_iter=out_iter, cpu_seconds=out_sec,
                             W=out_W if solutions else None, c=out_c if solutions else None, threads=used)
+
+    def stars(self, patterns: np.ndarray, moves, ptr: np.ndarray, *, screen: bool, kkt_rtol: float,
+              threads: int | None = None) -> StarsOutcome:
+        """S vertices and, from each one's optimum, some of its neighbours, in one compiled call.
+
+        Star s is the vertex ``patterns[s]`` ((S, m, N) bool) with the moves
+        ``moves[ptr[s]:ptr[s + 1]]`` (``ptr``: S + 1 non-decreasing ints from 0 to len(moves)).
+        The vertex is solved from W = 0 (as :meth:`solve` without a warm start; logistic with the
+        recession tests) and certified by :meth:`residuals` at ``kkt_rtol``; its moves are then
+        swept from its optimum exactly as :meth:`sweep` does without a bound (with the screening
+        test when ``screen``: no weight decay). The work of S calls of :meth:`solve_certified` and
+        :meth:`sweep` without their per-call cost in Python; stars run on ``threads`` threads, one
+        star per thread at a time, and the results do not depend on the number of threads.
+
+        Raises
+        ------
+        InvalidInputError
+            Malformed patterns, moves or ``ptr``.
+        """
+        m, N = self.m, self.N
+        if not (isinstance(patterns, np.ndarray) and patterns.dtype == np.bool_ and patterns.ndim == 3
+                and patterns.shape[1:] == (m, N)):
+            patterns = np.asarray(patterns)
+            raise InvalidInputError(f"stars need an (S, {m}, {N}) bool array of vertices, got "
+                                    f"{patterns.dtype} array of shape {patterns.shape}")
+        moves = PackedMoves.pack(moves, m, N)
+        S, k = len(patterns), len(moves)
+        ptr = np.ascontiguousarray(ptr, dtype=np.int32)
+        if ptr.shape != (S + 1,):
+            raise InvalidInputError(f"ptr must have S + 1 = {S + 1} entries, got shape {ptr.shape}")
+        out = dict(centre_loss=np.empty(S), centre_status=np.empty(S, dtype=np.int32),
+                   centre_iter=np.empty(S, dtype=np.int32), centre_seconds=np.empty(S), loss=np.empty(k),
+                   lower_bound=np.empty(k), status=np.empty(k, dtype=np.int32), n_iter=np.empty(k, dtype=np.int32),
+                   cpu_seconds=np.empty(k))
+        try:
+            used = _region_kernel.stars(self._program, np.ascontiguousarray(patterns).view(np.uint8), ptr,
+                                        moves.units, moves.ptr, moves.idx, int(bool(screen)),
+                                        int(self.loss == "logistic" and self.alpha == 0.0),
+                                        float(kkt_rtol), self.threads if threads is None else int(threads),
+                                        *out.values())
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from exc
+        out["centre_status"] = _SWEEP_NAMES[out["centre_status"]]
+        out["status"] = _SWEEP_NAMES[out["status"]]
+        return StarsOutcome(threads=used, **out)
 
     def _pattern_bytes(self, pattern) -> np.ndarray:
         """``pattern`` ((m, N) bool) as a contiguous uint8 view."""
