@@ -323,20 +323,23 @@ def _progress_enabled(progress) -> bool:
     return bool(progress)
 
 
-def estimate_seconds(dataset, v, loss="mse", fit_bias=True, backend="fast", solves=8, random_state=0):
-    """Seconds per region solve along a random walk on Z^m (a few real solves; for size checks)."""
+def estimate_seconds(dataset, v, loss="mse", fit_bias=True, backend="fast", stars=8, random_state=0):
+    """Seconds per class as :func:`landscape` solves them: ``stars`` random vertices of Z^m, each
+    with up to 7 of its neighbours (about a greedy centre's claim), in one
+    :meth:`RegionProgram.solve_stars <zonocomb.convex.region.RegionProgram.solve_stars>` call, over
+    the number of programs solved (for size checks; cost: that call and the exact neighbour lists)."""
     oracle = RegionOracle(dataset, v, loss=loss, fit_bias=fit_bias, backend=backend)
     rng = check_random_state(random_state)
-    A = oracle.random_vertex(rng)
-    sol = oracle.solution(A)
-    seconds = 0.0
-    for _ in range(solves):
-        nbs = oracle.neighbors(A)
-        A = nbs[int(rng.integers(len(nbs)))]
-        t0 = time.perf_counter()
-        sol = oracle.program.solve(A, warm_start=sol)
-        seconds += time.perf_counter() - t0
-    return seconds / solves
+    patterns, moves, sizes = [], [], []
+    for _ in range(stars):
+        A = oracle.random_vertex(rng)
+        claim = oracle.moves(A)[:7]
+        patterns.append(A)
+        moves += claim
+        sizes.append(len(claim))
+    t0 = time.perf_counter()
+    oracle.program.solve_stars(np.array(patterns), moves, sizes)
+    return (time.perf_counter() - t0) / (len(patterns) + len(moves))
 
 
 def check_size(dataset, m, v=None, loss="mse", fit_bias=True, backend="fast", reduce=True,
@@ -359,7 +362,7 @@ def check_size(dataset, m, v=None, loss="mse", fit_bias=True, backend="fast", re
     raise TooLargeError(
         f"the landscape of Z^{m} has {V ** m} vertices ({V} vertices of Z) in {count} classes of "
         f"interchangeable units (groups {groups}), more than max_classes={max_classes}; estimated "
-        f"time ≈ {_duration(count * per / workers)} at {per * 1e3:.2f} ms per solve on {workers} "
+        f"time ≈ {_duration(count * per / workers)} at {per * 1e3:.3f} ms per class on {workers} "
         f"worker(s) (and {count * m * 4 * 8 / 2 ** 20:.0f} MiB or more of neighbour tables)")
 
 
