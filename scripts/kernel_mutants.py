@@ -2,7 +2,7 @@
 
 Issue 16, item 3 (docs/testing.md): mutmut mutates the Python code only, so the C kernel
 (``zonocomb/convex/backends/_region_kernel.c``) is checked by a short list of plausible bugs in its
-ratio test, pricing (``min_multiplier``, ``price``) and KKT certificate (``certify_run``). For each
+ratio test, pricing (``min_multiplier``, ``price``), KKT certificate (``certify_run``) and stars (``star_one``). For each
 mutant the script
 
 1. copies the package, the tests and the build files to a scratch directory (the worktree's own
@@ -38,7 +38,7 @@ from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL = Path("zonocomb/convex/backends/_region_kernel.c")
-TESTS = ["tests/test_region_kernel.py", "tests/test_sweep.py", "tests/test_region.py",
+TESTS = ["tests/test_region_kernel.py", "tests/test_sweep.py", "tests/test_stars.py", "tests/test_region.py",
          "tests/test_losses.py", "tests/test_logistic_regions.py", "tests/test_weight_decay.py"]
 COPIED = ["zonocomb", "proofs_checks", "tests", "setup.py", "setup.cfg", "pyproject.toml"]
 
@@ -79,6 +79,10 @@ MUTANTS = [
            "double primal = wmax > 0.0 ? -smin / wmax : 0.0;", "double primal = 0.0;"),
     Mutant("certify-tight-exact", "certify_run", "only constraints with slack exactly ≤ 0 are tight (no tolerance)",
            "slack[u * NN + i] <= tol[K_TIGHT] * wn[u]);", "slack[u * NN + i] <= 0.0);"),
+    Mutant("stars-base-loss", "star_one", "a star's neighbours are screened against loss 0 instead of the centre's",
+           "S.loss0 = loss;", "S.loss0 = 0.0;"),
+    Mutant("stars-failed-star-solved", "star_one", "the moves of a star whose centre failed are reported solved",
+           "S.out_lb[k] = -INFINITY; S.out_status[k] = NB_FAILED;", "S.out_lb[k] = -INFINITY; S.out_status[k] = NB_SOLVED;"),
 ]
 
 
