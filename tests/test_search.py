@@ -111,19 +111,20 @@ def test_exact_erm_equals_brute_force_m1(integer_data, loss, fit_bias):
 
 
 def test_exact_erm_solves_runs_of_one_unit_changes_by_sweeps(monkeypatch):
-    # consecutive multisets that move one unit are swept from the run's first optimum; every
+    # consecutive multisets that move one unit are swept from the run's first optimum (stars of
+    # RegionProgram.solve_stars); every
     # certified loss must still be the pattern's own optimum (an independent cold solve), on data
     # with a repeated example and for MSE and logistic
     rng = np.random.default_rng(21)
     X = rng.standard_normal((7, 2))
     X[6] = X[2]
     calls = []
-    real = RegionProgram.sweep
+    real = RegionProgram.solve_stars
 
-    def counting(self, *args, **kwargs):
-        calls.append(len(args[1]))
-        return real(self, *args, **kwargs)
-    monkeypatch.setattr(RegionProgram, "sweep", counting)
+    def counting(self, patterns, moves, sizes):
+        calls.extend(sizes)                      # the moves swept from each run's first optimum
+        return real(self, patterns, moves, sizes)
+    monkeypatch.setattr(RegionProgram, "solve_stars", counting)
     for loss, y in (("mse", rng.standard_normal(7)), ("logistic", (rng.random(7) < 0.5).astype(float))):
         ds = Dataset(X, y=y)
         v = np.array([1.0, 1.0])                  # one group: multisets of the 44 vertices of Z

@@ -6,7 +6,8 @@ power Z^m (section 3, appendix A.3.1), and keeping the best. Units with the same
 interchangeable (permuting them permutes the rows of W without changing f), so within each group
 of equal ``v_u`` only multisets of vertices of Z are enumerated, not ordered tuples. The
 enumeration moves the last unit fastest, and each run of patterns that differ from its first in
-one unit's row is solved by one neighbour sweep from the first's optimum (``_sweep_runs``).
+one unit's row is swept from the first's optimum, all runs of a chunk in one compiled call
+(``_sweep_runs``).
 """
 from __future__ import annotations
 
@@ -106,41 +107,43 @@ def _solve_chunk(problem, backend, vertices, chunk, v_exact=None):
 
 def _sweep_runs(program, vertices, chunk):
     """Float optima of the patterns of ``chunk``, in runs: the enumeration changes the last unit
-    fastest, so consecutive patterns that differ from a run's first pattern in one unit's row only
-    are solved by one :meth:`RegionProgram.sweep <zonocomb.convex.region.RegionProgram.sweep>`
-    from the first's optimum (its screening and warm start hold for any change of one unit's
-    pattern, an edge of Z or not). Returns the losses and (pattern, solution) of the least one (the
-    first on ties), whose solution one more sweep of that move from the same optimum computes; its
-    loss is reported as the run's sweep evaluated it, the value among the losses."""
-    losses = np.empty(len(chunk))
-    best = None                                   # (loss, index, A, base, move or None)
+    fastest, so the patterns that follow a run's first pattern and differ from it in one unit's
+    row only are that pattern's moves, and the whole chunk is one
+    :meth:`RegionProgram.solve_stars <zonocomb.convex.region.RegionProgram.solve_stars>` (each
+    run's first pattern solved from the cold start, its moves swept from its optimum; the
+    screening and warm start hold for any change of one unit's pattern, an edge of Z or not).
+    Returns the losses and (pattern, solution) of the least one (the first on ties): its run's
+    first pattern solved again, and for a move one more sweep of that move from that optimum; its
+    loss is reported as the stars evaluated it, the value among the losses."""
+    firsts, moves, sizes = [], [], []
     k = 0
     while k < len(chunk):
         first = chunk[k]
-        A = vertices[list(first)]
-        base = program.solve(A)
-        losses[k] = base.loss
-        moves = []
         j = k + 1
         while j < len(chunk):
             moved = [u for u, (a, b) in enumerate(zip(first, chunk[j])) if a != b]
             if len(moved) != 1:
                 break
             u = moved[0]
-            moves.append((u, tuple(np.flatnonzero(vertices[first[u]] != vertices[chunk[j][u]]).tolist())))
+            moves.append((u, np.flatnonzero(vertices[first[u]] != vertices[chunk[j][u]])))
             j += 1
-        if moves:
-            losses[k + 1:j] = program.sweep(A, moves, base).loss
-        run = losses[k:j]
-        at = int(np.argmin(run))
-        if best is None or run[at] < best[0]:
-            best = (run[at], k + at, A, base, None if at == 0 else moves[at - 1])
+        firsts.append(k)
+        sizes.append(j - k - 1)
         k = j
-    _, index, A, base, move = best
-    if move is not None:
-        sol = program.sweep(A, [move], base, solutions=True).solutions[0]
-        base = dataclasses.replace(sol, loss=float(losses[index]))
-    return losses.tolist(), (chunk[index], base)
+    patterns = vertices[np.array([chunk[k] for k in firsts])]
+    out = program.solve_stars(patterns, moves, sizes)
+    losses = np.empty(len(chunk))
+    for s, k in enumerate(firsts):
+        losses[k] = out.centre_loss[s]
+        losses[k + 1:k + 1 + sizes[s]] = out.loss[out.ptr[s]:out.ptr[s + 1]]
+    index = int(np.argmin(losses))
+    s = int(np.searchsorted(firsts, index, side="right")) - 1
+    A = patterns[s]
+    best = program.solve(A)
+    if index > firsts[s]:
+        move = moves[out.ptr[s] + index - firsts[s] - 1]
+        best = program.sweep(A, [move], best, solutions=True).solutions[0]
+    return losses.tolist(), (chunk[index], dataclasses.replace(best, loss=float(losses[index])))
 
 
 def _chunks(iterable, size):
