@@ -59,8 +59,9 @@ def assert_feasible(ds, pattern, W, rtol):
 
 
 def test_ecos_defaults_backend_tries_ecos_as_cvxpy_ships_it_then_clarabel(monkeypatch):
-    """``reproduce --backend paper``'s solver: ECOS with no options (the paper states none), and
-    Clarabel only when ECOS gives no answer; its loss is the fast backend's to ECOS' tolerance."""
+    """``reproduce --backend paper``'s solver: ECOS with no options (the paper states none), its
+    point taken even at its iteration cap, and Clarabel only when ECOS gives no point; its loss is
+    the fast backend's to ECOS' tolerance."""
     import cvxpy as cp
     rng = np.random.default_rng(5)
     ds = gaussian_dataset(rng, 30, 3, "mse")
@@ -81,6 +82,18 @@ def test_ecos_defaults_backend_tries_ecos_as_cvxpy_ships_it_then_clarabel(monkey
         if kwargs.get("solver") == "ECOS":
             raise cp.error.SolverError("planted")
         return recording(self, *args, **kwargs)
+
+    def ecos_capped(self, *args, **kwargs):                      # ECOS stops at an iteration cap
+        calls.append(kwargs)
+        extra = {"max_iters": 3} if kwargs.get("solver") == "ECOS" else {}
+        return real_solve(self, *args, **kwargs, **extra)
+
+    calls.clear()
+    monkeypatch.setattr(cp.Problem, "solve", ecos_capped)
+    with pytest.warns(RuntimeWarning, match="reduced accuracy"):
+        capped = RegionProgram(ds, v, backend="ecos-defaults").solve(A)
+    assert calls == [{"solver": "ECOS"}] and capped.status == "optimal_inaccurate"
+    assert capped.loss > paper.loss                              # its last iterate, taken as it is
 
     calls.clear()
     monkeypatch.setattr(cp.Problem, "solve", ecos_fails)

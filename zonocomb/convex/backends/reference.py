@@ -13,10 +13,12 @@ Two registered variants differ only in the solver settings they try, in order:
   ECOS still fails, Clarabel.
 * ``"ecos-defaults"`` (:class:`EcosDefaultsBackend`, ``reproduce --backend paper``): ECOS at
   cvxpy's defaults (tolerances 1e-8, 100 iterations), the only settings the paper implies
-  (appendix H.2.2 names ECOS through cvxpy and no options), then Clarabel if ECOS gives no answer.
+  (appendix H.2.2 names ECOS through cvxpy and no options); whatever point ECOS returns is used
+  (optimal, inaccurate, or its last iterate at the iteration cap), then Clarabel if ECOS returns
+  none.
 
-A solve that stops at ``optimal_inaccurate`` is returned with that status when no later setting
-reaches ``optimal``; if no setting gives an answer, :class:`~zonocomb.errors.SolverError`.
+For ``"cvxpy"`` a solve that stops at ``optimal_inaccurate`` is returned with that status when no
+later setting reaches ``optimal``. If no setting gives a point, :class:`~zonocomb.errors.SolverError`.
 """
 from __future__ import annotations
 
@@ -50,6 +52,10 @@ class CvxpyBackend:
 
     name = "cvxpy"
     settings = SOLVER_SETTINGS
+    #: cvxpy statuses whose point is kept (as "optimal_inaccurate") when no setting reaches "optimal"
+    inaccurate = ("optimal_inaccurate",)
+    #: whether the first setting that returns a point, accurate or not, ends the search
+    first_point = False
 
     def __init__(self, data: RegionData) -> None:
         self.data = data
@@ -90,9 +96,12 @@ class CvxpyBackend:
                           SolveStatus.OPTIMAL)
                 break
             failures.append(f"{_label(settings)} returned status {problem.status!r}")
-            if problem.status == "optimal_inaccurate" and W.value is not None:
+            if problem.status in self.inaccurate and W.value is not None:
                 inaccurate = (np.array(W.value, dtype=float), float(c.value) if c is not None else 0.0,
                               SolveStatus.OPTIMAL_INACCURATE)
+                if self.first_point:
+                    result = inaccurate
+                    break
         else:
             if inaccurate is None:
                 raise SolverError("every reference solver failed on the region program ("
@@ -103,11 +112,16 @@ class CvxpyBackend:
 
 
 class EcosDefaultsBackend(CvxpyBackend):
-    """cvxpy + ECOS at its default settings (the paper's solver as appendix H.2.2 states it); Clarabel
-    if ECOS gives no answer. Same parameters as :class:`CvxpyBackend`."""
+    """cvxpy + ECOS at its default settings (the paper's solver as appendix H.2.2 states it): the
+    point ECOS returns is taken whether it is optimal, inaccurate or its last iterate at the
+    iteration cap (cvxpy's ``"user_limit"``; the last two with status ``"optimal_inaccurate"``), as
+    a caller reading ``W.value`` would; Clarabel only when ECOS returns no point. Same parameters
+    as :class:`CvxpyBackend`."""
 
     name = "ecos-defaults"
     settings = PAPER_SETTINGS
+    inaccurate = ("optimal_inaccurate", "user_limit")
+    first_point = True
 
 
 def _label(settings: dict) -> str:
