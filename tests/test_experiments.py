@@ -520,6 +520,10 @@ def test_reproduce_report_only_prints_the_committed_report_and_flags(tmp_path, f
     assert (out / "a1-test.md").read_text() == committed
     assert main(argv) == 0 and len(fake_methods) == n_calls        # a finished sweep does nothing
     assert "0 runs finished now" in capsys.readouterr().out
+    missing = tmp_path / "typo.sqlite"                            # no store there: no empty report
+    assert main(["reproduce", "table-a1", "--quick", "--report-only", "--db", str(missing), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no store" in err and "Traceback" not in err and not missing.exists()
     for bad in (["--classes", "mnist=5-9"], ["--classes", "=5/9"], ["--classes", "mnist=5/5"]):
         assert main(["reproduce", "table-a3", "--report-only", "--db", str(db), "--out", str(out)] + bad) == 2
         err = capsys.readouterr().err

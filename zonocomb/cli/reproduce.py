@@ -107,6 +107,8 @@ def run(args) -> int:
         raise InvalidInputError(f"--seeds must be between 1 and {MAX_SEEDS}, got {args.seeds}")
     tasks = build_tasks(args.experiment, quick=args.quick, seeds=args.seeds, gd_steps=args.gd_steps,
                         backend=BACKENDS[args.backend], classes=parse_classes(args.classes))
+    if args.report_only and not Path(args.db).is_file():
+        raise InvalidInputError(f"--report-only: no store at {args.db} (run the sweep first, or give --db)")
     command = _command_line(args)
     scheduler = None
     if args.scheduler and not args.report_only:
