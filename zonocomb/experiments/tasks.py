@@ -118,8 +118,8 @@ class Task:
         sweep (a scheduling heuristic, not a measurement).
 
         Gradient descent: ``steps × (18 µs + 2.7 ns · m·N)`` (``benchmarks/gd_batch.py``, one run
-        at a time). Convex methods, per region program: ``s = 0.4 ms · (m·N / 1152)^1.1`` with the
-        fast backend (``benchmarks/region_solve.py``: 0.44 ms at N = 72, m = 16; a GLS step at
+        at a time). Convex methods, per region program: ``s = 0.4 ms · (m·N / 1152)^1.1``, at least
+        50 µs, with the fast backend (``benchmarks/region_solve.py``: 0.44 ms at N = 72, m = 16; a GLS step at
         (d, m_gen, m) = (16, 16, 128) took about 3 minutes), 100 times more with cvxpy; random
         vertex solves about 5 programs, GLS and mGLS about N/4 steps of m·N/4 neighbours.
         """
