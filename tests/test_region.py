@@ -60,8 +60,8 @@ def assert_feasible(ds, pattern, W, rtol):
 
 def test_ecos_defaults_backend_tries_ecos_as_cvxpy_ships_it_then_clarabel(monkeypatch):
     """``reproduce --backend paper``'s solver: ECOS with no options (the paper states none), its
-    point taken even at its iteration cap, and Clarabel only when ECOS gives no point; its loss is
-    the fast backend's to ECOS' tolerance."""
+    point taken even at its iteration cap, Clarabel only when ECOS gives no point, and the fast
+    backend when neither does; its loss is the fast backend's to ECOS' tolerance."""
     import cvxpy as cp
     rng = np.random.default_rng(5)
     ds = gaussian_dataset(rng, 30, 3, "mse")
@@ -100,6 +100,15 @@ def test_ecos_defaults_backend_tries_ecos_as_cvxpy_ships_it_then_clarabel(monkey
     fallback = RegionProgram(ds, v, backend="ecos-defaults").solve(A)
     assert calls == [{"solver": "CLARABEL"}]
     assert_losses_agree(fallback.loss, paper.loss)
+
+    def both_fail(self, *args, **kwargs):                          # no point at all: the fast backend
+        raise cp.error.SolverError("planted")
+
+    monkeypatch.setattr(cp.Problem, "solve", both_fail)
+    with pytest.warns(RuntimeWarning, match="no point"):
+        last = RegionProgram(ds, v, backend="ecos-defaults").solve(A)
+    assert last.status == "optimal_fallback"
+    assert last.loss == RegionProgram(ds, v, backend="fast").solve(A).loss
 
 
 # ----------------------------------------------------------------------------------- agreement

@@ -15,10 +15,11 @@ Two registered variants differ only in the solver settings they try, in order:
   cvxpy's defaults (tolerances 1e-8, 100 iterations), the only settings the paper implies
   (appendix H.2.2 names ECOS through cvxpy and no options); whatever point ECOS returns is used
   (optimal, inaccurate, or its last iterate at the iteration cap), then Clarabel if ECOS returns
-  none.
+  none, and if Clarabel fails too, the fast backend (status ``"optimal_fallback"``, with a
+  warning).
 
 For ``"cvxpy"`` a solve that stops at ``optimal_inaccurate`` is returned with that status when no
-later setting reaches ``optimal``. If no setting gives a point, :class:`~zonocomb.errors.SolverError`.
+later setting reaches ``optimal``, and if no setting gives a point, :class:`~zonocomb.errors.SolverError`.
 """
 from __future__ import annotations
 
@@ -122,6 +123,26 @@ class EcosDefaultsBackend(CvxpyBackend):
     settings = PAPER_SETTINGS
     inaccurate = ("optimal_inaccurate", "user_limit")
     first_point = True
+
+    def __init__(self, data: RegionData) -> None:
+        super().__init__(data)
+        self._fast = None
+
+    def solve(self, pattern: np.ndarray, warm_start: tuple[np.ndarray, float] | None = None) -> BackendResult:
+        """As :meth:`CvxpyBackend.solve`; when neither ECOS nor Clarabel returns a point (they fail
+        on some logistic regions whose infimum is not attained), warn and solve the pattern with the
+        fast backend instead (status ``"optimal_fallback"``), so that a search with this backend
+        runs to its end; the warnings count such programs."""
+        try:
+            return super().solve(pattern, warm_start)
+        except SolverError as exc:
+            warnings.warn(f"ECOS and Clarabel gave no point for a region program ({exc}); solving it "
+                          "with the fast backend", RuntimeWarning, stacklevel=3)
+            if self._fast is None:
+                from .fast import FastBackend
+                self._fast = FastBackend(self.data)
+            res = self._fast.solve(pattern)
+            return BackendResult(W=res.W, c=res.c, status=SolveStatus.OPTIMAL_FALLBACK, n_iter=res.n_iter)
 
 
 def _label(settings: dict) -> str:
