@@ -530,6 +530,43 @@ def test_reproduce_report_only_prints_the_committed_report_and_flags(tmp_path, f
         assert "classes" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
 
+def test_a_figure_imports_the_tables_runs_and_runs_only_the_rest(tmp_path, fake_methods, capsys, monkeypatch):
+    """Runs are keyed by configuration, so figure 3's synthetic rows are table A1's: --import
+    copies them from the table's store (only read), and the sweep then runs only the others."""
+    from zonocomb.cli import main, reproduce
+    from zonocomb.datasets import synthetic
+    monkeypatch.setattr(reproduce, "_check_image_data", lambda tasks, data_dir: None)
+    monkeypatch.setattr(runner, "build_dataset", lambda task, data_dir=None: synthetic(2, 2, 0))
+    out = tmp_path / "out"
+    a1 = tmp_path / "a1.sqlite"
+    common = ["--quick", "--seeds", "1", "--workers", "1", "--out", str(out), "--no-progress"]
+    assert main(["reproduce", "table-a1", "--db", str(a1)] + common) == 0
+    fig_tasks = build_tasks("figure3", quick=True, seeds=1)
+    shared = {t.key for t in fig_tasks} & {t.key for t in build_tasks("table-a1", quick=True, seeds=1)}
+    assert len(shared) > 1 and len(shared) < len(fig_tasks)
+    failed = sorted(shared)[0]                                    # a failed run is not imported
+    with RunStore(a1) as st:
+        st.put({**st.get([failed])[0], "status": "error", "error": "planted"})
+    shared.discard(failed)
+    before = a1.read_bytes()
+    fig = tmp_path / "fig3.sqlite"
+    capsys.readouterr()
+    fake_methods.clear()
+    assert main(["reproduce", "figure3", "--db", str(fig), "--import", str(a1)] + common) == 0
+    assert f"imported {len(shared)} finished runs" in capsys.readouterr().out
+    assert len(fake_methods) == len(fig_tasks) - len(shared)     # only the runs the table lacks
+    assert a1.read_bytes() == before                              # the table's store only read
+    with RunStore(fig) as st, RunStore(a1) as src:
+        ours, theirs = st.get(sorted(shared)), src.get(sorted(shared))
+    assert [(r["key"], r["loss"], r["cpu_seconds"]) for r in ours] == \
+        [(r["key"], r["loss"], r["cpu_seconds"]) for r in theirs]
+    fake_methods.clear()                                          # importing again copies nothing
+    assert main(["reproduce", "figure3", "--db", str(fig), "--import", str(a1), "--report-only"] + common) == 0
+    assert "imported 0 finished runs" in capsys.readouterr().out and not fake_methods
+    assert main(["reproduce", "figure3", "--db", str(fig), "--import", str(tmp_path / "none.sqlite")] + common) == 2
+    assert "no store" in capsys.readouterr().err
+
+
 def _committed_reports():
     results = Path(__file__).resolve().parents[1] / "docs" / "results"
     return sorted(p for p in results.glob("*.md") if p.with_suffix(".sqlite").is_file())

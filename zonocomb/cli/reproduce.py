@@ -57,6 +57,10 @@ def register(sub) -> None:
                         "long sweep that may be stopped and resumed)")
     p.add_argument("--name", default=None,
                    help="file name stem of the report in --out (default: the experiment's name)")
+    p.add_argument("--import", dest="imports", action="append", default=[], metavar="STORE",
+                   help="first copy from this store the finished runs the experiment needs (e.g. the "
+                        "tables' stores into a figure's: runs are keyed by configuration, not by "
+                        "experiment); the file is only read; repeatable, also with --report-only")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--report-only", action="store_true", help="do not run anything; report what the store holds")
     p.set_defaults(func=run)
@@ -107,13 +111,18 @@ def run(args) -> int:
         raise InvalidInputError(f"--seeds must be between 1 and {MAX_SEEDS}, got {args.seeds}")
     tasks = build_tasks(args.experiment, quick=args.quick, seeds=args.seeds, gd_steps=args.gd_steps,
                         backend=BACKENDS[args.backend], classes=parse_classes(args.classes))
-    if args.report_only and not Path(args.db).is_file():
+    if args.report_only and not args.imports and not Path(args.db).is_file():
         raise InvalidInputError(f"--report-only: no store at {args.db} (run the sweep first, or give --db)")
+    for path in args.imports:
+        if not Path(path).is_file():
+            raise InvalidInputError(f"--import: no store at {path}")
     command = _command_line(args)
     scheduler = None
     if args.scheduler and not args.report_only:
         scheduler = connect_scheduler(args.scheduler, quiet=args.quiet)
     with RunStore(args.db) as store:
+        for path in args.imports:
+            print(f"imported {store.import_runs(path, [t.key for t in tasks])} finished runs from {path}")
         if not args.report_only:
             _check_image_data(tasks, args.data_dir)
             where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.workers} local worker(s)"

@@ -122,6 +122,38 @@ class RunStore:
                 raise
             self._conn.execute("COMMIT")
 
+    def import_runs(self, path, keys) -> int:
+        """Copy into this store the finished runs (status 'ok') of ``keys`` that the store at
+        ``path`` holds and this one has not finished; the other file is only read. Returns the
+        number of runs copied. (Runs are keyed by configuration, method and seed, so the tables'
+        runs are the figures' runs: a figure's store can be filled from the tables' stores.)
+
+        Raises
+        ------
+        InvalidInputError
+            No file at ``path``, or not a zonocomb run store.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise InvalidInputError(f"no run store at {path} to import from")
+        _check_existing(path)
+        if path.resolve() == self.path.resolve():
+            return 0
+        wanted = sorted(set(keys) - self.finished_keys())
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            have = [c for c in COLUMNS if c in {r[1] for r in conn.execute("PRAGMA table_info(runs)")}]
+            rows = []
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start:start + 500]
+                rows += conn.execute(f"SELECT {', '.join(have)} FROM runs WHERE status = 'ok' AND key IN "
+                                     f"({', '.join('?' for _ in chunk)})", chunk).fetchall()
+        finally:
+            conn.close()
+        for values in rows:
+            self.put(dict(zip(have, values)))
+        return len(rows)
+
     # ----- reading -----------------------------------------------------------------------------
     def finished_keys(self) -> set[str]:
         """Keys of the runs that finished successfully (status 'ok')."""
