@@ -282,3 +282,139 @@ def test_oracle_neighbor_losses_are_the_neighbours_optima(small):
     bounded, bstatus = RegionOracle(small, v).neighbor_losses(A, bound=low)
     for loss, st, exp in zip(bounded, bstatus, expected):
         assert (st == "bounded" and np.isnan(loss)) or loss == pytest.approx(exp, rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("chunk_size", [None, 7, 1000])
+def test_exact_erm_returns_the_first_least_loss_in_enumeration_order(chunk_size):
+    """exact_erm's loss is the least certified optimum, its pattern the first in enumeration order
+    that attains it: with labels 0 every region's optimum is 0 (W = 0, c = 0 fit exactly), so the
+    answer is the first pattern enumerated; with labels of scale 10^3 the least loss lies in a
+    later run of one-unit changes (chunk_size 1000: every run in one task)."""
+    from zonocomb import Dataset
+    from zonocomb.search import exact_erm
+    X = np.random.default_rng(3).standard_normal((5, 1))
+    for y in (np.zeros(5), 1000 * np.random.default_rng(4).standard_normal(5)):
+        r = exact_erm(Dataset(X, y=y), [1.0, -1.0], n_jobs=1, chunk_size=chunk_size)
+        keys, values = list(r.certificate), list(r.certificate.values())
+        first = values.index(min(values))
+        assert r.loss == values[first]
+        assert np.array_equal(r.pattern, np.array(keys[first], dtype=bool))
+
+
+# ----- RegionOracle: the vertex check, the moves, the cache (zonocomb/search/oracle.py) ---------------
+
+@pytest.fixture(scope="module")
+def line():
+    """Five points on a line: the vertices of Z are the threshold patterns (a unit is active on
+    the examples above or below a cut), so flipping one middle example is never an edge."""
+    from zonocomb import Dataset
+    return Dataset([[0.0], [1.0], [2.0], [3.0], [4.0]], y=[0.0, 1.0, 0.0, 2.0, 1.0])
+
+
+def test_oracle_vertex_is_a_checked_bool_pattern(line):
+    """RegionOracle.vertex returns an (m, N) bool array for any 0/1 input, refuses a bool array
+    of another shape even when its rows are vertices, and names the problem."""
+    from zonocomb.search import RegionOracle
+    oracle = RegionOracle(line, [1.0, -1.0])
+    A = oracle.random_vertex(0)
+    for given in (A.astype(int), A.astype(int).tolist(), A):
+        out = oracle.vertex(given)
+        assert out.dtype == bool and np.array_equal(out, A)
+    with pytest.raises(InvalidInputError, match="shape"):
+        oracle.vertex(np.vstack([A, A[:1]]))                 # three rows, each a vertex of Z
+    middle = A.copy()
+    middle[0] = [False, False, True, False, False]           # not a threshold pattern
+    with pytest.raises(InvalidInputError, match=r"^the pattern is not a vertex of Z\^m: some row is not the "
+                                                r"activation pattern of any weight vector$"):
+        oracle.vertex(middle)
+
+
+def test_oracle_moves_must_be_edges_of_the_power(line):
+    """A move names a unit 0 <= u < m and one parallel class; the flipped row must be a vertex of
+    Z. Each violation is an InvalidInputError naming it (unit m is out of range, not an IndexError)."""
+    from zonocomb.search import RegionOracle
+    oracle = RegionOracle(line, [1.0, -1.0])
+    A = np.array([[True] * 5, [False] * 5])
+    with pytest.raises(InvalidInputError, match=r"^move \(2, \(0,\)\) is not an edge of Z\^m: it must move one "
+                                                r"unit \(0 <= unit < m\) across one parallel class of examples$"):
+        oracle.neighbor_solutions(A, [(2, (0,))])
+    with pytest.raises(InvalidInputError, match=r"^move \(0, \(2,\)\) is not an edge of Z\^m at this vertex: "
+                                                r"unit 0's new pattern is not a vertex of Z$"):
+        oracle.neighbor_losses(A, [(0, (2,))])
+
+
+def test_oracle_cache_is_least_recently_used_and_counts_hits(line):
+    """cache_size bounds the cached solutions, the least recently used dropped first; n_hits counts
+    every lookup answered from the cache; cache_size = 1 keeps the last vertex."""
+    from zonocomb.search import RegionOracle
+    oracle = RegionOracle(line, [1.0, -1.0], cache_size=2)
+    A = np.array([[True] * 5, [False] * 5])
+    B, C = oracle.neighbors(A)[:2]
+    oracle.solution(A), oracle.solution(B), oracle.solution(A)   # A is now the most recent
+    oracle.solution(C)                                           # drops B, not A
+    assert oracle.n_solves == 3 and oracle.n_hits == 1
+    oracle.solution(A), oracle.solution(C)
+    assert oracle.n_solves == 3 and oracle.n_hits == 3
+    oracle.solution(B)
+    assert oracle.n_solves == 4
+    one = RegionOracle(line, [1.0, -1.0], cache_size=1)
+    one.solution(A), one.solution(A)
+    assert one.n_solves == 1 and one.n_hits == 1
+    with pytest.raises(InvalidInputError, match=r"^cache_size must be at least 0, got -1$"):
+        RegionOracle(line, [1.0, -1.0], cache_size=-1)
+
+
+def test_oracle_reuses_the_datasets_own_zonotope_only(line):
+    """zonotope= accepts the dataset's zonotope (its caches are shared) and refuses anything else
+    with an InvalidInputError, also an object that is not a zonotope at all."""
+    from zonocomb.search import RegionOracle
+    Z = line.zonotope()
+    oracle = RegionOracle(line, [1.0], zonotope=Z)
+    assert oracle.power.zonotope is Z
+    from zonocomb import Dataset
+    moved = Dataset([[0.0], [1.0], [2.0], [3.0], [5.0]], y=[0.0] * 5).zonotope()
+    for other in (moved, object(), [1, 2]):
+        with pytest.raises(InvalidInputError, match=r"^zonotope must be the dataset's zonotope \(same generators\)$"):
+            RegionOracle(line, [1.0], zonotope=other)
+
+
+class _TickingClock:
+    """A stand-in for time.perf_counter that advances 0.1 s at every reading: the searches' time
+    budget then depends on their own readings only, not on the machine's load."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self):
+        self.now += 0.1
+        return self.now
+
+
+@pytest.mark.parametrize("max_time", [0.55, 0.95, 1.35])
+def test_local_searches_keep_max_time_on_their_clock(monkeypatch, max_time):
+    """GLS starts no step it expects, from the previous step's time, to end after the budget: with
+    steps of equal length every row of its trace lies within max_time, and it stops no more than a
+    step early. mGLS checks the budget before every sweep and stops only once it has passed."""
+    import sys
+    from zonocomb.datasets import synthetic
+    local = sys.modules["zonocomb.search.gls"]
+    ds = synthetic(2, 12, 0)                     # GLS takes 13 moves, mGLS 17, without a budget
+    monkeypatch.setattr(local, "time", _TickingClock())
+    r = local.gls(ds, 3, random_state=1, max_time=max_time)
+    step = r.trace[-1]["seconds"] - r.trace[-2]["seconds"]
+    assert r.info["stopped"] == "max_time" and r.n_steps >= 1
+    assert all(row["seconds"] <= max_time for row in r.trace)
+    assert r.trace[-1]["seconds"] + 2 * step > max_time
+    monkeypatch.setattr(local, "time", _TickingClock())
+    r = local.mgls(ds, 3, random_state=1, max_time=max_time)
+    assert r.info["stopped"] == "max_time" and r.n_steps >= 1
+    assert r.seconds >= max_time
+
+
+@pytest.mark.parametrize("method", ["simulated_annealing", "tabu_search", "gradient_descent", "exact_erm"])
+def test_run_in_rounds_refuses_searches_without_callback_and_time_budget(small, method):
+    """Only GLS and mGLS (a move budget, a per-move callback and max_time) run in rounds; the
+    other searches, including those with a move budget but no callback, are refused by name."""
+    from zonocomb.search.rounds import run_in_rounds
+    with pytest.raises(InvalidInputError, match=rf"^run_in_rounds needs a local search \(gls, mgls\), not '{method}'$"):
+        run_in_rounds(method, small, 2, max_steps=1)
