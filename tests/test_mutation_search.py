@@ -379,14 +379,14 @@ def test_oracle_reuses_the_datasets_own_zonotope_only(line):
 
 
 class _TickingClock:
-    """A stand-in for time.perf_counter that advances 0.1 s at every reading: the searches' time
-    budget then depends on their own readings only, not on the machine's load."""
+    """A stand-in for the time module whose perf_counter advances ``tick`` seconds at every
+    reading: a time budget then depends on the code's own readings, not on the machine's load."""
 
-    def __init__(self):
-        self.now = 0.0
+    def __init__(self, tick=0.1):
+        self.now, self.tick = 0.0, tick
 
     def perf_counter(self):
-        self.now += 0.1
+        self.now += self.tick
         return self.now
 
 
@@ -418,3 +418,62 @@ def test_run_in_rounds_refuses_searches_without_callback_and_time_budget(small, 
     from zonocomb.search.rounds import run_in_rounds
     with pytest.raises(InvalidInputError, match=rf"^run_in_rounds needs a local search \(gls, mgls\), not '{method}'$"):
         run_in_rounds(method, small, 2, max_steps=1)
+
+
+def _round_ends(moves, max_time):
+    """The moves after which run_in_rounds calls on_round, by its documented rule, when every
+    move takes one second: the first round is one move, the length doubles (up to ROUND_STEPS)
+    while a round takes less than max_time / 10; a last, shorter round ends at the last move."""
+    from zonocomb.search.rounds import ROUND_STEPS
+    ends, size = [], 1
+    while (ends[-1] if ends else 0) + size <= moves:
+        ends.append((ends[-1] if ends else 0) + size)
+        if size < max_time / 10:
+            size = min(2 * size, ROUND_STEPS)
+    return ends + [moves] if not ends or ends[-1] < moves else ends
+
+
+@pytest.mark.parametrize("max_time", [40.0, 42.0])
+def test_rounds_double_while_a_round_takes_under_a_tenth_of_max_time(monkeypatch, max_time):
+    """On a clock that advances one second per reading (one reading per move), a round of k moves
+    takes k seconds: with max_time 40 the rounds grow 1, 2, 4 and stay at 4 (4 s is not under 4 s);
+    with 42 they reach 8. on_round gets the moves so far and the seconds since the start."""
+    import sys
+    from zonocomb.datasets import synthetic
+    from zonocomb.search.rounds import run_in_rounds
+    clock = _TickingClock(tick=1.0)
+    monkeypatch.setattr(sys.modules["zonocomb.search.rounds"], "time", clock)
+    calls = []
+    outcome = run_in_rounds("mgls", synthetic(2, 12, 0), 3, random_state=1, max_time=max_time,
+                            on_round=lambda r, moves, s: calls.append((moves, s)) and False)
+    assert outcome.moves >= 15 and outcome.stopped == "local_minimum"
+    assert [moves for moves, _ in calls] == _round_ends(outcome.moves, max_time)
+    # the clock read once at the start and once per move (and once more for the last round)
+    assert all(moves <= s <= moves + 1 for moves, s in calls)
+    assert outcome.seconds == outcome.result.seconds > 0
+
+
+def test_rounds_report_a_start_at_a_local_minimum_or_at_zero_loss_once(small):
+    """Started at a local minimum the search makes no move and on_round is called once, with 0
+    moves; labels fitted exactly by W = 0 (the floor) count as a local minimum, one scan."""
+    from zonocomb import Dataset
+    from zonocomb.search import gls
+    from zonocomb.search.rounds import run_in_rounds
+    end = gls(small, 2, random_state=0)
+    calls = []
+    outcome = run_in_rounds("gls", small, 2, start=end.pattern,
+                            on_round=lambda r, moves, s: calls.append(moves) and False)
+    assert calls == [0] and outcome.moves == 0 and outcome.stopped == "local_minimum"
+    zero = run_in_rounds("mgls", Dataset(small.X_float, y=np.zeros(small.N)), 2, random_state=0)
+    assert zero.stopped == "local_minimum" and zero.iterations == 1 and zero.moves == 0
+
+
+def test_pattern_of_weights_is_strict_and_reports_the_boundary():
+    """𝕀{w_u · x̄_i > 0} (paper eq. 2): an exactly zero product is inactive and flags the boundary."""
+    from zonocomb import Dataset
+    from zonocomb.search._common import pattern_of_weights
+    ds = Dataset([[0.0], [1.0], [2.0]], y=[0.0, 1.0, 0.0])          # x̄ = (x, 1)
+    pattern, on_boundary = pattern_of_weights(ds, np.array([[1.0, -1.0], [-1.0, 2.5]]))
+    assert pattern.tolist() == [[False, False, True], [True, True, True]] and on_boundary
+    pattern, on_boundary = pattern_of_weights(ds, np.array([[1.0, -0.5]]))
+    assert pattern.tolist() == [[False, True, True]] and not on_boundary
