@@ -59,7 +59,8 @@ def wilson_interval(killed: int, n: int, z: float = 1.959964) -> tuple[float, fl
     p = killed / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # at k = 0 (k = n) the lower (upper) end is 0 (1) exactly; rounding would leave 1e-17
+    return (0.0 if killed == 0 else centre - half), (1.0 if killed == n else centre + half)
 
 
 def main(argv=None) -> int:
