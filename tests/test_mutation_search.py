@@ -479,3 +479,31 @@ def test_pattern_of_weights_is_strict_and_reports_the_boundary():
     assert pattern.tolist() == [[False, False, True], [True, True, True]] and on_boundary
     pattern, on_boundary = pattern_of_weights(ds, np.array([[1.0, -0.5]]))
     assert pattern.tolist() == [[False, True, True]] and not on_boundary
+
+
+@pytest.mark.parametrize("steps,trace_every,rows", [
+    (20, 5, [0, 5, 10, 15, 20]),
+    (7, 3, [0, 3, 6, 7]),                       # the last step always has a row
+    (50, None, list(range(51))),                # default: every max(1, steps // 100) steps
+    (200, None, list(range(0, 201, 2))),
+    (250, None, list(range(0, 251, 2))),
+])
+def test_gradient_descent_traces_every_trace_every_steps_and_the_last(small, steps, trace_every, rows):
+    from zonocomb.search.gradient_descent import gradient_descent, gradient_descent_batch
+    one = gradient_descent(small, 2, steps, lr=0.01, random_state=0, trace_every=trace_every)
+    batched, = gradient_descent_batch([(small, 2, 0)], steps, lr=0.01, trace_every=trace_every)
+    assert [row["step"] for row in one.trace] == [row["step"] for row in batched.trace] == rows
+    assert one.n_steps == batched.n_steps == steps
+
+
+def test_gradient_descent_names_a_bad_schedule(small):
+    from zonocomb.search.gradient_descent import gradient_descent, gradient_descent_batch
+    for run in (lambda **kw: gradient_descent(small, 2, **kw),
+                lambda **kw: gradient_descent_batch([(small, 2, 0)], **kw)):
+        with pytest.raises(InvalidInputError, match=r"^steps must be at least 0, got -1$"):
+            run(steps=-1)
+        with pytest.raises(InvalidInputError, match=r"^trace_every must be at least 1, got 0$"):
+            run(steps=3, trace_every=0)
+        for lr in (0.0, -1.0, float("nan"), float("inf"), "0.1"):
+            with pytest.raises(InvalidInputError, match=r"^lr must be a positive finite number, got "):
+                run(steps=3, lr=lr)
