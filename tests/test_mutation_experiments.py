@@ -209,6 +209,7 @@ def test_a_failed_record_starts_with_the_error_and_keeps_the_traceback(monkeypat
     lines = rec["error"].splitlines()
     assert rec["status"] == "error" and lines[0] == "InvalidInputError: solver fell over"
     assert lines[1].startswith("Traceback") and "in broken" in rec["error"]
+    assert lines[-1].endswith("InvalidInputError: solver fell over")               # the traceback's own end
     rec = execute(_synthetic(method="no-such-method"))
     assert rec["error"].startswith("InvalidInputError: unknown method 'no-such-method'; expected one of [")
 
@@ -545,6 +546,18 @@ def test_report_notes_say_what_differs_from_the_paper(tmp_path):
     text = report.write_report("table-a3", both, _image_records(both), tmp_path)["text"]
     assert ("solved by cvxpy + ECOS at tolerances 1e-9 (`--backend paper-tight`) and ours (the fast backend: "
             "active set, every answer KKT-certified).") in text
+
+
+def test_report_notes_list_every_step_count_backend_and_class_pair():
+    tasks = build_tasks("table-a3", quick=True, seeds=1, gd_steps=300, classes={"mnist": (5, 9), "fashion": (0, 6)})
+    tasks += build_tasks("table-a3", quick=True, seeds=1, gd_steps=5000, classes={"mnist": (5, 9), "fashion": (0, 6)})
+    tasks.append(Task.make("t", {**tasks[-1].cfg, "max_steps": 2048, "backend": "reference"}, "mgls", 0))
+    notes = report._notes(tasks, [])
+    assert notes[0] == ("**Gradient descent ran 300, 5,000 steps on image problems, the paper 1,000,000**: our GD "
+                        "numbers are not comparable to the paper's GD column.")
+    assert notes[2] == ("Convex programs of GLS, mGLS and random vertex solved by ours (the fast backend: active set, "
+                        "every answer KKT-certified) and reference.")
+    assert notes[3] == "Class pairs other than appendix H.2.1's: FASHION MNIST 0/6, MNIST 5/9."
 
 
 def test_cost_tables_sum_and_take_medians_of_the_finished_runs():
