@@ -580,6 +580,13 @@ def test_cost_tables_sum_and_take_medians_of_the_finished_runs():
                          "**52.5 s = 0.01 CPU-hours** |")
 
 
+def test_cell_cost_rows_are_in_the_papers_numeric_order():
+    tasks = [t for t in build_tasks("table-a2", seeds=1) if t.cfg["dataset"] == "mnist" and t.cfg["m"] in (4, 16)]
+    lines = report.cell_cost_table(report.TABLES["A2"], tasks, _image_records(tasks)).splitlines()[2:-1]
+    assert [tuple(line.split(" | ")[1:4]) for line in lines] == [
+        (d, N, m) for d in ("8", "16") for N in ("350", "700") for m in ("4", "16")]
+
+
 def test_paper_tables_are_read_from_the_first_directory_that_has_them(tmp_path, monkeypatch):
     import os
     spec = report.TABLES["A3"]

@@ -320,7 +320,7 @@ def cell_cost_table(spec: TableSpec, tasks, records) -> str:
     head = list(spec.keys) + [METHOD_LABELS[m] for m in methods] + ["row total"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     totals = {m: [0.0, 0, 0] for m in methods}
-    for key in sorted(cells, key=str) if spec.kind == "image" else sorted(cells):
+    for key in sorted(cells):
         row, row_total = [str(k) for k in key], 0.0
         for m in methods:
             cell = cells[key].get(m)
