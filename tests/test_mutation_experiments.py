@@ -661,6 +661,12 @@ def test_figure_shows_our_medians_and_bands_beside_the_papers_medians(tmp_path, 
         assert np.allclose(ours.get_ydata(), [10.0 ** -(2 + m) for m in widths], rtol=1e-12)
         assert np.allclose(theirs.get_ydata(), [max(float(paper[4, 2, m][col]), 1e-20) for m in widths])
         assert (ours.get_linestyle(), theirs.get_linestyle()) == ("-", "--") and theirs.get_markerfacecolor() == "none"
+    # one colour per method: its median, its band and the paper's median; methods differ
+    from matplotlib.colors import to_rgb
+    colours = [to_rgb(lines[f"{label} (ours)"].get_color()) for label in ("gradient descent", "GLS")]
+    for label, colour, band in zip(("gradient descent", "GLS"), colours, synthetic.collections):
+        assert to_rgb(lines[f"{label} (paper)"].get_color()) == colour == tuple(band.get_facecolor()[0][:3])
+    assert colours[0] != colours[1]
     band = synthetic.collections[0].get_paths()[0].vertices                       # gradient descent's band
     assert band[:, 1].max() == pytest.approx(np.percentile([1e-20, 1e-3, 1e-4], 75), rel=1e-12)   # m = 2
     assert band[:, 1].min() == pytest.approx(np.percentile([1e-20, 1e-5, 1e-6], 25), rel=1e-12)   # m = 4
