@@ -507,3 +507,34 @@ def test_gradient_descent_names_a_bad_schedule(small):
         for lr in (0.0, -1.0, float("nan"), float("inf"), "0.1"):
             with pytest.raises(InvalidInputError, match=r"^lr must be a positive finite number, got "):
                 run(steps=3, lr=lr)
+
+
+def test_gls_margin_is_strict_and_relative_to_the_current_loss():
+    """A move needs L' < L − max(rtol·L, atol): equality is no improvement, and the relative
+    margin scales with L (here L = 4)."""
+    from zonocomb.search.gls import gls_choice, gls_threshold
+    assert gls_threshold(4.0, 0.5, 0.0) == 2.0 and gls_threshold(4.0, 0.0, 0.5) == 3.5
+    assert gls_choice(4.0, [2.0], 0.5, 0.0) is None and gls_choice(4.0, [1.9], 0.5, 0.0) == 0
+    assert gls_choice(1.0, [1.0 - 0.25], 0.0, 0.25) is None
+
+
+def test_gls_tolerances_accept_zero_margins_and_name_bad_ones():
+    """rtol and atol are non-negative finite numbers (0 allowed); labels whose loss at W = 0
+    overflows, or is undefined (inf − inf in the mean), get one clear error and no numpy warning."""
+    import warnings
+    from zonocomb.search.gls import gls_tolerances
+    y = np.array([0.0, 2.0])
+    assert gls_tolerances(y, "mse", True, rtol=0.0, atol=0.0) == (0.0, 0.0)
+    with pytest.raises(InvalidInputError, match=r"^rtol must be a non-negative number, got -1\.0$"):
+        gls_tolerances(y, "mse", True, rtol=-1.0)
+    for atol in (-1.0, float("inf"), float("nan")):
+        with pytest.raises(InvalidInputError, match=rf"^atol must be a non-negative number, got {atol!r}$"):
+            gls_tolerances(y, "mse", True, atol=atol)
+    undefined = np.zeros(16)
+    undefined[[0, 8]], undefined[[1, 9]] = 1e308, -1e308
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for labels, top in (([1e300, 2e300, 0.0, 5e299], "2e\\+300"), (undefined, "1e\\+308")):
+            with pytest.raises(InvalidInputError, match=rf"^the loss of W = 0 on these labels is not a finite "
+                                                        rf"float64 number \(max \|y\| = {top}\); rescale the labels$"):
+                gls_tolerances(np.asarray(labels), "mse", True)
