@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from zonocomb.errors import InvalidInputError
+from zonocomb.errors import InvalidInputError, InvalidTypeError
 from zonocomb.search.annealing import anneal
 from zonocomb.search.tabu import tabu
 
@@ -538,3 +538,28 @@ def test_gls_tolerances_accept_zero_margins_and_name_bad_ones():
             with pytest.raises(InvalidInputError, match=rf"^the loss of W = 0 on these labels is not a finite "
                                                         rf"float64 number \(max \|y\| = {top}\); rescale the labels$"):
                 gls_tolerances(np.asarray(labels), "mse", True)
+
+
+@pytest.mark.parametrize("loss", ["mse", "l1", "logistic"])
+def test_baseline_loss_is_the_loss_of_the_best_constant_network(loss):
+    """baseline_loss: the least mean loss of a constant output c (a one-dimensional minimisation
+    done here by scipy), or of c = 0 without a fitted bias; the logistic loss with one class only
+    takes c = 0 (log 2), as no constant attains the infimum 0."""
+    from scipy.optimize import minimize_scalar
+    from zonocomb.convex.losses import mean_loss
+    from zonocomb.search._common import baseline_loss
+    rng = np.random.default_rng(5)
+    y = (rng.random(9) < 0.3).astype(float) if loss == "logistic" else rng.standard_normal(9) + 2.0
+    best = minimize_scalar(lambda c: mean_loss(loss, np.full(9, c), y), bounds=(-20, 20), method="bounded",
+                           options={"xatol": 1e-10}).fun
+    assert baseline_loss(y, loss, True) == pytest.approx(best, rel=1e-8)
+    assert baseline_loss(y, loss, False) == mean_loss(loss, np.zeros(9), y) > best
+    if loss == "logistic":
+        for one_class in (np.zeros(9), np.ones(9)):
+            assert baseline_loss(one_class, loss, True) == pytest.approx(np.log(2.0), rel=1e-15)
+
+
+def test_searches_name_what_is_not_a_dataset():
+    from zonocomb.search import gradient_descent
+    with pytest.raises(InvalidTypeError, match=r"^dataset must be a zonocomb Dataset, got ndarray$"):
+        gradient_descent(np.zeros((3, 2)), 2, 1)

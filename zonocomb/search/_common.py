@@ -118,7 +118,9 @@ def pattern_key(pattern: np.ndarray) -> bytes:
 
 
 def baseline_loss(y: np.ndarray, loss: str, fit_bias: bool) -> float:
-    """Loss of the network with ``W = 0``: the best constant ``c`` (or ``c = 0`` if not fitted).
+    """Loss of the network with ``W = 0``: the best constant ``c`` (or ``c = 0`` if not fitted;
+    also for the logistic loss when every label is 0 or every label is 1, where no constant
+    attains the infimum 0, so the value is log 2).
 
     ``W = 0`` is feasible for the program (3) of every pattern, so this bounds every region's
     optimal loss from above; the local searches use it as the natural scale of the loss.
