@@ -563,3 +563,34 @@ def test_searches_name_what_is_not_a_dataset():
     from zonocomb.search import gradient_descent
     with pytest.raises(InvalidTypeError, match=r"^dataset must be a zonocomb Dataset, got ndarray$"):
         gradient_descent(np.zeros((3, 2)), 2, 1)
+
+
+@pytest.mark.parametrize("name", ["gls", "mgls"])
+def test_local_search_result_reports_its_run(small, name):
+    """The SearchResult of GLS/mGLS names the method, the data's homogenization and the loss, its
+    seconds lie within the call, info holds the margins used (atol=None: 1e-13 × the loss of W = 0
+    with the bias fitted), why it stopped, whether the floor was reached and the neighbours
+    abandoned; a start given as 0/1 lists is used as a bool vertex, and a non-vertex is named."""
+    import zonocomb.search as search
+    from zonocomb.search.gls import gls_tolerances
+    run = getattr(search, name)
+    clock = time.perf_counter()
+    r = run(small, 2, random_state=0, loss="l1")
+    wall = time.perf_counter() - clock
+    assert (r.method, r.homogenize, r.loss_name) == (name, small.homogenize, "l1")
+    assert 0 < r.seconds <= wall
+    assert (r.info["rtol"], r.info["atol"]) == gls_tolerances(small.y, "l1", True)
+    assert r.info["local_minimum"] == (r.info["stopped"] == "local_minimum") is True
+    assert r.info["reached_floor"] is False and r.info["n_bounded"] >= 0
+    given = run(small, 2, random_state=0, rtol=1e-4, atol=1e-6)
+    assert (given.info["rtol"], given.info["atol"]) == (1e-4, 1e-6)
+    start = run(small, 2, start=r.pattern.astype(int).tolist(), max_steps=0)
+    assert start.pattern.dtype == bool and np.array_equal(start.pattern, r.pattern)
+    bad = r.pattern.copy()
+    bad[0] = np.arange(small.N) % 2 == 0                   # alternating: no halfspace cuts it out
+    assert not small.zonotope().is_vertex(tuple(int(b) for b in bad[0]))
+    with pytest.raises(InvalidInputError, match=r"^start is not a vertex of Z\^m: some row is not the "
+                                                r"activation pattern of any weights$"):
+        run(small, 2, start=bad)
+    with pytest.raises(InvalidInputError, match="nope"):
+        run(small, 2, backend="nope")
