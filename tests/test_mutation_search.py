@@ -573,13 +573,17 @@ def test_local_search_result_reports_its_run(small, name):
     abandoned; a start given as 0/1 lists is used as a bool vertex, and a non-vertex is named."""
     import zonocomb.search as search
     from zonocomb.search.gls import gls_tolerances
+    from zonocomb import Dataset
     run = getattr(search, name)
+    rng = np.random.default_rng(8)
+    shifted = Dataset(rng.standard_normal((8, 2)), y=rng.standard_normal(8) + 3.0, homogenize=False)
     clock = time.perf_counter()
-    r = run(small, 2, random_state=0, loss="l1")
+    r = run(shifted, 2, random_state=0, loss="l1")
     wall = time.perf_counter() - clock
-    assert (r.method, r.homogenize, r.loss_name) == (name, small.homogenize, "l1")
+    assert (r.method, r.homogenize, r.loss_name) == (name, False, "l1")
     assert 0 < r.seconds <= wall
-    assert (r.info["rtol"], r.info["atol"]) == gls_tolerances(small.y, "l1", True)
+    assert (r.info["rtol"], r.info["atol"]) == gls_tolerances(shifted.y, "l1", True)
+    r = run(small, 2, random_state=0, loss="l1")
     assert r.info["local_minimum"] == (r.info["stopped"] == "local_minimum") is True
     assert r.info["reached_floor"] is False and r.info["n_bounded"] >= 0
     given = run(small, 2, random_state=0, rtol=1e-4, atol=1e-6)
