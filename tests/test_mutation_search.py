@@ -598,3 +598,30 @@ def test_local_search_result_reports_its_run(small, name):
         run(small, 2, start=bad)
     with pytest.raises(InvalidInputError, match="nope"):
         run(small, 2, backend="nope")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mgls_stops_only_where_no_neighbour_improves(seed):
+    """mGLS reports a local minimum only after every neighbour was tried: solving every neighbour
+    of the final vertex independently finds none below the improvement threshold."""
+    from zonocomb import Dataset
+    from zonocomb.convex import RegionProgram
+    from zonocomb.geometry.power import ZonotopePower
+    from zonocomb.search import half_output_weights, mgls
+    from zonocomb.search.gls import gls_threshold
+    rng = np.random.default_rng(seed)
+    ds = Dataset(rng.standard_normal((10, 2)), y=rng.standard_normal(10))
+    r = mgls(ds, 2, random_state=seed)
+    assert r.info["stopped"] == "local_minimum"
+    program = RegionProgram(ds, half_output_weights(2))
+    threshold = gls_threshold(r.loss, r.info["rtol"], r.info["atol"])
+    assert min(program.solve(B).loss for B in ZonotopePower(ds.zonotope(), 2).neighbors(r.pattern)) >= threshold
+
+
+def test_random_vertex_without_bias_fits_no_output_bias(small):
+    """Synthetic mode (appendix H.1.2) with fit_bias=False: c = 0, and the loss is the network's."""
+    from zonocomb.convex import RegionProgram
+    from zonocomb.search import random_vertex
+    r = random_vertex(small, 2, mode="synthetic", fit_bias=False, random_state=0)
+    assert r.c == 0.0
+    assert r.loss == pytest.approx(RegionProgram(small, r.v, fit_bias=False).network_loss(r.W, 0.0), rel=1e-9)
