@@ -625,3 +625,14 @@ def test_random_vertex_without_bias_fits_no_output_bias(small):
     r = random_vertex(small, 2, mode="synthetic", fit_bias=False, random_state=0)
     assert r.c == 0.0
     assert r.loss == pytest.approx(RegionProgram(small, r.v, fit_bias=False).network_loss(r.W, 0.0), rel=1e-9)
+
+
+def test_run_method_picks_the_random_vertex_mode_of_the_loss(small):
+    """The registry runs the alternating mode of appendix H.1.2 for the MSE (it solves least
+    squares) and the one-solve mode of H.2.2 for the other losses."""
+    from zonocomb import Dataset
+    from zonocomb.search import run_method
+    assert run_method("random_vertex", small, 2, random_state=2).info["mode"] == "synthetic"
+    labels = Dataset(small.X_float, y=(small.y > np.median(small.y)).astype(float))
+    for loss in ("logistic", "l1"):
+        assert run_method("random_vertex", labels, 2, loss=loss, random_state=2).info["mode"] == "classification"
