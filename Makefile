@@ -14,8 +14,10 @@ check:
 # Mutation testing (docs/testing.md), by hand, not in CI: hours for the whole scope, niced on one
 # core. `make mutate PKG=theory` runs one package's mutants only; `make mutate PKG=geometry
 # SAMPLE=150 [SEED=16]` a seeded random sample of them (an estimate with a 95 % interval, not the
-# record). Scope: setup.cfg's [mutmut].
+# record). Scope: setup.cfg's [mutmut]. mutmut copies a non-Python file into mutants/ only once,
+# so the compiled kernel is refreshed there first.
 mutate: setup
+	if [ -d mutants/zonocomb ]; then cp zonocomb/convex/backends/*.so mutants/zonocomb/convex/backends/; fi
 ifdef SAMPLE
 	.venv/bin/python scripts/mutation_sample.py $(PKG) --sample $(SAMPLE) $(if $(SEED),--seed $(SEED))
 else
