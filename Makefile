@@ -15,9 +15,9 @@ check:
 # core. `make mutate PKG=theory` runs one package's mutants only; `make mutate PKG=geometry
 # SAMPLE=150 [SEED=16]` a seeded random sample of them (an estimate with a 95 % interval, not the
 # record). Scope: setup.cfg's [mutmut]. mutmut copies a non-Python file into mutants/ only once,
-# so the compiled kernel is refreshed there first.
+# so those (the kernel's source and build, the paper's tables) are refreshed there first.
 mutate: setup
-	if [ -d mutants/zonocomb ]; then cp zonocomb/convex/backends/*.so mutants/zonocomb/convex/backends/; fi
+	if [ -d mutants/zonocomb ]; then find zonocomb -type f ! -name '*.py' ! -path '*__pycache__*' -exec cp --parents {} mutants/ \;; fi
 ifdef SAMPLE
 	.venv/bin/python scripts/mutation_sample.py $(PKG) --sample $(SAMPLE) $(if $(SEED),--seed $(SEED))
 else
