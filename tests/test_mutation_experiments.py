@@ -818,3 +818,125 @@ def test_the_data_directory_reaches_every_dataset_load(tmp_path, monkeypatch):
     runner.execute_unit(tasks[1:3], "/other")
     runner.execute_unit(tasks[:1], "/third")
     assert seen == ["/other", "/other", "/third"]
+
+
+# ----- sweeps: progress, interruptions, workers ---------------------------------------------------
+def test_progress_bar_counts_every_task_and_starts_at_the_skipped_ones(tmp_path, monkeypatch):
+    import tqdm.auto
+    bars = []
+
+    class Recorder:
+        def __init__(self, **kwargs):
+            self.kwargs, self.updates, self.closed = kwargs, 0, False
+            bars.append(self)
+
+        def update(self, n):
+            self.updates += n
+
+        def write(self, text):
+            pass
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Recorder)
+    monkeypatch.setitem(runner.METHODS, "fake", lambda ds, c, rs: _Result(ds.y.astype(float)))
+    tasks = [_synthetic(method="fake", seed=s) for s in range(4)]
+    with RunStore(tmp_path / "r.sqlite") as st:
+        run_sweep(tasks[:1], st)
+        run_sweep(tasks, st, progress=True, desc="table-x")
+    first, second = bars
+    assert first.kwargs["disable"] is True and second.kwargs["disable"] is False
+    assert (second.kwargs["total"], second.kwargs["initial"], second.kwargs["desc"]) == (4, 1, "table-x")
+    assert second.kwargs["unit"] == "run" and second.updates == 3 and second.closed
+
+
+def _image_cell(method="mgls", seeds=4):
+    cfg = {"kind": "image", "dataset": "mnist", "d": 1, "N": 4, "m": 2, "loss": "logistic"}
+    return [Task.make("t", cfg, method, s) for s in range(seeds)]
+
+
+def test_an_interrupted_sweep_keeps_the_finished_seeds_of_an_image_cell(tmp_path, monkeypatch):
+    # the seeds of one image cell form one unit, but a sweep in this process writes run by run
+    tasks = _image_cell()
+    assert [len(u) for u in runner.plan_units(tasks)] == [4]
+    ds = Dataset([[0.0], [1.0], [2.0], [3.0]], y=[0, 1, 0, 1])
+    monkeypatch.setattr(runner, "build_dataset", lambda task, data_dir=None: ds)
+    calls = []
+
+    def third_interrupts(dataset, cfg, rs):
+        calls.append(rs)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return _Result(dataset.y.astype(float))
+    monkeypatch.setitem(runner.METHODS, "mgls", third_interrupts)
+    with RunStore(tmp_path / "r.sqlite") as st:
+        with pytest.raises(KeyboardInterrupt):
+            run_sweep(tasks, st, workers=1)
+        assert st.count() == 2 and len(st.finished_keys()) == 2
+
+
+def test_workers_is_the_number_of_joblib_processes(tmp_path, monkeypatch):
+    import joblib
+    asked = []
+
+    class InProcess:                                   # joblib's interface, run here
+        def __init__(self, n_jobs=None, **kwargs):
+            asked.append(n_jobs)
+
+        def __call__(self, calls):
+            return (f(*args, **kwargs) for f, args, kwargs in calls)
+
+    monkeypatch.setattr(joblib, "Parallel", InProcess)
+    monkeypatch.setitem(runner.METHODS, "fake", lambda ds, c, rs: _Result(ds.y.astype(float)))
+    tasks = [_synthetic(method="fake", seed=s) for s in range(3)]
+    for workers in (3, -1):
+        with RunStore(tmp_path / f"r{workers}.sqlite") as st:
+            assert run_sweep(tasks, st, workers=workers).n_ok == 3 and len(st.finished_keys()) == 3
+    assert asked == [3, -1]
+
+
+def test_a_cluster_sweep_cancels_its_futures_and_closes_a_client_it_opened(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("dask.distributed")
+    monkeypatch.setitem(runner.METHODS, "fake", lambda ds, c, rs: _Result(ds.y.astype(float)))
+    clients = []
+
+    class Future:
+        def __init__(self, unit, data_dir):
+            self.unit, self.data_dir = unit, data_dir
+
+        def result(self):
+            if any(t.seed == 2 for t in self.unit):
+                raise KeyboardInterrupt
+            return runner.execute_unit(self.unit, self.data_dir)
+
+    class FakeClient(distributed.Client):              # no scheduler: units run here
+        def __init__(self, address=None):
+            self.address, self.cancelled, self.closed = address, None, False
+            clients.append(self)
+
+        def map(self, func, units, data_dir=None, pure=True):
+            assert func is runner.execute_unit
+            self.futures = [Future(u, data_dir) for u in units]
+            return self.futures
+
+        def cancel(self, futures):
+            self.cancelled = futures
+
+        def close(self):
+            self.closed = True
+
+        def __del__(self):
+            pass
+
+    monkeypatch.setattr(distributed, "Client", FakeClient)
+    monkeypatch.setattr(distributed, "as_completed", iter)
+    tasks = [_synthetic(method="fake", seed=s) for s in (0, 1)]
+    with RunStore(tmp_path / "r.sqlite") as st:
+        assert run_sweep(tasks, st, scheduler="tcp://cluster:8786").n_ok == 2
+        (own,) = clients
+        assert own.address == "tcp://cluster:8786" and own.closed and own.cancelled == own.futures
+        given = FakeClient()
+        with pytest.raises(KeyboardInterrupt):
+            run_sweep(tasks + [_synthetic(method="fake", seed=2)], st, scheduler=given)
+        assert given.cancelled == given.futures and not given.closed          # the caller's client stays open
