@@ -56,3 +56,15 @@ def test_the_output_bias_direction_drifts_on_every_example_of_the_other_class():
     ok = _lp(x, [1, 1, 1, 1], fit_bias=True).reuse(A, np.zeros((1, 2)), 1.0)
     assert ok is not None and ok.separated.all()
     assert _lp(x, [1, 1, 0, 1], fit_bias=True).reuse(A, np.zeros((1, 2)), 1.0) is None
+
+
+def test_silencing_the_highs_banner_leaves_stdout_and_stderr_where_they_were(capfd):
+    # _silent_highs points file descriptor 1 at /dev/null while HiGHS prints its banner, then
+    # puts it back: later output on fd 1 and fd 2 reaches their own destinations
+    import os
+    from zonocomb.convex.backends.recession import _silent_highs
+    _silent_highs()
+    os.write(1, b"out after\n")
+    os.write(2, b"err after\n")
+    captured = capfd.readouterr()
+    assert captured.out == "out after\n" and captured.err == "err after\n"
