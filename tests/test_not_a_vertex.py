@@ -105,3 +105,15 @@ def test_witnesses_from_the_optimum_spare_most_lps(monkeypatch):
         sol = program.solve(A)
         assert program.non_vertex_units(A, sol.W) == [] == brute_non_vertex_units(ds, A)
     assert len(lps) < 36 / 2
+
+
+def test_non_vertex_units_refuses_weights_of_the_wrong_shape():
+    # W is documented as (m, n): a witness of another shape is an InvalidInputError, never used
+    from zonocomb.errors import InvalidInputError
+    ds = Dataset([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], y=[1.0, 0.0, 1.0])
+    program = RegionProgram(ds, [1.0, -1.0])
+    A = np.ones((2, 3), dtype=bool)
+    assert program.non_vertex_units(A, np.ones((2, 3))) == brute_non_vertex_units(ds, A)
+    for W in (np.ones((2, 2)), np.ones((3, 3)), np.ones(6)):
+        with pytest.raises(InvalidInputError, match="W"):
+            program.non_vertex_units(A, W)
