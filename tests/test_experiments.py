@@ -491,6 +491,24 @@ def test_old_store_gains_the_cpu_seconds_column(tmp_path):
     assert report.cpu_seconds(rows["a"]) == 2.5 and report.cpu_seconds(rows["b"]) == 1.5
 
 
+def test_a_store_with_only_the_required_columns_gains_the_others(tmp_path):
+    """The store check accepts a runs table with the required columns only; every column that
+    get() reads is then added (NULL for the rows already there)."""
+    import sqlite3
+    path = tmp_path / "bare.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE runs (key TEXT PRIMARY KEY, experiment TEXT NOT NULL, method TEXT NOT NULL, "
+                 "seed INTEGER NOT NULL, config TEXT NOT NULL, status TEXT NOT NULL, finished_at TEXT NOT NULL)")
+    conn.execute("INSERT INTO runs VALUES ('a', 'e', 'gls', 0, '{}', 'ok', 'then')")
+    conn.commit()
+    conn.close()
+    with RunStore(path) as st:
+        st.put({**_record("b"), "n_steps": 7})
+        rows = {r["key"]: r for r in st.get(["a", "b"])}
+    assert set(rows["a"]) == set(rows["b"]) and rows["a"]["loss"] is None and rows["a"]["error"] is None
+    assert rows["b"]["n_steps"] == 7
+
+
 def test_cell_cost_table_sums_cpu_seconds(tmp_path):
     tasks = [Task.make("t", {"kind": "synthetic", "d": 4, "m_gen": 2, "N": 10, "m": m, "loss": "mse"}, meth, s)
              for m in (2, 4) for meth in ("gls", "random_vertex") for s in range(2)]

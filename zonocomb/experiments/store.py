@@ -32,6 +32,11 @@ COLUMNS = ("key", "experiment", "method", "seed", "config", "status", "loss", "l
            "accuracy", "n_solves", "n_steps", "seconds", "wall_seconds", "cpu_seconds", "error",
            "finished_at")
 
+#: SQLite types of the optional columns (added to a store written before they existed).
+_TYPES = {"loss": "REAL", "loss_recomputed": "REAL", "accuracy": "REAL", "n_solves": "INTEGER",
+          "n_steps": "INTEGER", "seconds": "REAL", "wall_seconds": "REAL", "cpu_seconds": "REAL",
+          "error": "TEXT"}
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     key TEXT PRIMARY KEY,
@@ -90,8 +95,9 @@ class RunStore:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute(_SCHEMA)
             have = {row[1] for row in self._conn.execute("PRAGMA table_info(runs)")}
-            if "cpu_seconds" not in have:                # a store written before the column existed
-                self._conn.execute("ALTER TABLE runs ADD COLUMN cpu_seconds REAL")
+            for column in COLUMNS:                       # a store written before a column existed
+                if column not in have:
+                    self._conn.execute(f"ALTER TABLE runs ADD COLUMN {column} {_TYPES[column]}")
 
     # ----- writing -----------------------------------------------------------------------------
     def put(self, record: dict) -> None:
