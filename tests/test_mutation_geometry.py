@@ -1,0 +1,63 @@
+"""Contracts of zonocomb/geometry that a seeded sample of its mutants (docs/testing.md,
+``make mutate PKG=geometry SAMPLE=150``) showed unchecked: the order of the flats, the exact
+fallback of the general-position test, and what the messages and the repr of a dataset name."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from zonocomb import Dataset
+from zonocomb.errors import InvalidTypeError
+from zonocomb.exact.rational import rank
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_flats_are_listed_in_lexicographic_order_of_their_indices(seed):
+    """Each rank's flats come sorted by their sorted index lists (the documented order, e.g.
+    [[0, 2], [1]]), also where the walk meets them in another order."""
+    from zonocomb.geometry.flats import flats
+    X = np.random.default_rng(seed).integers(-3, 4, size=(7, 3))
+    X[X.sum(axis=1) == 0, 0] = 5                        # no zero generator
+    for level in flats(X.tolist()):
+        keys = [sorted(F) for F in level]
+        assert keys == sorted(keys)
+    assert [[sorted(F) for F in level] for level in flats([[1, 0], [0, 1], [2, 0]])] == [[[]], [[0, 2], [1]],
+                                                                                       [[0, 1, 2]]]
+
+
+def _dependent_subset(X, size):
+    """Whether some ``size`` rows of X are linearly dependent (brute force, exact)."""
+    return any(rank([X[i] for i in S]) < size for S in itertools.combinations(range(len(X)), size))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_fallback_of_the_general_position_test_agrees_with_brute_force(seed):
+    """_scan_exact (used when every prime of the modular scan divides a cofactor) answers None
+    exactly when no n rows are dependent, and otherwise a set of rows that is dependent."""
+    from zonocomb.geometry.position import _scan_exact
+    rng = np.random.default_rng(seed)
+    X = rng.integers(-4, 5, size=(6, 3)).tolist()
+    if seed % 2:
+        X[4] = [a + b for a, b in zip(X[0], X[1])]      # a planted dependency of 3 rows
+    X = [row if any(row) else [1, 0, 0] for row in X]
+    witness = _scan_exact(X)
+    dependent = _dependent_subset(X, 2) or _dependent_subset(X, 3)
+    assert (witness is None) == (not dependent)
+    if witness is not None:
+        assert rank([X[i] for i in witness]) < len(witness)
+
+
+def test_dataset_repr_names_homogenization_and_labels():
+    assert repr(Dataset([[0.0], [1.0]])) == "Dataset(N=2, d=1, homogenized, unlabelled)"
+    assert repr(Dataset([[0.0], [1.0]], y=[1, 0], homogenize=False)) == "Dataset(N=2, d=1, bias-free, labelled)"
+
+
+def test_combinatorial_equivalence_names_the_argument_that_is_not_a_zonotope():
+    from zonocomb.geometry.zonotope import combinatorially_equivalent
+    Z = Dataset([[0.0], [1.0], [2.0]]).zonotope()
+    with pytest.raises(InvalidTypeError, match=r"^Z1 must be a Zonotope, got list$"):
+        combinatorially_equivalent([], Z)
+    with pytest.raises(InvalidTypeError, match=r"^Z2 must be a Zonotope, got str$"):
+        combinatorially_equivalent(Z, "Z")
