@@ -66,12 +66,12 @@ def test_combinatorial_equivalence_names_the_argument_that_is_not_a_zonotope():
 def test_walls_survive_a_change_of_coordinates_with_large_integers():
     """x_i → T x_i with an invertible integer T maps the arrangement {w : w·x_i = 0} onto itself
     up to w → T^(−T) w, so every chamber keeps its sign vector and its walls. With entries of T
-    near 10^6 the exact eliminations need integers beyond 64 bits."""
+    near 10^9 the exact eliminations need integers beyond 64 bits."""
     from zonocomb.geometry.arrangement import HyperplaneArrangement
     rng = np.random.default_rng(1)
     X = rng.integers(-3, 4, size=(9, 3))
     X[~X.any(axis=1), 0] = 1
-    T = rng.integers(10**6, 2 * 10**6, size=(3, 3)).tolist()
+    T = rng.integers(10**9, 2 * 10**9, size=(3, 3)).tolist()
     assert rank(T) == 3
     big = [[sum(T[a][b] * int(x[b]) for b in range(3)) for a in range(3)] for x in X]
     small, large = HyperplaneArrangement(X.tolist()), HyperplaneArrangement(big)
