@@ -78,3 +78,22 @@ def test_walls_survive_a_change_of_coordinates_with_large_integers():
     assert small.chambers() == large.chambers()
     for sigma in small.chambers():
         assert small.walls(sigma) == large.walls(sigma)
+
+
+@pytest.mark.parametrize("scale", [1, 10**9])
+def test_nonnegative_combination_test_is_exact_for_large_integers(scale):
+    """_nonnegative_solutions(A, S, cand) tells for each candidate a_P whether it is a
+    nonnegative combination of the basis a_S: here a_P = Σ μ_q a_q is built from known μ (all
+    positive, or one of them negative), with basis entries up to 10^9 · 3."""
+    from zonocomb.geometry.arrangement import _nonnegative_solutions
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        basis = (rng.integers(-3, 4, size=(3, 3)) * scale + rng.integers(-3, 4, size=(3, 3))).tolist()
+        if rank(basis) < 3:
+            continue
+        mus = [rng.integers(1, 5, size=3) for _ in range(4)]
+        for mu in mus[2:]:
+            mu[rng.integers(3)] *= -1
+        cand = [[int(sum(int(m) * basis[q][i] for q, m in enumerate(mu))) for i in range(3)] for mu in mus]
+        A = basis + cand
+        assert _nonnegative_solutions(A, [0, 1, 2], [3, 4, 5, 6]) == [True, True, False, False]
