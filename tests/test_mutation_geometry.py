@@ -97,3 +97,12 @@ def test_nonnegative_combination_test_is_exact_for_large_integers(scale):
         cand = [[int(sum(int(m) * basis[q][i] for q, m in enumerate(mu))) for i in range(3)] for mu in mus]
         A = basis + cand
         assert _nonnegative_solutions(A, [0, 1, 2], [3, 4, 5, 6]) == [True, True, False, False]
+
+
+def test_face_functions_name_bad_generators():
+    from zonocomb.errors import InvalidInputError
+    from zonocomb.geometry.faces import f_vector
+    with pytest.raises(InvalidInputError, match=r"^row 0 of generators contains nan; only finite numbers are allowed$"):
+        f_vector([[float("nan"), 1.0]], [(0,), (1,)])
+    with pytest.raises(InvalidInputError, match=r"^generator 0 is the zero vector"):
+        f_vector([[0, 0], [1, 1]], [(0, 0), (1, 1)])
