@@ -110,8 +110,7 @@ def test_face_functions_name_bad_generators():
 
 def test_walls_of_a_sign_vector_that_is_no_chamber_are_refused_by_name():
     """(+, +, −) on the normals (1, 0), (0, 1), (1, 1): w1 > 0, w2 > 0 and w1 + w2 < 0 is empty."""
-    from zonocomb.errors import NotAChamberError
-    from zonocomb.geometry.arrangement import HyperplaneArrangement
+    from zonocomb.geometry.arrangement import HyperplaneArrangement, NotAChamberError
     H = HyperplaneArrangement([[1, 0], [0, 1], [1, 1]])
     with pytest.raises(NotAChamberError, match=r"^the sign vector is not a chamber of the arrangement \(empty cone\)$"):
         H.walls([1, 1, -1])
