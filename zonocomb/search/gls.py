@@ -12,7 +12,9 @@ parallel class of generators in one row of A.
 
 Both stop at a local minimum (no neighbour improves) or after ``max_steps`` moves. A move needs a
 strict improvement by a margin, ``L*(A') < L*(A) − max(rtol·L*(A), atol)``: solver noise can then
-neither move the search nor make it cycle, and the loss along the trace strictly decreases.
+neither move the search nor make it cycle, and with the default margins the loss along the trace
+strictly decreases (the trace records each new vertex's loss as re-solved there, which can differ
+from the sweep's by rounding: with ``rtol = atol = 0`` two moves may record equal losses).
 Losses of visited patterns are cached, so no pattern is solved twice. The neighbours of the current
 vertex are solved in batches by :meth:`RegionProgram.sweep
 <zonocomb.convex.region.RegionProgram.sweep>` (all of them for GLS, growing chunks in mGLS order),

@@ -112,7 +112,7 @@ def run_in_rounds(method: str, dataset: Dataset, m: int, *, max_steps: int | Non
     result = run_method(method, dataset, m, max_steps=budget, max_time=max_time, callback=after_move, **keywords)
     moves = state["moves"]
     stopped = {"floor": "local_minimum"}.get(result.info["stopped"], result.info["stopped"])
-    if on_round is not None and stopped != "callback" and (state["round_moves"] or not moves):
+    if on_round is not None and (state["round_moves"] or not moves):
         on_round(result, moves, time.perf_counter() - start_time)  # the last, shorter round
     iterations = moves + (stopped == "local_minimum")
     return RoundsOutcome(result, moves, iterations, stopped, result.n_solves, result.seconds)
