@@ -345,3 +345,13 @@ def test_fraction_free_elimination_certificates():
             assert got == [False] * 4
             continue
         assert got == [all(m >= 0 for m in mu) for mu in mus]
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_the_cached_vertex_array_is_read_only(exact):
+    """vertex_array is cached and documented read-only: a caller's write must not corrupt the cache."""
+    Z = Zonotope(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]))
+    V = Z.vertex_array(exact=exact)
+    assert V is Z.vertex_array(exact=exact)
+    with pytest.raises(ValueError):
+        V[0, 0] = not V[0, 0]
