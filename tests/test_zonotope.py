@@ -355,3 +355,13 @@ def test_the_cached_vertex_array_is_read_only(exact):
     assert V is Z.vertex_array(exact=exact)
     with pytest.raises(ValueError):
         V[0, 0] = not V[0, 0]
+
+
+def test_the_vertex_limit_allows_exactly_max_vertices(monkeypatch):
+    """Enumeration is refused only when the closed-form bound exceeds MAX_VERTICES (inclusive limit)."""
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])        # 3 classes of rank 2: 6 vertices
+    monkeypatch.setattr(zonotope_module, "MAX_VERTICES", 6)
+    assert len(Zonotope(X).vertex_array()) == 6
+    monkeypatch.setattr(zonotope_module, "MAX_VERTICES", 5)
+    with pytest.raises(TooLargeError, match="up to 6 vertices, more than 5"):
+        Zonotope(X).vertex_array()
