@@ -693,8 +693,9 @@ class RegionProgram:
             if b > a:
                 sweep = self.sweep(P[s], [(int(moves.units[j]), moves.flipped(j)) for j in range(a, b)], sol)
                 loss[a:b], status[a:b] = sweep.loss, sweep.status
-        star_of = np.repeat(np.arange(S), counts)
-        for j in [j for j in range(k) if status[j] == "failed"]:
+        unsettled = [j for j in range(k) if status[j] == "failed"]
+        star_of = np.repeat(np.arange(S), counts) if unsettled else None
+        for j in unsettled:
             B = self._moved(P[star_of[j]], moves, j)
             t1 = time.perf_counter()
             res = self._solver.solve_unsettled(B)
@@ -897,10 +898,7 @@ def check_pattern(pattern: ArrayLike, m: int, N: int) -> np.ndarray:
     InvalidInputError
         Another shape, or entries other than 0/1.
     """
-    try:
-        arr = np.asarray(pattern)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"pattern is not an array of 0/1 entries: {exc}") from exc
+    arr = _as_array(pattern, "pattern is")
     if arr.ndim == 1 and m == 1:
         arr = arr[None, :]
     if arr.shape != (m, N):
@@ -918,14 +916,19 @@ def check_pattern_stack(patterns: ArrayLike, m: int, N: int) -> np.ndarray:
     InvalidInputError
         Another shape, or entries other than 0/1.
     """
-    try:
-        arr = np.asarray(patterns)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInputError(f"patterns are not an array of 0/1 entries: {exc}") from exc
+    arr = _as_array(patterns, "patterns are")
     if arr.ndim != 3 or arr.shape[1:] != (m, N):
         raise InvalidInputError(f"patterns have shape {arr.shape}, expected (S, {m}, {N}) "
                                 "(patterns × units × examples)")
     return _zero_one(arr)
+
+
+def _as_array(value: ArrayLike, what: str) -> np.ndarray:
+    """``value`` as a numpy array; InvalidInputError ("<what> not an array of 0/1 entries") if not."""
+    try:
+        return np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInputError(f"{what} not an array of 0/1 entries: {exc}") from exc
 
 
 def _zero_one(arr: np.ndarray) -> np.ndarray:
