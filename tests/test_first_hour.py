@@ -406,6 +406,10 @@ def _store_cases(tmp_path):
     truncated.write_bytes(data[: len(data) // 2])
     garbage = tmp_path / "garbage.sqlite"
     garbage.write_bytes(bytes(range(256)) * 20)
+    corrupt = tmp_path / "corrupt.sqlite"      # opens, but the key index's first cell points past its page
+    page_size = int.from_bytes(data[16:18], "big")
+    leaf = next(p for p in range(page_size, len(data), page_size) if data[p] == 10)   # an index leaf page
+    corrupt.write_bytes(data[:leaf + 8] + (0x7FFF).to_bytes(2, "big") + data[leaf + 10:])
     foreign = tmp_path / "foreign.sqlite"
     conn = sqlite3.connect(foreign)
     conn.execute("CREATE TABLE users (name TEXT)")
@@ -417,13 +421,14 @@ def _store_cases(tmp_path):
     conn.execute("CREATE TABLE runs (id INTEGER)")
     conn.commit()
     conn.close()
-    return {"truncated": (truncated, "damaged"), "garbage": (garbage, "not a SQLite database"),
+    return {"truncated": (truncated, "damaged"), "corrupt": (corrupt, "quick_check: "),
+            "garbage": (garbage, "not a SQLite database"),
             "foreign": (foreign, "another program's SQLite database"),
             "lookalike": (lookalike, "another program's SQLite database"),
             "directory": (tmp_path, "is a directory")}
 
 
-@pytest.mark.parametrize("case", ["truncated", "garbage", "foreign", "lookalike", "directory"])
+@pytest.mark.parametrize("case", ["truncated", "corrupt", "garbage", "foreign", "lookalike", "directory"])
 def test_bad_run_stores_are_refused_and_left_untouched(tmp_path, capsys, case):
     from zonocomb.experiments.store import RunStore
     path, message = _store_cases(tmp_path)[case]

@@ -636,3 +636,71 @@ def test_run_method_picks_the_random_vertex_mode_of_the_loss(small):
     labels = Dataset(small.X_float, y=(small.y > np.median(small.y)).astype(float))
     for loss in ("logistic", "l1"):
         assert run_method("random_vertex", labels, 2, loss=loss, random_state=2).info["mode"] == "classification"
+
+
+def _sweep_statuses(monkeypatch):
+    """Record the status of every neighbour of every ``RegionProgram.sweep`` call."""
+    from zonocomb.convex import RegionProgram
+    seen = []
+    original = RegionProgram.sweep
+
+    def recording(self, *args, **kwargs):
+        out = original(self, *args, **kwargs)
+        seen.extend(out.status)
+        return out
+    monkeypatch.setattr(RegionProgram, "sweep", recording)
+    return seen
+
+
+@pytest.mark.parametrize("name", ["gls", "mgls"])
+def test_n_bounded_counts_every_neighbour_the_sweeps_abandoned(monkeypatch, name):
+    """info["n_bounded"] is the number of neighbours abandoned by their certified lower bound
+    (sweep status "bounded") over the whole run; on these data the sweeps abandon many."""
+    import zonocomb.search as search
+    from zonocomb import Dataset
+    seen = _sweep_statuses(monkeypatch)
+    rng = np.random.default_rng(2)
+    ds = Dataset(rng.standard_normal((30, 2)), y=rng.standard_normal(30))
+    r = getattr(search, name)(ds, 3, random_state=2)
+    abandoned = sum(status == "bounded" for status in seen)
+    assert abandoned > 1 and r.info["n_bounded"] == abandoned
+
+
+@pytest.mark.parametrize("name", ["gls", "mgls"])
+@pytest.mark.parametrize("seed", range(3))
+def test_local_search_at_zero_margins_moves_only_to_strictly_lower_losses(name, seed):
+    """With rtol = atol = 0 a neighbour improves only if its loss is strictly below the current
+    one: GLS and mGLS stop at a local minimum (not by running out of steps on neighbours of equal
+    loss, e.g. those sharing the vertex's optimum), and no neighbour of that vertex is strictly
+    lower."""
+    from zonocomb import Dataset
+    from zonocomb.convex import RegionProgram
+    from zonocomb.geometry.power import ZonotopePower
+    import zonocomb.search as search
+    from zonocomb.search import half_output_weights
+    rng = np.random.default_rng(seed)
+    ds = Dataset(rng.standard_normal((12, 2)), y=rng.standard_normal(12))
+    r = getattr(search, name)(ds, 2, random_state=seed, rtol=0.0, atol=0.0, max_steps=60)
+    assert r.info["stopped"] == "local_minimum" and r.n_steps < 60
+    program = RegionProgram(ds, half_output_weights(2))
+    assert min(program.solve(B).loss for B in ZonotopePower(ds.zonotope(), 2).neighbors(r.pattern)) >= r.loss * (1 - 1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_mgls_solves_a_cached_all_tight_flipped_pattern_again_when_it_would_improve(seed):
+    """mGLS's first candidate (appendix G) is the pattern with every tight constraint flipped. A
+    pattern already in the search's cache is skipped only if its cached loss cannot improve; one
+    whose cached loss does improve is taken, as the first improving candidate in mGLS order."""
+    from zonocomb import Dataset
+    from zonocomb.search._common import pattern_key
+    from zonocomb.search.gls import _candidate_groups, _first_improvement, _LocalSearch
+    rng = np.random.default_rng(seed)
+    ds = Dataset(rng.standard_normal((10, 2)), y=rng.standard_normal(10))
+    search = _LocalSearch(ds, 2, "mse", True, "fast", None, None, np.random.default_rng(seed), 1e-9, None)
+    kind, (flipped,) = next(_candidate_groups(search, np.random.default_rng(0)))
+    assert kind == "patterns"
+    cached = search.program.solve(flipped).loss
+    assert search.improves(cached)
+    search._cache[pattern_key(flipped)] = cached
+    A, sol = _first_improvement(search, np.random.default_rng(0))
+    assert np.array_equal(A, flipped) and sol.loss == pytest.approx(cached, rel=1e-9)

@@ -235,7 +235,8 @@ def _check_existing(path: Path) -> None:
         raise InvalidInputError(f"the run store {path} is damaged ({exc}); move it away or give "
                                 "another --db") from None
     if verdict != "ok":
-        raise InvalidInputError(f"the run store {path} is damaged (quick_check: {verdict}); move it "
+        found = "; ".join(line.strip() for line in verdict.splitlines() if not line.startswith("***"))
+        raise InvalidInputError(f"the run store {path} is damaged (quick_check: {found}); move it "
                                 "away or give another --db")
     if tables - {"runs"} or (tables and not _REQUIRED <= set(columns) <= set(COLUMNS)):
         raise InvalidInputError(
