@@ -1,6 +1,7 @@
-"""Contracts of zonocomb/geometry that a seeded sample of its mutants (docs/testing.md,
+"""Contracts of zonocomb/geometry that seeded samples of its mutants (docs/testing.md,
 ``make mutate PKG=geometry SAMPLE=150``) showed unchecked: the order of the flats, the exact
-fallback of the general-position test, and what the messages and the repr of a dataset name."""
+fallback of the general-position test, what the messages and the repr of a dataset name, and that
+the chamber walls' float proposals (shooting, redundancy supports) are certified exactly."""
 from __future__ import annotations
 
 import itertools
@@ -16,7 +17,7 @@ from zonocomb.exact.rational import rank
 @pytest.mark.parametrize("seed", range(4))
 def test_flats_are_listed_in_lexicographic_order_of_their_indices(seed):
     """Each rank's flats come sorted by their sorted index lists (the documented order, e.g.
-    [[0, 2], [1]]), also where the walk meets them in another order."""
+    [[0, 2], [1]])."""
     from zonocomb.geometry.flats import flats
     X = np.random.default_rng(seed).integers(-3, 4, size=(7, 3))
     X[X.sum(axis=1) == 0, 0] = 5                        # no zero generator
@@ -115,3 +116,81 @@ def test_walls_of_a_sign_vector_that_is_no_chamber_are_refused_by_name():
     with pytest.raises(NotAChamberError, match=r"^the sign vector is not a chamber of the arrangement \(empty cone\)$"):
         H.walls([1, 1, -1])
     assert H.walls([1, 1, 1]) == [0, 1]
+
+
+def test_zero_generator_message_says_why_and_what_to_do():
+    """A zero generator is refused with the whole reason (no hyperplane, an undefined barcode
+    entry) and the remedy, naming the argument (module docstring of zonocomb/geometry/chambers.py)."""
+    from zonocomb.errors import InvalidInputError
+    from zonocomb.geometry.chambers import integer_generators
+    with pytest.raises(InvalidInputError, match=r"^generator 1 of normals is the zero vector; it defines no hyperplane "
+                                                r"and its barcode entry is undefined \(remove zero generators first\)$"):
+        integer_generators([[1, 2], [0, 0]], name="normals")
+
+
+def test_an_unlabelled_dataset_refuses_what_needs_labels_by_name():
+    from zonocomb.errors import InvalidInputError
+    with pytest.raises(InvalidInputError, match=r"^this operation needs labels, but the dataset has none \(y=None\)$"):
+        Dataset([[0.0], [1.0]]).require_labels()
+    assert Dataset([[0.0], [1.0]], y=[2, 3]).require_labels().tolist() == [2.0, 3.0]
+
+
+def _true_walls(H, sigma):
+    """The walls of the chamber σ by brute force: P is a wall exactly when flipping σ_P gives
+    another chamber (the normals are pairwise non-parallel), with the chambers enumerated exactly."""
+    chambers = set(H.chambers())
+    return [P for P in range(len(sigma)) if tuple(-s if Q == P else s for Q, s in enumerate(sigma)) in chambers]
+
+
+def _arrangements():
+    """Small integer arrangements with pairwise non-parallel normals, in Q^2 and Q^3, some with
+    normals that float64 cannot tell apart from parallel (angles near 1e-12)."""
+    from zonocomb.geometry.chambers import parallel_classes
+    rng = np.random.default_rng(5)
+    out = [[[1, 0], [10**12, -1], [10**12, 1]], [[1, 0, 0], [0, 1, 0], [10**12, 1, 0], [0, 10**12, 1], [1, 1, 1]]]
+    for n in (2, 3, 3, 3):
+        X = rng.integers(-3, 4, size=(7, n))
+        X[~X.any(axis=1), 0] = 1
+        out.append(parallel_classes(X.tolist())[0])
+    return out
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_walls_are_exact_whatever_float_point_the_shooting_starts_from(case, monkeypatch):
+    """ChamberWalls finds facets by shooting rays from a float interior point, but only proposes
+    them: a hit is a facet only after exact signs certify it (class docstring). With the float start
+    point replaced by a wrong one (outside the chamber, or a perturbed interior point), the walls
+    must still be exactly those of the brute force."""
+    from zonocomb.geometry.arrangement import HyperplaneArrangement, _Chamber
+    X = _arrangements()[case]
+    H = HyperplaneArrangement(X)
+    exact_interior = _Chamber._interior
+    rng = np.random.default_rng(case)
+
+    def poisoned(self):
+        w_int, w = exact_interior(self)
+        wrong = rng.standard_normal(len(w)) + (w if rng.random() < 0.5 else 0)
+        return w_int, wrong / np.linalg.norm(wrong)
+
+    monkeypatch.setattr(_Chamber, "_interior", poisoned)
+    for sigma in H.chambers():
+        assert H.walls(sigma) == _true_walls(H, sigma)
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_redundancy_drops_only_hyperplanes_that_are_no_walls(case):
+    """_Chamber.redundancy(facets) grows a set of known facets and returns the hyperplanes it could
+    not certify redundant; every other hyperplane must be no wall. Started from every subset of the
+    true walls, also those that do not span the space (then no full basis certifies anything)."""
+    from zonocomb.geometry.arrangement import ChamberWalls, _Chamber, HyperplaneArrangement
+    X = _arrangements()[case]
+    H = HyperplaneArrangement(X)
+    CW = ChamberWalls(X)
+    for sigma in H.chambers():
+        walls = _true_walls(H, sigma)
+        for size in range(len(walls)):
+            for start in itertools.combinations(walls, size):
+                facets = set(start)
+                undecided = _Chamber(CW, np.array(sigma)).redundancy(facets)
+                assert facets <= set(walls)
+                assert set(walls) <= facets | set(undecided)

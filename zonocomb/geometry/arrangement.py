@@ -185,7 +185,7 @@ class ChamberWalls:
         one exact cddlib LP decides.
         """
         from scipy.optimize import linprog
-        sigma = np.asarray(sigma, dtype=np.int64)
+        sigma = np.asarray(sigma)
         if self.r == 1:
             return True
         K, r = self.K, self.r
@@ -216,7 +216,7 @@ class ChamberWalls:
         NotAChamberError
             If that open cone is empty.
         """
-        sigma = np.asarray(sigma, dtype=np.int64)
+        sigma = np.asarray(sigma)
         if self.r == 1:                       # one class: the chamber is a half-space
             if self.K != 1:                   # pragma: no cover - classes are non-parallel
                 raise InvalidInputError("normals of a rank-1 arrangement must form one class")

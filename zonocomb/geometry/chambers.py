@@ -206,7 +206,7 @@ class _ExactBackend:
 
     @staticmethod
     def positive_1d(Y):
-        return np.array([row[0] > 0 for row in Y], dtype=bool)
+        return np.array([row[0] > 0 for row in Y])
 
     @staticmethod
     def rays(Y):

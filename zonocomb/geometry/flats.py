@@ -50,9 +50,10 @@ def _walk(X: list[list[int]], last_normals: bool = True) -> Iterator[tuple]:
     (k, F, the generators outside F, their restricted normals B x_j).
 
     Flats are produced rank by rank (rank 0 first: the empty flat, since no generator is zero),
-    each once. The flat of all generators (rank r, Z itself) is not produced. The normals of the
-    rank r − 1 flats (a rank-1 restriction: always exactly 2 chambers) are computed only when
-    ``last_normals`` is true; otherwise None is yielded for them.
+    each once, within a rank in lexicographic order of their sorted index lists. The flat of all
+    generators (rank r, Z itself) is not produced. The normals of the rank r − 1 flats (a rank-1
+    restriction: always exactly 2 chambers) are computed only when ``last_normals`` is true;
+    otherwise None is yielded for them.
     """
     N, n = len(X), len(X[0])
     r = rank(X)
@@ -100,7 +101,7 @@ def flats(generators) -> list[list[frozenset]]:
             by_rank.append([])
         by_rank[k].append(flat)
     by_rank.append([frozenset(range(len(X)))])
-    return [sorted(level, key=sorted) for level in by_rank]
+    return by_rank
 
 
 def _count_chambers(normals: list[list[int]]) -> int:

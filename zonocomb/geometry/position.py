@@ -178,7 +178,7 @@ def scaled_float_rows(int_rows: Sequence[Sequence[int]]) -> np.ndarray:
     Every entry is correctly rounded (relative error <= 2^−53, or an absolute error below 2^−1074 on
     underflow). Positive row scaling changes no sign of w·x_i nor of any minor.
     """
-    out = np.empty((len(int_rows), len(int_rows[0]) if int_rows else 0), dtype=float)
+    out = np.empty((len(int_rows), len(int_rows[0]) if int_rows else 0))
     for i, row in enumerate(int_rows):
         e = max(abs(v) for v in row).bit_length()
         den = 1 << e
