@@ -194,3 +194,35 @@ def test_redundancy_drops_only_hyperplanes_that_are_no_walls(case):
                 undecided = _Chamber(CW, np.array(sigma)).redundancy(facets)
                 assert facets <= set(walls)
                 assert set(walls) <= facets | set(undecided)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_chamber_walls_cost_one_float_lp_and_no_exact_lp_per_chamber_on_generic_data(seed, monkeypatch):
+    """The documented usual cost of ChamberWalls (class docstring): one float LP per chamber for its
+    walls, no exact cddlib LP; is_chamber settles a sign vector that is no chamber by its float
+    Farkas certificate, also without an exact LP. Generic data: homogenized integer points."""
+    import zonocomb.geometry.arrangement as arrangement
+    calls = {"_margin_lp": 0, "chamber_interior_point": 0}
+
+    def counted(name):
+        function = getattr(arrangement, name)
+
+        def spy(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        monkeypatch.setattr(arrangement, name, spy)
+
+    rng = np.random.default_rng(seed)
+    X = np.c_[rng.integers(-20, 21, size=(8, 2)), np.ones(8, dtype=int)].tolist()
+    assert len({tuple(x) for x in X}) == 8                # distinct points: no parallel generators
+    H = arrangement.HyperplaneArrangement(X)
+    chambers = H.chambers()
+    walls = arrangement.ChamberWalls(X)
+    counted("_margin_lp")
+    counted("chamber_interior_point")
+    for sigma in chambers:
+        assert walls.walls(sigma) == _true_walls(H, sigma)
+    assert calls == {"_margin_lp": len(chambers), "chamber_interior_point": 0}
+    others = [s for s in itertools.product((-1, 1), repeat=8) if s not in set(chambers)][::7]
+    assert not any(walls.is_chamber(s) for s in others)
+    assert calls["chamber_interior_point"] == 0
