@@ -226,3 +226,96 @@ def test_chamber_walls_cost_one_float_lp_and_no_exact_lp_per_chamber_on_generic_
     others = [s for s in itertools.product((-1, 1), repeat=8) if s not in set(chambers)][::7]
     assert not any(walls.is_chamber(s) for s in others)
     assert calls["chamber_interior_point"] == 0
+
+
+def test_arrangement_names_its_normals_in_input_errors():
+    from zonocomb.errors import InvalidInputError
+    from zonocomb.geometry.arrangement import HyperplaneArrangement
+    with pytest.raises(InvalidInputError, match=r"^row 0 of normals contains nan; only finite numbers are allowed$"):
+        HyperplaneArrangement([[float("nan"), 1]])
+
+
+@pytest.mark.parametrize("generators, message", [
+    ([[1, 0], [0, 0]], r"^generator 1 of generators is the zero vector$"),
+    ([[1, float("inf")]], r"^row 0 of generators contains nan or inf$"),
+    ([], r"^generators must be a nonempty 2-D array, got shape \(0,\)$"),
+    ([[1, 2], [3]], r"^generators must be a rectangular 2-D array of numbers$"),
+])
+def test_float_chambers_name_bad_generators(generators, message):
+    from zonocomb.errors import InvalidInputError
+    from zonocomb.geometry.chambers import chambers
+    with pytest.raises(InvalidInputError, match=message):
+        chambers(generators, method="float")
+
+
+@pytest.mark.parametrize("barcodes, message", [
+    (3, r"^barcodes must be an iterable of 0/1 sequences$"),
+    ([], r"^no barcodes given; a zonotope has at least one vertex$"),
+    ([5], r"^barcode 0 \(5\) is not a sequence of 0/1 entries$"),
+    ([(0, 0), (0, 1, 1)], r"^barcode 1 has length 3, expected N = 2$"),
+    ([(0, 0), (0, 2)], r"^barcode 1 \(\(0, 2\)\) has an entry other than 0 and 1$"),
+    ([(0, 0), (0, 0)], r"^barcode 1 \(0, 0\) is repeated$"),
+])
+def test_face_functions_name_bad_barcodes(barcodes, message):
+    from zonocomb.errors import InvalidInputError
+    from zonocomb.geometry.faces import zonotope_faces
+    with pytest.raises(InvalidInputError, match=message):
+        zonotope_faces([[1, 0], [0, 1]], barcodes)
+
+
+def test_a_barcode_that_is_no_vertex_is_refused_with_the_reason():
+    """(0, 0, 1) on x = (1, 0), (0, 1), (1, 1): w1 <= 0, w2 <= 0 and w1 + w2 > 0 is empty."""
+    from zonocomb.errors import InvalidInputError
+    from zonocomb.geometry.zonotope import Zonotope
+    with pytest.raises(InvalidInputError, match=r"^barcode \(0, 0, 1\) is not a vertex of the zonotope \(no weight "
+                                                r"vector has this activation pattern\)$"):
+        Zonotope([[1, 0], [0, 1], [1, 1]]).vertex_point((0, 0, 1))
+
+
+def test_general_position_test_names_its_size_limit():
+    from zonocomb.errors import TooLargeError
+    from zonocomb.geometry.position import general_position_witness
+    with pytest.raises(TooLargeError, match=r"^the exact general-position test of N=6 generators in Q\^3 visits "
+                                            r"C\(6, 2\) = 15 subsets, more than max_subsets=10$"):
+        general_position_witness([[i, i * i, 1] for i in range(6)], max_subsets=10)
+
+
+def test_exact_fallback_of_the_general_position_test_finds_a_dependent_pair():
+    """Two parallel rows in Q^3 make an (n−1)-subset dependent: its zero cofactor vector is the
+    witness, shrunk to the circuit of the pair."""
+    from zonocomb.geometry.position import _scan_exact
+    assert _scan_exact([[1, 0, 1], [0, 1, 1], [2, 0, 2], [1, 1, 1]]) == (0, 2)
+
+
+def test_signs_of_a_product_with_no_rows_have_the_product_shape():
+    from zonocomb.geometry.position import product_signs
+    S = product_signs([], [[1, 2], [3, 4], [5, 6]])
+    assert S.shape == (0, 3) and S.dtype == np.int8
+
+
+def test_facet_walk_steps_one_entry_at_a_time_without_warnings_for_an_example_at_the_origin():
+    """Bias-free data may hold the origin: its hyperplane w·0 = 0 is never crossed (its preactivation
+    stays 0, inactive), the walk steps over the others one entry at a time, and no numpy warning of
+    the 0/0 step length leaks out."""
+    import warnings
+    from zonocomb.geometry.walks import facet_walk
+    X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, -1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        patterns = facet_walk(X, m=2, length=12, random_state=3)
+    assert len(patterns) == 12
+    assert all(np.sum(a != b) == 1 for a, b in zip(patterns, patterns[1:]))
+    assert not any(P[:, 0].any() for P in patterns)
+
+
+def test_face_lattice_of_a_zonotope_has_one_node_per_covector_of_its_arrangement():
+    """The nonempty faces of Z are dual to the faces of its arrangement (appendix A.2–A.3): the
+    lattice's nodes (from cddlib's convex hull) are the covectors (from the flats), the vertices its
+    sources and Z, the zero covector, its only sink."""
+    from zonocomb.geometry.arrangement import HyperplaneArrangement
+    from zonocomb.geometry.zonotope import Zonotope
+    X = [[1, 0, 1], [0, 1, 1], [1, 1, 1], [2, 1, 1]]
+    L = Zonotope(X).face_lattice()
+    assert sorted(L.nodes) == HyperplaneArrangement(X).covectors()
+    assert len([F for F in L if L.in_degree(F) == 0]) == Zonotope(X).num_vertices()
+    assert [F for F in L if L.out_degree(F) == 0] == [(0, 0, 0, 0)]

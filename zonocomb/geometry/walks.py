@@ -16,6 +16,7 @@ def facet_walk(generators: np.ndarray, m: int, length: int, random_state=None) -
     """Activation patterns (m×N bool) along a walk in which each step moves one unit's weights just
     past the nearest hyperplane w·x̄_i = 0 in a random direction, so consecutive patterns differ in
     exactly one (unit, example) entry — the moves greedy local search makes (paper §4.3, alg. 2).
+    A zero generator (a bias-free example at the origin) has no hyperplane: its entries stay False.
 
     ``random_state`` is a seed, a Generator (advanced by the walk) or None
     (:func:`zonocomb.validation.check_random_state`)."""
@@ -25,8 +26,8 @@ def facet_walk(generators: np.ndarray, m: int, length: int, random_state=None) -
     while len(patterns) < length:
         u, d = int(rng.integers(m)), rng.standard_normal(generators.shape[1])
         pre, rate = generators @ W[u], generators @ d
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(rate != 0, -pre / rate, np.inf)
+        crossed = rate != 0                      # a zero generator (the origin) has no hyperplane
+        t = -pre[crossed] / rate[crossed]
         t = np.sort(t[t > 0])
         if t.size < 2:
             continue
