@@ -704,3 +704,20 @@ def test_mgls_solves_a_cached_all_tight_flipped_pattern_again_when_it_would_impr
     search._cache[pattern_key(flipped)] = cached
     A, sol = _first_improvement(search, np.random.default_rng(0))
     assert np.array_equal(A, flipped) and sol.loss == pytest.approx(cached, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["gls", "mgls"])
+def test_local_search_trace_rows_hold_the_documented_columns(small, name):
+    """Each trace row of GLS/mGLS has exactly the keys SearchResult documents: the step, the loss
+    at that step, the convex programs solved so far (1 at the start vertex, never decreasing, at
+    most the run's total) and the seconds since the start (never decreasing)."""
+    import zonocomb.search as search
+    r = getattr(search, name)(small, 2, random_state=3)
+    assert r.n_steps >= 1
+    assert all(set(row) == {"step", "loss", "n_solves", "seconds"} for row in r.trace)
+    assert [row["step"] for row in r.trace] == list(range(r.n_steps + 1))
+    assert r.trace[-1]["loss"] == r.loss
+    solves = [row["n_solves"] for row in r.trace]
+    assert solves[0] == 1 and solves == sorted(solves) and solves[-1] <= r.n_solves
+    seconds = [row["seconds"] for row in r.trace]
+    assert seconds == sorted(seconds) and 0 <= seconds[0] and seconds[-1] <= r.seconds
