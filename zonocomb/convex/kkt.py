@@ -37,7 +37,7 @@ import numpy as np
 from scipy.optimize import nnls
 
 from .backends import RegionData
-from .losses import loss_derivatives
+from .losses import loss_derivative
 
 __all__ = ["KKTResiduals", "KKTChecker"]
 
@@ -154,10 +154,7 @@ class KKTChecker:
         N, n = self.N, self.n
         P = W @ self._XT_ext
         yhat = self._v @ (pattern * P[:, :N]) + c
-        if data.loss == "mse":
-            g = (yhat - data.y) * (2.0 / N)
-        else:
-            g = loss_derivatives(data.loss, yhat, data.y)[0] / N
+        g = loss_derivative(data.loss, yhat, data.y) / N
         if keep is not None:
             g = np.where(keep, g, 0.0)
         G = ((pattern * g) @ data.Xbar) * self._vcol                 # ∂F/∂w_u

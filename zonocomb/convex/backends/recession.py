@@ -356,9 +356,8 @@ class RecessionLP:
         ‖w_u‖ ~ 1e-13 and violations of the same size, which is noise, not a direction."""
         wn = np.linalg.norm(W, axis=1)
         W[wn <= self.NEGLIGIBLE_RTOL * float(wn.max(initial=0.0))] = 0.0
-        slack = S * (W @ self.Xu.T)
-        for u in np.flatnonzero(np.any(slack < -self.CLEAN_RTOL * wn[:, None], axis=1)
-                                & np.any(W != 0.0, axis=1)):
+        slack = S * (W @ self.Xu.T)                        # 0 on a zeroed unit: never a violation
+        for u in np.flatnonzero(np.any(slack < -self.CLEAN_RTOL * wn[:, None], axis=1)):
             W[u] = _project_onto_cone(W[u], S[u][:, None] * self.Xu)
         return W
 
