@@ -231,3 +231,117 @@ def test_the_no_point_warning_of_the_ecos_defaults_backend_names_the_caller(monk
         sol = prog.solve(A)
     assert sol.status == "optimal_fallback"
     assert record[0].filename == __file__ or "MUTANT_UNDER_TEST" in os.environ
+
+
+# ------------------------------------------------------------ added for the sample of seed 17
+def test_a_fallback_warning_says_what_happens_next(monkeypatch):
+    """The fast backend's fallback warning names the reason and that the pattern is re-solved
+    with the cvxpy reference backend."""
+    ds, rng = _nearly_separable(4)
+    A = _patterns(ds, 2, rng, 1)[0]
+    monkeypatch.setattr(FastBackend, "KKT_RTOL", -1.0)
+    with pytest.warns(RuntimeWarning, match=r"^fast region solver could not certify its answer \(.*KKT.*\); "
+                                            r"re-solving this pattern with the cvxpy reference backend$"):
+        RegionProgram(ds, [1.0, -1.0]).solve(A)
+
+
+def test_an_unattained_answer_beyond_the_certified_gap_is_handed_to_the_reference(monkeypatch):
+    """The loss of the point θ_I + τθ* is certified against the lower bound min F_I of the
+    infimum: should it exceed that bound by more than UNATTAINED_GAP plus the rounding bound of
+    the two losses (here a negative allowance: always), the pattern is solved by the reference
+    backend (status "optimal_fallback", a warning naming the gap), whose loss is at most a few
+    ECOS tolerances above the infimum."""
+    ds, rng = _nearly_separable(1)
+    prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    unattained = [(A, sol) for A in _patterns(ds, 2, rng, 20) for sol in [prog.solve(A)]
+                  if sol.status == "optimal_unattained"]
+    assert len(unattained) >= 2
+    monkeypatch.setattr(FastBackend, "UNATTAINED_GAP", -1.0)
+    fresh = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    for A, sol in unattained:
+        with pytest.warns(RuntimeWarning, match="above the lower bound of the infimum"):
+            got = fresh.solve(A)
+        assert got.status == "optimal_fallback"
+        assert sol.loss - 1e-12 <= got.loss <= sol.loss + 1e-4
+
+
+def test_a_separated_set_is_read_only():
+    """RecessionLP.solve's SeparatedSet (a frozen record) holds read-only arrays: a caller
+    cannot change the set I, the direction or its margins."""
+    ds, rng = _nearly_separable(1)
+    lp = _recession_lp(ds, [1.0, -1.0])
+    rec = lp.solve(_patterns(ds, 2, rng, 1)[0])
+    for array in (rec.separated, rec.W, rec.margins):
+        with pytest.raises(ValueError):
+            array[0] = 0
+
+
+def _dense_lp(h):
+    """The LP of a highspy model as dense arrays: (A, column bounds, row bounds)."""
+    lp = h.getLp()
+    A = np.zeros((lp.num_row_, lp.num_col_))
+    start, index, value = (np.asarray(a) for a in (lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_))
+    for j in range(lp.num_col_):
+        A[index[start[j]:start[j + 1]], j] = value[start[j]:start[j + 1]]
+    return A, np.asarray(lp.col_lower_), np.asarray(lp.col_upper_), np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+
+
+@pytest.mark.parametrize("fit_bias", [True, False])
+def test_the_kept_lp_model_is_the_lp_of_each_pattern_of_a_walk(monkeypatch, fit_bias):
+    """Neighbouring patterns (one entry flipped) update the kept HiGHS model in place (the
+    bounds of the flipped sign row, the coefficients of its separation row, the columns of a
+    unit that loses or regains its last active example) instead of building it again: after
+    each update it is the LP of the new pattern, entry for entry the model built for that
+    pattern from scratch, and its answer is valid (no cold solve) with the cold solve's set I."""
+    from zonocomb.convex.backends import recession
+    from zonocomb.geometry.walks import facet_walk
+    ds, rng = _nearly_separable(8, N=24)
+    data = RegionProgram(ds, [1.0, -1.0], loss="logistic", fit_bias=fit_bias).data
+    walk = facet_walk(ds.generators_float, 2, 16, rng)
+    last = walk[-1]
+    lone = last.copy()                                   # unit 1 with a single active example ...
+    lone[1] = False
+    lone[1, int(np.flatnonzero(last[1])[0]) if last[1].any() else 0] = True
+    dead = lone.copy()
+    dead[1] = False                                      # ... which it loses, and regains
+    walk += [lone, dead, lone]
+    fresh = []
+    for A in walk:
+        built = RecessionLP(data)
+        built.solve(A)                                   # a model built for A
+        fresh.append((_dense_lp(built.kept_model), built.solve(A, warm=False).separated))
+
+    def no_cold_solve(*args, **kwargs):
+        raise AssertionError("a cold solve")
+
+    warm = RecessionLP(data)
+    monkeypatch.setattr(recession, "linprog", no_cold_solve)
+    for A, (model, I) in zip(walk, fresh):
+        got = warm.solve(A)
+        for a, b in zip(_dense_lp(warm.kept_model), model):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(got.separated, I)
+    assert len({int(I.sum()) for _, I in fresh}) >= 2
+
+
+@pytest.mark.parametrize("alpha", [1e-3, 0.5])
+def test_weight_decay_with_badly_scaled_features_is_the_programs_minimum(alpha):
+    """With weight decay the columns of X̄ are not rescaled for the solver (α ‖W‖² is not
+    invariant under column scaling), also for α ≤ 1: with features of size ~300 the answer is
+    the minimum of mean loss + α ‖W‖² over the region, by cvxpy + Clarabel on the unscaled data."""
+    import cvxpy as cp
+    rng = np.random.default_rng(6)
+    X = 100.0 * rng.standard_normal((20, 2))
+    ds = Dataset(X, y=X[:, 0] / 100.0 - X[:, 1] / 200.0 + 0.1 * rng.standard_normal(20))
+    A = _patterns(ds, 2, rng, 1)[0]
+    v = np.array([1.0, -1.0])
+    sol = RegionProgram(ds, v, alpha=alpha).solve(A)
+    Xbar = ds.generators_float
+    W, c = cp.Variable((2, 3)), cp.Variable()
+    pre = Xbar @ W.T
+    yhat = cp.sum(cp.multiply((A * v[:, None]).T, pre), axis=1) + c
+    prob = cp.Problem(cp.Minimize(cp.sum_squares(yhat - ds.y) / 20 + alpha * cp.sum_squares(W)),
+                      [cp.multiply(np.where(A, 1.0, -1.0).T, pre) >= 0])
+    prob.solve(solver="CLARABEL", tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    assert sol.status == "optimal" and np.abs(sol.W).max() > 0.01     # the decay is active
+    assert abs(sol.loss - prob.value) <= 1e-7 * prob.value
