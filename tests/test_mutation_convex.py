@@ -345,3 +345,117 @@ def test_weight_decay_with_badly_scaled_features_is_the_programs_minimum(alpha):
     prob.solve(solver="CLARABEL", tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
     assert sol.status == "optimal" and np.abs(sol.W).max() > 0.01     # the decay is active
     assert abs(sol.loss - prob.value) <= 1e-7 * prob.value
+
+
+def test_kkt_residuals_are_ok_only_when_every_residual_is_within_the_tolerance():
+    """KKTResiduals.ok(rtol): every one of the five residuals at most rtol; a single residual
+    above it (an infeasible point: primal; a non-stationary one; a negative multiplier; a slack
+    constraint carrying a multiplier; lost predictions) fails it."""
+    from zonocomb.convex.kkt import KKTResiduals
+    names = ("primal", "stationarity", "dual", "complementarity", "rounding")
+    assert KKTResiduals(*[1e-9] * 5).ok(1e-8)
+    for name in names:
+        values = dict.fromkeys(names, 0.0)
+        values[name] = 2e-8
+        assert not KKTResiduals(**values).ok(1e-8) and KKTResiduals(**values).ok(2e-8), name
+
+
+@pytest.mark.parametrize("loss, fit_bias, alpha", [("mse", True, 0.0), ("logistic", False, 0.0), ("mse", False, 0.5)])
+def test_a_problem_with_other_output_weights_keeps_everything_else(loss, fit_bias, alpha):
+    """RegionProblem.with_output_weights(v) is the problem with v replaced (only v is checked):
+    dataset, labels, loss, fit_bias and alpha are those of the original, and its programs solve
+    as those of a problem built from scratch with v."""
+    from zonocomb.convex.problem import RegionProblem
+    ds, rng = _nearly_separable(3)
+    problem = RegionProblem(ds, [1.0, -1.0], loss=loss, fit_bias=fit_bias, alpha=alpha)
+    other = problem.with_output_weights([0.5, 2.0])
+    direct = RegionProblem(ds, [0.5, 2.0], loss=loss, fit_bias=fit_bias, alpha=alpha)
+    assert (other.dataset, other.loss, other.fit_bias, other.alpha) == (ds, loss, fit_bias, alpha)
+    np.testing.assert_array_equal(other.y, problem.y)
+    np.testing.assert_array_equal(other.v, [0.5, 2.0])
+    A = _patterns(ds, 2, rng, 1)[0]
+    a = RegionProgram.from_problem(other).solve(A)
+    b = RegionProgram.from_problem(direct).solve(A)
+    assert a.loss == b.loss and a.c == b.c
+    np.testing.assert_array_equal(a.W, b.W)
+
+
+def test_the_network_loss_of_weights_alone_has_no_output_bias():
+    """RegionProgram.network_loss(W) is the loss of f(x) = vᵀ relu(W x̄) with c = 0 (paper eq. 1
+    without an output bias), whatever the program's fit_bias."""
+    ds, rng = _nearly_separable(2)
+    W = rng.standard_normal((2, ds.n))
+    prog = RegionProgram(ds, [1.0, -1.0])
+    yhat = np.maximum(ds.generators_float @ W.T, 0.0) @ np.array([1.0, -1.0])
+    assert prog.network_loss(W) == prog.network_loss(W, 0.0) == float(np.mean((yhat - ds.y) ** 2))
+
+
+def test_non_vertex_units_decides_only_the_units_asked_for():
+    """non_vertex_units(pattern, units=...) decides and reports only those units (default all):
+    a pattern whose unit 0 is no vertex (1-D data, a sign pattern no line realises) and whose
+    unit 1 is one."""
+    ds = Dataset([[0.0], [1.0], [2.0], [3.0]], y=[0.0, 1.0, 0.0, 1.0])
+    prog = RegionProgram(ds, [1.0, -1.0])
+    A = np.array([[1, 0, 1, 0], [0, 0, 1, 1]], dtype=bool)
+    assert prog.non_vertex_units(A) == [0]
+    assert prog.non_vertex_units(A, units=[0]) == [0]
+    assert prog.non_vertex_units(A, units=[1]) == []
+
+
+def test_sweep_and_star_solutions_report_their_wall_time_as_seconds():
+    """The seconds of a sweep's solutions (0.0 for the neighbours the compiled sweep solved: their
+    time is in neighbour_seconds) and of solve_stars (its wall time) are floats within the wall
+    time measured around the call."""
+    import time
+    from zonocomb.geometry.power import ZonotopePower
+    ds, rng = _nearly_separable(5)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    power = ZonotopePower(ds.zonotope(), 2)
+    A = power.random_vertex(rng)
+    moves = power.neighbor_moves(A)
+    base = prog.solve(A)
+    t0 = time.perf_counter()
+    sweep = prog.sweep(A, moves, base, solutions=True)
+    wall = time.perf_counter() - t0
+    assert len(sweep.solutions) == len(moves)
+    for sol in sweep.solutions.values():
+        assert isinstance(sol.seconds, float) and 0.0 <= sol.seconds <= wall
+    t0 = time.perf_counter()
+    stars = prog.solve_stars(A[None], moves, [len(moves)])
+    wall = time.perf_counter() - t0
+    assert isinstance(stars.seconds, float) and 0.0 <= stars.seconds <= wall
+
+
+def test_a_unit_counts_as_zero_for_the_certificate_exactly_below_the_documented_size():
+    """KKTChecker: a unit with |v_u| ‖w_u‖ max_i ‖x̄_i‖ ≤ NEGLIGIBLE_RTOL (1 + max|y_i| + max|ŷ_i|)
+    counts as w_u = 0 (all its constraints tight). At an MSE optimum where a unit sits at the apex
+    w_u = 0 with a nonzero gradient ∂F/∂w_u (held by its constraints' multipliers), moving it
+    into the interior of its cone to half that size keeps the certificate; ten times that size
+    makes it a unit with w_u ≠ 0 and no tight constraint, which is not stationary. Features of
+    size ~100 make max ‖x̄_i‖ matter."""
+    from zonocomb.convex.kkt import NEGLIGIBLE_RTOL
+    rng = np.random.default_rng(0)
+    v = np.array([1.0, -1.0])
+    checked = 0
+    while checked < 3:
+        ds = Dataset(30.0 * rng.standard_normal((12, 2)), y=rng.standard_normal(12))
+        prog = RegionProgram(ds, v)
+        X = ds.generators_float
+        W0 = rng.standard_normal((2, ds.n))
+        A = W0 @ X.T > 0                                  # W0 lies inside the cones of its pattern
+        sol = prog.solve(A)
+        yhat = (A * v[:, None] * (sol.W @ X.T)).sum(axis=0) + sol.c
+        G = v[:, None] * ((A * (2.0 * (yhat - ds.y) / ds.N)) @ X)            # ∂F/∂w_u
+        apex = [u for u in range(2) if not sol.W[u].any() and np.linalg.norm(G[u]) > 1e-6]
+        if sol.status != "optimal" or not apex:
+            continue
+        u = apex[0]
+        size = NEGLIGIBLE_RTOL * (1.0 + np.abs(ds.y).max() + np.abs(yhat).max()) / (
+            abs(v[u]) * np.linalg.norm(X, axis=1).max())
+        direction = W0[u] / np.linalg.norm(W0[u])
+        checker = KKTChecker(prog.data)
+        for factor, ok in ((0.5, True), (10.0, False)):
+            W = sol.W.copy()
+            W[u] = factor * size * direction
+            assert checker.residuals(A, W, sol.c).ok(1e-8) == ok, factor
+        checked += 1

@@ -108,7 +108,7 @@ class CvxpyBackend:
                 raise SolverError("every reference solver failed on the region program ("
                                   + "; ".join(failures) + ")")
             result = inaccurate
-        n_iter = int(problem.solver_stats.num_iters or 0) if problem.solver_stats else 0
+        n_iter = int(problem.solver_stats.num_iters or 0)    # set by every solve that returned
         return BackendResult(W=result[0], c=result[1], status=result[2], n_iter=n_iter)
 
 
