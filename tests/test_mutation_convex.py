@@ -459,3 +459,20 @@ def test_a_unit_counts_as_zero_for_the_certificate_exactly_below_the_documented_
             W[u] = factor * size * direction
             assert checker.residuals(A, W, sol.c).ok(1e-8) == ok, factor
         checked += 1
+
+
+def test_star_centres_of_unattained_logistic_regions_are_reported_as_solve_reports_them():
+    """solve_stars solves each vertex as solve() does (logistic: with the recession tests): on
+    separable data most regions have no minimiser (a recession direction separates examples),
+    and each centre gets solve()'s status ("optimal_unattained", not "optimal") and loss."""
+    from zonocomb.geometry.power import ZonotopePower
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((14, 2))
+    ds = Dataset(X, y=(X[:, 0] + 0.5 * X[:, 1] > 0).astype(float))
+    power = ZonotopePower(ds.zonotope(), 2)
+    P = np.array([power.random_vertex(rng) for _ in range(8)])
+    out = RegionProgram(ds, [1.0, -1.0], loss="logistic").solve_stars(P, [], [0] * len(P))
+    alone = [RegionProgram(ds, [1.0, -1.0], loss="logistic").solve(A) for A in P]
+    assert list(out.centre_status) == [sol.status for sol in alone]
+    np.testing.assert_allclose(out.centre_loss, [sol.loss for sol in alone], rtol=1e-12, atol=1e-17)
+    assert "optimal_unattained" in out.centre_status
