@@ -536,7 +536,9 @@ def test_report_notes_say_what_differs_from_the_paper(tmp_path):
     n_ok = len(tasks) - 3
     assert notes[6] == ("Reported loss vs loss recomputed from the returned network: largest relative gap "
                         f"1.0e-03 over {n_ok} runs.")
-    assert len(notes) == 7 and "Command: `zonocomb reproduce x`" in text.splitlines()
+    lines = text.splitlines()
+    at = lines.index("Command: `zonocomb reproduce x`")           # a paragraph of its own, after the title
+    assert len(notes) == 7 and lines[at - 2].startswith("# ") and lines[at - 1] == lines[at + 1] == ""
     quick = build_tasks("table-a3", quick=True, seeds=1)
     text = report.write_report("table-a3", quick, _image_records(quick), tmp_path)["text"]
     assert ("**Gradient descent ran 20,000 steps on image problems, the paper 1,000,000**: our GD numbers are not "
@@ -942,3 +944,50 @@ def test_a_cluster_sweep_cancels_its_futures_and_closes_a_client_it_opened(tmp_p
         with pytest.raises(KeyboardInterrupt):
             run_sweep(tasks + [_synthetic(method="fake", seed=2)], st, scheduler=given)
         assert given.cancelled == given.futures and not given.closed          # the caller's client stays open
+
+
+def test_a_cluster_sweep_sends_the_data_directory_with_every_unit(tmp_path, monkeypatch):
+    """The image data directory given to run_sweep reaches every unit a Dask client runs."""
+    distributed = pytest.importorskip("dask.distributed")
+    monkeypatch.setitem(runner.METHODS, "fake", lambda ds, c, rs: _Result(ds.y.astype(float)))
+    seen = []
+
+    class Future:
+        def __init__(self, unit, data_dir):
+            self.unit, self.data_dir = unit, data_dir
+
+        def result(self):
+            seen.append(self.data_dir)
+            return runner.execute_unit(self.unit, self.data_dir)
+
+    class FakeClient(distributed.Client):              # no scheduler: units run here
+        def __init__(self, address=None):
+            pass
+
+        def map(self, func, units, data_dir=None, pure=True):
+            return [Future(u, data_dir) for u in units]
+
+        def cancel(self, futures):
+            pass
+
+        def close(self):
+            pass
+
+        def __del__(self):
+            pass
+
+    monkeypatch.setattr(distributed, "Client", FakeClient)
+    monkeypatch.setattr(distributed, "as_completed", iter)
+    images = tmp_path / "images"
+    with RunStore(tmp_path / "r.sqlite") as st:
+        tasks = [_synthetic(method="fake", seed=s) for s in (0, 1)]
+        assert run_sweep(tasks, st, scheduler="tcp://cluster:8786", data_dir=images).n_ok == 2
+    assert seen and all(d == images for d in seen)
+
+
+def test_importing_from_a_missing_store_names_it(tmp_path):
+    missing = tmp_path / "none.sqlite"
+    with RunStore(tmp_path / "r.sqlite") as st:
+        with pytest.raises(InvalidInputError, match=rf"^no run store at {re.escape(str(missing))} to import from$"):
+            st.import_runs(missing, ["k"])
+    assert not missing.exists()
