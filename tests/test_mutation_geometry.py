@@ -5,6 +5,7 @@ the chamber walls' float proposals (shooting, redundancy supports) are certified
 from __future__ import annotations
 
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -319,3 +320,103 @@ def test_face_lattice_of_a_zonotope_has_one_node_per_covector_of_its_arrangement
     assert sorted(L.nodes) == HyperplaneArrangement(X).covectors()
     assert len([F for F in L if L.in_degree(F) == 0]) == Zonotope(X).num_vertices()
     assert [F for F in L if L.out_degree(F) == 0] == [(0, 0, 0, 0)]
+
+
+def _dataset_input_errors(tmp_path):
+    """(how to build the dataset, the whole expected message) for each documented input error."""
+    from zonocomb.geometry.dataset import Dataset as D
+
+    def csv(name, text, **kwargs):
+        path = tmp_path / name
+        path.write_bytes(text.encode("latin-1"))
+        return lambda: D.from_csv(path, **kwargs), re.escape(str(path))
+
+    cases = []
+    cases.append((lambda: D(D([[1]])), r"X is already a Dataset; pass its X_exact instead"))
+    cases.append((lambda: D([[1]], homogenize="no"), r"homogenize must be True or False, got 'no'"))
+    cases.append((lambda: D([[1], [2]], y=[1]), r"y has 1 labels but X has 2 examples \(label count mismatch\)"))
+    cases.append((lambda: D([[1], [float("nan")]]), r"row 1 of X contains nan; only finite numbers are allowed"))
+    make, p = csv("empty.csv", "\n\n")
+    cases.append((make, rf"{p} has no rows \(no examples\)"))
+    make, p = csv("header.csv", "x,y\n", header=True)
+    cases.append((make, rf"{p} has a header but no examples"))
+    make, p = csv("ragged.csv", "1,2\n3,4,5\n")
+    cases.append((make, rf"row 2 of {p} has 3 columns, row 1 has 2 \(ragged rows\)"))
+    make, p = csv("narrow.csv", "1\n2\n")
+    cases.append((make, rf"{p}: a labelled CSV needs at least 2 columns, found 1"))
+    make, p = csv("latin.csv", "1,2\n\xe9,3\n")
+    cases.append((make, rf"{p} is not UTF-8 text \(byte 0xe9 at offset 4\)"))
+    where = re.escape(str(tmp_path))
+    cases.append((lambda: D.from_csv(tmp_path), rf"{where} is a directory, not a data file"))
+    cases.append((lambda: D.from_npy(tmp_path / "missing.npy"), rf"no such file: {where}/missing\.npy"))
+    np.save(tmp_path / "objects.npy", np.array([[1, "a"]], dtype=object), allow_pickle=True)
+    cases.append((lambda: D.from_npy(tmp_path / "objects.npy"), rf"cannot read {where}/objects\.npy: it holds "
+                                                                 r"Python objects \(a pickled object array\), not numbers"))
+    return cases
+
+
+def test_dataset_input_errors_give_the_whole_reason(tmp_path):
+    """Every documented input error of Dataset and its readers names the file, the row or the
+    argument and says what is wrong, in one message (whole messages, so none is emptied or mangled)."""
+    from zonocomb.errors import ZonocombError
+    for make, message in _dataset_input_errors(tmp_path):
+        with pytest.raises(ZonocombError, match=f"^{message}$"):
+            make()
+
+
+def test_a_csv_header_is_skipped_with_a_warning_naming_the_row(tmp_path):
+    """from_csv reads a first row without numbers as a header and says so (its docstring), so no
+    example is dropped silently."""
+    from zonocomb.errors import ZonocombWarning
+    path = tmp_path / "data.csv"
+    path.write_text("x1,x2,label\n1,2,0\n3,4,1\n")
+    with pytest.warns(ZonocombWarning, match=f"^{re.escape(str(path))}: row 1 \\(x1,x2,label\\) has no number and is "
+                                             r"read as a header$"):
+        ds = Dataset.from_csv(path)
+    assert ds.N == 2 and ds.y.tolist() == [0.0, 1.0]
+
+
+def _geometry_input_errors():
+    """(a call with bad input, the whole expected message) for the entry points of zonocomb/geometry."""
+    from zonocomb.geometry.arrangement import ChamberWalls, HyperplaneArrangement
+    from zonocomb.geometry.chambers import chambers_exact
+    from zonocomb.geometry.faces import f_vector
+    from zonocomb.geometry.position import general_position_witness
+    from zonocomb.geometry.power import ZonotopePower
+    from zonocomb.geometry.zonotope import Zonotope
+    zero = r"is the zero vector; it defines no hyperplane and its barcode entry is undefined \(remove zero generators first\)"
+    Z = Zonotope([[1, 0], [0, 1], [1, 1]])
+    return [
+        (lambda: ChamberWalls([[1, 0], [2, 0]]).walls([1, 1]), r"normals of a rank-1 arrangement must form one class"),
+        (lambda: HyperplaneArrangement([[1, 0], [0, 0]]), rf"generator 1 of normals {zero}"),
+        (lambda: chambers_exact([[1, 0], [0, 0]]), rf"generator 1 of generators {zero}"),
+        (lambda: f_vector([[1, 1], [0, 0]], [(0, 0), (1, 1)]),
+         r"generator 1 is the zero vector; it spans no hyperplane and the zonotope's barcodes are undefined for it "
+         r"\(remove zero generators first\)"),
+        (lambda: general_position_witness([[float("nan"), 1]]), r"row 0 of generators contains nan; only finite numbers are allowed"),
+        (lambda: Zonotope([[1, float("inf")]]), r"row 0 of generators contains inf; only finite numbers are allowed"),
+        (lambda: ZonotopePower(object(), 2),
+         r"zonotope must be a zonocomb Zonotope; object lacks N, n, generators, vertices, num_vertices, is_vertex, neighbors"),
+        (lambda: Z.power(2).is_vertex(np.full((2, 3), 0.5)),
+         r"A has dtype float64; a pattern of Z\^m is a bool array of shape \(m, N\) \(0/1 integer arrays are accepted too\)"),
+        (lambda: Zonotope([[i, i * i, i ** 3, 1] for i in range(400)]).vertices(),
+         r"this zonotope \(N=400, n=4, 400 parallel classes of rank 4\) may have up to 21174400 vertices, more than "
+         r"10000000 to enumerate; use neighbors\(\) and local search instead"),
+        (lambda: Z.pattern_of([1, -1]),
+         r"w lies on the hyperplane of generator\(s\) \[2\] \(w·x_i = 0\), so it is in no chamber and has no vertex barcode"),
+    ]
+
+
+def test_geometry_input_errors_give_the_whole_reason():
+    """Bad input gets a clear, specific error (the project's standard): whole messages, so none is
+    emptied or mangled, and each names the argument as its caller knows it."""
+    from zonocomb.errors import ZonocombError
+    for call, message in _geometry_input_errors():
+        with pytest.raises(ZonocombError, match=f"^{message}$"):
+            call()
+
+
+def test_chambers_uses_the_exact_enumerator_by_default():
+    from zonocomb.geometry.chambers import chambers, chambers_exact
+    X = [[1, 0, 1], [0, 1, 1], [1, 1, 1], [2, 3, 1]]
+    assert chambers(X).tolist() == chambers_exact(X).tolist() == chambers(X, method="baseline").tolist()

@@ -218,7 +218,7 @@ class ChamberWalls:
         """
         sigma = np.asarray(sigma)
         if self.r == 1:                       # one class: the chamber is a half-space
-            if self.K != 1:                   # pragma: no cover - classes are non-parallel
+            if self.K != 1:                   # parallel normals: not one per class
                 raise InvalidInputError("normals of a rank-1 arrangement must form one class")
             return [0]
         ctx = _Chamber(self, sigma)
