@@ -420,3 +420,29 @@ def test_chambers_uses_the_exact_enumerator_by_default():
     from zonocomb.geometry.chambers import chambers, chambers_exact
     X = [[1, 0, 1], [0, 1, 1], [1, 1, 1], [2, 3, 1]]
     assert chambers(X).tolist() == chambers_exact(X).tolist() == chambers(X, method="baseline").tolist()
+
+
+def test_random_vertex_redraws_a_unit_on_a_hyperplane_from_the_same_generator():
+    """A unit whose Gaussian weights land exactly on a hyperplane w·x_i = 0 (no vertex) is redrawn
+    from the same generator (random_vertex's notes), so the result is a vertex of Z^m and seeded
+    runs stay reproducible."""
+    from zonocomb.geometry.zonotope import Zonotope
+
+    class FirstDrawGiven(np.random.Generator):
+        def __init__(self, first):
+            super().__init__(np.random.PCG64(5))
+            self.first = first
+
+        def standard_normal(self, size=None, *args, **kwargs):
+            if self.first is not None:
+                out, self.first = self.first, None
+                return out
+            return super().standard_normal(size, *args, **kwargs)
+
+    P = Zonotope([[0, 1, 1], [1, 0, 1], [1, 1, 1], [2, 1, 1]]).power(2)
+    first = np.array([[0.0, 1.0, -1.0], [0.3, -0.2, 0.5]])      # unit 0: w·x_0 = 1 − 1 = 0
+    A = P.random_vertex(random_state=FirstDrawGiven(first))
+    redraw = np.random.Generator(np.random.PCG64(5)).standard_normal(3)
+    assert P.is_vertex(A)
+    assert A[0].tolist() == P.unit_pattern(redraw).tolist()
+    assert A[1].tolist() == P.unit_pattern(first[1]).tolist()

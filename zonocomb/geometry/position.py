@@ -53,8 +53,6 @@ def _combinations_from(start: int, n_items: int, k: int) -> np.ndarray:
         last = combos[:, -1]
         counts = np.maximum(n_items - k + p - last, 0)       # values last+1 .. n_items-k+p
         total = int(counts.sum())
-        if total == 0:
-            return np.zeros((0, k), dtype=np.int64)
         rep = np.repeat(combos, counts, axis=0)
         offsets = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
         combos = np.hstack([rep, (np.repeat(last, counts) + 1 + offsets)[:, None]])
