@@ -477,3 +477,143 @@ def test_star_centres_of_unattained_logistic_regions_are_reported_as_solve_repor
     assert list(out.centre_status) == [sol.status for sol in alone]
     np.testing.assert_allclose(out.centre_loss, [sol.loss for sol in alone], rtol=1e-12, atol=1e-17)
     assert "optimal_unattained" in out.centre_status
+
+
+# ------------------------------------------------------------ added for the sample of seed 18
+def test_a_claimed_separated_example_without_its_margin_is_refused():
+    """RecessionLP.validate: an LP answer whose t claims example i separated (t_i = 1) while the
+    direction gives it no margin σ_i (Jθ*)_i ≥ MARGIN_RTOL is not a recession direction with
+    that set I, and is refused; the same answer without the claim (I empty) is accepted."""
+    ds, rng = _nearly_separable(1)
+    lp = _recession_lp(ds, [1.0, -1.0])
+    A = _patterns(ds, 2, rng, 1)[0]
+    x = np.zeros(lp.nvar)                                # θ* = 0, t = 0
+    assert not lp.validate(A, x).separated.any()
+    x[lp.nw + lp.nc] = 1.0                               # t_0 = 1: example 0 claimed separated
+    with pytest.raises(RecessionLPFailed, match="does not separate"):
+        lp.validate(A, x)
+
+
+def test_the_compiled_certificate_takes_integer_weights_as_the_reference_does():
+    """RegionKernel.residuals takes the arguments of KKTChecker.residuals, integer weights too,
+    and gives the same residuals."""
+    ds, rng = _nearly_separable(6)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    A = _patterns(ds, 2, rng, 1)[0]
+    W = np.array([[1, 0, 2], [0, 1, -1]])
+    got, ref = prog.kernel.residuals(A, W, 0.0), KKTChecker(prog.data).residuals(A, W, 0.0)
+    for name in ("primal", "stationarity", "dual", "complementarity", "rounding"):
+        assert getattr(got, name) == pytest.approx(getattr(ref, name), rel=1e-12, abs=1e-15), name
+
+
+def test_solve_certified_answers_as_solve_does():
+    """RegionKernel.solve_certified is solve (without keep / detect_recession) followed by the
+    certificate: the same W, c, iteration count and supports (the dual certificates of the
+    units at the apex), and a certificate that passes."""
+    rng = np.random.default_rng(0)
+    seen = 0
+    for _ in range(6):
+        ds = Dataset(rng.standard_normal((12, 2)), y=rng.standard_normal(12))
+        prog = RegionProgram(ds, [1.0, -1.0])
+        A = _patterns(ds, 2, rng, 1)[0]
+        a = prog.kernel.solve(A)
+        b, kkt = prog.kernel.solve_certified(A)
+        np.testing.assert_array_equal(a.W, b.W)
+        assert (a.c, a.n_iter) == (b.c, b.n_iter) and kkt.ok(FastBackend.KKT_RTOL)
+        assert a.supports.keys() == b.supports.keys()
+        for u in a.supports:
+            np.testing.assert_array_equal(a.supports[u], b.supports[u])
+        seen += len(a.supports)
+    assert seen >= 1                                     # some unit was at the apex
+
+
+def test_a_kernel_sweep_returns_the_neighbours_optima_only_on_request():
+    """RegionKernel.sweep: the neighbours' optima W, c are returned only with solutions=True."""
+    from zonocomb.geometry.power import ZonotopePower
+    ds, rng = _nearly_separable(5)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    power = ZonotopePower(ds.zonotope(), 2)
+    A = power.random_vertex(rng)
+    moves = power.neighbor_moves(A)
+    base = prog.solve(A)
+    plain = prog.kernel.sweep(A, moves, base.W, base.c, base.loss, screen=True, kkt_rtol=FastBackend.KKT_RTOL)
+    full = prog.kernel.sweep(A, moves, base.W, base.c, base.loss, screen=True, kkt_rtol=FastBackend.KKT_RTOL,
+                             solutions=True)
+    assert plain.W is None and plain.c is None
+    assert full.W.shape == (len(moves), 2, ds.n) and full.c.shape == (len(moves),)
+    np.testing.assert_array_equal(plain.loss, full.loss)
+
+
+def test_realising_weights_keeps_the_signs_it_had_with_a_margin():
+    """realising_weights(X, signs, w): the examples where w has the wanted sign with a margin
+    above TIGHT_SET_RTOL ‖w‖ ‖x_i‖ keep it (the step is half as long as the first margin it would
+    close), here from w a perturbation of weights w0 of the signs."""
+    from zonocomb.convex.region import realising_weights
+    rng = np.random.default_rng(3)
+    done = 0
+    for _ in range(20):
+        # examples of very different norms: the step's limit is a ratio margin / rate
+        X = np.column_stack([rng.standard_normal((15, 2)), np.ones(15)]) * np.exp(rng.normal(0.0, 1.5, (15, 1)))
+        w0 = rng.standard_normal(3)
+        signs = np.where(X @ w0 > 0, 1.0, -1.0)
+        w = w0 + 0.3 * rng.standard_normal(3)
+        kept = signs * (X @ w) > TIGHT_SET_RTOL * np.linalg.norm(w) * np.linalg.norm(X, axis=1)
+        if kept.all():
+            continue
+        got = realising_weights(X, signs, w)
+        assert np.all(signs[kept] * (X[kept] @ got) > 0)
+        done += 1
+    assert done >= 10
+
+
+def test_non_vertex_units_names_a_zonotope_of_other_generators():
+    """non_vertex_units refuses a zonotope of other generators than the dataset's, saying so."""
+    from zonocomb.errors import InvalidInputError
+    ds = Dataset([[0.0], [1.0], [2.0], [3.0]], y=[0.0, 1.0, 0.0, 1.0])
+    other = Dataset([[0.0], [1.0], [2.0], [5.0]], y=[0.0, 1.0, 0.0, 1.0])
+    prog = RegionProgram(ds, [1.0])
+    with pytest.raises(InvalidInputError, match=r"^zonotope must be the dataset's zonotope \(same generators\)$"):
+        prog.non_vertex_units([[0, 0, 1, 1]], zonotope=other.zonotope())
+
+
+def test_check_vertex_must_be_a_bool_named_in_the_error():
+    """RegionProgram.solve's check_vertex is a bool; anything else is refused naming it."""
+    from zonocomb.errors import InvalidTypeError
+    ds, rng = _nearly_separable(2)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    with pytest.raises(InvalidTypeError, match=r"^check_vertex must be a bool, got 'yes'$"):
+        prog.solve(_patterns(ds, 2, rng, 1)[0], check_vertex="yes")
+
+
+def test_solve_stars_does_every_star_in_one_compiled_call(monkeypatch):
+    """With the fast backend and a smooth loss, solve_stars hands all stars to the compiled
+    kernel in one call (RegionKernel.stars, the documented hook prog.kernel), building no
+    RegionSolution through solve(); the results are those of solve and sweep."""
+    from zonocomb.geometry.power import ZonotopePower
+    ds, rng = _nearly_separable(5)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    power = ZonotopePower(ds.zonotope(), 2)
+    P = np.array([power.random_vertex(rng) for _ in range(3)])
+    moves = [mv for A in P for mv in power.neighbor_moves(A)[:3]]
+    calls, real = [], prog.kernel.stars
+    monkeypatch.setattr(prog.kernel, "stars", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    monkeypatch.setattr(RegionProgram, "solve", lambda *a, **kw: pytest.fail("solve() was called"))
+    out = prog.solve_stars(P, moves, [3, 3, 3])
+    assert calls == [1] and set(out.status) <= {"optimal", "screened"}
+
+
+def test_a_weight_decay_sweep_from_a_pair_equals_one_from_the_solution():
+    """RegionProgram.sweep from the vertex's optimum as a pair (W, c) evaluates the vertex's
+    objective itself, weight decay α ‖W‖² included: the same neighbours' losses and statuses as
+    from the RegionSolution."""
+    from zonocomb.geometry.power import ZonotopePower
+    ds, rng = _nearly_separable(5)
+    prog = RegionProgram(ds, [1.0, -1.0], alpha=0.1)
+    power = ZonotopePower(ds.zonotope(), 2)
+    A = power.random_vertex(rng)
+    moves = power.neighbor_moves(A)
+    sol = prog.solve(A)
+    a, b = prog.sweep(A, moves, sol), prog.sweep(A, moves, (sol.W, sol.c))
+    assert a.status == b.status
+    np.testing.assert_allclose(b.loss, a.loss, rtol=1e-12)
+    np.testing.assert_allclose(b.lower_bound, a.lower_bound, rtol=1e-12)
