@@ -282,11 +282,11 @@ def kernel_available() -> bool:
 
 def fits(m: int, n: int, N: int) -> bool:
     """Whether the kernel takes a program with m units, n weights per unit and N examples: its int
-    index arithmetic needs m n N, (m n + 1)² and m n² below 2³¹ − 1 (no other limit; the work
-    space is allocated on the heap, sized by (N, m, n))."""
+    index arithmetic needs m n N, (m n + 1)² and m n² below 2³¹ − 1, the last implied by the
+    second (m n² ≤ (m n)²) (no other limit; the work space is allocated on the heap, sized by
+    (N, m, n))."""
     limit = 2 ** 31 - 1
-    return n >= 1 and m >= 1 and N >= 1 and m * n * N < limit and (m * n + 1) ** 2 < limit \
-        and m * n * n < limit
+    return n >= 1 and m >= 1 and N >= 1 and m * n * N < limit and (m * n + 1) ** 2 < limit
 
 
 def default_threads() -> int:
