@@ -617,3 +617,28 @@ def test_a_weight_decay_sweep_from_a_pair_equals_one_from_the_solution():
     assert a.status == b.status
     np.testing.assert_allclose(b.loss, a.loss, rtol=1e-12)
     np.testing.assert_allclose(b.lower_bound, a.lower_bound, rtol=1e-12)
+
+
+def test_the_kernels_pattern_error_names_what_it_got():
+    """RegionKernel takes (m, N) bool patterns; anything else is refused naming its dtype and
+    shape."""
+    from zonocomb.errors import InvalidInputError
+    ds, rng = _nearly_separable(2)
+    kernel = RegionProgram(ds, [1.0, -1.0]).kernel
+    A = _patterns(ds, 2, rng, 1)[0]
+    with pytest.raises(InvalidInputError, match=r"needs an \(2, 20\) bool pattern, got int64 array of shape \(2, 20\)"):
+        kernel.solve(A.astype(np.int64))
+    with pytest.raises(InvalidInputError, match=r"got bool array of shape \(20,\)"):
+        kernel.residuals(A[0], np.zeros((2, 3)), 0.0)
+
+
+def test_without_the_compiled_kernel_the_error_says_how_to_build_it(monkeypatch):
+    """RegionKernel without its C extension: an ImportError naming the import failure and the
+    command that builds it."""
+    from zonocomb.convex.backends import kernel
+    ds, _ = _nearly_separable(2)
+    monkeypatch.setattr(kernel, "_region_kernel", None)
+    monkeypatch.setattr(kernel, "_IMPORT_ERROR", ImportError("planted"))
+    with pytest.raises(ImportError, match=r"^the compiled region kernel is not built \(planted\); "
+                                          r"run `pip install -e \.` in the repository$"):
+        RegionKernel(RegionProgram(ds, [1.0, -1.0]).data)
