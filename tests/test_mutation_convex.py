@@ -317,11 +317,15 @@ def test_the_kept_lp_model_is_the_lp_of_each_pattern_of_a_walk(monkeypatch, fit_
 
     warm = RecessionLP(data)
     monkeypatch.setattr(recession, "linprog", no_cold_solve)
+    kept = None
     for A, (model, I) in zip(walk, fresh):
         got = warm.solve(A)
         for a, b in zip(_dense_lp(warm.kept_model), model):
             np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(got.separated, I)
+        if A is not lone:                                # (one step of the walk: not rebuilt)
+            assert kept is None or warm.kept_model is kept
+        kept = warm.kept_model
     assert len({int(I.sum()) for _, I in fresh}) >= 2
 
 
@@ -642,3 +646,80 @@ def test_without_the_compiled_kernel_the_error_says_how_to_build_it(monkeypatch)
     with pytest.raises(ImportError, match=r"^the compiled region kernel is not built \(planted\); "
                                           r"run `pip install -e \.` in the repository$"):
         RegionKernel(RegionProgram(ds, [1.0, -1.0]).data)
+
+
+@pytest.mark.parametrize("alpha", ["0.1", None, True, np.nan, -1.0])
+def test_alpha_must_be_a_finite_non_negative_number(alpha):
+    """RegionProblem's weight decay alpha is a real number >= 0: a string, None, a bool, NaN or a
+    negative value is refused with one InvalidInputError naming alpha."""
+    from zonocomb.convex.problem import RegionProblem
+    from zonocomb.errors import InvalidInputError
+    ds, _ = _nearly_separable(2)
+    with pytest.raises(InvalidInputError, match=r"^alpha \(weight decay\) must be a finite number >= 0"):
+        RegionProblem(ds, [1.0, -1.0], alpha=alpha)
+
+
+def test_a_failed_cold_lp_is_named_with_highs_message(monkeypatch):
+    """RecessionLP.solve without a warm start: a cold attempt whose HiGHS status is not optimal is
+    listed in the error with HiGHS' own message."""
+    from types import SimpleNamespace
+    from zonocomb.convex.backends import recession
+    ds, rng = _nearly_separable(1)
+    lp = _recession_lp(ds, [1.0, -1.0])
+    monkeypatch.setattr(recession, "linprog", lambda *a, **kw: SimpleNamespace(status=4, x=None, message="planted"))
+    with pytest.raises(RecessionLPFailed, match=r"\(highs-ds: planted; highs-ipm: planted\)$"):
+        lp.solve(_patterns(ds, 2, rng, 1)[0], warm=False)
+
+
+def test_the_recession_lp_keeps_the_cone_constraint_of_an_example_at_the_origin():
+    """An example at x = 0 has the generator x̄ = (0, 0, 1) (its normalised row has an entry
+    exactly 1): its sign constraints s_ui w_u·x̄_i ≥ 0 (on the units' biases) stay in the LP, so
+    every pattern's LP is answered (warm and cold alike) with a direction in the cone K."""
+    ds0, rng = _nearly_separable(1)
+    X = ds0.X_float.copy()
+    X[5] = 0.0
+    ds = Dataset(X, y=ds0.y)
+    data = RegionProgram(ds, [1.0, -1.0], loss="logistic").data
+    warm, sizes = RecessionLP(data), set()
+    for A in _patterns(ds, 2, rng, 12):
+        got, cold = warm.solve(A), RecessionLP(data).solve(A, warm=False)
+        np.testing.assert_array_equal(got.separated, cold.separated)
+        slack = np.where(A, 1.0, -1.0) * (got.W @ ds.generators_float.T)
+        assert np.all(slack[:, 5] >= -1e-9 * np.linalg.norm(got.W, axis=1))
+        sizes.add(int(got.separated.sum()))
+    assert len(sizes) >= 2
+
+
+def test_the_kernels_iteration_cap_defaults_to_200_plus_20_m_n():
+    """RegionKernel's iteration cap (FastBackend's max_iter) is 200 + 20 m n unless given."""
+    ds, _ = _nearly_separable(2)
+    data = RegionProgram(ds, [1.0, -1.0, 0.5]).data
+    assert RegionKernel(data).max_iter == 200 + 20 * 3 * ds.n
+    assert RegionKernel(data, max_iter=7).max_iter == 7
+
+
+def test_neighbours_the_kernel_does_not_settle_are_solved_on_their_own(monkeypatch):
+    """RegionProgram.sweep: a neighbour the compiled sweep reports "failed" is solved on its own
+    (cold, then the reference): the same loss as the kernel's answer, a RegionSolution among the
+    sweep's solutions with its own wall time as seconds."""
+    import dataclasses
+    import time
+    from zonocomb.geometry.power import ZonotopePower
+    ds, rng = _nearly_separable(5)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    power = ZonotopePower(ds.zonotope(), 2)
+    A = power.random_vertex(rng)
+    moves = power.neighbor_moves(A)
+    base = prog.solve(A)
+    settled = prog.sweep(A, moves, base)
+    real = prog.kernel.sweep
+    monkeypatch.setattr(prog.kernel, "sweep", lambda *a, **kw: dataclasses.replace(
+        real(*a, **kw), status=np.array(["failed"] * len(moves))))
+    t0 = time.perf_counter()
+    alone = prog.sweep(A, moves, base)
+    wall = time.perf_counter() - t0
+    assert sorted(alone.solutions) == list(range(len(moves)))
+    assert set(alone.status) == {"optimal"}
+    np.testing.assert_allclose(alone.loss, settled.loss, rtol=1e-9, atol=1e-12)
+    for sol in alone.solutions.values():
+        assert isinstance(sol.seconds, float) and 0.0 < sol.seconds <= wall
