@@ -723,3 +723,14 @@ def test_neighbours_the_kernel_does_not_settle_are_solved_on_their_own(monkeypat
     np.testing.assert_allclose(alone.loss, settled.loss, rtol=1e-9, atol=1e-12)
     for sol in alone.solutions.values():
         assert isinstance(sol.seconds, float) and 0.0 < sol.seconds <= wall
+
+
+@pytest.mark.parametrize("y, named", [([0.0, 1.0, 0.5, 1.0], "label 2 of y is 0.5"),
+                                      ([0.0, 2.0, 1.0, -1.0], "label 1 of y is 2.0")])
+def test_a_logistic_label_outside_0_1_is_named_by_its_index_and_value(y, named):
+    """check_labels: the logistic loss needs labels in {0, 1}; the first other label is named by
+    its index and value."""
+    from zonocomb.convex.losses import check_labels
+    from zonocomb.errors import InvalidInputError
+    with pytest.raises(InvalidInputError, match=rf"^the logistic loss needs labels in \{{0, 1\}}; {named}$"):
+        check_labels("logistic", y)
