@@ -32,6 +32,17 @@ def _nearly_separable(seed, N=20):
     return Dataset(X, y=y), rng
 
 
+def _vertex_with_moves(alpha=0.0):
+    """The program of :func:`_nearly_separable` (seed 5, v = (1, −1)), a random vertex of Z^2 and
+    its neighbours' moves."""
+    from zonocomb.geometry.power import ZonotopePower
+    ds, rng = _nearly_separable(5)
+    prog = RegionProgram(ds, [1.0, -1.0], alpha=alpha)
+    power = ZonotopePower(ds.zonotope(), 2)
+    A = power.random_vertex(rng)
+    return prog, A, power.neighbor_moves(A)
+
+
 def _patterns(ds, m, rng, count):
     """``count`` activation patterns of random weights (vertices of Z^m)."""
     return [(rng.standard_normal((m, ds.n)) @ ds.generators_float.T) > 0 for _ in range(count)]
@@ -412,12 +423,7 @@ def test_sweep_and_star_solutions_report_their_wall_time_as_seconds():
     time is in neighbour_seconds) and of solve_stars (its wall time) are floats within the wall
     time measured around the call."""
     import time
-    from zonocomb.geometry.power import ZonotopePower
-    ds, rng = _nearly_separable(5)
-    prog = RegionProgram(ds, [1.0, -1.0])
-    power = ZonotopePower(ds.zonotope(), 2)
-    A = power.random_vertex(rng)
-    moves = power.neighbor_moves(A)
+    prog, A, moves = _vertex_with_moves()
     base = prog.solve(A)
     t0 = time.perf_counter()
     sweep = prog.sweep(A, moves, base, solutions=True)
@@ -533,18 +539,13 @@ def test_solve_certified_answers_as_solve_does():
 
 def test_a_kernel_sweep_returns_the_neighbours_optima_only_on_request():
     """RegionKernel.sweep: the neighbours' optima W, c are returned only with solutions=True."""
-    from zonocomb.geometry.power import ZonotopePower
-    ds, rng = _nearly_separable(5)
-    prog = RegionProgram(ds, [1.0, -1.0])
-    power = ZonotopePower(ds.zonotope(), 2)
-    A = power.random_vertex(rng)
-    moves = power.neighbor_moves(A)
+    prog, A, moves = _vertex_with_moves()
     base = prog.solve(A)
     plain = prog.kernel.sweep(A, moves, base.W, base.c, base.loss, screen=True, kkt_rtol=FastBackend.KKT_RTOL)
     full = prog.kernel.sweep(A, moves, base.W, base.c, base.loss, screen=True, kkt_rtol=FastBackend.KKT_RTOL,
                              solutions=True)
     assert plain.W is None and plain.c is None
-    assert full.W.shape == (len(moves), 2, ds.n) and full.c.shape == (len(moves),)
+    assert full.W.shape == (len(moves), *base.W.shape) == (len(moves), 2, 3) and full.c.shape == (len(moves),)
     np.testing.assert_array_equal(plain.loss, full.loss)
 
 
@@ -610,12 +611,7 @@ def test_a_weight_decay_sweep_from_a_pair_equals_one_from_the_solution():
     """RegionProgram.sweep from the vertex's optimum as a pair (W, c) evaluates the vertex's
     objective itself, weight decay α ‖W‖² included: the same neighbours' losses and statuses as
     from the RegionSolution."""
-    from zonocomb.geometry.power import ZonotopePower
-    ds, rng = _nearly_separable(5)
-    prog = RegionProgram(ds, [1.0, -1.0], alpha=0.1)
-    power = ZonotopePower(ds.zonotope(), 2)
-    A = power.random_vertex(rng)
-    moves = power.neighbor_moves(A)
+    prog, A, moves = _vertex_with_moves(alpha=0.1)
     sol = prog.solve(A)
     a, b = prog.sweep(A, moves, sol), prog.sweep(A, moves, (sol.W, sol.c))
     assert a.status == b.status
@@ -704,12 +700,7 @@ def test_neighbours_the_kernel_does_not_settle_are_solved_on_their_own(monkeypat
     sweep's solutions with its own wall time as seconds."""
     import dataclasses
     import time
-    from zonocomb.geometry.power import ZonotopePower
-    ds, rng = _nearly_separable(5)
-    prog = RegionProgram(ds, [1.0, -1.0])
-    power = ZonotopePower(ds.zonotope(), 2)
-    A = power.random_vertex(rng)
-    moves = power.neighbor_moves(A)
+    prog, A, moves = _vertex_with_moves()
     base = prog.solve(A)
     settled = prog.sweep(A, moves, base)
     real = prog.kernel.sweep

@@ -900,7 +900,7 @@ def test_workers_is_the_number_of_joblib_processes(tmp_path, monkeypatch):
     assert asked == [3, -1]
 
 
-def test_a_cluster_sweep_cancels_its_futures_and_closes_a_client_it_opened(tmp_path, monkeypatch):
+def test_a_cluster_sweep_sends_the_data_directory_cancels_its_futures_and_closes_its_own_client(tmp_path, monkeypatch):
     distributed = pytest.importorskip("dask.distributed")
     monkeypatch.setitem(runner.METHODS, "fake", lambda ds, c, rs: _Result(ds.y.astype(float)))
     clients = []
@@ -937,52 +937,14 @@ def test_a_cluster_sweep_cancels_its_futures_and_closes_a_client_it_opened(tmp_p
     monkeypatch.setattr(distributed, "as_completed", iter)
     tasks = [_synthetic(method="fake", seed=s) for s in (0, 1)]
     with RunStore(tmp_path / "r.sqlite") as st:
-        assert run_sweep(tasks, st, scheduler="tcp://cluster:8786").n_ok == 2
+        assert run_sweep(tasks, st, scheduler="tcp://cluster:8786", data_dir=tmp_path / "images").n_ok == 2
         (own,) = clients
         assert own.address == "tcp://cluster:8786" and own.closed and own.cancelled == own.futures
+        assert [f.data_dir for f in own.futures] == [tmp_path / "images"] * len(own.futures)
         given = FakeClient()
         with pytest.raises(KeyboardInterrupt):
             run_sweep(tasks + [_synthetic(method="fake", seed=2)], st, scheduler=given)
         assert given.cancelled == given.futures and not given.closed          # the caller's client stays open
-
-
-def test_a_cluster_sweep_sends_the_data_directory_with_every_unit(tmp_path, monkeypatch):
-    """The image data directory given to run_sweep reaches every unit a Dask client runs."""
-    distributed = pytest.importorskip("dask.distributed")
-    monkeypatch.setitem(runner.METHODS, "fake", lambda ds, c, rs: _Result(ds.y.astype(float)))
-    seen = []
-
-    class Future:
-        def __init__(self, unit, data_dir):
-            self.unit, self.data_dir = unit, data_dir
-
-        def result(self):
-            seen.append(self.data_dir)
-            return runner.execute_unit(self.unit, self.data_dir)
-
-    class FakeClient(distributed.Client):              # no scheduler: units run here
-        def __init__(self, address=None):
-            pass
-
-        def map(self, func, units, data_dir=None, pure=True):
-            return [Future(u, data_dir) for u in units]
-
-        def cancel(self, futures):
-            pass
-
-        def close(self):
-            pass
-
-        def __del__(self):
-            pass
-
-    monkeypatch.setattr(distributed, "Client", FakeClient)
-    monkeypatch.setattr(distributed, "as_completed", iter)
-    images = tmp_path / "images"
-    with RunStore(tmp_path / "r.sqlite") as st:
-        tasks = [_synthetic(method="fake", seed=s) for s in (0, 1)]
-        assert run_sweep(tasks, st, scheduler="tcp://cluster:8786", data_dir=images).n_ok == 2
-    assert seen and all(d == images for d in seen)
 
 
 def test_importing_from_a_missing_store_names_it(tmp_path):
