@@ -249,8 +249,8 @@ def gls(dataset: Dataset, m: int, max_steps: int = 1024, loss: str = "mse", rand
     Returns
     -------
     SearchResult
-        The last vertex, its optimal network and the trace (one row per move; the loss strictly
-        decreases along it). ``info["stopped"]`` tells why the search stopped: ``"local_minimum"``
+        The last vertex, its optimal network and the trace (one row per move; with the default margins
+        the loss strictly decreases along it, see the module docstring). ``info["stopped"]`` tells why the search stopped: ``"local_minimum"``
         (no neighbour improves; ``info["local_minimum"]`` is True only then), ``"floor"`` (loss
         below ``atol``), ``"max_steps"``, ``"max_time"`` or ``"callback"``.
 
@@ -341,8 +341,8 @@ def mgls(dataset: Dataset, m: int, max_steps: int = 2048, loss: str = "mse", ran
     Returns
     -------
     SearchResult
-        The last vertex, its optimal network and the trace (one row per move; the loss strictly
-        decreases along it). ``info["stopped"]`` tells why the search stopped: ``"local_minimum"``
+        The last vertex, its optimal network and the trace (one row per move; with the default margins
+        the loss strictly decreases along it, see the module docstring). ``info["stopped"]`` tells why the search stopped: ``"local_minimum"``
         (no neighbour improves; ``info["local_minimum"]`` is True only then), ``"floor"`` (loss
         below ``atol``), ``"max_steps"``, ``"max_time"`` or ``"callback"``.
 
