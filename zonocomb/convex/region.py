@@ -86,8 +86,9 @@ class RegionSolution:
     tight : ndarray of bool, shape (m, N)
         Constraints holding with equality at the optimum, within the float tolerance
         |w_u·x̄_i| ≤ ``TIGHT_SET_RTOL`` ‖x̄_i‖ max_u' ‖w_u'‖ (all of a unit's constraints are tight when
-        w_u = 0), measured after the solver's power-of-two rescaling of badly scaled columns and
-        labels (invariant under scaling of the data). mGLS flips these first (appendix G).
+        w_u = 0), measured after the solver's power-of-two rescaling of badly scaled columns,
+        labels and output weights (invariant under scaling of the data). mGLS flips these first
+        (appendix G).
     status : SolveStatus
         ``OPTIMAL``, ``OPTIMAL_INACCURATE`` (a warning was issued), ``OPTIMAL_FALLBACK`` (the fast
         backend handed this pattern to the reference backend; a warning was issued),
@@ -243,6 +244,17 @@ class RegionProgram:
     >>> round(sol.loss, 12), prog.n_solves
     (0.0, 1)
 
+    Notes
+    -----
+    The backend solves the program rescaled by powers of two (exact in floating point): the columns
+    of X̄, the labels and each output weight v_u whose magnitude lies outside [1/16, 16] are brought
+    into (1/2, 1] (``_scales``), and the answer is mapped back exactly; with weight decay, whose
+    α ‖W‖² is not invariant under these scalings, only the labels are. So, without weight decay,
+    output weights, features and labels of any magnitude are solved as well as those of order one,
+    and the program of 2^k v has the optimum of v with W scaled by 2^−k and the same loss, bit for
+    bit when the solver sees the same rescaled v (e.g. |v_u| in (1/2, 1] and 2^k |v_u| outside the
+    band).
+
     References
     ----------
     Matena & Raffel, "A Combinatorial Perspective on the Optimization of Shallow ReLU Networks",
@@ -290,9 +302,11 @@ class RegionProgram:
         self.alpha = problem.alpha
         self.backend = spec.name
         self._data = problem.region_data()
-        self._col_scale, self._label_scale = _scales(self._data)
+        self._col_scale, self._label_scale, self._unit_scale = _scales(self._data)
         scaled = replace(self._data, Xbar=np.ascontiguousarray(self._data.Xbar / self._col_scale),
-                         y=self._data.y / self._label_scale)
+                         y=self._data.y / self._label_scale, v=self._data.v / self._unit_scale)
+        #: the solver's weights are W ∘ (r_u s_j / t) (powers of two, ``_scales``)
+        self._weight_scale = self._unit_scale[:, None] * self._col_scale / self._label_scale
         self._solver = spec.load()(scaled)
         self._XT = np.ascontiguousarray(self._data.Xbar.T)
         #: TIGHT_SET_RTOL ‖x̄_i‖ (the tight set's tolerance, per example, before the factor max ‖w_u‖)
@@ -711,13 +725,11 @@ class RegionProgram:
         if warm is None:
             return None
         W, c = warm
-        t = self._label_scale
-        return np.asarray(W, dtype=float) * (self._col_scale / t), float(c) / t
+        return np.asarray(W, dtype=float) * self._weight_scale, float(c) / self._label_scale
 
     def _from_solver(self, W, c):
         """A point (W, c) of the solver's scaled program in the program's units."""
-        t = self._label_scale
-        return np.asarray(W, dtype=float) * (t / self._col_scale), float(c) * t
+        return np.asarray(W, dtype=float) / self._weight_scale, float(c) * self._label_scale
 
     def _loss_unit(self) -> float:
         """The program's loss over the scaled solver's: t² for the MSE, t for l1, 1 for logistic."""
@@ -764,9 +776,9 @@ class RegionProgram:
     def _tight(self, W: np.ndarray, P: np.ndarray) -> np.ndarray:
         """|w_u·x̄_i| ≤ TIGHT_SET_RTOL ‖x̄_i‖ max_u' ‖w_u'‖ (P = W X̄ᵀ), read-only, measured in the
         solver's scaled units (``_scales``), so that it does not change when the data are scaled."""
-        Ws = W * (self._col_scale / self._label_scale)
-        wmax = float(np.sqrt(np.einsum("uj,uj->u", Ws, Ws).max())) * self._label_scale
-        tight = np.abs(P) <= wmax * self._tight_tol
+        Ws = W * self._weight_scale
+        wmax = float(np.sqrt(np.einsum("uj,uj->u", Ws, Ws).max()))
+        tight = np.abs(P) * (self._unit_scale / self._label_scale)[:, None] <= wmax * self._tight_tol
         tight.setflags(write=False)
         return tight
 
@@ -944,28 +956,36 @@ def _zero_one(arr: np.ndarray) -> np.ndarray:
     return arr.astype(bool)
 
 
-#: Columns of X̄ and labels whose largest magnitude lies outside [1/SCALE_BAND, SCALE_BAND] are
-#: rescaled by a power of two for the solver.
+#: Columns of X̄, labels and output weights whose largest magnitude lies outside
+#: [1/SCALE_BAND, SCALE_BAND] are rescaled by a power of two for the solver (``_scales``).
 SCALE_BAND = 16.0
 
 
-def _scales(data: RegionData) -> tuple[np.ndarray, float]:
-    """Powers of two (s_j per column of X̄, t for the labels) that bring each column's and the
-    labels' largest magnitude into [1/2, 1) when it lies outside [1/SCALE_BAND, SCALE_BAND], else 1.
+def _scales(data: RegionData) -> tuple[np.ndarray, float, np.ndarray]:
+    """Powers of two (s_j per column of X̄, t for the labels, r_u per output weight) that bring each
+    column's and the labels' largest magnitude and each |v_u| into (1/2, 1] when it lies outside
+    [1/SCALE_BAND, SCALE_BAND], else 1.
 
-    The region program of (X̄ / s, y / t) is that of (X̄, y) with w_u → w_u ∘ s / t, c → c / t and
-    the MSE divided by t² (the l1 loss by t; logistic labels are not scaled): every activation pattern
-    and region is the same, and dividing by a power of two is exact. So features and labels scaled
-    by 1e±8 give the solver the same well-scaled problem. With weight decay the columns are not
-    scaled (α ‖W‖² would change), the labels are (the MSE with decay α ‖W‖² divides by t² as a
-    whole).
+    The region program of (X̄ / s, y / t, v / r) is that of (X̄, y, v) with w_u → r_u (w_u ∘ s) / t,
+    c → c / t and the MSE divided by t² (the l1 loss by t; logistic labels are not scaled): every
+    prediction v_u (w_u·x̄_i) + c is divided by t, every activation pattern and region is the same,
+    and dividing by a power of two is exact. So features, labels and output weights scaled by
+    1e±8 give the solver the same well-scaled problem: ``RegionProgram(dataset, 2**k * v)`` returns
+    the W of ``RegionProgram(dataset, v)`` times 2^−k, with the same loss, bit for bit when each
+    |v_u| and 2^k |v_u| lies in (1/2, 1] or outside the band.
+
+    With weight decay neither the columns nor v are scaled: α ‖W‖² is not invariant under those
+    scalings (one common scale of v could be absorbed into α, but it leaves the ratio of the decay
+    to the loss's curvature unchanged, and with it the solver's accuracy). The labels are (the MSE
+    with decay α ‖W‖² divides by t² as a whole).
     """
     def power_of_two(magnitude: float) -> float:
         if magnitude == 0.0 or 1.0 / SCALE_BAND <= magnitude <= SCALE_BAND:
             return 1.0
         return float(2.0 ** np.ceil(np.log2(magnitude)))
     cols = np.array([power_of_two(float(x)) for x in np.max(np.abs(data.Xbar), axis=0)])
-    if data.alpha > 0.0:                      # ‖W‖² is not invariant under column scaling
-        cols = np.ones_like(cols)
+    units = np.array([power_of_two(abs(float(x))) for x in data.v])
+    if data.alpha > 0.0:                      # ‖W‖² is not invariant under these scalings
+        cols, units = np.ones_like(cols), np.ones_like(units)
     t = 1.0 if data.loss == "logistic" else power_of_two(float(np.max(np.abs(data.y))))
-    return cols, t
+    return cols, t, units
