@@ -198,12 +198,14 @@ def test_redundancy_drops_only_hyperplanes_that_are_no_walls(case):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_chamber_walls_cost_one_float_lp_and_no_exact_lp_per_chamber_on_generic_data(seed, monkeypatch):
+def test_chamber_walls_cost_one_float_lp_and_no_exact_lp_or_elimination_per_chamber_on_generic_data(seed, monkeypatch):
     """The documented usual cost of ChamberWalls (class docstring): one float LP per chamber for its
-    walls, no exact cddlib LP; is_chamber settles a sign vector that is no chamber by its float
-    Farkas certificate, also without an exact LP. Generic data: homogenized integer points."""
+    walls, no exact cddlib LP, and every redundancy certificate settled by its verified float solve
+    (no exact elimination: no coefficient is near 0 on generic data); is_chamber settles a sign
+    vector that is no chamber by its float Farkas certificate, also without an exact LP. Generic
+    data: homogenized integer points."""
     import zonocomb.geometry.arrangement as arrangement
-    calls = {"_margin_lp": 0, "chamber_interior_point": 0}
+    calls = {"_margin_lp": 0, "chamber_interior_point": 0, "_nonnegative_solutions": 0}
 
     def counted(name):
         function = getattr(arrangement, name)
@@ -221,9 +223,10 @@ def test_chamber_walls_cost_one_float_lp_and_no_exact_lp_per_chamber_on_generic_
     walls = arrangement.ChamberWalls(X)
     counted("_margin_lp")
     counted("chamber_interior_point")
+    counted("_nonnegative_solutions")
     for sigma in chambers:
         assert walls.walls(sigma) == _true_walls(H, sigma)
-    assert calls == {"_margin_lp": len(chambers), "chamber_interior_point": 0}
+    assert calls == {"_margin_lp": len(chambers), "chamber_interior_point": 0, "_nonnegative_solutions": 0}
     others = [s for s in itertools.product((-1, 1), repeat=8) if s not in set(chambers)][::7]
     assert not any(walls.is_chamber(s) for s in others)
     assert calls["chamber_interior_point"] == 0
@@ -289,9 +292,11 @@ def test_exact_fallback_of_the_general_position_test_finds_a_dependent_pair():
 
 
 def test_signs_of_a_product_with_no_rows_have_the_product_shape():
-    from zonocomb.geometry.position import product_signs
+    from zonocomb.geometry.position import SignFilter, product_signs
     S = product_signs([], [[1, 2], [3, 4], [5, 6]])
     assert S.shape == (0, 3) and S.dtype == np.int8
+    S = SignFilter([[1, 2], [3, 4]]).signs([])
+    assert S.shape == (2, 0) and S.dtype == np.int8
 
 
 def test_facet_walk_steps_one_entry_at_a_time_without_warnings_for_an_example_at_the_origin():
@@ -446,3 +451,102 @@ def test_random_vertex_redraws_a_unit_on_a_hyperplane_from_the_same_generator():
     assert P.is_vertex(A)
     assert A[0].tolist() == P.unit_pattern(redraw).tolist()
     assert A[1].tolist() == P.unit_pattern(first[1]).tolist()
+
+
+# ----- documented costs: float filters that decide the usual case, so the exact path runs on ties only -----
+
+def _count_calls(monkeypatch, owner, name, log=None):
+    """Replace ``owner.name`` by a wrapper that counts its calls (and logs their arguments)."""
+    function = getattr(owner, name)
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append(args if log is None else log(*args, **kwargs))
+        return function(*args, **kwargs)
+    monkeypatch.setattr(owner, name, spy)
+    return calls
+
+
+def test_one_basis_of_facets_certifies_every_hyperplane_of_its_cone_at_once(monkeypatch):
+    """ChamberWalls reuses one redundancy basis S for every normal it covers (class docstring): the
+    positive orthant of Q^3 has the facets e1, e2, e3, and eight other normals with nonnegative
+    coefficients in that basis, so one certification settles them all. Its float solve certifies
+    the seven with positive coefficients; only e1 + e2 (a zero coefficient, listed last) goes to
+    exact elimination (certify_redundant's docstring)."""
+    import zonocomb.geometry.arrangement as arrangement
+    X = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 2, 3], [2, 1, 1], [3, 1, 2], [1, 1, 4], [2, 3, 1], [5, 1, 1],
+         [1, 4, 2], [1, 1, 0]]
+    walls = arrangement.ChamberWalls(X)
+    bases = _count_calls(monkeypatch, arrangement._Chamber, "certify_redundant")
+    exact = _count_calls(monkeypatch, arrangement, "_nonnegative_solutions", lambda A, S, cand: list(cand))
+    lps = _count_calls(monkeypatch, arrangement, "_margin_lp")
+    assert walls.walls([1] * len(X)) == [0, 1, 2]
+    assert (len(bases), exact, len(lps)) == (1, [[10]], 1)
+
+
+def _moment_curve(ts, n):
+    """Points (1, t, t², …, t^(n−1)): any n of them are independent (a Vandermonde determinant), so
+    they are in general position."""
+    return [[t ** e for e in range(n)] for t in ts]
+
+
+@pytest.mark.parametrize("ts, n", [(range(1, 16), 3), (range(1, 11), 4), (range(10**6, 10**6 + 12), 3)])
+def test_general_position_test_of_points_in_general_position_needs_no_exact_arithmetic(ts, n, monkeypatch):
+    """general_position_witness decides only hash collisions and zero cofactor vectors exactly
+    (its notes): for points in general position its 64-bit hashes of the distinct normalized
+    cofactor vectors collide with probability about C(N, n−1)²/2^65, so no exact cofactor vector is
+    computed, in int64 (small t) or modulo a prime (t near 10^6, beyond int64)."""
+    import zonocomb.geometry.position as position
+    X = _moment_curve(ts, n)
+    exact = _count_calls(monkeypatch, position, "_exact_cofactor")
+    assert position.general_position_witness(X) is None
+    assert exact == []
+
+
+def test_a_cofactor_vector_divisible_by_the_first_prime_sends_the_test_to_the_next_prime(monkeypatch):
+    """Modulo p = _PRIMES[0] the rows (1, 0, 0) and (p + 1, p, 2p) are parallel, over Q they are not:
+    their cofactor vector vanishes mod p only. The test then tries the next prime (its notes); the
+    exact scan over Q is the last resort, after every prime failed. The rows are in general
+    position (brute force), and too large for int64."""
+    import zonocomb.geometry.position as position
+    p = position._PRIMES[0]
+    X = [[1, 0, 0], [p + 1, p, 2 * p], [0, 1, 0], [0, 0, 1], [1, 3, 7], [2, 9, 4]]
+    assert not position.int64_safe(X, 2)
+    assert not _dependent_subset(X, 2) and not _dependent_subset(X, 3)
+    primes = _count_calls(monkeypatch, position, "_scan", lambda X, max_rows, p: p)
+    exact = _count_calls(monkeypatch, position, "_scan_exact")
+    assert position.general_position_witness(X) is None
+    assert (primes, exact) == (list(position._PRIMES[:2]), [])
+
+
+def test_face_counts_enumerate_chambers_only_for_restrictions_of_dimension_three_or_more(monkeypatch):
+    """face_counts counts the chambers of restrictions of dimension 1 and 2 in closed form (module
+    docstring of zonocomb/geometry/flats.py): for 7 points of the moment curve in Q^4 (general
+    position) only the empty flat (dimension 4) and the 7 flats of rank 1 (dimension 3) are
+    enumerated; the counts are the closed form 2·C(N, k)·Σ_{i<n−k} C(N−k−1, i)."""
+    import math
+    import zonocomb.geometry.flats as flats
+    enumerated = _count_calls(monkeypatch, flats, "chambers_exact", lambda normals: len(normals[0]))
+    N, n = 7, 4
+    assert flats.face_counts(_moment_curve(range(1, N + 1), n)) == tuple(
+        2 * math.comb(N, k) * sum(math.comb(N - k - 1, i) for i in range(n - k)) for k in range(n))
+    assert sorted(enumerated) == [3] * N + [4]
+
+
+@pytest.mark.parametrize("seed", [5, 9, 12])
+def test_chambers_of_a_degenerate_arrangement_with_62_bit_entries_are_exact(seed):
+    """Beyond int64 the chamber enumerator takes the signs on its rays from a float filter with a
+    rigorous error bound, exact arithmetic deciding what the bound cannot (module docstring of
+    zonocomb/geometry/chambers.py). Six random normals a_i in Q^7 with entries near 2^62 and
+    y = Σ ±a_i: the line where the a_i meet lies on H_y too (u·y = 0 exactly), while the float value
+    of u·y, a sum of terms near 1 that cancel, is off by rounding. With two more random normals the
+    chambers must be those of the exact LP baseline (the cancellation is large enough in these
+    instances that a bound too small by the sum's magnitude invents chambers)."""
+    from zonocomb.geometry.chambers import chambers_baseline, chambers_exact
+    rng = np.random.default_rng(seed)
+    n = 7
+    a = [[int(v) for v in rng.integers(-2 ** 62, 2 ** 62, size=n, dtype=np.int64)] for _ in range(n - 1)]
+    signs = rng.choice([-1, 1], size=n - 1)
+    y = [sum(int(s) * row[j] for s, row in zip(signs, a)) for j in range(n)]
+    X = a + [y] + [[int(v) for v in rng.integers(-2 ** 62, 2 ** 62, size=n, dtype=np.int64)] for _ in range(2)]
+    assert chambers_exact(X).tolist() == chambers_baseline(X).tolist()

@@ -163,6 +163,9 @@ class ChamberWalls:
     hit a facet not found yet. Only hyperplanes that neither certificate settles get a float LP for
     a wall point and then, if still undecided, one exact cddlib LP (is the chamber with σ_P flipped
     nonempty?). So there is no LP per hyperplane in the usual case: one float LP per chamber.
+    A redundancy support is checked by a verified float solve (:func:`_verified_nonnegative`); the
+    exact fraction-free elimination runs only for the hyperplanes it cannot certify (a coefficient
+    μ_q at or near 0, or an ill-conditioned basis), on generic data for none.
     """
 
     def __init__(self, normals: list[list[int]], seed: int = 0):

@@ -167,6 +167,8 @@ class _ExactRays:
         # m <= k(k+1)/2 + k roundings per term (input rounding, one product and <= t additions per
         # level); the dot product with a row adds r+1. (r+1)² roundings cover both for every
         # r >= 2 (exact.predicates.rounding_factor); TINY covers underflow (entries are scaled <= 1).
+        # A ray whose exact cofactor vector is 0 (dependent rows) leaves every product within the
+        # bound, and every ray has a row outside its subset (M >= r), so it is re-checked exactly.
         r = self.r
         Mf = self.Yf[combos]
         Uf = cofactor_vectors(Mf)
@@ -177,8 +179,7 @@ class _ExactRays:
         rows = np.arange(R)[:, None]
         S[rows, combos] = 0                   # a ray lies on the hyperplanes that define it
         undecided[rows, combos] = False
-        sure = (np.abs(Uf) > c * Up + TINY).any(axis=1)
-        need = np.flatnonzero(~sure | undecided.any(axis=1))
+        need = np.flatnonzero(undecided.any(axis=1))
         keep = np.ones(R, dtype=bool)
         if len(need):
             exact = cofactor_vectors(self.Yobj[combos[need]])

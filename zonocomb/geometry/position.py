@@ -411,7 +411,10 @@ def general_position_witness(generators, max_subsets: int = MAX_SUBSETS, max_row
     <= n contains either a dependent (n−1)-subset or n vectors of rank n−1, two of whose
     (n−1)-subsets span the same hyperplane. The u_S are computed modulo a 31-bit prime p, normalized
     projectively and hashed; a true dependency always shows up modulo p, and every candidate is
-    decided exactly over Q (a candidate that is zero mod p but not over Q triggers another prime).
+    decided exactly over Q (a candidate that is zero mod p but not over Q triggers the next prime;
+    the exact scan over Q runs only after all five failed). Exact arithmetic runs on candidates
+    only: for generators in general position on none, unless two of the 64-bit hashes collide
+    (probability about C(N, n−1)²/2^65).
     Cost O(C(N, n−1)·n·2^(n−1)) int64 operations plus a sort of C(N, n−1) hashes, against
     O(C(N, n)·n³) exact operations for testing every n-subset; e.g. N = 100, n = 5 takes 3.9·10⁶
     vectorized cofactor vectors. A found dependency is shrunk to a circuit by exact rank tests.
