@@ -5,7 +5,10 @@ exact power-of-two rescaling of the output weights (not under weight decay), the
 the fast backend's answers at small output weights and of units near zero, the
 iteration counts and wall times it reports, a warm start's output bias without one, the
 recession LP's retries, kept model and scale invariance, the fallback of an unattained answer
-beyond its certified gap, the statuses of star centres, and what the warnings say and name."""
+beyond its certified gap, the statuses of star centres, and what the warnings say and name; from
+the seed-20 sample: the reuse of a neighbour's recession direction, the certificate of separable
+and unattained answers, the recession LP without an output bias, the kernel's size limit and
+default threads, pickled problems and the objective's default c."""
 from __future__ import annotations
 
 import os
@@ -828,3 +831,238 @@ def test_a_logistic_label_outside_0_1_is_named_by_its_index_and_value(y, named):
     from zonocomb.errors import InvalidInputError
     with pytest.raises(InvalidInputError, match=rf"^the logistic loss needs labels in \{{0, 1\}}; {named}$"):
         check_labels("logistic", y)
+
+
+# ------------------------------------------------------- contracts found by the seed-20 sample
+def _unattained_answers(prog, ds, rng, count=20):
+    """(pattern, solution) of the logistic regions among ``count`` random ones whose infimum is
+    not attained."""
+    return [(A, sol) for A in _patterns(ds, 2, rng, count) for sol in [prog.solve(A)]
+            if sol.status == "optimal_unattained"]
+
+
+def test_next_to_an_unattained_region_its_recession_direction_is_tried_before_the_lp(monkeypatch):
+    """From a remembered unattained answer (FastBackend.remembers) the neighbour's recession
+    direction θ* is tried first (RecessionLP.reuse, module docstring of the fast backend): solving
+    the same region again from its answer reuses θ*, which still separates there, and needs no
+    recession LP; the answer is the same point."""
+    ds, rng = _nearly_separable(1)
+    prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    found = _unattained_answers(prog, ds, rng)
+    assert len(found) >= 2
+    lps = []
+    real = RecessionLP.solve
+    monkeypatch.setattr(RecessionLP, "solve", lambda self, *a, **k: lps.append(1) or real(self, *a, **k))
+    for A, sol in found:
+        assert prog.solver.remembers((sol.W, sol.c))             # (data in [1/16, 16]: not rescaled)
+        again = prog.solve(A, warm_start=sol)
+        assert again.status == "optimal_unattained" and abs(again.loss - sol.loss) <= 1e-15
+    assert lps == []
+
+
+def test_unattained_answers_exceed_their_certified_lower_bound_by_rounding_only(monkeypatch):
+    """The point θ_I + τθ* exceeds min F_I by (|I|/N) log(1 + e^−40) < 4.3e-18 in exact arithmetic,
+    plus what rounding moves: within the rounding bound (n + m + 2) ε Σ_u |v_u| ‖w_u‖ max‖x̄_i‖ of
+    the two losses. So even with no allowance beyond it (UNATTAINED_GAP = 0) every unattained
+    answer is certified, here with m = 5 units > n + 2 (no fallback, no warning)."""
+    monkeypatch.setattr(FastBackend, "UNATTAINED_GAP", 0.0)
+    ds, rng = _nearly_separable(1)
+    v = [1.0, -1.0, 0.5, -0.5, 0.75]
+    prog = RegionProgram(ds, v, loss="logistic")
+    seen = 0
+    for A in _patterns(ds, 5, rng, 12):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            seen += prog.solve(A).status == "optimal_unattained"
+    assert seen >= 2
+
+
+def test_an_attained_region_after_a_runaway_reports_the_kernels_iterations(monkeypatch):
+    """When the kernel stops on a logistic region (here: made to, through the documented kernel
+    hook) the recession LP decides; where it separates nothing, the infimum is attained and the
+    kernel's second run gives the answer, "optimal", with that run's iteration count."""
+    from zonocomb.convex.backends.kernel import KernelFailed
+    ds, rng = _nearly_separable(1)
+    prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    attained = [(A, sol) for A in _patterns(ds, 2, rng, 8) for sol in [prog.solve(A)]
+                if not RecessionLP(prog.data).solve(A).separated.any()]    # (no recession direction)
+    assert len(attained) >= 2
+    real, runs = RegionKernel.solve, []
+
+    def stops_when_watching_for_recession(self, pattern, W0=None, c0=None, keep=None, detect_recession=False):
+        if detect_recession:
+            raise KernelFailed("planted stop")
+        res = real(self, pattern, W0, c0, keep=keep)
+        runs.append(res.n_iter)
+        return res
+
+    monkeypatch.setattr(RegionKernel, "solve", stops_when_watching_for_recession)
+    fresh = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    for A, sol in attained:
+        runs.clear()
+        got = fresh.solve(A)
+        assert got.status == "optimal" and abs(got.loss - sol.loss) <= 1e-12
+        assert got.n_iter == runs[-1] > 0
+
+
+def test_a_separable_regions_answer_is_certified_against_the_infimum_zero(monkeypatch):
+    """A logistic region whose every example a recession direction separates has infimum 0; the
+    answer, the direction scaled to the margin UNATTAINED_MARGIN, is certified against that lower
+    bound 0. With a margin of 1 its loss log(1 + e^−1) ≈ 0.31 is far above 0: the pattern goes to
+    the reference backend (a warning naming the gap), which approaches 0."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((12, 2))
+    ds = Dataset(X, y=(X[:, 0] > 0).astype(float))
+    A = np.array([X[:, 0] > 0])                                  # w = e_1 separates every example
+    prog = RegionProgram(ds, [1.0], loss="logistic")
+    assert prog.solve(A).status == "optimal_unattained"
+    monkeypatch.setattr(FastBackend, "UNATTAINED_MARGIN", 1.0)
+    with pytest.warns(RuntimeWarning, match="above the lower bound of the infimum"):
+        got = RegionProgram(ds, [1.0], loss="logistic").solve(A)
+    assert got.status == "optimal_fallback" and got.loss < 0.01
+
+
+def test_with_weight_decay_a_logistic_pattern_the_kernel_cannot_solve_goes_to_the_reference(monkeypatch):
+    """With weight decay the logistic program is coercive (its minimum is attained); should the
+    kernel stop, the pattern is solved by the reference backend: status "optimal_fallback", a
+    warning saying the kernel stopped, the reference's optimum."""
+    from zonocomb.convex.backends.kernel import KernelFailed
+    ds, rng = _nearly_separable(3)
+    A = _patterns(ds, 2, rng, 1)[0]
+    reference = RegionProgram(ds, [1.0, -1.0], loss="logistic", alpha=0.01, backend="cvxpy").solve(A)
+
+    def stops(self, *args, **kwargs):
+        raise KernelFailed("planted stop")
+
+    monkeypatch.setattr(RegionKernel, "solve", stops)
+    with pytest.warns(RuntimeWarning, match="the kernel stopped: planted stop"):
+        got = RegionProgram(ds, [1.0, -1.0], loss="logistic", alpha=0.01).solve(A)
+    assert got.status == "optimal_fallback" and got.loss == reference.loss
+
+
+def test_without_sched_getaffinity_the_default_threads_are_the_cpu_count(monkeypatch):
+    """Threads of a sweep by default: the cores this process may run on, or, where the system
+    cannot say (no os.sched_getaffinity), the machine's CPU count (at least 1)."""
+    import os
+    from zonocomb.convex.backends.kernel import default_threads
+    monkeypatch.delattr(os, "sched_getaffinity")
+    monkeypatch.setattr(os, "cpu_count", lambda: 6)
+    assert default_threads() == 6
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert default_threads() == 1
+
+
+def test_the_kernel_takes_exactly_the_sizes_its_int_arithmetic_allows():
+    """kernel.fits: m n N and (m n + 1)² must lie below 2³¹ − 1, nothing else: the largest m n N
+    and m n accepted are 2³¹ − 2 and 46339."""
+    from zonocomb.convex.backends.kernel import fits
+    assert fits(1, 2, 2 ** 30 - 1) and not fits(1, 1, 2 ** 31 - 1)        # m n N = 2³¹ − 2, 2³¹ − 1
+    assert fits(46339, 1, 1) and not fits(46340, 1, 1)                    # (m n + 1)² < 2³¹ − 1
+    assert not fits(0, 1, 1) and not fits(1, 0, 1) and not fits(1, 1, 0)
+
+
+def test_the_kernels_stars_error_names_what_it_got():
+    """RegionKernel.stars takes an (S, m, N) bool array of vertices; anything else is refused
+    naming its dtype and shape."""
+    from zonocomb.convex.backends.kernel import PackedMoves
+    from zonocomb.errors import InvalidInputError
+    ds, rng = _nearly_separable(2)
+    kernel = RegionProgram(ds, [1.0, -1.0]).kernel
+    A = _patterns(ds, 2, rng, 1)[0]
+    moves = PackedMoves.pack([], 2, 20)
+    with pytest.raises(InvalidInputError, match=r"stars need an \(S, 2, 20\) bool array of vertices, got "
+                                                r"int64 array of shape \(1, 2, 20\)"):
+        kernel.stars(A[None].astype(np.int64), moves, np.zeros(2, dtype=np.int64), screen=True, kkt_rtol=1e-8)
+
+
+def test_without_an_output_bias_recession_directions_have_no_bias_part():
+    """Without an output bias (paper section 2) c is fixed at 0, so a recession direction is one
+    of W alone: where every unit is inactive (ŷ = c) and every label is 1, only c could separate,
+    so nothing is separated (the infimum log 2 is attained at W = 0); with the bias, c → ∞
+    separates every example."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((10, 2))
+    A = np.zeros((2, 10), dtype=bool)
+    for fit_bias, separated in ((False, 0), (True, 10)):
+        data = RegionProgram(Dataset(X, y=np.ones(10)), [1.0, -1.0], loss="logistic", fit_bias=fit_bias).data
+        got = RecessionLP(data).solve(A)
+        assert int(got.separated.sum()) == separated and (got.c == 0.0) == (not fit_bias)
+
+
+def test_a_cold_recession_lp_fixes_units_that_cannot_affect_the_predictions():
+    """A unit inactive on every example (or with v_u = 0) cannot change ŷ, so the LP fixes its
+    weights at 0: the cold solve (warm=False) gives the warm solve's separated set, and the
+    direction's W is 0 on that unit."""
+    ds, rng = _nearly_separable(1)
+    prog = RegionProgram(ds, [1.0, -1.0, 0.5], loss="logistic")
+    sizes = set()
+    for A in _patterns(ds, 3, rng, 8):
+        A[2] = False
+        warm, cold = RecessionLP(prog.data).solve(A), RecessionLP(prog.data).solve(A, warm=False)
+        np.testing.assert_array_equal(cold.separated, warm.separated)
+        assert not cold.W[2].any() and not warm.W[2].any()
+        sizes.add(int(warm.separated.sum()))
+    assert len(sizes - {0}) >= 1
+
+
+def test_a_fractional_recession_lp_answer_is_refused_as_numerical_trouble():
+    """The recession LP's t_i are 0 or 1 at a vertex of its polytope; a solution with some
+    t_i strictly between (beyond T_TOL) is refused by RecessionLP.validate, saying so."""
+    ds, rng = _nearly_separable(1)
+    data = RegionProgram(ds, [1.0, -1.0], loss="logistic").data
+    lp = RecessionLP(data)
+    A = _patterns(ds, 2, rng, 1)[0]
+    x = np.zeros(lp.nvar)
+    x[-1] = 0.5
+    with pytest.raises(RecessionLPFailed, match=r"^the optimum is not integral \(numerical trouble\)$"):
+        lp.validate(A, x)
+
+
+def test_a_pickled_problem_is_the_same_problem():
+    """A RegionProblem survives pickling (the searches send it to worker processes): dataset,
+    labels, v, loss, fit_bias and alpha are the original's, and its programs solve alike."""
+    import pickle
+    from zonocomb.convex.problem import RegionProblem
+    ds, rng = _nearly_separable(3)
+    problem = RegionProblem(ds, [1.0, -1.0], loss="logistic", fit_bias=False, alpha=0.5)
+    back = pickle.loads(pickle.dumps(problem))
+    assert back.dataset == ds and (back.loss, back.fit_bias, back.alpha) == ("logistic", False, 0.5)
+    np.testing.assert_array_equal(back.y, problem.y)
+    np.testing.assert_array_equal(back.v, problem.v)
+    A = _patterns(ds, 2, rng, 1)[0]
+    assert RegionProgram.from_problem(back).solve(A).loss == RegionProgram.from_problem(problem).solve(A).loss
+
+
+def test_the_objective_of_weights_alone_has_no_output_bias():
+    """RegionProgram.objective(pattern, W) is eq. (3)'s objective at (W, c = 0): the mean loss of
+    ŷ_i = Σ_u v_u A_ui (w_u·x̄_i), plus alpha ‖W‖²."""
+    ds, rng = _nearly_separable(2)
+    W = rng.standard_normal((2, ds.n))
+    A = _patterns(ds, 2, rng, 1)[0]
+    prog = RegionProgram(ds, [1.0, -1.0], alpha=0.25)
+    yhat = (A * np.array([[1.0], [-1.0]]) * (W @ ds.generators_float.T)).sum(axis=0)
+    expected = float(np.mean((yhat - ds.y) ** 2)) + 0.25 * float(np.sum(W ** 2))
+    assert prog.objective(A, W) == prog.objective(A, W, 0.0)
+    assert abs(prog.objective(A, W) - expected) <= 1e-12 * expected
+
+
+def test_a_reduced_accuracy_answer_warns_the_caller(monkeypatch):
+    """A backend answer with status "optimal_inaccurate" (the reference solver's own reduced
+    accuracy) is returned with a RuntimeWarning that names the backend and is attributed to the
+    line calling RegionProgram.solve."""
+    from zonocomb.convex.backends import BackendResult, SolveStatus
+    ds, rng = _nearly_separable(2)
+    prog = RegionProgram(ds, [1.0, -1.0], backend="cvxpy")
+    A = _patterns(ds, 2, rng, 1)[0]
+    real = type(prog.solver).solve
+
+    def inaccurate(self, pattern, warm_start=None):
+        res = real(self, pattern, warm_start)
+        return BackendResult(W=res.W, c=res.c, status=SolveStatus.OPTIMAL_INACCURATE, n_iter=res.n_iter)
+
+    monkeypatch.setattr(type(prog.solver), "solve", inaccurate)
+    with pytest.warns(RuntimeWarning, match=r"^backend 'cvxpy' reports reduced accuracy on this region program$") as caught:
+        sol = prog.solve(A)
+    assert sol.status == "optimal_inaccurate"
+    if "MUTANT_UNDER_TEST" not in os.environ:                   # mutmut's trampolines add frames
+        assert caught[0].filename == __file__
