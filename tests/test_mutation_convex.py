@@ -12,6 +12,7 @@ default threads, pickled problems and the objective's default c."""
 from __future__ import annotations
 
 import os
+import re
 import warnings
 
 import numpy as np
@@ -1066,3 +1067,99 @@ def test_a_reduced_accuracy_answer_warns_the_caller(monkeypatch):
     assert sol.status == "optimal_inaccurate"
     if "MUTANT_UNDER_TEST" not in os.environ:                   # mutmut's trampolines add frames
         assert caught[0].filename == __file__
+
+
+def _input_error_cases():
+    """(call, error type, the whole message) of every input error of zonocomb.convex's entry
+    points, on a dataset of 3 examples in R^1 and 2 units."""
+    from zonocomb.convex.backends import backend_spec
+    from zonocomb.convex.backends.kernel import PackedMoves
+    from zonocomb.convex.losses import check_labels, check_loss, loss_derivatives, mean_loss
+    from zonocomb.convex.problem import RegionProblem, check_output_weights
+    from zonocomb.convex.region import check_pattern, check_pattern_stack
+    from zonocomb.errors import InvalidInputError as Bad, InvalidTypeError as Type
+    ds = Dataset([[0.0], [1.0], [2.0]], y=[0.0, 1.0, 1.0])
+    prog = RegionProgram(ds, [1.0, -1.0])
+    logistic = RegionProgram(ds, [1.0, -1.0], loss="logistic").kernel
+    A = np.array([[1, 1, 0], [0, 1, 1]], dtype=bool)
+    K, zero = prog.kernel, np.zeros((2, 2))
+    no_moves = PackedMoves.pack([], 2, 3)
+    return {
+        "loss": (lambda: check_loss("hinge"), Bad, "unknown loss 'hinge'; expected one of mse, logistic, l1"),
+        "label": (lambda: check_labels("mse", [0.0, np.nan]), Bad, "label 1 of y is not finite"),
+        "logistic label": (lambda: check_labels("logistic", [0.0, 1.0, 0.5]), Bad,
+                           "the logistic loss needs labels in {0, 1}; label 2 of y is 0.5"),
+        "mean loss": (lambda: mean_loss("hinge", np.zeros(2), np.zeros(2)), Bad, "unknown loss 'hinge'"),
+        "curvature": (lambda: loss_derivatives("l1", np.zeros(2), np.zeros(2)), Bad,
+                      "loss 'l1' is not smooth; it has no second derivative"),
+        "dataset": (lambda: RegionProblem([[0.0]], [1.0]), Type, "dataset must be a zonocomb Dataset, got list"),
+        "alpha": (lambda: RegionProblem(ds, [1.0], alpha=-1.0), Bad,
+                  "alpha (weight decay) must be a finite number >= 0, got -1.0"),
+        "alpha l1": (lambda: RegionProblem(ds, [1.0], loss="l1", alpha=0.5), Bad,
+                     "alpha (weight decay) needs a smooth loss (mse or logistic); the l1 region program is a "
+                     "linear program"),
+        "immutable": (lambda: setattr(prog.problem, "alpha", 1.0), AttributeError,
+                      "RegionProblem is immutable (cannot set 'alpha')"),
+        "v numbers": (lambda: check_output_weights(["a"]), Type, "output weights v must be numbers, got ['a']"),
+        "v shape": (lambda: check_output_weights([[1.0, 2.0]]), Bad,
+                    "output weights v must be a non-empty 1-D array, got shape (1, 2)"),
+        "v finite": (lambda: check_output_weights([1.0, np.inf]), Bad, "output weight v[1] is not finite (inf)"),
+        "v length": (lambda: check_output_weights([1.0], 2), Bad, "output weights v have length 1, expected 2"),
+        "problem": (lambda: RegionProgram.from_problem(ds), Type, "problem must be a RegionProblem, got Dataset"),
+        "threads": (lambda: setattr(prog, "threads", 0), Bad, "threads must be a positive integer, got 0"),
+        "W": (lambda: prog.non_vertex_units(A, np.zeros((2, 3))), Bad, "W must have shape (2, 2), got (2, 3)"),
+        "units": (lambda: prog.non_vertex_units(A, units=[2]), Bad, "units must be unit indices in [0, 2), got [2]"),
+        "sweep base": (lambda: prog.sweep(A, [], None), Bad, "sweep needs the vertex's optimum as warm_start"),
+        "bound": (lambda: prog.sweep(A, [], (zero, 0.0), bound=np.inf), Bad,
+                  "bound must be a finite number or None, got inf"),
+        "sizes": (lambda: prog.solve_stars(A[None], [], [1]), Bad,
+                  "sizes must be 1 non-negative integers summing to the 0 moves"),
+        "warm start": (lambda: prog.solve(A, warm_start=[1]), Bad,
+                       "warm_start must be a RegionSolution, a pair (W, c), or None"),
+        "warm W": (lambda: prog.solve(A, warm_start=(np.zeros(2), 0.0)), Bad,
+                   "warm_start W must be a finite (2, 2) array with finite c, got shape (2,)"),
+        "barcode": (lambda: check_pattern(np.zeros(4), 1, 3), Bad,
+                    "pattern has shape (1, 4), expected (1, 3) (units × examples; or a barcode of length N)"),
+        "pattern": (lambda: check_pattern(np.zeros((3, 3)), 2, 3), Bad,
+                    "pattern has shape (3, 3), expected (2, 3) (units × examples)"),
+        "patterns": (lambda: check_pattern_stack(np.zeros((2, 3)), 2, 3), Bad,
+                     "patterns have shape (2, 3), expected (S, 2, 3) (patterns × units × examples)"),
+        "entries": (lambda: check_pattern(np.array([["a", "b", "c"]]), 1, 3), Bad,
+                    "pattern entries must be 0/1 or bool, got dtype <U1"),
+        "entry": (lambda: check_pattern([[0, 2, 1]], 1, 3), Bad, "pattern entry (0, 1) is 2; entries must be 0 or 1"),
+        "backend": (lambda: backend_spec("gurobi", "mse"), Bad,
+                    "unknown backend 'gurobi'; expected one of cvxpy, ecos-defaults, fast, reference"),
+        "packed": (lambda: PackedMoves.pack(PackedMoves.pack([(0, [1])], 2, 3), 1, 3), Bad,
+                   "packed moves are for 2 units and 3 examples, not 1 and 3"),
+        "moves": (lambda: PackedMoves.pack([(0.0, [1])], 2, 3), Bad,
+                  "moves must be pairs (unit, flipped example indices), with integer units and example indices"),
+        "move": (lambda: PackedMoves.pack([(0, [1, 1])], 2, 3), Bad,
+                 "move (0, (1, 1)) is not a unit of 2 and a non-empty set of distinct examples of 3"),
+        "kernel loss": (lambda: RegionKernel(RegionProgram(ds, [1.0], loss="l1").data), Bad,
+                        "the compiled region kernel solves the smooth losses only (mse, logistic), not 'l1'"),
+        "kernel W": (lambda: K.residuals(A, np.zeros((2, 3)), 0.0), Bad, "W must be an (2, 2) array, got shape (2, 3)"),
+        "support": (lambda: K.residuals(A, zero, 0.0, supports={0: [5]}), Bad,
+                    "support of unit 0 is not a list of example indices of a unit"),
+        "vertex": (lambda: K.sweep(A, [], np.zeros((2, 3)), 0.0, 0.0, screen=True, kkt_rtol=1e-8), Bad,
+                   "the vertex's optimum must be a finite (2, 2) array and c"),
+        "ptr": (lambda: K.stars(A[None], no_moves, np.zeros(3, dtype=np.int64), screen=True, kkt_rtol=1e-8), Bad,
+                "ptr must have S + 1 = 2 entries, got shape (3,)"),
+        "keep": (lambda: logistic.residuals(A, zero, 0.0, keep=np.ones(2, dtype=bool)), Bad,
+                 "keep must be an (3,) bool array, got bool array of shape (2,)"),
+        "keep mse": (lambda: K.solve(A, keep=np.ones(3, dtype=bool)), Bad,
+                     "keep and detect_recession apply to the logistic loss only"),
+        "kernel warm W": (lambda: K.solve(A, np.full((2, 2), np.nan)), Bad,
+                          "warm start W must be a finite (2, 2) array, got shape (2, 2)"),
+        "kernel warm c": (lambda: K.solve(A, zero, np.inf), Bad, "warm start c must be finite, got inf"),
+        "recession": (lambda: RecessionLP(prog.data), Bad, "recession directions are computed for the logistic loss"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_input_error_cases()))
+def test_convex_input_errors_give_the_whole_reason(case):
+    """Bad input to zonocomb.convex's entry points (losses, problems, programs, patterns, moves,
+    the kernel, the recession LP) is refused with a specific error whose message names the
+    argument, what was wrong and what was expected: the whole message, not a word of it."""
+    call, error, message = _input_error_cases()[case]
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call()

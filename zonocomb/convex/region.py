@@ -952,7 +952,7 @@ def _zero_one(arr: np.ndarray) -> np.ndarray:
     bad = np.argwhere((arr != 0) & (arr != 1))
     if bad.size:
         at = tuple(int(k) for k in bad[0])
-        raise InvalidInputError(f"pattern entry {at} is {arr[at]!r}; entries must be 0 or 1")
+        raise InvalidInputError(f"pattern entry {at} is {arr[at].item()!r}; entries must be 0 or 1")
     return arr.astype(bool)
 
 
