@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from zonocomb import Dataset
 from zonocomb.errors import InvalidInputError, TooLargeError
@@ -131,17 +131,22 @@ def test_bad_input_raises():
 
 @settings(max_examples=60, deadline=None)
 @given(k=st.integers(0, 5), seed=st.integers(0, 10 ** 6), big=st.booleans())
+@example(k=0, seed=0, big=False)
 def test_cofactor_vectors_are_laplace_cofactors(k, seed, big):
+    """det([y; M]) = y·u for the cofactor vector u of M, in M's dtype (k = 0: u = (1))."""
     rng = np.random.default_rng(seed)
     scale = 10 ** 20 if big else 5
     M = [[int(v) * scale + int(rng.integers(-3, 4)) for v in rng.integers(-5, 6, size=k + 1)]
          for _ in range(k)]
-    u = cofactor_vectors(np.array(M, dtype=object).reshape(1, k, k + 1))[0]
+    U = cofactor_vectors(np.array(M, dtype=object).reshape(1, k, k + 1))
+    u = U[0]
+    assert U.dtype == object
     for _ in range(3):
         y = [int(v) for v in rng.integers(-5, 6, size=k + 1)]
         assert determinant([y] + M) == sum(a * b for a, b in zip(y, u))
     if not big:
-        assert cofactor_vectors(np.array(M, dtype=np.int64).reshape(1, k, k + 1))[0].tolist() == list(u)
+        U64 = cofactor_vectors(np.array(M, dtype=np.int64).reshape(1, k, k + 1))
+        assert U64.dtype == np.int64 and U64[0].tolist() == list(u)
 
 
 def test_product_signs_exact_on_huge_and_cancelling_entries():

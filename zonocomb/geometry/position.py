@@ -185,8 +185,7 @@ def scaled_float_rows(int_rows: Sequence[Sequence[int]]) -> np.ndarray:
 
 
 def _as_int_rows(rows) -> list[list[int]]:
-    if isinstance(rows, np.ndarray):
-        return [[int(v) for v in r] for r in rows.tolist()]
+    """Integer rows (a sequence of sequences or a 2-D array) as lists of Python ints."""
     return [[int(v) for v in r] for r in rows]
 
 

@@ -146,7 +146,8 @@ class ZonotopePower:
 
     @staticmethod
     def _barcode(row: np.ndarray) -> tuple[int, ...]:
-        return tuple(row.astype(np.int8).tolist())
+        # a bool row as a hashable barcode; bools are the ints 0 and 1 for Zonotope and the caches
+        return tuple(row.tolist())
 
     def is_vertex(self, A: ArrayLike) -> bool:
         """Whether the pattern A is a vertex of Z^m, i.e. every row is a vertex barcode of Z (exact).
