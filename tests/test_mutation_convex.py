@@ -8,7 +8,10 @@ recession LP's retries, kept model and scale invariance, the fallback of an unat
 beyond its certified gap, the statuses of star centres, and what the warnings say and name; from
 the seed-20 sample: the reuse of a neighbour's recession direction, the certificate of separable
 and unattained answers, the recession LP without an output bias, the kernel's size limit and
-default threads, pickled problems and the objective's default c."""
+default threads, pickled problems and the objective's default c; from the seed-21 sample: the
+iterations every path reports, where an unattained answer lies and where the kernel restarts
+from it, the drift relative to the direction's scale, the supports of units at zero, solve's wall
+time and vertex check, solve_region's weight decay and the sweep's default."""
 from __future__ import annotations
 
 import os
@@ -544,19 +547,21 @@ def test_sweep_and_star_solutions_report_their_wall_time_as_seconds():
     assert isinstance(stars.seconds, float) and 0.0 <= stars.seconds <= wall
 
 
-def test_a_unit_counts_as_zero_for_the_certificate_exactly_below_the_documented_size():
+@pytest.mark.parametrize("offset", [0.0, 100.0])
+def test_a_unit_counts_as_zero_for_the_certificate_exactly_below_the_documented_size(offset):
     """KKTChecker: a unit with |v_u| ‖w_u‖ max_i ‖x̄_i‖ ≤ NEGLIGIBLE_RTOL (1 + max|y_i| + max|ŷ_i|)
     counts as w_u = 0 (all its constraints tight). At an MSE optimum where a unit sits at the apex
     w_u = 0 with a nonzero gradient ∂F/∂w_u (held by its constraints' multipliers), moving it
     into the interior of its cone to half that size keeps the certificate; ten times that size
     makes it a unit with w_u ≠ 0 and no tight constraint, which is not stationary. Features of
-    size ~100 make max ‖x̄_i‖ matter."""
+    size ~100 make max ‖x̄_i‖ matter, and labels (and predictions) around 100 the size of the
+    predictions."""
     from zonocomb.convex.kkt import NEGLIGIBLE_RTOL
     rng = np.random.default_rng(0)
     v = np.array([1.0, -1.0])
     checked = 0
     while checked < 3:
-        ds = Dataset(30.0 * rng.standard_normal((12, 2)), y=rng.standard_normal(12))
+        ds = Dataset(30.0 * rng.standard_normal((12, 2)), y=rng.standard_normal(12) + offset)
         prog = RegionProgram(ds, v)
         X = ds.generators_float
         W0 = rng.standard_normal((2, ds.n))
@@ -1163,3 +1168,217 @@ def test_convex_input_errors_give_the_whole_reason(case):
     call, error, message = _input_error_cases()[case]
     with pytest.raises(error, match="^" + re.escape(message) + "$"):
         call()
+
+
+# ------------------------------------------------------- contracts found by the seed-21 sample
+def test_the_old_name_of_the_tight_set_tolerance_says_its_new_name():
+    """zonocomb.convex.region.TIGHT_RTOL (the old name, kept one release) is TIGHT_SET_RTOL, with a
+    DeprecationWarning that names both."""
+    import zonocomb.convex.region as region
+    with pytest.warns(DeprecationWarning,
+                      match=r"^zonocomb\.convex\.region\.TIGHT_RTOL is renamed TIGHT_SET_RTOL$"):
+        assert region.TIGHT_RTOL == region.TIGHT_SET_RTOL
+
+
+@pytest.mark.parametrize("loss", ["mse", "logistic"])
+def test_solve_region_solves_the_program_with_its_weight_decay(loss):
+    """solve_region(..., alpha) is RegionProgram(..., alpha).solve: the weight decay α ‖W‖² is
+    part of the program it solves (the same W and loss), not dropped."""
+    from zonocomb.convex import solve_region
+    ds, rng = _nearly_separable(3)
+    A = _patterns(ds, 2, rng, 1)[0]
+    one = solve_region(ds, A, [1.0, -1.0], loss=loss, alpha=0.5, check_vertex=False)
+    prog = RegionProgram(ds, [1.0, -1.0], loss=loss, alpha=0.5).solve(A)
+    free = RegionProgram(ds, [1.0, -1.0], loss=loss).solve(A)
+    assert one.loss == prog.loss and one.loss != free.loss
+    np.testing.assert_array_equal(one.W, prog.W)
+
+
+def test_a_solution_reports_the_wall_time_of_its_solve():
+    """RegionSolution.seconds of RegionProgram.solve is the wall time of the solve: a float
+    between 0 and the time measured around the call."""
+    import time
+    ds, rng = _nearly_separable(2)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    A = _patterns(ds, 2, rng, 1)[0]
+    t0 = time.perf_counter()
+    sol = prog.solve(A)
+    wall = time.perf_counter() - t0
+    assert isinstance(sol.seconds, float) and 0.0 < sol.seconds <= wall
+
+
+def test_a_sweep_returns_solutions_only_of_neighbours_solved_on_their_own_by_default():
+    """RegionProgram.sweep(..., solutions=False) (the default) returns the RegionSolution only of
+    neighbours solved on their own, none when the compiled sweep settles every neighbour (memory:
+    k m n floats otherwise)."""
+    prog, A, moves = _vertex_with_moves()
+    sweep = prog.sweep(A, moves, prog.solve(A))
+    assert set(sweep.status) <= {"optimal", "screened"} and len(moves) >= 4
+    assert sweep.solutions == {}
+
+
+@pytest.mark.parametrize("loss, alpha", [("mse", 0.0), ("logistic", 0.0), ("logistic", 0.01), ("mse", 0.01)])
+def test_an_attained_optimum_reports_the_iterations_of_the_kernel_run_that_found_it(monkeypatch, loss, alpha):
+    """RegionSolution.n_iter is what the backend reported: for an answer of the compiled kernel,
+    the iterations of the run that produced it (MSE: solve_certified; logistic: solve), on every
+    path: MSE and logistic, with and without weight decay."""
+    ds, rng = _nearly_separable(1)
+    prog = RegionProgram(ds, [1.0, -1.0], loss=loss, alpha=alpha)
+    runs = []
+    real_solve, real_certified = RegionKernel.solve, RegionKernel.solve_certified
+
+    def solve(self, *args, **kwargs):
+        res = real_solve(self, *args, **kwargs)
+        runs.append(res.n_iter)
+        return res
+
+    def certified(self, *args, **kwargs):
+        res, kkt = real_certified(self, *args, **kwargs)
+        runs.append(res.n_iter)
+        return res, kkt
+
+    monkeypatch.setattr(RegionKernel, "solve", solve)
+    monkeypatch.setattr(RegionKernel, "solve_certified", certified)
+    seen = 0
+    for A in _patterns(ds, 2, rng, 6):
+        runs.clear()
+        sol = prog.solve(A)
+        if sol.status == "optimal":
+            assert sol.n_iter == runs[-1] > 0
+            seen += 1
+    assert seen >= 2
+
+
+def test_an_entirely_separable_region_found_by_the_lp_reports_no_iterations(monkeypatch):
+    """When the recession LP finds that every example is separated (the kernel having stopped),
+    there is no attained part to minimise: the answer, the direction scaled to the margin, reports
+    n_iter = 0, as when the kernel itself sees an iterate separate every example."""
+    from zonocomb.convex.backends.kernel import KernelFailed
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((12, 2))
+    ds = Dataset(X, y=(X[:, 0] > 0).astype(float))
+    A = np.array([X[:, 0] > 0])
+    direct = RegionProgram(ds, [1.0], loss="logistic").solve(A)
+    assert direct.status == "optimal_unattained" and direct.n_iter == 0
+
+    def stops(self, *args, **kwargs):
+        raise KernelFailed("planted stop")
+
+    monkeypatch.setattr(RegionKernel, "solve", stops)
+    got = RegionProgram(ds, [1.0], loss="logistic").solve(A)
+    assert got.status == "optimal_unattained" and got.n_iter == 0 and got.loss < 1e-15
+
+
+def test_an_unattained_answer_is_the_direction_scaled_just_to_the_margin(monkeypatch):
+    """The point returned for an unattained region is θ_I + τθ* with the smallest τ ≥ 0 giving
+    every separated example the margin σ_i ŷ_i ≥ UNATTAINED_MARGIN: so the smallest margin on I
+    is that margin. Here every example is separated (θ_I = 0) by the recession LP's direction
+    (the kernel made to stop), whose margins are at least about 1, and the margin is set to 1/2
+    (the gap allowance widened to accept the larger loss), so τ < 1."""
+    from zonocomb.convex.backends.kernel import KernelFailed
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((12, 2))
+    ds = Dataset(X, y=(X[:, 0] > 0).astype(float))
+    A = np.array([X[:, 0] > 0])
+
+    def stops(self, *args, **kwargs):
+        raise KernelFailed("planted stop")
+
+    monkeypatch.setattr(RegionKernel, "solve", stops)
+    monkeypatch.setattr(FastBackend, "UNATTAINED_MARGIN", 0.5)
+    monkeypatch.setattr(FastBackend, "UNATTAINED_GAP", 1.0)
+    sol = RegionProgram(ds, [1.0], loss="logistic").solve(A)
+    margins = (2.0 * ds.y - 1.0) * ((A * (sol.W @ ds.generators_float.T)).sum(axis=0) + sol.c)
+    assert sol.status == "optimal_unattained" and abs(float(margins.min()) - 0.5) <= 1e-12
+
+
+def test_the_kernels_runaway_is_named_when_the_recession_lp_fails_too(monkeypatch):
+    """A logistic solve whose kernel run a prediction ran away in, and whose recession LP then
+    failed, goes to the reference backend with a warning that names both reasons in full."""
+    ds, rng = _nearly_separable(1)
+    prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    A = next(A for A, _ in _unattained_answers(prog, ds, rng))
+
+    def fails(self, *args, **kwargs):
+        raise RecessionLPFailed("planted failure")
+
+    monkeypatch.setattr(RecessionLP, "solve", fails)
+    message = ("fast region solver could not certify its answer (the kernel stopped (a prediction ran away "
+               "past the runaway level (compiled kernel): the infimum may not be attained) and planted "
+               "failure); re-solving this pattern with the cvxpy reference backend")
+    with pytest.warns(RuntimeWarning, match="^" + re.escape(message) + "$"):
+        got = RegionProgram(ds, [1.0, -1.0], loss="logistic").solve(A)
+    assert got.status == "optimal_fallback"
+
+
+def test_a_solve_from_an_unattained_answer_starts_the_kernel_from_its_attained_part(monkeypatch):
+    """From a remembered unattained answer θ_I + τθ* (the current vertex of a local search) the
+    kernel is started from its attained part θ_I, not from the far point, from which it would
+    need about |ŷ| / MAX_LOGIT_STEP steps to come back (fast backend, module docstring)."""
+    ds, rng = _nearly_separable(1)
+    prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    found = [(A, sol) for A, sol in _unattained_answers(prog, ds, rng)]
+    starts, real = [], RegionKernel.solve
+
+    def recording(self, pattern, W0=None, c0=None, **kwargs):
+        starts.append(None if W0 is None else np.array(W0))
+        return real(self, pattern, W0, c0, **kwargs)
+
+    monkeypatch.setattr(RegionKernel, "solve", recording)
+    for A, sol in found:
+        starts.clear()
+        prog.solve(A, warm_start=sol)
+        assert starts and all(W0 is None or np.abs(W0).max() < 0.5 * np.abs(sol.W).max() for W0 in starts)
+    assert len(found) >= 2
+
+
+def test_a_given_support_is_used_only_for_a_unit_at_zero():
+    """KKTChecker.residuals' ``supports`` are candidate supports of units with w_u = 0 (all their
+    constraints tight); a support given for a unit with w_u ≠ 0 is ignored: its multipliers come
+    from its own tight constraints, so the residuals are those without it."""
+    ds, rng = _nearly_separable(2)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    checker = KKTChecker(prog.data)
+    checked = 0
+    for A in _patterns(ds, 2, rng, 6):
+        sol = prog.solve(A)
+        live = [u for u in range(2) if sol.W[u].any()]
+        if sol.status != "optimal" or not live:
+            continue
+        plain = checker.residuals(A, sol.W, sol.c)
+        given = checker.residuals(A, sol.W, sol.c, supports={live[0]: [0, 1]})
+        assert given == plain and plain.ok(1e-8)
+        checked += 1
+    assert checked >= 2
+
+
+def test_a_recession_direction_scaled_up_keeps_its_separated_set():
+    """A recession direction θ* scaled by s > 0 is one of the same region with the same set I:
+    the drift allowed on kept examples is relative to the direction's largest margin
+    (DRIFT_RTOL max(1, max_i |σ_i (Jθ*)_i|)), so a rounding-level drift of 1e-9 per unit of
+    margin is kept at the scale 1 and at the scale 100 alike."""
+    from zonocomb.convex.backends import RegionData
+    x = np.array([-2.0, -1.0, 1e-9, 1.0, 2.0])
+    Xbar = np.column_stack([x, np.ones_like(x)])
+    lp = RecessionLP(RegionData(Xbar, np.array([0.0, 0.0, 1.0, 1.0, 1.0]), np.array([1.0]), "logistic", False))
+    A = (x > 0)[None, :]
+    for scale in (1.0, 100.0):
+        got = lp.reuse(A, scale * np.array([[1.0, 0.0]]), 0.0)
+        assert got is not None and got.separated.tolist() == [False, False, False, True, True], scale
+
+
+def test_checking_the_vertex_uses_the_optimum_as_witness_before_any_lp(monkeypatch):
+    """solve(..., check_vertex=True) decides the pattern with the optimum's weights first
+    (non_vertex_units with W): a row whose realising weights have its exact signs is a vertex
+    without an LP, so on generic data no Zonotope.is_vertex LP runs for a vertex pattern."""
+    from zonocomb.geometry.zonotope import Zonotope
+    calls = []
+    real = Zonotope.is_vertex
+    monkeypatch.setattr(Zonotope, "is_vertex", lambda self, b: calls.append(b) or real(self, b))
+    ds, rng = _nearly_separable(2)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    for A in _patterns(ds, 2, rng, 4):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            prog.solve(A, check_vertex=True)
+    assert calls == []
