@@ -292,9 +292,14 @@ def test_exact_fallback_of_the_general_position_test_finds_a_dependent_pair():
 
 
 def test_signs_of_a_product_with_no_rows_have_the_product_shape():
-    from zonocomb.geometry.position import SignFilter, product_signs
+    from zonocomb.geometry.position import product_signs
     S = product_signs([], [[1, 2], [3, 4], [5, 6]])
     assert S.shape == (0, 3) and S.dtype == np.int8
+
+
+def test_a_sign_filter_gives_the_signs_of_no_points_as_an_empty_int8_array():
+    """SignFilter.signs returns sign(A Bᵀ) as int8 of shape (len(A), len(B)), also for no points."""
+    from zonocomb.geometry.position import SignFilter
     S = SignFilter([[1, 2], [3, 4]]).signs([])
     assert S.shape == (2, 0) and S.dtype == np.int8
 
