@@ -162,11 +162,19 @@ def test_walls_are_exact_whatever_float_point_the_shooting_starts_from(case, mon
     them: a hit is a facet only after exact signs certify it (class docstring). With the float start
     point replaced by a wrong one (outside the chamber, or a perturbed interior point), the walls
     must still be exactly those of the brute force."""
-    from zonocomb.geometry.arrangement import HyperplaneArrangement, _Chamber
+    from zonocomb.geometry.arrangement import HyperplaneArrangement
     X = _arrangements()[case]
     H = HyperplaneArrangement(X)
+    _poison_the_shooting_start(monkeypatch, np.random.default_rng(case))
+    for sigma in H.chambers():
+        assert H.walls(sigma) == _true_walls(H, sigma)
+
+
+def _poison_the_shooting_start(monkeypatch, rng):
+    """Replace the float interior point that ChamberWalls shoots from by a wrong one (outside the
+    chamber, or a perturbed interior point); the exact interior point stays."""
+    from zonocomb.geometry.arrangement import _Chamber
     exact_interior = _Chamber._interior
-    rng = np.random.default_rng(case)
 
     def poisoned(self):
         w_int, w = exact_interior(self)
@@ -174,8 +182,32 @@ def test_walls_are_exact_whatever_float_point_the_shooting_starts_from(case, mon
         return w_int, wrong / np.linalg.norm(wrong)
 
     monkeypatch.setattr(_Chamber, "_interior", poisoned)
-    for sigma in H.chambers():
-        assert H.walls(sigma) == _true_walls(H, sigma)
+
+
+@pytest.mark.parametrize("case", [3, 5])
+def test_a_wall_the_shooting_misses_is_certified_by_a_float_lp_without_an_exact_lp(case, monkeypatch):
+    """A hyperplane that neither the shooting nor a redundancy certificate settles gets a float LP
+    for a wall point, checked exactly, and an exact cddlib LP only if still undecided (ChamberWalls'
+    notes). With the shooting started from a wrong point many walls are left to that step; on
+    these well-conditioned arrangements the float LP certifies every one of them, so the exact LP
+    (the chamber with σ_P flipped) runs only for hyperplanes that are no walls."""
+    import zonocomb.geometry.arrangement as arrangement
+    X = _arrangements()[case]
+    H = arrangement.HyperplaneArrangement(X)
+    chambers = H.chambers()
+    _poison_the_shooting_start(monkeypatch, np.random.default_rng(case))
+    flipped = _count_calls(monkeypatch, arrangement, "chamber_interior_point",
+                           lambda A, signs: list(signs).index(-1) if -1 in signs else None)
+    decided = _count_calls(monkeypatch, arrangement._Chamber, "is_facet", lambda self, P: P)
+    walls_left = 0
+    for sigma in chambers:
+        walls = _true_walls(H, sigma)
+        flipped.clear()
+        decided.clear()
+        assert arrangement.ChamberWalls(X).walls(list(sigma)) == walls
+        assert not set(flipped) & set(walls)
+        walls_left += len(set(decided) & set(walls))
+    assert walls_left >= 20                     # the step is reached for many walls
 
 
 @pytest.mark.parametrize("case", range(6))
@@ -242,6 +274,7 @@ def test_arrangement_names_its_normals_in_input_errors():
 @pytest.mark.parametrize("generators, message", [
     ([[1, 0], [0, 0]], r"^generator 1 of generators is the zero vector$"),
     ([[1, float("inf")]], r"^row 0 of generators contains nan or inf$"),
+    ([[1, 2], [float("nan"), 1]], r"^row 1 of generators contains nan or inf$"),
     ([], r"^generators must be a nonempty 2-D array, got shape \(0,\)$"),
     ([[1, 2], [3]], r"^generators must be a rectangular 2-D array of numbers$"),
 ])

@@ -131,7 +131,6 @@ class _Structure:
     barcodes: tuple
     facet_rows: tuple          # cdd rows (b, a): b + a·x >= 0
     facet_masks: tuple         # bitmask over barcodes of each facet
-    equations: tuple           # (e, E): e + E·x = 0 on the affine hull
     faces: dict                # mask -> (dim, covector)
     covers: tuple              # (lower mask, upper mask) pairs of the covering relation
     dim: int                   # dim Z
@@ -207,8 +206,7 @@ def _structure(gens: tuple, bars: tuple) -> _Structure:
                     faces[F] = (face_dim(cov), cov)
                     nxt.append(F)
         frontier = nxt
-    return _Structure(gens, bars, tuple(hull.facets), facet_masks, tuple(hull.equations), faces,
-                      tuple(covers), faces[full][0])
+    return _Structure(gens, bars, tuple(hull.facets), facet_masks, faces, tuple(covers), faces[full][0])
 
 
 def _get(generators, barcodes) -> _Structure:
@@ -411,11 +409,11 @@ def zonotope_facets(generators, barcodes) -> list[Facet]:
     """
     s = _get(generators, barcodes)
     n = len(s.generators[0])
-    basis = _span_basis(s.generators) if s.equations else None
+    basis = _span_basis(s.generators)
     out = []
     for (b, a), mask in zip(s.facet_rows, s.facet_masks):
         u = [-x for x in a]
-        if basis is not None and len(basis) < n:
+        if len(basis) < n:                  # Z is not full-dimensional
             u = _project(u, basis)
         normal, offset = _primitive(u, b)
         out.append(Facet(normal, offset, s.faces[mask][1], _vertex_set(mask, s.barcodes)))
