@@ -505,21 +505,24 @@ def _count_calls(monkeypatch, owner, name, log=None):
     return calls
 
 
-def test_one_basis_of_facets_certifies_every_hyperplane_of_its_cone_at_once(monkeypatch):
+@pytest.mark.parametrize("boundary", [3, 10])
+def test_one_basis_of_facets_certifies_every_hyperplane_of_its_cone_at_once(boundary, monkeypatch):
     """ChamberWalls reuses one redundancy basis S for every normal it covers (class docstring): the
     positive orthant of Q^3 has the facets e1, e2, e3, and eight other normals with nonnegative
     coefficients in that basis, so one certification settles them all. Its float solve certifies
-    the seven with positive coefficients; only e1 + e2 (a zero coefficient, listed last) goes to
-    exact elimination (certify_redundant's docstring)."""
+    the seven with positive coefficients; only e1 + e2 (a zero coefficient) goes to exact
+    elimination (certify_redundant's docstring). Listed first among the eight, e1 + e2 is the one
+    whose support {e1, e2} is completed to the basis; listed last, it is certified with the others."""
     import zonocomb.geometry.arrangement as arrangement
-    X = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 2, 3], [2, 1, 1], [3, 1, 2], [1, 1, 4], [2, 3, 1], [5, 1, 1],
-         [1, 4, 2], [1, 1, 0]]
+    inside = [[1, 2, 3], [2, 1, 1], [3, 1, 2], [1, 1, 4], [2, 3, 1], [5, 1, 1], [1, 4, 2]]
+    inside.insert(boundary - 3, [1, 1, 0])
+    X = [[1, 0, 0], [0, 1, 0], [0, 0, 1]] + inside
     walls = arrangement.ChamberWalls(X)
     bases = _count_calls(monkeypatch, arrangement._Chamber, "certify_redundant")
     exact = _count_calls(monkeypatch, arrangement, "_nonnegative_solutions", lambda A, S, cand: list(cand))
     lps = _count_calls(monkeypatch, arrangement, "_margin_lp")
     assert walls.walls([1] * len(X)) == [0, 1, 2]
-    assert (len(bases), exact, len(lps)) == (1, [[10]], 1)
+    assert (len(bases), exact, len(lps)) == (1, [[boundary]], 1)
 
 
 def _moment_curve(ts, n):
