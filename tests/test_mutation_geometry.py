@@ -5,6 +5,7 @@ the chamber walls' float proposals (shooting, redundancy supports) are certified
 from __future__ import annotations
 
 import itertools
+import math
 import re
 
 import numpy as np
@@ -565,7 +566,6 @@ def test_face_counts_enumerate_chambers_only_for_restrictions_of_dimension_three
     docstring of zonocomb/geometry/flats.py): for 7 points of the moment curve in Q^4 (general
     position) only the empty flat (dimension 4) and the 7 flats of rank 1 (dimension 3) are
     enumerated; the counts are the closed form 2·C(N, k)·Σ_{i<n−k} C(N−k−1, i)."""
-    import math
     import zonocomb.geometry.flats as flats
     enumerated = _count_calls(monkeypatch, flats, "chambers_exact", lambda normals: len(normals[0]))
     N, n = 7, 4
@@ -591,3 +591,18 @@ def test_chambers_of_a_degenerate_arrangement_with_62_bit_entries_are_exact(seed
     y = [sum(int(s) * row[j] for s, row in zip(signs, a)) for j in range(n)]
     X = a + [y] + [[int(v) for v in rng.integers(-2 ** 62, 2 ** 62, size=n, dtype=np.int64)] for _ in range(2)]
     assert chambers_exact(X).tolist() == chambers_baseline(X).tolist()
+
+
+@pytest.mark.parametrize("n", [4, 5])
+def test_the_braid_arrangement_has_one_chamber_per_ordering_of_the_coordinates(n):
+    """The hyperplanes w_i = w_j (normals e_i − e_j, i < j) cut Q^n into n! chambers, one per strict
+    ordering of the coordinates, with the signs sign(w_i − w_j) of that ordering. Every line of this
+    arrangement lies on more than n − 2 of its hyperplanes and it does not span Q^n (w = (1, …, 1)
+    lies on all of them): the degenerate case of the enumerator, where each line's chambers come
+    from the arrangement of the hyperplanes through it."""
+    from zonocomb.geometry.chambers import chambers_exact
+    pairs = list(itertools.combinations(range(n), 2))
+    X = [[1 if k == i else -1 if k == j else 0 for k in range(n)] for i, j in pairs]
+    orderings = {tuple(rank_of[i] > rank_of[j] for i, j in pairs) for rank_of in itertools.permutations(range(n))}
+    assert len(orderings) == math.factorial(n)
+    assert {tuple(row) for row in chambers_exact(X).tolist()} == orderings

@@ -201,7 +201,6 @@ class SignFilter:
 
     def __init__(self, A: Sequence[Sequence[int]]):
         self.A = _as_int_rows(A)
-        self.n = len(self.A[0])
         self.norm = max(sum(abs(v) for v in row) for row in self.A)
         self.A64 = np.array(self.A, dtype=np.int64) if self.norm < _INT64_LIMIT else None
         self.Af = scaled_float_rows(self.A)
