@@ -434,6 +434,7 @@ def _geometry_input_errors():
         (lambda: ChamberWalls([[1, 0], [2, 0]]).walls([1, 1]), r"normals of a rank-1 arrangement must form one class"),
         (lambda: HyperplaneArrangement([[1, 0], [0, 0]]), rf"generator 1 of normals {zero}"),
         (lambda: chambers_exact([[1, 0], [0, 0]]), rf"generator 1 of generators {zero}"),
+        (lambda: chambers_exact([[1, float("nan")]]), r"row 0 of generators contains nan; only finite numbers are allowed"),
         (lambda: f_vector([[1, 1], [0, 0]], [(0, 0), (1, 1)]),
          r"generator 1 is the zero vector; it spans no hyperplane and the zonotope's barcodes are undefined for it "
          r"\(remove zero generators first\)"),
