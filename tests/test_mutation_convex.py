@@ -11,7 +11,11 @@ and unattained answers, the recession LP without an output bias, the kernel's si
 default threads, pickled problems and the objective's default c; from the seed-21 sample: the
 iterations every path reports, where an unattained answer lies and where the kernel restarts
 from it, the drift relative to the direction's scale, the supports of units at zero, solve's wall
-time and vertex check, solve_region's weight decay and the sweep's default."""
+time and vertex check, solve_region's weight decay and the sweep's default; from the seed-22
+sample: the fallback message next to an unattained region, the recession LP's bounds and its
+error naming the warm model's status, the certificate's tolerance for negative multipliers
+relative to the gradient scale, realising_weights' per-example tolerance and the stars' float
+losses."""
 from __future__ import annotations
 
 import os
@@ -54,6 +58,27 @@ def _vertex_with_moves(alpha=0.0):
 def _patterns(ds, m, rng, count):
     """``count`` activation patterns of random weights (vertices of Z^m)."""
     return [(rng.standard_normal((m, ds.n)) @ ds.generators_float.T) > 0 for _ in range(count)]
+
+
+def _record_kernel_runs(monkeypatch):
+    """Spy on the compiled kernel's runs (RegionKernel.solve and solve_certified): the list
+    returned gets, per run, (whether ``keep`` was given, its n_iter)."""
+    runs = []
+    real_solve, real_certified = RegionKernel.solve, RegionKernel.solve_certified
+
+    def solve(self, pattern, W0=None, c0=None, keep=None, detect_recession=False):
+        res = real_solve(self, pattern, W0, c0, keep=keep, detect_recession=detect_recession)
+        runs.append((keep is not None, res.n_iter))
+        return res
+
+    def certified(self, *args, **kwargs):
+        res, kkt = real_certified(self, *args, **kwargs)
+        runs.append((False, res.n_iter))
+        return res, kkt
+
+    monkeypatch.setattr(RegionKernel, "solve", solve)
+    monkeypatch.setattr(RegionKernel, "solve_certified", certified)
+    return runs
 
 
 # ------------------------------------------------------------------------------ the tight set
@@ -255,14 +280,7 @@ def test_an_unattained_answer_reports_the_iterations_of_its_attained_part(monkey
     is the iteration count of that run (RegionSolution.n_iter: what the backend reported)."""
     ds, rng = _nearly_separable(1)
     prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
-    runs, real = [], RegionKernel.solve
-
-    def recording(self, pattern, W0=None, c0=None, keep=None, detect_recession=False):
-        res = real(self, pattern, W0, c0, keep=keep, detect_recession=detect_recession)
-        runs.append((keep is not None, res.n_iter))
-        return res
-
-    monkeypatch.setattr(RegionKernel, "solve", recording)
+    runs = _record_kernel_runs(monkeypatch)
     seen = 0
     for A in _patterns(ds, 2, rng, 20):
         runs.clear()
@@ -1224,27 +1242,13 @@ def test_an_attained_optimum_reports_the_iterations_of_the_kernel_run_that_found
     path: MSE and logistic, with and without weight decay."""
     ds, rng = _nearly_separable(1)
     prog = RegionProgram(ds, [1.0, -1.0], loss=loss, alpha=alpha)
-    runs = []
-    real_solve, real_certified = RegionKernel.solve, RegionKernel.solve_certified
-
-    def solve(self, *args, **kwargs):
-        res = real_solve(self, *args, **kwargs)
-        runs.append(res.n_iter)
-        return res
-
-    def certified(self, *args, **kwargs):
-        res, kkt = real_certified(self, *args, **kwargs)
-        runs.append(res.n_iter)
-        return res, kkt
-
-    monkeypatch.setattr(RegionKernel, "solve", solve)
-    monkeypatch.setattr(RegionKernel, "solve_certified", certified)
+    runs = _record_kernel_runs(monkeypatch)
     seen = 0
     for A in _patterns(ds, 2, rng, 6):
         runs.clear()
         sol = prog.solve(A)
         if sol.status == "optimal":
-            assert sol.n_iter == runs[-1] > 0
+            assert sol.n_iter == runs[-1][1] > 0
             seen += 1
     assert seen >= 2
 
@@ -1382,3 +1386,114 @@ def test_checking_the_vertex_uses_the_optimum_as_witness_before_any_lp(monkeypat
             warnings.simplefilter("error")
             prog.solve(A, check_vertex=True)
     assert calls == []
+
+
+# ------------------------------------------------------- contracts found by the seed-22 sample
+def test_next_to_an_unattained_region_a_failed_recession_lp_is_named_alone(monkeypatch):
+    """Next to an unattained region (the warm start a remembered unattained answer) the kernel
+    does not run before the recession LP: when the neighbour's direction is none here and the LP
+    fails, the fallback warning names the LP's failure only, not a kernel stop that never
+    happened."""
+    ds, rng = _nearly_separable(1)
+    prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    A, sol = _unattained_answers(prog, ds, rng)[0]
+
+    def fails(self, *args, **kwargs):
+        raise RecessionLPFailed("planted failure")
+
+    monkeypatch.setattr(RecessionLP, "reuse", lambda self, *args: None)
+    monkeypatch.setattr(RecessionLP, "solve", fails)
+    message = ("fast region solver could not certify its answer (planted failure); re-solving this "
+               "pattern with the cvxpy reference backend")
+    with pytest.warns(RuntimeWarning, match="^" + re.escape(message) + "$"):
+        got = prog.solve(A, warm_start=sol)
+    assert got.status == "optimal_fallback"
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_the_recession_lp_bounds_only_t_so_a_direction_may_need_a_large_output_bias(warm):
+    """The LP (recession module docstring) bounds t ∈ [0, 1]^N and nothing else: θ ranges over
+    the cone K. Here (x = 0, 1, 2, labels 1, 1, 0, one unit with v = −1 active everywhere, so
+    ŷ_i = c − w·x̄_i with w·x̄_i ≥ 0) every example is separated, e.g. by w·x̄ = x, c = 3/2, but
+    every such direction with margins ≥ 1 has c ≥ 2 (margins c − w_b, c − w_1 − w_b and
+    2w_1 + w_b − c, with w_b ≥ 0): the warm and the cold LP both find I = all examples."""
+    x = np.array([0.0, 1.0, 2.0])
+    ds = Dataset(x[:, None], y=np.array([1.0, 1.0, 0.0]))
+    prog = RegionProgram(ds, [-1.0], loss="logistic")
+    got = RecessionLP(prog.data).solve(np.ones((1, 3), dtype=bool), warm=warm)
+    assert got.separated.all() and got.c >= 2.0 - 1e-9 and got.margins.min() >= RecessionLP.MARGIN_RTOL
+    assert prog.solve(np.ones((1, 3), dtype=bool)).status == "optimal_unattained"
+
+
+def test_the_recession_lp_error_names_the_warm_models_highs_status(monkeypatch):
+    """RecessionLP.solve: when the kept, warm-started model stops with a HiGHS status other than
+    optimal (here its simplex iteration limit set to 0) and every cold attempt fails too,
+    RecessionLPFailed names each attempt, the warm one with HiGHS' status."""
+    from types import SimpleNamespace
+    from zonocomb.convex.backends import recession
+    x = np.array([0.0, 1.0, 2.0])
+    lp = RecessionLP(RegionProgram(Dataset(x[:, None], y=np.array([1.0, 1.0, 0.0])), [-1.0], loss="logistic").data)
+    A = np.ones((1, 3), dtype=bool)
+    assert lp.solve(A).separated.all()
+    lp.kept_model.clearSolver()
+    lp.kept_model.setOptionValue("simplex_iteration_limit", 0)
+    monkeypatch.setattr(recession, "linprog", lambda *a, **kw: SimpleNamespace(status=4, x=None, message="planted"))
+    with pytest.raises(RecessionLPFailed, match=r"^HiGHS failed on the recession LP \(warm-started primal simplex: "
+                                                r"Iteration limit reached; highs-ds: planted; highs-ipm: planted\)$"):
+        lp.solve(A)
+
+
+@pytest.mark.parametrize("v", [1e3, 1e-3])
+def test_least_squares_multipliers_count_as_non_negative_down_to_the_tolerance_times_the_gradient_scale(v):
+    """KKTChecker: a least-squares multiplier λ ≥ −NEGATIVE_RTOL × (gradient scale) is used and
+    reported as the dual residual −λ / scale; a more negative one sends the unit to NNLS (λ = 0,
+    its gradient left as stationarity residual). One unit w = (1, −1) on x = 0, 1, 2, 3 (x̄ =
+    (x, 1)) with the single tight constraint x = 1, and labels fitted exactly except there, so
+    ∂F/∂w = λ x̄_1/‖x̄_1‖ with λ chosen; output weights 1e3 and 1e-3 put the scale far above and
+    below 1. The compiled certificate (RegionKernel.residuals) gives the same residuals."""
+    from zonocomb.convex.backends import RegionData
+    from zonocomb.convex.kkt import NEGATIVE_RTOL
+    x = np.array([0.0, 1.0, 2.0, 3.0])
+    Xbar = np.column_stack([x, np.ones(4)])
+    A, W = (x >= 1.0)[None, :], np.array([[1.0, -1.0]])
+    fitted = v * A[0] * (x - 1.0)                                  # ŷ, 0 at x = 1
+    scale = KKTChecker(RegionData(Xbar, fitted, np.array([v]), "mse", False)).scale
+    assert not 1e-3 < scale < 1e3
+    for k in (0.5, 2.0):
+        lam = -k * NEGATIVE_RTOL * scale
+        y = fitted.copy()
+        y[1] = -lam / (v * np.sqrt(2.0) / 2.0)           # ∂F/∂w = v (2/N)(ŷ_1 − y_1) x̄_1, λ its x̄_1/‖x̄_1‖ part
+        data = RegionData(Xbar, y, np.array([v]), "mse", False)
+        for res in (KKTChecker(data).residuals(A, W, 0.0), RegionKernel(data).residuals(A, W, 0.0)):
+            if k < 1.0:
+                assert res.dual == pytest.approx(k * NEGATIVE_RTOL, rel=1e-6) and res.stationarity <= 1e-20
+            else:
+                assert res.dual == 0.0 and res.stationarity == pytest.approx(k * NEGATIVE_RTOL, rel=1e-6)
+
+
+def test_realising_weights_returns_weights_whose_margins_clear_each_examples_own_tolerance():
+    """realising_weights steps only when some example's margin is at most TIGHT_SET_RTOL ‖w‖ ‖x_i‖,
+    with that example's own norm: weights whose every margin clears its example's tolerance are
+    returned unchanged, also when a small example's margin (1e-6 here, tolerance 2e-7) is below
+    what the norm of the whole matrix (≈ 1414) would ask (2e-4)."""
+    from zonocomb.convex.region import realising_weights
+    X = np.array([[1.0, -1.0 + 1e-6], [1000.0, 1000.0]])
+    w = np.array([1.0, 1.0])
+    got = realising_weights(X, np.array([1.0, 1.0]), w)
+    np.testing.assert_array_equal(got, w)
+    assert got is not w
+
+
+@pytest.mark.parametrize("loss, backend", [("mse", "fast"), ("l1", "fast"), ("mse", "cvxpy")])
+def test_star_losses_are_float_arrays_on_every_path(loss, backend):
+    """StarSolves.centre_loss and loss are ndarrays of float (class docstring), whether the
+    compiled kernel did the stars or solve and sweep did (the l1 loss, the reference backend)."""
+    from zonocomb.geometry.power import ZonotopePower
+    ds, rng = _nearly_separable(5, N=10)
+    ds = Dataset(ds.X_float, y=ds.y + rng.standard_normal(10))
+    power = ZonotopePower(ds.zonotope(), 2)
+    P = np.array([power.random_vertex(rng) for _ in range(2)])
+    moves = [mv for A in P for mv in power.neighbor_moves(A)[:2]]
+    out = RegionProgram(ds, [1.0, -1.0], loss=loss, backend=backend).solve_stars(P, moves, [2, 2])
+    assert out.centre_loss.dtype == np.float64 and out.loss.dtype == np.float64
+    assert out.loss.shape == (4,) and np.all(np.isfinite(out.loss))
