@@ -1,7 +1,8 @@
 """Contracts of zonocomb/geometry that seeded samples of its mutants (docs/testing.md,
 ``make mutate PKG=geometry SAMPLE=150``) showed unchecked: the order of the flats, the exact
 fallback of the general-position test, what the messages and the repr of a dataset name, and that
-the chamber walls' float proposals (shooting, redundancy supports) are certified exactly."""
+the chamber walls' float proposals (shooting, redundancy supports) are certified exactly; and
+contracts of code that no test reached before (found by branch coverage of zonocomb/geometry)."""
 from __future__ import annotations
 
 import itertools
@@ -607,3 +608,248 @@ def test_the_braid_arrangement_has_one_chamber_per_ordering_of_the_coordinates(n
     orderings = {tuple(rank_of[i] > rank_of[j] for i, j in pairs) for rank_of in itertools.permutations(range(n))}
     assert len(orderings) == math.factorial(n)
     assert {tuple(row) for row in chambers_exact(X).tolist()} == orderings
+
+
+# ----- contracts no test reached before (coverage of zonocomb/geometry under the suite) --------------
+
+@pytest.mark.parametrize("dependent", [False, True])
+def test_the_exact_scan_decides_general_position_when_every_prime_divides_a_cofactor_vector(dependent, monkeypatch):
+    """The cofactor vector of (1, 0, 0) and (1, P, P), with P the product of the five primes, is
+    (0, −P, P): zero modulo every prime, not over Q. Each prime is then tried in turn, and the exact
+    scan over Q decides (general_position_witness' notes); its answer is the brute force's. With
+    (0, 1, 1) = ((1, P, P) − (1, 0, 0)) / P added, rows 0, 1 and the new one are a circuit."""
+    import zonocomb.geometry.position as position
+    P = math.prod(position._PRIMES)
+    X = [[1, 0, 0], [1, P, P], [0, 1, 0], [0, 0, 1], [1, 3, 7]]
+    if dependent:
+        X.append([0, 1, 1])
+    assert not position.int64_safe(X, 2)
+    assert _dependent_subset(X, 3) == dependent and not _dependent_subset(X, 2)
+    primes = _count_calls(monkeypatch, position, "_scan", lambda X, max_rows, p: p)
+    exact = _count_calls(monkeypatch, position, "_scan_exact")
+    witness = position.general_position_witness(X)
+    assert (primes, len(exact)) == (list(position._PRIMES), 1)
+    assert witness == ((0, 1, 5) if dependent else None)
+
+
+def test_a_singular_basis_certifies_no_redundancy():
+    """_verified_nonnegative answers True only for a certified positive solution of B μ = c; with
+    an exactly singular B there is no unique solution, so nothing is certified (its docstring:
+    False means "not certified", never "negative")."""
+    from zonocomb.geometry.arrangement import _verified_nonnegative
+    B = np.array([[1.0, 2.0], [2.0, 4.0]])
+    C = np.array([[3.0, 1.0], [6.0, -2.0]])             # μ = (1, 1) solves B μ = (3, 6), among others
+    assert _verified_nonnegative(B, C).tolist() == [False, False]
+    assert _verified_nonnegative(np.eye(2), C).tolist() == [True, False]
+
+
+def test_zonotope_facets_are_the_faces_where_a_linear_function_is_largest():
+    """Each facet of Z = Σ [0, x_i] (Zonotope.facets) is {x ∈ Z : normal·x = offset} with offset the
+    maximum of normal·x over Z, i.e. Σ_i max(0, normal·x_i); its covector is sign(normal·x_i) and
+    its vertices are the vertices λ attaining the maximum. The facets are dual to the rays of the
+    arrangement, so there are f_{n−1} of them (face_counts)."""
+    from fractions import Fraction
+    from zonocomb.geometry.zonotope import Zonotope
+    X = [[1, 0, 1], [0, 1, 1], [1, 1, 1], [2, 1, 1], [0, 0, 1]]
+    Z = Zonotope(X)
+    facets = Z.facets()
+    assert len(facets) == Z.f_vector()[-1]
+    for F in facets:
+        values = [sum((a * b for a, b in zip(F.normal, x)), Fraction(0)) for x in X]
+        assert F.offset == sum(max(v, 0) for v in values)
+        assert F.covector == tuple((v > 0) - (v < 0) for v in values)
+        assert F.vertices == {b for b in Z.vertices() if sum(v for v, l in zip(values, b) if l) == F.offset}
+    assert len({F.normal for F in facets}) == len(facets)
+
+
+def test_zonotope_and_arrangement_describe_themselves_by_their_sizes():
+    from fractions import Fraction
+    from zonocomb.geometry.arrangement import HyperplaneArrangement
+    from zonocomb.geometry.zonotope import Zonotope
+    Z = Zonotope([[1, 0], ["1/2", 1], [0, 3]])
+    assert repr(Z) == "Zonotope(N=3, n=2)"
+    assert Zonotope(Z).generators == Z.generators and Zonotope(Z).vertices() == Z.vertices()
+    H = HyperplaneArrangement([[1, 0], ["1/2", 1], [0, 3]])
+    assert repr(H) == "HyperplaneArrangement(n_hyperplanes=3, dim=2)"
+    assert H.normals == ((1, 0), (Fraction(1, 2), 1), (0, 3))
+
+
+def test_barcodes_and_weights_that_are_no_sequences_of_numbers_are_refused_by_name():
+    """A barcode must be a sequence of 0/1 entries and w a sequence of n numbers (Zonotope); a
+    number, or a list of arrays (rows of a 2-D array), is refused with the reason."""
+    from zonocomb.geometry.zonotope import Zonotope
+    Z = Zonotope([[1, 0], [0, 1]])
+    with pytest.raises(InvalidTypeError, match=r"^a barcode is a sequence of 0/1 entries, got 5$"):
+        Z.is_vertex(5)
+    with pytest.raises(ValueError, match=r"^entry 0 of the barcode is array\(\[0, 1\]\); expected 0 or 1$"):
+        Z.is_vertex([np.array([0, 1]), np.array([1, 0])])
+    with pytest.raises(InvalidTypeError, match=r"^w must be a sequence of 2 numbers, got 5$"):
+        Z.pattern_of(5)
+
+
+def test_an_unlabelled_dataset_written_to_csv_reads_back_equal(tmp_path):
+    """to_csv writes the examples exactly (labels only when there are some); reading the file back
+    gives an equal dataset, with an equal hash."""
+    ds = Dataset([["1/3", 2], [-1, "0.5"]])
+    path = tmp_path / "x.csv"
+    ds.to_csv(path)
+    assert path.read_text().split() == ["1/3,2", "-1,1/2"]
+    back = Dataset.from_csv(path, label_column=None)
+    assert back == ds and hash(back) == hash(ds) and len({ds, back}) == 1
+    labelled = ds.with_labels([1, 0])
+    assert labelled != ds and Dataset(ds.X_exact, y=[1, 0]) in {labelled}
+
+
+def test_unreadable_data_files_are_refused_with_the_reason(tmp_path):
+    """An empty .npy file and a CSV with a cell beyond the csv module's field limit cannot be read:
+    a clear error naming the file (Dataset.from_npy, Dataset.from_csv), no traceback of numpy or csv."""
+    import csv
+    from zonocomb.errors import InvalidInputError
+    empty = tmp_path / "empty.npy"
+    empty.write_bytes(b"")
+    with pytest.raises(InvalidInputError, match=f"^cannot read {re.escape(str(empty))}: "):
+        Dataset.from_npy(empty)
+    wide = tmp_path / "wide.csv"
+    wide.write_text("1," + "2" * (csv.field_size_limit() + 1) + "\n")
+    with pytest.raises(InvalidInputError, match=f"^cannot read {re.escape(str(wide))}: field larger than field limit"):
+        Dataset.from_csv(wide)
+
+
+@pytest.mark.parametrize("M", [1, 63, 64, 65, 128])
+def test_packed_barcodes_unpack_to_themselves_and_sort_lexicographically(M):
+    """Sign vectors packed into uint64 words (bit j of a row most significant first) unpack to the
+    same rows for every width, also a multiple of 64, and sort_barcodes gives the distinct rows in
+    lexicographic order (False < True), an empty array for no rows."""
+    from zonocomb.geometry.chambers import pack_barcodes, sort_barcodes, unpack_barcodes
+    B = np.random.default_rng(M).random((9, M)) < 0.5
+    B[5] = B[2]
+    P = pack_barcodes(B)
+    assert P.dtype == np.uint64 and P.shape == (9, (M + 63) // 64)
+    assert np.array_equal(unpack_barcodes(P, M), B)
+    assert sort_barcodes(B).tolist() == [list(row) for row in sorted({tuple(row) for row in B.tolist()})]
+    assert sort_barcodes(B[:1]).tolist() == B[:1].tolist()
+    empty = sort_barcodes(np.zeros((0, M), dtype=np.uint8))
+    assert empty.dtype == bool and empty.shape == (0, M)
+
+
+def test_cofactor_vectors_refuse_matrices_that_are_not_k_by_k_plus_1():
+    from zonocomb.errors import InvalidInputError
+    from zonocomb.geometry.position import cofactor_vectors
+    with pytest.raises(InvalidInputError, match=r"^cofactor_vectors needs matrices of shape \(B, k, k\+1\), "
+                                                r"got \(1, 2, 2\)$"):
+        cofactor_vectors(np.ones((1, 2, 2), dtype=np.int64))
+
+
+def test_facet_walk_steps_one_entry_at_a_time_over_repeated_examples():
+    """facet_walk's steps change exactly one (unit, example) entry (its docstring). A repeated
+    example puts two generators on one hyperplane, whose crossing would change two entries at once;
+    the walk takes no such step."""
+    from zonocomb.geometry.walks import facet_walk
+    X = np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [1.0, 1.0, 1.0], [2.0, -1.0, 1.0]])
+    patterns = facet_walk(X, m=2, length=30, random_state=0)
+    assert len(patterns) == 30
+    assert all(np.sum(a != b) == 1 for a, b in zip(patterns, patterns[1:]))
+    assert all(np.array_equal(P[:, 0], P[:, 1]) for P in patterns)
+
+
+# ----- the seed-20 sample's survivors (docs/testing.md) ---------------------------------------------
+
+def test_chambers_of_integers_whose_minors_fit_in_int64_need_no_float_filter(monkeypatch):
+    """chambers_exact takes the signs on its rays in int64 whenever no overflow is possible (module
+    docstring): in Q^3 a ray's sign is a 3×3 determinant, bounded by the cube of the largest l1 row
+    norm, here below 2^62 (entries up to 4·10^5). The float filter with exact fallback is for larger
+    entries only; the chambers are those of a generic arrangement (closed form)."""
+    from zonocomb.geometry import chambers
+    from zonocomb.geometry.position import int64_safe
+    from zonocomb.geometry.zonotope import closed_form_vertex_count
+    X = np.random.default_rng(2).integers(10**5, 4 * 10**5, size=(9, 3)).tolist()
+    assert int64_safe(X, 2) and not int64_safe(X, 4)
+    filtered = _count_calls(monkeypatch, chambers._ExactRays, "_filtered")
+    assert len(chambers.chambers_exact(X)) == closed_form_vertex_count(9, 3)
+    assert filtered == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_dependency_costs_exact_arithmetic_for_its_own_subsets_only(seed, monkeypatch):
+    """Exact arithmetic in the general-position test runs on candidates only
+    (general_position_witness' notes): with three of eight points of the plane on one line, the
+    three pairs of the line span the same hyperplane (equal hashes) and are the only (n−1)-subsets
+    whose cofactor vectors are computed exactly; the witness is the three points."""
+    import zonocomb.geometry.position as position
+    rng = np.random.default_rng(seed)
+    while True:
+        P = rng.integers(-50, 51, size=(8, 2))
+        P[2] = 2 * P[1] - P[0]                              # 0, 1, 2 on one line
+        X = [[int(a), int(b), 1] for a, b in P]
+        others = [i for i in range(8) if i not in (0, 1, 2)]
+        if not _dependent_subset([X[i] for i in others] + [X[0]], 3) and \
+                all(rank([X[i] for i in S]) == 3 for S in itertools.combinations(range(8), 3) if set(S) != {0, 1, 2}):
+            break
+    exact = _count_calls(monkeypatch, position, "_exact_cofactor", lambda X, combo: tuple(combo))
+    assert position.general_position_witness(X) == (0, 1, 2)
+    assert sorted(exact) == [(0, 1), (0, 2), (1, 2)]
+
+
+def test_the_general_position_test_counts_its_subsets_of_n_minus_1_generators():
+    """It visits the C(N, n−1) subsets of n−1 generators and refuses more than max_subsets of them,
+    naming the count (N = 7, n = 3: C(7, 2) = 21, where C(7, 4) = 35 would be another count)."""
+    from zonocomb.errors import TooLargeError
+    from zonocomb.geometry.position import general_position_witness
+    X = [[i, i * i, 1] for i in range(7)]
+    assert general_position_witness(X, max_subsets=21) is None
+    with pytest.raises(TooLargeError, match=r"^the exact general-position test of N=7 generators in Q\^3 visits "
+                                            r"C\(7, 2\) = 21 subsets, more than max_subsets=20$"):
+        general_position_witness(X, max_subsets=20)
+
+
+def test_a_shot_through_a_ridge_certifies_no_facet():
+    """ChamberWalls' shooting only proposes: the first hyperplane hit along a ray is a facet when
+    the exact hit point lies on it and strictly inside every other constraint (class docstring). In
+    the positive orthant of Q^3 with the extra normal e1 + e2 (no wall: it meets the closed chamber
+    in the ray of e3 only), a ray from (1, 1, 1) along −(e1 + e2) hits e1, e2 and e1 + e2 at once,
+    at (0, 0, 1). Whatever the float hit times rank first, that point certifies nothing."""
+    from zonocomb.geometry.arrangement import ChamberWalls, _Chamber
+    walls = ChamberWalls([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]])
+    ctx = _Chamber(walls, np.array([1, 1, 1, 1]))
+    ctx.w_int = [1, 1, 1]
+    ray = np.array([[-1.0, -1.0, 0.0]])
+    for first in range(4):
+        if first == 2:
+            continue                                  # the ray never reaches e3's hyperplane
+        ctx.slack = np.full(4, 1.0)
+        ctx.slack[first] = 0.5                         # the float times rank `first` first
+        assert ctx.shoot(ray) == set()
+    assert walls.walls([1, 1, 1, 1]) == [0, 1, 2]
+
+
+
+@pytest.mark.parametrize("dtype", [np.int64, object, float])
+def test_cofactor_vectors_have_one_entry_per_column(dtype):
+    """The cofactor vector of k vectors in Q^(k+1) has k + 1 entries (cofactor_vectors returns shape
+    (B, k+1)), also for k = 0: the empty determinant gives u = (1), so det([y]) = y·u = y."""
+    from zonocomb.geometry.position import cofactor_vectors
+    for k in range(4):
+        M = np.arange(3 * k * (k + 1)).reshape(3, k, k + 1).astype(dtype)
+        U = cofactor_vectors(M)
+        assert U.shape == (3, k + 1) and U.dtype == M.dtype
+    assert cofactor_vectors(np.zeros((2, 0, 1), dtype=dtype)).tolist() == [[1], [1]]
+
+
+def test_a_repeated_example_in_q4_is_witnessed_by_the_pair_alone():
+    """general_position_witness returns a circuit, a minimal dependent set: in Q^4 the first
+    dependent (n−1)-subset {0, 1, 2} holds the repeated example (rows 0 and 2), and is shrunk to
+    that pair."""
+    from zonocomb.geometry.position import general_position_witness
+    X = [[1, 2, 3, 1], [0, 1, 5, 1], [1, 2, 3, 1], [4, 0, 1, 1], [2, 7, 1, 1]]
+    assert rank([X[i] for i in (0, 1, 2)]) == 2
+    assert general_position_witness(X) == (0, 2)
+
+
+def test_barcodes_of_one_edge_of_a_square_miss_the_vertices_off_its_line():
+    """The face functions need the whole vertex set of Z: the barcodes of one edge of the unit
+    square span the line y = 0, which the generator (0, 1) leaves (the affine-hull check)."""
+    from zonocomb.errors import InvalidInputError
+    from zonocomb.geometry.faces import f_vector
+    with pytest.raises(InvalidInputError, match=r"^the barcodes miss vertices of the zonotope: generator 1 leaves "
+                                                r"the affine hull of the given vertex points$"):
+        f_vector([[1, 0], [0, 1]], [(0, 0), (1, 0)])
