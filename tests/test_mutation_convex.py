@@ -1092,10 +1092,17 @@ def test_a_reduced_accuracy_answer_warns_the_caller(monkeypatch):
         assert caught[0].filename == __file__
 
 
+class _Unconvertible:
+    """An object numpy cannot turn into an array (its ``__array__`` raises)."""
+
+    def __array__(self, *args, **kwargs):
+        raise ValueError("planted")
+
+
 def _input_error_cases():
     """(call, error type, the whole message) of every input error of zonocomb.convex's entry
     points, on a dataset of 3 examples in R^1 and 2 units."""
-    from zonocomb.convex.backends import backend_spec
+    from zonocomb.convex.backends import RegionData, backend_spec
     from zonocomb.convex.backends.kernel import PackedMoves
     from zonocomb.convex.losses import check_labels, check_loss, loss_derivatives, mean_loss
     from zonocomb.convex.problem import RegionProblem, check_output_weights
@@ -1175,6 +1182,24 @@ def _input_error_cases():
                           "warm start W must be a finite (2, 2) array, got shape (2, 2)"),
         "kernel warm c": (lambda: K.solve(A, zero, np.inf), Bad, "warm start c must be finite, got inf"),
         "recession": (lambda: RecessionLP(prog.data), Bad, "recession directions are computed for the logistic loss"),
+        "backend loss": (lambda: backend_spec("fast", "hinge"), Bad, "backend 'fast' cannot solve loss 'hinge'"),
+        "ragged sizes": (lambda: prog.solve_stars(A[None], [], [[1], [2, 3]]), Bad,
+                         "sizes must be 1 non-negative integers summing to the 0 moves"),
+        "kernel labels": (lambda: RegionKernel(RegionData(prog.data.Xbar, np.zeros(2), np.ones(2), "mse", True)), Bad,
+                          "labels must have shape (3,) and v must be 1-D"),
+        "star ptr": (lambda: K.stars(A[None], no_moves, np.array([1, 0]), screen=True, kkt_rtol=1e-8), Bad,
+                     "_region_kernel.stars: star_ptr does not delimit the moves"),
+        "hand-made moves": (lambda: K.sweep(A, PackedMoves(units=np.zeros(1, np.int32), ptr=np.array([0, 1], np.int32),
+                                                           idx=np.array([7], np.int32), m=2, N=3),
+                                            zero, 0.0, 0.0, screen=True, kkt_rtol=1e-8), Bad,
+                            "_region_kernel.sweep: move 0 flips example 7, out of range"),
+        "unconvertible pattern": (lambda: check_pattern(_Unconvertible(), 1, 3), Bad,
+                                  "pattern is not an array of 0/1 entries: planted"),
+        "unconvertible patterns": (lambda: check_pattern_stack(_Unconvertible(), 2, 3), Bad,
+                                   "patterns are not an array of 0/1 entries: planted"),
+        "star ptr order": (lambda: K.stars(np.stack([A, A]), PackedMoves.pack([(0, [1])], 2, 3), np.array([0, 2, 1]),
+                                           screen=True, kkt_rtol=1e-8), Bad,
+                           "_region_kernel.stars: star_ptr decreases"),
     }
 
 
@@ -1497,3 +1522,93 @@ def test_star_losses_are_float_arrays_on_every_path(loss, backend):
     out = RegionProgram(ds, [1.0, -1.0], loss=loss, backend=backend).solve_stars(P, moves, [2, 2])
     assert out.centre_loss.dtype == np.float64 and out.loss.dtype == np.float64
     assert out.loss.shape == (4,) and np.all(np.isfinite(out.loss))
+
+
+# ------------------------------------------- paths no test reached (coverage of the suite, seed 23)
+@pytest.mark.parametrize("loss, backend", [("l1", "fast"), ("mse", "cvxpy")])
+def test_without_a_compiled_sweep_the_threads_stay_one(loss, backend):
+    """RegionProgram.threads: 1 where there is no compiled sweep (the l1 loss, the reference
+    backend), and setting it there changes nothing; with the kernel it is what was set."""
+    ds, _ = _nearly_separable(1, N=8)
+    prog = RegionProgram(ds, [1.0, -1.0], loss=loss, backend=backend)
+    prog.threads = 3
+    assert prog.threads == 1
+    smooth = RegionProgram(ds, [1.0, -1.0])
+    smooth.threads = 3
+    assert smooth.threads == 3
+
+
+@pytest.mark.parametrize("status, point", [(4, False), (1, True)])
+def test_a_failed_l1_linear_program_is_named_with_highs_message(monkeypatch, status, point):
+    """The l1 region program is one HiGHS LP; should HiGHS fail (no point, or a status other than
+    optimal with a point, e.g. at an iteration limit), solve raises SolverError with HiGHS' own
+    message: no answer is made up."""
+    from types import SimpleNamespace
+    from zonocomb.convex.backends import fast
+    from zonocomb.errors import SolverError
+    ds, rng = _nearly_separable(1, N=8)
+    prog = RegionProgram(ds, [1.0, -1.0], loss="l1")
+    monkeypatch.setattr(fast, "linprog", lambda cost, *a, **kw: SimpleNamespace(
+        status=status, x=np.zeros(len(cost)) if point else None, message="planted"))
+    with pytest.raises(SolverError, match=r"^HiGHS failed on the l1 region program: planted$"):
+        prog.solve(_patterns(ds, 2, rng, 1)[0])
+
+
+def test_a_backends_non_finite_answer_is_refused(monkeypatch):
+    """RegionProgram never returns a non-finite solution: a backend answer with NaN weights raises
+    SolverError naming the backend and the status it claimed."""
+    from zonocomb.convex.backends import BackendResult, SolveStatus
+    from zonocomb.errors import SolverError
+    ds, rng = _nearly_separable(1, N=8)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    monkeypatch.setattr(FastBackend, "solve", lambda self, pattern, warm_start=None: BackendResult(
+        W=np.full((2, 3), np.nan), c=0.0, status=SolveStatus.OPTIMAL, n_iter=1))
+    with pytest.raises(SolverError, match=r"^backend 'fast' returned a non-finite or malformed solution "
+                                          r"\(status 'optimal'\)$"):
+        prog.solve(_patterns(ds, 2, rng, 1)[0])
+
+
+def test_a_pickled_recession_lp_rebuilds_its_kept_model_and_finds_the_same_sets():
+    """A RecessionLP (inside a logistic program sent to a worker process) pickles without its
+    HiGHS model, which is rebuilt on the next solve: the separated sets are those of the
+    original."""
+    import pickle
+    ds, rng = _nearly_separable(1)
+    lp = _recession_lp(ds, [1.0, -1.0])
+    patterns = _patterns(ds, 2, rng, 6)
+    before = [lp.solve(A).separated for A in patterns]
+    assert lp.kept_model is not None
+    copy = pickle.loads(pickle.dumps(lp))
+    assert copy.kept_model is None
+    for A, I in zip(patterns, before):
+        np.testing.assert_array_equal(copy.solve(A).separated, I)
+    assert any(I.any() for I in before) and not all(I.all() for I in before)
+
+
+def test_the_cone_projection_without_daqp_is_the_same_projection(monkeypatch):
+    """_project_onto_cone: the Euclidean projection of w onto {x : Nx ≥ 0}; should DAQP fail, NNLS
+    on the polar cone (Moreau) gives the same point: feasible, and w minus it in the polar cone."""
+    import daqp
+    from zonocomb.convex.backends import recession
+    rng = np.random.default_rng(7)
+    cases = [(rng.standard_normal(3), rng.standard_normal((6, 3))) for _ in range(10)]
+    direct = [recession._project_onto_cone(w, normals) for w, normals in cases]
+    monkeypatch.setattr(daqp, "solve", lambda *a, **kw: (None, None, -1, None))
+    for (w, normals), x in zip(cases, direct):
+        y = recession._project_onto_cone(w, normals)
+        np.testing.assert_allclose(y, x, atol=1e-9)
+        assert np.all(normals @ y >= -1e-9)
+
+
+def test_a_support_longer_than_n_is_not_used_by_either_certificate():
+    """KKTChecker.residuals and the compiled RegionKernel.residuals use a given support only when it
+    has at most n entries (n constraints determine the multipliers); a longer one is ignored: the
+    residuals are those without it (NNLS decides the unit at zero)."""
+    ds, rng = _nearly_separable(2)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    checker, kernel = KKTChecker(prog.data), prog.kernel
+    W = np.zeros((2, prog.n))
+    for A in _patterns(ds, 2, rng, 3):
+        long = {0: list(range(prog.n + 1))}
+        assert checker.residuals(A, W, 0.3, supports=long) == checker.residuals(A, W, 0.3)
+        assert kernel.residuals(A, W, 0.3, supports=long) == kernel.residuals(A, W, 0.3)

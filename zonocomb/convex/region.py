@@ -765,7 +765,7 @@ class RegionProgram:
         W = np.array(W, dtype=float)
         if W.shape != (self.m, self.n) or not np.isfinite(W).all() or not np.isfinite(c):
             raise SolverError(f"backend {self.backend!r} returned a non-finite or malformed solution "
-                              f"(status {status!r})")
+                              f"(status {str(status)!r})")
         P = W @ self._XT                                              # preactivations w_u·x̄_i
         loss = self._objective(A, P, c, W)
         W.setflags(write=False)
