@@ -15,7 +15,9 @@ time and vertex check, solve_region's weight decay and the sweep's default; from
 sample: the fallback message next to an unattained region, the recession LP's bounds and its
 error naming the warm model's status, the certificate's tolerance for negative multipliers
 relative to the gradient scale, realising_weights' per-example tolerance and the stars' float
-losses."""
+losses; from the seed-23 sample: which start the kernel runs first (F and F_I), the closed
+rescaling band, float labels, exact warm starts and the solves a bounded sweep counts; and the
+paths no test reached before (coverage of the suite)."""
 from __future__ import annotations
 
 import os
@@ -1612,3 +1614,111 @@ def test_a_support_longer_than_n_is_not_used_by_either_certificate():
         long = {0: list(range(prog.n + 1))}
         assert checker.residuals(A, W, 0.3, supports=long) == checker.residuals(A, W, 0.3)
         assert kernel.residuals(A, W, 0.3, supports=long) == kernel.residuals(A, W, 0.3)
+
+
+# ------------------------------------------------------- contracts found by the seed-23 sample
+def test_a_logistic_warm_start_worse_than_the_best_constant_is_dropped(monkeypatch):
+    """Logistic starts (fast backend): a warm start whose objective exceeds that of the cold start
+    (W = 0 with the best constant c = logit(ȳ)) is dropped, and the kernel starts cold (W0 None);
+    one not above it is used. Warm starts W = 0 with c = logit(ȳ) + 1/4 (worse: dropped) and
+    c = logit(ȳ) (the cold start's objective exactly: used)."""
+    ds, rng = _nearly_separable(1)
+    prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    A = next(A for A in _patterns(ds, 2, rng, 20) if prog.solve(A).status == "optimal")
+    ybar = float(np.mean(ds.y))
+    best = float(np.log(ybar / (1.0 - ybar)))
+    starts, real = [], RegionKernel.solve
+
+    def recording(self, pattern, W0=None, c0=None, **kwargs):
+        starts.append(None if W0 is None else float(c0))
+        return real(self, pattern, W0, c0, **kwargs)
+
+    monkeypatch.setattr(RegionKernel, "solve", recording)
+    for c, expected in ((best + 0.25, None), (best, best)):
+        starts.clear()
+        prog.solve(A, warm_start=(np.zeros((2, 3)), c))
+        assert starts[0] == expected, c
+
+
+def test_the_rescaling_band_is_closed_at_both_ends():
+    """Labels (MSE), output weights and columns whose largest magnitude lies in [1/SCALE_BAND,
+    SCALE_BAND] (= [1/16, 16], ends included) reach the solver unscaled (prog.solver.data equals
+    prog.data); one ulp beyond an end they are brought into (1/2, 1] by a power of two (16 + 1 ulp
+    to 1/2 + 1 ulp, not to 1 + 2 ulp)."""
+    from zonocomb.convex.region import SCALE_BAND
+    x = np.array([[0.25], [0.5], [1.0]])
+    for edge in (SCALE_BAND, 1.0 / SCALE_BAND):
+        prog = RegionProgram(Dataset(x, y=np.array([0.5, -1.0, edge])), [edge, 1.0])
+        np.testing.assert_array_equal(prog.solver.data.y, prog.data.y)
+        np.testing.assert_array_equal(prog.solver.data.v, prog.data.v)
+        prog = RegionProgram(Dataset(x * edge, y=np.array([0.5, -1.0, 1.0])), [1.0])
+        np.testing.assert_array_equal(prog.solver.data.Xbar, prog.data.Xbar)
+    beyond = np.nextafter(SCALE_BAND, np.inf)
+    prog = RegionProgram(Dataset(x, y=np.array([0.5, -1.0, beyond])), [beyond])
+    assert 0.5 < prog.solver.data.y.max() <= 1.0 and 0.5 < prog.solver.data.v[0] <= 1.0
+
+
+def test_labels_are_returned_as_floats():
+    """check_labels returns the labels it validated as a float array (integer labels included),
+    as RegionProblem and the searches use them."""
+    from zonocomb.convex.losses import check_labels
+    for loss in ("mse", "logistic", "l1"):
+        got = check_labels(loss, [0, 1, 1])
+        assert got.dtype == np.float64 and got.tolist() == [0.0, 1.0, 1.0]
+
+
+def test_a_warm_start_of_exact_fractions_is_taken_as_its_floats():
+    """A warm start (W, c) is array-like: exact Fraction weights (the exact paths' type) give the
+    solve from their float values, not an error."""
+    from fractions import Fraction
+    ds, rng = _nearly_separable(2)
+    prog = RegionProgram(ds, [1.0, -1.0])
+    A, B = _patterns(ds, 2, rng, 2)
+    near = prog.solve(B)
+    exact = [[Fraction(float(w)) for w in row] for row in near.W]
+    got = prog.solve(A, warm_start=(exact, Fraction(near.c)))
+    again = prog.solve(A, warm_start=(near.W, near.c))
+    assert (got.loss, got.n_iter) == (again.loss, again.n_iter)
+    np.testing.assert_array_equal(got.W, again.W)
+
+
+def test_a_sweep_counts_the_neighbours_it_did_not_abandon():
+    """RegionProgram.n_solves counts the region programs solved: a sweep adds one per neighbour
+    solved or screened, none for one abandoned by ``bound`` (status "bounded", never solved)."""
+    prog, A, moves = _vertex_with_moves()
+    prog = RegionProgram(prog.dataset, [1.0, -1.0])
+    base = prog.solve(A)
+    full = prog.sweep(A, moves, base)
+    before = prog.n_solves
+    sweep = prog.sweep(A, moves, base, bound=float(np.median(full.loss)))
+    bounded = sweep.status.count("bounded")
+    assert 0 < bounded < len(moves)
+    assert prog.n_solves - before == len(moves) - bounded
+
+
+def test_the_attained_part_is_minimised_first_from_the_start_of_lower_attained_objective(monkeypatch):
+    """FastBackend._minimise on F_I (the examples outside the separated set I): the kernel starts
+    from the warm start or from the cold start (W = 0, c = logit of the kept labels' mean),
+    whichever has the lower F_I. The warm start here is W = 0, c = logit(ȳ) (all labels) moved
+    along the region's recession direction θ* (τ = 5): F is below the cold start's F (I's losses
+    nearly vanish), so it is kept for the first run on F, which runs away; but on F_I it is worse
+    than the cold start (the kept labels' mean 0.375 differs from ȳ = 0.45), so the run on F_I
+    starts cold."""
+    ds, rng = _nearly_separable(1)
+    prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    A, _ = _unattained_answers(prog, ds, rng)[0]
+    rec = RecessionLP(prog.data).solve(A)
+    assert rec.separated.any() and not rec.separated.all()
+    assert np.mean(ds.y[~rec.separated]) != np.mean(ds.y)
+    ybar = float(np.mean(ds.y))
+    start = (5.0 * np.array(rec.W), float(np.log(ybar / (1.0 - ybar))) + 5.0 * rec.c)
+    runs, real = [], RegionKernel.solve
+
+    def recording(self, pattern, W0=None, c0=None, keep=None, detect_recession=False):
+        runs.append((keep is not None, W0 is None))
+        return real(self, pattern, W0, c0, keep=keep, detect_recession=detect_recession)
+
+    monkeypatch.setattr(RegionKernel, "solve", recording)
+    sol = RegionProgram(ds, [1.0, -1.0], loss="logistic").solve(A, warm_start=start)
+    assert sol.status == "optimal_unattained"
+    assert runs[0] == (False, False) and [cold for kept, cold in runs if kept][:1] == [True]

@@ -32,7 +32,8 @@ def check_loss(loss: object) -> str:
 
 
 def check_labels(loss: str, y: ArrayLike) -> np.ndarray:
-    """Validate float labels for ``loss``: finite, and in {0, 1} for the logistic loss."""
+    """Validate labels for ``loss``: finite, and in {0, 1} for the logistic loss; returns them as a
+    float array."""
     y = np.asarray(y, dtype=float)
     if not np.all(np.isfinite(y)):
         raise InvalidInputError(f"label {int(np.flatnonzero(~np.isfinite(y))[0])} of y is not finite")

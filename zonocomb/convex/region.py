@@ -550,6 +550,7 @@ class RegionProgram:
         certificate) is solved from the cold start and then, if need be, by the reference backend
         (status ``"optimal_fallback"``, with a warning). Other backends and losses solve the
         neighbours one by one with :meth:`solve`. Results do not depend on the number of threads.
+        Adds one to ``n_solves`` per neighbour not abandoned.
 
         Parameters
         ----------
@@ -982,7 +983,8 @@ def _scales(data: RegionData) -> tuple[np.ndarray, float, np.ndarray]:
     def power_of_two(magnitude: float) -> float:
         if magnitude == 0.0 or 1.0 / SCALE_BAND <= magnitude <= SCALE_BAND:
             return 1.0
-        return float(2.0 ** np.ceil(np.log2(magnitude)))
+        mantissa, exponent = np.frexp(magnitude)       # magnitude = mantissa 2^exponent, mantissa in [1/2, 1)
+        return float(np.ldexp(1.0, int(exponent) - 1 if mantissa == 0.5 else int(exponent)))
     cols = np.array([power_of_two(float(x)) for x in np.max(np.abs(data.Xbar), axis=0)])
     units = np.array([power_of_two(abs(float(x))) for x in data.v])
     if data.alpha > 0.0:                      # ‖W‖² is not invariant under these scalings
