@@ -685,6 +685,8 @@ def test_barcodes_and_weights_that_are_no_sequences_of_numbers_are_refused_by_na
         Z.is_vertex([np.array([0, 1]), np.array([1, 0])])
     with pytest.raises(InvalidTypeError, match=r"^w must be a sequence of 2 numbers, got 5$"):
         Z.pattern_of(5)
+    with pytest.raises(ValueError, match=r"^w has 3 entries, expected n = 2$"):
+        Z.pattern_of([1, 2, 3])
 
 
 def test_an_unlabelled_dataset_written_to_csv_reads_back_equal(tmp_path):
@@ -853,3 +855,34 @@ def test_barcodes_of_one_edge_of_a_square_miss_the_vertices_off_its_line():
     with pytest.raises(InvalidInputError, match=r"^the barcodes miss vertices of the zonotope: generator 1 leaves "
                                                 r"the affine hull of the given vertex points$"):
         f_vector([[1, 0], [0, 1]], [(0, 0), (1, 0)])
+
+
+# ----- the seed-21 sample's survivors (docs/testing.md) ---------------------------------------------
+
+@pytest.mark.parametrize("v", [2 ** 1024, 2 ** 1024 - 2 ** 970, -2 ** 1030])
+def test_an_entry_that_rounds_beyond_the_double_range_is_refused_by_name(v):
+    """The float views of a dataset (X_float, y) need every entry as a double: an entry that rounds
+    to ±2^1024 or beyond (from 2^1024 − 2^970 on, half-way above the largest double) is refused with
+    a message naming the row and the entry's size; the largest double itself converts."""
+    from zonocomb.errors import InvalidInputError
+    digits = len(str(abs(v))) - 1
+    with pytest.raises(InvalidInputError, match=rf"^row 1 of X has an entry of about 10\^{digits}, beyond the "
+                                                r"floating-point range \(1\.8e308\) that the float computations"):
+        Dataset([[1], [v]]).X_float
+    with pytest.raises(InvalidInputError, match=rf"^y has an entry of about 10\^{digits}, beyond"):
+        Dataset([[1], [2]], y=[0, v]).y
+    largest = 2 ** 1024 - 2 ** 971
+    assert Dataset([[1], [largest]]).X_float[1, 0] == float(largest) == np.finfo(float).max
+
+
+def test_a_0_1_integer_pattern_has_the_neighbours_of_its_bool_pattern():
+    """ZonotopePower accepts a pattern as a bool array or a 0/1 integer array (its _pattern); the
+    neighbours of either are the same bool arrays, and both are vertices."""
+    from zonocomb.geometry.zonotope import Zonotope
+    P = Zonotope([[0, 0, 1], [1, 0, 1], [0, 1, 1], [1, 1, 1]]).power(2)
+    A = P.random_vertex(3)
+    as_int = A.astype(np.int64)
+    assert P.is_vertex(as_int) and P.is_vertex(A)
+    from_int, from_bool = P.neighbors(as_int), P.neighbors(A)
+    assert [B.dtype for B in from_int] == [np.dtype(bool)] * len(from_bool)
+    assert [B.tolist() for B in from_int] == [B.tolist() for B in from_bool]

@@ -265,14 +265,17 @@ class Dataset:
 
 
 def _floats(values, where: str) -> list[float]:
-    """``values`` (Fractions) as the nearest doubles; an entry beyond the double range is an error."""
-    try:
-        return [float(v) for v in values]
-    except OverflowError:
-        bad = next(v for v in values if abs(v) >= 2 ** 1024)
-        raise InvalidInputError(
-            f"{where} has an entry of about 10^{len(str(abs(int(bad)))) - 1}, beyond the floating-point "
-            "range (1.8e308) that the float computations (convex programs, fit) need") from None
+    """``values`` (Fractions) as the nearest doubles; an entry that rounds beyond the double range
+    (|v| >= 2^1024 − 2^970, which rounds to 2^1024) is an error."""
+    out = []
+    for v in values:
+        try:
+            out.append(float(v))
+        except OverflowError:
+            raise InvalidInputError(
+                f"{where} has an entry of about 10^{len(str(abs(int(v)))) - 1}, beyond the floating-point "
+                "range (1.8e308) that the float computations (convex programs, fit) need") from None
+    return out
 
 
 _RATIO = re.compile(r"\s*[+-]?\d+\s*/\s*\d+\s*")
