@@ -16,8 +16,9 @@ sample: the fallback message next to an unattained region, the recession LP's bo
 error naming the warm model's status, the certificate's tolerance for negative multipliers
 relative to the gradient scale, realising_weights' per-example tolerance and the stars' float
 losses; from the seed-23 sample: which start the kernel runs first (F and F_I), the closed
-rescaling band, float labels, exact warm starts and the solves a bounded sweep counts; and the
-paths no test reached before (coverage of the suite)."""
+rescaling band, float labels, exact warm starts and the solves a bounded sweep counts; from the
+seed-24 sample: a given support of exactly n constraints and the lower bounds of screened and
+abandoned neighbours; and the paths no test reached before (coverage of the suite)."""
 from __future__ import annotations
 
 import os
@@ -1493,9 +1494,9 @@ def test_least_squares_multipliers_count_as_non_negative_down_to_the_tolerance_t
         data = RegionData(Xbar, y, np.array([v]), "mse", False)
         for res in (KKTChecker(data).residuals(A, W, 0.0), RegionKernel(data).residuals(A, W, 0.0)):
             if k < 1.0:
-                assert res.dual == pytest.approx(k * NEGATIVE_RTOL, rel=1e-6) and res.stationarity <= 1e-20
+                assert res.dual == pytest.approx(k * NEGATIVE_RTOL, rel=1e-6, abs=0.0) and res.stationarity <= 1e-20
             else:
-                assert res.dual == 0.0 and res.stationarity == pytest.approx(k * NEGATIVE_RTOL, rel=1e-6)
+                assert res.dual == 0.0 and res.stationarity == pytest.approx(k * NEGATIVE_RTOL, rel=1e-6, abs=0.0)
 
 
 def test_realising_weights_returns_weights_whose_margins_clear_each_examples_own_tolerance():
@@ -1722,3 +1723,42 @@ def test_the_attained_part_is_minimised_first_from_the_start_of_lower_attained_o
     sol = RegionProgram(ds, [1.0, -1.0], loss="logistic").solve(A, warm_start=start)
     assert sol.status == "optimal_unattained"
     assert runs[0] == (False, False) and [cold for kept, cold in runs if kept][:1] == [True]
+
+
+# ------------------------------------------------------- contracts found by the seed-24 sample
+def test_screened_and_abandoned_neighbours_have_the_vertexs_loss_as_lower_bound():
+    """NeighbourSweep.lower_bound: the loss itself for a solved neighbour, the vertex's loss for a
+    screened or abandoned ("bounded") one, exactly."""
+    prog, A, moves = _vertex_with_moves()
+    prog = RegionProgram(prog.dataset, [1.0, -1.0])
+    base = prog.solve(A)
+    full = prog.sweep(A, moves, base)
+    sweep = prog.sweep(A, moves, base, bound=float(np.median(full.loss)))
+    status = np.array(sweep.status)
+    assert {"screened", "bounded"} <= set(sweep.status)
+    assert np.all(sweep.lower_bound[(status == "screened") | (status == "bounded")] == base.loss)
+    solved = (status != "screened") & (status != "bounded")
+    np.testing.assert_array_equal(sweep.lower_bound[solved], sweep.loss[solved])
+
+
+def test_a_given_support_of_exactly_n_constraints_decides_a_zero_units_multipliers():
+    """KKTChecker.residuals: for a unit with w_u = 0 a given support of at most n constraints (here
+    exactly n = 2) gives the multipliers by least squares over it, small negative ones (down to
+    −NEGATIVE_RTOL × scale) reported as the dual residual; without it NNLS over all N constraints
+    decides (dual 0). One unit at W = 0 on x = 1, 2, −1, −2 (x̄ = (x, 1)), active on x > 0, labels
+    putting ∂F/∂w on the two active normals with multipliers −½ NEGATIVE_RTOL × scale and about
+    1.1 (the small one is computed to a few parts in 1e3: the normal equations' rounding at the
+    large one's size). The compiled certificate agrees."""
+    from zonocomb.convex.backends import RegionData
+    from zonocomb.convex.kkt import NEGATIVE_RTOL
+    x = np.array([1.0, 2.0, -1.0, -2.0])
+    Xbar = np.column_stack([x, np.ones(4)])
+    A, W = (x > 0)[None, :], np.zeros((1, 2))
+    y = np.array([0.0, -1.0, 0.0, 0.0])
+    scale = KKTChecker(RegionData(Xbar, y, np.ones(1), "mse", False)).scale
+    y[0] = NEGATIVE_RTOL * scale / np.linalg.norm(Xbar[0])      # λ_0 = (2/N)(ŷ_0 − y_0) ‖x̄_0‖ = −½ tol
+    data = RegionData(Xbar, y, np.ones(1), "mse", False)
+    for certificate in (KKTChecker(data).residuals, RegionKernel(data).residuals):
+        given = certificate(A, W, 0.0, supports={0: [0, 1]})
+        assert given.dual == pytest.approx(0.5 * NEGATIVE_RTOL, rel=0.05, abs=0.0) and given.stationarity <= 1e-15
+        assert certificate(A, W, 0.0).dual == 0.0
