@@ -886,3 +886,16 @@ def test_a_0_1_integer_pattern_has_the_neighbours_of_its_bool_pattern():
     from_int, from_bool = P.neighbors(as_int), P.neighbors(A)
     assert [B.dtype for B in from_int] == [np.dtype(bool)] * len(from_bool)
     assert [B.tolist() for B in from_int] == [B.tolist() for B in from_bool]
+
+
+# ----- the seed-22 sample's survivors (docs/testing.md) ---------------------------------------------
+
+@pytest.mark.parametrize("signs", [[1, 0, 1], [1, 2, -1], [1, -1], [1, -1, 1, 1]])
+def test_walls_refuse_a_sign_vector_of_the_wrong_length_or_with_entries_other_than_plus_minus_1(signs):
+    """HyperplaneArrangement.walls takes a chamber as N signs ±1 (its docstring): a wrong length,
+    and a right length with an entry 0 or 2, are each refused with the reason."""
+    from zonocomb.errors import InvalidInputError
+    from zonocomb.geometry.arrangement import HyperplaneArrangement
+    H = HyperplaneArrangement([[1, 0], [0, 1], [1, 1]])
+    with pytest.raises(InvalidInputError, match=rf"^a chamber is a sequence of 3 signs ±1, got {re.escape(repr(signs))}$"):
+        H.walls(signs)
