@@ -90,7 +90,8 @@ class RegionSolution:
         labels and output weights (invariant under scaling of the data). mGLS flips these first
         (appendix G).
     status : SolveStatus
-        ``OPTIMAL``, ``OPTIMAL_INACCURATE`` (a warning was issued), ``OPTIMAL_FALLBACK`` (the fast
+        ``OPTIMAL`` (for the logistic loss this certifies the loss, not that the infimum is
+        attained: see :mod:`zonocomb.convex.backends.fast`), ``OPTIMAL_INACCURATE`` (a warning was issued), ``OPTIMAL_FALLBACK`` (the fast
         backend handed this pattern to the reference backend; a warning was issued),
         ``OPTIMAL_UNATTAINED`` (logistic, fast backend: the infimum is not attained; W lies on a
         recession ray and ``loss`` — still the loss of this W and c — exceeds the infimum by less
