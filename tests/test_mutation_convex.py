@@ -1683,15 +1683,21 @@ def test_a_warm_start_of_exact_fractions_is_taken_as_its_floats():
     np.testing.assert_array_equal(got.W, again.W)
 
 
-def test_a_sweep_counts_the_neighbours_it_did_not_abandon():
-    """RegionProgram.n_solves counts the region programs solved: a sweep adds one per neighbour
-    solved or screened, none for one abandoned by ``bound`` (status "bounded", never solved)."""
+def _median_bounded_sweep():
+    """The MSE program of :func:`_vertex_with_moves` (a fresh one), the vertex, its moves, its
+    optimum, and as bound the median loss of its neighbours (after one full sweep)."""
     prog, A, moves = _vertex_with_moves()
     prog = RegionProgram(prog.dataset, [1.0, -1.0])
     base = prog.solve(A)
-    full = prog.sweep(A, moves, base)
+    return prog, A, moves, base, float(np.median(prog.sweep(A, moves, base).loss))
+
+
+def test_a_sweep_counts_the_neighbours_it_did_not_abandon():
+    """RegionProgram.n_solves counts the region programs solved: a sweep adds one per neighbour
+    solved or screened, none for one abandoned by ``bound`` (status "bounded", never solved)."""
+    prog, A, moves, base, bound = _median_bounded_sweep()
     before = prog.n_solves
-    sweep = prog.sweep(A, moves, base, bound=float(np.median(full.loss)))
+    sweep = prog.sweep(A, moves, base, bound=bound)
     bounded = sweep.status.count("bounded")
     assert 0 < bounded < len(moves)
     assert prog.n_solves - before == len(moves) - bounded
@@ -1729,11 +1735,8 @@ def test_the_attained_part_is_minimised_first_from_the_start_of_lower_attained_o
 def test_screened_and_abandoned_neighbours_have_the_vertexs_loss_as_lower_bound():
     """NeighbourSweep.lower_bound: the loss itself for a solved neighbour, the vertex's loss for a
     screened or abandoned ("bounded") one, exactly."""
-    prog, A, moves = _vertex_with_moves()
-    prog = RegionProgram(prog.dataset, [1.0, -1.0])
-    base = prog.solve(A)
-    full = prog.sweep(A, moves, base)
-    sweep = prog.sweep(A, moves, base, bound=float(np.median(full.loss)))
+    prog, A, moves, base, bound = _median_bounded_sweep()
+    sweep = prog.sweep(A, moves, base, bound=bound)
     status = np.array(sweep.status)
     assert {"screened", "bounded"} <= set(sweep.status)
     assert np.all(sweep.lower_bound[(status == "screened") | (status == "bounded")] == base.loss)
