@@ -1765,3 +1765,48 @@ def test_a_given_support_of_exactly_n_constraints_decides_a_zero_units_multiplie
         given = certificate(A, W, 0.0, supports={0: [0, 1]})
         assert given.dual == pytest.approx(0.5 * NEGATIVE_RTOL, rel=0.05, abs=0.0) and given.stationarity <= 1e-15
         assert certificate(A, W, 0.0).dual == 0.0
+
+
+# ------------------------------------------------------- contracts found by the seed-25 sample
+def test_packed_moves_accept_every_example_index_from_0_to_n_minus_1():
+    """PackedMoves.pack: a move's flipped examples are any distinct indices in 0..N−1, the first
+    and the last included, kept in the order given; −1 and N are refused, and the error names the
+    first bad move, after good ones that flip examples 0 and N − 1."""
+    from zonocomb.convex.backends.kernel import PackedMoves
+    from zonocomb.errors import InvalidInputError
+    N = 5
+    moves = [(0, [0]), (1, [N - 1, 0]), (1, list(range(N)))]
+    packed = PackedMoves.pack(moves, 2, N)
+    assert [(int(packed.units[j]), packed.flipped(j).tolist()) for j in range(len(moves))] == moves
+    for bad in (-1, N):
+        with pytest.raises(InvalidInputError, match=rf"^move \(1, \({bad},\)\) is not a unit of 2 "):
+            PackedMoves.pack(moves + [(1, [bad])], 2, N)
+
+
+def test_a_backend_sweep_returns_the_neighbours_optima_only_on_request():
+    """FastBackend.sweep (SweepOutcome.W and c: "only on request"): without ``solutions`` the
+    outcome carries no optima; with it, one (m, n) matrix and one bias per neighbour."""
+    prog, A, moves = _vertex_with_moves()              # (data in [1/16, 16]: the solver's own scale)
+    base = prog.solve(A)
+    plain = prog.solver.sweep(A, moves, (base.W, base.c), base.loss)
+    assert plain.W is None and plain.c is None
+    full = prog.solver.sweep(A, moves, (base.W, base.c), base.loss, solutions=True)
+    assert full.W.shape == (len(moves), 2, prog.n) and full.c.shape == (len(moves),)
+    np.testing.assert_array_equal(full.loss, plain.loss)
+
+
+def test_non_vertex_units_take_weights_of_fractions_as_their_floats():
+    """RegionProgram.non_vertex_units(W=...): weights of Fractions (the exact paths' type) are taken
+    as their floats, with the same answer; here with one unit moved onto a pattern that is not a
+    vertex, so that both a witness and a failing unit are exercised."""
+    from fractions import Fraction
+    prog, A, _ = _vertex_with_moves()
+    base = prog.solve(A)
+    exact = [[Fraction(float(x)) for x in row] for row in base.W]
+    assert prog.non_vertex_units(A, W=exact) == prog.non_vertex_units(A, W=base.W) == []
+    B = A.copy()
+    B[1] = ~B[0]
+    B[1, :2] = B[0, :2]                                     # agrees with ¬A_0 but on two examples
+    want = prog.non_vertex_units(B, W=base.W)
+    assert want == [1]                                      # (unit 0 keeps its vertex A_0)
+    assert prog.non_vertex_units(B, W=exact) == want
