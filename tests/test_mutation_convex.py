@@ -1810,3 +1810,33 @@ def test_non_vertex_units_take_weights_of_fractions_as_their_floats():
     want = prog.non_vertex_units(B, W=base.W)
     assert want == [1]                                      # (unit 0 keeps its vertex A_0)
     assert prog.non_vertex_units(B, W=exact) == want
+
+
+def test_a_units_remembered_support_is_offered_whenever_its_own_row_recurs(monkeypatch):
+    """RegionKernel.CACHE_SIZE: the certificate support of a unit at the apex is remembered per
+    (unit, barcode) — that unit's own row of the pattern — and offered to the kernel as its NNLS
+    starting set in a later solve whose row of that unit is the same, whatever the other units'
+    rows are (here unit 0's row changes, unit 1's does not)."""
+    from types import SimpleNamespace
+    from zonocomb.convex.backends import kernel as kernel_module
+    prog, _, _ = _vertex_with_moves()
+    rng = np.random.default_rng(3)
+    K = RegionKernel(prog.data)
+    P = next(P for P in _patterns(prog.dataset, 2, rng, 40) if K.solve(P).supports.get(1, np.empty(0)).size)
+    K = RegionKernel(prog.data)
+    remembered = K.solve(P).supports[1]
+    real = kernel_module._region_kernel
+    offered = []
+
+    def solve(*args):
+        offered.append((args[5].copy(), args[6].copy()))        # hints, nhints
+        return real.solve(*args)
+
+    monkeypatch.setattr(kernel_module, "_region_kernel", SimpleNamespace(
+        **{name: getattr(real, name) for name in dir(real) if not name.startswith("__") and name != "solve"},
+        solve=solve))
+    Q = P.copy()
+    Q[0] = next(R[0] for R in _patterns(prog.dataset, 2, rng, 40) if not np.array_equal(R[0], P[0]))
+    K.solve(Q)
+    hints, nhints = offered[0]
+    assert nhints[1] == remembered.size and np.array_equal(hints[1, :remembered.size], remembered)
