@@ -1683,11 +1683,13 @@ def test_a_warm_start_of_exact_fractions_is_taken_as_its_floats():
     np.testing.assert_array_equal(got.W, again.W)
 
 
-def _median_bounded_sweep():
-    """The MSE program of :func:`_vertex_with_moves` (a fresh one), the vertex, its moves, its
-    optimum, and as bound the median loss of its neighbours (after one full sweep)."""
+def _median_bounded_sweep(label_scale=1.0):
+    """The MSE program of :func:`_vertex_with_moves` (a fresh one, labels times ``label_scale``),
+    the vertex, its moves, its optimum, and as bound the median loss of its neighbours (after one
+    full sweep)."""
     prog, A, moves = _vertex_with_moves()
-    prog = RegionProgram(prog.dataset, [1.0, -1.0])
+    ds = prog.dataset
+    prog = RegionProgram(Dataset(ds.X_float, y=label_scale * ds.y), [1.0, -1.0])
     base = prog.solve(A)
     return prog, A, moves, base, float(np.median(prog.sweep(A, moves, base).loss))
 
@@ -1732,14 +1734,17 @@ def test_the_attained_part_is_minimised_first_from_the_start_of_lower_attained_o
 
 
 # ------------------------------------------------------- contracts found by the seed-24 sample
-def test_screened_and_abandoned_neighbours_have_the_vertexs_loss_as_lower_bound():
+@pytest.mark.parametrize("label_scale", [1.0, 100.0])
+def test_screened_and_abandoned_neighbours_have_the_vertexs_loss_as_lower_bound(label_scale):
     """NeighbourSweep.lower_bound: the loss itself for a solved neighbour, the vertex's loss for a
-    screened or abandoned ("bounded") one, exactly."""
-    prog, A, moves, base, bound = _median_bounded_sweep()
+    screened or abandoned ("bounded") one, exactly; a screened one's loss is the vertex's loss,
+    exactly, also when the labels are rescaled for the solver (times 100: by 2^-7)."""
+    prog, A, moves, base, bound = _median_bounded_sweep(label_scale)
     sweep = prog.sweep(A, moves, base, bound=bound)
     status = np.array(sweep.status)
     assert {"screened", "bounded"} <= set(sweep.status)
     assert np.all(sweep.lower_bound[(status == "screened") | (status == "bounded")] == base.loss)
+    assert np.all(sweep.loss[status == "screened"] == base.loss)
     solved = (status != "screened") & (status != "bounded")
     np.testing.assert_array_equal(sweep.lower_bound[solved], sweep.loss[solved])
 

@@ -607,11 +607,10 @@ class RegionProgram:
             failed, bounded = np.ones(k, dtype=bool), np.zeros(k, dtype=bool)
         else:
             status = [_SWEEP_STATUS[s] for s in outcome.status.tolist()]
+            # (a screened or bounded neighbour's bound is the vertex's loss: base_loss / unit from
+            # the kernel, times the power of two unit, so base_loss exactly)
             loss, lower = unit * outcome.loss, unit * outcome.lower_bound
-            screened, bounded = outcome.status == "screened", outcome.status == "bounded"
-            failed = outcome.status == "failed"
-            loss[screened] = base_loss                            # (the vertex's own optimum)
-            lower[screened | bounded] = base_loss
+            bounded, failed = outcome.status == "bounded", outcome.status == "failed"
             threads = outcome.threads
             spent = outcome.cpu_seconds.copy()
         found = {}
