@@ -1845,3 +1845,57 @@ def test_a_units_remembered_support_is_offered_whenever_its_own_row_recurs(monke
     K.solve(Q)
     hints, nhints = offered[0]
     assert nhints[1] == remembered.size and np.array_equal(hints[1, :remembered.size], remembered)
+
+
+# ------------------------------------------------------- contracts found by the seed-26 sample
+def test_a_separable_regions_answer_lies_on_the_separating_iterates_ray(monkeypatch):
+    """Fast backend, module docstring: when an iterate separates every example (Separable) the
+    answer is θ_I + τθ* with θ_I = 0, i.e. τ times that iterate (W and c alike), τ the least giving
+    every example the margin UNATTAINED_MARGIN."""
+    from zonocomb.convex.backends.kernel import Separable
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((20, 2))
+    ds = Dataset(X, y=(X[:, 0] + 0.5 * X[:, 1] > 0).astype(float))      # separable labels
+    caught, real = [], RegionKernel.solve
+
+    def solve(self, *args, **kwargs):
+        try:
+            return real(self, *args, **kwargs)
+        except Separable as sep:
+            caught.append((np.array(sep.W), float(sep.c)))
+            raise
+
+    monkeypatch.setattr(RegionKernel, "solve", solve)
+    seen = 0
+    for A in _patterns(ds, 2, rng, 20):
+        caught.clear()
+        sol = RegionProgram(ds, [1.0, -1.0], loss="logistic").solve(A)   # (data in [1/16, 16])
+        if caught:
+            Wd, cd = caught[-1]
+            tau = sol.c / cd
+            assert sol.status == "optimal_unattained" and tau > 0
+            np.testing.assert_allclose(sol.W, tau * Wd, rtol=1e-12, atol=0)
+            yhat = (A * np.array([1.0, -1.0])[:, None] * (sol.W @ ds.generators_float.T)).sum(axis=0) + sol.c
+            assert float(np.min((2 * ds.y - 1) * yhat)) == pytest.approx(FastBackend.UNATTAINED_MARGIN, rel=1e-12)
+            seen += 1
+    assert seen >= 2
+
+
+def test_an_mse_solve_starts_the_kernel_from_the_warm_start_first():
+    """FastBackend (module docstring): the kernel is warm-started from the neighbouring pattern's
+    optimum when one is given, and from W = 0 only should that fail. From a pattern's own optimum
+    the kernel's first (and only) run starts there."""
+    prog, A, _ = _vertex_with_moves()
+    base = prog.solve(A)
+    starts, real = [], RegionKernel.solve_certified
+
+    def certified(self, pattern, W0=None, c0=None):
+        starts.append(None if W0 is None else np.array(W0))
+        return real(self, pattern, W0, c0)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(RegionKernel, "solve_certified", certified)
+        again = prog.solve(A, warm_start=base)
+    assert len(starts) == 1 and starts[0] is not None
+    np.testing.assert_array_equal(starts[0], base.W)
+    assert again.loss == pytest.approx(base.loss, rel=1e-12)
