@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -63,20 +64,34 @@ def _patterns(ds, m, rng, count):
     return [(rng.standard_normal((m, ds.n)) @ ds.generators_float.T) > 0 for _ in range(count)]
 
 
+@dataclass
+class _KernelRun:
+    kept: bool                    # ``keep`` was given (a run on F_I)
+    W0: np.ndarray | None         # its start (None: the cold start)
+    c0: float | None
+    n_iter: int | None = None     # None while running, and for a run that raised
+
+
 def _record_kernel_runs(monkeypatch):
     """Spy on the compiled kernel's runs (RegionKernel.solve and solve_certified): the list
-    returned gets, per run, (whether ``keep`` was given, its n_iter)."""
+    returned gets a :class:`_KernelRun` per run, in call order, recorded as the run starts."""
     runs = []
     real_solve, real_certified = RegionKernel.solve, RegionKernel.solve_certified
 
+    def start(kept, W0, c0):
+        runs.append(_KernelRun(kept, None if W0 is None else np.array(W0), c0))
+        return runs[-1]
+
     def solve(self, pattern, W0=None, c0=None, keep=None, detect_recession=False):
+        run = start(keep is not None, W0, c0)
         res = real_solve(self, pattern, W0, c0, keep=keep, detect_recession=detect_recession)
-        runs.append((keep is not None, res.n_iter))
+        run.n_iter = res.n_iter
         return res
 
-    def certified(self, *args, **kwargs):
-        res, kkt = real_certified(self, *args, **kwargs)
-        runs.append((False, res.n_iter))
+    def certified(self, pattern, W0=None, c0=None):
+        run = start(False, W0, c0)
+        res, kkt = real_certified(self, pattern, W0, c0)
+        run.n_iter = res.n_iter
         return res, kkt
 
     monkeypatch.setattr(RegionKernel, "solve", solve)
@@ -288,8 +303,8 @@ def test_an_unattained_answer_reports_the_iterations_of_its_attained_part(monkey
     for A in _patterns(ds, 2, rng, 20):
         runs.clear()
         sol = prog.solve(A)
-        if sol.status == "optimal_unattained" and runs and runs[-1][0]:
-            assert sol.n_iter == runs[-1][1] > 0
+        if sol.status == "optimal_unattained" and runs and runs[-1].kept:
+            assert sol.n_iter == runs[-1].n_iter > 0
             seen += 1
     assert seen >= 2
 
@@ -1276,7 +1291,7 @@ def test_an_attained_optimum_reports_the_iterations_of_the_kernel_run_that_found
         runs.clear()
         sol = prog.solve(A)
         if sol.status == "optimal":
-            assert sol.n_iter == runs[-1][1] > 0
+            assert sol.n_iter == runs[-1].n_iter > 0
             seen += 1
     assert seen >= 2
 
@@ -1350,17 +1365,11 @@ def test_a_solve_from_an_unattained_answer_starts_the_kernel_from_its_attained_p
     ds, rng = _nearly_separable(1)
     prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
     found = [(A, sol) for A, sol in _unattained_answers(prog, ds, rng)]
-    starts, real = [], RegionKernel.solve
-
-    def recording(self, pattern, W0=None, c0=None, **kwargs):
-        starts.append(None if W0 is None else np.array(W0))
-        return real(self, pattern, W0, c0, **kwargs)
-
-    monkeypatch.setattr(RegionKernel, "solve", recording)
+    runs = _record_kernel_runs(monkeypatch)
     for A, sol in found:
-        starts.clear()
+        runs.clear()
         prog.solve(A, warm_start=sol)
-        assert starts and all(W0 is None or np.abs(W0).max() < 0.5 * np.abs(sol.W).max() for W0 in starts)
+        assert runs and all(run.W0 is None or np.abs(run.W0).max() < 0.5 * np.abs(sol.W).max() for run in runs)
     assert len(found) >= 2
 
 
@@ -1628,17 +1637,11 @@ def test_a_logistic_warm_start_worse_than_the_best_constant_is_dropped(monkeypat
     A = next(A for A in _patterns(ds, 2, rng, 20) if prog.solve(A).status == "optimal")
     ybar = float(np.mean(ds.y))
     best = float(np.log(ybar / (1.0 - ybar)))
-    starts, real = [], RegionKernel.solve
-
-    def recording(self, pattern, W0=None, c0=None, **kwargs):
-        starts.append(None if W0 is None else float(c0))
-        return real(self, pattern, W0, c0, **kwargs)
-
-    monkeypatch.setattr(RegionKernel, "solve", recording)
+    runs = _record_kernel_runs(monkeypatch)
     for c, expected in ((best + 0.25, None), (best, best)):
-        starts.clear()
+        runs.clear()
         prog.solve(A, warm_start=(np.zeros((2, 3)), c))
-        assert starts[0] == expected, c
+        assert (None if runs[0].W0 is None else float(runs[0].c0)) == expected, c
 
 
 def test_the_rescaling_band_is_closed_at_both_ends():
@@ -1721,16 +1724,11 @@ def test_the_attained_part_is_minimised_first_from_the_start_of_lower_attained_o
     assert np.mean(ds.y[~rec.separated]) != np.mean(ds.y)
     ybar = float(np.mean(ds.y))
     start = (5.0 * np.array(rec.W), float(np.log(ybar / (1.0 - ybar))) + 5.0 * rec.c)
-    runs, real = [], RegionKernel.solve
-
-    def recording(self, pattern, W0=None, c0=None, keep=None, detect_recession=False):
-        runs.append((keep is not None, W0 is None))
-        return real(self, pattern, W0, c0, keep=keep, detect_recession=detect_recession)
-
-    monkeypatch.setattr(RegionKernel, "solve", recording)
+    runs = _record_kernel_runs(monkeypatch)
     sol = RegionProgram(ds, [1.0, -1.0], loss="logistic").solve(A, warm_start=start)
     assert sol.status == "optimal_unattained"
-    assert runs[0] == (False, False) and [cold for kept, cold in runs if kept][:1] == [True]
+    assert (runs[0].kept, runs[0].W0 is None) == (False, False)
+    assert [run.W0 is None for run in runs if run.kept][:1] == [True]
 
 
 # ------------------------------------------------------- contracts found by the seed-24 sample
@@ -1881,21 +1879,14 @@ def test_a_separable_regions_answer_lies_on_the_separating_iterates_ray(monkeypa
     assert seen >= 2
 
 
-def test_an_mse_solve_starts_the_kernel_from_the_warm_start_first():
+def test_an_mse_solve_starts_the_kernel_from_the_warm_start_first(monkeypatch):
     """FastBackend (module docstring): the kernel is warm-started from the neighbouring pattern's
     optimum when one is given, and from W = 0 only should that fail. From a pattern's own optimum
     the kernel's first (and only) run starts there."""
     prog, A, _ = _vertex_with_moves()
     base = prog.solve(A)
-    starts, real = [], RegionKernel.solve_certified
-
-    def certified(self, pattern, W0=None, c0=None):
-        starts.append(None if W0 is None else np.array(W0))
-        return real(self, pattern, W0, c0)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(RegionKernel, "solve_certified", certified)
-        again = prog.solve(A, warm_start=base)
-    assert len(starts) == 1 and starts[0] is not None
-    np.testing.assert_array_equal(starts[0], base.W)
+    runs = _record_kernel_runs(monkeypatch)
+    again = prog.solve(A, warm_start=base)
+    assert len(runs) == 1 and runs[0].W0 is not None
+    np.testing.assert_array_equal(runs[0].W0, base.W)
     assert again.loss == pytest.approx(base.loss, rel=1e-12)

@@ -91,8 +91,9 @@ class RegionSolution:
         (appendix G).
     status : SolveStatus
         ``OPTIMAL`` (for the logistic loss this certifies the loss, not that the infimum is
-        attained: see :mod:`zonocomb.convex.backends.fast`), ``OPTIMAL_INACCURATE`` (a warning was issued), ``OPTIMAL_FALLBACK`` (the fast
-        backend handed this pattern to the reference backend; a warning was issued),
+        attained: see :mod:`zonocomb.convex.backends.fast`), ``OPTIMAL_INACCURATE`` (a warning
+        was issued), ``OPTIMAL_FALLBACK`` (the fast backend handed this pattern to the reference
+        backend; a warning was issued),
         ``OPTIMAL_UNATTAINED`` (logistic, fast backend: the infimum is not attained; W lies on a
         recession ray and ``loss`` — still the loss of this W and c — exceeds the infimum by less
         than 4.3e-18, see :mod:`zonocomb.convex.backends.fast`), or in a sweep ``SCREENED`` (the

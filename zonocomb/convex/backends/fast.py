@@ -36,10 +36,9 @@ Not every such region is recognised: if the kernel's iterates give the separated
 at which their gradient weights 1/(1 + e^{σ_i ŷ_i}) fall below the certificate's resolution
 (about log(1/(``KKT_RTOL`` N)): 15 at N = 20, 13 at N = 350) before any of these signals, the
 answer passes the certificate and is returned as ``"optimal"``, its loss within the certificate's
-tolerance of the infimum (on a nearly separable problem with N = 20, m = 2: 6 of 40 random
-regions, and a warm start far along a recession direction). ``"optimal"`` therefore certifies the
-loss, not that the infimum is attained; :class:`~zonocomb.convex.backends.recession.RecessionLP`
-decides that.
+tolerance of the infimum (also from a warm start far along a recession direction). ``"optimal"``
+therefore certifies the loss, not that the infimum is attained;
+:class:`~zonocomb.convex.backends.recession.RecessionLP` decides that.
 
 The point returned is θ_I + τθ* (θ_I = 0 when I is everything) with the smallest τ ≥ 0 that gives
 every example of I the margin σ_i ŷ_i ≥ ``UNATTAINED_MARGIN`` (= 40). Its loss is certified: F ≥
