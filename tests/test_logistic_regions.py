@@ -37,9 +37,10 @@ from zonocomb.exact import solve_lp
 
 
 # ------------------------------------------------------------------------- independent helpers
-def exact_separated_set(ds, A, v):
+def exact_separated_set(ds, A, v, fit_bias=True):
     """The largest set I of examples a recession direction separates, by an exact LP (cddlib):
-    maximise Σ t_i over θ ∈ K, 0 ≤ t ≤ 1, σ_i (Jθ)_i ≥ t_i, in rationals (t = 1_I at every optimum)."""
+    maximise Σ t_i over θ ∈ K, 0 ≤ t ≤ 1, σ_i (Jθ)_i ≥ t_i, in rationals (t = 1_I at every optimum);
+    θ = (W, c), or W alone (c's column zero) without ``fit_bias``."""
     X = ds.generators_exact
     N, n, m = len(X), len(X[0]), A.shape[0]
     nw = m * n
@@ -54,7 +55,7 @@ def exact_separated_set(ds, A, v):
         t = 1 + nw + 1 + i
         lo, hi, sep = row(), row(1), row()
         lo[t], hi[t], sep[t] = Fraction(1), Fraction(-1), Fraction(-1)
-        sep[1 + nw] = Fraction(sigma[i])
+        sep[1 + nw] = Fraction(sigma[i] if fit_bias else 0)
         for u in range(m):
             s = 1 if A[u, i] else -1
             cone = row()
@@ -110,7 +111,8 @@ def solve_without_fallback(prog, A, warm_start=None):
 @pytest.mark.parametrize("seed", [1, 2])
 def test_losses_equal_the_exact_infimum_on_nearly_separable_data(seed):
     # Every answer's loss is the infimum min F_I (I from the exact LP, F_I by Clarabel); an
-    # answer marked "optimal_unattained" belongs to a region with I ≠ ∅ and gives I margin ≥ 20.
+    # answer is marked "optimal_unattained" exactly when its region has I ≠ ∅, and then gives I
+    # margin ≥ 20.
     ds, rng = nearly_separable(seed)
     v = [1.0, -1.0]
     prog = RegionProgram(ds, v, loss="logistic")
@@ -122,14 +124,40 @@ def test_losses_equal_the_exact_infimum_on_nearly_separable_data(seed):
         infimum = min_attained_part(ds, A, v, ~I)
         assert infimum - 1e-9 <= sol.loss <= infimum + 1e-7, (sol.status, I.sum())
         assert abs(sol.loss - network_loss(ds, v, sol)) <= 1e-12
+        assert (sol.status == "optimal_unattained") == I.any(), (sol.status, I.sum())
         if sol.status == "optimal_unattained":
-            assert I.any()
             yhat = (A * np.asarray(v)[:, None] * (sol.W @ ds.generators_float.T)).sum(axis=0) + sol.c
             assert np.all((2 * ds.y - 1)[I] * yhat[I] >= 20.0)
         else:
             assert sol.status == "optimal"
         statuses.add(sol.status)
     assert statuses == {"optimal", "optimal_unattained"}           # both kinds were exercised
+
+
+@pytest.mark.parametrize("tau", [0.5, 2.0, 50.0])
+def test_the_status_is_the_regions_whatever_the_warm_start(tau):
+    # Attained or not is a property of the region (I ≠ ∅ by the exact LP), not of the start: from
+    # θ = τθ* along a float recession direction θ* (or from the cold start's answer when I = ∅) the
+    # answer is "optimal_unattained" exactly when I ≠ ∅. Far out (τ = 50, margins about 25 on I)
+    # the KKT certificate alone cannot tell (I's gradient weights are about e^−25); the attainment
+    # check (raised weights) must.
+    ds, rng = nearly_separable(1)
+    v = [1.0, -1.0]
+    seen = set()
+    for _ in range(40):
+        A = (rng.standard_normal((2, ds.n)) @ ds.generators_float.T) > 0
+        I = exact_separated_set(ds, A, v)
+        prog = RegionProgram(ds, v, loss="logistic")
+        if I.any():
+            rec = recession.RecessionLP(prog.data).solve(A)
+            start = (tau * np.asarray(rec.W), tau * rec.c)
+        else:
+            cold = solve_without_fallback(prog, A)
+            start = (tau * np.asarray(cold.W), tau * cold.c)
+        sol = solve_without_fallback(RegionProgram(ds, v, loss="logistic"), A, warm_start=start)
+        assert (sol.status == "optimal_unattained") == I.any(), (sol.status, I.sum())
+        seen.add(bool(I.any()))
+    assert seen == {True, False}
 
 
 def test_attained_part_with_a_large_margin_is_not_a_runaway():

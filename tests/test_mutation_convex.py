@@ -32,7 +32,7 @@ import pytest
 from zonocomb import Dataset
 from zonocomb.convex import RegionProgram
 from zonocomb.convex.backends.fast import FastBackend
-from zonocomb.convex.backends.kernel import RegionKernel
+from zonocomb.convex.backends.kernel import RegionKernel, Runaway, Separable
 from zonocomb.convex.backends.recession import RecessionLP, RecessionLPFailed
 from zonocomb.convex.kkt import KKTChecker
 from zonocomb.convex.region import TIGHT_SET_RTOL
@@ -1344,7 +1344,7 @@ def test_the_kernels_runaway_is_named_when_the_recession_lp_fails_too(monkeypatc
     failed, goes to the reference backend with a warning that names both reasons in full."""
     ds, rng = _nearly_separable(1)
     prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
-    A = next(A for A, _ in _unattained_answers(prog, ds, rng))
+    A = next(A for A, _ in _unattained_answers(prog, ds, rng) if _runs_away(prog, A))
 
     def fails(self, *args, **kwargs):
         raise RecessionLPFailed("planted failure")
@@ -1356,6 +1356,35 @@ def test_the_kernels_runaway_is_named_when_the_recession_lp_fails_too(monkeypatc
     with pytest.warns(RuntimeWarning, match="^" + re.escape(message) + "$"):
         got = RegionProgram(ds, [1.0, -1.0], loss="logistic").solve(A)
     assert got.status == "optimal_fallback"
+
+
+def test_an_unattained_region_the_kernel_converged_on_names_the_attainment_check(monkeypatch):
+    """A logistic region whose kernel run converged (no runaway, no separation) to a point that
+    passes the KKT certificate but not the attainment check, and whose recession LP then failed,
+    goes to the reference backend with a warning that says so."""
+    ds, rng = _nearly_separable(1)
+    prog = RegionProgram(ds, [1.0, -1.0], loss="logistic")
+    A = next(A for A, _ in _unattained_answers(prog, ds, rng) if not _runs_away(prog, A))
+
+    def fails(self, *args, **kwargs):
+        raise RecessionLPFailed("planted failure")
+
+    monkeypatch.setattr(RecessionLP, "solve", fails)
+    message = ("fast region solver could not certify its answer (the attainment of its infimum was not "
+               "certified and planted failure); re-solving this pattern with the cvxpy reference backend")
+    with pytest.warns(RuntimeWarning, match="^" + re.escape(message) + "$"):
+        got = RegionProgram(ds, [1.0, -1.0], loss="logistic").solve(A)
+    assert got.status == "optimal_fallback"
+
+
+def _runs_away(prog, A):
+    """Whether the kernel's cold run on ``A`` with the recession tests stops at a runaway or a
+    separation (rather than converging)."""
+    try:
+        prog.solver.kernel.solve(A, detect_recession=True)
+    except (Runaway, Separable):
+        return True
+    return False
 
 
 def test_a_solve_from_an_unattained_answer_starts_the_kernel_from_its_attained_part(monkeypatch):
@@ -1850,7 +1879,6 @@ def test_a_separable_regions_answer_lies_on_the_separating_iterates_ray(monkeypa
     """Fast backend, module docstring: when an iterate separates every example (Separable) the
     answer is θ_I + τθ* with θ_I = 0, i.e. τ times that iterate (W and c alike), τ the least giving
     every example the margin UNATTAINED_MARGIN."""
-    from zonocomb.convex.backends.kernel import Separable
     rng = np.random.default_rng(1)
     X = rng.standard_normal((20, 2))
     ds = Dataset(X, y=(X[:, 0] + 0.5 * X[:, 1] > 0).astype(float))      # separable labels

@@ -90,8 +90,9 @@ class RegionSolution:
         labels and output weights (invariant under scaling of the data). mGLS flips these first
         (appendix G).
     status : SolveStatus
-        ``OPTIMAL`` (for the logistic loss this certifies the loss, not that the infimum is
-        attained: see :mod:`zonocomb.convex.backends.fast`), ``OPTIMAL_INACCURATE`` (a warning
+        ``OPTIMAL`` (for the logistic loss with the fast backend: the infimum is attained, as
+        decided in floating point by its attainment check or recession LP, see
+        :mod:`zonocomb.convex.backends.fast`), ``OPTIMAL_INACCURATE`` (a warning
         was issued), ``OPTIMAL_FALLBACK`` (the fast backend handed this pattern to the reference
         backend; a warning was issued),
         ``OPTIMAL_UNATTAINED`` (logistic, fast backend: the infimum is not attained; W lies on a
@@ -132,7 +133,9 @@ class NeighbourSweep:
         A certified lower bound of each optimum: the loss itself, or the vertex's loss for a
         screened or abandoned neighbour.
     status : tuple of SolveStatus
-        Per neighbour: ``"optimal"`` (solved in the sweep, KKT-certified), ``"screened"`` (the
+        Per neighbour: ``"optimal"`` (solved in the sweep, KKT-certified; for the logistic loss
+        its attainment is checked only when the sweep is asked for ``solutions``, see
+        :meth:`FastBackend.sweep <zonocomb.convex.backends.fast.FastBackend.sweep>`), ``"screened"`` (the
         vertex's optimum is the neighbour's, certified by the dual test of
         :meth:`RegionProgram.sweep`), ``"bounded"`` (abandoned: its lower bound exceeds the
         bound), or the status of a :class:`RegionSolution` when it was solved on its own
@@ -172,8 +175,9 @@ class StarSolves:
     centre_loss : ndarray of float, shape (S,)
         Optimal mean loss of eq. (3) at each vertex.
     centre_status : tuple of SolveStatus
-        ``"optimal"`` (solved in the compiled call, KKT-certified) or the status of a
-        :class:`RegionSolution` when the vertex was solved on its own.
+        ``"optimal"`` (solved in the compiled call, KKT-certified; for the logistic loss this
+        certifies the loss, and attainment is not checked, as in a sweep without solutions) or
+        the status of a :class:`RegionSolution` when the vertex was solved on its own.
     loss : ndarray of float, shape (k,)
         Optimal mean loss at each neighbour, in the order of the moves; star s owns
         ``loss[ptr[s]:ptr[s + 1]]``.

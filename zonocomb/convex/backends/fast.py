@@ -32,13 +32,15 @@ minimiser. The fast backend recognises them and returns the status ``"optimal_un
   (:meth:`~zonocomb.convex.backends.recession.RecessionLP.reuse`) and the kernel starts from the
   neighbour's θ_I; should F_I then have no minimiser, the LP decides.
 
-Not every such region is recognised: if the kernel's iterates give the separated examples margins
-at which their gradient weights 1/(1 + e^{σ_i ŷ_i}) fall below the certificate's resolution
-(about log(1/(``KKT_RTOL`` N)): 15 at N = 20, 13 at N = 350) before any of these signals, the
-answer passes the certificate and is returned as ``"optimal"``, its loss within the certificate's
-tolerance of the infimum (also from a warm start far along a recession direction). ``"optimal"``
-therefore certifies the loss, not that the infimum is attained;
-:class:`~zonocomb.convex.backends.recession.RecessionLP` decides that.
+* otherwise the kernel's KKT-certified answer is returned as ``"optimal"`` only when
+  :class:`~zonocomb.convex.backends.attainment.AttainmentCheck` certifies that the infimum is
+  attained (the KKT residuals alone cannot: where the separated examples' gradient weights
+  1/(1 + e^{σ_i ŷ_i}) fall below their resolution, a point far along a recession direction passes
+  them); when it does not, the recession LP decides as above, and with I empty the answer stands.
+
+Attainment is decided in floating point (the check's and the LP's tolerances); a neighbour solved
+in a compiled sweep is checked only when the sweep returns the solutions (:meth:`sweep`), else its
+``"solved"`` status certifies its loss alone.
 
 The point returned is θ_I + τθ* (θ_I = 0 when I is everything) with the smallest τ ≥ 0 that gives
 every example of I the margin σ_i ŷ_i ≥ ``UNATTAINED_MARGIN`` (= 40). Its loss is certified: F ≥
@@ -64,6 +66,7 @@ from scipy.optimize import linprog
 from ...errors import SolverError
 from ..losses import mean_loss
 from . import BackendResult, RegionData, SolveStatus
+from .attainment import AttainmentCheck
 from .kernel import KernelFailed, RegionKernel, Separable
 from .recession import RecessionLP, RecessionLPFailed
 
@@ -102,6 +105,7 @@ class FastBackend:
         else:
             self._kernel = RegionKernel(data, max_iter=max_iter)
             self._recession = RecessionLP(data) if data.loss == "logistic" else None
+            self._attainment = AttainmentCheck(data) if data.loss == "logistic" else None
             self._xmax = float(np.linalg.norm(data.Xbar, axis=1).max())
         self._fallback = None
         self._bases = {}                  # unattained answer (W bytes, c) -> (its θ_I or (None, None), θ*)
@@ -155,6 +159,8 @@ class FastBackend:
             return self._unattained(pattern, None, sep.W, sep.c, np.ones(self.data.N, dtype=bool), 0)
         except KernelFailed as exc:
             return self._solve_with_recession(pattern, start, exc)
+        if not self._attainment.attained(pattern, res.W, res.c):  # a recession may hide in tiny weights
+            return self._solve_with_recession(pattern, start, None, answer=res)
         return BackendResult(W=res.W, c=res.c, status=SolveStatus.OPTIMAL, n_iter=res.n_iter)
 
     def sweep(self, pattern: np.ndarray, moves, base, base_loss: float, bound=None, solutions=False,
@@ -168,13 +174,22 @@ class FastBackend:
         :class:`~zonocomb.convex.backends.kernel.SweepOutcome`, whose ``"failed"`` neighbours are
         left to the caller (:meth:`solve` each), or None when the neighbours are better solved one
         by one: the l1 loss (no kernel), and next to an unattained logistic region (whose far point
-        is no optimum and a poor start)."""
+        is no optimum and a poor start). Logistic without weight decay, with ``solutions``: a
+        ``"solved"`` neighbour that :class:`AttainmentCheck` does not certify is marked
+        ``"failed"`` (its own solve decides whether its infimum is attained)."""
         if self.data.loss == "l1" or self._recession is not None and self._recall(base) is not None:
             return None
         W, c = base
         screen = self.data.alpha == 0.0 and (certified or self._kernel.residuals(pattern, W, c).ok(self.KKT_RTOL))
-        return self._kernel.sweep(pattern, moves, W, c, base_loss, screen=screen, kkt_rtol=self.KKT_RTOL,
-                                  bound=bound, solutions=solutions)
+        outcome = self._kernel.sweep(pattern, moves, W, c, base_loss, screen=screen, kkt_rtol=self.KKT_RTOL,
+                                     bound=bound, solutions=solutions)
+        if solutions and self._attainment is not None and self.data.alpha == 0.0:
+            for j in np.flatnonzero(outcome.status == "solved").tolist():
+                B = pattern.copy()
+                B[moves.units[j], moves.flipped(j)] ^= True
+                if not self._attainment.attained(B, outcome.W[j], outcome.c[j]):
+                    outcome.status[j], outcome.loss[j], outcome.lower_bound[j] = "failed", np.nan, -np.inf
+        return outcome
 
     def stars(self, patterns: np.ndarray, moves, ptr: np.ndarray):
         """The kernel's stars (:meth:`RegionKernel.stars`): each vertex of ``patterns`` solved from
@@ -224,21 +239,29 @@ class FastBackend:
             raise KernelFailed(f"the kernel's answer failed the KKT check ({kkt})")
         return res
 
-    def _solve_with_recession(self, pattern, start, exc, hint=None) -> BackendResult:
-        """Logistic, after the kernel ran away or stopped (``exc``), or next to an unattained
-        region whose recession direction is ``hint`` (``exc`` None): find a recession direction
+    def _solve_with_recession(self, pattern, start, exc, hint=None, answer=None) -> BackendResult:
+        """Logistic, after the kernel ran away or stopped (``exc``), next to an unattained region
+        whose recession direction is ``hint``, or when the kernel's certified ``answer`` is not
+        certified to attain the infimum (:class:`AttainmentCheck`): find a recession direction
         (``hint`` if it still is one here, else the recession LP's), minimise the rest F_I of the
-        program and return the point along the direction (or the plain optimum when no example is
-        separated)."""
+        program and return the point along the direction (or, when no example is separated,
+        ``answer`` or the plain optimum)."""
         rec = None if hint is None else self._recession.reuse(pattern, *hint)
         if rec is None:
             try:
                 rec = self._recession.solve(pattern)
             except RecessionLPFailed as lp_exc:
-                return self._fall_back(pattern, f"the kernel stopped ({exc}) and {lp_exc}"
-                                       if exc is not None else str(lp_exc))
+                if exc is not None:
+                    why = f"the kernel stopped ({exc}) and {lp_exc}"
+                elif answer is not None:
+                    why = f"the attainment of its infimum was not certified and {lp_exc}"
+                else:
+                    why = str(lp_exc)
+                return self._fall_back(pattern, why)
             hint = None
         if not rec.separated.any():                               # the infimum is attained
+            if answer is not None:
+                return BackendResult(W=answer.W, c=answer.c, status=SolveStatus.OPTIMAL, n_iter=answer.n_iter)
             try:
                 res = self._minimise(pattern, start)
             except KernelFailed as failure:

@@ -1,0 +1,165 @@
+"""A floating-point certificate that a logistic region's infimum is attained.
+
+For a pattern with signs s_ui, write the logistic region program (paper eq. 3, appendix H.2.2) as
+min F(θ) over the cone K = {θ : Gθ ≥ 0} (the rows g_ui of G are the sign constraints
+s_ui x̄_i·w_u ≥ 0), and let A be the matrix whose row i is σ_i ∂ŷ_i/∂θ (σ_i = 2y_i − 1), so that
+σ_i ŷ_i(θ) = (Aθ)_i. The infimum is not attained exactly when there is a recession direction
+(:mod:`zonocomb.convex.backends.recession`): θ* with Gθ* ≥ 0, Aθ* ≥ 0 and Aθ* ≠ 0. By Tucker's
+theorem of the alternative, exactly one of the two holds:
+
+* a recession direction θ* exists (the infimum is not attained);
+* there are λ > 0 (every entry) and μ ≥ 0 with Aᵀλ + Gᵀμ = 0 (it is attained).
+
+At a minimiser the KKT conditions give such a pair: λ_i = w_i/N with the gradient weights
+w_i = 1/(1 + e^{σ_i ŷ_i}), and μ the multipliers of the tight constraints. The weights of examples
+with large margins vanish in floating point, and with them the evidence: the KKT residuals of a
+point far along a recession direction are as small as those of a minimiser. :class:`AttainmentCheck`
+therefore raises every weight to at least ``WEIGHT_FLOOR`` and asks whether the pair can still be
+completed:
+
+1. λ⁰_i = max(w_i/N, ``WEIGHT_FLOOR``); μ⁰ by non-negative least squares per unit over its tight
+   constraints (slack ≤ ``SUPPORT_RTOL`` ‖w_u‖ ‖x̄_i‖, all of them for a unit at the apex),
+   leaving the residual r = Aᵀλ⁰ + Gᵀμ⁰;
+2. unless r is already at most the tolerance of step 3 (then z = 0), the least-norm correction
+   z of λ_i = λ⁰_i (1 + z_i/2) and μ_k = μ⁰_k (1 + z_k) (over the multipliers μ⁰_k > 0) with
+   Aᵀλ + Gᵀμ = 0, by one Cholesky solve of the normal equations, of size m n + 1;
+3. the infimum is certified attained when ‖z‖_∞ ≤ 1 (then λ ≥ λ⁰/2 > 0 and μ ≥ 0) and the
+   recomputed residual ‖Aᵀλ + Gᵀμ‖_∞ is at most ``RESIDUAL_RTOL`` times the gradient scale
+   max|v| mean‖x̄_i‖ (that of :class:`~zonocomb.convex.kkt.KKTChecker`).
+
+Soundness, in exact arithmetic: along a recession direction θ* (normalised) every pair with
+λ > 0 and μ ≥ 0 (on any constraints, tight or not) has (Aᵀλ + Gᵀμ)·θ* ≥ Σ_I λ_i σ_i ŷ_i(θ*) ≥ (``WEIGHT_FLOOR``/2) Σ_I σ_i ŷ_i(θ*), so the check can
+pass on an unattained region only if θ*'s margins sum to less than 2 ``RESIDUAL_RTOL`` /
+``WEIGHT_FLOOR`` ≈ 2e-4 times the gradient scale: a region within rounding of attained. It is a
+float check (its rounding errors are about N ε times the gradient scale), sufficient, not
+necessary: a region it does not certify may still be attained, and the fast backend then asks the
+recession LP. Cost: NNLS on each unit's tight constraints (all N for a unit at the apex), and
+for the correction O(N (m n)²) to form the normal equations and O((m n)³) to solve them
+(measurements: ``benchmarks/README.md``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.linalg.blas import dsyrk
+from scipy.optimize import nnls
+
+from ..kkt import NEGLIGIBLE_RTOL, SUPPORT_RTOL
+from . import RegionData
+
+__all__ = ["AttainmentCheck", "AttainmentEvidence"]
+
+
+@dataclass(frozen=True)
+class AttainmentEvidence:
+    """The outcome of :meth:`AttainmentCheck.evidence`.
+
+    Attributes
+    ----------
+    attained : bool
+        Whether the infimum is certified attained (the two tests below passed).
+    correction : float
+        ‖z‖_∞ of the least-norm correction (at most 1 to pass).
+    residual : float
+        ‖Aᵀλ + Gᵀμ‖_∞ after the correction, over the gradient scale (at most ``RESIDUAL_RTOL``
+        to pass).
+    weights : ndarray, shape (N,)
+        The example weights λ (each at least half its λ⁰ when ``correction`` ≤ 1).
+    multipliers : ndarray, shape (m, N)
+        The multipliers μ_ui of the sign constraints (0 off the tight constraints).
+    """
+
+    attained: bool
+    correction: float
+    residual: float
+    weights: np.ndarray
+    multipliers: np.ndarray
+
+
+class AttainmentCheck:
+    """The certificate of the module docstring for one dataset and output weights.
+
+    Parameters
+    ----------
+    data : RegionData
+        With ``loss == "logistic"`` (the fast backend's rescaled data).
+    """
+
+    #: Least example weight λ_i of the certificate (the gradient weights w_i/N are raised to it).
+    WEIGHT_FLOOR = 1e-7
+    #: Largest residual accepted after the correction, relative to the gradient scale.
+    RESIDUAL_RTOL = 1e-11
+
+    def __init__(self, data: RegionData) -> None:
+        self.data = data
+        X = data.Xbar
+        self.N, self.n = X.shape
+        self.m = data.m
+        norms = np.linalg.norm(X, axis=1)
+        self._nonzero = norms > 0.0
+        self._Xu = X / np.where(self._nonzero, norms, 1.0)[:, None]
+        self._sigma = 2.0 * np.asarray(data.y, dtype=float) - 1.0
+        self._v = np.asarray(data.v, dtype=float)
+        self._scale = max(float(np.max(np.abs(self._v))) * float(np.mean(norms)), 1e-300)
+
+    def attained(self, pattern: np.ndarray, W: np.ndarray, c: float) -> bool:
+        """Whether the region of ``pattern`` is certified to attain its infimum, from its
+        (approximate) minimiser (W, c)."""
+        return self.evidence(pattern, W, c).attained
+
+    def evidence(self, pattern: np.ndarray, W: np.ndarray, c: float) -> AttainmentEvidence:
+        """The certificate's steps 1–3 (module docstring) at (W, c), with its two measures."""
+        d, N, n, m = self.data, self.N, self.n, self.m
+        sigma = self._sigma
+        coef = sigma * pattern * self._v[:, None]                    # A's row i, block u, is coef_ui x̄_i
+        A = (coef[:, :, None] * d.Xbar[None, :, :]).transpose(1, 0, 2).reshape(N, m * n)
+        if d.fit_bias:
+            A = np.hstack([A, sigma[:, None]])
+        margins = A @ np.append(W.ravel(), c) if d.fit_bias else A @ W.ravel()
+        weights = 0.5 * (1.0 - np.tanh(0.5 * margins))              # 1/(1 + e^margin), without overflow
+        lam = np.maximum(weights / N, self.WEIGHT_FLOOR)
+        residual = A.T @ lam
+        # step 1: μ⁰ per unit over its tight constraints (all of them at the apex); G's rows g_k
+        # are kept for the multipliers μ⁰_k > 0 only (the others cannot move in step 2)
+        wn = np.linalg.norm(W, axis=1)
+        apex = wn <= NEGLIGIBLE_RTOL * max(float(wn.max()), 1e-300)
+        tight = (np.where(pattern, 1.0, -1.0) * (W @ self._Xu.T) <= SUPPORT_RTOL * wn[:, None]) & self._nonzero
+        tight[apex] = self._nonzero
+        G, mu, where = [], [], []
+        for u in np.flatnonzero(tight.any(axis=1)):
+            T = np.flatnonzero(tight[u])
+            block = slice(u * n, (u + 1) * n)
+            normals = np.where(pattern[u, T], 1.0, -1.0)[:, None] * self._Xu[T]
+            mu_u, _ = nnls(normals.T, -residual[block])
+            used = mu_u > 0.0
+            rows = np.zeros((int(used.sum()), A.shape[1]))
+            rows[:, block] = normals[used]
+            G.append(rows)
+            mu.append(mu_u[used])
+            where.append(np.stack([np.full(int(used.sum()), u), T[used]]))
+        G = np.vstack(G) if G else np.zeros((0, A.shape[1]))
+        mu = np.concatenate(mu) if mu else np.zeros(0)
+        where = np.hstack(where) if where else np.zeros((2, 0), dtype=int)
+        residual += G.T @ mu
+        correction = 0.0
+        if float(np.max(np.abs(residual))) > self.RESIDUAL_RTOL * self._scale:
+            # step 2: the least-norm z with M z = −r, M = [Aᵀ diag(λ⁰/2), Gᵀ diag(μ⁰)], as
+            # z = Mᵀ y with (M Mᵀ) y = −r (Cholesky; least squares when M Mᵀ is singular)
+            Mt = np.vstack([A * (0.5 * lam)[:, None], G * mu[:, None]])
+            gram = dsyrk(1.0, Mt, trans=1)                           # upper triangle of M Mᵀ
+            try:
+                y = cho_solve(cho_factor(gram, lower=False, check_finite=False), -residual, check_finite=False)
+            except LinAlgError:
+                y = np.linalg.lstsq(np.triu(gram) + np.triu(gram, 1).T, -residual, rcond=None)[0]
+            z = Mt @ y
+            correction = float(np.max(np.abs(z), initial=0.0))
+            lam, mu = lam * (1.0 + 0.5 * z[:N]), mu * (1.0 + z[N:])
+            # step 3: the residual of the corrected pair, recomputed from the data
+            residual = A.T @ lam + G.T @ mu
+        multipliers = np.zeros((m, N))
+        multipliers[where[0], where[1]] = mu
+        rel = float(np.max(np.abs(residual))) / self._scale
+        return AttainmentEvidence(attained=correction <= 1.0 and rel <= self.RESIDUAL_RTOL,
+                                  correction=correction, residual=rel, weights=lam, multipliers=multipliers)
