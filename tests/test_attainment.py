@@ -147,3 +147,25 @@ def test_a_neighbour_sent_back_by_the_check_is_failed_in_the_outcome():
         assert np.all(np.isnan(outcome.loss[bad])) and np.all(outcome.lower_bound[bad] == -np.inf)
         failed += int(bad.sum())
     assert failed >= 1
+
+
+def test_a_unit_at_rounding_level_counts_as_at_the_apex():
+    # A unit of norm 1e-14 of the largest (inside its cone) is the apex w_u = 0 to rounding: all its
+    # constraints may carry multipliers, and the certificate stands as at W with that unit at 0.
+    rng = np.random.default_rng(5)
+    ds, _ = nearly_separable(1)
+    seen = 0
+    for prog, A, W, c, I in kernel_answers(1):
+        apex = np.flatnonzero(np.linalg.norm(W, axis=1) == 0.0)
+        if I.any() or apex.size == 0 or not AttainmentCheck(prog.data).attained(A, W, c):
+            continue
+        u = int(apex[0])
+        inside = np.linalg.lstsq(prog.data.Xbar, np.where(A[u], 1.0, -1.0) * rng.uniform(0.5, 1.0, ds.N),
+                                 rcond=None)[0]
+        if np.any(np.where(A[u], 1.0, -1.0) * (prog.data.Xbar @ inside) <= 0):
+            continue                                                # (not strictly inside: try another)
+        nudged = W.copy()
+        nudged[u] = 1e-14 * np.linalg.norm(W, axis=1).max() * inside / np.linalg.norm(inside)
+        assert AttainmentCheck(prog.data).attained(A, nudged, c)
+        seen += 1
+    assert seen >= 2
