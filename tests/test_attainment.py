@@ -169,3 +169,17 @@ def test_a_unit_at_rounding_level_counts_as_at_the_apex():
         assert AttainmentCheck(prog.data).attained(A, nudged, c)
         seen += 1
     assert seen >= 2
+
+
+def test_with_weight_decay_every_compiled_solve_is_attained():
+    # α ‖W‖² makes the logistic objective coercive: every infimum is attained, and what a compiled
+    # sweep or stars call solves is "optimal", never "optimal_loss".
+    ds, rng = nearly_separable(1)
+    prog = RegionProgram(ds, V, loss="logistic", alpha=1e-3)
+    plain = RegionProgram(ds, V, loss="logistic")
+    for A, moves in walk(ds, 2, 2, rng):
+        decayed = prog.sweep(A, moves, prog.solve(A))
+        assert "optimal" in decayed.status and "optimal_loss" not in decayed.status
+        assert "optimal_loss" in plain.sweep(A, moves, plain.solve(A)).status
+        stars = prog.solve_stars(np.array([A]), moves, [len(moves)])
+        assert "optimal_loss" not in stars.status + stars.centre_status

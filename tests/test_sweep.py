@@ -77,7 +77,7 @@ def check_walk(ds, v, loss, rng, steps=4, fit_bias=True):
         # per-neighbour times: a solve takes time, and no thread spends more than the sweep's wall time
         spent = sweep.neighbour_seconds
         assert spent.shape == (len(moves),) and np.all(spent >= 0.0)
-        assert np.all(spent[np.array(sweep.status) == "optimal"] > 0.0)
+        assert np.all(spent[np.isin(np.array(sweep.status), ("optimal", "optimal_loss"))] > 0.0)
         assert spent.sum() <= sweep.threads * sweep.seconds
         for k, mv in enumerate(moves):
             fresh = RegionProgram(ds, v, loss=loss, fit_bias=fit_bias).solve(moved(A, mv))
@@ -125,7 +125,8 @@ def test_sweep_equals_solving_each_neighbour_logistic():
     rng = np.random.default_rng(2)
     ds = classification(rng, 30, 3)
     statuses = check_walk(ds, np.array([1.0, -1.0, 1.0]), "logistic", rng, steps=3)
-    assert "optimal" in statuses
+    # the compiled sweep certifies the loss of what it solves, not whether it is attained
+    assert "optimal_loss" in statuses and "optimal" not in statuses
 
 
 def test_screened_neighbours_are_optimal_at_the_vertex_optimum():

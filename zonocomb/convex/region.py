@@ -57,8 +57,7 @@ TIGHT_SET_RTOL = 1e-7
 
 #: The statuses of a neighbour in the compiled sweep (:class:`~zonocomb.convex.backends.kernel.SweepOutcome`)
 #: as statuses of :class:`NeighbourSweep` ("failed" ones are solved on their own afterwards).
-_SWEEP_STATUS = {"solved": SolveStatus.OPTIMAL, "screened": SolveStatus.SCREENED, "bounded": SolveStatus.BOUNDED,
-                 "failed": "failed"}
+_SWEEP_STATUS = {"screened": SolveStatus.SCREENED, "bounded": SolveStatus.BOUNDED, "failed": "failed"}
 
 
 def __getattr__(name):
@@ -134,8 +133,9 @@ class NeighbourSweep:
         screened or abandoned neighbour.
     status : tuple of SolveStatus
         Per neighbour: ``"optimal"`` (solved in the sweep, KKT-certified; for the logistic loss
-        its attainment is checked only when the sweep is asked for ``solutions``, see
-        :meth:`FastBackend.sweep <zonocomb.convex.backends.fast.FastBackend.sweep>`), ``"screened"`` (the
+        without weight decay only when the sweep is asked for ``solutions``, which decides
+        attainment, see :meth:`FastBackend.sweep <zonocomb.convex.backends.fast.FastBackend.sweep>`;
+        otherwise ``"optimal_loss"``: the loss is certified, attainment not decided), ``"screened"`` (the
         vertex's optimum is the neighbour's, certified by the dual test of
         :meth:`RegionProgram.sweep`), ``"bounded"`` (abandoned: its lower bound exceeds the
         bound), or the status of a :class:`RegionSolution` when it was solved on its own
@@ -175,9 +175,9 @@ class StarSolves:
     centre_loss : ndarray of float, shape (S,)
         Optimal mean loss of eq. (3) at each vertex.
     centre_status : tuple of SolveStatus
-        ``"optimal"`` (solved in the compiled call, KKT-certified; for the logistic loss this
-        certifies the loss, and attainment is not checked, as in a sweep without solutions) or
-        the status of a :class:`RegionSolution` when the vertex was solved on its own.
+        ``"optimal"`` (solved in the compiled call, KKT-certified; ``"optimal_loss"`` for the
+        logistic loss without weight decay, whose attainment the stars do not decide) or the
+        status of a :class:`RegionSolution` when the vertex was solved on its own.
     loss : ndarray of float, shape (k,)
         Optimal mean loss at each neighbour, in the order of the moves; star s owns
         ``loss[ptr[s]:ptr[s + 1]]``.
@@ -611,7 +611,7 @@ class RegionProgram:
             spent = np.zeros(k)
             failed, bounded = np.ones(k, dtype=bool), np.zeros(k, dtype=bool)
         else:
-            status = [_SWEEP_STATUS[s] for s in outcome.status.tolist()]
+            status = self._kernel_statuses(outcome.status, attainment_checked=solutions)
             # (a screened or bounded neighbour's bound is the vertex's loss: base_loss / unit from
             # the kernel, times the power of two unit, so base_loss exactly)
             loss, lower = unit * outcome.loss, unit * outcome.lower_bound
@@ -704,8 +704,8 @@ class RegionProgram:
         else:
             unit = self._loss_unit()
             closs, loss = unit * outcome.centre_loss, unit * outcome.loss
-            cstatus = [_SWEEP_STATUS[x] for x in outcome.centre_status.tolist()]
-            status = [_SWEEP_STATUS[x] for x in outcome.status.tolist()]
+            cstatus = self._kernel_statuses(outcome.centre_status, attainment_checked=False)
+            status = self._kernel_statuses(outcome.status, attainment_checked=False)
         for s in [s for s in range(S) if cstatus[s] == "failed"]:
             a, b = int(ptr[s]), int(ptr[s + 1])
             sol = self.solve(P[s])
@@ -736,6 +736,14 @@ class RegionProgram:
     def _from_solver(self, W, c):
         """A point (W, c) of the solver's scaled program in the program's units."""
         return np.asarray(W, dtype=float) / self._weight_scale, float(c) * self._label_scale
+
+    def _kernel_statuses(self, names, attainment_checked: bool) -> list:
+        """The statuses of a compiled sweep's or stars call's outcomes (``"solved"``, ...): a
+        solved logistic program without weight decay is ``OPTIMAL_LOSS`` unless the fast backend
+        checked its attainment (a sweep with solutions), since its infimum may not be attained."""
+        undecided = self.loss == "logistic" and not self.alpha and not attainment_checked
+        solved = SolveStatus.OPTIMAL_LOSS if undecided else SolveStatus.OPTIMAL
+        return [solved if x == "solved" else _SWEEP_STATUS[x] for x in names.tolist()]
 
     def _loss_unit(self) -> float:
         """The program's loss over the scaled solver's: t² for the MSE, t for l1, 1 for logistic."""

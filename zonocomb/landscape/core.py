@@ -98,9 +98,9 @@ class Landscape:
     losses : numpy.ndarray of float, shape (C,)
         L* of each class.
     status : numpy.ndarray of str, shape (C,)
-        The solver status of each class (:data:`zonocomb.search.oracle.CERTIFIED_STATUSES`); for the
-        logistic loss ``"optimal"`` certifies L* but not that it is attained (the classes are
-        solved as stars, :attr:`StarSolves.centre_status <zonocomb.convex.region.StarSolves>`).
+        The solver status of each class (:data:`zonocomb.search.oracle.CERTIFIED_STATUSES`; for the
+        logistic loss ``"optimal_loss"`` where the stars certified L* without deciding whether it
+        is attained, :attr:`StarSolves.centre_status <zonocomb.convex.region.StarSolves>`).
     nxt : numpy.ndarray of int, shape (C,)
         GLS's next class from each canonical member, −1 at stops.
     ambiguous : numpy.ndarray of bool, shape (C,)

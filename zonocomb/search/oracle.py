@@ -32,9 +32,10 @@ __all__ = ["RegionOracle", "CERTIFIED_STATUSES", "oracle_for", "search_result"]
 #: Statuses of :class:`~zonocomb.convex.region.RegionSolution` whose loss is certified: a KKT check
 #: of the fast backend (``"optimal"``), the reference backend after a failed check
 #: (``"optimal_fallback"``), or the fast backend's bound for unattained logistic infima
-#: (``"optimal_unattained"``), or the dual test of a neighbour sweep showing that a vertex's optimum
-#: is its neighbour's (``"screened"``). ``"optimal_inaccurate"`` (reduced accuracy) is not.
-CERTIFIED_STATUSES = ("optimal", "optimal_fallback", "optimal_unattained", "screened")
+#: (``"optimal_unattained"``), a KKT check in a compiled logistic sweep that did not decide
+#: attainment (``"optimal_loss"``), or the dual test of a neighbour sweep showing that a vertex's
+#: optimum is its neighbour's (``"screened"``). ``"optimal_inaccurate"`` (reduced accuracy) is not.
+CERTIFIED_STATUSES = ("optimal", "optimal_fallback", "optimal_unattained", "optimal_loss", "screened")
 
 
 class RegionOracle:

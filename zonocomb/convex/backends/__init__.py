@@ -41,7 +41,10 @@ class SolveStatus(str, Enum):
     issued). ``OPTIMAL_UNATTAINED``: logistic, the infimum is not attained; the point lies far
     along a recession direction, within 4.3e-18 of the infimum. In a neighbour sweep also
     ``SCREENED`` (the vertex's own optimum, certified by the dual test) and ``BOUNDED`` (abandoned:
-    a certified lower bound exceeds the bound). Failures raise
+    a certified lower bound exceeds the bound), and for the logistic loss without weight decay
+    ``OPTIMAL_LOSS``: solved in a compiled sweep or stars call that kept no solution, the loss
+    KKT-certified optimal but whether the infimum is attained not decided (``solve`` decides it).
+    Failures raise
     :class:`~zonocomb.errors.SolverError` instead of returning a status.
     """
 
@@ -49,6 +52,7 @@ class SolveStatus(str, Enum):
     OPTIMAL_INACCURATE = "optimal_inaccurate"
     OPTIMAL_FALLBACK = "optimal_fallback"
     OPTIMAL_UNATTAINED = "optimal_unattained"
+    OPTIMAL_LOSS = "optimal_loss"
     SCREENED = "screened"
     BOUNDED = "bounded"
 

@@ -39,8 +39,8 @@ minimiser. The fast backend recognises them and returns the status ``"optimal_un
   them); when it does not, the recession LP decides as above, and with I empty the answer stands.
 
 Attainment is decided in floating point (the check's and the LP's tolerances); a neighbour solved
-in a compiled sweep is checked only when the sweep returns the solutions (:meth:`sweep`), else its
-``"solved"`` status certifies its loss alone.
+in a compiled sweep is checked only when the sweep returns the solutions (:meth:`sweep`), else
+:class:`~zonocomb.convex.RegionProgram` reports it as ``"optimal_loss"`` (its loss certified alone).
 
 The point returned is θ_I + τθ* (θ_I = 0 when I is everything) with the smallest τ ≥ 0 that gives
 every example of I the margin σ_i ŷ_i ≥ ``UNATTAINED_MARGIN`` (= 40). Its loss is certified: F ≥
