@@ -8,11 +8,16 @@ data, the pattern and the answer.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from test_logistic_regions import exact_separated_set, nearly_separable
 from test_sweep import moved, walk
+from zonocomb import Dataset
 from zonocomb.convex import RegionProgram
 from zonocomb.convex.backends.attainment import AttainmentCheck
 from zonocomb.convex.backends.kernel import KernelFailed
@@ -183,3 +188,28 @@ def test_with_weight_decay_every_compiled_solve_is_attained():
         assert "optimal_loss" in plain.sweep(A, moves, plain.solve(A)).status
         stars = prog.solve_stars(np.array([A]), moves, [len(moves)])
         assert "optimal_loss" not in stars.status + stars.centre_status
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_the_status_of_a_solve_is_the_exact_lps_verdict(data):
+    # Hypothesis: small integer datasets (N = 5..12 points in the plane, any labels, both classes
+    # present), two units, a random pattern that is a region (from integer weights): the fast
+    # backend says "optimal_unattained" exactly when the exact LP finds I ≠ ∅, and "optimal" (or a
+    # fallback, never silently) otherwise.
+    N = data.draw(st.integers(5, 12), label="N")
+    X = np.array(data.draw(st.lists(st.tuples(st.integers(-6, 6), st.integers(-6, 6)), min_size=N, max_size=N,
+                                    unique=True), label="X"), dtype=float)
+    y = np.array(data.draw(st.lists(st.integers(0, 1), min_size=N, max_size=N), label="y"), dtype=float)
+    assume(0 < y.sum() < N)
+    W = np.array(data.draw(st.lists(st.integers(-5, 5), min_size=6, max_size=6), label="W"), dtype=float).reshape(2, 3)
+    ds = Dataset(X, y=y)
+    pre = W @ ds.generators_float.T
+    assume(np.all(pre != 0))                                   # a full-dimensional region
+    A = pre > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)            # (a fallback warns; status says so)
+        sol = RegionProgram(ds, V, loss="logistic").solve(A)
+    I = exact_separated_set(ds, A, V)
+    if sol.status != "optimal_fallback":
+        assert (sol.status == "optimal_unattained") == bool(I.any()), (sol.status, I.astype(int))
