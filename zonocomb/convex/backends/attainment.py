@@ -33,7 +33,8 @@ pass on an unattained region only if θ*'s margins sum to less than 2 ``RESIDUAL
 ``WEIGHT_FLOOR`` ≈ 2e-4 times the gradient scale: a region within rounding of attained. It is a
 float check (its rounding errors are about N ε times the gradient scale), sufficient, not
 necessary: a region it does not certify may still be attained, and the fast backend then asks the
-recession LP. Cost: NNLS on each unit's tight constraints (all N for a unit at the apex), and
+recession LP. The exact decision, to cross-check against:
+:func:`zonocomb.certify.certify_attainment`. Cost: NNLS on each unit's tight constraints (all N for a unit at the apex), and
 for the correction O(N (m n)²) to form the normal equations and O((m n)³) to solve them
 (measurements: ``benchmarks/README.md``).
 """
