@@ -91,7 +91,9 @@ class RegionSolution:
     status : SolveStatus
         ``OPTIMAL`` (for the logistic loss with the fast backend: the infimum is attained, as
         decided in floating point by its attainment check or recession LP, see
-        :mod:`zonocomb.convex.backends.fast`), ``OPTIMAL_INACCURATE`` (a warning
+        :mod:`zonocomb.convex.backends.fast`; exactly: :func:`zonocomb.certify.certify_attainment`;
+        the reference backends' ``OPTIMAL`` is their solver's and says nothing about attainment),
+        ``OPTIMAL_INACCURATE`` (a warning
         was issued), ``OPTIMAL_FALLBACK`` (the fast backend handed this pattern to the reference
         backend; a warning was issued),
         ``OPTIMAL_UNATTAINED`` (logistic, fast backend: the infimum is not attained; W lies on a
