@@ -108,7 +108,7 @@ def measure(name, make, m, loss, sample, check, seed, unbounded=True):
         walls[threads], cpu[threads] = time.perf_counter() - t0, time.process_time() - c0
         if threads == 1:
             spent = np.asarray(out.neighbour_seconds)
-            solved = np.array([s == "optimal" for s in out.status])
+            solved = np.array([s in ("optimal", "optimal_loss") for s in out.status])
     t0 = time.perf_counter()
     full = prog.sweep(A, moves, base) if unbounded else out
     wall_all = time.perf_counter() - t0 if unbounded else float("nan")

@@ -72,6 +72,13 @@ def test_tampered_certificates_are_refused():
         dataclasses.replace(attained, weights=(Fraction(0),) + attained.weights[1:]),
         dataclasses.replace(attained, weights=tuple(2 * w if k == 0 else w for k, w in enumerate(attained.weights))),
         dataclasses.replace(attained, multipliers=tuple(tuple(-x for x in row) for row in attained.multipliers)),
+        dataclasses.replace(attained, separated=(attained.dataset.N,), attained=False),  # no such example
+        dataclasses.replace(attained, separated=(-1,), attained=False),
+        dataclasses.replace(unattained, separated=I + I[:1]),                   # repeated, not increasing
+        dataclasses.replace(attained, weights=attained.weights[:-1]),           # too short
+        dataclasses.replace(attained, weights=attained.weights + (Fraction(1),)),
+        dataclasses.replace(attained, multipliers=attained.multipliers[:1]),
+        dataclasses.replace(attained, W=attained.W[:1]),
     ]
     for cert in bad:
         with pytest.raises(CertificateError):

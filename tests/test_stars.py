@@ -77,7 +77,7 @@ def test_stars_equal_solving_every_vertex_and_neighbour_logistic():
     out = check_against_solves(ds, np.array([1.0, -1.0, 1.0]), "logistic", rng, count=10)
     # on data this small some regions separate: their infimum is not attained and the Python path
     # (recession LP) settles them, vertex or neighbour; what the compiled call settles has its loss
-    # certified, not its attainment: "optimal_loss", never "optimal"
+    # certified, not its attainment: "optimal_loss"
     assert "optimal_unattained" in set(out.status) | set(out.centre_status)
     assert "optimal_loss" in set(out.status) and "optimal_loss" in set(out.centre_status)
 

@@ -79,6 +79,16 @@ class AttainmentCertificate:
             Naming the first condition that fails.
         """
         X, A, v = self.dataset.generators_exact, self.pattern, self.v
+        N, n, m = len(X), len(X[0]), len(v)
+        if len(A) != m or any(len(row) != N for row in A):
+            raise CertificateError(f"the pattern is not {m} rows of {N} entries")
+        if len(self.W) != m or any(len(w) != n for w in self.W):
+            raise CertificateError(f"the direction W is not an ({m}, {n}) array")
+        if len(self.weights) != N or len(self.multipliers) != m or any(len(r) != N for r in self.multipliers):
+            raise CertificateError(f"the weights are not {N} numbers or the multipliers not an ({m}, {N}) array")
+        if list(self.separated) != sorted(set(self.separated)) or \
+                any(not isinstance(i, int) or not 0 <= i < N for i in self.separated):
+            raise CertificateError(f"the separated set is not an increasing tuple of example indices below {N}")
         sigma = [2 * y - 1 for y in self.dataset.y_exact]
         _, yhat = checked_predictions(X, A, v, self.W, self.c, self.fit_bias)
         margins = [s * t for s, t in zip(sigma, yhat)]
@@ -110,12 +120,17 @@ def certify_attainment(dataset, pattern, v, fit_bias: bool = True) -> Attainment
     AttainmentCertificate
         Already verified.
 
+    The program is the one without weight decay (with α ‖W‖² > 0 the objective is coercive and
+    every infimum is attained).
+
     Raises
     ------
     InvalidInputError, InvalidTypeError
         Bad input (labels outside {0, 1} included).
     SolverError
         cddlib did not return an optimum (it always should: both LPs are feasible and bounded).
+    CertificateError
+        The certificate built failed its own verification (a defect; never expected).
 
     Examples
     --------

@@ -19,8 +19,8 @@ small negative least-squares values still accepted), and a point that is not opt
 stationarity residual: the distance of ∂F/∂w_u from the cone of the unit's tight normals.
 Residuals are relative to the gradient scale max|v| · mean‖x̄_i‖ · (2 rms(y) for MSE, 1
 for logistic) and to max_u ‖w_u‖; the bias component ∂F/∂c, whose own scale lacks the factor
-max|v| · mean‖x̄_i‖, is measured on the same scale (a tolerance looser by that factor, about 2–4 on
-whitened data; the loss error it allows is second order in it). They are computed from (W, c) alone, independently of the
+max|v| · mean‖x̄_i‖, is measured on the same scale (a tolerance looser by that factor, which is
+about mean‖x̄_i‖ since the fast backend rescales v into (1/2, 1]). They are computed from (W, c) alone, independently of the
 solver's state, and certify the fast backend's answers (:mod:`zonocomb.convex.backends.fast`).
 
 Implementation (per call, for all units at once): one product gives the preactivations and the

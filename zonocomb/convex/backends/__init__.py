@@ -35,7 +35,9 @@ __all__ = ["SolveStatus", "RegionData", "BackendResult", "BackendSpec", "BACKEND
 class SolveStatus(str, Enum):
     """How the optimum of a region program was obtained (compares equal to its string value).
 
-    ``OPTIMAL``: converged, and (fast backend) KKT-certified. ``OPTIMAL_INACCURATE``: the
+    ``OPTIMAL``: converged, and (fast backend) KKT-certified; for the logistic loss with the fast
+    backend also the infimum is attained (decided in floating point, see
+    :mod:`zonocomb.convex.backends.fast`). ``OPTIMAL_INACCURATE``: the
     reference solver's own reduced-accuracy status (a warning is issued). ``OPTIMAL_FALLBACK``: the
     fast backend could not certify its answer and the reference solver produced it (a warning is
     issued). ``OPTIMAL_UNATTAINED``: logistic, the infimum is not attained; the point lies far

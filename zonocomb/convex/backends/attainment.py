@@ -22,21 +22,36 @@ completed:
    leaving the residual r = Aᵀλ⁰ + Gᵀμ⁰;
 2. unless r is already at most the tolerance of step 3 (then z = 0), the least-norm correction
    z of λ_i = λ⁰_i (1 + z_i/2) and μ_k = μ⁰_k (1 + z_k) (over the multipliers μ⁰_k > 0) with
-   Aᵀλ + Gᵀμ = 0, by one Cholesky solve of the normal equations, of size m n + 1;
+   Aᵀλ + Gᵀμ = 0, by one Cholesky solve of the normal equations (of size m n, plus 1 with an
+   output bias);
 3. the infimum is certified attained when ‖z‖_∞ ≤ 1 (then λ ≥ λ⁰/2 > 0 and μ ≥ 0) and the
    recomputed residual ‖Aᵀλ + Gᵀμ‖_∞ is at most ``RESIDUAL_RTOL`` times the gradient scale
-   max|v| mean‖x̄_i‖ (that of :class:`~zonocomb.convex.kkt.KKTChecker`).
+   max|v| mean‖x̄_i‖ (that of :class:`~zonocomb.convex.kkt.KKTChecker`), and the point is no
+   longer than ``max_length`` (below).
 
-Soundness, in exact arithmetic: along a recession direction θ* (normalised) every pair with
-λ > 0 and μ ≥ 0 (on any constraints, tight or not) has (Aᵀλ + Gᵀμ)·θ* ≥ Σ_I λ_i σ_i ŷ_i(θ*) ≥ (``WEIGHT_FLOOR``/2) Σ_I σ_i ŷ_i(θ*), so the check can
-pass on an unattained region only if θ*'s margins sum to less than 2 ``RESIDUAL_RTOL`` /
-``WEIGHT_FLOOR`` ≈ 2e-4 times the gradient scale: a region within rounding of attained. It is a
-float check (its rounding errors are about N ε times the gradient scale), sufficient, not
+What a pass proves, in exact arithmetic: for a recession direction θ* normalised by ‖θ*‖₁ = 1
+(the dual norm of the residual's ∞-norm), every pair with λ ≥ λ⁰/2 and μ ≥ 0 (on any constraints,
+tight or not: every row of G is non-negative on K) has
+‖Aᵀλ + Gᵀμ‖_∞ ≥ (Aᵀλ + Gᵀμ)·θ* ≥ Σ_I λ_i σ_i ŷ_i(θ*) ≥ (``WEIGHT_FLOOR``/2) Σ_I σ_i ŷ_i(θ*).
+So a pass rules out every recession direction whose margins sum to γ = 2 ``RESIDUAL_RTOL`` /
+``WEIGHT_FLOOR`` (2e-4) times the gradient scale or more; regions whose every recession
+direction is shallower (nearly degenerate data, e.g. two examples of opposite labels 1e-4 apart)
+pass. The kernel reaches a KKT-certified point in such a region only far out along θ*: its
+separated examples need margins of about log(1/(N κ)) (κ the KKT tolerance: there their gradient
+weights fall below what the KKT certificate resolves), so the point θ_I + τθ* needs τ, and
+roughly its length ‖θ‖₁, of at least that over γ times the gradient scale. A point at least that
+long (``max_length``) is therefore not certified either (a heuristic bound, not a proof: the
+recession LP decides such points).
+
+It is a float check (its rounding errors are about N ε times the gradient scale), sufficient, not
 necessary: a region it does not certify may still be attained, and the fast backend then asks the
 recession LP. The exact decision, to cross-check against:
-:func:`zonocomb.certify.certify_attainment`. Cost: NNLS on each unit's tight constraints (all N for a unit at the apex), and
-for the correction O(N (m n)²) to form the normal equations and O((m n)³) to solve them
-(measurements: ``benchmarks/README.md``).
+:func:`zonocomb.certify.certify_attainment`.
+
+Cost: NNLS on each unit's tight constraints (all N for a unit at the apex), and for the
+correction O(N p²) to form the normal equations and O(p³) to solve them, p = m n (+1 with an
+output bias); measurements in ``benchmarks/README.md``. Errors: none of its own; an NNLS that
+does not converge counts as not certified.
 """
 from __future__ import annotations
 
@@ -60,7 +75,7 @@ class AttainmentEvidence:
     Attributes
     ----------
     attained : bool
-        Whether the infimum is certified attained (the two tests below passed).
+        Whether the infimum is certified attained (the three tests below passed).
     correction : float
         ‖z‖_∞ of the least-norm correction (at most 1 to pass).
     residual : float
@@ -69,7 +84,10 @@ class AttainmentEvidence:
     weights : ndarray, shape (N,)
         The example weights λ (each at least half its λ⁰ when ``correction`` ≤ 1).
     multipliers : ndarray, shape (m, N)
-        The multipliers μ_ui of the sign constraints (0 off the tight constraints).
+        The multipliers μ_ui of the normalised sign constraints s_ui x̄_i·w_u/‖x̄_i‖ ≥ 0 (0 off
+        the tight constraints).
+    length : float
+        ‖θ‖₁ = Σ|W| + |c| of the point (at most ``max_length`` to pass).
     """
 
     attained: bool
@@ -77,6 +95,7 @@ class AttainmentEvidence:
     residual: float
     weights: np.ndarray
     multipliers: np.ndarray
+    length: float
 
 
 class AttainmentCheck:
@@ -86,6 +105,15 @@ class AttainmentCheck:
     ----------
     data : RegionData
         With ``loss == "logistic"`` (the fast backend's rescaled data).
+    kkt_rtol : float, default 1e-8
+        The relative KKT tolerance κ at which the answers were certified (the fast backend's
+        ``KKT_RTOL``); it sets ``max_length``.
+
+    Attributes
+    ----------
+    max_length : float
+        log(max(e, 1/(N κ))) / (γ × gradient scale), γ = 2 ``RESIDUAL_RTOL`` / ``WEIGHT_FLOOR``:
+        longer points are not certified (module docstring).
     """
 
     #: Least example weight λ_i of the certificate (the gradient weights w_i/N are raised to it).
@@ -93,7 +121,7 @@ class AttainmentCheck:
     #: Largest residual accepted after the correction, relative to the gradient scale.
     RESIDUAL_RTOL = 1e-11
 
-    def __init__(self, data: RegionData) -> None:
+    def __init__(self, data: RegionData, kkt_rtol: float = 1e-8) -> None:
         self.data = data
         X = data.Xbar
         self.N, self.n = X.shape
@@ -104,6 +132,9 @@ class AttainmentCheck:
         self._sigma = 2.0 * np.asarray(data.y, dtype=float) - 1.0
         self._v = np.asarray(data.v, dtype=float)
         self._scale = max(float(np.max(np.abs(self._v))) * float(np.mean(norms)), 1e-300)
+        gamma = 2.0 * self.RESIDUAL_RTOL / self.WEIGHT_FLOOR
+        inverse = 1.0 / (self.N * kkt_rtol) if kkt_rtol > 0 else np.e        # (κ ≤ 0: as 1/(N κ) ≤ e)
+        self.max_length = float(np.log(max(np.e, inverse))) / (gamma * self._scale)
 
     def attained(self, pattern: np.ndarray, W: np.ndarray, c: float) -> bool:
         """Whether the region of ``pattern`` is certified to attain its infimum, from its
@@ -133,7 +164,10 @@ class AttainmentCheck:
             T = np.flatnonzero(tight[u])
             block = slice(u * n, (u + 1) * n)
             normals = np.where(pattern[u, T], 1.0, -1.0)[:, None] * self._Xu[T]
-            mu_u, _ = nnls(normals.T, -residual[block])
+            try:
+                mu_u, _ = nnls(normals.T, -residual[block])
+            except RuntimeError:                                     # (its iteration limit)
+                mu_u = np.zeros(len(T))
             used = mu_u > 0.0
             rows = np.zeros((int(used.sum()), A.shape[1]))
             rows[:, block] = normals[used]
@@ -162,5 +196,7 @@ class AttainmentCheck:
         multipliers = np.zeros((m, N))
         multipliers[where[0], where[1]] = mu
         rel = float(np.max(np.abs(residual))) / self._scale
-        return AttainmentEvidence(attained=correction <= 1.0 and rel <= self.RESIDUAL_RTOL,
-                                  correction=correction, residual=rel, weights=lam, multipliers=multipliers)
+        length = float(np.abs(W).sum()) + (abs(float(c)) if d.fit_bias else 0.0)
+        return AttainmentEvidence(attained=correction <= 1.0 and rel <= self.RESIDUAL_RTOL and length <= self.max_length,
+                                  correction=correction, residual=rel, weights=lam, multipliers=multipliers,
+                                  length=length)

@@ -223,7 +223,9 @@ class SweepOutcome:
     n_iter : ndarray of int
         Iterations of the kernel (0 when not solved).
     cpu_seconds : ndarray of float
-        CPU time its thread spent on each neighbour (screening, solve and certificate).
+        CPU time its thread spent on each neighbour (screening, solve and certificate; the fast
+        backend adds its attainment check when it runs one, :meth:`FastBackend.sweep
+        <zonocomb.convex.backends.fast.FastBackend.sweep>`).
     W, c : ndarray, optional
         The neighbours' optima ((k, m, n) and (k,)), NaN where there is none; only on request.
     threads : int
