@@ -38,7 +38,12 @@ minimiser. The fast backend recognises them and returns the status ``"optimal_un
   1/(1 + e^{σ_i ŷ_i}) fall below their resolution, a point far along a recession direction passes
   them); when it does not, the recession LP decides as above, and with I empty the answer stands.
 
-Attainment is decided in floating point (the check's and the LP's tolerances); a neighbour solved
+Attainment is decided in floating point (the check's and the LP's tolerances): data whose examples
+of opposite labels, or near-linear dependences, lie within about 1e-7 relative distance can be
+classified wrongly either way, and on ill-conditioned data (a minimiser at |w| ~ 1e6) a KKT-certified
+answer can lie well above the infimum, since the certificate bounds the gradient, not the loss
+(``tests/test_known_limits.py``, docs/testing.md); :func:`zonocomb.certify.certify_attainment` and
+:func:`zonocomb.certify.bound_logistic` decide and bound such data exactly. A neighbour solved
 in a compiled sweep is checked only when the sweep returns the solutions (:meth:`sweep`), else
 :class:`~zonocomb.convex.RegionProgram` reports it as ``"optimal_loss"`` (its loss certified alone).
 
