@@ -152,6 +152,8 @@ def test_a_neighbour_sent_back_by_the_check_is_failed_in_the_outcome(monkeypatch
     assert np.all(refused.status[solved] == "failed")
     assert np.all(np.isnan(refused.loss[solved])) and np.all(refused.lower_bound[solved] == -np.inf)
     np.testing.assert_array_equal(refused.status[~solved], plain.status[~solved])
+    unpacked = prog.solver.sweep(A, moves, (base.W, base.c), base.loss, solutions=True)   # a plain list too
+    np.testing.assert_array_equal(unpacked.status, refused.status)
 
 
 def test_a_unit_at_rounding_level_counts_as_at_the_apex():

@@ -73,7 +73,7 @@ from ...errors import SolverError
 from ..losses import mean_loss
 from . import BackendResult, RegionData, SolveStatus
 from .attainment import AttainmentCheck
-from .kernel import KernelFailed, RegionKernel, Separable
+from .kernel import KernelFailed, PackedMoves, RegionKernel, Separable
 from .recession import RecessionLP, RecessionLPFailed
 
 __all__ = ["FastBackend"]
@@ -187,6 +187,7 @@ class FastBackend:
         if self.data.loss == "l1" or self._recession is not None and self._recall(base) is not None:
             return None
         W, c = base
+        moves = PackedMoves.pack(moves, self.data.m, self.data.N)
         screen = self.data.alpha == 0.0 and (certified or self._kernel.residuals(pattern, W, c).ok(self.KKT_RTOL))
         outcome = self._kernel.sweep(pattern, moves, W, c, base_loss, screen=screen, kkt_rtol=self.KKT_RTOL,
                                      bound=bound, solutions=solutions)
