@@ -436,7 +436,7 @@ def test_store_file_uses_the_wal_journal_and_refuses_extra_tables(tmp_path):
         conn.commit()
         conn.close()
     before = path.read_bytes()
-    with pytest.raises(InvalidInputError, match=r"^\S+ is another program's SQLite database \(tables: notes, runs\), "
+    with pytest.raises(InvalidInputError, match=r"^\S+ is another program's SQLite database \(tables: checkpoints, notes, runs\), "
                                                 r"not a zonocomb run store; refusing to modify it$"):
         RunStore(path)
     assert path.read_bytes() == before

@@ -696,7 +696,7 @@ def test_mgls_solves_a_cached_all_tight_flipped_pattern_again_when_it_would_impr
     from zonocomb.search.gls import _candidate_groups, _first_improvement, _LocalSearch
     rng = np.random.default_rng(seed)
     ds = Dataset(rng.standard_normal((10, 2)), y=rng.standard_normal(10))
-    search = _LocalSearch(ds, 2, "mse", True, "fast", None, None, np.random.default_rng(seed), 1e-9, None)
+    search = _LocalSearch("gls", ds, 2, "mse", True, "fast", None, None, np.random.default_rng(seed), 1e-9, None)
     kind, (flipped,) = next(_candidate_groups(search, np.random.default_rng(0)))
     assert kind == "patterns"
     cached = search.program.solve(flipped).loss

@@ -252,7 +252,7 @@ def test_local_search_and_random_vertex_on_larger_synthetic_data():
 
 def test_mgls_tries_tight_candidates_first(tiny):
     """Appendix G order: the all-tight-flipped pattern, then moves flipping a tight constraint."""
-    search = gls_module._LocalSearch(tiny, 2, "mse", True, "fast", None, None,
+    search = gls_module._LocalSearch("mgls", tiny, 2, "mse", True, "fast", None, None,
                                      np.random.default_rng(0), 1e-9, None)
     tight = np.asarray(search.solution.tight)
     order = [A ^ search.pattern if kind == "patterns" else search.apply(A) ^ search.pattern
@@ -468,7 +468,7 @@ def test_mgls_flipped_candidate_vertex_check_matches_brute_force(monkeypatch):
     rng = np.random.default_rng(1)
     witnessed = checked = 0
     for seed in range(25):
-        search = gls_module._LocalSearch(ds, 3, "mse", True, "fast", None, None,
+        search = gls_module._LocalSearch("mgls", ds, 3, "mse", True, "fast", None, None,
                                          np.random.default_rng(seed), 1e-9, None)
         tight = np.asarray(search.solution.tight)
         for T in [tight] + [tight & (rng.random(tight.shape) < 0.5) for _ in range(3)]:

@@ -14,6 +14,11 @@ class InvalidInputError(ZonocombError, ValueError):
     """Input data or a parameter has the wrong value (NaN, bad shape, unknown option...)."""
 
 
+class CheckpointError(InvalidInputError):
+    """A checkpoint cannot be resumed here: damaged, of another format, or of another search or
+    problem (:mod:`zonocomb.search.checkpoint`)."""
+
+
 class InvalidTypeError(ZonocombError, TypeError):
     """Input has a type zonocomb cannot interpret."""
 

@@ -126,8 +126,11 @@ def run(args) -> int:
         if not args.report_only:
             _check_image_data(tasks, args.data_dir)
             where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.workers} local worker(s)"
+            resuming = len(store.checkpoint_keys() & {t.key for t in tasks} - store.finished_keys())
             print(f"zonocomb reproduce {args.experiment}{' --quick' if args.quick else ''}: "
-                  f"{len(tasks)} runs on {where}; store {args.db}")
+                  f"{len(tasks)} runs on {where}; store {args.db}"
+                  + (f"; {resuming} interrupted run(s) resume from their checkpoints"
+                     if resuming and not args.scheduler else ""))
             summary = run_sweep(tasks, store, workers=args.workers, scheduler=scheduler,
                                 data_dir=args.data_dir, progress=progress_enabled(args) and not args.no_progress,
                                 desc=args.experiment, order=args.order)

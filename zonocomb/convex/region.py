@@ -395,6 +395,44 @@ class RegionProgram:
         decay = self.alpha * float(np.sum(np.square(W))) if self.alpha else 0.0
         return mean_loss(self.loss, self.v @ (A * P) + float(c), self._data.y) + decay
 
+    def solution_at(self, pattern: ArrayLike, W: ArrayLike, c: float, status: str | SolveStatus,
+                    seconds: float = 0.0, n_iter: int = 0, recession=None) -> RegionSolution:
+        """The :class:`RegionSolution` of a point (W, c) recorded for ``pattern`` earlier (e.g. in
+        a :class:`~zonocomb.search.checkpoint.SearchCheckpoint`): loss and tight set computed here
+        exactly as :meth:`solve` computes them, so equal to the original's bit for bit; ``status``,
+        ``seconds`` and ``n_iter`` are the record's. Nothing is solved or certified: the point is
+        not one of this program's own solutions, so a :meth:`sweep` from it certifies it first.
+        ``recession``: what :meth:`recession_of` gave for the original solution, given back to the
+        fast backend so that solves warm-started from this one start as they would have from the
+        original (a logistic answer whose infimum is not attained).
+
+        Raises
+        ------
+        InvalidInputError
+            Malformed pattern, a non-finite or malformed (W, c), or an unknown status.
+        """
+        A = self.pattern_array(pattern)
+        W, c = self._check_warm_start((W, c))
+        try:
+            status = SolveStatus(status)
+        except ValueError:
+            raise InvalidInputError(f"unknown solve status {status!r}; expected one of "
+                                    f"{[s.value for s in SolveStatus]}") from None
+        solution = self._solution(A, W, c, status, float(seconds), int(n_iter))
+        if recession is not None and hasattr(self._solver, "remember_unattained"):
+            base, direction = recession
+            self._solver.remember_unattained(self._to_solver((solution.W, solution.c)), base, direction)
+        return solution
+
+    def recession_of(self, solution: RegionSolution):
+        """For a logistic solution whose infimum the fast backend found not attained (and still
+        remembers): its attained part and recession direction, ``((W_I, c_I), (W*, c*))`` in the
+        backend's scaled units (W_I None when every example is separated), to be given back to
+        :meth:`solution_at`; else None."""
+        if not hasattr(self._solver, "recession_of"):
+            return None
+        return self._solver.recession_of(self._to_solver((solution.W, solution.c)))
+
     def network_loss(self, W: ArrayLike, c: float = 0.0) -> float:
         """Mean loss of the ReLU network f(x) = vᵀ φ(W x̄) + c on the dataset (paper eq. 1)."""
         W = np.asarray(W, dtype=float)

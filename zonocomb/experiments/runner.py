@@ -10,10 +10,13 @@ that a worker loads and whitens that dataset once. :func:`run_sweep` skips the t
 already holds, runs the rest unit by unit (largest or cheapest first), writes each record the
 moment it arrives, and shows a tqdm progress bar over the whole sweep. An interrupted sweep
 (Ctrl-C, a crash, a killed worker) therefore loses only the units in flight; running the same
-command again resumes it.
+command again resumes it. Runs of the local searches (GLS, mGLS: the methods whose calls are
+``resumable``) save a checkpoint into the store every :data:`CHECKPOINT_SECONDS` (local workers
+only), and an interrupted one resumes from it: such a run loses at most that much work.
 """
 from __future__ import annotations
 
+import json
 import time
 import traceback
 from dataclasses import dataclass
@@ -22,9 +25,9 @@ from functools import lru_cache
 import numpy as np
 
 from ..convex.losses import mean_loss
-from ..errors import InvalidInputError
+from ..errors import CheckpointError, InvalidInputError
 from ..lifetime import end_with_parent
-from ..search import ALIASES, run_method
+from ..search import ALIASES, SearchCheckpoint, get_method, run_method
 from ..search import METHODS as SEARCH_METHODS
 from .store import RunStore
 from .tasks import Task
@@ -35,16 +38,75 @@ __all__ = ["unit_cost", "METHODS", "ORDERS", "build_dataset", "execute", "execut
 
 def _registered(name: str):
     """The runner's call of the search method ``name``: the task configuration's entries that are
-    keywords of the method (``loss``, ``steps``, ``max_steps``, ``lr``, ``mode``, ...) are passed."""
-    def call(dataset, config: dict, random_state):
+    keywords of the method (``loss``, ``steps``, ``max_steps``, ``lr``, ``mode``, ...) are passed,
+    and ``extra`` keywords. ``call.resumable``: the method takes ``resume`` and ``checkpoint``
+    (:mod:`zonocomb.search.checkpoint`)."""
+    def call(dataset, config: dict, random_state, **extra):
         return run_method(name, dataset, config["m"], random_state=random_state,
-                          **{k: v for k, v in config.items() if k != "m"})
+                          **{k: v for k, v in config.items() if k != "m"}, **extra)
+    call.resumable = {"resume", "checkpoint"} <= get_method(name).keywords
     return call
 
 
 #: Method name -> callable(dataset, config dict, random_state) returning a SearchResult: every
 #: name and alias of :data:`zonocomb.search.METHODS` (tests put stand-ins here).
 METHODS = {name: _registered(name) for name in (*SEARCH_METHODS, *ALIASES)}
+
+
+#: Wall seconds between two checkpoints of a run.
+CHECKPOINT_SECONDS = 60.0
+
+
+class _Checkpoints:
+    """Saves the search checkpoints of the run ``key`` into ``store``, at most one every
+    :data:`CHECKPOINT_SECONDS`, with the CPU and wall seconds the run has spent so far (earlier
+    sittings included: ``prior_cpu``, ``prior_wall``)."""
+
+    def __init__(self, store, key: str, prior_cpu: float = 0.0, prior_wall: float = 0.0):
+        self.store, self.key = store, key
+        self.cpu0 = time.process_time() - prior_cpu
+        self.wall0 = time.perf_counter() - prior_wall
+        self.last = time.perf_counter()
+
+    def cpu_seconds(self) -> float:
+        return time.process_time() - self.cpu0
+
+    def wall_seconds(self) -> float:
+        return time.perf_counter() - self.wall0
+
+    def __call__(self, state: SearchCheckpoint) -> None:
+        if time.perf_counter() - self.last < CHECKPOINT_SECONDS:
+            return
+        self.store.save_checkpoint(self.key, json.dumps({"cpu_seconds": self.cpu_seconds(),
+                                                         "wall_seconds": self.wall_seconds(),
+                                                         "search": state.to_json()}))
+        self.last = time.perf_counter()
+
+
+def _saved(store, key: str):
+    """(cpu seconds, wall seconds, SearchCheckpoint) saved for the run ``key``, or None (no
+    checkpoint, or one that cannot be read: the run then starts again)."""
+    text = store.checkpoint(key)
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+        return float(data["cpu_seconds"]), float(data["wall_seconds"]), SearchCheckpoint.from_json(data["search"])
+    except (ValueError, KeyError, TypeError, CheckpointError):
+        return None
+
+
+@lru_cache(maxsize=4)
+def _store_at(path: str):
+    return RunStore(path)
+
+
+def _checkpoint_store(checkpoints):
+    """The RunStore that keeps checkpoints: ``checkpoints`` itself, or the store at that path
+    (opened once per worker process), or None."""
+    if checkpoints is None or isinstance(checkpoints, RunStore):
+        return checkpoints
+    return _store_at(str(checkpoints))
 
 
 def _gd_batch(datasets, c, random_states, widths):
@@ -108,7 +170,7 @@ def _failed(record: dict, exc: BaseException) -> dict:
     return record
 
 
-def execute(task: Task, data_dir=None) -> dict:
+def execute(task: Task, data_dir=None, checkpoints=None) -> dict:
     """Run one task and return its store record (never raises for a failing method).
 
     The record holds the method's reported mean loss, the loss recomputed from the returned
@@ -118,18 +180,41 @@ def execute(task: Task, data_dir=None) -> dict:
     process's, ``time.process_time``). If the method raises an ``Exception`` the record has status
     ``"error"`` and the traceback, and the sweep goes on (``KeyboardInterrupt`` and ``SystemExit``
     propagate).
+
+    With ``checkpoints`` (a :class:`RunStore`, or its path) a run of a method whose call is
+    ``resumable`` (:func:`_registered`: GLS and mGLS) saves a checkpoint there every :data:`CHECKPOINT_SECONDS` and, if the store holds one for the
+    task, resumes from it (:mod:`zonocomb.search.checkpoint` says what the resumed run shares with
+    an uninterrupted one); its seconds then include those spent before the interruption. A
+    checkpoint that cannot be resumed (damaged, or of another problem: the code changed) is
+    ignored and the run starts again.
     """
     record = _base_record(task)
     start, cpu = time.perf_counter(), time.process_time()
+    saver = None
     try:
         if task.method not in METHODS:
             raise InvalidInputError(f"unknown method {task.method!r}; expected one of {sorted(METHODS)}")
         dataset = build_dataset(task, data_dir)
-        _finish_record(record, task, dataset, METHODS[task.method](dataset, task.cfg, task.random_state))
+        call = METHODS[task.method]
+        store = _checkpoint_store(checkpoints) if getattr(call, "resumable", False) else None
+        if store is None:
+            result = call(dataset, task.cfg, task.random_state)
+        else:
+            saved = _saved(store, task.key)
+            saver = _Checkpoints(store, task.key, *(saved[:2] if saved else ()))
+            try:
+                result = call(dataset, task.cfg, task.random_state, resume=None if saved is None else saved[2],
+                              checkpoint=saver)
+            except CheckpointError:
+                if saved is None:
+                    raise
+                saver = _Checkpoints(store, task.key)
+                result = call(dataset, task.cfg, task.random_state, resume=None, checkpoint=saver)
+        _finish_record(record, task, dataset, result)
     except Exception as exc:  # recorded, retried on the next run of the sweep
         _failed(record, exc)
-    record["wall_seconds"] = time.perf_counter() - start
-    record["cpu_seconds"] = time.process_time() - cpu
+    record["wall_seconds"] = time.perf_counter() - start if saver is None else saver.wall_seconds()
+    record["cpu_seconds"] = time.process_time() - cpu if saver is None else saver.cpu_seconds()
     return record
 
 
@@ -200,13 +285,14 @@ def execute_batch(tasks, data_dir=None) -> list[dict]:
     return records
 
 
-def execute_unit(unit, data_dir=None) -> list[dict]:
-    """The records of one unit of :func:`plan_units` (a batch, or tasks run one after another)."""
+def execute_unit(unit, data_dir=None, checkpoints=None) -> list[dict]:
+    """The records of one unit of :func:`plan_units` (a batch, or tasks run one after another;
+    ``checkpoints`` as in :func:`execute`)."""
     end_with_parent()  # a local worker process must not outlive a killed sweep
     unit = list(unit)
     if _batch_key(unit[0]) is not None:
         return execute_batch(unit, data_dir)
-    return [execute(task, data_dir) for task in unit]
+    return [execute(task, data_dir, checkpoints) for task in unit]
 
 
 #: Orders in which :func:`run_sweep` starts the units.
@@ -272,19 +358,19 @@ def _progress(total: int, initial: int, desc: str, enabled: bool):
                 dynamic_ncols=True)
 
 
-def _local_results(units, workers, data_dir):
+def _local_results(units, workers, data_dir, store):
     if workers == 1:                      # record by record, so that an interruption loses one run
         for unit in units:
             if _batch_key(unit[0]) is not None:
                 yield from execute_batch(unit, data_dir)
             else:
                 for task in unit:
-                    yield execute(task, data_dir)
+                    yield execute(task, data_dir, store)
         return
     from joblib import Parallel, delayed
     parallel = Parallel(n_jobs=workers, return_as="generator_unordered", batch_size=1,
                         pre_dispatch="2*n_jobs")
-    for records in parallel(delayed(execute_unit)(unit, data_dir) for unit in units):
+    for records in parallel(delayed(execute_unit)(unit, data_dir, str(store.path)) for unit in units):
         yield from records
 
 
@@ -333,8 +419,10 @@ def run_sweep(tasks, store: RunStore, workers: int = 1, scheduler=None, data_dir
     Notes
     -----
     The unfinished tasks are grouped by :func:`plan_units` (gradient descent batches, image
-    cells). Every record is written from this process, so concurrent workers never touch the
-    SQLite file. When every task is finished, nothing is started (no worker pool, no cluster
+    cells). Every record is written from this process; local workers write only the checkpoints
+    of their runs (:func:`execute`), each in its own short transaction (the store allows
+    several processes). Runs on a Dask cluster save no checkpoints (its workers need not see
+    the store's file): an interrupted one starts again. When every task is finished, nothing is started (no worker pool, no cluster
     connection).
     """
     tasks = list(tasks)
@@ -349,7 +437,7 @@ def run_sweep(tasks, store: RunStore, workers: int = 1, scheduler=None, data_dir
         return SweepSummary(len(tasks), n_skipped, 0, 0, time.perf_counter() - t0)
     bar = _progress(len(tasks), n_skipped, desc, progress)
     results = (_dask_results(units, scheduler, data_dir) if scheduler is not None
-               else _local_results(units, workers, data_dir))
+               else _local_results(units, workers, data_dir, store))
     try:
         for record in results:
             store.put(record)

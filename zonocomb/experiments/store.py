@@ -3,14 +3,19 @@
 The store is one file. A row is keyed by :attr:`zonocomb.experiments.tasks.Task.key`; rows with
 ``status = 'ok'`` are *finished* and are skipped when a sweep is re-run, rows with
 ``status = 'error'`` (the method raised) are retried and overwritten. Each :meth:`RunStore.put` is
-its own transaction, so an interrupted sweep loses only the tasks still in flight.
+its own transaction, so an interrupted sweep loses only the tasks still in flight, and of those
+only the work since their last checkpoint: a second table, ``checkpoints``, holds one JSON text
+per unfinished run that saves them (:meth:`RunStore.save_checkpoint`; the local searches'
+:class:`~zonocomb.search.checkpoint.SearchCheckpoint`), deleted when the run's ``'ok'`` row is
+put.
 
 Concurrency: one :class:`RunStore` may be shared by threads of one process (a lock serialises
 its connection); several processes may open the same file (WAL journal, 60 s busy timeout).
 
 An existing file is inspected read-only before it is opened for writing: a directory, a file that
 is not SQLite, a damaged (e.g. truncated) database or a database of some other program (any table
-other than ``runs``, or a ``runs`` table with other columns) is refused and left untouched.
+other than ``runs`` and ``checkpoints``, or a ``runs`` table with other columns) is refused and
+left untouched.
 """
 from __future__ import annotations
 
@@ -36,6 +41,14 @@ COLUMNS = ("key", "experiment", "method", "seed", "config", "status", "loss", "l
 _TYPES = {"loss": "REAL", "loss_recomputed": "REAL", "accuracy": "REAL", "n_solves": "INTEGER",
           "n_steps": "INTEGER", "seconds": "REAL", "wall_seconds": "REAL", "cpu_seconds": "REAL",
           "error": "TEXT"}
+
+_CHECKPOINTS = """
+CREATE TABLE IF NOT EXISTS checkpoints (
+    key TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    saved_at TEXT NOT NULL
+)
+"""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -94,6 +107,7 @@ class RunStore:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute(_SCHEMA)
+            self._conn.execute(_CHECKPOINTS)
             have = {row[1] for row in self._conn.execute("PRAGMA table_info(runs)")}
             for column in COLUMNS:                       # a store written before a column existed
                 if column not in have:
@@ -104,7 +118,8 @@ class RunStore:
         """Insert or replace the row of ``record["key"]`` and commit at once.
 
         ``record`` holds some of :data:`COLUMNS`; ``config`` may be a dict (stored as JSON);
-        ``finished_at`` defaults to now (UTC, ISO 8601).
+        ``finished_at`` defaults to now (UTC, ISO 8601). A finished run's checkpoint is deleted in
+        the same transaction.
         """
         unknown = set(record) - set(COLUMNS)
         if unknown:
@@ -123,10 +138,33 @@ class RunStore:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.execute(sql, [row[c] for c in cols])
+                if row["status"] == "ok":
+                    self._conn.execute("DELETE FROM checkpoints WHERE key = ?", (row["key"],))
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+
+    def save_checkpoint(self, key: str, state: str) -> None:
+        """Store (replace) the checkpoint ``state`` (a text, e.g. JSON) of the unfinished run
+        ``key`` and commit at once."""
+        if not isinstance(key, str) or not isinstance(state, str):
+            raise InvalidInputError("a checkpoint needs a str key and a str state")
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with self._lock:
+            self._conn.execute("INSERT OR REPLACE INTO checkpoints (key, state, saved_at) VALUES (?, ?, ?)",
+                               (key, state, now))
+
+    def checkpoint(self, key: str) -> str | None:
+        """The checkpoint saved for the run ``key``, or None."""
+        with self._lock:
+            row = self._conn.execute("SELECT state FROM checkpoints WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def checkpoint_keys(self) -> set[str]:
+        """Keys of the runs that have a checkpoint (unfinished runs that were interrupted)."""
+        with self._lock:
+            return {k for (k,) in self._conn.execute("SELECT key FROM checkpoints")}
 
     def import_runs(self, path, keys) -> int:
         """Copy into this store the finished runs (status 'ok') of ``keys`` that the store at
@@ -238,7 +276,7 @@ def _check_existing(path: Path) -> None:
         found = "; ".join(line.strip() for line in verdict.splitlines() if not line.startswith("***"))
         raise InvalidInputError(f"the run store {path} is damaged (quick_check: {found}); move it "
                                 "away or give another --db")
-    if tables - {"runs"} or (tables and not _REQUIRED <= set(columns) <= set(COLUMNS)):
+    if tables - {"runs", "checkpoints"} or (tables and not _REQUIRED <= set(columns) <= set(COLUMNS)):
         raise InvalidInputError(
             f"{path} is another program's SQLite database (tables: {', '.join(sorted(tables))}), not a "
             "zonocomb run store; refusing to modify it")

@@ -32,11 +32,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..convex.region import RegionProgram
-from ..errors import InvalidInputError
+from ..errors import CheckpointError, InvalidInputError
 from ..geometry.dataset import Dataset
 from ..geometry.power import ZonotopePower
 from ..validation import RandomState, check_int, check_random_state
 from ._common import baseline_loss, pattern_key, search_problem, single_threaded_blas
+from .checkpoint import SearchCheckpoint, problem_digest
 from .result import SearchResult
 
 __all__ = ["gls", "mgls", "gls_tolerances", "gls_threshold", "gls_choice"]
@@ -93,26 +94,68 @@ def gls_choice(current: float, losses, rtol: float, atol: float) -> int | None:
 class _LocalSearch:
     """State shared by GLS and mGLS: the convex program, caches, the current vertex and the trace."""
 
-    def __init__(self, dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol, alpha=0.0, max_time=None):
+    def __init__(self, method, dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol, alpha=0.0,
+                 max_time=None, resume=None):
         self.start_time = time.perf_counter()
         if max_time is not None and not (isinstance(max_time, numbers.Real) and max_time > 0):
             raise InvalidInputError(f"max_time must be None or a positive number of seconds, got {max_time!r}")
-        self.deadline = None if max_time is None else self.start_time + float(max_time)
+        if resume is not None and not isinstance(resume, SearchCheckpoint):
+            raise InvalidInputError(f"resume must be a SearchCheckpoint, got {type(resume).__name__}")
+        if resume is not None and start is not None:
+            raise InvalidInputError("give start or resume, not both: a resumed search goes on from its checkpoint's vertex")
         problem = search_problem(dataset, m, v, loss, fit_bias, alpha)    # checked once (docs/design.md §7.4)
+        self.method = method
         self.m, self.v, self.loss_name = problem.m, problem.v, problem.loss
         self.rtol, self.atol = gls_tolerances(problem.y, loss, fit_bias, rtol, atol)
         self.dataset = dataset
         self.zonotope = dataset.zonotope()
         self.power = ZonotopePower(self.zonotope, self.m)
         self.program = RegionProgram.from_problem(problem, backend)
+        self.problem = problem_digest(method, dataset, self.v, self.loss_name, fit_bias, alpha, self.rtol,
+                                      self.atol, backend if isinstance(backend, str) else backend.name)
         self.rng = rng
         self._cache: dict[bytes, float] = {}      # pattern -> its loss, or a lower bound of it
         self.n_bounded = 0
-        self.pattern = self._start_pattern(start)
-        self.solution = self.program.solve(self.pattern)
+        if resume is None:
+            self.pattern = self._start_pattern(start)
+            self.solution = self.program.solve(self.pattern)
+            self.n_steps = 0
+            self.trace = [self._row()]
+        else:
+            self._restore(resume)
         self._cache[pattern_key(self.pattern)] = self.solution.loss
-        self.n_steps = 0
-        self.trace = [self._row()]
+        self.deadline = None if max_time is None else self.start_time + float(max_time)
+
+    def _restore(self, state: SearchCheckpoint) -> None:
+        """Take the search's state from a checkpoint of this method and problem."""
+        state.check(self.method, self.problem)
+        if state.pattern.shape != (self.m, self.dataset.N) or not self.power.is_vertex(state.pattern):
+            raise CheckpointError("the checkpoint's vertex is not a vertex of this Z^m")
+        self.pattern = state.pattern.copy()
+        try:
+            self.solution = self.program.solution_at(self.pattern, state.W, state.c, state.status,
+                                                     state.solve_seconds, state.n_iter, state.recession)
+        except InvalidInputError as exc:
+            raise CheckpointError(f"the checkpoint's optimum is unusable here: {exc}") from None
+        self.n_steps, self.n_bounded = state.n_steps, state.n_bounded
+        self.program.n_solves = state.n_solves
+        self.trace = [dict(row) for row in state.trace]
+        self.start_time -= state.seconds
+        try:
+            self.rng.bit_generator.state = state.rng_state
+        except (TypeError, ValueError, KeyError) as exc:
+            raise CheckpointError(f"the checkpoint's random state does not fit this generator: {exc}") from None
+
+    def checkpoint(self) -> SearchCheckpoint:
+        """The search's state now (after a move), to resume from (:class:`SearchCheckpoint`)."""
+        sol = self.solution
+        return SearchCheckpoint(method=self.method, problem=self.problem, pattern=self.pattern.copy(), W=np.array(sol.W),
+                                c=float(sol.c), status=str(sol.status), solve_seconds=float(sol.seconds),
+                                n_iter=int(sol.n_iter), recession=self.program.recession_of(sol),
+                                n_steps=self.n_steps, n_solves=self.program.n_solves,
+                                n_bounded=self.n_bounded, trace=tuple(self.trace),
+                                seconds=time.perf_counter() - self.start_time,
+                                rng_state=self.rng.bit_generator.state)
 
     def _start_pattern(self, start) -> np.ndarray:
         if start is None:
@@ -205,7 +248,9 @@ def gls(dataset: Dataset, m: int, max_steps: int = 1024, loss: str = "mse", rand
         fit_bias: bool = True, backend: str = "fast", v: ArrayLike | None = None, start: ArrayLike | None = None,
         rtol: float = DEFAULT_RTOL, atol: float | None = None, alpha: float = 0.0,
         max_time: float | None = None,
-        callback: Callable[[SearchResult], bool | None] | None = None) -> SearchResult:
+        callback: Callable[[SearchResult], bool | None] | None = None,
+        resume: SearchCheckpoint | None = None,
+        checkpoint: Callable[[SearchCheckpoint], None] | None = None) -> SearchResult:
     """Greedy local search (GLS, paper Algorithm 2) over the vertices of Z^m.
 
     At each step the convex program (3) is solved at every neighbour of the current vertex and the
@@ -245,6 +290,15 @@ def gls(dataset: Dataset, m: int, max_steps: int = 1024, loss: str = "mse", rand
     callback : callable, optional
         ``callback(result)`` after every move, with the :class:`SearchResult` of the vertex just
         reached; a true return value ends the search there.
+    resume : SearchCheckpoint, optional
+        Go on from this checkpoint of a GLS search of the same problem instead of starting
+        (``start`` must then be None, ``random_state`` is set to the checkpoint's state): the
+        moves are those of the uninterrupted search, the losses and weights equal to rounding
+        (:mod:`zonocomb.search.checkpoint` says what can differ); ``max_steps`` and
+        ``max_time`` count the steps and seconds before the checkpoint too.
+    checkpoint : callable, optional
+        ``checkpoint(state)`` after every move (before ``callback``), with the
+        :class:`SearchCheckpoint` to resume from there.
 
     Returns
     -------
@@ -257,7 +311,9 @@ def gls(dataset: Dataset, m: int, max_steps: int = 1024, loss: str = "mse", rand
     Raises
     ------
     InvalidInputError, InvalidTypeError
-        Bad dataset, loss, sizes, ``v`` or ``start``.
+        Bad dataset, loss, sizes, ``v`` or ``start``; ``resume`` given with ``start``.
+    CheckpointError
+        A ``resume`` of another method or problem, or a damaged one.
 
     Notes
     -----
@@ -269,8 +325,8 @@ def gls(dataset: Dataset, m: int, max_steps: int = 1024, loss: str = "mse", rand
     ----------
     Paper section 4.3.1, Algorithm 2; appendix H.1.2 (v half ±1, c optimised, T = 1024).
     """
-    search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, check_random_state(random_state),
-                          rtol, atol, alpha, max_time)
+    search = _LocalSearch("gls", dataset, m, loss, fit_bias, backend, v, start, check_random_state(random_state),
+                          rtol, atol, alpha, max_time, resume)
     max_steps = check_int(max_steps, "max_steps", 0)
     step_seconds = 0.0
     while (stopped := _budget_stop(search, max_steps, step_seconds)) is None:
@@ -282,6 +338,8 @@ def gls(dataset: Dataset, m: int, max_steps: int = 1024, loss: str = "mse", rand
             break
         search.move_to(*search.solution_of(moves[best]))
         step_seconds = time.perf_counter() - step_start
+        if checkpoint is not None:
+            checkpoint(search.checkpoint())
         if callback is not None and callback(search.result("gls", "max_steps")):
             stopped = "callback"
             break
@@ -293,7 +351,9 @@ def mgls(dataset: Dataset, m: int, max_steps: int = 2048, loss: str = "mse", ran
          fit_bias: bool = True, backend: str = "fast", v: ArrayLike | None = None, start: ArrayLike | None = None,
          rtol: float = DEFAULT_RTOL, atol: float | None = None, alpha: float = 0.0,
          max_time: float | None = None,
-        callback: Callable[[SearchResult], bool | None] | None = None) -> SearchResult:
+         callback: Callable[[SearchResult], bool | None] | None = None,
+         resume: SearchCheckpoint | None = None,
+         checkpoint: Callable[[SearchCheckpoint], None] | None = None) -> SearchResult:
     """Modified greedy local search (mGLS, paper appendix G) over the vertices of Z^m.
 
     First improvement: the search moves to the first candidate whose optimal loss improves on the
@@ -337,6 +397,15 @@ def mgls(dataset: Dataset, m: int, max_steps: int = 2048, loss: str = "mse", ran
     callback : callable, optional
         ``callback(result)`` after every move, with the :class:`SearchResult` of the vertex just
         reached; a true return value ends the search there.
+    resume : SearchCheckpoint, optional
+        Go on from this checkpoint of an mGLS search of the same problem instead of starting
+        (``start`` must then be None, ``random_state`` is set to the checkpoint's state): the
+        moves are those of the uninterrupted search, the losses and weights equal to rounding
+        (:mod:`zonocomb.search.checkpoint` says what can differ); ``max_steps`` and
+        ``max_time`` count the steps and seconds before the checkpoint too.
+    checkpoint : callable, optional
+        ``checkpoint(state)`` after every move (before ``callback``), with the
+        :class:`SearchCheckpoint` to resume from there.
 
     Returns
     -------
@@ -349,7 +418,9 @@ def mgls(dataset: Dataset, m: int, max_steps: int = 2048, loss: str = "mse", ran
     Raises
     ------
     InvalidInputError, InvalidTypeError
-        Bad dataset, loss, sizes, ``v`` or ``start``.
+        Bad dataset, loss, sizes, ``v`` or ``start``; ``resume`` given with ``start``.
+    CheckpointError
+        A ``resume`` of another method or problem, or a damaged one.
 
     Notes
     -----
@@ -364,7 +435,8 @@ def mgls(dataset: Dataset, m: int, max_steps: int = 2048, loss: str = "mse", ran
     Paper section 4.3.1 and appendix G; appendix H.2.2 (T = 2048).
     """
     rng = check_random_state(random_state)
-    search = _LocalSearch(dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol, alpha, max_time)
+    search = _LocalSearch("mgls", dataset, m, loss, fit_bias, backend, v, start, rng, rtol, atol, alpha, max_time,
+                          resume)
     max_steps = check_int(max_steps, "max_steps", 0)
     while (stopped := _budget_stop(search, max_steps)) is None:
         found = _first_improvement(search, rng)
@@ -372,6 +444,8 @@ def mgls(dataset: Dataset, m: int, max_steps: int = 2048, loss: str = "mse", ran
             stopped = "local_minimum" if found is None else "max_time"
             break
         search.move_to(*found)
+        if checkpoint is not None:
+            checkpoint(search.checkpoint())
         if callback is not None and callback(search.result("mgls", "max_steps")):
             stopped = "callback"
             break

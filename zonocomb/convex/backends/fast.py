@@ -129,6 +129,26 @@ class FastBackend:
         §8); unlike a warm start, asking does not make the entry the most recently used."""
         return _cache_key(answer) in self._bases
 
+    def recession_of(self, answer):
+        """``(θ_I, θ*)`` kept with the unattained answer ``answer`` = (W, c): its attained part
+        ((None, None) when every example is separated) and its recession direction, as pairs
+        (W, c); None when ``answer`` is not one of the remembered answers. Asking does not make
+        the entry the most recently used."""
+        return self._bases.get(_cache_key(answer))
+
+    def remember_unattained(self, answer, base, direction) -> None:
+        """Remember ``answer`` = (W, c) as an unattained answer with attained part ``base``
+        ((None, None): none) and recession direction ``direction`` (pairs (W, c)); beyond
+        ``UNATTAINED_CACHE`` answers the least recently used is dropped. A solve warm-started from
+        ``answer`` then starts from ``base`` and tries ``direction`` first (``_start``,
+        :meth:`RecessionLP.reuse <zonocomb.convex.backends.recession.RecessionLP.reuse>`, which
+        checks that it is a recession direction there); its answer is certified as any other."""
+        if len(self._bases) >= self.UNATTAINED_CACHE:
+            del self._bases[next(iter(self._bases))]              # the least recently used entry
+        W0, c0 = base
+        self._bases[_cache_key(answer)] = ((None, None) if W0 is None else (np.array(W0, dtype=float), float(c0)),
+                                           (np.array(direction[0], dtype=float), float(direction[1])))
+
     @property
     def threads(self) -> int:
         """Threads of a sweep (1 for the l1 loss, which has no compiled sweep)."""
@@ -366,10 +386,7 @@ class FastBackend:
         if not gap <= self.UNATTAINED_GAP + self._rounding(W) + self._rounding(W0):
             return self._fall_back(pattern, f"the point along the recession direction is {gap:.3g} "
                                             f"above the lower bound of the infimum")
-        if len(self._bases) >= self.UNATTAINED_CACHE:
-            del self._bases[next(iter(self._bases))]              # the least recently used entry
-        self._bases[_cache_key((W, c))] = ((None, None) if base is None else
-                                           (np.array(W0, dtype=float), float(c0)), (Wd, float(cd)))
+        self.remember_unattained((W, c), (None, None) if base is None else (W0, c0), (Wd, cd))
         return BackendResult(W=W, c=float(c), status=SolveStatus.OPTIMAL_UNATTAINED, n_iter=n_iter)
 
     def _start(self, pattern, warm_start):

@@ -1,0 +1,271 @@
+"""Checkpoints of GLS and mGLS (zonocomb.search.checkpoint) and the sweeps that resume from them.
+
+The oracle is the uninterrupted search: a search resumed from any of its checkpoints must visit
+the same vertices, in the same order, and end with the same network up to rounding."""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from zonocomb.datasets.synthetic import synthetic
+from zonocomb.errors import CheckpointError, InvalidInputError
+from zonocomb.experiments import RunStore, Task, execute, run_sweep
+from zonocomb.experiments import runner
+from zonocomb.search import SearchCheckpoint, gls, mgls
+
+SEARCHES = {"gls": (gls, 25), "mgls": (mgls, 60)}
+
+
+def _logistic(ds):
+    """The same inputs with coin-flip labels (no few-unit network separates them)."""
+    return ds.with_labels((np.random.default_rng(7).random(ds.N) < 0.5).astype(float))
+
+
+PROBLEMS = {"mse": lambda seed: synthetic(8, 8, seed), "logistic": lambda seed: _logistic(synthetic(8, 8, seed))}
+UNITS = {"mse": 8, "logistic": 4}
+
+
+def _run(name, ds, m=8, **kw):
+    """A search with its checkpoint after every move: (result, checkpoints)."""
+    search, steps = SEARCHES[name]
+    states = []
+    kw.setdefault("max_steps", steps)
+    kw.setdefault("random_state", 5)
+    loss = "logistic" if set(np.unique(ds.y)) <= {0.0, 1.0} else "mse"
+    return search(ds, m, loss=loss, checkpoint=states.append, **kw), states
+
+
+def _same_search(resumed, resumed_states, full, full_states, start):
+    """The resumed search visited the uninterrupted one's vertices, ended at its network (to
+    rounding; for the logistic loss also along the same recession rays) and solved about as many
+    programs (it re-solves the few patterns the interrupted one had cached)."""
+    assert resumed.n_steps == full.n_steps
+    assert resumed.info["stopped"] == full.info["stopped"]
+    assert [s.n_steps for s in resumed_states] == [s.n_steps for s in full_states[start:]]
+    for a, b in zip(resumed_states, full_states[start:]):
+        assert np.array_equal(a.pattern, b.pattern)
+    assert np.array_equal(resumed.pattern, full.pattern)
+    assert resumed.loss == pytest.approx(full.loss, rel=1e-9, abs=1e-12)
+    assert [r["step"] for r in resumed.trace] == [r["step"] for r in full.trace]
+    assert np.allclose([r["loss"] for r in resumed.trace], [r["loss"] for r in full.trace], rtol=1e-9, atol=1e-12)
+    scale = max(1.0, float(np.abs(full.W).max()))
+    assert np.abs(resumed.W - full.W).max() <= 1e-8 * scale
+    assert abs(resumed.n_solves - full.n_solves) <= 3
+
+
+@pytest.mark.parametrize("name", sorted(SEARCHES))
+@pytest.mark.parametrize("loss", sorted(PROBLEMS))
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_resumed_search_visits_the_uninterrupted_searchs_vertices(name, loss, seed):
+    ds, m = PROBLEMS[loss](seed), UNITS[loss]
+    full, states = _run(name, ds, m)
+    assert full.n_steps >= 5, "the instance should take several moves"
+    assert len(states) == full.n_steps
+    for k in sorted({0, 1, len(states) // 2, len(states) - 1}):
+        state = SearchCheckpoint.from_json(states[k].to_json())
+        later = []
+        resumed = SEARCHES[name][0](ds, m, loss=loss, max_steps=SEARCHES[name][1], random_state=12345,
+                                    resume=state, checkpoint=later.append)
+        _same_search(resumed, later, full, states, k + 1)
+
+
+@pytest.mark.parametrize("name", sorted(SEARCHES))
+def test_a_search_stopped_by_its_callback_goes_on_from_its_last_checkpoint(name):
+    ds = synthetic(8, 8, 2)
+    full, states = _run(name, ds)
+    stop_at = max(2, full.n_steps // 3)
+    part, part_states = _run(name, ds, callback=lambda r: r.n_steps >= stop_at)
+    assert part.info["stopped"] == "callback" and part.n_steps == stop_at
+    later = []
+    rest = SEARCHES[name][0](ds, 8, max_steps=SEARCHES[name][1], resume=part_states[-1], checkpoint=later.append)
+    _same_search(rest, later, full, states, stop_at)
+
+
+def test_the_step_budget_and_the_clock_count_the_steps_and_seconds_before_the_checkpoint():
+    ds = synthetic(8, 8, 0)
+    full, states = _run("gls", ds)
+    state = states[9]                                            # after 10 moves
+    more = gls(ds, 8, max_steps=12, resume=state)
+    assert more.n_steps == 12 and more.info["stopped"] == "max_steps" and len(more.trace) == 13
+    assert more.seconds >= state.seconds
+    none = gls(ds, 8, max_steps=10, resume=state)
+    assert none.n_steps == 10 and none.info["stopped"] == "max_steps"
+    assert np.array_equal(none.pattern, state.pattern) and np.array_equal(none.W, state.W)
+    old = dataclasses.replace(state, seconds=1e6)                # a day's search, out of a 10 s budget
+    late = gls(ds, 8, max_steps=25, max_time=10.0, resume=old)
+    assert late.info["stopped"] == "max_time" and late.n_steps == 10
+
+
+def test_json_reads_back_exactly():
+    ds = _logistic(synthetic(8, 8, 1))
+    _, states = _run("mgls", ds)
+    for state in states[:: 7]:
+        again = SearchCheckpoint.from_json(state.to_json())
+        for f in dataclasses.fields(SearchCheckpoint):
+            a, b = getattr(state, f.name), getattr(again, f.name)
+            if isinstance(a, np.ndarray):
+                assert a.dtype == b.dtype and np.array_equal(a, b)
+                assert a.tobytes() == b.tobytes()
+            else:
+                assert a == b, f.name
+        assert again.to_json() == state.to_json()
+
+
+def test_a_checkpoint_of_another_search_or_problem_is_refused():
+    ds = synthetic(8, 8, 0)
+    _, states = _run("gls", ds)
+    state = states[3]
+    with pytest.raises(CheckpointError, match="of a gls search, not mgls"):
+        mgls(ds, 8, resume=state)
+    for other in ({"dataset": synthetic(8, 8, 1)}, {"m": 6}, {"rtol": 1e-6}, {"fit_bias": False},
+                  {"alpha": 1e-3}, {"v": np.r_[np.ones(5), -np.ones(3)]}, {"loss": "l1"}):
+        kw = {"dataset": ds, "m": 8, **other}
+        with pytest.raises(CheckpointError, match="another search problem"):
+            gls(kw.pop("dataset"), kw.pop("m"), resume=state, **kw)
+    with pytest.raises(InvalidInputError, match="start or resume"):
+        gls(ds, 8, resume=state, start=state.pattern)
+    with pytest.raises(InvalidInputError, match="must be a SearchCheckpoint"):
+        gls(ds, 8, resume=state.to_json())
+
+
+def test_a_tampered_checkpoint_is_refused():
+    ds = synthetic(8, 8, 0)
+    _, states = _run("mgls", ds)
+    state = states[4]
+    data = json.loads(state.to_json())
+    bad_texts = [state.to_json()[:-10], "[]", json.dumps({**data, "format": 2}),
+                 json.dumps({k: v for k, v in data.items() if k != "W"}),
+                 json.dumps({**data, "pattern": {**data["pattern"], "shape": [8, 73]}}),
+                 json.dumps({**data, "pattern": {**data["pattern"], "bits": "not base64!"}}),
+                 json.dumps({**data, "W": [1.0, 2.0]})]
+    for text in bad_texts:
+        with pytest.raises(CheckpointError, match="not a zonocomb search checkpoint"):
+            SearchCheckpoint.from_json(text)
+    with pytest.raises(CheckpointError, match="trace has"):
+        mgls(ds, 8, resume=dataclasses.replace(state, trace=state.trace[:-1]))
+    row = state.pattern.copy()
+    row[0] = ~row[0] if not row[0].all() else row[0]             # the complement of a vertex row ...
+    row[0, : ds.N // 2] = True                                  # ... half of it overwritten: no vertex
+    with pytest.raises(CheckpointError, match="not a vertex"):
+        mgls(ds, 8, resume=dataclasses.replace(state, pattern=row))
+    with pytest.raises(CheckpointError, match="unusable"):
+        mgls(ds, 8, resume=dataclasses.replace(state, W=np.full_like(state.W, np.nan)))
+    with pytest.raises(CheckpointError, match="random state"):
+        mgls(ds, 8, resume=dataclasses.replace(state, rng_state={"bit_generator": "MT19937"}))
+
+
+# ----- the sweeps ----------------------------------------------------------------------------------
+def _gls_task(seed=0, steps=20, method="gls"):
+    cfg = {"kind": "synthetic", "d": 8, "m_gen": 8, "N": 72, "m": 8, "loss": "mse", "max_steps": steps}
+    return Task.make("test", cfg, method, seed)
+
+
+class Interrupted(BaseException):
+    """Stands for Ctrl-C or the end of a session (not an Exception: execute lets it through)."""
+
+
+def _interrupt_after(store, saves, monkeypatch):
+    """Make ``store`` raise Interrupted right after its ``saves``-th checkpoint is written."""
+    real = store.save_checkpoint
+    count = [0]
+
+    def save(key, state):
+        real(key, state)
+        count[0] += 1
+        if count[0] == saves:
+            raise Interrupted
+    monkeypatch.setattr(store, "save_checkpoint", save)
+
+
+@pytest.mark.parametrize("method", ["gls", "mgls"])
+def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, monkeypatch, method):
+    monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)      # a checkpoint after every move
+    task = _gls_task(method=method)
+    with RunStore(tmp_path / "plain.sqlite") as plain:
+        whole = execute(task, checkpoints=plain)
+        assert plain.checkpoint_keys() == {task.key}                  # execute saves; put deletes
+        plain.put(whole)
+        assert plain.checkpoint_keys() == set()
+    assert whole["status"] == "ok" and whole["n_steps"] >= 6
+    with RunStore(tmp_path / "cut.sqlite") as store:
+        _interrupt_after(store, 4, monkeypatch)
+        with pytest.raises(Interrupted):
+            execute(task, checkpoints=store)
+        saved = json.loads(store.checkpoint(task.key))
+        assert SearchCheckpoint.from_json(saved["search"]).n_steps == 4
+        monkeypatch.undo()
+        monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
+        calls = []
+        real_from_json = SearchCheckpoint.from_json
+        monkeypatch.setattr(SearchCheckpoint, "from_json",
+                            classmethod(lambda cls, text: calls.append(1) or real_from_json(text)))
+        again = execute(task, checkpoints=store)
+        assert calls, "the run did not read its checkpoint"
+        store.put(again)
+        assert store.checkpoint_keys() == set()
+    assert again["status"] == "ok"
+    assert again["loss"] == pytest.approx(whole["loss"], rel=1e-9)
+    assert again["n_steps"] == whole["n_steps"]
+    assert again["cpu_seconds"] >= saved["cpu_seconds"] and again["wall_seconds"] >= saved["wall_seconds"]
+
+
+def test_a_checkpoint_that_cannot_be_resumed_is_ignored(tmp_path, monkeypatch):
+    task = _gls_task(seed=1)
+    with RunStore(tmp_path / "r.sqlite") as store:
+        whole = execute(task)
+        store.save_checkpoint(task.key, "{damaged")
+        damaged = execute(task, checkpoints=store)
+        assert damaged["status"] == "ok" and damaged["loss"] == pytest.approx(whole["loss"], rel=1e-12)
+        # a checkpoint of another problem (seed 0's data) under this run's key: refused, run again
+        monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
+        other = _gls_task(seed=0)
+        with RunStore(tmp_path / "o.sqlite") as elsewhere:
+            execute(other, checkpoints=elsewhere)
+            store.save_checkpoint(task.key, elsewhere.checkpoint(other.key))
+        foreign = execute(task, checkpoints=store)
+        assert foreign["status"] == "ok" and foreign["n_steps"] == whole["n_steps"]
+        assert foreign["loss"] == pytest.approx(whole["loss"], rel=1e-12)
+
+
+def test_local_workers_resume_from_the_stores_checkpoints(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
+    tasks = [_gls_task(seed=s, steps=12) for s in (0, 1)]
+    path = tmp_path / "r.sqlite"
+    with RunStore(path) as store:
+        _interrupt_after(store, 3, monkeypatch)
+        with pytest.raises(Interrupted):
+            execute(tasks[0], checkpoints=store)
+        monkeypatch.undo()
+        assert store.checkpoint_keys() == {tasks[0].key}
+        saved = json.loads(store.checkpoint(tasks[0].key))        # a million CPU-s before: shows it was read
+        store.save_checkpoint(tasks[0].key, json.dumps({**saved, "cpu_seconds": 1e6}))
+        summary = run_sweep(tasks, store, workers=2)
+        assert summary.n_ok == 2 and store.checkpoint_keys() == set()
+        rows = {r["key"]: r for r in store.get([t.key for t in tasks])}
+    assert rows[tasks[0].key]["cpu_seconds"] >= 1e6 > rows[tasks[1].key]["cpu_seconds"]
+    for t in tasks:
+        alone = execute(t)
+        assert rows[t.key]["n_steps"] == alone["n_steps"]
+        assert rows[t.key]["loss"] == pytest.approx(alone["loss"], rel=1e-9)
+
+
+def test_the_store_keeps_checkpoints_until_the_run_finishes(tmp_path):
+    path = tmp_path / "r.sqlite"
+    rec = {"key": "k", "experiment": "e", "method": "gls", "seed": 0, "config": {"m": 1}, "loss": 1.0}
+    with RunStore(path) as st:
+        assert st.checkpoint("k") is None
+        st.save_checkpoint("k", "one")
+        st.save_checkpoint("k", "two")
+        st.save_checkpoint("j", "three")
+        assert st.checkpoint("k") == "two" and st.checkpoint_keys() == {"k", "j"}
+        st.put({**rec, "status": "error", "error": "boom"})          # failed: retried, from its checkpoint
+        assert st.checkpoint("k") == "two"
+        st.put({**rec, "status": "ok"})
+        assert st.checkpoint("k") is None and st.checkpoint("j") == "three"
+        with pytest.raises(InvalidInputError, match="str key and a str state"):
+            st.save_checkpoint("k", {"not": "text"})
+    with RunStore(path) as st:                                         # reopened: still ours
+        assert st.checkpoint_keys() == {"j"} and st.finished_keys() == {"k"}
