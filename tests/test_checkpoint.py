@@ -269,3 +269,69 @@ def test_the_store_keeps_checkpoints_until_the_run_finishes(tmp_path):
             st.save_checkpoint("k", {"not": "text"})
     with RunStore(path) as st:                                         # reopened: still ours
         assert st.checkpoint_keys() == {"j"} and st.finished_keys() == {"k"}
+
+
+# ----- zonocomb fit --checkpoint -------------------------------------------------------------------
+def _fit_json(capsys, *argv):
+    from zonocomb.cli import main
+    code = main(["fit", *argv, "--json"])
+    out = capsys.readouterr()
+    return code, (json.loads(out.out)["network"] if code == 0 else None), out.err
+
+
+@pytest.mark.parametrize("method", ["gls", "mgls"])
+def test_fit_goes_on_from_its_checkpoint_file(tmp_path, capsys, method):
+    csv = tmp_path / "d.csv"
+    synthetic(8, 8, 0).to_csv(csv)
+    state = tmp_path / "state.json"
+    common = [str(csv), "--method", method, "--units", "8", "--seed", "4"]
+    code, whole, _ = _fit_json(capsys, *common, "--max-steps", "12")
+    assert code == 0 and whole["n_steps"] == 12
+    code, first, err = _fit_json(capsys, *common, "--max-steps", "5", "--checkpoint", str(state))
+    assert code == 0 and first["n_steps"] == 5 and "resuming" not in err
+    assert SearchCheckpoint.from_json(state.read_text()).n_steps == 5      # written when the search ended
+    code, rest, err = _fit_json(capsys, str(csv), "--method", method, "--units", "8", "--seed", "99",
+                                "--max-steps", "12", "--checkpoint", str(state))
+    assert code == 0 and "resuming from" in err and "after 5 moves" in err
+    assert rest["n_steps"] == 12 and rest["pattern"] == whole["pattern"]
+    assert rest["loss"] == pytest.approx(whole["loss"], rel=1e-9)
+    assert SearchCheckpoint.from_json(state.read_text()).n_steps == 12
+
+
+def test_fit_writes_its_checkpoint_when_interrupted(tmp_path, capsys, monkeypatch):
+    from zonocomb.cli import fit as fit_cli
+    from zonocomb.cli import main
+    csv = tmp_path / "d.csv"
+    synthetic(8, 8, 1).to_csv(csv)
+    state = tmp_path / "state.json"
+    real = fit_cli._CheckpointFile.__call__
+
+    def interrupt_at_third(self, checkpoint):
+        real(self, checkpoint)
+        if checkpoint.n_steps == 3:
+            raise KeyboardInterrupt
+    monkeypatch.setattr(fit_cli._CheckpointFile, "__call__", interrupt_at_third)
+    assert main(["fit", str(csv), "--method", "gls", "--units", "8", "--checkpoint", str(state)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert SearchCheckpoint.from_json(state.read_text()).n_steps == 3    # CHECKPOINT_SECONDS had not passed
+
+
+def test_fit_refuses_a_checkpoint_it_cannot_resume(tmp_path, capsys):
+    from zonocomb.cli import main
+    csv = tmp_path / "d.csv"
+    synthetic(8, 8, 0).to_csv(csv)
+    state = tmp_path / "state.json"
+    assert main(["fit", str(csv), "--method", "gls", "--units", "8", "--max-steps", "2", "--checkpoint", str(state)]) == 0
+    capsys.readouterr()
+    cases = [(["--units", "6"], "another search problem"), (["--method", "mgls"], "of a gls search, not mgls"),
+             (["--method", "random_vertex"], "--checkpoint applies to gls and mgls")]
+    for extra, message in cases:
+        argv = ["fit", str(csv), "--method", "gls", "--units", "8", "--checkpoint", str(state), *extra]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) <= 2 and "Traceback" not in err
+    for junk in (b"\x00\xff binary", b"{}", b""):
+        state.write_bytes(junk)
+        assert main(["fit", str(csv), "--method", "gls", "--units", "8", "--checkpoint", str(state)]) == 2
+        assert "not a zonocomb search checkpoint" in capsys.readouterr().err
+    assert main(["fit", str(csv), "--method", "gls", "--checkpoint", str(tmp_path)]) == 2

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import time
 import warnings
 from pathlib import Path
 
 from ..errors import InvalidInputError, TooLargeError
 from ..files import atomic_write, check_writable
 from ..geometry.dataset import Dataset
-from ..search import ALIASES, METHODS, get_method, run_method
+from ..search import ALIASES, METHODS, SearchCheckpoint, get_method, run_method
 from ..search.rounds import run_in_rounds
 from ..validation import check_random_state
 from ._common import barcode_string, progress_enabled
@@ -34,6 +36,11 @@ def register(sub) -> None:
     p.add_argument("--max-time", type=float, default=None, metavar="SECONDS",
                    help="gls/mgls: stop (with a warning) before a move that would end after "
                         "this many seconds (default: no limit)")
+    p.add_argument("--checkpoint", metavar="STATE.json",
+                   help="gls/mgls: keep the search's state in this file (written every "
+                        f"{CHECKPOINT_SECONDS:g} s, when the search ends and when it is interrupted); "
+                        "if the file exists, go on from it (--seed is then the checkpoint's; "
+                        "--max-steps and --max-time count the moves and seconds before it too)")
     p.add_argument("--lr", type=float, default=1e-3, help="learning rate of gradient_descent (default 1e-3)")
     p.add_argument("--backend", default="fast", help="convex backend: fast or cvxpy (default fast)")
     p.add_argument("--bias-free", action="store_true", help="units without biases (generators x_i, app. E)")
@@ -44,6 +51,41 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
+#: Seconds between two writes of ``--checkpoint``.
+CHECKPOINT_SECONDS = 60.0
+
+
+class _CheckpointFile:
+    """Keeps the latest :class:`SearchCheckpoint` of a search and writes it to ``path``
+    (atomically) at most every :data:`CHECKPOINT_SECONDS`, and on :meth:`flush`."""
+
+    def __init__(self, path):
+        self.path, self.latest, self.written, self.last = path, None, True, time.perf_counter()
+
+    def __call__(self, state: SearchCheckpoint) -> None:
+        self.latest, self.written = state, False
+        if time.perf_counter() - self.last >= CHECKPOINT_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.written:
+            with atomic_write(self.path) as fh:
+                fh.write(self.latest.to_json())
+            self.written, self.last = True, time.perf_counter()
+
+
+def _resume_from(path):
+    """The checkpoint in ``path``, or None when there is no such file (a new search)."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    if not path.is_file():
+        raise InvalidInputError(f"--checkpoint {path} is not a file")
+    state = SearchCheckpoint.from_json(path.read_bytes().decode("utf-8", errors="replace"))
+    print(f"resuming from {path} after {state.n_steps} moves (loss {state.trace[-1]['loss']:.6g})", file=sys.stderr)
+    return state
+
+
 def _fit(ds: Dataset, args):
     if args.units < 1:
         raise InvalidInputError(f"--units must be at least 1, got {args.units}")
@@ -51,27 +93,40 @@ def _fit(ds: Dataset, args):
         raise InvalidInputError(f"--max-time must be a positive number of seconds, got {args.max_time}")
     if get_method(args.method).name in ("gls", "mgls"):
         return _local_search(ds, args)
+    if args.checkpoint:
+        raise InvalidInputError(f"--checkpoint applies to gls and mgls, not {args.method}")
     return run_method(args.method, ds, args.units, loss=args.loss, max_steps=args.max_steps,
                       random_state=args.seed, backend=args.backend, lr=args.lr,
                       train_output=(args.loss == "mse"), progress=progress_enabled(args))
 
 
 def _local_search(ds: Dataset, args):
-    """GLS / mGLS under zonocomb.search.rounds: --max-time and a progress bar over the moves."""
+    """GLS / mGLS under zonocomb.search.rounds: --max-time, --checkpoint and a progress bar over
+    the moves."""
     from tqdm.auto import tqdm
-    budget = args.max_steps if args.max_steps is not None else get_method(args.method).defaults["max_steps"]
-    with tqdm(total=budget, desc=f"zonocomb fit ({get_method(args.method).name})", unit="move",
-              disable=not progress_enabled(args), dynamic_ncols=True) as bar:
+    name = get_method(args.method).name
+    budget = args.max_steps if args.max_steps is not None else get_method(name).defaults["max_steps"]
+    saver, resume = None, None
+    if args.checkpoint:
+        check_writable(args.checkpoint, "checkpoint file")
+        resume, saver = _resume_from(args.checkpoint), _CheckpointFile(args.checkpoint)
+    with tqdm(total=budget, initial=0 if resume is None else min(resume.n_steps, budget),
+              desc=f"zonocomb fit ({name})", unit="move", disable=not progress_enabled(args),
+              dynamic_ncols=True) as bar:
         def on_round(result, moves: int, seconds: float) -> bool:
-            bar.update(moves - bar.n)
+            bar.update(result.n_steps - bar.n)
             bar.set_postfix(loss=f"{result.loss:.4g}", refresh=False)
             return False
 
-        outcome = run_in_rounds(args.method, ds, args.units, max_steps=args.max_steps, max_time=args.max_time,
-                                on_round=on_round, loss=args.loss, random_state=check_random_state(args.seed),
-                                backend=args.backend)
+        try:
+            outcome = run_in_rounds(args.method, ds, args.units, max_steps=args.max_steps, max_time=args.max_time,
+                                    on_round=on_round, loss=args.loss, random_state=check_random_state(args.seed),
+                                    backend=args.backend, resume=resume, checkpoint=saver)
+        finally:
+            if saver is not None:
+                saver.flush()
     if outcome.stopped == "max_time":
-        warnings.warn(f"stopped by --max-time {args.max_time:g} after {outcome.moves} moves, before a local minimum")
+        warnings.warn(f"stopped by --max-time {args.max_time:g} after {outcome.result.n_steps} moves, before a local minimum")
     return outcome.result
 
 
