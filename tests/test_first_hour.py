@@ -255,7 +255,7 @@ v = np.where(np.arange(m) < (m + 1) // 2, 1.0, -1.0)
 A = (np.hstack([X, np.ones((N, 1))]) @ rng.standard_normal((m, d + 1)).T > 0).T
 program = RegionProgram(Dataset(X, y=y), v, loss=loss)
 before = mapped()
-program.solve(A)
+program.kernel.solve_certified(A)
 print(mapped() - before)
 """
 
@@ -263,17 +263,51 @@ print(mapped() - before)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
 @pytest.mark.parametrize("loss", ["mse", "logistic"])
 def test_solver_memory_estimate_matches_the_kernels_allocation(loss):
-    """The estimate against the address space one region solve maps (the kernel allocates its
-    workspace on first use, in one block), measured in a fresh process: in a process that has
-    already freed a large block, the allocator may reuse it and map nothing new."""
+    """The kernel's estimate against the address space one compiled solve and certificate map
+    (the kernel allocates its workspace on first use, in one block), measured in a fresh process:
+    in a process that has already freed a large block, the allocator may reuse it and map
+    nothing new. (The attainment check's numpy arrays are measured by the next test: whether
+    the allocator keeps their pages mapped after they are freed is its choice.)"""
     import zonocomb.cli.fit as fit_cli
 
     m, d, N = 150, 10, 1500
     proc = subprocess.run([sys.executable, "-c", _MAPPED_BY_ONE_SOLVE, loss, str(m), str(d), str(N)],
                           capture_output=True, text=True, timeout=300, check=True)
     grown = int(proc.stdout.split()[-1])
-    estimate = fit_cli.solver_memory(m, d + 1, N, loss, 1)
+    estimate = fit_cli.kernel_memory(m, d + 1, N, loss, 1)
     assert 0.85 * grown <= estimate <= 1.15 * grown, (grown / 2 ** 20, estimate / 2 ** 20)
+    check = fit_cli.attainment_check_memory(m, d + 1, N) if loss == "logistic" else 0
+    assert fit_cli.solver_memory(m, d + 1, N, loss, 1) == estimate + check
+
+
+def test_attainment_check_memory_bounds_the_checks_peak():
+    """tracemalloc sees numpy's allocations: the check's peak at a KKT point (no correction
+    step) and at a point that needs the correction (Cholesky of M Mᵀ) stays below the estimate,
+    and the second is not far below it."""
+    import tracemalloc
+
+    import zonocomb.cli.fit as fit_cli
+    from zonocomb.convex import RegionProgram
+
+    m, d, N = 60, 10, 600
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((N, d))
+    y = (rng.random(N) < 0.5).astype(float)
+    A = (np.hstack([X, np.ones((N, 1))]) @ rng.standard_normal((m, d + 1)).T > 0).T
+    program = RegionProgram(Dataset(X, y=y), np.where(np.arange(m) < m // 2, 1.0, -1.0), loss="logistic")
+    res = program.kernel.solve(A)
+    check = program.solver._attainment
+    estimate = fit_cli.attainment_check_memory(m, d + 1, N)
+    peaks = []
+    for W, corrected in ((res.W, False), (0.9 * res.W, True)):
+        tracemalloc.start()
+        try:
+            evidence = check.evidence(A, W, res.c)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        assert (evidence.correction > 0) == corrected
+    assert max(peaks) <= estimate and peaks[1] >= 0.5 * estimate, (peaks, estimate)
 
 
 # ----- exit statuses and --debug ------------------------------------------------------------------------

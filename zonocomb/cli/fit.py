@@ -130,7 +130,7 @@ def _local_search(ds: Dataset, args):
     return outcome.result
 
 
-def solver_memory(m: int, n: int, N: int, loss: str, workspaces: int) -> int:
+def kernel_memory(m: int, n: int, N: int, loss: str, workspaces: int) -> int:
     """Bytes of work space the compiled region solver allocates for m units, n weights per unit
     and N examples: per workspace (one per sweep thread) its two Gram matrices of (m n + 1)²
     doubles, the 2 m n N doubles of its per-example blocks (3 m n N for the logistic loss) and about
@@ -140,10 +140,27 @@ def solver_memory(m: int, n: int, N: int, loss: str, workspaces: int) -> int:
     return 8 * workspaces * (2 * (m * n + 1) ** 2 + per_example)
 
 
+def attainment_check_memory(m: int, n: int, N: int) -> int:
+    """Bytes the fast backend's attainment check of a logistic answer allocates at its peak
+    (zonocomb/convex/backends/attainment.py), an upper estimate: with K = m n + 1, the N × K
+    matrix A and the (N + K) × K matrix Mᵀ (at most n multipliers per unit are positive, an NNLS
+    solution in R^n), the rows of G before and after stacking (K × K each), the normal matrix
+    M Mᵀ and its Cholesky factor: 8 (2 N K + 5 K²). It runs after a solve, in the calling thread."""
+    K = m * n + 1
+    return 8 * (2 * N * K + 5 * K * K)
+
+
+def solver_memory(m: int, n: int, N: int, loss: str, workspaces: int) -> int:
+    """Bytes a fit's region solves allocate: :func:`kernel_memory`, and for the logistic loss
+    also :func:`attainment_check_memory`."""
+    check = attainment_check_memory(m, n, N) if loss == "logistic" else 0
+    return kernel_memory(m, n, N, loss, workspaces) + check
+
+
 def _check_size(m: int, ds: Dataset, loss: str) -> None:
     """Refuse a fit whose region programs the compiled solver cannot take (its int indices) or
-    whose work space (:func:`solver_memory`, one workspace per thread of a neighbour sweep)
-    exceeds half of this machine's memory."""
+    whose solves' memory (:func:`solver_memory`, one kernel workspace per thread of a neighbour
+    sweep) exceeds half of this machine's memory."""
     from ..convex.backends.kernel import default_threads, fits
     problem = f"--units {m} on {ds.N} examples in R^{ds.d} gives region programs of {m * ds.n} weights"
     if not fits(m, ds.n, ds.N):
