@@ -701,7 +701,7 @@ def test_mgls_solves_a_cached_all_tight_flipped_pattern_again_when_it_would_impr
     assert kind == "patterns"
     cached = search.program.solve(flipped).loss
     assert search.improves(cached)
-    search._cache[pattern_key(flipped)] = cached
+    search.remember(pattern_key(flipped), cached)
     A, sol = _first_improvement(search, np.random.default_rng(0))
     assert np.array_equal(A, flipped) and sol.loss == pytest.approx(cached, rel=1e-9)
 

@@ -506,3 +506,35 @@ def test_max_time_stops_between_sweeps_at_the_current_vertex(method, monkeypatch
     assert [row["loss"] for row in cut.trace] == [row["loss"] for row in full.trace[:cut.n_steps + 1]]
     with pytest.raises(InvalidInputError, match="max_time"):
         method(ds, 3, max_time=0)
+
+
+@pytest.mark.parametrize("method, data, m", [("gls", (8, 8, 0), 16), ("mgls", (8, 16, 0), 16)])
+def test_the_local_searches_cache_stays_small_and_changes_nothing(monkeypatch, method, data, m):
+    """The cache keeps the patterns of the last CACHE_MOVES moves only: at most that many
+    neighbourhoods (plus a visited vertex and mGLS's flipped pattern per move), while an unbounded
+    cache (the oracle) grows with the moves; both searches make the same moves and the same
+    solves."""
+    module = sys.modules["zonocomb.search.gls"]
+    search = {"gls": gls, "mgls": mgls}[method]
+    ds = synthetic(*data)
+
+    def run():
+        sizes, degree = [], [0]
+        forget = module._LocalSearch._forget_old
+
+        def spy(self):
+            forget(self)
+            sizes.append(len(self._cache))
+            degree[0] = max(degree[0], len(self.moves()))
+        monkeypatch.setattr(module._LocalSearch, "_forget_old", spy)
+        return search(ds, m, random_state=1), max(sizes), degree[0]
+
+    bounded, size, degree = run()
+    assert bounded.n_steps >= 30
+    bound = (module.CACHE_MOVES + 1) * (degree + 2)
+    assert size <= bound
+    monkeypatch.setattr(module, "CACHE_MOVES", 10 ** 9)
+    unbounded, size_unbounded, _ = run()
+    assert size_unbounded > bound
+    assert (bounded.n_steps, bounded.n_solves, bounded.loss) == (unbounded.n_steps, unbounded.n_solves, unbounded.loss)
+    assert np.array_equal(bounded.pattern, unbounded.pattern)

@@ -15,8 +15,13 @@ strict improvement by a margin, ``L*(A') < L*(A) − max(rtol·L*(A), atol)``: s
 neither move the search nor make it cycle, and with the default margins the loss along the trace
 strictly decreases (the trace records each new vertex's loss as re-solved there, which can differ
 from the sweep's by rounding: with ``rtol = atol = 0`` two moves may record equal losses).
-Losses of visited patterns are cached, so no pattern is solved twice. The neighbours of the current
-vertex are solved in batches by :meth:`RegionProgram.sweep
+The losses of the patterns solved during the last ``CACHE_MOVES`` moves are cached: a neighbour of
+the current vertex that is in the cache is not solved again. With the examples in general position
+a neighbour of the current vertex can have been solved before only as a neighbour of the vertex two
+moves back (the previous vertex itself, and the patterns that undo the previous move but keep the
+last), unless the walk comes back within two moves of an older vertex, whose neighbours are then
+solved again (they cannot improve: the loss along the search only decreases). So the cache keeps
+O(m N) patterns, not O(m N) per move; the neighbours of the current vertex are solved in batches by :meth:`RegionProgram.sweep
 <zonocomb.convex.region.RegionProgram.sweep>` (all of them for GLS, growing chunks in mGLS order),
 warm-started from the current vertex's optimum, with ``bound`` the improvement threshold: a
 neighbour is abandoned only when a certified lower bound of its loss already fails the margin, so
@@ -42,6 +47,8 @@ from .result import SearchResult
 
 __all__ = ["gls", "mgls", "gls_tolerances", "gls_threshold", "gls_choice"]
 
+#: Moves for which a solved pattern's loss stays cached (see the module docstring).
+CACHE_MOVES = 2
 #: The default relative improvement margin of gls and mgls.
 DEFAULT_RTOL = 1e-9
 #: The default absolute margin, as a multiple of the loss of W = 0 (:func:`baseline_loss`).
@@ -114,7 +121,8 @@ class _LocalSearch:
         self.problem = problem_digest(method, dataset, self.v, self.loss_name, fit_bias, alpha, self.rtol,
                                       self.atol, backend if isinstance(backend, str) else backend.name)
         self.rng = rng
-        self._cache: dict[bytes, float] = {}      # pattern -> its loss, or a lower bound of it
+        self._cache: dict[bytes, tuple[float, int]] = {}   # pattern -> (its loss or a lower bound, move)
+        self._cached_at: list[list[bytes]] = [[]]        # the keys cached at each of the last moves
         self.n_bounded = 0
         if resume is None:
             self.pattern = self._start_pattern(start)
@@ -123,7 +131,7 @@ class _LocalSearch:
             self.trace = [self._row()]
         else:
             self._restore(resume)
-        self._cache[pattern_key(self.pattern)] = self.solution.loss
+        self.remember(pattern_key(self.pattern), self.solution.loss)
         self.deadline = None if max_time is None else self.start_time + float(max_time)
 
     def _restore(self, state: SearchCheckpoint) -> None:
@@ -188,6 +196,25 @@ class _LocalSearch:
     def improves(self, value: float) -> bool:
         return value < self.threshold()
 
+    def known_not_to_improve(self, key: bytes) -> bool:
+        """Whether the pattern ``key`` is cached with a loss (or lower bound) that does not improve."""
+        entry = self._cache.get(key)
+        return entry is not None and not self.improves(entry[0])
+
+    def remember(self, key: bytes, value: float) -> None:
+        """Cache the loss (or a lower bound) of the pattern ``key``, solved at this move."""
+        self._cache[key] = (value, self.n_steps)
+        self._cached_at[-1].append(key)
+
+    def _forget_old(self) -> None:
+        """Drop the patterns cached more than ``CACHE_MOVES`` moves ago (called at each move)."""
+        self._cached_at.append([])
+        while len(self._cached_at) > CACHE_MOVES + 1:
+            for key in self._cached_at.pop(0):
+                entry = self._cache.get(key)
+                if entry is not None and entry[1] < self.n_steps - CACHE_MOVES:
+                    del self._cache[key]
+
     def out_of_time(self, expected: float = 0.0) -> bool:
         """True when ``max_time`` has passed, or will have after ``expected`` more seconds."""
         return self.deadline is not None and time.perf_counter() + expected > self.deadline
@@ -204,7 +231,7 @@ class _LocalSearch:
         a skipped pattern cannot improve now either; one that could is solved again."""
         losses = np.full(len(moves), np.inf)
         keys = [pattern_key(self.apply(mv)) for mv in moves]
-        todo = [k for k, key in enumerate(keys) if key not in self._cache or self.improves(self._cache[key])]
+        todo = [k for k, key in enumerate(keys) if not self.known_not_to_improve(key)]
         if not todo:
             return losses
         sweep = self.program.sweep(self.pattern, [moves[k] for k in todo], self.solution,
@@ -212,7 +239,7 @@ class _LocalSearch:
         for j, k in enumerate(todo):
             bounded = sweep.status[j] == "bounded"
             self.n_bounded += bounded
-            self._cache[keys[k]] = float(sweep.lower_bound[j] if bounded else sweep.loss[j])
+            self.remember(keys[k], float(sweep.lower_bound[j] if bounded else sweep.loss[j]))
             if not bounded:
                 losses[k] = sweep.loss[j]
         return losses
@@ -225,8 +252,9 @@ class _LocalSearch:
     def move_to(self, A: np.ndarray, sol) -> None:
         self.pattern = A
         self.solution = sol
-        self._cache[pattern_key(A)] = sol.loss
         self.n_steps += 1
+        self._forget_old()
+        self.remember(pattern_key(A), sol.loss)
         self.trace.append(self._row())
 
     def result(self, method: str, stopped: str) -> SearchResult:
@@ -511,10 +539,10 @@ def _first_improvement(search: _LocalSearch, rng: np.random.Generator):
         if kind == "patterns":
             for A in items:
                 key = pattern_key(A)
-                if key in search._cache and not search.improves(search._cache[key]):
+                if search.known_not_to_improve(key):
                     continue
                 sol = search.program.solve(A, warm_start=search.solution)
-                search._cache[key] = sol.loss
+                search.remember(key, sol.loss)
                 if search.improves(sol.loss):
                     return A, sol
             if search.out_of_time():  # before the neighbours are listed (their walls are computed)
