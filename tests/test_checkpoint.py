@@ -335,3 +335,33 @@ def test_fit_refuses_a_checkpoint_it_cannot_resume(tmp_path, capsys):
         assert main(["fit", str(csv), "--method", "gls", "--units", "8", "--checkpoint", str(state)]) == 2
         assert "not a zonocomb search checkpoint" in capsys.readouterr().err
     assert main(["fit", str(csv), "--method", "gls", "--checkpoint", str(tmp_path)]) == 2
+
+
+def _write_runs_and_checkpoints(path, n):
+    with RunStore(path) as st:
+        for i in range(n):
+            st.put({"key": f"k{i}", "experiment": "e", "method": "gls", "seed": 0,
+                    "config": {"m": 1, "pad": "x" * 3000}, "status": "ok", "loss": 1.0})
+            st.save_checkpoint(f"c{i % 7}", "y" * 20000)
+
+
+def test_a_store_opens_while_another_process_writes_it(tmp_path):
+    """Workers open the sweep's store while the parent puts rows and other workers save
+    checkpoints: the inspection of an existing file must see a consistent state (with an
+    immutable read it saw pages mid-checkpoint and called the store damaged, 55 of 600 opens)."""
+    import multiprocessing
+
+    path = tmp_path / "r.sqlite"
+    RunStore(path).close()
+    writer = multiprocessing.get_context("fork").Process(target=_write_runs_and_checkpoints, args=(path, 1500))
+    writer.start()
+    opened = 0
+    try:
+        while writer.is_alive() or opened == 0:
+            RunStore(path).close()
+            opened += 1
+    finally:
+        writer.join()
+    assert writer.exitcode == 0 and opened >= 20
+    with RunStore(path) as st:
+        assert len(st.finished_keys()) == 1500 and len(st.checkpoint_keys()) == 7

@@ -261,7 +261,9 @@ def _check_existing(path: Path) -> None:
     if head != _SQLITE_MAGIC:
         raise InvalidInputError(f"the run store {path} is not a SQLite database; refusing to touch it")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        # read-only but not immutable: the read takes part in the WAL's locking, so it sees a
+        # consistent state while another process writes (immutable would read pages mid-checkpoint)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=60.0)
         try:
             verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
             tables = {name for (name,) in conn.execute(
