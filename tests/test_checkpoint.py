@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 
 import numpy as np
 import pytest
@@ -157,6 +158,37 @@ def test_a_tampered_checkpoint_is_refused():
         mgls(ds, 8, resume=dataclasses.replace(state, rng_state={"bit_generator": "MT19937"}))
 
 
+def test_a_checkpoint_with_a_malformed_recession_ray_is_refused_before_the_search_goes_on():
+    """The ray (θ_I, θ*) is handed to the solver, which starts later solves from it: one of other
+    shapes crashed the next solve (a ValueError deep in the backend, the run failing at every
+    resumption), a NaN one was taken silently."""
+    ds = synthetic(8, 8, 0)
+    _, states = _run("gls", ds)
+    state = states[2]
+    m, n = state.W.shape
+    good = np.ones((m, n))
+    for ray in [((None, None), (np.ones((1, 1)), 0.0)), ((None, None), (np.full((m, n), np.nan), 0.0)),
+                ((np.ones((1, 1)), 0.0), (good, 0.0)), ((good, np.inf), (good, 0.0)), ((None, None), "ray")]:
+        with pytest.raises(CheckpointError, match="unusable"):
+            gls(ds, 8, max_steps=25, resume=dataclasses.replace(state, recession=ray))
+
+
+def test_an_inconsistent_checkpoint_text_is_refused_when_read():
+    """Counters below zero and traces that are not one row per step (with its loss) are refused by
+    from_json (zonocomb fit prints the last row's loss before it resumes)."""
+    ds = synthetic(8, 8, 0)
+    _, states = _run("gls", ds)
+    data = json.loads(states[3].to_json())
+    bad = [{"trace": [], "n_steps": -1}, {"n_solves": -5},
+           {"trace": [{"step": r["step"]} for r in data["trace"]]},
+           {"trace": list(reversed(data["trace"]))},
+           {"trace": data["trace"][:-1]}]
+    for change in bad:
+        with pytest.raises(CheckpointError, match="the checkpoint's"):
+            SearchCheckpoint.from_json(json.dumps({**data, **change}))
+    assert SearchCheckpoint.from_json(json.dumps(data)).n_steps == 4
+
+
 # ----- the sweeps ----------------------------------------------------------------------------------
 def _gls_task(seed=0, steps=20, method="gls"):
     cfg = {"kind": "synthetic", "d": 8, "m_gen": 8, "N": 72, "m": 8, "loss": "mse", "max_steps": steps}
@@ -271,6 +303,62 @@ def test_the_store_keeps_checkpoints_until_the_run_finishes(tmp_path):
         assert st.checkpoint_keys() == {"j"} and st.finished_keys() == {"k"}
 
 
+def _tables(path):
+    import sqlite3
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        conn.close()
+
+
+def test_a_store_gains_its_checkpoints_table_only_with_a_checkpoint(tmp_path):
+    """Opening a store (to report on it, or a sweep with nothing left to run) leaves a store
+    without checkpoints as it was: no new table in the committed stores, which zonocomb before
+    checkpoints would refuse as another program's database."""
+    import hashlib
+    import shutil
+    from pathlib import Path
+    committed = Path(__file__).resolve().parents[1] / "docs" / "results" / "table-a1-full.sqlite"
+    copy = tmp_path / "committed.sqlite"
+    shutil.copyfile(committed, copy)
+    before = hashlib.sha256(copy.read_bytes()).hexdigest()
+    with RunStore(copy) as st:
+        keys = st.finished_keys()
+        assert st.checkpoint_keys() == set() and st.checkpoint(next(iter(keys))) is None
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == before
+    path = tmp_path / "r.sqlite"
+    rec = {"key": "k", "experiment": "e", "method": "gls", "seed": 0, "config": {"m": 1}, "status": "ok"}
+    with RunStore(path) as st:
+        st.put(rec)
+    assert _tables(path) == {"runs"}
+    with RunStore(path) as st:
+        st.save_checkpoint("j", "state")
+        st.put({**rec, "key": "j"})
+        assert st.checkpoint_keys() == set()
+    assert _tables(path) == {"runs", "checkpoints"}
+    with RunStore(path) as st:                                         # still ours
+        assert st.finished_keys() == {"k", "j"}
+
+
+def test_the_seconds_of_a_checkpointed_run_count_its_dataset_as_a_plain_runs_do(tmp_path, monkeypatch):
+    """execute's wall and CPU seconds start before the dataset is built, with or without a store
+    of checkpoints (they counted only the search's with one)."""
+    real = runner.build_dataset
+
+    def slow_build(task, data_dir=None):
+        t0 = time.process_time()
+        while time.process_time() - t0 < 0.4:                       # 0.4 CPU-s of building
+            pass
+        return real(task, data_dir)
+    monkeypatch.setattr(runner, "build_dataset", slow_build)
+    task = _gls_task(steps=1)
+    with RunStore(tmp_path / "r.sqlite") as store:
+        for record in (execute(task), execute(task, checkpoints=store)):
+            assert record["status"] == "ok"
+            assert record["cpu_seconds"] >= 0.4 and record["wall_seconds"] >= 0.4 + record["seconds"]
+
+
 # ----- zonocomb fit --checkpoint -------------------------------------------------------------------
 def _fit_json(capsys, *argv):
     from zonocomb.cli import main
@@ -330,6 +418,13 @@ def test_fit_refuses_a_checkpoint_it_cannot_resume(tmp_path, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) <= 2 and "Traceback" not in err
+    good = json.loads(state.read_text())
+    state.write_text(json.dumps({**good, "trace": [], "n_steps": 0}))
+    assert main(["fit", str(csv), "--method", "gls", "--units", "8", "--checkpoint", str(state)]) == 2
+    err = capsys.readouterr().err
+    assert "trace has 0 rows" in err and "Traceback" not in err and "internal error" not in err
+    assert main(["fit", str(csv), "--method", "gls", "--units", "8", "--checkpoint", ""]) == 2
+    assert "checkpoint file" in capsys.readouterr().err
     for junk in (b"\x00\xff binary", b"{}", b""):
         state.write_bytes(junk)
         assert main(["fit", str(csv), "--method", "gls", "--units", "8", "--checkpoint", str(state)]) == 2

@@ -430,6 +430,7 @@ def test_store_file_uses_the_wal_journal_and_refuses_extra_tables(tmp_path):
     path = tmp_path / "r.sqlite"
     with RunStore(path) as st:
         st.put(_rec("a"))
+        st.save_checkpoint("b", "state")
         conn = sqlite3.connect(path)
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         conn.execute("CREATE TABLE notes (t TEXT)")

@@ -93,7 +93,7 @@ def _fit(ds: Dataset, args):
         raise InvalidInputError(f"--max-time must be a positive number of seconds, got {args.max_time}")
     if get_method(args.method).name in ("gls", "mgls"):
         return _local_search(ds, args)
-    if args.checkpoint:
+    if args.checkpoint is not None:
         raise InvalidInputError(f"--checkpoint applies to gls and mgls, not {args.method}")
     return run_method(args.method, ds, args.units, loss=args.loss, max_steps=args.max_steps,
                       random_state=args.seed, backend=args.backend, lr=args.lr,
@@ -107,7 +107,7 @@ def _local_search(ds: Dataset, args):
     name = get_method(args.method).name
     budget = args.max_steps if args.max_steps is not None else get_method(name).defaults["max_steps"]
     saver, resume = None, None
-    if args.checkpoint:
+    if args.checkpoint is not None:
         check_writable(args.checkpoint, "checkpoint file")
         resume, saver = _resume_from(args.checkpoint), _CheckpointFile(args.checkpoint)
     with tqdm(total=budget, initial=0 if resume is None else min(resume.n_steps, budget),

@@ -409,7 +409,8 @@ class RegionProgram:
         Raises
         ------
         InvalidInputError
-            Malformed pattern, a non-finite or malformed (W, c), or an unknown status.
+            Malformed pattern, a non-finite or malformed (W, c) (also in ``recession``), or an
+            unknown status.
         """
         A = self.pattern_array(pattern)
         W, c = self._check_warm_start((W, c))
@@ -418,9 +419,15 @@ class RegionProgram:
         except ValueError:
             raise InvalidInputError(f"unknown solve status {status!r}; expected one of "
                                     f"{[s.value for s in SolveStatus]}") from None
+        if recession is not None:
+            try:
+                base, direction = recession
+                base = (None, None) if base[0] is None else self._check_warm_start(base)
+                direction = self._check_warm_start(direction)
+            except (TypeError, ValueError) as exc:
+                raise InvalidInputError(f"recession must be ((W_I, c_I), (W*, c*)) as recession_of gives it: {exc}") from None
         solution = self._solution(A, W, c, status, float(seconds), int(n_iter))
         if recession is not None and hasattr(self._solver, "remember_unattained"):
-            base, direction = recession
             self._solver.remember_unattained(self._to_solver((solution.W, solution.c)), base, direction)
         return solution
 

@@ -59,13 +59,14 @@ CHECKPOINT_SECONDS = 60.0
 
 class _Checkpoints:
     """Saves the search checkpoints of the run ``key`` into ``store``, at most one every
-    :data:`CHECKPOINT_SECONDS`, with the CPU and wall seconds the run has spent so far (earlier
-    sittings included: ``prior_cpu``, ``prior_wall``)."""
+    :data:`CHECKPOINT_SECONDS`, with the CPU and wall seconds the run has spent so far: those of
+    this sitting, since ``started`` (``(time.perf_counter(), time.process_time())`` when it began),
+    and of earlier ones (``prior_cpu``, ``prior_wall``)."""
 
-    def __init__(self, store, key: str, prior_cpu: float = 0.0, prior_wall: float = 0.0):
+    def __init__(self, store, key: str, started: tuple[float, float], prior_cpu: float = 0.0,
+                 prior_wall: float = 0.0):
         self.store, self.key = store, key
-        self.cpu0 = time.process_time() - prior_cpu
-        self.wall0 = time.perf_counter() - prior_wall
+        self.wall0, self.cpu0 = started[0] - prior_wall, started[1] - prior_cpu
         self.last = time.perf_counter()
 
     def cpu_seconds(self) -> float:
@@ -201,14 +202,14 @@ def execute(task: Task, data_dir=None, checkpoints=None) -> dict:
             result = call(dataset, task.cfg, task.random_state)
         else:
             saved = _saved(store, task.key)
-            saver = _Checkpoints(store, task.key, *(saved[:2] if saved else ()))
+            saver = _Checkpoints(store, task.key, (start, cpu), *(saved[:2] if saved else ()))
             try:
                 result = call(dataset, task.cfg, task.random_state, resume=None if saved is None else saved[2],
                               checkpoint=saver)
             except CheckpointError:
                 if saved is None:
                     raise
-                saver = _Checkpoints(store, task.key)
+                saver = _Checkpoints(store, task.key, (start, cpu))
                 result = call(dataset, task.cfg, task.random_state, resume=None, checkpoint=saver)
         _finish_record(record, task, dataset, result)
     except Exception as exc:  # recorded, retried on the next run of the sweep

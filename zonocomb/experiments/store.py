@@ -5,9 +5,9 @@ The store is one file. A row is keyed by :attr:`zonocomb.experiments.tasks.Task.
 ``status = 'error'`` (the method raised) are retried and overwritten. Each :meth:`RunStore.put` is
 its own transaction, so an interrupted sweep loses only the tasks still in flight, and of those
 only the work since their last checkpoint: a second table, ``checkpoints``, holds one JSON text
-per unfinished run that saves them (:meth:`RunStore.save_checkpoint`; the local searches'
-:class:`~zonocomb.search.checkpoint.SearchCheckpoint`), deleted when the run's ``'ok'`` row is
-put.
+per unfinished run that saves them (:meth:`RunStore.save_checkpoint`, which creates the table;
+the local searches' :class:`~zonocomb.search.checkpoint.SearchCheckpoint`), deleted when the run's
+``'ok'`` row is put.
 
 Concurrency: one :class:`RunStore` may be shared by threads of one process (a lock serialises
 its connection); several processes may open the same file (WAL journal, 60 s busy timeout).
@@ -107,7 +107,6 @@ class RunStore:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute(_SCHEMA)
-            self._conn.execute(_CHECKPOINTS)
             have = {row[1] for row in self._conn.execute("PRAGMA table_info(runs)")}
             for column in COLUMNS:                       # a store written before a column existed
                 if column not in have:
@@ -138,7 +137,7 @@ class RunStore:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.execute(sql, [row[c] for c in cols])
-                if row["status"] == "ok":
+                if row["status"] == "ok" and self._has_checkpoints():
                     self._conn.execute("DELETE FROM checkpoints WHERE key = ?", (row["key"],))
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -152,19 +151,31 @@ class RunStore:
             raise InvalidInputError("a checkpoint needs a str key and a str state")
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with self._lock:
+            self._conn.execute(_CHECKPOINTS)
             self._conn.execute("INSERT OR REPLACE INTO checkpoints (key, state, saved_at) VALUES (?, ?, ?)",
                                (key, state, now))
 
     def checkpoint(self, key: str) -> str | None:
         """The checkpoint saved for the run ``key``, or None."""
         with self._lock:
+            if not self._has_checkpoints():
+                return None
             row = self._conn.execute("SELECT state FROM checkpoints WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
     def checkpoint_keys(self) -> set[str]:
         """Keys of the runs that have a checkpoint (unfinished runs that were interrupted)."""
         with self._lock:
+            if not self._has_checkpoints():
+                return set()
             return {k for (k,) in self._conn.execute("SELECT key FROM checkpoints")}
+
+    def _has_checkpoints(self) -> bool:
+        """Whether the ``checkpoints`` table exists (the first :meth:`save_checkpoint` creates it,
+        so that opening a store, e.g. to report on it, leaves a store without checkpoints as it
+        was). Call with the lock held."""
+        return self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'"
+                                  ).fetchone() is not None
 
     def import_runs(self, path, keys) -> int:
         """Copy into this store the finished runs (status 'ok') of ``keys`` that the store at

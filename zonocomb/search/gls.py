@@ -322,7 +322,8 @@ def gls(dataset: Dataset, m: int, max_steps: int = 1024, loss: str = "mse", rand
         Go on from this checkpoint of a GLS search of the same problem instead of starting
         (``start`` must then be None, ``random_state`` is set to the checkpoint's state): the
         moves are those of the uninterrupted search, the losses and weights equal to rounding
-        (:mod:`zonocomb.search.checkpoint` says what can differ); ``max_steps`` and
+        (:mod:`zonocomb.search.checkpoint` says what can differ: for the logistic loss without
+        weight decay, the moves too); ``max_steps`` and
         ``max_time`` count the steps and seconds before the checkpoint too.
     checkpoint : callable, optional
         ``checkpoint(state)`` after every move (before ``callback``), with the
@@ -429,7 +430,8 @@ def mgls(dataset: Dataset, m: int, max_steps: int = 2048, loss: str = "mse", ran
         Go on from this checkpoint of an mGLS search of the same problem instead of starting
         (``start`` must then be None, ``random_state`` is set to the checkpoint's state): the
         moves are those of the uninterrupted search, the losses and weights equal to rounding
-        (:mod:`zonocomb.search.checkpoint` says what can differ); ``max_steps`` and
+        (:mod:`zonocomb.search.checkpoint` says what can differ: for the logistic loss without
+        weight decay, the moves too); ``max_steps`` and
         ``max_time`` count the steps and seconds before the checkpoint too.
     checkpoint : callable, optional
         ``checkpoint(state)`` after every move (before ``callback``), with the
