@@ -81,9 +81,7 @@ def _resume_from(path):
         return None
     if not path.is_file():
         raise InvalidInputError(f"--checkpoint {path} is not a file")
-    state = SearchCheckpoint.from_json(path.read_bytes().decode("utf-8", errors="replace"))
-    print(f"resuming from {path} after {state.n_steps} moves (loss {state.trace[-1]['loss']:.6g})", file=sys.stderr)
-    return state
+    return SearchCheckpoint.from_json(path.read_bytes().decode("utf-8", errors="replace"))
 
 
 def _fit(ds: Dataset, args):
@@ -106,7 +104,7 @@ def _local_search(ds: Dataset, args):
     from tqdm.auto import tqdm
     name = get_method(args.method).name
     budget = args.max_steps if args.max_steps is not None else get_method(name).defaults["max_steps"]
-    saver, resume = None, None
+    saver, resume, announced = None, None, []
     if args.checkpoint is not None:
         check_writable(args.checkpoint, "checkpoint file")
         resume, saver = _resume_from(args.checkpoint), _CheckpointFile(args.checkpoint)
@@ -114,6 +112,10 @@ def _local_search(ds: Dataset, args):
               desc=f"zonocomb fit ({name})", unit="move", disable=not progress_enabled(args),
               dynamic_ncols=True) as bar:
         def on_round(result, moves: int, seconds: float) -> bool:
+            if resume is not None and not announced:     # the search took the checkpoint: say so once
+                tqdm.write(f"resumed from {args.checkpoint} after {resume.n_steps} moves "
+                           f"(loss {resume.trace[-1]['loss']:.6g})", file=sys.stderr)
+                announced.append(True)
             bar.update(result.n_steps - bar.n)
             bar.set_postfix(loss=f"{result.loss:.4g}", refresh=False)
             return False
