@@ -272,9 +272,13 @@ def _check_existing(path: Path) -> None:
     if head != _SQLITE_MAGIC:
         raise InvalidInputError(f"the run store {path} is not a SQLite database; refusing to touch it")
     try:
-        # read-only but not immutable: the read takes part in the WAL's locking, so it sees a
-        # consistent state while another process writes (immutable would read pages mid-checkpoint)
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=60.0)
+        # with a -wal file beside it (another process has the store open) read-only through the
+        # WAL's locks, so that the read sees a consistent state while that process writes
+        # (immutable would read pages mid-checkpoint); without one, immutable, so that no -shm
+        # file is left beside a file that is not ours
+        wal = Path(f"{path}-wal").exists()
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro{'' if wal else '&immutable=1'}", uri=True,
+                               timeout=60.0)
         try:
             verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
             tables = {name for (name,) in conn.execute(
