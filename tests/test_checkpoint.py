@@ -98,6 +98,14 @@ def test_the_step_budget_and_the_clock_count_the_steps_and_seconds_before_the_ch
     old = dataclasses.replace(state, seconds=1e6)                # a day's search, out of a 10 s budget
     late = gls(ds, 8, max_steps=25, max_time=10.0, resume=old)
     assert late.info["stopped"] == "max_time" and late.n_steps == 10
+    # GLS stops before a step it expects to end after max_time, expecting the last step's
+    # seconds: a resumed search reads them from the trace (it expected 0 s and stepped on)
+    slow = [dict(row) for row in state.trace]
+    for k, row in enumerate(slow):
+        row["seconds"] = 100.0 * k                              # 100 s a move
+    slow_state = dataclasses.replace(state, trace=tuple(slow), seconds=slow[-1]["seconds"])
+    near = gls(ds, 8, max_steps=25, max_time=slow[-1]["seconds"] + 50.0, resume=slow_state)
+    assert near.info["stopped"] == "max_time" and near.n_steps == 10
 
 
 def test_json_reads_back_exactly():

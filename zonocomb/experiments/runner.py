@@ -12,7 +12,8 @@ moment it arrives, and shows a tqdm progress bar over the whole sweep. An interr
 (Ctrl-C, a crash, a killed worker) therefore loses only the units in flight; running the same
 command again resumes it. Runs of the local searches (GLS, mGLS: the methods whose calls are
 ``resumable``) save a checkpoint into the store every :data:`CHECKPOINT_SECONDS` (local workers
-only), and an interrupted one resumes from it: such a run loses at most that much work.
+only), and an interrupted one resumes from it: such a run loses at most that much work and the
+move in progress.
 """
 from __future__ import annotations
 

@@ -357,7 +357,7 @@ def gls(dataset: Dataset, m: int, max_steps: int = 1024, loss: str = "mse", rand
     search = _LocalSearch("gls", dataset, m, loss, fit_bias, backend, v, start, check_random_state(random_state),
                           rtol, atol, alpha, max_time, resume)
     max_steps = check_int(max_steps, "max_steps", 0)
-    step_seconds = 0.0
+    step_seconds = _last_step_seconds(search.trace)
     while (stopped := _budget_stop(search, max_steps, step_seconds)) is None:
         step_start = time.perf_counter()
         moves = search.moves()
@@ -480,6 +480,12 @@ def mgls(dataset: Dataset, m: int, max_steps: int = 2048, loss: str = "mse", ran
             stopped = "callback"
             break
     return search.result("mgls", stopped)
+
+
+def _last_step_seconds(trace) -> float:
+    """The seconds of the last move of a trace (0 before the first), the time GLS expects its next
+    step to take (``max_time``): what a resumed search has of the interrupted one's last step."""
+    return trace[-1]["seconds"] - trace[-2]["seconds"] if len(trace) > 1 else 0.0
 
 
 def _budget_stop(search: _LocalSearch, max_steps: int, expected: float = 0.0) -> str | None:
