@@ -184,8 +184,8 @@ def execute(task: Task, data_dir=None, checkpoints=None) -> dict:
     propagate).
 
     With ``checkpoints`` (a :class:`RunStore`, or its path) a run of a method whose call is
-    ``resumable`` (:func:`_registered`: GLS and mGLS) saves a checkpoint there every :data:`CHECKPOINT_SECONDS` and, if the store holds one for the
-    task, resumes from it (:mod:`zonocomb.search.checkpoint` says what the resumed run shares with
+    ``resumable`` (:func:`_registered`: GLS and mGLS) saves a checkpoint there every
+    :data:`CHECKPOINT_SECONDS` and, if the store holds one for the task, resumes from it (:mod:`zonocomb.search.checkpoint` says what the resumed run shares with
     an uninterrupted one); its seconds then include those spent before the interruption. A
     checkpoint that cannot be resumed (damaged, or of another problem: the code changed) is
     ignored and the run starts again.
