@@ -251,8 +251,8 @@ class _TableProgram:
 
     threads = 1
 
-    def sweep(self, pattern, moves, warm_start, bound=None):
-        """RegionProgram.sweep's losses, read from the table (no neighbour abandoned)."""
+    def sweep(self, pattern, moves, warm_start, bound=None, starts=None, answers=False):
+        """RegionProgram.sweep's losses, read from the table (no neighbour abandoned, no answers)."""
         from types import SimpleNamespace
         losses = []
         for u, flipped in moves:
@@ -260,7 +260,7 @@ class _TableProgram:
             B[u, list(flipped)] ^= True
             losses.append(self.solve(B).loss)
         losses = np.array(losses)
-        return SimpleNamespace(loss=losses, lower_bound=losses, status=("optimal",) * len(losses))
+        return SimpleNamespace(loss=losses, lower_bound=losses, status=("optimal",) * len(losses), answers={})
 
 
 @pytest.mark.parametrize("v", [[1.0, 1.0], pytest.param([1.0, -1.0, 1.0], marks=pytest.mark.slow)])

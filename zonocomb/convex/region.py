@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import TYPE_CHECKING, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Mapping, Sequence, Tuple, Union
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -152,6 +152,11 @@ class NeighbourSweep:
     neighbour_seconds : ndarray of float, shape (k,)
         Time spent on each neighbour: CPU seconds of its thread in the compiled sweep (screening,
         solve, certificate), plus the wall time of a solve on its own.
+    answers : dict
+        When the sweep was asked for them: index → (W, c), the point found for each neighbour
+        that was solved (not screened or abandoned), to start the same move's program from later
+        (``starts`` of :meth:`RegionProgram.sweep`). For the logistic loss without weight decay
+        it may be a point of a region whose infimum is not attained (its loss is certified).
     """
 
     loss: np.ndarray
@@ -161,6 +166,7 @@ class NeighbourSweep:
     seconds: float
     threads: int
     neighbour_seconds: np.ndarray
+    answers: dict = field(default_factory=dict)
 
     @property
     def n_solved(self) -> int:
@@ -580,7 +586,8 @@ class RegionProgram:
         return self._zonotope
 
     def sweep(self, pattern: ArrayLike, moves: Sequence[Move], warm_start: WarmStart,
-              bound: float | None = None, solutions: bool = False) -> NeighbourSweep:
+              bound: float | None = None, solutions: bool = False,
+              starts: Mapping[int, tuple] | None = None, answers: bool = False) -> NeighbourSweep:
         """Solve the region programs of many neighbours of one vertex in one call.
 
         Neighbour k of the vertex ``pattern`` flips the examples ``moves[k][1]`` in the row of unit
@@ -598,9 +605,10 @@ class RegionProgram:
         whose certified lower bound exceeds ``bound`` is abandoned (loss NaN, status
         ``"bounded"``); so a search that asks only for neighbours below ``bound`` — GLS with
         ``bound`` = its improvement threshold — sees exactly the neighbours it would see by
-        solving all of them. Every other neighbour is solved from the vertex's optimum and
-        KKT-certified; one the kernel does not settle there (it stopped, or its answer failed the
-        certificate) is solved from the cold start and then, if need be, by the reference backend
+        solving all of them. Every other neighbour is solved from the vertex's optimum, or from
+        its own start in ``starts``, and KKT-certified; one the kernel does not settle there (it
+        stopped, or its answer failed the certificate) is solved from the cold start and then, if
+        need be, by the reference backend
         (status ``"optimal_fallback"``, with a warning). Other backends and losses solve the
         neighbours one by one with :meth:`solve`. Results do not depend on the number of threads.
         Adds one to ``n_solves`` per neighbour not abandoned.
@@ -622,6 +630,17 @@ class RegionProgram:
             Abandon neighbours whose certified lower bound exceeds it.
         solutions : bool, default False
             Also return every neighbour's :class:`RegionSolution` (memory k m n floats).
+        starts : mapping of int to (W, c), optional
+            Where to start the solves of some neighbours (by index into ``moves``) instead of the
+            vertex's optimum; for instance the :attr:`NeighbourSweep.answers` of the same moves
+            from the previous vertex of a local search, a program that differs from this one in a
+            single row and whose optimum is usually much nearer than the vertex's (about 6× fewer
+            iterations late in GLS at d = 16, m = 32: benchmarks/README.md). The optima found are
+            the same, to the solver's tolerances. The fast backend's kernel only; others ignore it.
+        answers : bool, default False
+            Also return the points found for the solved neighbours (:attr:`NeighbourSweep.answers`,
+            memory up to k m n floats), without building their solutions; not the far points of
+            logistic regions whose infimum is not attained (status ``"optimal_unattained"``).
 
         Returns
         -------
@@ -647,9 +666,12 @@ class RegionProgram:
         t0 = time.perf_counter()
         k = len(moves)
         unit = self._loss_unit()                                  # the solver's loss is loss / unit
+        kernel_starts = None if not starts else \
+            {j: self._to_solver(self._check_warm_start(point, f"the start of neighbour {j}:")) for j, point in starts.items()}
         outcome = self._solver.sweep(A, moves, self._to_solver(warm), base_loss / unit,
                                      bound=None if bound is None else float(bound) / unit,
-                                     solutions=solutions, certified=certified) \
+                                     solutions=solutions, certified=certified, starts=kernel_starts,
+                                     answers=answers) \
             if k and hasattr(self._solver, "sweep") else None
         if outcome is None:
             status = ["failed"] * k
@@ -665,7 +687,10 @@ class RegionProgram:
             bounded, failed = outcome.status == "bounded", outcome.status == "failed"
             threads = outcome.threads
             spent = outcome.cpu_seconds.copy()
-        found = {}
+        found, points = {}, {}
+        if answers and outcome is not None:
+            for j in np.flatnonzero(outcome.status == "solved").tolist():
+                points[j] = self._from_solver(outcome.W[j], outcome.c[j])
         if solutions:
             for j in np.flatnonzero(~failed & ~bounded).tolist():
                 B = self._moved(A, moves, j)
@@ -686,9 +711,12 @@ class RegionProgram:
             found[j] = sol
             loss[j] = lower[j] = sol.loss
             status[j] = sol.status
+            if answers and sol.status != SolveStatus.OPTIMAL_UNATTAINED:     # (not a far point)
+                points[j] = (sol.W, sol.c)
         self.n_solves += k - int(np.count_nonzero(bounded))
         return NeighbourSweep(loss=loss, lower_bound=lower, status=tuple(status), solutions=dict(sorted(found.items())),
-                              seconds=time.perf_counter() - t0, threads=threads, neighbour_seconds=spent)
+                              seconds=time.perf_counter() - t0, threads=threads, neighbour_seconds=spent,
+                              answers=dict(sorted(points.items())))
 
     def solve_stars(self, patterns: ArrayLike, moves: Sequence[Move] | PackedMoves,
                     sizes: Sequence[int]) -> StarSolves:
@@ -843,7 +871,14 @@ class RegionProgram:
         tight.setflags(write=False)
         return tight
 
-    def _check_warm_start(self, warm_start):
+    def _check_warm_start(self, warm_start, name: str = "warm_start"):
+        """``warm_start`` (a RegionSolution, a pair (W, c) or None) as (W, c) or None.
+
+        Raises
+        ------
+        InvalidInputError
+            Anything else, or W not a finite (m, n) array, or c not finite; ``name`` names it.
+        """
         if warm_start is None:
             return None
         if isinstance(warm_start, tuple) and len(warm_start) == 2:
@@ -851,10 +886,10 @@ class RegionProgram:
         elif hasattr(warm_start, "W") and hasattr(warm_start, "c"):
             W, c = warm_start.W, warm_start.c
         else:
-            raise InvalidInputError("warm_start must be a RegionSolution, a pair (W, c), or None")
+            raise InvalidInputError(f"{name.rstrip(':')} must be a RegionSolution, a pair (W, c), or None")
         W = np.asarray(W, dtype=float)
         if W.shape != (self.m, self.n) or not np.all(np.isfinite(W)) or not np.isfinite(float(c)):
-            raise InvalidInputError(f"warm_start W must be a finite ({self.m}, {self.n}) array "
+            raise InvalidInputError(f"{name} W must be a finite ({self.m}, {self.n}) array "
                                     f"with finite c, got shape {W.shape}")
         return W, float(c)
 

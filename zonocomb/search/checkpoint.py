@@ -21,7 +21,10 @@ one solve to the next, so the later optima agree with the uninterrupted search's
 tie to rounding. And the patterns the interrupted search had cached (its visited vertices, and
 the neighbours it solved) are not in the checkpoint: those the resumed search meets again are
 solved again (a few per resumption; none of them improves, see :mod:`zonocomb.search.gls`), so
-its ``n_solves`` can be a little larger. For the logistic loss without weight decay a third:
+its ``n_solves`` can be a little larger. Nor are the points found for the previous vertex's
+neighbours, from which the search starts the same moves' solves (:mod:`zonocomb.search.gls`): the
+first sweep after a resumption solves its neighbours from the vertex's optimum, which changes its
+losses in the last bits only, and its time (it is the slower start). For the logistic loss without weight decay a third:
 the fast backend's recession LP (zonocomb/convex/backends/recession.py) keeps a HiGHS model that
 it solves from its last basis, and that basis is not in the checkpoint. Where a region's
 recession direction is not unique, the resumed search's answers there differ from the

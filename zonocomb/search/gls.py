@@ -23,9 +23,15 @@ last), unless the walk comes back within two moves of an older vertex, whose nei
 solved again (they cannot improve: the loss along the search only decreases). So the cache keeps
 O(m N) patterns, not O(m N) per move; the neighbours of the current vertex are solved in batches by :meth:`RegionProgram.sweep
 <zonocomb.convex.region.RegionProgram.sweep>` (all of them for GLS, growing chunks in mGLS order),
-warm-started from the current vertex's optimum, with ``bound`` the improvement threshold: a
-neighbour is abandoned only when a certified lower bound of its loss already fails the margin, so
-the move chosen is the one that solving every neighbour would choose.
+with ``bound`` the improvement threshold: a neighbour is abandoned only when a certified lower
+bound of its loss already fails the margin, so the move chosen is the one that solving every
+neighbour would choose. A neighbour's solve starts from the point found for the same move from
+the previous vertex when that move was solved there and did not improve (the two programs differ
+in one row of the pattern, the last move's; a neighbour that does not improve has its optimum far
+from the vertex's, an improving one near it), else from the current vertex's optimum; those points
+are kept for one move (m n floats each). The optima are the same either way, to the solver's
+tolerances; so the moves are too, except between neighbours of equal loss, where rounding picks
+one.
 """
 from __future__ import annotations
 
@@ -123,6 +129,8 @@ class _LocalSearch:
         self.rng = rng
         self._cache: dict[bytes, tuple[float, int]] = {}   # pattern -> (its loss or a lower bound, move)
         self._cached_at: list[list[bytes]] = [[]]        # the keys cached at each of the last moves
+        self._starts: dict = {}     # move -> the point found for it from the previous vertex
+        self._answers: dict = {}    # move -> the point found for it from this vertex
         self.n_bounded = 0
         if resume is None:
             self.pattern = self._start_pattern(start)
@@ -228,14 +236,21 @@ class _LocalSearch:
         improve): patterns seen before whose loss (or lower bound) does not improve are skipped,
         the others solved in one sweep with the improvement threshold as bound (an abandoned
         neighbour's certified lower bound fails it). The loss along the search only decreases, so
-        a skipped pattern cannot improve now either; one that could is solved again."""
+        a skipped pattern cannot improve now either; one that could is solved again. A move
+        solved from the previous vertex without improving there starts from the point found for
+        it there (see the module docstring, and ``starts`` of :meth:`RegionProgram.sweep
+        <zonocomb.convex.region.RegionProgram.sweep>`)."""
         losses = np.full(len(moves), np.inf)
         keys = [pattern_key(self.apply(mv)) for mv in moves]
         todo = [k for k, key in enumerate(keys) if not self.known_not_to_improve(key)]
         if not todo:
             return losses
+        starts = {j: self._starts[moves[k]] for j, k in enumerate(todo) if moves[k] in self._starts}
         sweep = self.program.sweep(self.pattern, [moves[k] for k in todo], self.solution,
-                                   bound=self.threshold())
+                                   bound=self.threshold(), starts=starts, answers=True)
+        for j, point in sweep.answers.items():
+            if not self.improves(sweep.loss[j]):
+                self._answers[moves[todo[j]]] = point
         for j, k in enumerate(todo):
             bounded = sweep.status[j] == "bounded"
             self.n_bounded += bounded
@@ -253,6 +268,7 @@ class _LocalSearch:
         self.pattern = A
         self.solution = sol
         self.n_steps += 1
+        self._starts, self._answers = self._answers, {}
         self._forget_old()
         self.remember(pattern_key(A), sol.loss)
         self.trace.append(self._row())

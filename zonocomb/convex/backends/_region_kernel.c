@@ -2326,11 +2326,14 @@ done:
  *     the base point is feasible for the neighbour with the same predictions: it is the
  *     neighbour's optimum, status NB_SCREENED, loss = loss0. Otherwise, when a bound is given and
  *     loss0 > bound, the neighbour is abandoned: NB_BOUNDED, loss NaN, lower bound loss0.
- *   - else solved by the active-set method from the base point and certified by certify_run; its
- *     warm start is the base's (init_state run once, before the threads start, and kept in a Snap)
- *     with only the moved unit's part redone (init_from_snap: about 1/m of the set-up's work)
- *     (every residual ≤ kkt_rtol): NB_SOLVED with the mean loss of the answer; a solve that stops
- *     or whose answer is not certified is NB_FAILED (the caller solves it another way).
+ *   - else solved by the active-set method and certified by certify_run (every residual ≤
+ *     kkt_rtol): NB_SOLVED with the mean loss of the answer; a solve that stops or whose answer is
+ *     not certified is NB_FAILED (the caller solves it another way). The solve starts from the
+ *     neighbour's own start when the caller gives one (start_of[k] ≥ 0: row start_of[k] of
+ *     starts, m n entries of W then c; init_state projects it onto the neighbour's cones), else
+ *     from the base point: the base's warm start (init_state run once, before the threads start,
+ *     and kept in a Snap) with only the moved unit's part redone (init_from_snap: about 1/m of the
+ *     set-up's work).
  *
  * Neighbours are handed to T threads (T workspaces) one at a time; what a thread computes for a
  * neighbour does not depend on the neighbours it computed before (only the NNLS factor cache,
@@ -2345,6 +2348,8 @@ typedef struct {
     const int *mu, *mptr, *midx;
     int nmoves, has_bound, screen, next, failed_alloc;
     const Snap *snap;         /* the base's warm start (NULL: each neighbour sets its own up) */
+    const int *start_of;      /* per neighbour: its row of starts, or −1 (NULL: none has one) */
+    const double *starts;     /* rows of m n + 1 doubles: W then c */
     double *out_loss, *out_lb, *out_W, *out_c;
     int *out_status, *out_iter;
     double *out_sec;          /* CPU seconds of the thread on each neighbour */
@@ -2432,8 +2437,15 @@ static void sweep_one(Sweep *S, Ctx *C, int k) {
         else screened = 0;
     }
     if (!screened) {
-        memcpy(C->W, S->W0, sizeof(double) * mn);
-        int st = ctx_solve(C, 1, S->c0, 1, NULL, C->logistic, NULL, NULL, S->snap, u, &iters);
+        int row = S->start_of ? S->start_of[k] : -1, st;
+        if (row >= 0) {
+            const double *start = S->starts + (size_t)row * (mn + 1);
+            memcpy(C->W, start, sizeof(double) * mn);
+            st = ctx_solve(C, 1, G->fit_bias ? start[mn] : 0.0, 1, NULL, C->logistic, NULL, NULL, NULL, u, &iters);
+        } else {
+            memcpy(C->W, S->W0, sizeof(double) * mn);
+            st = ctx_solve(C, 1, S->c0, 1, NULL, C->logistic, NULL, NULL, S->snap, u, &iters);
+        }
         if (st == ST_OK) {
             double out[5];
             if (certify_run(N, n, m, G->X, G->Xu, G->xn, G->y, G->v, C->A, C->W, C->c, C->support,
@@ -2500,17 +2512,19 @@ static int moves_ok(const char *fn, const int *mu, const int *mptr, const int *m
 }
 
 /* sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen,
- *       kkt_rtol, threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, want_W)
- * -> (threads used); see the block comment above. move_ptr has nmoves + 1 entries. */
+ *       kkt_rtol, threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, want_W,
+ *       start_of, starts)
+ * -> (threads used); see the block comment above. move_ptr has nmoves + 1 entries; start_of has
+ * nmoves entries (or none: no neighbour has a start of its own), each −1 or a row of starts. */
 static PyObject *sweep(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap;
-    Py_buffer bA, bW, bmu, bptr, bidx, bloss, blb, bst, bit, bsec, boW, boc;
+    Py_buffer bA, bW, bmu, bptr, bidx, bloss, blb, bst, bit, bsec, boW, boc, bso, bsw;
     double c0, loss0, bound, kkt_rtol;
     int has_bound, screen, threads, want_W;
-    if (!PyArg_ParseTuple(args, "Oy*y*ddy*y*y*diidiw*w*w*w*w*w*w*i", &cap, &bA, &bW, &c0, &loss0, &bmu, &bptr,
-                          &bidx, &bound, &has_bound, &screen, &kkt_rtol, &threads, &bloss, &blb, &bst,
-                          &bit, &bsec, &boW, &boc, &want_W))
+    if (!PyArg_ParseTuple(args, "Oy*y*ddy*y*y*diidiw*w*w*w*w*w*w*iy*y*", &cap, &bA, &bW, &c0, &loss0, &bmu,
+                          &bptr, &bidx, &bound, &has_bound, &screen, &kkt_rtol, &threads, &bloss, &blb, &bst,
+                          &bit, &bsec, &boW, &boc, &want_W, &bso, &bsw))
         return NULL;
     PyObject *result = NULL;
     double *g0 = NULL;
@@ -2527,10 +2541,23 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
         !need("sweep", &blb, nmoves, 8, "out_lb") || !need("sweep", &bst, nmoves, 4, "out_status") ||
         !need("sweep", &bit, nmoves, 4, "out_iter") || !need("sweep", &bsec, nmoves, 8, "out_sec") ||
         !need("sweep", &boW, want_W ? nmoves * m * n : 0, 8, "out_W") ||
-        !need("sweep", &boc, want_W ? nmoves : 0, 8, "out_c"))
+        !need("sweep", &boc, want_W ? nmoves : 0, 8, "out_c") ||
+        !need("sweep", &bso, bso.len ? nmoves : 0, 4, "start_of"))
         goto done;
-    const int *mu = bmu.buf, *mptr = bptr.buf, *midx = bidx.buf;
+    const int *mu = bmu.buf, *mptr = bptr.buf, *midx = bidx.buf, *start_of = bso.len ? bso.buf : NULL;
     if (!moves_ok("sweep", mu, mptr, midx, nmoves, bidx.len / 4, m, N)) goto done;
+    Py_ssize_t row_len = (Py_ssize_t)m * n + 1, nrows = bsw.len / (8 * row_len);
+    if (bsw.len != nrows * 8 * row_len) {
+        PyErr_Format(PyExc_ValueError, "_region_kernel.sweep: buffer starts has %zd bytes, not a whole number "
+                     "of rows of %zd doubles", bsw.len, row_len);
+        goto done;
+    }
+    for (Py_ssize_t k = 0; start_of && k < nmoves; k++)
+        if (start_of[k] < -1 || start_of[k] >= nrows) {
+            PyErr_Format(PyExc_ValueError, "_region_kernel.sweep: start_of[%zd] = %d is not -1 or a row of the "
+                         "%zd starts", k, start_of[k], nrows);
+            goto done;
+        }
     if (threads < 1) threads = 1;
     if (threads > G->nws) threads = G->nws;
     if (threads > nmoves) threads = nmoves > 0 ? (int)nmoves : 1;
@@ -2546,7 +2573,7 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
                .nmoves = (int)nmoves, .has_bound = has_bound, .screen = screen, .next = 0,
                .failed_alloc = 0, .out_loss = bloss.buf, .out_lb = blb.buf, .out_W = want_W ? boW.buf : NULL,
                .out_c = want_W ? boc.buf : NULL, .out_status = bst.buf, .out_iter = bit.buf,
-               .out_sec = bsec.buf};
+               .out_sec = bsec.buf, .start_of = start_of, .starts = bsw.buf};
     int started = 0;
     Py_BEGIN_ALLOW_THREADS
     Ctx *C = G->ws[0];
@@ -2570,6 +2597,7 @@ done:
     PyBuffer_Release(&bA); PyBuffer_Release(&bW); PyBuffer_Release(&bmu); PyBuffer_Release(&bptr);
     PyBuffer_Release(&bidx); PyBuffer_Release(&bloss); PyBuffer_Release(&blb); PyBuffer_Release(&bst);
     PyBuffer_Release(&bit); PyBuffer_Release(&bsec); PyBuffer_Release(&boW); PyBuffer_Release(&boc);
+    PyBuffer_Release(&bso); PyBuffer_Release(&bsw);
     return result;
 }
 
@@ -2741,8 +2769,8 @@ static PyMethodDef methods[] = {
      "detect) -> (status, c, iterations). Internal: use RegionKernel.solve."},
     {"sweep", sweep, METH_VARARGS,
      "sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen, kkt_rtol, "
-     "threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, want_W) -> threads used. Internal: use "
-     "RegionKernel.sweep."},
+     "threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, want_W, start_of, starts) -> threads "
+     "used. Internal: use RegionKernel.sweep."},
     {"stars", stars, METH_VARARGS,
      "stars(program, patterns, star_ptr, move_unit, move_ptr, move_idx, screen, detect, kkt_rtol, threads, "
      "out_closs, out_cstatus, out_citer, out_csec, out_loss, out_lb, out_status, out_iter, out_sec) -> threads "

@@ -66,6 +66,7 @@ constants below, defined once here and passed to C by name (the extension export
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -476,7 +477,7 @@ class RegionKernel:
 
     def sweep(self, pattern: np.ndarray, moves, W: np.ndarray, c: float, loss: float, *, screen: bool,
               kkt_rtol: float, bound: float | None = None, threads: int | None = None,
-              solutions: bool = False) -> SweepOutcome:
+              solutions: bool = False, starts: Mapping[int, tuple] | None = None) -> SweepOutcome:
         """The region programs of the neighbours of ``pattern`` in one call (compiled, on
         ``threads`` threads with the GIL released).
 
@@ -491,16 +492,21 @@ class RegionKernel:
         φ being convex, ``loss`` is a lower bound of the neighbour's optimum. If every flipped
         constraint is also tight at w*_u, (W, c) is feasible for the neighbour with the same
         predictions: it is the neighbour's optimum (status ``"screened"``). Otherwise the
-        neighbour is abandoned when ``loss > bound`` (status ``"bounded"``), else solved from (W, c)
-        and certified by :meth:`residuals` at ``kkt_rtol`` (``"solved"``, or ``"failed"``).
+        neighbour is abandoned when ``loss > bound`` (status ``"bounded"``), else solved and
+        certified by :meth:`residuals` at ``kkt_rtol`` (``"solved"``, or ``"failed"``). The solve
+        starts from (W, c), or from ``starts[k]`` = (W_k, c_k) when given for neighbour k (its
+        infeasible units projected onto the neighbour's cones): a point near the neighbour's
+        optimum, such as the optimum of the same move from the previous vertex of a search, saves
+        most iterations (benchmarks/README.md).
 
         Results do not depend on the number of threads. Cost: one NNLS of n × N per screened
-        neighbour, a warm-started solve and a certificate per solved one.
+        neighbour, a warm-started solve and a certificate per solved one (the set-up of a solve
+        from its own start is that of :meth:`solve`, m times that of one from (W, c)).
 
         Raises
         ------
         InvalidInputError
-            Malformed pattern, moves or point.
+            Malformed pattern, moves, point or starts.
         """
         m, N, n = self.m, self.N, self.n
         A = self._pattern_bytes(pattern)
@@ -509,6 +515,7 @@ class RegionKernel:
             raise InvalidInputError(f"the vertex's optimum must be a finite ({m}, {n}) array and c")
         moves = PackedMoves.pack(moves, m, N)
         k = len(moves)
+        start_of, start_rows = self._start_rows(starts, k)
         out_loss, out_lb = np.empty(k), np.empty(k)
         out_status, out_iter = np.empty(k, dtype=np.int32), np.empty(k, dtype=np.int32)
         out_sec = np.empty(k)
@@ -520,11 +527,29 @@ class RegionKernel:
                                         int(bool(screen)), float(kkt_rtol),
                                         self.threads if threads is None else int(threads),
                                         out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c,
-                                        int(solutions))
+                                        int(solutions), start_of, start_rows)
         except ValueError as exc:
             raise InvalidInputError(str(exc)) from exc
         return SweepOutcome(loss=out_loss, lower_bound=out_lb, status=_SWEEP_NAMES[out_status], n_iter=out_iter, cpu_seconds=out_sec,
                             W=out_W if solutions else None, c=out_c if solutions else None, threads=used)
+
+    def _start_rows(self, starts, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The kernel's form of a sweep's ``starts`` (neighbour index → (W, c)) for k neighbours:
+        (start_of: k int32, −1 where none; rows of m n + 1 doubles, W then c), both empty for none."""
+        if not starts:
+            return np.empty(0, dtype=np.int32), np.empty(0)
+        m, n = self.m, self.n
+        start_of = np.full(k, -1, dtype=np.int32)
+        rows = np.empty((len(starts), m * n + 1))
+        for row, (j, (Wj, cj)) in enumerate(starts.items()):
+            Wj = np.asarray(Wj, dtype=np.float64)
+            if not (isinstance(j, (int, np.integer)) and 0 <= j < k):
+                raise InvalidInputError(f"starts are keyed by neighbour indices 0 .. {k - 1}, got {j!r}")
+            if Wj.shape != (m, n) or not np.all(np.isfinite(Wj)) or not np.isfinite(cj):
+                raise InvalidInputError(f"the start of neighbour {j} must be a finite ({m}, {n}) array and c")
+            start_of[j] = row
+            rows[row, :-1], rows[row, -1] = Wj.ravel(), cj
+        return start_of, rows
 
     def stars(self, patterns: np.ndarray, moves, ptr: np.ndarray, *, screen: bool, kkt_rtol: float,
               threads: int | None = None) -> StarsOutcome:
