@@ -7,18 +7,21 @@ answer, a random infeasible point) equal the sweep's from the vertex's optimum, 
 to a from-scratch solve; a start at the neighbour's own optimum settles it in a few iterations (so
 the start is used); answers are feasible points of their neighbour's program whose objective is
 the reported loss; the thread count changes nothing; GLS and mGLS take the same moves with and
-without starts, and the starts are used; malformed starts are refused.
+without starts, and the starts are used; malformed starts are refused; the searches' keys of neighbour patterns are those of the patterns.
 """
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zonocomb.convex import RegionProgram
 from zonocomb.convex.backends.kernel import RegionKernel
 from zonocomb.convex.region import SolveStatus
 from zonocomb.errors import InvalidInputError
 from zonocomb.search import gls, mgls
+from zonocomb.search._common import neighbour_keys, pattern_key
 from zonocomb.search.gls import gls_threshold, gls_tolerances
 from test_sweep import classification, close, gaussian_mse, moved, walk
 
@@ -99,7 +102,7 @@ def test_a_start_at_the_neighbours_own_optimum_settles_it_in_few_iterations():
     plain = kernel.sweep(A, moves, base.W, base.c, base.loss, screen=True, kkt_rtol=1e-8, solutions=True)
     solved = np.flatnonzero(plain.status == "solved")
     assert plain.n_iter[solved].max() > 3                        # (so that a start can show)
-    starts = {int(j): (plain.W[j], plain.c[j]) for j in solved}
+    starts = {int(j): plain.point(j) for j in solved}
     own = kernel.sweep(A, moves, base.W, base.c, base.loss, screen=True, kkt_rtol=1e-8, starts=starts)
     assert np.all(own.status[solved] == "solved")
     assert own.n_iter[solved].max() <= 3
@@ -118,7 +121,12 @@ def test_threads_do_not_change_a_sweep_with_starts():
         np.testing.assert_array_equal(outs[0].loss, other.loss)
         np.testing.assert_array_equal(outs[0].status, other.status)
         np.testing.assert_array_equal(outs[0].n_iter, other.n_iter)
-        np.testing.assert_array_equal(outs[0].W, other.W)
+        for j in range(len(moves)):
+            a, b = outs[0].point(j), other.point(j)
+            assert (a is None) == (b is None)
+            if a is not None:
+                np.testing.assert_array_equal(a[0], b[0])
+                assert a[1] == b[1]
 
 
 @pytest.mark.parametrize("search", [gls, mgls])
@@ -189,3 +197,13 @@ def test_malformed_starts_are_refused():
         with pytest.raises(InvalidInputError, match=match):
             prog.sweep(A, moves, base, starts=starts)
     assert prog.sweep(A, moves, base, starts={}).loss.size == len(moves)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 20), st.integers(0, 2**32 - 1))
+def test_neighbour_keys_are_the_keys_of_the_moved_patterns(m, N, seed):
+    rng = np.random.default_rng(seed)
+    A = rng.random((m, N)) < 0.5
+    moves = [(int(rng.integers(m)), tuple(sorted(set(rng.integers(N, size=int(rng.integers(1, N + 1))).tolist()))))
+             for _ in range(6)]
+    assert neighbour_keys(A, moves) == [pattern_key(moved(A, mv)) for mv in moves]

@@ -690,11 +690,11 @@ class RegionProgram:
         found, points = {}, {}
         if answers and outcome is not None:
             for j in np.flatnonzero(outcome.status == "solved").tolist():
-                points[j] = self._from_solver(outcome.W[j], outcome.c[j])
+                points[j] = self._from_solver(*outcome.point(j))
         if solutions:
             for j in np.flatnonzero(~failed & ~bounded).tolist():
                 B = self._moved(A, moves, j)
-                found[j] = self._solution(B, *self._from_solver(outcome.W[j], outcome.c[j]), status[j], 0.0)
+                found[j] = self._solution(B, *self._from_solver(*outcome.point(j)), status[j], 0.0)
                 self._remember(B, found[j])                      # ("solved": KKT-certified by the kernel)
         for j in np.flatnonzero(failed).tolist():
             B = self._moved(A, moves, j)

@@ -117,6 +117,21 @@ def pattern_key(pattern: np.ndarray) -> bytes:
     return np.packbits(np.ascontiguousarray(pattern, dtype=bool), axis=1).tobytes()
 
 
+def neighbour_keys(pattern: np.ndarray, moves) -> list[bytes]:
+    """``pattern_key`` of ``pattern`` with each move (unit, flipped examples) applied, without
+    copying the pattern per move: only the moved unit's packed row is recomputed (cost O(N/8) per
+    move after one packing of the pattern, instead of O(m N))."""
+    packed = np.packbits(np.ascontiguousarray(pattern, dtype=bool), axis=1)
+    width = packed.shape[1]
+    key = packed.tobytes()
+    keys = []
+    for u, flipped in moves:
+        row = pattern[u].copy()
+        row[list(flipped)] ^= True
+        keys.append(key[:u * width] + np.packbits(row).tobytes() + key[(u + 1) * width:])
+    return keys
+
+
 def baseline_loss(y: np.ndarray, loss: str, fit_bias: bool) -> float:
     """Loss of the network with ``W = 0``: the best constant ``c`` (or ``c = 0`` if not fitted;
     also for the logistic loss when every label is 0 or every label is 1, where no constant

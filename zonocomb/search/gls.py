@@ -47,7 +47,7 @@ from ..errors import CheckpointError, InvalidInputError
 from ..geometry.dataset import Dataset
 from ..geometry.power import ZonotopePower
 from ..validation import RandomState, check_int, check_random_state
-from ._common import baseline_loss, pattern_key, search_problem, single_threaded_blas
+from ._common import baseline_loss, neighbour_keys, pattern_key, search_problem, single_threaded_blas
 from .checkpoint import SearchCheckpoint, problem_digest
 from .result import SearchResult
 
@@ -241,7 +241,7 @@ class _LocalSearch:
         it there (see the module docstring, and ``starts`` of :meth:`RegionProgram.sweep
         <zonocomb.convex.region.RegionProgram.sweep>`)."""
         losses = np.full(len(moves), np.inf)
-        keys = [pattern_key(self.apply(mv)) for mv in moves]
+        keys = neighbour_keys(self.pattern, moves)
         todo = [k for k, key in enumerate(keys) if not self.known_not_to_improve(key)]
         if not todo:
             return losses

@@ -133,6 +133,7 @@ typedef struct {
     int *t_wdrop, *t_ndrop, *t_init, *t_sup;
     unsigned char *Abuf;              /* the pattern (m × N bytes) of a workspace */
     void *mem;                        /* the one allocation of a workspace */
+    void *cert;                       /* certify_run's work memory in sweeps and stars (cert_work) */
     double *st_d, *sc_d;              /* its state and scratch doubles (st_dn, sc_dn of them) */
     int *st_i;                        /* its state ints (st_in of them) */
     size_t st_dn, sc_dn, st_in;
@@ -1742,7 +1743,7 @@ typedef struct {
  * (tests/test_region_kernel.py compares that build's answers with this one's). */
 enum { G_DATA, G_PATTERN, G_IO, G_STATE, G_SCRATCH };
 
-static void ctx_free(Ctx *C) { if (C) { free(C->mem); free(C); } }
+static void ctx_free(Ctx *C) { if (C) { free(C->mem); free(C->cert); free(C); } }
 
 static Ctx *ctx_new(const Program *G) {
     Ctx *C = calloc(1, sizeof(Ctx));
@@ -2030,17 +2031,24 @@ done:
  * context of its own; its iteration cap makes the stationarity residual infinite (not certified).
  * out = (primal, stationarity, dual, complementarity, rounding). Returns 0, or −1 (no memory). */
 
-HOT static int certify_run(int N, int n, int m, const double *X, const double *Xu, const double *xn,
-                       const double *y, const double *v, const unsigned char *A, const double *W,
-                       double c, const int *sup, const int *nsup, const unsigned char *keep,
-                       int logistic, int fit_bias, const double *tol, double *out) {
+/* the bytes of certify_run's work memory for (N, n, m) */
+static size_t certify_bytes(int N, int n, int m) {
     size_t NN = (size_t)N, nn = (size_t)n, mm = (size_t)m, n4 = (nn + 3) & ~(size_t)3;
     size_t nd = 2 * mm * NN + NN + NN + mm * nn + mm + mm * nn * 2 + nn * nn + nn
                 + 2 * nn * NN + NN * n4 + NN + NN + NN + (NN + nn) + n4 + n4 * n4 * 2 + (NN + nn) + nn + n4
                 + n4;
     size_t ni = mm * NN + mm * nn + NN + NN + nn + 1 + NN + mm * 3 + nn + nn + 1;
-    void *mem = malloc(nd * sizeof(double) + ni * sizeof(int) + 64);   /* (every entry is written
-                                                                          before it is read) */
+    return nd * sizeof(double) + ni * sizeof(int) + 64;
+}
+
+/* work: certify_bytes(N, n, m) bytes (every entry is written before it is read), or NULL to
+   allocate them here */
+HOT static int certify_run(int N, int n, int m, const double *X, const double *Xu, const double *xn,
+                       const double *y, const double *v, const unsigned char *A, const double *W,
+                       double c, const int *sup, const int *nsup, const unsigned char *keep,
+                       int logistic, int fit_bias, const double *tol, double *out, void *work) {
+    size_t NN = (size_t)N, nn = (size_t)n, mm = (size_t)m, n4 = (nn + 3) & ~(size_t)3;
+    void *mem = work ? work : malloc(certify_bytes(N, n, m));
     if (!mem) return -1;
     double *pd = mem;
     double *pre = pd; pd += mm * NN;          /* w_u·x̄_i */
@@ -2258,7 +2266,7 @@ HOT static int certify_run(int N, int n, int m, const double *X, const double *X
     out[3] = wmax > 0.0 ? comp / (sc * wmax) : 0.0;
     out[4] = DBL_EPSILON * vwmax * xmax / (1.0 + ypeak);
     for (int t = 0; t < 5; t++) if (!(out[t] <= INFINITY)) out[t] = INFINITY;   /* NaN: not certified */
-    free(mem);
+    if (!work) free(mem);
     return 0;
 }
 
@@ -2299,7 +2307,7 @@ static PyObject *certify(PyObject *self, PyObject *args) {
         int rc;
         Py_BEGIN_ALLOW_THREADS
         rc = certify_run(N, n, m, bX.buf, bXu.buf, bxn.buf, by.buf, bv.buf, bA.buf, bW.buf, c, sup, nsup,
-                         has_keep ? bkeep.buf : NULL, loss == LOSS_LOGISTIC, fit_bias, btol.buf, out);
+                         has_keep ? bkeep.buf : NULL, loss == LOSS_LOGISTIC, fit_bias, btol.buf, out, NULL);
         Py_END_ALLOW_THREADS
         if (rc != 0) { PyErr_NoMemory(); goto done; }
         result = Py_BuildValue("ddddd", out[0], out[1], out[2], out[3], out[4]);
@@ -2351,9 +2359,23 @@ typedef struct {
     const int *start_of;      /* per neighbour: its row of starts, or −1 (NULL: none has one) */
     const double *starts;     /* rows of m n + 1 doubles: W then c */
     double *out_loss, *out_lb, *out_W, *out_c;
+    int *out_row, next_row;   /* the points found, in rows of out_W taken in turn: out_row[k] is
+                                 neighbour k's row, or −1 (so that only rows in use are touched) */
     int *out_status, *out_iter;
     double *out_sec;          /* CPU seconds of the thread on each neighbour */
 } Sweep;
+
+/* certify_run's work memory of workspace C, allocated on first use and kept (a fresh allocation
+   per call is mapped and zeroed by the system: about 8 % of a sweep at m = 128); NULL when out of
+   memory (certify_run then tries to allocate its own) */
+static void *cert_work(Ctx *C) {
+    size_t bytes = certify_bytes(C->N, C->n, C->m);
+    if (!C->cert) C->cert = malloc(bytes);
+#ifdef ZC_POISON
+    if (C->cert) memset(C->cert, 0xff, bytes);    /* NaN doubles, −1 ints: a read before a write shows */
+#endif
+    return C->cert;
+}
 
 /* CPU time of the calling thread, seconds (0 where the clock is missing) */
 static double thread_seconds(void) {
@@ -2449,7 +2471,7 @@ static void sweep_one(Sweep *S, Ctx *C, int k) {
         if (st == ST_OK) {
             double out[5];
             if (certify_run(N, n, m, G->X, G->Xu, G->xn, G->y, G->v, C->A, C->W, C->c, C->support,
-                            C->nsupport, NULL, G->logistic, G->fit_bias, G->ktol, out) != 0) {
+                            C->nsupport, NULL, G->logistic, G->fit_bias, G->ktol, out, cert_work(C)) != 0) {
                 S->failed_alloc = 1;
             } else {
                 int ok = 1;
@@ -2464,10 +2486,13 @@ static void sweep_one(Sweep *S, Ctx *C, int k) {
     S->out_iter[k] = iters;
     S->out_sec[k] = thread_seconds() - t0;
     if (S->out_W) {
-        double *Wk = S->out_W + (size_t)k * mn;
-        if (status == NB_SOLVED) { memcpy(Wk, C->W, sizeof(double) * mn); S->out_c[k] = C->c; }
-        else if (status == NB_SCREENED) { memcpy(Wk, S->W0, sizeof(double) * mn); S->out_c[k] = S->c0; }
-        else { for (size_t q = 0; q < mn; q++) Wk[q] = NAN; S->out_c[k] = NAN; }
+        int row = -1;
+        if (status == NB_SOLVED || status == NB_SCREENED) {
+            row = __atomic_fetch_add(&S->next_row, 1, __ATOMIC_RELAXED);
+            memcpy(S->out_W + (size_t)row * mn, status == NB_SOLVED ? C->W : S->W0, sizeof(double) * mn);
+            S->out_c[row] = status == NB_SOLVED ? C->c : S->c0;
+        }
+        S->out_row[k] = row;
     }
     for (int t = 0; t < nflip; t++) C->A[(size_t)u * N + flip[t]] ^= 1;
     ctx_set_unit(C, u);
@@ -2512,20 +2537,23 @@ static int moves_ok(const char *fn, const int *mu, const int *mptr, const int *m
 }
 
 /* sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen,
- *       kkt_rtol, threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, want_W,
+ *       kkt_rtol, threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, out_row,
  *       start_of, starts)
  * -> (threads used); see the block comment above. move_ptr has nmoves + 1 entries; start_of has
- * nmoves entries (or none: no neighbour has a start of its own), each −1 or a row of starts. */
+ * nmoves entries (or none: no neighbour has a start of its own), each −1 or a row of starts;
+ * out_row has nmoves entries, or none and then out_W and out_c none: no points wanted. The row
+ * order of out_W depends on the threads' timing, the point of each neighbour does not. */
 static PyObject *sweep(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *cap;
-    Py_buffer bA, bW, bmu, bptr, bidx, bloss, blb, bst, bit, bsec, boW, boc, bso, bsw;
+    Py_buffer bA, bW, bmu, bptr, bidx, bloss, blb, bst, bit, bsec, boW, boc, borow, bso, bsw;
     double c0, loss0, bound, kkt_rtol;
-    int has_bound, screen, threads, want_W;
-    if (!PyArg_ParseTuple(args, "Oy*y*ddy*y*y*diidiw*w*w*w*w*w*w*iy*y*", &cap, &bA, &bW, &c0, &loss0, &bmu,
+    int has_bound, screen, threads;
+    if (!PyArg_ParseTuple(args, "Oy*y*ddy*y*y*diidiw*w*w*w*w*w*w*w*y*y*", &cap, &bA, &bW, &c0, &loss0, &bmu,
                           &bptr, &bidx, &bound, &has_bound, &screen, &kkt_rtol, &threads, &bloss, &blb, &bst,
-                          &bit, &bsec, &boW, &boc, &want_W, &bso, &bsw))
+                          &bit, &bsec, &boW, &boc, &borow, &bso, &bsw))
         return NULL;
+    int want_W = borow.len > 0;
     PyObject *result = NULL;
     double *g0 = NULL;
     Snap *snap = NULL;
@@ -2542,6 +2570,7 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
         !need("sweep", &bit, nmoves, 4, "out_iter") || !need("sweep", &bsec, nmoves, 8, "out_sec") ||
         !need("sweep", &boW, want_W ? nmoves * m * n : 0, 8, "out_W") ||
         !need("sweep", &boc, want_W ? nmoves : 0, 8, "out_c") ||
+        !need("sweep", &borow, want_W ? nmoves : 0, 4, "out_row") ||
         !need("sweep", &bso, bso.len ? nmoves : 0, 4, "start_of"))
         goto done;
     const int *mu = bmu.buf, *mptr = bptr.buf, *midx = bidx.buf, *start_of = bso.len ? bso.buf : NULL;
@@ -2572,7 +2601,8 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
                .bound = bound, .kkt_rtol = kkt_rtol, .mu = mu, .mptr = mptr, .midx = midx,
                .nmoves = (int)nmoves, .has_bound = has_bound, .screen = screen, .next = 0,
                .failed_alloc = 0, .out_loss = bloss.buf, .out_lb = blb.buf, .out_W = want_W ? boW.buf : NULL,
-               .out_c = want_W ? boc.buf : NULL, .out_status = bst.buf, .out_iter = bit.buf,
+               .out_c = want_W ? boc.buf : NULL, .out_row = want_W ? borow.buf : NULL, .next_row = 0,
+               .out_status = bst.buf, .out_iter = bit.buf,
                .out_sec = bsec.buf, .start_of = start_of, .starts = bsw.buf};
     int started = 0;
     Py_BEGIN_ALLOW_THREADS
@@ -2597,7 +2627,7 @@ done:
     PyBuffer_Release(&bA); PyBuffer_Release(&bW); PyBuffer_Release(&bmu); PyBuffer_Release(&bptr);
     PyBuffer_Release(&bidx); PyBuffer_Release(&bloss); PyBuffer_Release(&blb); PyBuffer_Release(&bst);
     PyBuffer_Release(&bit); PyBuffer_Release(&bsec); PyBuffer_Release(&boW); PyBuffer_Release(&boc);
-    PyBuffer_Release(&bso); PyBuffer_Release(&bsw);
+    PyBuffer_Release(&borow); PyBuffer_Release(&bso); PyBuffer_Release(&bsw);
     return result;
 }
 
@@ -2639,7 +2669,7 @@ static void star_one(StarWorker *w, int s) {
     if (ctx_solve(C, 0, 0.0, 0, NULL, T->detect, NULL, NULL, NULL, 0, &iters) == ST_OK) {
         double out[5];
         if (certify_run(N, n, m, G->X, G->Xu, G->xn, G->y, G->v, C->A, C->W, C->c, C->support, C->nsupport,
-                        NULL, G->logistic, G->fit_bias, G->ktol, out) != 0) w->failed_alloc = 1;
+                        NULL, G->logistic, G->fit_bias, G->ktol, out, cert_work(C)) != 0) w->failed_alloc = 1;
         else {
             ok = 1;
             for (int t = 0; t < 5; t++) ok &= out[t] <= T->sweep.kkt_rtol;
@@ -2769,7 +2799,7 @@ static PyMethodDef methods[] = {
      "detect) -> (status, c, iterations). Internal: use RegionKernel.solve."},
     {"sweep", sweep, METH_VARARGS,
      "sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen, kkt_rtol, "
-     "threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, want_W, start_of, starts) -> threads "
+     "threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, out_row, start_of, starts) -> threads "
      "used. Internal: use RegionKernel.sweep."},
     {"stars", stars, METH_VARARGS,
      "stars(program, patterns, star_ptr, move_unit, move_ptr, move_idx, screen, detect, kkt_rtol, threads, "

@@ -219,7 +219,7 @@ class FastBackend:
                 t0 = time.process_time()
                 B = pattern.copy()
                 B[moves.units[j], moves.flipped(j)] ^= True
-                if not self._attainment.attained(B, outcome.W[j], outcome.c[j]):
+                if not self._attainment.attained(B, *outcome.point(j)):
                     outcome.status[j], outcome.loss[j], outcome.lower_bound[j] = "failed", np.nan, -np.inf
                 outcome.cpu_seconds[j] += time.process_time() - t0
         return outcome

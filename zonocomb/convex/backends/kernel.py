@@ -227,8 +227,10 @@ class SweepOutcome:
         CPU time its thread spent on each neighbour (screening, solve and certificate; the fast
         backend adds its attainment check when it runs one, :meth:`FastBackend.sweep
         <zonocomb.convex.backends.fast.FastBackend.sweep>`).
-    W, c : ndarray, optional
-        The neighbours' optima ((k, m, n) and (k,)), NaN where there is none; only on request.
+    W, c, row : ndarray, optional
+        Only on request: the points found (the optimum of each solved neighbour, the vertex's for
+        a screened one) in rows of W ((r, m, n)) and c ((r,)), neighbour j's in row ``row[j]``
+        (−1: none), in an order that depends on the threads' timing; :meth:`point` reads them.
     threads : int
         Threads used.
     """
@@ -240,7 +242,14 @@ class SweepOutcome:
     cpu_seconds: np.ndarray
     W: np.ndarray | None
     c: np.ndarray | None
+    row: np.ndarray | None
     threads: int
+
+    def point(self, j: int) -> tuple[np.ndarray, float] | None:
+        """(W, c) found for neighbour j, or None (not solved or screened, or not requested)."""
+        if self.row is None or self.row[j] < 0:
+            return None
+        return self.W[self.row[j]], float(self.c[self.row[j]])
 
 
 @dataclass(frozen=True)
@@ -519,19 +528,23 @@ class RegionKernel:
         out_loss, out_lb = np.empty(k), np.empty(k)
         out_status, out_iter = np.empty(k, dtype=np.int32), np.empty(k, dtype=np.int32)
         out_sec = np.empty(k)
+        # (np.empty reserves the rows without touching them: only the rows in use are written)
         out_W = np.empty((k, m, n)) if solutions else np.empty(0)
         out_c = np.empty(k) if solutions else np.empty(0)
+        out_row = np.empty(k, dtype=np.int32) if solutions else np.empty(0, dtype=np.int32)
         try:
             used = _region_kernel.sweep(self._program, A, W, float(c), float(loss), moves.units, moves.ptr, moves.idx,
                                         0.0 if bound is None else float(bound), int(bound is not None),
                                         int(bool(screen)), float(kkt_rtol),
                                         self.threads if threads is None else int(threads),
                                         out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c,
-                                        int(solutions), start_of, start_rows)
+                                        out_row, start_of, start_rows)
         except ValueError as exc:
             raise InvalidInputError(str(exc)) from exc
-        return SweepOutcome(loss=out_loss, lower_bound=out_lb, status=_SWEEP_NAMES[out_status], n_iter=out_iter, cpu_seconds=out_sec,
-                            W=out_W if solutions else None, c=out_c if solutions else None, threads=used)
+        rows = int(np.count_nonzero(out_row >= 0)) if solutions else 0
+        return SweepOutcome(loss=out_loss, lower_bound=out_lb, status=_SWEEP_NAMES[out_status], n_iter=out_iter,
+                            cpu_seconds=out_sec, W=out_W[:rows] if solutions else None,
+                            c=out_c[:rows] if solutions else None, row=out_row if solutions else None, threads=used)
 
     def _start_rows(self, starts, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The kernel's form of a sweep's ``starts`` (neighbour index → (W, c)) for k neighbours:
