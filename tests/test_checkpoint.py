@@ -252,6 +252,36 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, monkeypatch, m
     assert again["cpu_seconds"] >= saved["cpu_seconds"] and again["wall_seconds"] >= saved["wall_seconds"]
 
 
+class Failing(Exception):
+    """A failure of the search (an Exception: execute records it and goes on)."""
+
+
+def test_a_run_that_fails_after_resuming_starts_afresh_next_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
+    task = _gls_task(seed=2)
+    real_save = runner._Checkpoints.__call__
+    saves = []
+
+    def failing_save(self, state):                               # the search fails at its 3rd move
+        real_save(self, state)
+        saves.append(state.n_steps)
+        if len(saves) % 3 == 0:
+            raise Failing("solver trouble")
+    with RunStore(tmp_path / "r.sqlite") as store:
+        monkeypatch.setattr(runner._Checkpoints, "__call__", failing_save)
+        first = execute(task, checkpoints=store)                 # fresh: its checkpoints stay
+        assert first["status"] == "error" and "solver trouble" in first["error"]
+        assert SearchCheckpoint.from_json(json.loads(store.checkpoint(task.key))["search"]).n_steps == 3
+        second = execute(task, checkpoints=store)                # resumed from step 3, fails again
+        assert second["status"] == "error" and saves[3:] == [4, 5, 6]
+        assert store.checkpoint_keys() == set()                  # dropped: the next one starts afresh
+        monkeypatch.setattr(runner._Checkpoints, "__call__", real_save)
+        third = execute(task, checkpoints=store)
+        plain = execute(task)
+    assert third["status"] == "ok" and third["n_steps"] == plain["n_steps"]
+    assert third["loss"] == pytest.approx(plain["loss"], rel=1e-12)
+
+
 def test_a_checkpoint_that_cannot_be_resumed_is_ignored(tmp_path, monkeypatch):
     task = _gls_task(seed=1)
     with RunStore(tmp_path / "r.sqlite") as store:

@@ -188,11 +188,13 @@ def execute(task: Task, data_dir=None, checkpoints=None) -> dict:
     :data:`CHECKPOINT_SECONDS` and, if the store holds one for the task, resumes from it (:mod:`zonocomb.search.checkpoint` says what the resumed run shares with
     an uninterrupted one); its seconds then include those spent before the interruption. A
     checkpoint that cannot be resumed (damaged, or of another problem: the code changed) is
-    ignored and the run starts again.
+    ignored and the run starts again. A run that resumed and then failed drops its checkpoint, so
+    that the next attempt starts afresh (one that failed without resuming keeps the checkpoints it
+    saved, and the next attempt resumes from the last).
     """
     record = _base_record(task)
     start, cpu = time.perf_counter(), time.process_time()
-    saver = None
+    saver = store = saved = None
     try:
         if task.method not in METHODS:
             raise InvalidInputError(f"unknown method {task.method!r}; expected one of {sorted(METHODS)}")
@@ -210,11 +212,13 @@ def execute(task: Task, data_dir=None, checkpoints=None) -> dict:
             except CheckpointError:
                 if saved is None:
                     raise
-                saver = _Checkpoints(store, task.key, (start, cpu))
+                saved, saver = None, _Checkpoints(store, task.key, (start, cpu))
                 result = call(dataset, task.cfg, task.random_state, resume=None, checkpoint=saver)
         _finish_record(record, task, dataset, result)
     except Exception as exc:  # recorded, retried on the next run of the sweep
         _failed(record, exc)
+        if saved is not None:
+            store.drop_checkpoint(task.key)
     record["wall_seconds"] = time.perf_counter() - start if saver is None else saver.wall_seconds()
     record["cpu_seconds"] = time.process_time() - cpu if saver is None else saver.cpu_seconds()
     return record

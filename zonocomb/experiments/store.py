@@ -155,6 +155,12 @@ class RunStore:
             self._conn.execute("INSERT OR REPLACE INTO checkpoints (key, state, saved_at) VALUES (?, ?, ?)",
                                (key, state, now))
 
+    def drop_checkpoint(self, key: str) -> None:
+        """Delete the checkpoint of the run ``key``, if any, and commit at once."""
+        with self._lock:
+            if self._has_checkpoints():
+                self._conn.execute("DELETE FROM checkpoints WHERE key = ?", (key,))
+
     def checkpoint(self, key: str) -> str | None:
         """The checkpoint saved for the run ``key``, or None."""
         with self._lock:
