@@ -3,7 +3,7 @@ solve from the vertex's optimum.
 
 A GLS step solves the neighbours of its vertex (``RegionProgram.sweep``). The default starts the
 solve of each move from the point found for the same move from the previous vertex, when it was
-solved there (``starts``; zonocomb/search/gls.py); the baseline starts every solve from the
+solved there and did not improve (``starts``; zonocomb/search/gls.py); the baseline starts every solve from the
 vertex's optimum (the sweep with its ``starts`` dropped, as before this option existed). Both run
 the same K GLS steps in this process from the same state, the baseline first: a checkpoint of a
 run saved in a sweep's store (by default the first GLS checkpoint in

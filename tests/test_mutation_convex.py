@@ -1816,14 +1816,17 @@ def test_packed_moves_accept_every_example_index_from_0_to_n_minus_1():
 
 
 def test_a_backend_sweep_returns_the_neighbours_optima_only_on_request():
-    """FastBackend.sweep (SweepOutcome.W and c: "only on request"): without ``solutions`` the
-    outcome carries no optima; with it, one (m, n) matrix and one bias per neighbour."""
+    """FastBackend.sweep (SweepOutcome.W, c and row: "only on request"): without ``solutions`` the
+    outcome carries no optima; with it, one (m, n) matrix and one bias per solved or screened
+    neighbour, in the row ``row`` names."""
     prog, A, moves = _vertex_with_moves()              # (data in [1/16, 16]: the solver's own scale)
     base = prog.solve(A)
     plain = prog.solver.sweep(A, moves, (base.W, base.c), base.loss)
-    assert plain.W is None and plain.c is None
+    assert plain.W is None and plain.c is None and plain.row is None
     full = prog.solver.sweep(A, moves, (base.W, base.c), base.loss, solutions=True)
-    assert full.W.shape == (len(moves), 2, prog.n) and full.c.shape == (len(moves),)
+    has = np.isin(full.status, ["solved", "screened"])
+    assert sorted(full.row[has].tolist()) == list(range(int(has.sum()))) and np.all(full.row[~has] == -1)
+    assert full.W.shape == (int(has.sum()), 2, prog.n) and full.c.shape == (int(has.sum()),)
     np.testing.assert_array_equal(full.loss, plain.loss)
 
 

@@ -671,7 +671,8 @@ def test_no_work_array_is_read_before_it_is_written(tmp_path, monkeypatch):
     """The kernel leaves its largest work arrays unzeroed (written before read). A build that fills
     them with NaN instead must still give certified answers with the normal build's losses on
     random vertices and facet walks (cold and warm, MSE and logistic, with and without c, repeated
-    examples, units active nowhere or everywhere, a zero example): a read
+    examples, units active nowhere or everywhere, a zero example), in stars and in neighbour sweeps
+    from the vertex's optimum and from starts of their own (with their points): a read
     before a write would spread NaN (a kernel failure) or change an answer. (The test build is
     compiled with other flags, so the answers agree to rounding, not bit for bit.)"""
     import zonocomb.convex.backends.kernel as kernel_module
@@ -723,6 +724,22 @@ def test_no_work_array_is_read_before_it_is_written(tmp_path, monkeypatch):
                                 screen=True, kkt_rtol=1e-8)
             answers[name] += list(np.where(star.centre_status == "solved", star.centre_loss, -1.0))
             answers[name] += list(np.where(star.status == "failed", -1.0, star.loss))
+            # the neighbour sweep with points, from the vertex's optimum and from starts of their own
+            # (the first neighbours' answers, random points for the others)
+            try:
+                base = kernel.solve(P[0])
+            except (Separable, Runaway):
+                continue
+            loss0 = prog.objective(P[0], base.W, base.c)
+            plain = kernel.sweep(P[0], moves[0], base.W, base.c, loss0, screen=True, kkt_rtol=1e-8, solutions=True)
+            noise = np.random.default_rng(5)
+            starts = {j: plain.point(j) if j < 2 and plain.point(j) else (noise.standard_normal(base.W.shape), 0.5)
+                      for j in range(len(moves[0]))}
+            own = kernel.sweep(P[0], moves[0], base.W, base.c, loss0, screen=True, kkt_rtol=1e-8, solutions=True,
+                               starts=starts)
+            for sweep in (plain, own):
+                answers[name] += list(np.where(np.isin(sweep.status, ["failed", "bounded"]), -1.0, sweep.loss))
+                answers[name] += [sweep.point(j)[1] if sweep.point(j) else -1.0 for j in range(len(moves[0]))]
         assert len(answers["poisoned"]) == len(answers["normal"]) >= len(patterns)
         for a, b in zip(answers["normal"], answers["poisoned"]):
             if isinstance(a, str) or isinstance(b, str):

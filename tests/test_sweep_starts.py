@@ -6,8 +6,11 @@ Evidence: the optima found from any start (the neighbour's own optimum, the prev
 answer, a random infeasible point) equal the sweep's from the vertex's optimum, to rounding, and
 to a from-scratch solve; a start at the neighbour's own optimum settles it in a few iterations (so
 the start is used); answers are feasible points of their neighbour's program whose objective is
-the reported loss; the thread count changes nothing; GLS and mGLS take the same moves with and
-without starts, and the starts are used; malformed starts are refused; the searches' keys of neighbour patterns are those of the patterns.
+the reported loss, in the program's units (on data the solver rescales), and the far points of
+unattained logistic regions are left out; the points a sweep returns are in compact rows, one per
+solved or screened neighbour; the thread count changes nothing; GLS and mGLS take the same moves
+with and without starts, and the starts are used; malformed starts are refused, by the kernel too;
+the searches' keys of neighbour patterns are those of the patterns.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zonocomb import Dataset
 from zonocomb.convex import RegionProgram
 from zonocomb.convex.backends.kernel import RegionKernel
 from zonocomb.convex.region import SolveStatus
@@ -87,18 +91,20 @@ def test_answers_are_feasible_points_of_the_reported_loss(case):
     assert seen
 
 
-def kernel_and_vertex(threads=1):
+def kernel_and_vertex(threads=1, loss="mse"):
     rng = np.random.default_rng(12)
-    ds = gaussian_mse(rng, 40, 3)
-    v = np.array([1.0, -1.0] * 3)
-    prog = RegionProgram(ds, v)
+    ds = gaussian_mse(rng, 40, 3) if loss == "mse" else classification(rng, 40, 3)
+    v = np.array([1.0, -1.0] * 3) if loss == "mse" else np.array([1.0, -1.0, 1.0])
+    prog = RegionProgram(ds, v, loss=loss)
     A, moves = next(walk(ds, len(v), 1, rng))
     base = prog.solve(A)
     return RegionKernel(prog.data, threads=threads), A, moves, base
 
 
-def test_a_start_at_the_neighbours_own_optimum_settles_it_in_few_iterations():
-    kernel, A, moves, base = kernel_and_vertex()
+@pytest.mark.parametrize("loss", ["mse", "logistic"])
+def test_a_start_at_the_neighbours_own_optimum_settles_it_in_few_iterations(loss):
+    # (logistic: the start's c is used too; from its own W and the vertex's c it takes 4-6)
+    kernel, A, moves, base = kernel_and_vertex(loss=loss)
     plain = kernel.sweep(A, moves, base.W, base.c, base.loss, screen=True, kkt_rtol=1e-8, solutions=True)
     solved = np.flatnonzero(plain.status == "solved")
     assert plain.n_iter[solved].max() > 3                        # (so that a start can show)
@@ -207,3 +213,77 @@ def test_neighbour_keys_are_the_keys_of_the_moved_patterns(m, N, seed):
     moves = [(int(rng.integers(m)), tuple(sorted(set(rng.integers(N, size=int(rng.integers(1, N + 1))).tolist()))))
              for _ in range(6)]
     assert neighbour_keys(A, moves) == [pattern_key(moved(A, mv)) for mv in moves]
+
+
+def test_starts_and_answers_are_in_the_programs_units(monkeypatch):
+    # Data the solver rescales by powers of two (labels ~1000, features ~100): the answers are
+    # points of the program itself (of the reported loss), and given back as starts they reach
+    # the kernel as its own answers, which settle in a few iterations.
+    rng = np.random.default_rng(17)
+    ds = Dataset(100.0 * rng.standard_normal((40, 3)), y=1000.0 * rng.standard_normal(40))
+    prog = RegionProgram(ds, np.array([1.0, -1.0] * 3))
+    A, moves = next(walk(ds, 6, 1, rng))
+    base = prog.solve(A)
+    plain = prog.sweep(A, moves, base, answers=True)
+    assert plain.answers
+    for j, (W, c) in plain.answers.items():
+        assert prog.objective(moved(A, moves[j]), W, c) == pytest.approx(plain.loss[j], rel=1e-9)
+    outcomes, real = [], RegionKernel.sweep
+    monkeypatch.setattr(RegionKernel, "sweep", lambda self, *a, **k: outcomes.append(real(self, *a, **k)) or outcomes[-1])
+    again = prog.sweep(A, moves, base, starts=plain.answers)
+    assert outcomes[-1].n_iter[sorted(plain.answers)].max() <= 3
+    np.testing.assert_allclose(again.loss, plain.loss, rtol=1e-9)
+
+
+def test_answers_leave_out_the_far_points_of_unattained_regions():
+    # Nearly separable labels: some neighbours' infima are not attained ("optimal_unattained", a
+    # far point of their own solve); every other solved neighbour has its answer.
+    from test_attainment import V, nearly_separable
+    ds, rng = nearly_separable(0)
+    prog = RegionProgram(ds, V, loss="logistic")
+    unattained = 0
+    for A, moves in walk(ds, 2, 3, rng):
+        base = prog.solve(A)
+        if base.status == SolveStatus.OPTIMAL_UNATTAINED:
+            continue
+        sweep = prog.sweep(A, moves, base, answers=True)
+        far = [s == SolveStatus.OPTIMAL_UNATTAINED for s in sweep.status]
+        unattained += sum(far)
+        assert sorted(sweep.answers) == [j for j, s in enumerate(settled(sweep)) if s == "solved" and not far[j]]
+    assert unattained
+
+
+def test_a_sweep_returns_its_points_in_compact_rows():
+    # With a bound some neighbours are abandoned: only the solved and screened ones have a row,
+    # and W those rows only; each neighbour's point is the one the sweep without a bound finds for
+    # it (in another row), a screened one's the vertex's optimum.
+    kernel, A, moves, base = kernel_and_vertex()
+    out = kernel.sweep(A, moves, base.W, base.c, base.loss, screen=True, kkt_rtol=1e-8, solutions=True,
+                       bound=base.loss * (1 - 1e-9))                 # (GLS's threshold)
+    has = np.isin(out.status, ["solved", "screened"])
+    assert has.any() and not has.all()
+    assert np.array_equal(out.row < 0, ~has)
+    assert sorted(out.row[has].tolist()) == list(range(int(has.sum())))
+    assert out.W.shape == (int(has.sum()), *base.W.shape) and out.c.shape == (int(has.sum()),)
+    every = kernel.sweep(A, moves, base.W, base.c, base.loss, screen=True, kkt_rtol=1e-8, solutions=True)
+    assert (every.row >= 0).sum() > has.sum()                      # (other rows, in another order)
+    for j in np.flatnonzero(has).tolist():                         # a neighbour's point is its own
+        W, c = out.point(j)
+        assert np.array_equal(W, every.point(j)[0]) and c == every.point(j)[1]
+        if out.status[j] == "screened":
+            assert np.array_equal(W, base.W) and c == base.c
+    assert all(out.point(j) is None for j in np.flatnonzero(~has).tolist())
+
+
+def test_the_kernel_refuses_malformed_start_buffers(monkeypatch):
+    # RegionKernel.sweep builds start_of and the rows of starts itself; the compiled sweep checks
+    # them again (rows of m n + 1 doubles, each start_of -1 or a row), with a ValueError, not a crash.
+    kernel, A, moves, base = kernel_and_vertex()
+    k, row = len(moves), base.W.size + 1
+    for start_of, rows, match in ((np.full(k, 1, np.int32), np.zeros((1, row)), "start_of\\[0\\] = 1 is not -1 or a row"),
+                                  (np.full(k, -2, np.int32), np.zeros((1, row)), "start_of\\[0\\] = -2"),
+                                  (np.zeros(k, np.int32), np.zeros(row + 1), "not a whole number of rows"),
+                                  (np.zeros(k - 1, np.int32), np.zeros((1, row)), "buffer start_of has")):
+        monkeypatch.setattr(RegionKernel, "_start_rows", lambda self, starts, k, b=(start_of, rows): b)
+        with pytest.raises(InvalidInputError, match=match):
+            kernel.sweep(A, moves, base.W, base.c, base.loss, screen=True, kkt_rtol=1e-8, starts={0: None})

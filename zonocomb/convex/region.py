@@ -634,9 +634,10 @@ class RegionProgram:
             Where to start the solves of some neighbours (by index into ``moves``) instead of the
             vertex's optimum; for instance the :attr:`NeighbourSweep.answers` of the same moves
             from the previous vertex of a local search, a program that differs from this one in a
-            single row and whose optimum is usually much nearer than the vertex's (about 6× fewer
-            iterations late in GLS at d = 16, m = 32: benchmarks/README.md). The optima found are
-            the same, to the solver's tolerances. The fast backend's kernel only; others ignore it.
+            single row and whose optimum is often much nearer than the vertex's
+            (benchmarks/README.md). The optima found are the same, to the solver's tolerances. The
+            fast backend's kernel only; others ignore it (the l1 loss, the reference backend, and
+            the neighbours of an unattained logistic region, which are solved one by one).
         answers : bool, default False
             Also return the points found for the solved neighbours (:attr:`NeighbourSweep.answers`,
             memory up to k m n floats), without building their solutions; not the far points of

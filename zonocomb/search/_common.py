@@ -119,8 +119,9 @@ def pattern_key(pattern: np.ndarray) -> bytes:
 
 def neighbour_keys(pattern: np.ndarray, moves) -> list[bytes]:
     """``pattern_key`` of ``pattern`` with each move (unit, flipped examples) applied, without
-    copying the pattern per move: only the moved unit's packed row is recomputed (cost O(N/8) per
-    move after one packing of the pattern, instead of O(m N))."""
+    copying the pattern per move: only the moved unit's packed row is recomputed. Cost per move
+    after one packing of the pattern: O(N) for the row and m⌈N/8⌉ bytes for the key itself,
+    instead of copying and packing the whole pattern (O(m N))."""
     packed = np.packbits(np.ascontiguousarray(pattern, dtype=bool), axis=1)
     width = packed.shape[1]
     key = packed.tobytes()

@@ -15,7 +15,7 @@ A resumed search makes the moves of the uninterrupted one (for the logistic loss
 decay, see below: not always): the loss and tight set of the restored
 optimum are recomputed from (W, c) exactly as the solver computed them
 (:meth:`RegionProgram.solution_at <zonocomb.convex.region.RegionProgram.solution_at>`), and the
-first sweep certifies it again. Two things differ. The region solver carries factorisations from
+first sweep certifies it again. Three things differ. The region solver carries factorisations from
 one solve to the next, so the later optima agree with the uninterrupted search's to rounding
 (about 1e-15 relative), not bit for bit: a move could differ only where two neighbours' losses
 tie to rounding. And the patterns the interrupted search had cached (its visited vertices, and
@@ -24,7 +24,9 @@ solved again (a few per resumption; none of them improves, see :mod:`zonocomb.se
 its ``n_solves`` can be a little larger. Nor are the points found for the previous vertex's
 neighbours, from which the search starts the same moves' solves (:mod:`zonocomb.search.gls`): the
 first sweep after a resumption solves its neighbours from the vertex's optimum, which changes its
-losses in the last bits only, and its time (it is the slower start). For the logistic loss without weight decay a third:
+losses within the solver's tolerances (so a move could differ only where two neighbours' losses,
+or a loss and the improvement threshold, agree to that accuracy), and its time (it is the slower
+start). For the logistic loss without weight decay a fourth:
 the fast backend's recession LP (zonocomb/convex/backends/recession.py) keeps a HiGHS model that
 it solves from its last basis, and that basis is not in the checkpoint. Where a region's
 recession direction is not unique, the resumed search's answers there differ from the

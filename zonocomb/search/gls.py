@@ -30,8 +30,8 @@ the previous vertex when that move was solved there and did not improve (the two
 in one row of the pattern, the last move's; a neighbour that does not improve has its optimum far
 from the vertex's, an improving one near it), else from the current vertex's optimum; those points
 are kept for one move (m n floats each). The optima are the same either way, to the solver's
-tolerances; so the moves are too, except between neighbours of equal loss, where rounding picks
-one.
+tolerances; so the moves are too, except between neighbours of equal loss, or a neighbour whose
+loss is the improvement threshold, where rounding decides.
 """
 from __future__ import annotations
 

@@ -2041,8 +2041,9 @@ static size_t certify_bytes(int N, int n, int m) {
     return nd * sizeof(double) + ni * sizeof(int) + 64;
 }
 
-/* work: certify_bytes(N, n, m) bytes (every entry is written before it is read), or NULL to
-   allocate them here */
+/* work: certify_bytes(N, n, m) bytes (every entry is written before it is read; a -DZC_POISON
+   build fills them with NaN doubles and −1 ints first, so that a read before a write shows), or
+   NULL to allocate them here */
 HOT static int certify_run(int N, int n, int m, const double *X, const double *Xu, const double *xn,
                        const double *y, const double *v, const unsigned char *A, const double *W,
                        double c, const int *sup, const int *nsup, const unsigned char *keep,
@@ -2050,6 +2051,9 @@ HOT static int certify_run(int N, int n, int m, const double *X, const double *X
     size_t NN = (size_t)N, nn = (size_t)n, mm = (size_t)m, n4 = (nn + 3) & ~(size_t)3;
     void *mem = work ? work : malloc(certify_bytes(N, n, m));
     if (!mem) return -1;
+#ifdef ZC_POISON
+    memset(mem, 0xff, certify_bytes(N, n, m));
+#endif
     double *pd = mem;
     double *pre = pd; pd += mm * NN;          /* w_u·x̄_i */
     double *slack = pd; pd += mm * NN;        /* s_ui w_u·x̄_i/‖x̄_i‖ */
@@ -2366,14 +2370,10 @@ typedef struct {
 } Sweep;
 
 /* certify_run's work memory of workspace C, allocated on first use and kept (a fresh allocation
-   per call is mapped and zeroed by the system: about 8 % of a sweep at m = 128); NULL when out of
+   per call would be mapped and zeroed by the system each time: CHANGELOG.md); NULL when out of
    memory (certify_run then tries to allocate its own) */
 static void *cert_work(Ctx *C) {
-    size_t bytes = certify_bytes(C->N, C->n, C->m);
-    if (!C->cert) C->cert = malloc(bytes);
-#ifdef ZC_POISON
-    if (C->cert) memset(C->cert, 0xff, bytes);    /* NaN doubles, −1 ints: a read before a write shows */
-#endif
+    if (!C->cert) C->cert = malloc(certify_bytes(C->N, C->n, C->m));
     return C->cert;
 }
 
