@@ -3,12 +3,12 @@ solve from the vertex's optimum.
 
 A GLS step solves the neighbours of its vertex (``RegionProgram.sweep``). The default starts the
 solve of each move from the point found for the same move from the previous vertex, when it was
-solved there and did not improve (``starts``; zonocomb/search/gls.py); the baseline starts every solve from the
-vertex's optimum (the sweep with its ``starts`` dropped, as before this option existed). Both run
-the same K GLS steps in this process from the same state, the baseline first: a checkpoint of a
-run saved in a sweep's store (by default the first GLS checkpoint in
-docs/results/table-a1-full.sqlite: a Table A1 run at (d, m_gen, m) = (16, 16, 32), late in its
-walk), or a fresh random start (``--synthetic D M_GEN M SEED``).
+solved there and did not improve (``starts``; zonocomb/search/gls.py); the baseline starts every
+solve from the vertex's optimum (the sweep with its ``starts`` and ``answers`` dropped, as before
+these options existed). Both run the same K GLS steps in this process from the same state, the
+baseline first: a checkpoint of a run saved in a sweep's store (by default the first GLS
+checkpoint in docs/results/table-a1-full.sqlite: a Table A1 run at (d, m_gen, m) = (16, 16, 32),
+late in its walk), or a fresh random start (``--synthetic D M_GEN M SEED``).
 
 Columns, per step: the CPU seconds of each mode (``time.process_time`` between moves), their ratio
 (the first step of a resumed search has no previous answers: it is reported, not counted in the
@@ -71,7 +71,7 @@ def run(dataset, m, loss, state, seed, steps: int, with_starts: bool):
     first = 0 if state is None else state.n_steps
     real = RegionProgram.sweep
     if not with_starts:
-        RegionProgram.sweep = lambda self, *args, starts=None, **kwargs: real(self, *args, **kwargs)
+        RegionProgram.sweep = lambda self, *args, starts=None, answers=False, **kwargs: real(self, *args, **kwargs)
     try:
         gls(dataset, m, loss=loss, max_steps=first + steps, resume=state,
             random_state=None if state is not None else seed, callback=record)
