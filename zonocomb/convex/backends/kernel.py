@@ -508,6 +508,10 @@ class RegionKernel:
         optimum, such as the optimum of the same move from the previous vertex of a search, saves
         most iterations (benchmarks/README.md).
 
+        With ``solutions`` the outcome also holds the points found (``W``, ``c``, ``row``: one row
+        per solved or screened neighbour; :meth:`SweepOutcome.point`); k m n doubles are reserved
+        for them and only the rows in use are written.
+
         Results do not depend on the number of threads. Cost: one NNLS of n × N per screened
         neighbour, a warm-started solve and a certificate per solved one (the set-up of a solve
         from its own start is that of :meth:`solve`, m times that of one from (W, c)).
