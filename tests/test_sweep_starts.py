@@ -202,7 +202,12 @@ def test_malformed_starts_are_refused():
                           ({"0": good}, "neighbour indices")):
         with pytest.raises(InvalidInputError, match=match):
             prog.sweep(A, moves, base, starts=starts)
+        # refused on every path, also where the starts would not be used (no compiled sweep)
+        with pytest.raises(InvalidInputError, match=match):
+            RegionProgram(ds, [1.0, -1.0], backend="cvxpy").sweep(A, moves, base, starts=starts)
     assert prog.sweep(A, moves, base, starts={}).loss.size == len(moves)
+    with pytest.raises(InvalidInputError, match="neighbour indices"):
+        prog.sweep(A, moves, base, starts={True: good})
 
 
 @settings(max_examples=60, deadline=None)

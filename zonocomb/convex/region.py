@@ -667,8 +667,8 @@ class RegionProgram:
         t0 = time.perf_counter()
         k = len(moves)
         unit = self._loss_unit()                                  # the solver's loss is loss / unit
-        kernel_starts = None if not starts else \
-            {j: self._to_solver(self._check_warm_start(point, f"the start of neighbour {j}:")) for j, point in starts.items()}
+        kernel_starts = None if not starts else {j: self._to_solver(self._check_start(j, point, k))
+                                                 for j, point in starts.items()}
         outcome = self._solver.sweep(A, moves, self._to_solver(warm), base_loss / unit,
                                      bound=None if bound is None else float(bound) / unit,
                                      solutions=solutions, certified=certified, starts=kernel_starts,
@@ -871,6 +871,18 @@ class RegionProgram:
         tight = np.abs(P) * (self._unit_scale / self._label_scale)[:, None] <= wmax * self._tight_tol
         tight.setflags(write=False)
         return tight
+
+    def _check_start(self, j, point, k: int):
+        """The start ``point`` of neighbour ``j`` of a sweep of k neighbours, as (W, c).
+
+        Raises
+        ------
+        InvalidInputError
+            ``j`` not an index 0 … k − 1, or ``point`` not a finite (W, c) of this program.
+        """
+        if isinstance(j, bool) or not isinstance(j, (int, np.integer)) or not 0 <= j < k:
+            raise InvalidInputError(f"starts are keyed by neighbour indices 0 .. {k - 1}, got {j!r}")
+        return self._check_warm_start(point, f"the start of neighbour {j}:")
 
     def _check_warm_start(self, warm_start, name: str = "warm_start"):
         """``warm_start`` (a RegionSolution, a pair (W, c) or None) as (W, c) or None.
