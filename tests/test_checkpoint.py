@@ -14,7 +14,7 @@ import pytest
 from zonocomb.datasets.synthetic import synthetic
 from zonocomb.errors import CheckpointError, InvalidInputError
 from zonocomb.experiments import RunStore, Task, execute, run_sweep
-from zonocomb.experiments import runner
+from zonocomb.experiments import report, runner
 from zonocomb.search import SearchCheckpoint, gls, mgls
 
 SEARCHES = {"gls": (gls, 25), "mgls": (mgls, 60)}
@@ -280,6 +280,30 @@ def test_a_run_that_fails_after_resuming_starts_afresh_next_time(tmp_path, monke
         plain = execute(task)
     assert third["status"] == "ok" and third["n_steps"] == plain["n_steps"]
     assert third["loss"] == pytest.approx(plain["loss"], rel=1e-12)
+
+
+def test_the_report_lists_the_runs_in_progress(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
+    tasks = [_gls_task(seed=s) for s in (0, 1)]
+    with RunStore(tmp_path / "r.sqlite") as store:
+        _interrupt_after(store, 4, monkeypatch)
+        with pytest.raises(Interrupted):
+            execute(tasks[0], checkpoints=store)
+        monkeypatch.undo()
+        store.save_checkpoint(tasks[1].key, "{damaged")                # not resumable: not listed
+        running = runner.in_progress(store, tasks)
+        assert list(running) == [tasks[0].key]
+        cpu, state = running[tasks[0].key]
+        assert state.n_steps == 4 and cpu > 0.0
+        text = report.write_report("table-a1", tasks, [], tmp_path / "out", in_progress=running)["text"]
+        assert "## Runs in progress" in text
+        assert f"| GLS | synthetic d = 8, m_gen = 8, m = 8 | 0 | 4 of 20 | {state.trace[-1]['loss']:.3g} |" in text
+        assert runner.in_progress(store, tasks[1:]) == {}                # only the tasks asked about
+        store.put(execute(tasks[0], checkpoints=store))                  # finished: no longer in progress
+        assert runner.in_progress(store, tasks) == {}
+        records = store.get([t.key for t in tasks])
+    assert "Runs in progress" not in report.write_report("table-a1", tasks, records, tmp_path / "out",
+                                                         in_progress={})["text"]
 
 
 def test_a_checkpoint_that_cannot_be_resumed_is_ignored(tmp_path, monkeypatch):

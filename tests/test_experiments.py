@@ -610,7 +610,9 @@ def test_committed_store_rebuilds_the_committed_report(md, tmp_path):
     shutil.copyfile(md.with_suffix(".sqlite"), tmp_path / "copy.sqlite")   # the committed file stays untouched
     with RunStore(tmp_path / "copy.sqlite") as st:
         records = st.get([t.key for t in tasks])
-    out = report.write_report(args.experiment, tasks, records, tmp_path / "out", command=command, name=args.name)
+        running = runner.in_progress(st, tasks)
+    out = report.write_report(args.experiment, tasks, records, tmp_path / "out", command=command, name=args.name,
+                              in_progress=running)
     assert out["text"] == text
 
 

@@ -101,7 +101,7 @@ def _command_line(args) -> str:
 
 def run(args) -> int:
     from ..experiments.report import write_report
-    from ..experiments.runner import run_sweep
+    from ..experiments.runner import in_progress, run_sweep
     from ..experiments.store import RunStore
     from ..experiments.tasks import BACKENDS, build_tasks
 
@@ -139,9 +139,10 @@ def run(args) -> int:
             print(f"{summary.n_ok} runs finished now, {summary.n_skipped} were already in the store, "
                   f"{summary.n_failed} failed; {summary.seconds:.1f} s")
         records = store.get([t.key for t in tasks])
+        running = in_progress(store, tasks)
     t0 = time.perf_counter()
     paths = write_report(args.experiment, tasks, records, Path(args.out), command=command,
-                         name=args.name)
+                         name=args.name, in_progress=running)
     print()
     print(paths["text"])
     print(f"\nwrote {paths['markdown']}, {paths['figure']}, {paths['runs']}, "

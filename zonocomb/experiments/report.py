@@ -312,6 +312,25 @@ def _cost_table(tasks, records) -> str:
     return "\n".join(lines)
 
 
+def _problem(cfg: dict) -> str:
+    """A run's problem in words: its data and width."""
+    if cfg["kind"] == "synthetic":
+        return f"synthetic d = {cfg['d']}, m_gen = {cfg['m_gen']}, m = {cfg['m']}"
+    return f"{cfg['dataset']} d = {cfg['d']}, N = {cfg['N']}, m = {cfg['m']}"
+
+
+def _in_progress_table(tasks, in_progress: dict) -> str:
+    """Markdown rows of the runs saved mid-way: key → (CPU seconds so far, SearchCheckpoint)."""
+    by_key = {t.key: t for t in tasks}
+    lines = ["| method | problem | seed | step | loss | CPU seconds so far |", "|---|---|---|---|---|---|"]
+    for key, (cpu, state) in sorted(in_progress.items()):
+        task = by_key[key]
+        budget = task.cfg.get("max_steps")
+        lines.append(f"| {METHOD_LABELS[task.method]} | {_problem(task.cfg)} | {task.seed} | {state.n_steps:,}"
+                     + (f" of {budget:,}" if budget else "") + f" | {state.trace[-1]['loss']:.3g} | {cpu:,.0f} |")
+    return "\n".join(lines)
+
+
 def cell_cost_table(spec: TableSpec, tasks, records) -> str:
     """Markdown table of the measured cost: CPU seconds per paper row and method (sum over the
     finished runs, with their count), per method in total, and the grand total."""
@@ -439,13 +458,15 @@ def plot_figure(experiment: str, tasks, records, path: Path) -> Path:
 
 # ----- the whole report ------------------------------------------------------------------------
 def write_report(experiment: str, tasks: list[Task], records: list[dict], out_dir, command: str = "",
-                 name: str | None = None) -> dict:
+                 name: str | None = None, in_progress: dict | None = None) -> dict:
     """Write ``<name>.md``, one ``<name>_table_<A1|A2|A3>.csv`` per paper table, ``<name>_runs.csv``
     (every finished run) and ``<name>.png`` into ``out_dir`` (``name`` defaults to the experiment).
 
     The markdown holds the notes, each paper table with our medians beside the paper's, the cost
-    per run and the measured CPU seconds per cell and method (:func:`cell_cost_table`). It is a
-    function of the records only, so the same store always gives the same text.
+    per run, the measured CPU seconds per cell and method (:func:`cell_cost_table`) and, given
+    ``in_progress`` (:func:`zonocomb.experiments.runner.in_progress`: the runs saved mid-way), their
+    steps so far. It is a function of the records and those checkpoints only, so the same store
+    always gives the same text.
 
     Returns a dict of the written paths (``markdown``, ``figure``, ``runs``, ``tables``) and the
     markdown text (``text``).
@@ -480,6 +501,11 @@ def write_report(experiment: str, tasks: list[Task], records: list[dict], out_di
             parts += [f"## Measured cost, table {table}: CPU seconds per cell and method", "",
                       "Sum over the finished runs (batched gradient descent: each run is charged "
                       "its share of the batch).", "", cell_cost_table(spec, tasks, records), ""]
+    in_progress = {k: v for k, v in (in_progress or {}).items() if k in keys}
+    if in_progress:
+        parts += ["## Runs in progress", "",
+                  f"{len(in_progress)} run(s) saved mid-way in the store (their checkpoints), which the "
+                  "sweep's command resumes:", "", _in_progress_table(tasks, in_progress), ""]
     figure = plot_figure(experiment, tasks, records, out / f"{name}.png")
     parts += [f"![{name}]({figure.name})", ""]
     runs_path = out / f"{name}_runs.csv"

@@ -34,7 +34,7 @@ from .store import RunStore
 from .tasks import Task
 
 __all__ = ["unit_cost", "METHODS", "ORDERS", "build_dataset", "execute", "execute_batch", "execute_unit",
-           "plan_units", "run_sweep", "SweepSummary"]
+           "in_progress", "plan_units", "run_sweep", "SweepSummary"]
 
 
 def _registered(name: str):
@@ -96,6 +96,18 @@ def _saved(store, key: str):
         return float(data["cpu_seconds"]), float(data["wall_seconds"]), SearchCheckpoint.from_json(data["search"])
     except (ValueError, KeyError, TypeError, CheckpointError):
         return None
+
+
+def in_progress(store, tasks) -> dict:
+    """The runs of ``tasks`` saved mid-way in ``store`` and not finished: key → (CPU seconds so
+    far, :class:`SearchCheckpoint`), from their readable checkpoints (what the sweep resumes)."""
+    keys = store.checkpoint_keys() & {t.key for t in tasks} - store.finished_keys()
+    found = {}
+    for key in sorted(keys):
+        saved = _saved(store, key)
+        if saved is not None:
+            found[key] = (saved[0], saved[2])
+    return found
 
 
 @lru_cache(maxsize=4)
