@@ -306,6 +306,41 @@ def test_the_report_lists_the_runs_in_progress(tmp_path, monkeypatch):
                                                          in_progress={})["text"]
 
 
+def test_a_sweep_reports_its_state_while_it_runs(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "CHECKPOINT_SECONDS", 0.0)
+    tasks = [_gls_task(seed=s, steps=12) for s in (0, 1, 2)]
+    with RunStore(tmp_path / "r.sqlite") as store:
+        _interrupt_after(store, 4, monkeypatch)
+        with pytest.raises(Interrupted):
+            execute(tasks[0], checkpoints=store)
+        monkeypatch.undo()
+        store.put(execute(tasks[2]))
+        state = runner.in_progress(store, tasks)[tasks[0].key][1]
+        line = runner.status_line(store, tasks)
+        assert "1 of 3 runs finished" in line
+        assert (f"in progress: gls synthetic d = 8, m_gen = 8, m = 8 seed 0 at step 4 of 12, "
+                f"loss {state.trace[-1]['loss']:.3g}") in line
+        # while a sweep runs: lines every STATUS_SECONDS, none after it returns; a failing
+        # receiver does not stop the sweep
+        monkeypatch.setattr(runner, "STATUS_SECONDS", 0.01)
+        real, lines = runner.METHODS["gls"], []
+
+        def slow(*args, **kwargs):
+            time.sleep(0.3)
+            return real(*args, **kwargs)
+        slow.resumable = True
+        monkeypatch.setitem(runner.METHODS, "gls", slow)
+
+        def receive(line):
+            lines.append(line)
+            raise RuntimeError("a broken terminal")
+        summary = runner.run_sweep(tasks, store, status=receive)
+        count = len(lines)
+        time.sleep(0.1)
+    assert summary.n_ok == 2 and count == len(lines) >= 2
+    assert all("runs finished" in line for line in lines)
+
+
 def test_a_checkpoint_that_cannot_be_resumed_is_ignored(tmp_path, monkeypatch):
     task = _gls_task(seed=1)
     with RunStore(tmp_path / "r.sqlite") as store:

@@ -653,3 +653,17 @@ def test_reproduce_progress_bar_only_on_a_terminal(tmp_path, fake_methods, capsy
     assert main(argv) == 0
     assert bars == [shown]
     assert ("table-a1:" in capsys.readouterr().err) == shown  # tqdm draws its description on stderr
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_reproduce_prints_status_lines_unless_quiet(tmp_path, fake_methods, capsys, monkeypatch, quiet):
+    import time
+    from zonocomb.cli import main
+    monkeypatch.setattr(runner, "STATUS_SECONDS", 0.005)
+    real = runner.METHODS["random_vertex"]
+    monkeypatch.setitem(runner.METHODS, "random_vertex", lambda *a: time.sleep(0.01) or real(*a))
+    argv = ["reproduce", "table-a1", "--quick", "--seeds", "1", "--workers", "1", "--db", str(tmp_path / "r.sqlite"),
+            "--out", str(tmp_path / "out"), "--no-progress"] + (["-q"] if quiet else [])
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert ("runs finished" in err) != quiet

@@ -8,6 +8,7 @@ in the style of the paper's figures 2 and 3.
 from __future__ import annotations
 
 import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -99,6 +100,13 @@ def _command_line(args) -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 
+def _status_to_stderr(line: str) -> None:
+    """A sweep's status line (every few minutes, :func:`zonocomb.experiments.runner.status_line`),
+    printed above the progress bar if there is one."""
+    from tqdm.auto import tqdm
+    tqdm.write(line, file=sys.stderr)
+
+
 def run(args) -> int:
     from ..experiments.report import write_report
     from ..experiments.runner import in_progress, run_sweep
@@ -133,7 +141,8 @@ def run(args) -> int:
                      if resuming and not args.scheduler else ""))
             summary = run_sweep(tasks, store, workers=args.workers, scheduler=scheduler,
                                 data_dir=args.data_dir, progress=progress_enabled(args) and not args.no_progress,
-                                desc=args.experiment, order=args.order)
+                                desc=args.experiment, order=args.order,
+                                status=None if args.quiet else _status_to_stderr)
             if scheduler:
                 scheduler.close()
             print(f"{summary.n_ok} runs finished now, {summary.n_skipped} were already in the store, "

@@ -312,7 +312,7 @@ def _cost_table(tasks, records) -> str:
     return "\n".join(lines)
 
 
-def _problem(cfg: dict) -> str:
+def run_problem(cfg: dict) -> str:
     """A run's problem in words: its data and width."""
     if cfg["kind"] == "synthetic":
         return f"synthetic d = {cfg['d']}, m_gen = {cfg['m_gen']}, m = {cfg['m']}"
@@ -326,7 +326,7 @@ def _in_progress_table(tasks, in_progress: dict) -> str:
     for key, (cpu, state) in sorted(in_progress.items()):
         task = by_key[key]
         budget = task.cfg.get("max_steps")
-        lines.append(f"| {METHOD_LABELS[task.method]} | {_problem(task.cfg)} | {task.seed} | {state.n_steps:,}"
+        lines.append(f"| {METHOD_LABELS[task.method]} | {run_problem(task.cfg)} | {task.seed} | {state.n_steps:,}"
                      + (f" of {budget:,}" if budget else "") + f" | {state.trace[-1]['loss']:.3g} | {cpu:,.0f} |")
     return "\n".join(lines)
 

@@ -18,6 +18,7 @@ move in progress.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -56,6 +57,8 @@ METHODS = {name: _registered(name) for name in (*SEARCH_METHODS, *ALIASES)}
 
 #: Wall seconds between two checkpoints of a run.
 CHECKPOINT_SECONDS = 60.0
+#: Wall seconds between two status lines of a running sweep (:func:`run_sweep`'s ``status``).
+STATUS_SECONDS = 600.0
 
 
 class _Checkpoints:
@@ -96,6 +99,38 @@ def _saved(store, key: str):
         return float(data["cpu_seconds"]), float(data["wall_seconds"]), SearchCheckpoint.from_json(data["search"])
     except (ValueError, KeyError, TypeError, CheckpointError):
         return None
+
+
+def status_line(store, tasks) -> str:
+    """One line on a sweep's state: the runs of ``tasks`` finished in ``store``, and the runs
+    saved mid-way (:func:`in_progress`) with their step and loss."""
+    from .report import run_problem
+    by_key = {t.key: t for t in tasks}
+    done = len(store.finished_keys() & set(by_key))
+    line = f"{time.strftime('%H:%M:%S')}: {done:,} of {len(tasks):,} runs finished"
+    running = in_progress(store, tasks)
+    if running:
+        line += "; in progress: " + "; ".join(
+            f"{by_key[key].method} {run_problem(by_key[key].cfg)} seed {by_key[key].seed} at step "
+            f"{state.n_steps:,}" + (f" of {by_key[key].cfg['max_steps']:,}" if by_key[key].cfg.get("max_steps") else "")
+            + f", loss {state.trace[-1]['loss']:.3g}" for key, (_, state) in running.items())
+    return line
+
+
+class _StatusThread(threading.Thread):
+    """Calls ``emit(status_line(store, tasks))`` every :data:`STATUS_SECONDS` until stopped."""
+
+    def __init__(self, store, tasks, emit):
+        super().__init__(daemon=True)
+        self.store, self.tasks, self.emit = store, tasks, emit
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(STATUS_SECONDS):
+            try:
+                self.emit(status_line(self.store, self.tasks))
+            except Exception:  # noqa: BLE001 - a status line must never stop the sweep
+                pass
 
 
 def in_progress(store, tasks) -> dict:
@@ -407,7 +442,8 @@ def _dask_results(units, scheduler, data_dir):
 
 
 def run_sweep(tasks, store: RunStore, workers: int = 1, scheduler=None, data_dir=None,
-              progress: bool = False, desc: str = "sweep", order: str = "largest-first") -> SweepSummary:
+              progress: bool = False, desc: str = "sweep", order: str = "largest-first",
+              status=None) -> SweepSummary:
     """Run every task not yet finished in ``store`` and record each result as it arrives.
 
     Parameters
@@ -429,6 +465,11 @@ def run_sweep(tasks, store: RunStore, workers: int = 1, scheduler=None, data_dir
         reproduce`` asks for it only on a terminal, without ``-q`` or ``TQDM_DISABLE``.
     order : {"largest-first", "cheapest-first"}
         Which units start first (:func:`plan_units`).
+    status : callable, optional
+        ``status(line)`` every :data:`STATUS_SECONDS` while the sweep runs, with
+        :func:`status_line` (runs finished, runs in progress with their steps): progress for a
+        sweep whose runs take hours, where the bar moves once a run. Called from another thread;
+        its errors are ignored.
 
     Returns
     -------
@@ -456,6 +497,9 @@ def run_sweep(tasks, store: RunStore, workers: int = 1, scheduler=None, data_dir
     bar = _progress(len(tasks), n_skipped, desc, progress)
     results = (_dask_results(units, scheduler, data_dir) if scheduler is not None
                else _local_results(units, workers, data_dir, store))
+    reporter = None if status is None else _StatusThread(store, tasks, status)
+    if reporter is not None:
+        reporter.start()
     try:
         for record in results:
             store.put(record)
@@ -467,6 +511,9 @@ def run_sweep(tasks, store: RunStore, workers: int = 1, scheduler=None, data_dir
                           f"{record['error'].splitlines()[0]}")
             bar.update(1)
     finally:
+        if reporter is not None:
+            reporter.stopped.set()
+            reporter.join()
         results.close()
         bar.close()
     return SweepSummary(len(tasks), n_skipped, n_ok, n_failed, time.perf_counter() - t0)
