@@ -38,8 +38,9 @@ from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNEL = Path("zonocomb/convex/backends/_region_kernel.c")
-TESTS = ["tests/test_region_kernel.py", "tests/test_sweep.py", "tests/test_stars.py", "tests/test_region.py",
-         "tests/test_losses.py", "tests/test_logistic_regions.py", "tests/test_weight_decay.py"]
+TESTS = ["tests/test_region_kernel.py", "tests/test_sweep.py", "tests/test_sweep_starts.py", "tests/test_stars.py",
+         "tests/test_region.py", "tests/test_losses.py", "tests/test_logistic_regions.py",
+         "tests/test_weight_decay.py"]
 COPIED = ["zonocomb", "proofs_checks", "tests", "setup.py", "setup.cfg", "pyproject.toml"]
 
 
@@ -83,6 +84,14 @@ MUTANTS = [
            "S.loss0 = loss;", "S.loss0 = 0.0;"),
     Mutant("stars-failed-star-solved", "star_one", "the moves of a star whose centre failed are reported solved",
            "S.out_lb[k] = -INFINITY; S.out_status[k] = NB_FAILED;", "S.out_lb[k] = -INFINITY; S.out_status[k] = NB_SOLVED;"),
+    Mutant("sweep-starts-ignored", "sweep_one", "a neighbour's own start is never used (always the vertex's optimum)",
+           "int row = S->start_of ? S->start_of[k] : -1, st;", "int row = -1, st;"),
+    Mutant("sweep-start-c-ignored", "sweep_one", "a start's output bias is replaced by the vertex's",
+           "st = ctx_solve(C, 1, G->fit_bias ? start[mn] : 0.0,", "st = ctx_solve(C, 1, G->fit_bias ? S->c0 : 0.0,"),
+    Mutant("sweep-row-by-index", "sweep_one", "a neighbour's point recorded under the next neighbour's row",
+           "S->out_row[k] = row;", "S->out_row[k] = row >= 0 && k + 1 < S->nmoves ? row + 1 : row;"),
+    Mutant("sweep-start-bounds", "sweep", "a start row past the last is not refused",
+           "if (start_of[k] < -1 || start_of[k] >= nrows) {", "if (start_of[k] < -1 || start_of[k] > nrows) {"),
 ]
 
 
