@@ -27,8 +27,8 @@ with ``bound`` the improvement threshold: a neighbour is abandoned only when a c
 bound of its loss already fails the margin, so the move chosen is the one that solving every
 neighbour would choose. A neighbour's solve starts from the point found for the same move from
 the previous vertex when that move was solved there and did not improve (the two programs differ
-in one row of the pattern, the last move's; a neighbour that does not improve has its optimum far
-from the vertex's, an improving one near it), else from the current vertex's optimum; those points
+in one row of the pattern, the last move's; the optimum of a neighbour that does not improve is
+typically far from the vertex's: benchmarks/README.md), else from the current vertex's optimum; those points
 are kept for one move (m n floats each). The optima are the same either way, to the solver's
 tolerances; so the moves are too, except between neighbours of equal loss, or a neighbour whose
 loss is the improvement threshold, where rounding decides.
