@@ -134,7 +134,7 @@ def run(args) -> int:
         if not args.report_only:
             _check_image_data(tasks, args.data_dir)
             where = f"Dask scheduler {args.scheduler}" if args.scheduler else f"{args.workers} local worker(s)"
-            resuming = len(store.checkpoint_keys() & {t.key for t in tasks} - store.finished_keys())
+            resuming = len(in_progress(store, tasks))
             print(f"zonocomb reproduce {args.experiment}{' --quick' if args.quick else ''}: "
                   f"{len(tasks)} runs on {where}; store {args.db}"
                   + (f"; {resuming} interrupted run(s) resume from their checkpoints"

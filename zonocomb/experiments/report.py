@@ -319,15 +319,20 @@ def run_problem(cfg: dict) -> str:
     return f"{cfg['dataset']} d = {cfg['d']}, N = {cfg['N']}, m = {cfg['m']}"
 
 
+def steps_so_far(task: Task, state) -> str:
+    """The steps of a run saved mid-way (its SearchCheckpoint ``state``), of its budget if it has one."""
+    budget = task.cfg.get("max_steps")
+    return f"{state.n_steps:,}" + (f" of {budget:,}" if budget else "")
+
+
 def _in_progress_table(tasks, in_progress: dict) -> str:
     """Markdown rows of the runs saved mid-way: key → (CPU seconds so far, SearchCheckpoint)."""
     by_key = {t.key: t for t in tasks}
     lines = ["| method | problem | seed | step | loss | CPU seconds so far |", "|---|---|---|---|---|---|"]
     for key, (cpu, state) in sorted(in_progress.items()):
         task = by_key[key]
-        budget = task.cfg.get("max_steps")
-        lines.append(f"| {METHOD_LABELS[task.method]} | {run_problem(task.cfg)} | {task.seed} | {state.n_steps:,}"
-                     + (f" of {budget:,}" if budget else "") + f" | {state.trace[-1]['loss']:.3g} | {cpu:,.0f} |")
+        lines.append(f"| {METHOD_LABELS[task.method]} | {run_problem(task.cfg)} | {task.seed} | "
+                     f"{steps_so_far(task, state)} | {state.trace[-1]['loss']:.3g} | {cpu:,.0f} |")
     return "\n".join(lines)
 
 

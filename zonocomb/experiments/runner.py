@@ -104,16 +104,15 @@ def _saved(store, key: str):
 def status_line(store, tasks) -> str:
     """One line on a sweep's state: the runs of ``tasks`` finished in ``store``, and the runs
     saved mid-way (:func:`in_progress`) with their step and loss."""
-    from .report import run_problem
+    from .report import run_problem, steps_so_far       # (workers never import the report)
     by_key = {t.key: t for t in tasks}
     done = len(store.finished_keys() & set(by_key))
     line = f"{time.strftime('%H:%M:%S')}: {done:,} of {len(tasks):,} runs finished"
-    running = in_progress(store, tasks)
+    running = [(by_key[key], state) for key, (_, state) in in_progress(store, tasks).items()]
     if running:
         line += "; in progress: " + "; ".join(
-            f"{by_key[key].method} {run_problem(by_key[key].cfg)} seed {by_key[key].seed} at step "
-            f"{state.n_steps:,}" + (f" of {by_key[key].cfg['max_steps']:,}" if by_key[key].cfg.get("max_steps") else "")
-            + f", loss {state.trace[-1]['loss']:.3g}" for key, (_, state) in running.items())
+            f"{task.method} {run_problem(task.cfg)} seed {task.seed} at step {steps_so_far(task, state)}, "
+            f"loss {state.trace[-1]['loss']:.3g}" for task, state in running)
     return line
 
 

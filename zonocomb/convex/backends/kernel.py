@@ -519,7 +519,7 @@ class RegionKernel:
         Raises
         ------
         InvalidInputError
-            Malformed pattern, moves, point or starts.
+            Malformed pattern, moves or point; start buffers the compiled sweep cannot read.
         """
         m, N, n = self.m, self.N, self.n
         A = self._pattern_bytes(pattern)
@@ -552,20 +552,17 @@ class RegionKernel:
 
     def _start_rows(self, starts, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The kernel's form of a sweep's ``starts`` (neighbour index → (W, c)) for k neighbours:
-        (start_of: k int32, −1 where none; rows of m n + 1 doubles, W then c), both empty for none."""
+        (start_of: k int32, −1 where none; rows of m n + 1 doubles, W then c), both empty for none.
+        The starts are those :meth:`RegionProgram.sweep <zonocomb.convex.region.RegionProgram.sweep>`
+        checked (indices 0 … k − 1, finite (m, n) points); the compiled sweep checks the buffers."""
         if not starts:
             return np.empty(0, dtype=np.int32), np.empty(0)
         m, n = self.m, self.n
         start_of = np.full(k, -1, dtype=np.int32)
         rows = np.empty((len(starts), m * n + 1))
         for row, (j, (Wj, cj)) in enumerate(starts.items()):
-            Wj = np.asarray(Wj, dtype=np.float64)
-            if not (isinstance(j, (int, np.integer)) and 0 <= j < k):
-                raise InvalidInputError(f"starts are keyed by neighbour indices 0 .. {k - 1}, got {j!r}")
-            if Wj.shape != (m, n) or not np.all(np.isfinite(Wj)) or not np.isfinite(cj):
-                raise InvalidInputError(f"the start of neighbour {j} must be a finite ({m}, {n}) array and c")
             start_of[j] = row
-            rows[row, :-1], rows[row, -1] = Wj.ravel(), cj
+            rows[row, :-1], rows[row, -1] = np.ravel(Wj), cj
         return start_of, rows
 
     def stars(self, patterns: np.ndarray, moves, ptr: np.ndarray, *, screen: bool, kkt_rtol: float,
