@@ -250,6 +250,7 @@ class _TableProgram:
                                tight=np.zeros_like(pattern, dtype=bool), status="optimal")
 
     threads = 1
+    kernel = None           # (no compiled kernel: gls keeps no neighbour starts)
 
     def sweep(self, pattern, moves, warm_start, bound=None, starts=None, answers=False):
         """RegionProgram.sweep's losses, read from the table (no neighbour abandoned, no answers)."""

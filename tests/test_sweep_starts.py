@@ -9,7 +9,8 @@ the start is used); answers are feasible points of their neighbour's program who
 the reported loss, in the program's units (on data the solver rescales), and the far points of
 unattained logistic regions are left out; the points a sweep returns are in compact rows, one per
 solved or screened neighbour; the thread count changes nothing; GLS and mGLS take the same moves
-with and without starts, and the starts are used; malformed starts are refused, by the kernel too;
+with and without starts, and the starts are used; they keep
+points only when the program's solver starts from them; malformed starts are refused, by the kernel too;
 the searches' keys of neighbour patterns are those of the patterns.
 """
 from __future__ import annotations
@@ -185,6 +186,28 @@ def test_gls_takes_the_same_moves_with_and_without_starts_where_no_two_neighbour
     assert np.array_equal(with_starts.pattern, plain.pattern)
     np.testing.assert_allclose([r["loss"] for r in with_starts.trace], [r["loss"] for r in plain.trace],
                                rtol=1e-9, atol=1e-13)
+
+
+@pytest.mark.parametrize("search", [gls, mgls])
+@pytest.mark.parametrize("loss, backend, carried", [("mse", "fast", True), ("l1", "fast", False),
+                                                     ("mse", "reference", False)])
+def test_searches_keep_points_only_for_programs_that_start_from_them(monkeypatch, search, loss, backend, carried):
+    # Only the compiled kernel starts a neighbour from a given point; with the l1 loss or the
+    # reference backend the searches neither ask a sweep for its points nor pass any on.
+    rng = np.random.default_rng(14)
+    ds = gaussian_mse(rng, 36, 3)
+    asked = []
+    real = RegionProgram.sweep
+
+    def recorded(self, *args, starts=None, answers=False, **kwargs):
+        asked.append((answers, bool(starts)))
+        return real(self, *args, starts=starts, answers=answers, **kwargs)
+    monkeypatch.setattr(RegionProgram, "sweep", recorded)
+    # (mGLS sweeps only where no candidate of the first groups improves: near the end of its walk)
+    result = search(ds, 6, loss=loss, backend=backend, random_state=2, max_steps=4 if search is gls else 2048)
+    assert result.n_steps >= 2 and asked
+    assert all(answers == carried for answers, _ in asked)
+    assert any(given for _, given in asked) == carried
 
 
 def test_malformed_starts_are_refused():

@@ -131,6 +131,7 @@ class _LocalSearch:
         self._cached_at: list[list[bytes]] = [[]]        # the keys cached at each of the last moves
         self._starts: dict = {}     # move -> the point found for it from the previous vertex
         self._answers: dict = {}    # move -> the point found for it from this vertex
+        self._carry_starts = self.program.kernel is not None    # only the compiled kernel uses starts
         self.n_bounded = 0
         if resume is None:
             self.pattern = self._start_pattern(start)
@@ -239,7 +240,9 @@ class _LocalSearch:
         a skipped pattern cannot improve now either; one that could is solved again. A move
         solved from the previous vertex without improving there starts from the point found for
         it there (see the module docstring, and ``starts`` of :meth:`RegionProgram.sweep
-        <zonocomb.convex.region.RegionProgram.sweep>`)."""
+        <zonocomb.convex.region.RegionProgram.sweep>`); with a program that solves without the
+        compiled kernel (the l1 loss, the reference backend), which ignores starts, no points are
+        kept."""
         losses = np.full(len(moves), np.inf)
         keys = neighbour_keys(self.pattern, moves)
         todo = [k for k, key in enumerate(keys) if not self.known_not_to_improve(key)]
@@ -247,7 +250,7 @@ class _LocalSearch:
             return losses
         starts = {j: self._starts[moves[k]] for j, k in enumerate(todo) if moves[k] in self._starts}
         sweep = self.program.sweep(self.pattern, [moves[k] for k in todo], self.solution,
-                                   bound=self.threshold(), starts=starts, answers=True)
+                                   bound=self.threshold(), starts=starts, answers=self._carry_starts)
         for j, point in sweep.answers.items():
             if not self.improves(sweep.loss[j]):
                 self._answers[moves[todo[j]]] = point
