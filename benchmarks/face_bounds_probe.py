@@ -49,8 +49,10 @@ the compiled sweep's screening test (:meth:`RegionKernel.sweep
 <zonocomb.convex.backends.kernel.RegionKernel.sweep>`): like it, a bound certifies to rounding.
 
 Cost: one pivoted QR of N × K at construction (K ≤ m n + 1 the columns of V), O(N K²) more per
-unit the first time one of its neighbours is bounded, then per neighbour and round one NNLS of
-n × N and O(m n N + N K n).
+unit the first time one of its neighbours is bounded, then per neighbour and round a QR of N × n,
+NNLS over the moved unit's constraints in the model (those tight at the vertex and the flipped
+ones, grown by the ones its minimiser violates), O(m n N) for the other units' coefficients and
+O(N K) per widened face.
 """
 
 from __future__ import annotations
@@ -63,9 +65,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
 from collections import Counter  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 from scipy.linalg import null_space, qr, solve_triangular  # noqa: E402
@@ -78,8 +79,6 @@ from gls_neighbour_starts import from_store  # noqa: E402
 from zonocomb.datasets.synthetic import synthetic  # noqa: E402
 from zonocomb.search._common import baseline_loss  # noqa: E402
 from zonocomb.search.gls import DEFAULT_RTOL, _LocalSearch, gls_choice  # noqa: E402
-
-
 
 #: Most solves of the model per neighbour (each releasing, in every unit with a negative
 #: coefficient, the most negative one's constraint).
@@ -211,7 +210,7 @@ class FaceBounds:
         b = Y[:, n].copy()
         normals_u = self._normals(u, None) * np.where(row == self.A[u], 1.0, -1.0)[:, None]
         others = np.arange(self.m) != u
-        normals, pinv, faces, Z = self.normals, self.pinv, list(self.faces), list(self.Z)
+        normals, pinv, faces = self.normals, self.pinv, list(self.faces)
         cone = np.union1d(self.faces[u], F)              # unit u's constraints in the model, grown as needed
         for _ in range(MAX_ROUNDS):
             lam, cone = self._model_dual(M, b, normals_u, self.v[u] * row, cone)
@@ -232,16 +231,14 @@ class FaceBounds:
             widened = []
             kept = np.zeros((len(negative), normals.shape[1], n))
             for k, w in enumerate(negative.tolist()):            # each unit releases its most negative
-                faces[w] = np.delete(faces[w], int(np.argmin(mu[w, :len(faces[w])])))
-                kept[k, :len(faces[w])] = self._normals(w, faces[w])
+                drop = int(np.argmin(mu[w, :len(faces[w])]))
+                released, faces[w] = self.X[faces[w][drop]], np.delete(faces[w], drop)
+                kept[k, :len(faces[w])] = rows = self._normals(w, faces[w])
+                # the face's one new direction: the released x̄_i off the span of the rows kept
+                d = released - rows.T @ np.linalg.lstsq(rows.T, released, rcond=None)[0] if len(rows) else released
+                widened.append(self._columns(w, d[:, None] / np.linalg.norm(d)))
             normals[negative] = kept
             pinv[negative] = np.linalg.pinv(kept.transpose(0, 2, 1))
-            sv, Vt = np.linalg.svd(kept)[1:]
-            for k, w in enumerate(negative.tolist()):
-                rank = int(np.count_nonzero(sv[k] > CHECK_RTOL * max(sv[k, 0], 1e-300)))
-                wider = Vt[k, rank:].T
-                widened.append(self._columns(w, wider - Z[w] @ (Z[w].T @ wider)))
-                Z[w] = wider
             # V grows by the new directions of the widened faces; the model's columns lose them
             Qb = self._new_directions(Q, np.hstack(widened))
             Q = np.hstack([Q, Qb])
