@@ -297,13 +297,28 @@ def test_the_report_lists_the_runs_in_progress(tmp_path, monkeypatch):
         assert state.n_steps == 4 and cpu > 0.0
         text = report.write_report("table-a1", tasks, [], tmp_path / "out", in_progress=running)["text"]
         assert "## Runs in progress" in text
-        assert f"| GLS | synthetic d = 8, m_gen = 8, m = 8 | 0 | 4 of 20 | {state.trace[-1]['loss']:.3g} |" in text
+        rate = (state.trace[4]["seconds"] - state.trace[0]["seconds"]) / 4        # (4 moves < RECENT_STEPS)
+        assert (f"| GLS | synthetic d = 8, m_gen = 8, m = 8 | 0 | 4 of 20 ({rate:.3g} s a step lately) | "
+                f"{state.trace[-1]['loss']:.3g} |") in text
         assert runner.in_progress(store, tasks[1:]) == {}                # only the tasks asked about
         store.put(execute(tasks[0], checkpoints=store))                  # finished: no longer in progress
         assert runner.in_progress(store, tasks) == {}
         records = store.get([t.key for t in tasks])
     assert "Runs in progress" not in report.write_report("table-a1", tasks, records, tmp_path / "out",
                                                          in_progress={})["text"]
+
+
+def test_steps_so_far_give_the_budget_and_the_recent_seconds_a_step():
+    from types import SimpleNamespace
+    seconds = [0.0, 1.0, 2.0, 3.0, 4.0] + [4.0 + 3.0 * k for k in range(1, 13)]   # 1 s, then 3 s a step
+    state = SimpleNamespace(n_steps=len(seconds) - 1, trace=[{"seconds": t} for t in seconds])
+    task = _gls_task(seed=0, steps=40)
+    assert report.steps_so_far(task, state) == "16 of 40 (3 s a step lately)"       # the last 10 moves
+    state.trace = state.trace[:3]
+    state.n_steps = 2
+    assert report.steps_so_far(task, state) == "2 of 40 (1 s a step lately)"
+    state.trace, state.n_steps = state.trace[:1], 0
+    assert report.steps_so_far(task, state) == "0 of 40"                           # no move yet
 
 
 def test_a_sweep_reports_its_state_while_it_runs(tmp_path, monkeypatch):
@@ -318,8 +333,9 @@ def test_a_sweep_reports_its_state_while_it_runs(tmp_path, monkeypatch):
         state = runner.in_progress(store, tasks)[tasks[0].key][1]
         line = runner.status_line(store, tasks)
         assert "1 of 3 runs finished" in line
-        assert (f"in progress: gls synthetic d = 8, m_gen = 8, m = 8 seed 0 at step 4 of 12, "
-                f"loss {state.trace[-1]['loss']:.3g}") in line
+        rate = (state.trace[4]["seconds"] - state.trace[0]["seconds"]) / 4
+        assert (f"in progress: gls synthetic d = 8, m_gen = 8, m = 8 seed 0 at step 4 of 12 "
+                f"({rate:.3g} s a step lately), loss {state.trace[-1]['loss']:.3g}") in line
         # while a sweep runs: lines every STATUS_SECONDS, none after it returns; a failing
         # receiver does not stop the sweep
         monkeypatch.setattr(runner, "STATUS_SECONDS", 0.01)

@@ -319,10 +319,21 @@ def run_problem(cfg: dict) -> str:
     return f"{cfg['dataset']} d = {cfg['d']}, N = {cfg['N']}, m = {cfg['m']}"
 
 
+#: The moves over which the report and the status line average a run's recent seconds per step.
+RECENT_STEPS = 10
+
+
 def steps_so_far(task: Task, state) -> str:
-    """The steps of a run saved mid-way (its SearchCheckpoint ``state``), of its budget if it has one."""
+    """The steps of a run saved mid-way (its SearchCheckpoint ``state``), of its budget if it has
+    one, and the seconds a step took over its last ``RECENT_STEPS`` moves (the trace's wall
+    seconds: how fast it goes now, late steps of a walk often costing more than early ones)."""
     budget = task.cfg.get("max_steps")
-    return f"{state.n_steps:,}" + (f" of {budget:,}" if budget else "")
+    text = f"{state.n_steps:,}" + (f" of {budget:,}" if budget else "")
+    trace = state.trace
+    if len(trace) > 1:
+        back = min(RECENT_STEPS, len(trace) - 1)
+        text += f" ({(trace[-1]['seconds'] - trace[-1 - back]['seconds']) / back:.3g} s a step lately)"
+    return text
 
 
 def _in_progress_table(tasks, in_progress: dict) -> str:
