@@ -40,9 +40,8 @@ The coefficients of g_w(λ) on the normals s_wi x̄_i (i ∈ T_w) must then be n
 with a negative one has its most negative one's constraint released (its face widened, V grown)
 and the model is solved again, at most ``MAX_ROUNDS`` times. The bound is D(λ) when every check passes, else −∞
 (none). It is the optimum of a relaxation of the neighbour's program (other units in the cones of
-their constraints T_w), nearly tight when the neighbour's optimum keeps the other units on their
-faces: at (d, m_gen, m) = (16, 16, 64) of Table A1 it is within a few per cent of the true
-improvement of every sampled neighbour, after two or three rounds (benchmarks/README.md).
+their constraints T_w), tight when the neighbour's optimum keeps the other units on their faces
+(how tight it is in practice: benchmarks/README.md).
 
 The checks are made in floating point with the relative tolerance ``CHECK_RTOL``, the standard of
 the compiled sweep's screening test (:meth:`RegionKernel.sweep
