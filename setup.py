@@ -9,7 +9,8 @@ Compiler options (after Python's own CFLAGS, which they override where they conf
 dot products vectorise (no -ffast-math: infinities and NaN keep their meaning, the kernel tests
 for them); -fno-math-errno; and -fno-wrapv, undoing Python's -fwrapv, which keeps GCC from
 assuming that int index arithmetic does not overflow (the kernel's indices stay below INT_MAX by
-its size checks); -pthread for the threads of a neighbour sweep. Measurements: benchmarks/README.md.
+its size checks); -pthread for the threads of a neighbour sweep. Two extensions: the region
+kernel and the face bounds of GLS neighbours. Measurements: benchmarks/README.md.
 """
 from setuptools import Extension, find_packages, setup
 
@@ -20,5 +21,9 @@ setup(packages=find_packages(include=["zonocomb", "zonocomb.*"]) + ["zonocomb.pr
       package_dir={"zonocomb.proofs_checks": "proofs_checks"},
       ext_modules=[Extension("zonocomb.convex.backends._region_kernel",
                              sources=["zonocomb/convex/backends/_region_kernel.c"],
+                             extra_compile_args=FLAGS + ["-pthread"],
+                             extra_link_args=["-pthread"]),
+                   Extension("zonocomb.convex.backends._face_bounds",
+                             sources=["zonocomb/convex/backends/_face_bounds.c"],
                              extra_compile_args=FLAGS + ["-pthread"],
                              extra_link_args=["-pthread"])])

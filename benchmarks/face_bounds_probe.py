@@ -1,57 +1,17 @@
-"""Probe (measured, not adopted): certified lower bounds of GLS neighbours from the vertex's faces,
-and how many neighbour solves they would save.
+"""Benchmark: the face bounds of GLS neighbours (zonocomb/convex/backends/face_bounds.py) at one
+vertex, and GLS's sweep with them (least_sweep) against the full sweep.
 
-GLS needs only the least of a vertex's neighbours. The compiled sweep (RegionProgram.sweep) solves
-every neighbour that its screening test does not settle; a certified lower bound of a neighbour
-above the least loss found would let it be skipped. This script builds such bounds (FaceBounds,
-below) at one vertex of a Table A1 GLS run, for the neighbours the sweep solves, and reports:
-how many bounds certify, whether each is below the neighbour's true optimum (from the sweep),
-how many exceed the least neighbour loss (prunable for GLS) or the improvement threshold
-(certified non-improving), and the CPU milliseconds per bound against the sweep's per solve.
-Findings: benchmarks/README.md ("Face-restricted dual bounds").
+At one vertex of a Table A1 GLS run (a synthetic start, or a checkpoint of a store) it prints:
+the neighbours the screening test leaves open and the CPU milliseconds per solve of each (from the
+vertex's optimum); the compiled bounds of (a sample of) them: CPU milliseconds each, how many
+certify, whether each is at most the neighbour's optimum (to the rounding margin), how many exceed
+the least loss (GLS need not solve them) or the improvement threshold, the rounds; and then, with
+``--steps K``, K GLS steps taken both ways from there (``evaluate`` with and without
+``least_only``): CPU seconds per step and whether the moves agree. Findings: benchmarks/README.md
+("Face-restricted dual bounds").
 
 Usage: ``python benchmarks/face_bounds_probe.py [--synthetic D M_GEN M SEED | --store PATH [--key
-KEY]] [--steps K] [--sample S]`` (default: the first GLS checkpoint of the committed Table A1 store).
-
-The bounds
-----------
-Certified lower bounds of the MSE region programs of a vertex's neighbours, from the vertex's
-faces: a dual point per neighbour, for the searches that need only the least neighbour (GLS).
-
-The programs are those of :class:`~zonocomb.convex.region.RegionProgram` with the MSE and no weight
-decay (paper eq. 3, appendix H): φ(ŷ) = (1/N)‖ŷ − y‖² over ŷ = Σ_u v_u A_u ⊙ (X̄ w_u) + c, with
-w_u ∈ C_u = {w : s_ui x̄_i·w ≥ 0 for all i} and c optimised (or fixed at 0). For λ ∈ R^N with
-1ᵀλ = 0 (when c is optimised) and g_w(λ) = X̄ᵀ(v_w A_w ⊙ λ) in the dual cone
-C_w* = cone{s_wi x̄_i} for every unit w, λ·ŷ ≥ 0 on the feasible set, so that the optimum is at
-least D(λ) = −λ·y − (N/4)‖λ‖² (weak duality; at the vertex's optimum λ* = (2/N)(ŷ* − y) attains
-its loss).
-
-For the neighbour that moves unit u to the pattern A'_u, :meth:`FaceBounds.lower_bound` builds such
-a λ from the vertex's optimum (W*, c*). Every other unit w keeps a set T_w of its constraints (the
-tight ones of a live unit; for a unit at w = 0, the support of the NNLS certificate of g_w(λ*)) and
-moves freely in their common null space, spanned by Z_w; unit u moves in its whole new cone C'_u.
-With V the span of the columns v_w A_w ⊙ X̄ Z_w (w ≠ u) and of 1, that model's least squares is
-
-    min over w ∈ C'_u of ‖P⊥_V (v_u A'_u ⊙ X̄ w − y)‖²,
-
-n unknowns under N cone constraints (one NNLS), and λ = (2/N) P⊥_V(v_u A'_u ⊙ X̄ w − y) at its
-solution: g_u(λ) ∈ C'_u* by its optimality, 1ᵀλ = 0 and g_w(λ) ∈ span{x̄_i : i ∈ T_w} by λ ⊥ V.
-The coefficients of g_w(λ) on the normals s_wi x̄_i (i ∈ T_w) must then be non-negative; a unit
-with a negative one has its most negative one's constraint released (its face widened, V grown)
-and the model is solved again, at most ``MAX_ROUNDS`` times. The bound is D(λ) when every check passes, else −∞
-(none). It is the optimum of a relaxation of the neighbour's program (other units in the cones of
-their constraints T_w), tight when the neighbour's optimum keeps the other units on their faces
-(how tight it is in practice: benchmarks/README.md).
-
-The checks are made in floating point with the relative tolerance ``CHECK_RTOL``, the standard of
-the compiled sweep's screening test (:meth:`RegionKernel.sweep
-<zonocomb.convex.backends.kernel.RegionKernel.sweep>`): like it, a bound certifies to rounding.
-
-Cost: one pivoted QR of N × K at construction (K ≤ m n + 1 the columns of V), O(N K²) more per
-unit the first time one of its neighbours is bounded, then per neighbour and round a QR of N × n,
-NNLS over the moved unit's constraints in the model (those tight at the vertex and the flipped
-ones, grown by the ones its minimiser violates), O(m n N) for the other units' coefficients and
-O(N K) per widened face.
+KEY]] [--sample S] [--steps K]`` (default: the first GLS checkpoint of the committed Table A1 store).
 """
 
 from __future__ import annotations
@@ -68,239 +28,84 @@ from collections import Counter  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-from scipy.linalg import null_space, qr, solve_triangular  # noqa: E402
-from scipy.optimize import nnls  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from gls_neighbour_starts import from_store  # noqa: E402
+from zonocomb.convex.backends.face_bounds import Bounds, FaceBounds  # noqa: E402
+from zonocomb.convex.backends.kernel import PackedMoves  # noqa: E402
 from zonocomb.datasets.synthetic import synthetic  # noqa: E402
-from zonocomb.search._common import baseline_loss  # noqa: E402
 from zonocomb.search.gls import DEFAULT_RTOL, _LocalSearch, gls_choice  # noqa: E402
 
-#: Most solves of the model per neighbour (each releasing, in every unit with a negative
-#: coefficient, the most negative one's constraint).
-MAX_ROUNDS = 32
-#: The ridge, relative to M's largest diagonal in QR, when M is rank deficient.
-RIDGE_RTOL = 1e-9
-#: Relative tolerance of the certificate's checks (coefficients, residuals, ranks).
-CHECK_RTOL = 1e-9
-#: A widened face's direction is new when its part orthogonal to V is longer than this, relative.
-NEW_DIRECTION_RTOL = 1e-7
-#: A constraint of a live unit is in its face when |x̄_i·w| ≤ TIGHT_RTOL ‖x̄_i‖ ‖w‖ (the kernel's).
-TIGHT_RTOL = 1e-9
+
+def search_at(args, rng_seed: int = 0) -> _LocalSearch:
+    if args.synthetic:
+        d, m_gen, m, seed = args.synthetic
+        return _LocalSearch("gls", synthetic(d, m_gen, seed), m, "mse", True, "fast", None, None,
+                            np.random.default_rng(seed), DEFAULT_RTOL, None)
+    dataset, m, loss, state = from_store(args.store, args.key)
+    return _LocalSearch("gls", dataset, m, loss, True, "fast", None, None, np.random.default_rng(rng_seed),
+                        DEFAULT_RTOL, None, resume=state)
 
 
-def _nnls(A: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return nnls(A, b, maxiter=50 * max(A.shape))[0]
+def bounds_at_vertex(search: _LocalSearch, sample: int) -> None:
+    kernel, sol = search.program.kernel, search.solution
+    unit = search.program._loss_unit()                       # (the kernel's losses are loss / unit)
+    moves = PackedMoves.pack(search.moves(), search.m, search.dataset.N)
+    threshold = search.threshold() / unit
+    screened = kernel.sweep(search.pattern, moves, sol.W, sol.c, sol.loss / unit, screen=True, kkt_rtol=1e-9,
+                            bound=threshold, solve=False, threads=1)
+    open_ = np.flatnonzero(screened.status == "open")
+    chosen = np.sort(np.random.default_rng(0).choice(open_, size=min(sample, len(open_)), replace=False))
+    solved = kernel.sweep(search.pattern, moves.take(chosen), sol.W, sol.c, sol.loss / unit, screen=False,
+                          kkt_rtol=1e-9, threads=1)
+    true, least = solved.loss, np.nanmin(solved.loss)
+    print(f"vertex at step {search.n_steps}, loss {sol.loss:.6g}: {len(moves)} neighbours, {len(open_)} open after "
+          f"screening; {len(chosen)} sampled: {1e3 * solved.cpu_seconds.mean():.2f} CPU-ms per solve from the "
+          f"vertex's optimum, {np.sum(true < threshold)} improve")
+    t0 = time.process_time()
+    faces = FaceBounds(kernel.data, search.pattern, sol.W, sol.c)
+    setup = time.process_time() - t0
+    t0 = time.process_time()
+    bounds = faces.lower_bounds(moves.take(chosen))
+    seconds = time.process_time() - t0
+    t0 = time.process_time()
+    first = faces.lower_bounds(moves.take(chosen), cutoff=np.inf)
+    first_seconds = time.process_time() - t0
+    ok = bounds.info > 0
+    margin = 1e-9 * sol.loss / unit + 1e-12 * float(np.mean(kernel.y ** 2))
+    print(f"  bounds: {1e3 * seconds / len(chosen):.2f} CPU-ms each (set-up {1e3 * setup:.0f} ms per vertex; the "
+          f"first model alone {1e3 * first_seconds / len(chosen):.2f}); certified {ok.sum()} "
+          f"(not: {dict(Counter(Bounds.reason(c) for c in bounds.info[~ok])) or 'none'}); rounds mean "
+          f"{bounds.info[ok].mean():.2f}, max {bounds.info[ok].max()}")
+    print(f"  every certified bound at most the optimum + margin ({margin:.1e}): "
+          f"{bool(np.all(bounds.lower[ok] <= true[ok] + margin))}, largest excess "
+          f"{np.max(bounds.lower[ok] - true[ok]):.2g}")
+    print(f"  above the least loss (GLS need not solve them): {np.sum(bounds.lower > least + margin)} of "
+          f"{len(chosen)} (true optimum above it: {np.sum(true > least)}); above the threshold: "
+          f"{np.sum(bounds.lower > threshold + margin)} (of {np.sum(true >= threshold)})")
+    print(f"  the least neighbour among the {min(8, len(chosen))} of least first-model value: "
+          f"{int(np.nanargmin(true)) in np.argsort(first.first)[:8].tolist()}")
 
 
-class FaceBounds:
-    """Lower bounds of the neighbours of one vertex (see the module docstring).
-
-    Parameters
-    ----------
-    data : RegionData
-        The programs' data (:attr:`RegionProgram.data <zonocomb.convex.region.RegionProgram.data>`);
-        MSE without weight decay.
-    pattern : ndarray of bool, shape (m, N)
-        The vertex.
-    W, c : the vertex's optimum, in the units of ``data``.
-
-    Raises
-    ------
-    ValueError
-        A loss other than the MSE, or weight decay.
-    """
-
-    def __init__(self, data, pattern: np.ndarray, W: np.ndarray, c: float):
-        if data.loss != "mse" or data.alpha:
-            raise ValueError("face bounds are for the MSE without weight decay")
-        X, y, v = data.Xbar, data.y, np.asarray(data.v, dtype=float)
-        self.X, self.y, self.v, self.fit_bias = X, y, v, data.fit_bias
-        self.N, self.n = X.shape
-        self.m = len(v)
-        self.A = np.asarray(pattern, dtype=bool)
-        self.AV = v[:, None] * self.A
-        W = np.asarray(W, dtype=float)
-        yhat = np.einsum("un,in,ui->i", W, X, self.AV) + (c if self.fit_bias else 0.0)
-        self.lam = (2.0 / self.N) * (yhat - y)
-        self.scale = np.linalg.norm(X) * max(np.linalg.norm(self.lam), np.linalg.norm(y) / self.N, 1e-300)
-        xn = np.linalg.norm(X, axis=1)
-        self.faces = []
-        for w in range(self.m):
-            wn = np.linalg.norm(W[w])
-            if wn > 0:
-                T = np.flatnonzero(np.abs(X @ W[w]) <= TIGHT_RTOL * xn * wn)
-            else:
-                T = np.flatnonzero(_nnls(self._normals(w, T=None).T, X.T @ (self.AV[w] * self.lam)) > 0)
-            self.faces.append(T)
-        self.Z = [null_space(X[T]) if len(T) else np.eye(self.n) for T in self.faces]
-        width = max(1, max(len(T) for T in self.faces))
-        self.normals = np.zeros((self.m, width, self.n))       # rows s_wi x̄_i, i ∈ T_w (0-padded)
-        self.pinv = np.zeros((self.m, width, self.n))          # their pseudo-inverse: coefficients
-        for w in range(self.m):
-            self._set_coefficients(self.normals, self.pinv, w, self.faces[w])
-        self._span_of_faces()
-        self._per_unit: dict = {}
-        self.failures = Counter()     # why bounds were not certified
-        self.ridged = 0               # models solved with the ridge
-        self.rounds: list = []        # rounds of each certified bound
-
-    # ----- the model's pieces --------------------------------------------------------------------
-    def _normals(self, w: int, T) -> np.ndarray:
-        """Rows s_wi x̄_i of unit w's constraints T (all of them for None)."""
-        sign = 2.0 * self.A[w] - 1.0
-        return sign[:, None] * self.X if T is None else sign[T, None] * self.X[T]
-
-    def _set_coefficients(self, normals, pinv, w: int, T) -> None:
-        normals[w] = 0.0
-        pinv[w] = 0.0
-        if len(T):
-            rows = self._normals(w, T)
-            normals[w, :len(T)] = rows
-            pinv[w, :len(T)] = np.linalg.pinv(rows.T)
-
-    def _columns(self, w: int, Z: np.ndarray) -> np.ndarray:
-        """v_w A_w ⊙ X̄ Z: the predictions of unit w moving in span(Z)."""
-        return (self.AV[w][:, None] * self.X) @ Z
-
-    def _span_of_faces(self) -> None:
-        """An orthonormal basis Q of V for all units (face columns and 1) by pivoted QR, and the
-        dual basis H of its independent columns (Hᵀ C = I on them), with their units."""
-        cols = [self._columns(w, self.Z[w]) for w in range(self.m)]
-        owner = np.concatenate([np.full(Cw.shape[1], w) for w, Cw in enumerate(cols)] + [np.full(1, -1)])
-        C = np.hstack(cols + [np.ones((self.N, 1)) if self.fit_bias else np.zeros((self.N, 1))])
-        Q, R, piv = qr(C, mode="economic", pivoting=True)
-        d = np.abs(np.diag(R))
-        r = int(np.count_nonzero(d > CHECK_RTOL * d[0])) if d.size and d[0] > 0 else 0
-        self._Q = Q[:, :r]
-        self._H = solve_triangular(R[:r, :r], self._Q.T).T          # Q R⁻ᵀ
-        self._owner = owner[piv[:r]]
-
-    def _unit(self, u: int) -> tuple:
-        """(orthonormal basis of V without unit u's face, P⊥ [v_u A_u ⊙ X̄, y]), built once per unit:
-        V less the directions of unit u's columns orthogonal to all the others (its dual basis)."""
-        if u not in self._per_unit:
-            Q = self._Q
-            own = np.flatnonzero(self._owner == u)
-            if len(own):
-                Eu = np.linalg.qr(self._H[:, own])[0]
-                full = np.linalg.qr(Q.T @ Eu, mode="complete")[0]
-                Q = Q @ full[:, len(own):]
-            Y = np.hstack([self.AV[u][:, None] * self.X, self.y[:, None]])
-            self._per_unit[u] = (Q, Y - Q @ (Q.T @ Y))
-        return self._per_unit[u]
-
-    # ----- the bound -------------------------------------------------------------------------------
-    def lower_bound(self, unit: int, flipped) -> float:
-        """A certified lower bound of the optimum of the neighbour that flips the examples
-        ``flipped`` in the row of ``unit``, or −∞ when the certificate fails (module docstring)."""
-        u, F = int(unit), np.asarray(list(flipped), dtype=int)
-        X, N, n = self.X, self.N, self.n
-        Q, Y = self._unit(u)
-        row = self.A[u].copy()
-        row[F] ^= True
-        # P⊥_V of the neighbour's columns: those of the vertex, corrected in the flipped rows
-        E = np.zeros((N, len(F)))
-        E[F, np.arange(len(F))] = 1.0
-        E -= Q @ Q[F].T
-        M = Y[:, :n] + (E * (np.where(row[F], 1.0, -1.0) * self.v[u])) @ X[F]
-        b = Y[:, n].copy()
-        normals_u = self._normals(u, None) * np.where(row == self.A[u], 1.0, -1.0)[:, None]
-        others = np.arange(self.m) != u
-        normals, pinv, faces = self.normals, self.pinv, list(self.faces)
-        cone = np.union1d(self.faces[u], F)              # unit u's constraints in the model, grown as needed
-        for rounds in range(1, MAX_ROUNDS + 1):
-            lam, cone = self._model_dual(M, b, normals_u, self.v[u] * row, cone)
-            if lam is None:
-                self.failures["the moved unit's check"] += 1
-                return -np.inf
-            G = X.T @ (self.AV * lam).T                          # g_w(λ), one column per unit
-            mu = np.einsum("wtn,nw->wt", pinv, G)
-            residual = np.linalg.norm(G - np.einsum("wtn,wt->nw", normals, mu), axis=0)
-            if np.any(residual[others] > CHECK_RTOL * self.scale):
-                self.failures["a unit's residual"] += 1
-                return -np.inf
-            negative = np.flatnonzero(others & (mu < 0).any(axis=1))
-            if not len(negative):
-                self.rounds.append(rounds)
-                return float(-lam @ self.y - 0.25 * N * (lam @ lam))
-            if normals is self.normals:
-                normals, pinv = normals.copy(), pinv.copy()
-            widened = []
-            kept = np.zeros((len(negative), normals.shape[1], n))
-            for k, w in enumerate(negative.tolist()):            # each unit releases its most negative
-                drop = int(np.argmin(mu[w, :len(faces[w])]))
-                released, faces[w] = self.X[faces[w][drop]], np.delete(faces[w], drop)
-                kept[k, :len(faces[w])] = rows = self._normals(w, faces[w])
-                # the face's one new direction: the released x̄_i off the span of the rows kept
-                d = released - rows.T @ np.linalg.lstsq(rows.T, released, rcond=None)[0] if len(rows) else released
-                widened.append(self._columns(w, d[:, None] / np.linalg.norm(d)))
-            normals[negative] = kept
-            pinv[negative] = np.linalg.pinv(kept.transpose(0, 2, 1))
-            # V grows by the new directions of the widened faces; the model's columns lose them
-            Qb = self._new_directions(Q, np.hstack(widened))
-            Q = np.hstack([Q, Qb])
-            M -= Qb @ (Qb.T @ M)
-            b -= Qb @ (Qb.T @ b)
-        self.failures["rounds"] += 1
-        return -np.inf
-
-    @staticmethod
-    def _new_directions(Q: np.ndarray, B: np.ndarray) -> np.ndarray:
-        """An orthonormal basis of the part of span(B) orthogonal to the orthonormal Q: the columns
-        of B projected out of Q twice (Gram–Schmidt with one re-orthogonalisation), by pivoted QR,
-        keeping the directions longer than ``NEW_DIRECTION_RTOL`` times the longest column of B."""
-        longest = np.linalg.norm(B, axis=0).max()
-        for _ in range(2):
-            B = B - Q @ (Q.T @ B)
-        Qb, Rb, _ = qr(B, mode="economic", pivoting=True)
-        Qb = Qb[:, :int(np.count_nonzero(np.abs(np.diag(Rb)) > NEW_DIRECTION_RTOL * longest))]
-        Qb = Qb - Q @ (Q.T @ Qb)
-        return np.linalg.qr(Qb)[0]
-
-    def _model_dual(self, M: np.ndarray, b: np.ndarray, normals_u: np.ndarray, weights_u: np.ndarray,
-                    cone: np.ndarray):
-        """(λ, constraints used): λ = (2/N)(M w − b) at the minimiser of ‖M w − b‖² over the cone
-        normals_u[cone] w ≥ 0 (made orthogonal to 1 exactly when c is optimised), the constraints
-        ``cone`` grown by those w violates until it satisfies all of them (or ``MAX_ROUNDS``
-        times: a cone of fewer constraints is a relaxation, its λ still a dual point), with
-        g_u(λ) = X̄ᵀ(weights_u ⊙ λ) checked to be (2/N) normals_uᵀ ν for multipliers ν ≥ 0;
-        (None, cone) when M is rank deficient or the check fails."""
-        Qm, Rm = np.linalg.qr(M)
-        d = np.abs(np.diag(Rm))
-        if d.min() <= RIDGE_RTOL * d.max():
-            # directions of w that M does not see (unit u active on few examples, or seen by V): a
-            # tiny ridge makes the minimiser unique; g_u then misses (2/N) ε w, which the check
-            # below must find within its tolerance
-            self.ridged += 1
-            Qm, Rm = np.linalg.qr(np.vstack([M, RIDGE_RTOL * d.max() * np.eye(self.n)]))
-            Qm = Qm[:self.N]
-        q = Qm.T @ b
-        H = solve_triangular(Rm, normals_u.T, trans="T")      # (S R⁻¹)ᵀ: the cone in z = R w
-        xn = np.linalg.norm(normals_u, axis=1)
-        for _ in range(MAX_ROUNDS):
-            nu = np.zeros(self.N)
-            nu[cone] = _nnls(H[:, cone], -q)
-            support = np.flatnonzero(nu > 0)            # polished: least squares on the NNLS support
-            if len(support):
-                nu[support] = np.linalg.lstsq(H[:, support], -q, rcond=None)[0]
-                if nu.min() < 0:
-                    return None, cone
-            w = solve_triangular(Rm, q + H @ nu)
-            violated = np.flatnonzero(normals_u @ w < -CHECK_RTOL * xn * np.linalg.norm(w))
-            if not len(violated):
+def gls_steps(args, steps: int) -> None:
+    paths, cpu = {}, {}
+    for least_only in (False, True):
+        search = search_at(args)
+        path, t0 = [], time.process_time()
+        for _ in range(steps):
+            moves = search.moves()
+            best = gls_choice(search.solution.loss, search.evaluate(moves, least_only=least_only), search.rtol,
+                              search.atol)
+            if best is None:
                 break
-            cone = np.union1d(cone, violated)
-        lam = (2.0 / self.N) * (M @ w - b)
-        if self.fit_bias:
-            lam -= lam.mean()
-        gu = self.X.T @ (weights_u * lam)
-        if np.linalg.norm(gu - (2.0 / self.N) * (normals_u.T @ nu)) > CHECK_RTOL * self.scale:
-            return None, cone
-        return lam, cone
+            path.append(moves[best])
+            search.move_to(*search.solution_of(moves[best]))
+        paths[least_only], cpu[least_only] = path, time.process_time() - t0
+    print(f"{len(paths[True])} GLS steps: {cpu[False] / max(1, len(paths[False])):.2f} CPU-s a step with full "
+          f"sweeps, {cpu[True] / max(1, len(paths[True])):.2f} with least sweeps ({cpu[False] / cpu[True]:.2f}x); "
+          f"same moves: {paths[False] == paths[True]}")
 
 
 def main(argv=None) -> None:
@@ -308,52 +113,12 @@ def main(argv=None) -> None:
     parser.add_argument("--store", type=Path, default=ROOT / "docs/results/table-a1-full.sqlite")
     parser.add_argument("--key")
     parser.add_argument("--synthetic", nargs=4, type=int, metavar=("D", "M_GEN", "M", "SEED"))
-    parser.add_argument("--steps", type=int, default=0, help="GLS steps to take before measuring")
-    parser.add_argument("--sample", type=int, default=200, help="neighbours to bound (at most)")
+    parser.add_argument("--sample", type=int, default=200, help="open neighbours to bound (at most)")
+    parser.add_argument("--steps", type=int, default=0, help="GLS steps to time both ways")
     args = parser.parse_args(argv)
-    rng = np.random.default_rng(0)
-    if args.synthetic:
-        d, m_gen, m, seed = args.synthetic
-        search = _LocalSearch("gls", synthetic(d, m_gen, seed), m, "mse", True, "fast", None, None,
-                              np.random.default_rng(seed), DEFAULT_RTOL, None)
-    else:
-        dataset, m, loss, state = from_store(args.store, args.key)
-        search = _LocalSearch("gls", dataset, m, loss, True, "fast", None, None, np.random.default_rng(0),
-                              DEFAULT_RTOL, None, resume=state)
-    for _ in range(args.steps):
-        moves = search.moves()
-        best = gls_choice(search.solution.loss, search.evaluate(moves), search.rtol, search.atol)
-        search.move_to(*search.solution_of(moves[best]))
-    sol, moves = search.solution, search.moves()
-    sweep = search.program.sweep(search.pattern, moves, sol, bound=search.threshold())
-    status = np.array([str(s) for s in sweep.status])
-    solved = np.flatnonzero(~np.isin(status, ["screened", "bounded"]))
-    threshold, least = search.threshold(), np.nanmin(sweep.loss)
-    print(f"vertex at step {search.n_steps}: loss {sol.loss:.6g}; {len(moves)} neighbours, {len(solved)} solved "
-          f"({np.sum(sweep.loss[solved] < threshold)} improving), least {least:.6g}; "
-          f"{1e3 * sweep.neighbour_seconds[solved].mean():.2f} CPU-ms per solve")
-    t0 = time.process_time()
-    bounds = FaceBounds(search.program.data, search.pattern, sol.W, sol.c)
-    sample = rng.choice(solved, size=min(args.sample, len(solved)), replace=False)
-    lower = np.array([bounds.lower_bound(*moves[j]) for j in sample])
-    ms = 1e3 * (time.process_time() - t0) / len(sample)
-    true = sweep.loss[sample]
-    ok = np.isfinite(lower)
-    improving = true < threshold
-    rounding = 1e-13 * baseline_loss(search.program.data.y, "mse", True)   # (GLS's atol)
-    print(f"{len(sample)} bounds, {ms:.2f} CPU-ms each (set-up included): {ok.sum()} certified "
-          f"({bounds.ridged} models ridged; not certified: {dict(bounds.failures) or 'none'}); all at most "
-          f"the true optimum to rounding ({rounding:.1e}): {bool(np.all(lower[ok] <= true[ok] + rounding))}, "
-          f"largest excess {np.max(lower[ok] - true[ok]):.2g}; rounds per bound: mean "
-          f"{np.mean(bounds.rounds):.1f}, max {max(bounds.rounds)}")
-    print(f"  above the least neighbour loss (GLS would skip them): {np.sum(lower > least)} of {len(sample)} "
-          f"(true optimum above it: {np.sum(true > least)})")
-    print(f"  at or above the improvement threshold (certified not to improve): "
-          f"{np.sum(lower >= threshold)} of the {np.sum(~improving)} that do not improve")
-    if np.any(ok & improving):
-        gap = (sol.loss - lower[ok & improving]) / (sol.loss - true[ok & improving])
-        print("  improving neighbours, bound's improvement over the true one (quantiles 0/50/90/100 %): "
-              + " ".join(f"{q:.3g}" for q in np.percentile(gap, [0, 50, 90, 100])))
+    bounds_at_vertex(search_at(args), args.sample)
+    if args.steps:
+        gls_steps(args, args.steps)
 
 
 if __name__ == "__main__":

@@ -252,8 +252,9 @@ class _TableProgram:
     threads = 1
     kernel = None           # (no compiled kernel: gls keeps no neighbour starts)
 
-    def sweep(self, pattern, moves, warm_start, bound=None, starts=None, answers=False):
-        """RegionProgram.sweep's losses, read from the table (no neighbour abandoned, no answers)."""
+    def sweep(self, pattern, moves, warm_start, bound=None, starts=None, answers=False, least_only=False):
+        """RegionProgram.sweep's losses, read from the table (no neighbour abandoned, no answers;
+        ``least_only`` allows abandoning, which the table never does)."""
         from types import SimpleNamespace
         losses = []
         for u, flipped in moves:

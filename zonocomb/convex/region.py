@@ -57,7 +57,8 @@ TIGHT_SET_RTOL = 1e-7
 
 #: The statuses of a neighbour in the compiled sweep (:class:`~zonocomb.convex.backends.kernel.SweepOutcome`)
 #: as statuses of :class:`NeighbourSweep` ("failed" ones are solved on their own afterwards).
-_SWEEP_STATUS = {"screened": SolveStatus.SCREENED, "bounded": SolveStatus.BOUNDED, "failed": "failed"}
+_SWEEP_STATUS = {"screened": SolveStatus.SCREENED, "bounded": SolveStatus.BOUNDED,
+                 "dominated": SolveStatus.DOMINATED, "failed": "failed"}
 
 
 def __getattr__(name):
@@ -129,10 +130,11 @@ class NeighbourSweep:
     ----------
     loss : ndarray of float, shape (k,)
         Optimal mean loss of eq. (3) at each neighbour, in the order of the moves; NaN where the
-        neighbour was abandoned (``status`` "bounded").
+        neighbour was abandoned (``status`` "bounded" or "dominated").
     lower_bound : ndarray of float, shape (k,)
-        A certified lower bound of each optimum: the loss itself, or the vertex's loss for a
-        screened or abandoned neighbour.
+        A certified lower bound of each optimum: the loss itself, the vertex's loss for a
+        screened neighbour or one abandoned by the screening test, or the face bound of one
+        abandoned by it (a sweep with ``least_only``).
     status : tuple of SolveStatus
         Per neighbour: ``"optimal"`` (solved in the sweep, KKT-certified; for the logistic loss
         without weight decay only when the sweep is asked for ``solutions``, which decides
@@ -140,7 +142,8 @@ class NeighbourSweep:
         otherwise ``"optimal_loss"``: the loss is certified, attainment not decided), ``"screened"`` (the
         vertex's optimum is the neighbour's, certified by the dual test of
         :meth:`RegionProgram.sweep`), ``"bounded"`` (abandoned: its lower bound exceeds the
-        bound), or the status of a :class:`RegionSolution` when it was solved on its own
+        bound), ``"dominated"`` (a sweep with ``least_only``: abandoned, its lower bound exceeds
+        the least loss found), or the status of a :class:`RegionSolution` when it was solved on its own
         (``"optimal"``, ``"optimal_fallback"``, ``"optimal_unattained"``).
     solutions : dict
         Solutions of the neighbours solved on their own (index → :class:`RegionSolution`), and of
@@ -587,7 +590,8 @@ class RegionProgram:
 
     def sweep(self, pattern: ArrayLike, moves: Sequence[Move], warm_start: WarmStart,
               bound: float | None = None, solutions: bool = False,
-              starts: Mapping[int, tuple] | None = None, answers: bool = False) -> NeighbourSweep:
+              starts: Mapping[int, tuple] | None = None, answers: bool = False,
+              least_only: bool = False) -> NeighbourSweep:
         """Solve the region programs of many neighbours of one vertex in one call.
 
         Neighbour k of the vertex ``pattern`` flips the examples ``moves[k][1]`` in the row of unit
@@ -638,6 +642,13 @@ class RegionProgram:
             (benchmarks/README.md). The optima found are the same, to the solver's tolerances. The
             fast backend's kernel only; others ignore it (the l1 loss, the reference backend, and
             the neighbours of an unattained logistic region, which are solved one by one).
+        least_only : bool, default False
+            The caller needs only the least loss among the neighbours below ``bound``, and which
+            neighbours attain it (GLS). The fast backend with the MSE and no weight decay may
+            then leave a neighbour unsolved when a certified lower bound of its loss (a face
+            bound, :func:`~zonocomb.convex.backends.face_bounds.least_sweep`) exceeds ``bound``
+            (status ``"bounded"``) or the least loss found (``"dominated"``, loss NaN, its bound
+            in ``lower_bound``); others solve every neighbour.
         answers : bool, default False
             Also return the points found for the solved neighbours (:attr:`NeighbourSweep.answers`,
             memory up to k m n floats), without building their solutions; not the far points of
@@ -672,7 +683,7 @@ class RegionProgram:
         outcome = self._solver.sweep(A, moves, self._to_solver(warm), base_loss / unit,
                                      bound=None if bound is None else float(bound) / unit,
                                      solutions=solutions, certified=certified, starts=kernel_starts,
-                                     answers=answers) \
+                                     answers=answers, least_only=least_only) \
             if k and hasattr(self._solver, "sweep") else None
         if outcome is None:
             status = ["failed"] * k
@@ -685,7 +696,8 @@ class RegionProgram:
             # (a screened or bounded neighbour's bound is the vertex's loss: base_loss / unit from
             # the kernel, times the power of two unit, so base_loss exactly)
             loss, lower = unit * outcome.loss, unit * outcome.lower_bound
-            bounded, failed = outcome.status == "bounded", outcome.status == "failed"
+            bounded = np.isin(outcome.status, ["bounded", "dominated"])
+            failed = outcome.status == "failed"
             threads = outcome.threads
             spent = outcome.cpu_seconds.copy()
         found, points = {}, {}

@@ -232,9 +232,12 @@ class _LocalSearch:
         """True when no pattern can improve by the margin (losses are >= 0)."""
         return self.solution.loss <= self.atol
 
-    def evaluate(self, moves: list) -> np.ndarray:
+    def evaluate(self, moves: list, least_only: bool = False) -> np.ndarray:
         """Losses of the neighbours ``moves`` of the current vertex (+inf for those that cannot
-        improve): patterns seen before whose loss (or lower bound) does not improve are skipped,
+        improve, and with ``least_only`` for those certified not to be the least one: GLS's
+        sweep, ``least_only`` of :meth:`RegionProgram.sweep
+        <zonocomb.convex.region.RegionProgram.sweep>`; the least loss and the moves attaining it
+        are those of a full evaluation): patterns seen before whose loss (or lower bound) does not improve are skipped,
         the others solved in one sweep with the improvement threshold as bound (an abandoned
         neighbour's certified lower bound fails it). The loss along the search only decreases, so
         a skipped pattern cannot improve now either; one that could is solved again. A move
@@ -250,15 +253,16 @@ class _LocalSearch:
             return losses
         starts = {j: self._starts[moves[k]] for j, k in enumerate(todo) if moves[k] in self._starts}
         sweep = self.program.sweep(self.pattern, [moves[k] for k in todo], self.solution,
-                                   bound=self.threshold(), starts=starts, answers=self._carry_starts)
+                                   bound=self.threshold(), starts=starts, answers=self._carry_starts,
+                                   least_only=least_only)
         for j, point in sweep.answers.items():
             if not self.improves(sweep.loss[j]):
                 self._answers[moves[todo[j]]] = point
         for j, k in enumerate(todo):
-            bounded = sweep.status[j] == "bounded"
-            self.n_bounded += bounded
-            self.remember(keys[k], float(sweep.lower_bound[j] if bounded else sweep.loss[j]))
-            if not bounded:
+            abandoned = sweep.status[j] in ("bounded", "dominated")
+            self.n_bounded += sweep.status[j] == "bounded"
+            self.remember(keys[k], float(sweep.lower_bound[j] if abandoned else sweep.loss[j]))
+            if not abandoned:
                 losses[k] = sweep.loss[j]
         return losses
 
@@ -380,7 +384,7 @@ def gls(dataset: Dataset, m: int, max_steps: int = 1024, loss: str = "mse", rand
     while (stopped := _budget_stop(search, max_steps, step_seconds)) is None:
         step_start = time.perf_counter()
         moves = search.moves()
-        best = gls_choice(search.solution.loss, search.evaluate(moves), search.rtol, search.atol)
+        best = gls_choice(search.solution.loss, search.evaluate(moves, least_only=True), search.rtol, search.atol)
         if best is None:
             stopped = "local_minimum"
             break

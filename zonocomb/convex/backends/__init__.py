@@ -42,8 +42,9 @@ class SolveStatus(str, Enum):
     fast backend could not certify its answer and the reference solver produced it (a warning is
     issued). ``OPTIMAL_UNATTAINED``: logistic, the infimum is not attained; the point lies far
     along a recession direction, within 4.3e-18 of the infimum. In a neighbour sweep also
-    ``SCREENED`` (the vertex's own optimum, certified by the dual test) and ``BOUNDED`` (abandoned:
-    a certified lower bound exceeds the bound), and for the logistic loss without weight decay
+    ``SCREENED`` (the vertex's own optimum, certified by the dual test), ``BOUNDED`` (abandoned:
+    a certified lower bound exceeds the bound) and ``DOMINATED`` (abandoned by a sweep that needs
+    only the least loss: a certified lower bound exceeds the least loss found), and for the logistic loss without weight decay
     ``OPTIMAL_LOSS``: solved in a compiled sweep or stars call that kept no solution, the loss
     KKT-certified optimal but whether the infimum is attained not decided (``solve`` decides it).
     Failures raise
@@ -57,6 +58,7 @@ class SolveStatus(str, Enum):
     OPTIMAL_LOSS = "optimal_loss"
     SCREENED = "screened"
     BOUNDED = "bounded"
+    DOMINATED = "dominated"
 
     def __str__(self) -> str:
         return self.value

@@ -2338,6 +2338,8 @@ done:
  *     the base point is feasible for the neighbour with the same predictions: it is the
  *     neighbour's optimum, status NB_SCREENED, loss = loss0. Otherwise, when a bound is given and
  *     loss0 > bound, the neighbour is abandoned: NB_BOUNDED, loss NaN, lower bound loss0.
+ *   - else, when the caller asks for screening only (solve = 0), left open: NB_OPEN, loss NaN,
+ *     lower bound −inf (the caller solves it later, or bounds it otherwise);
  *   - else solved by the active-set method and certified by certify_run (every residual ≤
  *     kkt_rtol): NB_SOLVED with the mean loss of the answer; a solve that stops or whose answer is
  *     not certified is NB_FAILED (the caller solves it another way). The solve starts from the
@@ -2350,7 +2352,7 @@ done:
  * Neighbours are handed to T threads (T workspaces) one at a time; what a thread computes for a
  * neighbour does not depend on the neighbours it computed before (only the NNLS factor cache,
  * which is exact, carries over), so the results do not depend on T. */
-enum { NB_SOLVED = 0, NB_SCREENED = 1, NB_BOUNDED = 2, NB_FAILED = 3 };
+enum { NB_SOLVED = 0, NB_SCREENED = 1, NB_BOUNDED = 2, NB_FAILED = 3, NB_OPEN = 4 };
 
 typedef struct {
     Program *G;
@@ -2358,7 +2360,7 @@ typedef struct {
     const double *W0, *g0;
     double c0, loss0, bound, kkt_rtol;
     const int *mu, *mptr, *midx;
-    int nmoves, has_bound, screen, next, failed_alloc;
+    int nmoves, has_bound, screen, solve, next, failed_alloc;
     const Snap *snap;         /* the base's warm start (NULL: each neighbour sets its own up) */
     const int *start_of;      /* per neighbour: its row of starts, or −1 (NULL: none has one) */
     const double *starts;     /* rows of m n + 1 doubles: W then c */
@@ -2458,7 +2460,8 @@ static void sweep_one(Sweep *S, Ctx *C, int k) {
         else if (S->has_bound && S->loss0 > S->bound) status = NB_BOUNDED;
         else screened = 0;
     }
-    if (!screened) {
+    if (!screened && !S->solve) status = NB_OPEN;
+    else if (!screened) {
         int row = S->start_of ? S->start_of[k] : -1, st;
         if (row >= 0) {
             const double *start = S->starts + (size_t)row * (mn + 1);
@@ -2536,7 +2539,7 @@ static int moves_ok(const char *fn, const int *mu, const int *mptr, const int *m
     return 1;
 }
 
-/* sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen,
+/* sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen, solve,
  *       kkt_rtol, threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, out_row,
  *       start_of, starts)
  * -> (threads used); see the block comment above. move_ptr has nmoves + 1 entries; start_of has
@@ -2548,9 +2551,9 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
     PyObject *cap;
     Py_buffer bA, bW, bmu, bptr, bidx, bloss, blb, bst, bit, bsec, boW, boc, borow, bso, bsw;
     double c0, loss0, bound, kkt_rtol;
-    int has_bound, screen, threads;
-    if (!PyArg_ParseTuple(args, "Oy*y*ddy*y*y*diidiw*w*w*w*w*w*w*w*y*y*", &cap, &bA, &bW, &c0, &loss0, &bmu,
-                          &bptr, &bidx, &bound, &has_bound, &screen, &kkt_rtol, &threads, &bloss, &blb, &bst,
+    int has_bound, screen, solve, threads;
+    if (!PyArg_ParseTuple(args, "Oy*y*ddy*y*y*diiidiw*w*w*w*w*w*w*w*y*y*", &cap, &bA, &bW, &c0, &loss0, &bmu,
+                          &bptr, &bidx, &bound, &has_bound, &screen, &solve, &kkt_rtol, &threads, &bloss, &blb, &bst,
                           &bit, &bsec, &boW, &boc, &borow, &bso, &bsw))
         return NULL;
     int want_W = borow.len > 0;
@@ -2599,7 +2602,7 @@ static PyObject *sweep(PyObject *self, PyObject *args) {
     if (!g0 || !tid || !wk) { PyErr_NoMemory(); goto done; }
     Sweep S = {.G = G, .A0 = bA.buf, .W0 = bW.buf, .g0 = g0, .c0 = G->fit_bias ? c0 : 0.0, .loss0 = loss0,
                .bound = bound, .kkt_rtol = kkt_rtol, .mu = mu, .mptr = mptr, .midx = midx,
-               .nmoves = (int)nmoves, .has_bound = has_bound, .screen = screen, .next = 0,
+               .nmoves = (int)nmoves, .has_bound = has_bound, .screen = screen, .solve = solve, .next = 0,
                .failed_alloc = 0, .out_loss = bloss.buf, .out_lb = blb.buf, .out_W = want_W ? boW.buf : NULL,
                .out_c = want_W ? boc.buf : NULL, .out_row = want_W ? borow.buf : NULL, .next_row = 0,
                .out_status = bst.buf, .out_iter = bit.buf,
@@ -2761,7 +2764,7 @@ static PyObject *stars(PyObject *self, PyObject *args) {
     Stars T = {.G = G, .A = bA.buf, .sptr = sptr, .nstars = (int)nstars, .detect = detect, .next = 0,
                .closs = bcl.buf, .csec = bcsec.buf, .cstatus = bcs.buf, .citer = bci.buf,
                .sweep = {.G = G, .kkt_rtol = kkt_rtol, .mu = mu, .mptr = mptr, .midx = midx,
-                         .nmoves = (int)nmoves, .has_bound = 0, .screen = screen, .out_loss = bloss.buf,
+                         .nmoves = (int)nmoves, .has_bound = 0, .screen = screen, .solve = 1, .out_loss = bloss.buf,
                          .out_lb = blb.buf, .out_W = NULL, .out_c = NULL, .out_status = bst.buf,
                          .out_iter = bit.buf, .out_sec = bsec.buf}};
     for (int t = 0; t < threads; t++) {
@@ -2798,7 +2801,7 @@ static PyMethodDef methods[] = {
      "solve(program, pattern, W, supports, nsupport, hints, nhints, keep, has_start, c0, has_c, has_keep, "
      "detect) -> (status, c, iterations). Internal: use RegionKernel.solve."},
     {"sweep", sweep, METH_VARARGS,
-     "sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen, kkt_rtol, "
+     "sweep(program, pattern, W, c, loss0, move_unit, move_ptr, move_idx, bound, has_bound, screen, solve, kkt_rtol, "
      "threads, out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c, out_row, start_of, starts) -> threads "
      "used. Internal: use RegionKernel.sweep."},
     {"stars", stars, METH_VARARGS,
@@ -2840,8 +2843,8 @@ PyMODINIT_FUNC PyInit__region_kernel(void) {
         "RUNAWAY_LOGIT", "RIDGE"};
     static const char *tol[K_COUNT] = {"SUPPORT_RTOL", "NEGLIGIBLE_RTOL", "NEGATIVE_RTOL", "gscale", "NNLS_RTOL",
                                        "RIDGE"};
-    static const char *nb[] = {"solved", "screened", "bounded", "failed"};
-    PyObject *d = PyDict_New(), *p = PyTuple_New(P_COUNT), *k = PyTuple_New(K_COUNT), *s = PyTuple_New(4);
+    static const char *nb[] = {"solved", "screened", "bounded", "failed", "open"};
+    PyObject *d = PyDict_New(), *p = PyTuple_New(P_COUNT), *k = PyTuple_New(K_COUNT), *s = PyTuple_New(5);
     if (!d || !p || !k || !s) goto fail;
     for (size_t t = 0; t < sizeof st / sizeof st[0]; t++) {
         PyObject *key = PyLong_FromLong(st[t].code), *val = Py_BuildValue("(ss)", st[t].name, st[t].message);
@@ -2850,7 +2853,7 @@ PyMODINIT_FUNC PyInit__region_kernel(void) {
     }
     for (int t = 0; t < P_COUNT; t++) PyTuple_SET_ITEM(p, t, PyUnicode_FromString(prm[t]));
     for (int t = 0; t < K_COUNT; t++) PyTuple_SET_ITEM(k, t, PyUnicode_FromString(tol[t]));
-    for (int t = 0; t < 4; t++) PyTuple_SET_ITEM(s, t, PyUnicode_FromString(nb[t]));
+    for (int t = 0; t < 5; t++) PyTuple_SET_ITEM(s, t, PyUnicode_FromString(nb[t]));
     if (PyModule_AddObject(mod, "STATUS", d) < 0) goto fail;
     d = NULL;
     if (PyModule_AddObject(mod, "PARAMS", p) < 0) goto fail;

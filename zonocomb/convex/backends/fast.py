@@ -73,6 +73,7 @@ from ...errors import SolverError
 from ..losses import mean_loss
 from . import BackendResult, RegionData, SolveStatus
 from .attainment import AttainmentCheck
+from .face_bounds import least_sweep
 from .kernel import KernelFailed, PackedMoves, RegionKernel, Separable
 from .recession import RecessionLP, RecessionLPFailed
 
@@ -190,7 +191,7 @@ class FastBackend:
         return BackendResult(W=res.W, c=res.c, status=SolveStatus.OPTIMAL, n_iter=res.n_iter)
 
     def sweep(self, pattern: np.ndarray, moves, base, base_loss: float, bound=None, solutions=False,
-              certified=False, starts=None, answers=False):
+              certified=False, starts=None, answers=False, least_only=False):
         """The kernel's sweep over the neighbours ``moves`` of ``pattern`` (see
         :meth:`RegionKernel.sweep`), from its optimum ``base`` = (W, c) of loss ``base_loss``;
         the screening test is used only when ``base`` passes the KKT certificate here, or
@@ -200,7 +201,10 @@ class FastBackend:
         :class:`~zonocomb.convex.backends.kernel.SweepOutcome`, whose ``"failed"`` neighbours are
         left to the caller (:meth:`solve` each), or None when the neighbours are better solved one
         by one: the l1 loss (no kernel), and next to an unattained logistic region (whose far point
-        is no optimum and a poor start). ``starts``: neighbour index → (W, c), where to start that
+        is no optimum and a poor start). ``least_only``: the caller needs only the least loss below
+        ``bound`` (:meth:`RegionProgram.sweep <zonocomb.convex.region.RegionProgram.sweep>`); with
+        the MSE and the screening test the sweep is then
+        :func:`~zonocomb.convex.backends.face_bounds.least_sweep`. ``starts``: neighbour index → (W, c), where to start that
         neighbour's solve instead of ``base``. ``answers``: return the kernel's points (``W``,
         ``c`` of the outcome) without the attainment check of ``solutions``. Logistic without
         weight decay, with ``solutions``: a
@@ -212,8 +216,12 @@ class FastBackend:
         W, c = base
         moves = PackedMoves.pack(moves, self.data.m, self.data.N)
         screen = self.data.alpha == 0.0 and (certified or self._kernel.residuals(pattern, W, c).ok(self.KKT_RTOL))
-        outcome = self._kernel.sweep(pattern, moves, W, c, base_loss, screen=screen, kkt_rtol=self.KKT_RTOL,
-                                     bound=bound, solutions=solutions or answers, starts=starts)
+        if least_only and screen and self.data.loss == "mse":
+            outcome = least_sweep(self._kernel, pattern, moves, W, c, base_loss, kkt_rtol=self.KKT_RTOL, bound=bound,
+                                  solutions=solutions or answers, starts=starts)
+        else:
+            outcome = self._kernel.sweep(pattern, moves, W, c, base_loss, screen=screen, kkt_rtol=self.KKT_RTOL,
+                                         bound=bound, solutions=solutions or answers, starts=starts)
         if solutions and self._attainment is not None and self.data.alpha == 0.0:
             for j in np.flatnonzero(outcome.status == "solved").tolist():
                 t0 = time.process_time()

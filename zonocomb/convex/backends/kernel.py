@@ -166,6 +166,15 @@ class PackedMoves:
         """The examples flipped by move j."""
         return self.idx[self.ptr[j]:self.ptr[j + 1]]
 
+    def take(self, which) -> PackedMoves:
+        """The moves ``which`` (indices into these moves), in that order."""
+        which = np.asarray(which, dtype=np.int64)
+        lengths = (self.ptr[which + 1] - self.ptr[which]).astype(np.int64)
+        ptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+        idx = np.concatenate([self.flipped(j) for j in which.tolist()]) if len(which) else self.idx[:0]
+        return PackedMoves(units=self.units[which], ptr=ptr, idx=np.ascontiguousarray(idx, dtype=np.int32),
+                           m=self.m, N=self.N)
+
     @classmethod
     def pack(cls, moves, m: int, N: int) -> PackedMoves:
         """Validate ``moves`` (pairs (unit, non-empty sequence of distinct example indices), integers
@@ -212,15 +221,19 @@ class SweepOutcome:
     ----------
     loss : ndarray of float
         Optimal mean loss of each neighbour's region program; NaN where ``status`` is
-        ``"bounded"`` or ``"failed"``.
+        ``"bounded"``, ``"dominated"``, ``"open"`` or ``"failed"``.
     lower_bound : ndarray of float
         A certified lower bound of the optimum (the loss itself when solved, the vertex's loss
-        when screened or bounded, −inf when failed).
+        when screened or bounded by the screening test, a face bound when bounded or dominated by
+        one (:func:`~zonocomb.convex.backends.face_bounds.least_sweep`), −inf when open or failed).
     status : ndarray of str
         ``"solved"`` (the kernel's answer, KKT-certified), ``"screened"`` (the vertex's own optimum
         is the neighbour's, certified by the dual test), ``"bounded"`` (abandoned: its lower bound
-        exceeds the bound) or ``"failed"`` (the kernel stopped or its answer failed the
-        certificate; the caller solves it another way).
+        exceeds the bound), ``"dominated"`` (abandoned by
+        :func:`~zonocomb.convex.backends.face_bounds.least_sweep`: its lower bound exceeds the
+        least loss found), ``"open"`` (a sweep without ``solve``: not settled by the screening
+        test) or ``"failed"`` (the kernel stopped or its answer failed the certificate; the
+        caller solves it another way).
     n_iter : ndarray of int
         Iterations of the kernel (0 when not solved).
     cpu_seconds : ndarray of float
@@ -345,6 +358,7 @@ class RegionKernel:
         if not fits(data.m, n, N):
             raise InvalidInputError(f"the compiled region kernel needs m n N, (m n + 1)^2 and m n^2 below "
                                     f"2^31 - 1, got m = {data.m}, n = {n}, N = {N}")
+        self.data = data
         self.loss = data.loss
         self.N, self.n, self.m = N, n, data.m
         self.fit_bias = bool(data.fit_bias)
@@ -486,7 +500,8 @@ class RegionKernel:
 
     def sweep(self, pattern: np.ndarray, moves, W: np.ndarray, c: float, loss: float, *, screen: bool,
               kkt_rtol: float, bound: float | None = None, threads: int | None = None,
-              solutions: bool = False, starts: Mapping[int, tuple] | None = None) -> SweepOutcome:
+              solutions: bool = False, starts: Mapping[int, tuple] | None = None,
+              solve: bool = True) -> SweepOutcome:
         """The region programs of the neighbours of ``pattern`` in one call (compiled, on
         ``threads`` threads with the GIL released).
 
@@ -501,8 +516,9 @@ class RegionKernel:
         φ being convex, ``loss`` is a lower bound of the neighbour's optimum. If every flipped
         constraint is also tight at w*_u, (W, c) is feasible for the neighbour with the same
         predictions: it is the neighbour's optimum (status ``"screened"``). Otherwise the
-        neighbour is abandoned when ``loss > bound`` (status ``"bounded"``), else solved and
-        certified by :meth:`residuals` at ``kkt_rtol`` (``"solved"``, or ``"failed"``). The solve
+        neighbour is abandoned when ``loss > bound`` (status ``"bounded"``), else left
+        ``"open"`` when ``solve`` is False, else solved and certified by :meth:`residuals` at
+        ``kkt_rtol`` (``"solved"``, or ``"failed"``). The solve
         starts from (W, c), or from ``starts[k]`` = (W_k, c_k) when given for neighbour k (its
         infeasible units projected onto the neighbour's cones): a point near the neighbour's
         optimum, such as the optimum of the same move from the previous vertex of a search, saves
@@ -539,7 +555,7 @@ class RegionKernel:
         try:
             used = _region_kernel.sweep(self._program, A, W, float(c), float(loss), moves.units, moves.ptr, moves.idx,
                                         0.0 if bound is None else float(bound), int(bound is not None),
-                                        int(bool(screen)), float(kkt_rtol),
+                                        int(bool(screen)), int(bool(solve)), float(kkt_rtol),
                                         self.threads if threads is None else int(threads),
                                         out_loss, out_lb, out_status, out_iter, out_sec, out_W, out_c,
                                         out_row, start_of, start_rows)
