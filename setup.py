@@ -21,9 +21,11 @@ setup(packages=find_packages(include=["zonocomb", "zonocomb.*"]) + ["zonocomb.pr
       package_dir={"zonocomb.proofs_checks": "proofs_checks"},
       ext_modules=[Extension("zonocomb.convex.backends._region_kernel",
                              sources=["zonocomb/convex/backends/_region_kernel.c"],
+                             depends=["zonocomb/convex/backends/_compiled.h"],
                              extra_compile_args=FLAGS + ["-pthread"],
                              extra_link_args=["-pthread"]),
                    Extension("zonocomb.convex.backends._face_bounds",
                              sources=["zonocomb/convex/backends/_face_bounds.c"],
+                             depends=["zonocomb/convex/backends/_compiled.h"],
                              extra_compile_args=FLAGS + ["-pthread"],
                              extra_link_args=["-pthread"])])

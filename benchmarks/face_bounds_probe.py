@@ -52,20 +52,21 @@ def search_at(args, rng_seed: int = 0) -> _LocalSearch:
 def bounds_at_vertex(search: _LocalSearch, sample: int) -> None:
     kernel, sol = search.program.kernel, search.solution
     unit = search.program._loss_unit()                       # (the kernel's losses are loss / unit)
+    W, c = search.program._to_solver((sol.W, sol.c))           # (and its points are scaled)
     moves = PackedMoves.pack(search.moves(), search.m, search.dataset.N)
     threshold = search.threshold() / unit
-    screened = kernel.sweep(search.pattern, moves, sol.W, sol.c, sol.loss / unit, screen=True, kkt_rtol=1e-9,
+    screened = kernel.sweep(search.pattern, moves, W, c, sol.loss / unit, screen=True, kkt_rtol=1e-9,
                             bound=threshold, solve=False, threads=1)
     open_ = np.flatnonzero(screened.status == "open")
     chosen = np.sort(np.random.default_rng(0).choice(open_, size=min(sample, len(open_)), replace=False))
-    solved = kernel.sweep(search.pattern, moves.take(chosen), sol.W, sol.c, sol.loss / unit, screen=False,
+    solved = kernel.sweep(search.pattern, moves.take(chosen), W, c, sol.loss / unit, screen=False,
                           kkt_rtol=1e-9, threads=1)
     true, least = solved.loss, np.nanmin(solved.loss)
-    print(f"vertex at step {search.n_steps}, loss {sol.loss:.6g}: {len(moves)} neighbours, {len(open_)} open after "
+    print(f"vertex at step {search.n_steps}, loss {sol.loss / unit:.6g} (the kernel's units): {len(moves)} neighbours, {len(open_)} open after "
           f"screening; {len(chosen)} sampled: {1e3 * solved.cpu_seconds.mean():.2f} CPU-ms per solve from the "
           f"vertex's optimum, {np.sum(true < threshold)} improve")
     t0 = time.process_time()
-    faces = FaceBounds(kernel.data, search.pattern, sol.W, sol.c)
+    faces = FaceBounds(kernel.data, search.pattern, W, c)
     setup = time.process_time() - t0
     t0 = time.process_time()
     bounds = faces.lower_bounds(moves.take(chosen))

@@ -27,18 +27,24 @@ from zonocomb.errors import InvalidInputError
 from zonocomb.search.gls import DEFAULT_RTOL, _LocalSearch, gls_choice
 from test_sweep import gaussian_mse, moved, walk
 
-#: How far above the true optimum a certified bound may lie: rounding, relative to the loss of W = 0.
-ROUNDING = 1e-11
+
+
+def margin(program, loss):
+    """How far above a neighbour's optimum (its solve's loss, KKT-certified to 1e-9 relative) a
+    certified bound may lie: the checks' tolerance, least_sweep's margin at the vertex's loss."""
+    return face_bounds.DOMINANCE_RTOL * abs(loss) + face_bounds.DOMINANCE_ATOL * scale_of(program)
 
 
 def vertices(ds, m, steps, seed, program):
-    """(program's data, pattern, optimum, moves) along a random walk on Z^m."""
+    """(pattern, its optimum, its moves) along a random walk on Z^m (the program's units, those of
+    ``program.data``)."""
     rng = np.random.default_rng(seed)
     for A, moves in walk(ds, m, steps, rng):
         yield A, program.solve(A), moves
 
 
 def scale_of(program):
+    """The mean squared label of ``program.data``: the scale of its losses."""
     return float(np.mean(program.data.y ** 2))
 
 
@@ -82,10 +88,9 @@ def test_certified_bounds_are_at_most_the_optimum(seed, m, fit_bias):
     prog = RegionProgram(ds, v, fit_bias=fit_bias)
     for A, sol, moves in vertices(ds, m, 2, seed, prog):
         bounds = FaceBounds(prog.data, A, sol.W, sol.c).lower_bounds(PackedMoves.pack(moves, m, ds.N))
-        unit = prog._loss_unit()
-        true = true_losses(prog, A, sol, moves) / unit
+        true = true_losses(prog, A, sol, moves)
         ok = bounds.info > 0
-        assert np.all(bounds.lower[ok] <= true[ok] + ROUNDING * scale_of(prog))
+        assert np.all(bounds.lower[ok] <= true[ok] + margin(prog, sol.loss))
         assert np.all(np.isneginf(bounds.lower[~ok]))
         assert np.all(np.isfinite(bounds.first[ok]))
 
@@ -98,7 +103,7 @@ def test_a_single_unit_is_bounded_by_its_optimum():
     checked = 0
     for A, sol, moves in vertices(ds, 1, 4, 5, prog):
         bounds = FaceBounds(prog.data, A, sol.W, sol.c).lower_bounds(PackedMoves.pack(moves, 1, ds.N))
-        true = true_losses(prog, A, sol, moves) / prog._loss_unit()
+        true = true_losses(prog, A, sol, moves)
         assert np.all(bounds.info == 1)
         assert np.allclose(bounds.lower, true, rtol=1e-8, atol=1e-12)
         checked += len(moves)
@@ -131,8 +136,8 @@ def sweeps(ds, m, seed, steps=3):
     prog = RegionProgram(ds, np.where(np.arange(m) % 2 == 0, 1.0, -1.0))
     kernel = prog.kernel
     for A, sol, moves in vertices(ds, m, steps, seed, prog):
-        W, c, loss = sol.W, sol.c, sol.loss / prog._loss_unit()
-        yield prog, kernel, A, (W, c, loss), PackedMoves.pack(moves, m, ds.N)
+        W, c = prog._to_solver((sol.W, sol.c))               # (the kernel's units)
+        yield prog, kernel, A, (W, c, sol.loss / prog._loss_unit()), PackedMoves.pack(moves, m, ds.N)
 
 
 @pytest.mark.parametrize("seed, first_batch, order", [(0, 8, "least"), (4, 8, "least"), (0, 1, "worst"),
@@ -167,7 +172,7 @@ def test_least_sweep_finds_the_least_neighbour(monkeypatch, seed, first_batch, o
         # an abandoned neighbour has a certified bound above the least loss, below its optimum
         gone = np.isin(least.status, ["dominated", "bounded"]) & (full.status == "solved")
         assert np.all(least.lower_bound[gone] > np.nanmin(full.loss))
-        assert np.all(least.lower_bound[gone] <= full.loss[gone] + ROUNDING)
+        assert np.all(least.lower_bound[gone] <= full.loss[gone] + margin(prog, loss))
         assert np.all(least.lower_bound[least.status == "bounded"] > bound)
         dominated += int(np.sum(least.status == "dominated"))
         for j in np.flatnonzero(solved):

@@ -34,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "_compiled.h"
+
 /* why a bound was not certified (out_info; a certified bound has its rounds, ≥ 1) */
 enum { FB_MOVED = -1, FB_RESIDUAL = -2, FB_ROUNDS = -3, FB_FACE = -4, FB_SPAN = -5, FB_NNLS = -6, FB_CUTOFF = -7 };
 
@@ -58,19 +60,6 @@ typedef struct {                  /* one thread's work memory */
     void *mem;
 } Work;
 
-/* The hot functions are compiled twice, for AVX2 and for the baseline instruction set (GCC
-   function multiversioning, as in _region_kernel.c); the arithmetic is the same. */
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 6 && defined(__x86_64__) && \
-    defined(__linux__) && defined(__GLIBC__)
-#define HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define HOT
-#endif
-#if defined(__GNUC__)
-#define INLINE static inline __attribute__((always_inline))
-#else
-#define INLINE static inline
-#endif
 
 INLINE double dot(const double *a, const double *b, int len) {
     double s = 0.0;

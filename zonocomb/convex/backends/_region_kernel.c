@@ -68,6 +68,8 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "_compiled.h"
+
 enum { ST_OK = 0, ST_MAXITER = 1, ST_FACE = 2, ST_NNLS = 3, ST_RELEASE = 4, ST_NONFINITE = 5,
        ST_UNBOUNDED = 6, ST_SEPARABLE = 7, ST_RUNAWAY = 8, ST_NODECREASE = 9 };
 
@@ -139,21 +141,6 @@ typedef struct {
     size_t st_dn, sc_dn, st_in;
 } Ctx;
 
-/* The solver's functions are compiled twice, for AVX2 and for the baseline instruction set, and
-   the first call picks the version the CPU supports (GCC function multiversioning, x86-64 with
-   glibc only; elsewhere a single baseline build). The arithmetic is the same: without
-   -ffp-contract no fused multiply-adds are formed, only wider vectors are used. */
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 6 && defined(__x86_64__) && \
-    defined(__linux__) && defined(__GLIBC__)
-#define HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define HOT
-#endif
-#if defined(__GNUC__)
-#define INLINE static inline __attribute__((always_inline))
-#else
-#define INLINE static inline
-#endif
 
 static double dot(const double *a, const double *b, int len) {
     double s = 0.0;
