@@ -105,6 +105,29 @@ def test_benchmark_sized_problem_with_warm_starts():
     check_against_reference(ds, v, facet_walk(ds.generators_float, 16, 4, rng), warm=True)
 
 
+def test_an_infeasible_start_is_projected_onto_its_cones():
+    """A warm start just outside the cones (a vertex's optimum, perturbed) is projected onto them
+    (Moreau: w + Eμ, μ the NNLS of −w on the unit's normals), so the kernel finishes in the
+    oracle's iterations from the same start, fewer than from W = 0; a projection with the wrong
+    sign, −(w + Eμ), lies outside every constraint, and the unit was frozen at 0 (as many
+    iterations as from W = 0: the bug behind the slow late GLS steps of session 15)."""
+    rng = np.random.default_rng(4)
+    ds = gaussian(rng, 60, 4)
+    v = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0])
+    fast, _ = programs(ds, v, True)
+    kernel, oracle, checker = RegionKernel(fast.data), BlockActiveSet(fast.data), KKTChecker(fast.data)
+    warm, cold = 0, 0
+    for _ in range(6):
+        A = random_vertex(ds, v.size, rng)
+        optimum = kernel.solve(A)
+        start = optimum.W + 1e-4 * np.abs(optimum.W).max() * rng.standard_normal(optimum.W.shape)
+        res = kernel.solve(A, start, optimum.c)
+        assert checker.residuals(A, res.W, res.c, res.supports).ok(1e-8)
+        assert res.n_iter <= oracle.solve(A, start, optimum.c).n_iter + 2
+        warm, cold = warm + res.n_iter, cold + optimum.n_iter
+    assert warm < 0.7 * cold
+
+
 @pytest.mark.parametrize("fit_bias", [True, False])
 def test_degenerate_data_and_patterns(fit_bias):
     rng = np.random.default_rng(11)

@@ -1454,7 +1454,7 @@ HOT static int init_project(Ctx *C, int u, int has_start) {
         for (int i = 0; i < N; i++) if (C->xn[i] > 0.0) T[cnt++] = i;
         for (int r = 0; r < n; r++) f[r] = -w[r];
         if (project_unit(C, u, T, cnt, f, C->dW, NULL, 0, &np) != 0) return ST_NNLS;
-        for (int r = 0; r < n; r++) w[r] = -C->dW[r];   /* d = Eμ − f = w + Eμ */
+        for (int r = 0; r < n; r++) w[r] = C->dW[r];    /* d = Eμ − f = w + Eμ = P_C(w) */
     }
     return ST_OK;
 }
