@@ -128,6 +128,38 @@ def test_an_infeasible_start_is_projected_onto_its_cones():
     assert warm < 0.7 * cold
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_an_underdetermined_face_step_is_the_least_norm_one(seed):
+    """With more unknowns than examples (m n + 1 = 16 > N = 8) and a start strictly inside its
+    cones near a planted interpolating network, no constraint blocks the face step, so the answer
+    is the start plus the least-norm step onto the interpolating set {ŷ(W, c) = y}: the projection
+    of the start onto that affine set (computed here with numpy's pseudo-inverse). A basic solution
+    of the normal equations also interpolates, but lands elsewhere on the set."""
+    rng = np.random.default_rng(seed)
+    N, m = 8, 5
+    X = rng.standard_normal((N, 2))
+    W_true = rng.standard_normal((m, 3))
+    Xbar = np.hstack([X, np.ones((N, 1))])
+    A = (W_true @ Xbar.T) > 0
+    v = np.array([1.0, -1.0, 2.0, -0.5, 1.5])
+    ds = Dataset(X, y=np.maximum(Xbar @ W_true.T, 0.0) @ v + 0.3)
+    program = RegionProgram(ds, v)
+    kernel = RegionKernel(program.data)
+    Xk, vk, yk = kernel.X, kernel.v, kernel.y                   # the kernel's units
+    J = np.hstack([np.einsum("ui,in->iun", vk[:, None] * A, Xk).reshape(N, -1), np.ones((N, 1))])
+    W_pl, c_pl = program._to_solver((W_true, 0.3))               # the planted network in those units
+    theta_true = np.concatenate([W_pl.ravel(), [c_pl]])
+    assert np.allclose(J @ theta_true, yk)
+    margin = np.min(np.abs(W_pl @ Xk.T) / np.linalg.norm(Xk, axis=1))
+    step = rng.standard_normal(theta_true.size)
+    start = theta_true + 0.5 * margin * step / np.linalg.norm(step)   # inside the cones, as is its projection
+    start[:-1].reshape(m, -1)[~A.any(axis=1)] = 0.0              # (a unit active nowhere is 0)
+    expected = start + np.linalg.pinv(J) @ (yk - J @ start)
+    res = kernel.solve(A, start[:-1].reshape(m, -1), start[-1])
+    got = np.concatenate([res.W.ravel(), [res.c]])
+    assert np.linalg.norm(got - expected) <= 1e-9 * np.linalg.norm(expected)
+
+
 @pytest.mark.parametrize("fit_bias", [True, False])
 def test_degenerate_data_and_patterns(fit_bias):
     rng = np.random.default_rng(11)

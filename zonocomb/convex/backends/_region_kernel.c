@@ -18,10 +18,10 @@
  *     of the column of ones for c) are maintained: adding a constraint to unit u is a Householder
  *     reflection of its basis, applied to Z_u, X Z_u, B_u and the Gram rows of u (a face step's
  *     rates X Δw_u are then combinations of the k_u columns of X Z_u);
- *   - a face step solves the face's least squares by Cholesky on that Gram matrix, dropping
- *     columns that are numerically dependent (a basic solution); the factor is carried from step
- *     to step, only the columns of the units whose face changed being deleted and appended again
- *     (solve_mse); it then follows the piecewise
+ *   - a face step solves the face's least squares by Cholesky on that Gram matrix, leaving the
+ *     numerically dependent columns out of the factor and taking the least-norm solution over all
+ *     columns (min_norm); the factor is carried from step to step, only the columns of the units
+ *     whose face changed being deleted and appended again (solve_mse); it then follows the piecewise
  *     linear path on which each unit stops at its own first blocking constraint, to the exact
  *     minimiser of F along it; every unit that stopped adds its blocking constraint;
  *   - pricing (at a face minimiser) recomputes the slacks and predictions exactly, checks the face
@@ -113,6 +113,9 @@ typedef struct {
     /* the MSE face factor (solve_mse): fK columns fcol[0..fK), factored at their unit's stamp fst;
        fpos[a] = position + 1 of column a (0: not in the factor); ustamp[u] changes with unit u's face */
     int fK, *fcol, *fst, *fpos, *forig, *ustamp;
+    /* the columns left out of the factor by the last fac_update (fD of them, dcol[j]): row P − 1 − j
+       of L holds column j's forward substitution against the first dlen[j] rows of the factor */
+    int fD, *dcol, *dlen;
     /* work */
     double *dW, *jdu, *rate, *alpha, *Jm, *Jt, *off, *rhs, *L, *delta, *wk;
     double *lam;      /* m × n: multipliers of the working constraints (min_multiplier) */
@@ -908,8 +911,10 @@ HOT static int add_blocking(Ctx *C, double t, const int *moving) {
  * K³/3 flops of factoring every step; when the deletions would cost more than factoring the
  * columns that stay (K' of them: K'³/3 flops), the factor is rebuilt instead. A column whose
  * squared distance to the span of the factor's columns is below P_DEP times its squared norm is
- * left out of the factor (δ = 0 for it: a basic solution of a rank-deficient problem) and tried
- * again at the next step. The factor is also rebuilt at every solve's start (or taken from a
+ * left out of the factor and tried again at the next step; the step is nevertheless the
+ * least-norm solution of the normal equations over all the face's columns (min_norm), since the
+ * per-unit stopping path depends on which solution is taken when the face has more columns than
+ * the data's rank (late in a fit, m n + 1 > N). The factor is also rebuilt at every solve's start (or taken from a
  * sweep's snapshot), and when a face minimiser fails its stationarity check in price() (iterative
  * refinement: the next face step works from a fresh factor). */
 
@@ -925,14 +930,22 @@ static void fac_clear(Ctx *C) {
     C->fK = 0;
 }
 
-/* append column a as the factor's last row; 0 (nothing changes) if it depends on the others */
+/* append column a as the factor's last row; if it depends on the others, record it as left out
+ * (its forward substitution kept in row P − 1 − fD: below every row the factor can reach, as
+ * fK + fD never exceeds the number of columns tried) and return 0 */
 HOT static int fac_append(Ctx *C, int a) {
     int q = C->fK, P = C->P;
     double *L = C->L, *row = L + (size_t)q * P;
     for (int p = 0; p < q; p++)
         row[p] = (gram(C, a, C->fcol[p]) - dot(row, L + (size_t)p * P, p)) * C->dinv[p];
     double diag0 = gram(C, a, a), s = diag0 - dot(row, row, q);
-    if (!(s > C->prm[P_DEP] * diag0)) return 0;
+    if (!(s > C->prm[P_DEP] * diag0)) {
+        int j = C->fD++;
+        memmove(L + (size_t)(P - 1 - j) * P, row, sizeof(double) * q);
+        C->dcol[j] = a;
+        C->dlen[j] = q;
+        return 0;
+    }
     row[q] = sqrt(s);
     C->dinv[q] = 1.0 / row[q];
     C->fcol[q] = a;
@@ -991,6 +1004,7 @@ HOT static void fac_update(Ctx *C) {
     /* columns of the factor no longer on the face, or of a unit whose face changed */
     int *gone = C->kept, ngone = 0, K = C->fK;
     double cost = 0.0;
+    C->fD = 0;
     for (int q = 0; q < K; q++) {
         int a = C->fcol[q], u = a / n, j = a % n;
         gone[q] = a != cI && (!is_free(C, u) || j >= C->k[u] || C->ustamp[u] != C->fst[q] ||
@@ -1008,6 +1022,64 @@ HOT static void fac_update(Ctx *C) {
         }
     }
     if (C->fit_bias && !C->fpos[cI]) fac_append(C, cI);
+}
+
+/* Lᵀ x = y in place, for the factor's first K rows (by rows of L, contiguous: x_q final, then
+   removed from the earlier equations) */
+HOT static void back_solve(const Ctx *C, double *x, int K) {
+    for (int q = K - 1; q >= 0; q--) {
+        double xq = x[q] * C->dinv[q];
+        x[q] = xq;
+        const double *lq = C->L + (size_t)q * C->P;
+        for (int p = 0; p < q; p++) x[p] -= lq[p] * xq;
+    }
+}
+
+/* The least-norm solution of the face's normal equations, from the solution δ_S over the K
+ * columns S of the factor (in C->delta) and the fD columns D left out of it: with T = G_SS⁻¹ G_SD
+ * (each left-out column is B_S T up to P_DEP), the solutions are δ_S + T δ_D = δ_S(basic), and the
+ * least-norm one has δ_D = (I + TᵀT)⁻¹ Tᵀ δ_S(basic). Appends D to C->idx and δ_D to C->delta and
+ * updates δ_S; returns fD. Cost: K² per left-out column (completing its forward substitution and
+ * the back substitution), fD² K / 2 for TᵀT and fD³ / 6 for its Cholesky factor. T is kept in the
+ * rows P − 1 − j of L, I + TᵀT in the same rows from column K on (K + fD ≤ P). */
+HOT static int min_norm(Ctx *C, int K) {
+    int P = C->P, d = C->fD;
+    double *L = C->L, *z = C->delta, *zd = C->delta + K;
+    for (int j = 0; j < d; j++) {
+        double *t = L + (size_t)(P - 1 - j) * P;
+        int a = C->dcol[j];
+        for (int q = C->dlen[j]; q < K; q++)
+            t[q] = (gram(C, a, C->fcol[q]) - dot(t, L + (size_t)q * P, q)) * C->dinv[q];
+        back_solve(C, t, K);
+        C->idx[K + j] = a;
+    }
+    for (int j = 0; j < d; j++) {                 /* M = I + TᵀT (lower triangle), rhs Tᵀ δ_S */
+        double *tj = L + (size_t)(P - 1 - j) * P;
+        for (int l = 0; l <= j; l++) tj[K + l] = dot(tj, L + (size_t)(P - 1 - l) * P, K) + (l == j);
+        zd[j] = dot(tj, z, K);
+    }
+    for (int j = 0; j < d; j++) {                 /* M = R Rᵀ in place (its eigenvalues are ≥ 1) */
+        double *rj = L + (size_t)(P - 1 - j) * P + K;
+        for (int l = 0; l <= j; l++) {
+            const double *rl = L + (size_t)(P - 1 - l) * P + K;
+            double t = rj[l] - dot(rj, rl, l);
+            rj[l] = l == j ? sqrt(t) : t / rl[l];
+        }
+    }
+    for (int j = 0; j < d; j++) {                 /* R Rᵀ δ_D = rhs */
+        const double *rj = L + (size_t)(P - 1 - j) * P + K;
+        zd[j] = (zd[j] - dot(rj, zd, j)) / rj[j];
+    }
+    for (int j = d - 1; j >= 0; j--) {
+        const double *rj = L + (size_t)(P - 1 - j) * P + K;
+        zd[j] /= rj[j];
+        for (int l = 0; l < j; l++) zd[l] -= rj[l] * zd[j];
+    }
+    for (int j = 0; j < d; j++) {                 /* δ_S −= T δ_D */
+        const double *tj = L + (size_t)(P - 1 - j) * P;
+        for (int q = 0; q < K; q++) z[q] -= tj[q] * zd[j];
+    }
+    return d;
 }
 
 HOT static int solve_mse(Ctx *C, double *f0) {
@@ -1032,13 +1104,8 @@ HOT static int solve_mse(Ctx *C, double *f0) {
         C->idx[q] = a;
         z[q] = (t - dot(L + (size_t)q * P, z, q)) * C->dinv[q];
     }
-    for (int q = K - 1; q >= 0; q--) {            /* Lᵀ δ = y by rows of L */
-        double zq = z[q] * C->dinv[q];
-        z[q] = zq;
-        const double *lq = L + (size_t)q * P;
-        for (int p = 0; p < q; p++) z[p] -= lq[p] * zq;
-    }
-    return K;
+    back_solve(C, z, K);
+    return K + min_norm(C, K);
 }
 
 /* a·b with eight independent partial sums (two vectors of four), so that the loop is not bound by
@@ -1772,7 +1839,7 @@ static Ctx *ctx_new(const Program *G) {
         {&C->support, mm * nn, G_STATE}, {&C->nsupport, mm, G_STATE},
         {&C->t_wdrop, nn, G_STATE}, {&C->t_ndrop, nn + 1, G_STATE}, {&C->t_init, nn, G_STATE},
         {&C->t_sup, nn + 1, G_STATE}, {&C->fcol, P, G_STATE}, {&C->fst, P, G_STATE}, {&C->fpos, P, G_STATE},
-        {&C->forig, P, G_STATE}, {&C->ustamp, mm, G_STATE},
+        {&C->forig, P, G_STATE}, {&C->ustamp, mm, G_STATE}, {&C->dcol, P, G_STATE}, {&C->dlen, P, G_STATE},
         {&C->ckey, mm * nn, G_SCRATCH}, {&C->cn, mm, G_SCRATCH}};
     size_t narr = sizeof arr / sizeof arr[0], niarr = sizeof iarr / sizeof iarr[0], nd = 0, ni = 0;
     for (size_t t = 0; t < narr; t++) nd += arr[t].size;

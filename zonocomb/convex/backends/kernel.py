@@ -18,7 +18,9 @@ method:
   unit's basis and Gram rows;
 * face steps: the face's least squares by Cholesky on that Gram matrix, columns whose squared
   distance to the span of the previous ones is below ``DEP_RTOL`` times their squared norm being
-  dropped (a basic solution of a rank-deficient problem), then the piecewise-linear path on which
+  left out of the factor, the step being the least-norm solution over all the face's columns (on a
+  rank-deficient face, as every face is once m n + 1 > N, the path below depends on which solution
+  is taken; the least-norm one is the Python method's), then the piecewise-linear path on which
   each unit stops at its own first blocking constraint, to the exact minimiser of F along it; for
   the logistic loss a Newton step (the least squares weighted by ℓ''(ŷ_i)/N, floored at
   ``CURVATURE_FLOOR`` times their largest value), the step capped so that no prediction moves by
