@@ -29,10 +29,11 @@ from test_sweep import gaussian_mse, moved, walk
 
 
 
-def margin(program, loss):
+def margin(y, loss):
     """How far above a neighbour's optimum (its solve's loss, KKT-certified to 1e-9 relative) a
-    certified bound may lie: the checks' tolerance, least_sweep's margin at the vertex's loss."""
-    return face_bounds.DOMINANCE_RTOL * abs(loss) + face_bounds.DOMINANCE_ATOL * scale_of(program)
+    certified bound may lie: the checks' tolerance, least_sweep's margin at the vertex's loss, for
+    labels y in the units of the losses."""
+    return face_bounds.DOMINANCE_RTOL * abs(loss) + face_bounds.DOMINANCE_ATOL * float(np.mean(y ** 2))
 
 
 def vertices(ds, m, steps, seed, program):
@@ -75,6 +76,27 @@ def test_compiled_bounds_equal_the_oracle(seed):
     assert compared >= 0.9 * total
 
 
+def test_bounds_do_not_depend_on_what_was_asked_before():
+    # One FaceBounds object keeps the per-unit parts it stacked for the last call; asked for the
+    # moves of some units, then of others, then of all, each move gets the bound a fresh object
+    # gives it.
+    rng = np.random.default_rng(7)
+    ds = gaussian_mse(rng, 40, 3)
+    v = np.array([1.0, -1.0, 1.0, -1.0, 1.0])
+    prog = RegionProgram(ds, v)
+    A, sol, moves = next(vertices(ds, len(v), 1, 7, prog))
+    units = sorted({u for u, _ in moves})
+    assert len(units) >= 3
+    asked = [[mv for mv in moves if mv[0] == units[0]], [mv for mv in moves if mv[0] in units[1:3]],
+             [mv for mv in moves if mv[0] in units[:2]], moves]
+    kept = FaceBounds(prog.data, A, sol.W, sol.c)
+    for part in asked:
+        got = kept.lower_bounds(PackedMoves.pack(part, len(v), ds.N))
+        fresh = FaceBounds(prog.data, A, sol.W, sol.c).lower_bounds(PackedMoves.pack(part, len(v), ds.N))
+        assert np.array_equal(got.lower, fresh.lower) and np.array_equal(got.info, fresh.info)
+        assert np.array_equal(got.first, fresh.first, equal_nan=True)
+
+
 def true_losses(prog, A, sol, moves):
     return np.array([prog.solve(moved(A, mv), warm_start=sol).loss for mv in moves])
 
@@ -90,7 +112,7 @@ def test_certified_bounds_are_at_most_the_optimum(seed, m, fit_bias):
         bounds = FaceBounds(prog.data, A, sol.W, sol.c).lower_bounds(PackedMoves.pack(moves, m, ds.N))
         true = true_losses(prog, A, sol, moves)
         ok = bounds.info > 0
-        assert np.all(bounds.lower[ok] <= true[ok] + margin(prog, sol.loss))
+        assert np.all(bounds.lower[ok] <= true[ok] + margin(prog.data.y, sol.loss))
         assert np.all(np.isneginf(bounds.lower[~ok]))
         assert np.all(np.isfinite(bounds.first[ok]))
 
@@ -172,7 +194,7 @@ def test_least_sweep_finds_the_least_neighbour(monkeypatch, seed, first_batch, o
         # an abandoned neighbour has a certified bound above the least loss, below its optimum
         gone = np.isin(least.status, ["dominated", "bounded"]) & (full.status == "solved")
         assert np.all(least.lower_bound[gone] > np.nanmin(full.loss))
-        assert np.all(least.lower_bound[gone] <= full.loss[gone] + margin(prog, loss))
+        assert np.all(least.lower_bound[gone] <= full.loss[gone] + margin(kernel.y, loss))
         assert np.all(least.lower_bound[least.status == "bounded"] > bound)
         dominated += int(np.sum(least.status == "dominated"))
         for j in np.flatnonzero(solved):

@@ -146,6 +146,7 @@ class FaceBounds:
                 self.pinv[w, :len(T)] = np.linalg.pinv(self._normals(w, T).T)
         self._span_of_faces()
         self._per_unit: dict = {}
+        self._packed = None         # (units, their stack): _units_packed
 
     def _normals(self, w: int, T) -> np.ndarray:
         """Rows s_wi x̄_i of unit w's constraints T (all of them for None)."""
@@ -192,15 +193,13 @@ class FaceBounds:
             self._per_unit[u] = (np.ascontiguousarray(E), np.ascontiguousarray(Y.T))
         return self._per_unit[u]
 
-    def lower_bounds(self, moves, cutoff: float = -np.inf, threads: int = 1) -> Bounds:
-        """Certified lower bounds of the neighbours ``moves`` (each (unit, flipped examples), or
-        :class:`PackedMoves`); a neighbour whose model's value falls to ``cutoff`` or below stops
-        there without a bound (a bound is wanted only above it; with ``cutoff`` = +inf every
-        neighbour stops after its first model, whose value is then an estimate for ordering).
-        Results do not depend on ``threads``."""
-        moves = PackedMoves.pack(moves, self.m, self.N)
-        k = len(moves)
-        units = sorted(set(moves.units.tolist()))
+    def _units_packed(self, units: frozenset) -> tuple:
+        """The per-unit parts (:meth:`_unit`) of ``units`` stacked for the compiled rounds: (E,
+        eptr, Y, yrow), unit u's rows of E at eptr[u]:eptr[u + 1] and of Y from yrow[u] (−1 for a
+        unit not in ``units``); the last stack is kept and serves any subset of its units (a GLS step
+        asks first for all its open neighbours, then for those outside the first batch)."""
+        if self._packed is not None and units <= self._packed[0]:
+            return self._packed[1]
         eptr = np.zeros(self.m + 1, dtype=np.int32)
         yrow = np.full(self.m, -1, dtype=np.int32)
         E_rows, Y_rows = [], []
@@ -213,6 +212,18 @@ class FaceBounds:
             eptr[u + 1] = eptr[u] + (len(E_rows[-1]) if u in units else 0)
         E = np.ascontiguousarray(np.vstack(E_rows)) if E_rows else np.zeros((0, self.N))
         Y = np.ascontiguousarray(np.vstack(Y_rows)) if Y_rows else np.zeros((0, self.N))
+        self._packed = (units, (E, eptr, Y, yrow))
+        return self._packed[1]
+
+    def lower_bounds(self, moves, cutoff: float = -np.inf, threads: int = 1) -> Bounds:
+        """Certified lower bounds of the neighbours ``moves`` (each (unit, flipped examples), or
+        :class:`PackedMoves`); a neighbour whose model's value falls to ``cutoff`` or below stops
+        there without a bound (a bound is wanted only above it; with ``cutoff`` = +inf every
+        neighbour stops after its first model, whose value is then an estimate for ordering).
+        Results do not depend on ``threads``."""
+        moves = PackedMoves.pack(moves, self.m, self.N)
+        k = len(moves)
+        E, eptr, Y, yrow = self._units_packed(frozenset(moves.units.tolist()))
         out_lb, out_first, out_info = np.empty(k), np.empty(k), np.empty(k, dtype=np.int32)
         if k:
             _face_bounds.bounds(self.X, self.y, self.v, np.ascontiguousarray(self.A, dtype=np.uint8), self._Q, E,
@@ -263,9 +274,9 @@ def least_sweep(kernel: RegionKernel, pattern: np.ndarray, moves, W: np.ndarray,
     is shared equally among the open neighbours' ``cpu_seconds``.
 
     Cost: a screening sweep, the bounds' set-up (:class:`FaceBounds`), a first model per open
-    neighbour and a bound per open neighbour outside the first batch (a few models each; in the
-    Table A1 runs at m = 64 about a third of a solve, benchmarks/README.md), and the solves of
-    the neighbours not abandoned.
+    neighbour and a bound per open neighbour outside the first batch (a few models each, a model
+    O(N n² + m N n) flops: its QR, NNLS and the checks of every unit), and the solves of the
+    neighbours not abandoned.
 
     Raises
     ------
