@@ -128,6 +128,26 @@ def test_an_infeasible_start_is_projected_onto_its_cones():
     assert warm < 0.7 * cold
 
 
+def test_pricing_widens_the_units_the_oracle_widens():
+    """With many units (m = 24) and a start far from the optimum (another vertex's optimum), many
+    units have negative multipliers at once; the kernel's pricing widens at most eight of them,
+    the most negative first, as the oracle's does, and takes the oracle's iterations (widening all
+    of them, or others, takes a different number)."""
+    rng = np.random.default_rng(12)
+    ds = gaussian(rng, 50, 3)
+    v = np.where(np.arange(24) % 2 == 0, 1.0, -1.0)
+    fast, _ = programs(ds, v, True)
+    kernel, oracle, checker = RegionKernel(fast.data), BlockActiveSet(fast.data), KKTChecker(fast.data)
+    same = 0
+    for _ in range(6):
+        start = kernel.solve(random_vertex(ds, v.size, rng))
+        A = random_vertex(ds, v.size, rng)
+        res = kernel.solve(A, start.W, start.c)
+        assert checker.residuals(A, res.W, res.c, res.supports).ok(1e-8)
+        same += res.n_iter == oracle.solve(A, start.W, start.c).n_iter
+    assert same >= 5
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_an_underdetermined_face_step_is_the_least_norm_one(seed):
     """With more unknowns than examples (m n + 1 = 16 > N = 8) and a start strictly inside its

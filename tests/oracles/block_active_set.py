@@ -99,6 +99,8 @@ class BlockActiveSet:
       ratio exceeds ``CHOL_RATIO`` (condition number of the face matrix ≲ 1e5), else LAPACK gelsy
       (QR with column pivoting, minimum norm, rank decided at ``LSTSQ_COND``); in both, directions
       with gain below ``ZERO_COLUMN_RTOL`` max|v| ‖X‖_F (times max √ℓ'' for logistic) count as null;
+    * pricing widens at most ``PRICE_UNITS`` free units, those with the most negative multipliers
+      first (as the compiled kernel);
     * a unit whose weights are at rounding level in the result (``NEGLIGIBLE_RTOL``, see
       :func:`_negligible`) is returned as exactly 0;
     * logistic only: Newton weights ℓ'' are floored at ``CURVATURE_FLOOR`` max ℓ'' and no step
@@ -118,6 +120,8 @@ class BlockActiveSet:
     DEC_RTOL = 1e-15
     RANK_RTOL = 1e-9
     LSTSQ_COND = 1e-12
+    #: at most this many free units widen in one pricing, those of most negative multipliers first
+    PRICE_UNITS = 8
     CHOL_RATIO = 1e-5
     ZERO_COLUMN_RTOL = 1e-11
     CURVATURE_FLOOR = 1e-14
@@ -399,10 +403,13 @@ class BlockActiveSet:
             return True
         st.bounced = False
         moves = {}
-        negative = np.flatnonzero(free & (np.min(lam, axis=1) < -tol))
+        lmin = np.min(lam, axis=1)
+        negative = np.flatnonzero(free & (lmin < -tol))
         if negative.size:
             tight = st.tight_mask()
-            for u in negative:
+            for u in negative[np.argsort(lmin[negative], kind="stable")]:    # most negative first
+                if len(moves) == self.PRICE_UNITS:
+                    break
                 T = np.flatnonzero(tight[u])
                 normals = st.normals(u, T)
                 mu, _ = nnls(normals.T, G[u])                     # projection onto the tangent cone

@@ -27,7 +27,8 @@
  *   - pricing (at a face minimiser) recomputes the slacks and predictions exactly, checks the face
  *     stationarity (a failed check sends the iterate back to the face step: iterative refinement
  *     of the normal equations), computes the multipliers of the working constraints, and for a
- *     unit with a negative multiplier projects −g_u onto its tangent cone by non-negative least
+ *     unit with a negative multiplier (at most PRICE_UNITS of them, the most negative first)
+ *     projects −g_u onto its tangent cone by non-negative least
  *     squares (Lawson–Hanson, started from the working constraints with positive multipliers)
  *     over its tight constraints — its new face, that of the NNLS support, is the old one widened
  *     by the directions of the dropped normals, so only those columns of Z_u, B_u and the Gram
@@ -74,6 +75,10 @@ enum { ST_OK = 0, ST_MAXITER = 1, ST_FACE = 2, ST_NNLS = 3, ST_RELEASE = 4, ST_N
        ST_UNBOUNDED = 6, ST_SEPARABLE = 7, ST_RUNAWAY = 8, ST_NODECREASE = 9 };
 
 enum { LOSS_MSE = 0, LOSS_LOGISTIC = 1 };
+
+/* at most this many free units widen in one pricing (price): widening every unit with a negative
+   multiplier at once made the face steps after it shed the new directions one unit at a time */
+enum { PRICE_UNITS = 8 };
 
 /* tolerances; the logistic ones (P_CURV ...) are ignored for the MSE */
 enum { P_ACTIVE, P_RATE, P_PG, P_FACE, P_DEC, P_RANK, P_DEP, P_ZEROCOL, P_NEGL, P_GSCALE,
@@ -1359,7 +1364,9 @@ HOT static double min_multiplier(Ctx *C, int u, const double *gu, double *res) {
 }
 
 /* KKT check at a face minimiser; moves along projected directions when not optimal.
- * *done = 1 when certified. */
+ * *done = 1 when certified. Partial pricing: of the free units with a negative multiplier, at most
+ * PRICE_UNITS are widened in one call, those with the most negative multipliers first (a unit whose
+ * projection vanishes does not count); frozen units are all priced. */
 HOT static int price(Ctx *C, int *done) {
     int N = C->N, n = C->n, m = C->m;
     double tol = C->prm[P_PG] * C->prm[P_GSCALE];
@@ -1401,14 +1408,29 @@ HOT static int price(Ctx *C, int *done) {
     memset(C->dW, 0, sizeof(double) * m * n);
     for (int u = 0; u < m; u++) moving[u] = 0;
     int *T = C->kept;                             /* scratch list of examples, length ≥ N */
+    /* the free units with a negative multiplier, most negative first (first half of order[]):
+       priced in that order until PRICE_UNITS of them have widened */
+    int *cand = C->order, ncand = 0, widened = 0;
     for (int u = 0; u < m; u++) {
         C->nsupport[u] = -1;
-        if (!C->live[u]) continue;
+        if (!C->live[u] || C->k[u] == 0 || !(lmin[u] < -tol)) continue;
+        int b = ncand++;
+        while (b > 0 && lmin[cand[b - 1]] > lmin[u]) { cand[b] = cand[b - 1]; b--; }
+        cand[b] = u;
+    }
+    for (int c = 0; c < ncand + m; c++) {
+        int u;
+        if (c < ncand) {
+            if (widened >= PRICE_UNITS) continue;
+            u = cand[c];
+        } else {
+            u = c - ncand;
+            if (!C->live[u] || C->k[u] > 0) continue;
+        }
         const double *gu = C->GW + u * n;
         double *d = C->dW + u * n;
         int np;
         if (C->k[u] > 0) {
-            if (!(lmin[u] < -tol)) continue;
             double wn = wnorm(C->W + u * n, n);
             int cnt = 0;
             for (int i = 0; i < N; i++)
@@ -1429,6 +1451,7 @@ HOT static int price(Ctx *C, int *done) {
                 if (C->k[u] == 0) return ST_RELEASE;
                 moving[u] = 1;
                 any = 1;
+                widened++;
             } else {
                 for (int r = 0; r < n; r++) d[r] = 0.0;
             }
