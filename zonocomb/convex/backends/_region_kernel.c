@@ -76,8 +76,9 @@ enum { ST_OK = 0, ST_MAXITER = 1, ST_FACE = 2, ST_NNLS = 3, ST_RELEASE = 4, ST_N
 
 enum { LOSS_MSE = 0, LOSS_LOGISTIC = 1 };
 
-/* at most this many free units widen in one pricing (price): widening every unit with a negative
-   multiplier at once made the face steps after it shed the new directions one unit at a time */
+/* at most this many free units widen in one pricing (price), those with the most negative
+   multipliers first, so that few faces change per iteration (benchmarks/README.md, "partial
+   pricing") */
 enum { PRICE_UNITS = 8 };
 
 /* tolerances; the logistic ones (P_CURV ...) are ignored for the MSE */
@@ -919,9 +920,9 @@ HOT static int add_blocking(Ctx *C, double t, const int *moving) {
  * left out of the factor and tried again at the next step; the step is nevertheless the
  * least-norm solution of the normal equations over all the face's columns (min_norm), since the
  * per-unit stopping path depends on which solution is taken when the face has more columns than
- * the data's rank (late in a fit, m n + 1 > N). The factor is also rebuilt at every solve's start (or taken from a
- * sweep's snapshot), and when a face minimiser fails its stationarity check in price() (iterative
- * refinement: the next face step works from a fresh factor). */
+ * the data's rank (late in a fit, m n + 1 > N). The factor is also rebuilt at every solve's
+ * start (or taken from a sweep's snapshot), and when a face minimiser fails its stationarity
+ * check in price() (iterative refinement: the next face step works from a fresh factor). */
 
 /* the factor's entry for the columns a, b: GR plus the weight decay on the weights' diagonal */
 INLINE double gram(const Ctx *C, int a, int b) {
