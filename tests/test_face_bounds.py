@@ -162,6 +162,38 @@ def sweeps(ds, m, seed, steps=3):
         yield prog, kernel, A, (W, c, sol.loss / prog._loss_unit()), PackedMoves.pack(moves, m, ds.N)
 
 
+def test_least_sweep_asks_no_bound_its_first_model_rules_out(monkeypatch):
+    # A neighbour whose first model is at or below the cutoff stops there without a bound
+    # (lower_bounds' cutoff): least_sweep solves it without asking. Asked anyway, each of them
+    # indeed gets no bound.
+    monkeypatch.setattr(face_bounds, "FIRST_BATCH", 1)          # (more neighbours after the first batch)
+    ds = gaussian_mse(np.random.default_rng(4), 40, 3)
+    real = FaceBounds.lower_bounds
+    firsts, skipped = {}, []
+
+    def recorded(self, moves, cutoff=-np.inf, threads=1):
+        out = real(self, moves, cutoff, threads)
+        keys = [(int(moves.units[j]), tuple(int(i) for i in moves.flipped(j))) for j in range(len(moves))]
+        if cutoff == np.inf:
+            firsts.clear()
+            firsts.update(zip(keys, out.first))
+        else:
+            assert all(not firsts[k] <= cutoff for k in keys)
+            ruled_out = [k for k, f in firsts.items() if f <= cutoff]
+            if ruled_out:
+                asked = real(self, PackedMoves.pack(ruled_out, self.m, self.N), cutoff, threads)
+                assert np.all(np.isneginf(asked.lower))
+                skipped.extend(ruled_out)
+        return out
+    monkeypatch.setattr(FaceBounds, "lower_bounds", recorded)
+    for prog, kernel, A, (W, c, loss), moves in sweeps(ds, 12, 4, steps=4):
+        bound = loss * (1 - 1e-9)
+        full = kernel.sweep(A, moves, W, c, loss, screen=True, kkt_rtol=1e-9, bound=bound)
+        least = least_sweep(kernel, A, moves, W, c, loss, kkt_rtol=1e-9, bound=bound, threads=1)
+        assert np.nanargmin(least.loss) == np.nanargmin(full.loss)
+    assert skipped
+
+
 @pytest.mark.parametrize("seed, first_batch, order", [(0, 8, "least"), (4, 8, "least"), (0, 1, "worst"),
                                                      (7, 2, "worst"), (0, 1, "second"), (4, 1, "second")])
 def test_least_sweep_finds_the_least_neighbour(monkeypatch, seed, first_batch, order):

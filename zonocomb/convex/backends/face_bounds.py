@@ -269,14 +269,15 @@ def least_sweep(kernel: RegionKernel, pattern: np.ndarray, moves, W: np.ndarray,
     ``FIRST_BATCH`` of least first-model value (:meth:`FaceBounds.lower_bounds` with cutoff +inf)
     are solved; every other one gets a face bound (:class:`FaceBounds`) and is abandoned when the
     bound exceeds ``bound`` (status ``"bounded"``) or the least loss solved (``"dominated"``) by
-    the margin ``DOMINANCE_RTOL`` |loss| + ``DOMINANCE_ATOL`` mean(y²); the rest are solved. Each
+    the margin ``DOMINANCE_RTOL`` |loss| + ``DOMINANCE_ATOL`` mean(y²); the rest are solved (with
+    those whose first model is already at or below that cutoff, which get no bound above it). Each
     part is a compiled sweep, so results do not depend on ``threads``. The CPU time of the bounds
     is shared equally among the open neighbours' ``cpu_seconds``.
 
     Cost: a screening sweep, the bounds' set-up (:class:`FaceBounds`), a first model per open
-    neighbour and a bound per open neighbour outside the first batch (a few models each, a model
-    O(N n² + m N n) flops: its QR, NNLS and the checks of every unit), and the solves of the
-    neighbours not abandoned.
+    neighbour and a bound per other open neighbour whose first model is above the cutoff (a few
+    models each, a model O(N n² + m N n) flops: its QR, NNLS and the checks of every unit), and
+    the solves of the neighbours not abandoned.
 
     Raises
     ------
@@ -303,7 +304,8 @@ def least_sweep(kernel: RegionKernel, pattern: np.ndarray, moves, W: np.ndarray,
     t0 = time.process_time()
     faces = FaceBounds(kernel.data, pattern, W, c)
     first = faces.lower_bounds(moves.take(open_), cutoff=np.inf, threads=threads or kernel.threads).first
-    order = open_[np.argsort(np.where(np.isnan(first), -np.inf, first), kind="stable")]
+    by_first = np.argsort(np.where(np.isnan(first), -np.inf, first), kind="stable")
+    order, first = open_[by_first], first[by_first]
     seconds = time.process_time() - t0
     out.add(order[:FIRST_BATCH], sweep(order[:FIRST_BATCH], solve=True))
     rest = order[FIRST_BATCH:]
@@ -313,8 +315,14 @@ def least_sweep(kernel: RegionKernel, pattern: np.ndarray, moves, W: np.ndarray,
         margin = DOMINANCE_RTOL * abs(loss) + DOMINANCE_ATOL * float(np.mean(kernel.y ** 2))
         not_improving = np.inf if bound is None else float(bound) + margin
         cutoff = min(least + margin, not_improving)
+        # a neighbour whose first model is at or below the cutoff would stop there (lower_bounds'
+        # cutoff): it is solved without asking
+        ask = ~(first[FIRST_BATCH:] <= cutoff)
+        lower = np.full(len(rest), -np.inf)
         t0 = time.process_time()
-        lower = faces.lower_bounds(moves.take(rest), cutoff=cutoff, threads=threads or kernel.threads).lower
+        if np.any(ask):
+            lower[ask] = faces.lower_bounds(moves.take(rest[ask]), cutoff=cutoff,
+                                            threads=threads or kernel.threads).lower
         seconds += time.process_time() - t0
         abandoned = lower > cutoff
         out.abandon(rest[abandoned], lower[abandoned],
