@@ -87,6 +87,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if (args.store is None) == (args.synthetic is None):
         parser.error("give one of --store and --synthetic")
+    if args.every < 1:
+        parser.error(f"--every must be at least 1, got {args.every}")
     search = search_at(args)
     program = search.program
     built = program.kernel
