@@ -51,8 +51,8 @@ def search_at(args, rng_seed: int = 0) -> _LocalSearch:
 
 def bounds_at_vertex(search: _LocalSearch, sample: int) -> None:
     kernel, sol = search.program.kernel, search.solution
-    unit = search.program._loss_unit()                       # (the kernel's losses are loss / unit)
-    W, c = search.program._to_solver((sol.W, sol.c))           # (and its points are scaled)
+    unit = search.program.solver_loss_unit()                 # (the kernel's losses are loss / unit)
+    W, c = search.program.to_solver_units((sol.W, sol.c))     # (and its points are scaled)
     moves = PackedMoves.pack(search.moves(), search.m, search.dataset.N)
     threshold = search.threshold() / unit
     screened = kernel.sweep(search.pattern, moves, W, c, sol.loss / unit, screen=True, kkt_rtol=1e-9,

@@ -92,9 +92,9 @@ def main(argv=None):
     search = search_at(args)
     program = search.program
     built = program.kernel
-    W, c = program._to_solver((search.solution.W, search.solution.c))
+    W, c = program.to_solver_units((search.solution.W, search.solution.c))
     moves = PackedMoves.pack(search.moves(), search.m, built.X.shape[0])
-    screen = built.sweep(search.pattern, moves, W, c, search.solution.loss / program._loss_unit(),
+    screen = built.sweep(search.pattern, moves, W, c, search.solution.loss / program.solver_loss_unit(),
                          screen=True, kkt_rtol=1e-9, solve=False, threads=1)
     sample = np.flatnonzero(screen.status == "open")[::args.every]
     with tempfile.TemporaryDirectory() as tmp:

@@ -158,8 +158,8 @@ def sweeps(ds, m, seed, steps=3):
     prog = RegionProgram(ds, np.where(np.arange(m) % 2 == 0, 1.0, -1.0))
     kernel = prog.kernel
     for A, sol, moves in vertices(ds, m, steps, seed, prog):
-        W, c = prog._to_solver((sol.W, sol.c))               # (the kernel's units)
-        yield prog, kernel, A, (W, c, sol.loss / prog._loss_unit()), PackedMoves.pack(moves, m, ds.N)
+        W, c = prog.to_solver_units((sol.W, sol.c))           # (the kernel's units)
+        yield prog, kernel, A, (W, c, sol.loss / prog.solver_loss_unit()), PackedMoves.pack(moves, m, ds.N)
 
 
 def test_least_sweep_asks_no_bound_its_first_model_rules_out(monkeypatch):

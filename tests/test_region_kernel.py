@@ -22,7 +22,8 @@ from zonocomb import Dataset
 from zonocomb.convex import RegionProgram
 from zonocomb.convex.backends import RegionData
 from oracles.block_active_set import BlockActiveSet, NotConverged, Runaway, Separable
-from zonocomb.convex.backends.kernel import ActiveSetResult, KernelFailed, RegionKernel, fits, kernel_available
+from zonocomb.convex.backends.kernel import (ActiveSetResult, KernelFailed, RegionKernel, _region_kernel, fits,
+                                             kernel_available)
 from zonocomb.convex.kkt import KKTChecker
 from zonocomb.errors import InvalidInputError
 from zonocomb.geometry.power import ZonotopePower
@@ -130,9 +131,10 @@ def test_an_infeasible_start_is_projected_onto_its_cones():
 
 def test_pricing_widens_the_units_the_oracle_widens():
     """With many units (m = 24) and a start far from the optimum (another vertex's optimum), many
-    units have negative multipliers at once; the kernel's pricing widens at most eight of them,
-    the most negative first, as the oracle's does, and takes the oracle's iterations (widening all
-    of them, or others, takes a different number)."""
+    units have negative multipliers at once; the kernel's pricing widens at most PRICE_UNITS of
+    them, the most negative first, as the oracle's does, and takes the oracle's iterations
+    (widening all of them, or others, takes a different number)."""
+    assert _region_kernel.PRICE_UNITS == BlockActiveSet.PRICE_UNITS < 24
     rng = np.random.default_rng(12)
     ds = gaussian(rng, 50, 3)
     v = np.where(np.arange(24) % 2 == 0, 1.0, -1.0)
@@ -167,7 +169,7 @@ def test_an_underdetermined_face_step_is_the_least_norm_one(seed):
     kernel = RegionKernel(program.data)
     Xk, vk, yk = kernel.X, kernel.v, kernel.y                   # the kernel's units
     J = np.hstack([np.einsum("ui,in->iun", vk[:, None] * A, Xk).reshape(N, -1), np.ones((N, 1))])
-    W_pl, c_pl = program._to_solver((W_true, 0.3))               # the planted network in those units
+    W_pl, c_pl = program.to_solver_units((W_true, 0.3))          # the planted network in those units
     theta_true = np.concatenate([W_pl.ravel(), [c_pl]])
     assert np.allclose(J @ theta_true, yk)
     margin = np.min(np.abs(W_pl @ Xk.T) / np.linalg.norm(Xk, axis=1))

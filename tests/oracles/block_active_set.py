@@ -100,7 +100,8 @@ class BlockActiveSet:
       (QR with column pivoting, minimum norm, rank decided at ``LSTSQ_COND``); in both, directions
       with gain below ``ZERO_COLUMN_RTOL`` max|v| ‖X‖_F (times max √ℓ'' for logistic) count as null;
     * pricing widens at most ``PRICE_UNITS`` free units, those with the most negative multipliers
-      first (as the compiled kernel);
+      first (a rule of the method, not a tolerance: the compiled kernel follows the same rule with
+      the same limit, which tests/test_region_kernel.py checks);
     * a unit whose weights are at rounding level in the result (``NEGLIGIBLE_RTOL``, see
       :func:`_negligible`) is returned as exactly 0;
     * logistic only: Newton weights ℓ'' are floored at ``CURVATURE_FLOOR`` max ℓ'' and no step

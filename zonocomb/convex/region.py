@@ -437,7 +437,7 @@ class RegionProgram:
                 raise InvalidInputError(f"recession must be ((W_I, c_I), (W*, c*)) as recession_of gives it: {exc}") from None
         solution = self._solution(A, W, c, status, float(seconds), int(n_iter))
         if recession is not None and hasattr(self._solver, "remember_unattained"):
-            self._solver.remember_unattained(self._to_solver((solution.W, solution.c)), base, direction)
+            self._solver.remember_unattained(self.to_solver_units((solution.W, solution.c)), base, direction)
         return solution
 
     def recession_of(self, solution: RegionSolution):
@@ -447,7 +447,7 @@ class RegionProgram:
         :meth:`solution_at`; else None."""
         if not hasattr(self._solver, "recession_of"):
             return None
-        return self._solver.recession_of(self._to_solver((solution.W, solution.c)))
+        return self._solver.recession_of(self.to_solver_units((solution.W, solution.c)))
 
     def network_loss(self, W: ArrayLike, c: float = 0.0) -> float:
         """Mean loss of the ReLU network f(x) = vᵀ φ(W x̄) + c on the dataset (paper eq. 1)."""
@@ -492,7 +492,7 @@ class RegionProgram:
         A = self.pattern_array(pattern)
         warm = self._check_warm_start(warm_start)
         t0 = time.perf_counter()
-        res = self._solver.solve(A, self._to_solver(warm))
+        res = self._solver.solve(A, self.to_solver_units(warm))
         seconds = time.perf_counter() - t0
         self.n_solves += 1
         if res.status == "optimal_inaccurate":
@@ -677,10 +677,10 @@ class RegionProgram:
         base_loss = warm_start.loss if certified else self._objective(A, W @ self._XT, c, W)
         t0 = time.perf_counter()
         k = len(moves)
-        unit = self._loss_unit()                                  # the solver's loss is loss / unit
-        kernel_starts = None if not starts else {j: self._to_solver(self._check_start(j, point, k))
+        unit = self.solver_loss_unit()                            # the solver's loss is loss / unit
+        kernel_starts = None if not starts else {j: self.to_solver_units(self._check_start(j, point, k))
                                                  for j, point in starts.items()}
-        outcome = self._solver.sweep(A, moves, self._to_solver(warm), base_loss / unit,
+        outcome = self._solver.sweep(A, moves, self.to_solver_units(warm), base_loss / unit,
                                      bound=None if bound is None else float(bound) / unit,
                                      solutions=solutions, certified=certified, starts=kernel_starts,
                                      answers=answers, least_only=least_only) \
@@ -790,7 +790,7 @@ class RegionProgram:
             closs, cstatus = np.full(S, np.nan), ["failed"] * S
             loss, status = np.full(k, np.nan), ["failed"] * k
         else:
-            unit = self._loss_unit()
+            unit = self.solver_loss_unit()
             closs, loss = unit * outcome.centre_loss, unit * outcome.loss
             cstatus = self._kernel_statuses(outcome.centre_status, attainment_checked=False)
             status = self._kernel_statuses(outcome.status, attainment_checked=False)
@@ -814,8 +814,10 @@ class RegionProgram:
         return StarSolves(centre_loss=closs, centre_status=tuple(cstatus), loss=loss, status=tuple(status),
                           ptr=ptr, seconds=time.perf_counter() - t0)
 
-    def _to_solver(self, warm):
-        """A point (W, c) of the program in the solver's scaled units (None stays None)."""
+    def to_solver_units(self, warm):
+        """A point (W, c) of the program in the scaled units of :attr:`solver` (``_scales``; None
+        stays None): the solver's answers are in these units, its losses in units of
+        :meth:`solver_loss_unit`. A documented hook for diagnostics and tests, as :attr:`solver`."""
         if warm is None:
             return None
         W, c = warm
@@ -833,8 +835,9 @@ class RegionProgram:
         solved = SolveStatus.OPTIMAL_LOSS if undecided else SolveStatus.OPTIMAL
         return [solved if x == "solved" else _SWEEP_STATUS[x] for x in names.tolist()]
 
-    def _loss_unit(self) -> float:
-        """The program's loss over the scaled solver's: t² for the MSE, t for l1, 1 for logistic."""
+    def solver_loss_unit(self) -> float:
+        """The program's loss over the scaled solver's (:meth:`to_solver_units`): t² for the MSE,
+        t for l1, 1 for logistic, t being the labels' power-of-two scale."""
         t = self._label_scale
         return {"mse": t * t, "l1": t, "logistic": 1.0}[self.loss]
 

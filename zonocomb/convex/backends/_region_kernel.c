@@ -1047,7 +1047,10 @@ HOT static void back_solve(const Ctx *C, double *x, int K) {
  * least-norm one has δ_D = (I + TᵀT)⁻¹ Tᵀ δ_S(basic). Appends D to C->idx and δ_D to C->delta and
  * updates δ_S; returns fD. Cost: K² per left-out column (completing its forward substitution and
  * the back substitution), fD² K / 2 for TᵀT and fD³ / 6 for its Cholesky factor. T is kept in the
- * rows P − 1 − j of L, I + TᵀT in the same rows from column K on (K + fD ≤ P). */
+ * rows P − 1 − j of L, I + TᵀT in the same rows from column K on (K + fD ≤ P). With weight decay
+ * the matrix is positive definite and a column is left out only by rounding (its distance to the
+ * others below P_DEP); the step is then completed in the same way, as if that column were
+ * dependent, which changes it by no more than that rounding. */
 HOT static int min_norm(Ctx *C, int K) {
     int P = C->P, d = C->fD;
     double *L = C->L, *z = C->delta, *zd = C->delta + K;
@@ -2901,7 +2904,8 @@ static struct PyModuleDef module = {
 
 /* The module's constants, so that Python reads them instead of copying them: STATUS maps each
  * status code of a solve to (name, message); PARAMS and TOLERANCES name the entries of the
- * params and tolerances arrays in order; SWEEP_STATUS maps a sweep's per-neighbour codes to names. */
+ * params and tolerances arrays in order; SWEEP_STATUS maps a sweep's per-neighbour codes to names;
+ * PRICE_UNITS is the pricing's limit (price). */
 PyMODINIT_FUNC PyInit__region_kernel(void) {
     PyObject *mod = PyModule_Create(&module);
     if (!mod) return NULL;
@@ -2939,6 +2943,8 @@ PyMODINIT_FUNC PyInit__region_kernel(void) {
     if (PyModule_AddObject(mod, "TOLERANCES", k) < 0) goto fail;
     k = NULL;
     if (PyModule_AddObject(mod, "SWEEP_STATUS", s) < 0) goto fail;
+    s = NULL;
+    if (PyModule_AddIntConstant(mod, "PRICE_UNITS", PRICE_UNITS) < 0) goto fail;
     return mod;
 fail:
     Py_XDECREF(d); Py_XDECREF(p); Py_XDECREF(k); Py_XDECREF(s); Py_DECREF(mod);

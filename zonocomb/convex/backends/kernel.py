@@ -29,7 +29,8 @@ method:
 * pricing at a face minimiser: exact recomputation of slacks and predictions, face stationarity
   (a failure sends the iterate back to the face step at most three times in a row), multipliers of
   the working constraints, Lawson–Hanson NNLS for the projection onto a unit's tangent cone (at
-  most 8 units widened per pricing, those with the most negative multipliers first), and
+  most ``_region_kernel.PRICE_UNITS`` = 8 units widened per pricing, those with the most negative
+  multipliers first), and
   for frozen units NNLS of g_u on all N normals (by Moreau's decomposition its residual is the
   projection of −g_u onto C_u): the unit is released along that projection, or certified, the
   NNLS support being its dual certificate.
