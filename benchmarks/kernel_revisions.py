@@ -1,20 +1,25 @@
-"""The compiled region kernel of this checkout against the kernel of an earlier git revision, on the
-same region programs: the open neighbours of one vertex of a GLS run (every one of them a
-warm-started solve from the vertex's optimum, as a GLS step's sweep solves them).
+"""A compiled extension of this checkout against the same extension of an earlier git revision, on
+the open neighbours of one vertex of a GLS run: the region kernel (``--part kernel``, the default;
+every neighbour a warm-started solve from the vertex's optimum, as a GLS step's sweep solves them)
+or the face bounds (``--part bounds``; each neighbour's full bound, without a cutoff).
 
-The earlier kernel is compiled from ``git show REV:zonocomb/convex/backends/_region_kernel.c`` (and
-its header) with setup.py's flags into a temporary directory, and loaded next to the built one; the
-two are timed in the same process, alternately per neighbour, single-threaded. The table gives the
-active-set iterations and CPU seconds of each over the sample, their ratios, the median per-neighbour
+The earlier extension is compiled from ``git show REV:zonocomb/convex/backends/<name>.c`` (and its
+header) with setup.py's flags into a temporary directory, and loaded next to the built one; the
+two are timed in the same process, single-threaded, alternately per neighbour (kernel) or per
+repetition of the whole sample (bounds, three each). For the kernel the table gives the active-set
+iterations and CPU seconds of each over the sample, their ratios, the median per-neighbour
 iteration ratio and the largest relative difference of the losses reached (both answers are
-KKT-certified optima; a difference is the optimum's rounding, or two optima of one convex program).
+KKT-certified optima; a difference is the optimum's rounding, or two optima of one convex
+program). For the bounds it gives the bounds certified, the CPU seconds (least of the
+repetitions), their sum, and how many bounds of each are higher than the other's by more than
+1e-6 of the vertex's loss (both are certified: the higher is the better).
 
 The vertex is a checkpoint of a store (``--store``, ``--key``: a GLS run in flight or finished with
 its checkpoint kept) or the start vertex of a synthetic Table A1 problem (``--synthetic D M_GEN M
 SEED``).
 
 Usage: ``python benchmarks/kernel_revisions.py --baseline REV (--store PATH [--key KEY] |
---synthetic D M_GEN M SEED) [--every K]``
+--synthetic D M_GEN M SEED) [--every K] [--part kernel|bounds]``
 """
 from __future__ import annotations
 
@@ -39,8 +44,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import zonocomb.convex.backends.face_bounds as bounds_module  # noqa: E402
 import zonocomb.convex.backends.kernel as kernel_module  # noqa: E402
 from face_bounds_probe import search_at  # noqa: E402
+from zonocomb.convex.backends.face_bounds import FaceBounds  # noqa: E402
 from zonocomb.convex.backends.kernel import PackedMoves, RegionKernel  # noqa: E402
 
 SOURCES = "zonocomb/convex/backends"
@@ -55,24 +62,25 @@ def setup_flags() -> list[str]:
     sys.exit("setup.py: no FLAGS list")
 
 
-def build_revision(rev: str, into: Path):
-    """The kernel module of git revision ``rev``, compiled into ``into``."""
-    for name in ("_region_kernel.c", "_compiled.h"):
-        text = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{SOURCES}/{name}"],
+def build_revision(rev: str, name: str, into: Path):
+    """The extension ``name`` (``_region_kernel`` or ``_face_bounds``) of git revision ``rev``,
+    compiled into ``into``."""
+    for file in (f"{name}.c", "_compiled.h"):
+        text = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{SOURCES}/{file}"],
                               capture_output=True, text=True)
-        if text.returncode != 0 and name == "_region_kernel.c":
+        if text.returncode != 0 and file == f"{name}.c":
             sys.exit(f"git show {rev}: {text.stderr.strip()}")
         if text.returncode == 0:
-            (into / name).write_text(text.stdout)
-    so = into / ("_region_kernel" + sysconfig.get_config_var("EXT_SUFFIX"))
+            (into / file).write_text(text.stdout)
+    so = into / (name + sysconfig.get_config_var("EXT_SUFFIX"))
     cc = (sysconfig.get_config_var("CC") or "cc").split()
     cmd = cc + ["-shared", "-fPIC", *setup_flags(), "-pthread", f"-I{sysconfig.get_paths()['include']}",
-                str(into / "_region_kernel.c"), "-o", str(so), "-lm"]
+                str(into / f"{name}.c"), "-o", str(so), "-lm"]
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
-        sys.exit(f"compiling the kernel of {rev} failed:\n{out.stderr}")
-    loader = importlib.machinery.ExtensionFileLoader("_region_kernel", str(so))
-    module = importlib.util.module_from_spec(importlib.util.spec_from_loader("_region_kernel", loader))
+        sys.exit(f"compiling {name} of {rev} failed:\n{out.stderr}")
+    loader = importlib.machinery.ExtensionFileLoader(name, str(so))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader))
     loader.exec_module(module)
     return module
 
@@ -84,6 +92,8 @@ def main(argv=None):
     parser.add_argument("--key")
     parser.add_argument("--synthetic", nargs=4, type=int, metavar=("D", "M_GEN", "M", "SEED"))
     parser.add_argument("--every", type=int, default=40, help="take every K-th open neighbour (default 40)")
+    parser.add_argument("--part", choices=("kernel", "bounds"), default="kernel",
+                        help="the extension compared (default: kernel)")
     args = parser.parse_args(argv)
     if (args.store is None) == (args.synthetic is None):
         parser.error("give one of --store and --synthetic")
@@ -97,8 +107,49 @@ def main(argv=None):
     screen = built.sweep(search.pattern, moves, W, c, search.solution.loss / program.solver_loss_unit(),
                          screen=True, kkt_rtol=1e-9, solve=False, threads=1)
     sample = np.flatnonzero(screen.status == "open")[::args.every]
+    print(f"{sample.size} of {int(np.sum(screen.status == 'open'))} open neighbours "
+          f"({screen.status.size} moves) at loss {search.solution.loss:.4g}")
+    if args.part == "bounds":
+        compare_bounds(args.baseline, FaceBounds(built.data, search.pattern, W, c), moves.take(sample),
+                       search.solution.loss / program.solver_loss_unit())
+    else:
+        compare_kernels(args.baseline, search, moves, sample, W, c)
+
+
+def compare_bounds(baseline: str, faces: FaceBounds, moves: PackedMoves, loss: float) -> None:
+    """Print the table of ``--part bounds`` for the neighbours ``moves`` of a vertex of loss ``loss``
+    (in the bounds' units)."""
     with tempfile.TemporaryDirectory() as tmp:
-        modules = {"this checkout": kernel_module._region_kernel, args.baseline: build_revision(args.baseline, Path(tmp))}
+        modules = {"this checkout": bounds_module._face_bounds,
+                   baseline: build_revision(baseline, "_face_bounds", Path(tmp))}
+        cpu = {name: np.inf for name in modules}
+        lower = {}
+        try:
+            for _ in range(3):
+                for name, module in modules.items():
+                    bounds_module._face_bounds = module
+                    t0 = time.process_time()
+                    lower[name] = faces.lower_bounds(moves, cutoff=-np.inf).lower
+                    cpu[name] = min(cpu[name], time.process_time() - t0)
+        finally:
+            bounds_module._face_bounds = modules["this checkout"]
+    new, old = "this checkout", baseline
+    margin = 1e-6 * abs(loss)
+    print("| face bounds | certified | CPU-s | sum of bounds | higher than the other's |\n| --- | --- | --- | --- | --- |")
+    for name, other in ((old, new), (new, old)):
+        a, b = lower[name], lower[other]
+        print(f"| {name} | {int(np.sum(np.isfinite(a)))} | {cpu[name]:.2f} | {np.sum(a[np.isfinite(a)]):.6g} | "
+              f"{int(np.sum(a > np.where(np.isfinite(b), b, -np.inf) + margin))} |")
+    print(f"ratio {old} / this checkout: CPU {cpu[old] / max(cpu[new], 1e-12):.2f}")
+
+
+def compare_kernels(baseline: str, search, moves: PackedMoves, sample: np.ndarray, W: np.ndarray, c: float) -> None:
+    """Print the table of ``--part kernel`` for the open neighbours ``sample`` of ``search``'s
+    vertex, warm-started from its optimum (W, c) in the solver's units."""
+    built = search.program.kernel
+    with tempfile.TemporaryDirectory() as tmp:
+        modules = {"this checkout": kernel_module._region_kernel,
+                   baseline: build_revision(baseline, "_region_kernel", Path(tmp))}
         kernels = {}
         for name, module in modules.items():
             kernel_module._region_kernel = module
@@ -120,9 +171,7 @@ def main(argv=None):
                     losses[name].append(float(np.mean((yhat - built.y) ** 2)))
         finally:
             kernel_module._region_kernel = modules["this checkout"]
-    new, old = "this checkout", args.baseline
-    print(f"{sample.size} of {int(np.sum(screen.status == 'open'))} open neighbours "
-          f"({screen.status.size} moves) at loss {search.solution.loss:.4g}")
+    new, old = "this checkout", baseline
     print("| kernel | iterations | CPU-s |\n| --- | --- | --- |")
     for name in (old, new):
         print(f"| {name} | {sum(iters[name])} | {cpu[name]:.2f} |")
