@@ -57,7 +57,7 @@ typedef struct {
 } Bounds;
 
 typedef struct {                  /* one thread's work memory */
-    double *M, *b, *lam, *col, *QR, *pq, *R, *q, *H, *nu, *z, *w, *g, *gram, *res, *extra, *opinv, *coef;
+    double *M, *b, *lam, *col, *QR, *pq, *R, *q, *H, *hn, *nu, *z, *w, *g, *gram, *res, *extra, *opinv, *coef;
     int *hstamp, *incone, *cone, *pas, *excl, *oidx, *olen, *ostamp, *drop;
     unsigned char *row;
     int stamp, nstamp, nextra;
@@ -101,7 +101,7 @@ static Work *work_new(const Bounds *B) {
     size_t P = N + n;
     struct { double **p; size_t len; } d[] = {
         {&K->M, n * N}, {&K->b, N}, {&K->lam, 2 * N}, {&K->col, N}, {&K->QR, n * P}, {&K->pq, n * n}, {&K->R, n * n},
-        {&K->q, n}, {&K->H, N * n}, {&K->nu, N}, {&K->z, n}, {&K->w, n}, {&K->g, n}, {&K->gram, (n + 1) * (n + 1) + wd * wd},
+        {&K->q, n}, {&K->H, N * n}, {&K->hn, N}, {&K->nu, N}, {&K->z, n}, {&K->w, n}, {&K->g, n}, {&K->gram, (n + 1) * (n + 1) + wd * wd},
         {&K->res, n}, {&K->extra, (size_t)B->max_extra * N}, {&K->opinv, m * wd * n}, {&K->coef, m * wd + N}};
     struct { int **p; size_t len; } ix[] = {
         {&K->hstamp, N}, {&K->incone, N}, {&K->cone, N}, {&K->pas, n + 1}, {&K->excl, N}, {&K->oidx, m * wd},
@@ -176,17 +176,18 @@ static int cholesky(double *G, int k) {
     return 0;
 }
 
-/* x = G⁻¹ x with G's Cholesky factor L (k × k, lower) */
-static void chol_solve(const double *L, int k, double *x) {
+/* Y = G⁻¹ Y for the k × n matrix Y (row-major), with G's Cholesky factor L (k × k, lower): the
+   two triangular solves by rows, each step an axpy over a row of n */
+HOT static void chol_solve_rows(const double *L, int k, double *Y, int n) {
     for (int i = 0; i < k; i++) {
-        double s = x[i];
-        for (int l = 0; l < i; l++) s -= L[i * k + l] * x[l];
-        x[i] = s / L[i * k + i];
+        double *yi = Y + (size_t)i * n;
+        for (int l = 0; l < i; l++) axpy(yi, -L[i * k + l], Y + (size_t)l * n, n);
+        for (int j = 0; j < n; j++) yi[j] /= L[i * k + i];
     }
     for (int i = k - 1; i >= 0; i--) {
-        double s = x[i];
-        for (int l = i + 1; l < k; l++) s -= L[l * k + i] * x[l];
-        x[i] = s / L[i * k + i];
+        double *yi = Y + (size_t)i * n;
+        for (int l = i + 1; l < k; l++) axpy(yi, -L[l * k + i], Y + (size_t)l * n, n);
+        for (int j = 0; j < n; j++) yi[j] /= L[i * k + i];
     }
 }
 
@@ -210,7 +211,8 @@ HOT static void model_qr(const Bounds *B, Work *K, double ridge) {
     }
 }
 
-/* h_i = R⁻ᵀ (s'_i x̄_i), the constraint i of unit u in z = R w (cached for this factor) */
+/* h_i = R⁻ᵀ (s'_i x̄_i), the constraint i of unit u in z = R w, and its norm in K->hn[i] (both
+   cached for this factor) */
 static const double *h_of(const Bounds *B, Work *K, int u, int i) {
     int n = B->n;
     double *h = K->H + (size_t)i * n;
@@ -223,34 +225,37 @@ static const double *h_of(const Bounds *B, Work *K, int u, int i) {
         for (int l = 0; l < j; l++) t -= R[l * n + j] * h[l];
         h[j] = t / R[j * n + j];
     }
+    K->hn[i] = norm(h, n);
     K->hstamp[i] = K->stamp;
     return h;
 }
 
 /* z = argmin ‖Σ_a z_a h_{pas[a]} + q‖ over the np passive columns (np ≤ n), by classical
-   Gram–Schmidt with one re-orthogonalisation: Q (n × np) in K->pq, R in K->gram (np × np, upper).
-   Returns 1 when the last column is dependent (its part off the others below 1e-12 of its norm). */
-HOT static int ls_passive(const Bounds *B, Work *K, int u, int np, double *z) {
+   Gram–Schmidt with one re-orthogonalisation: Q (n × np) in K->pq, R in K->gram (upper, row
+   stride n). The first `valid` columns are those of the previous call, whose Q and R are kept (a
+   column's factor depends only on the columns before it). Returns 1 when the last column is
+   dependent (its part off the others below 1e-12 of its norm). */
+HOT static int ls_passive(const Bounds *B, Work *K, int u, int np, int valid, double *z) {
     int n = B->n;
     double *Q = K->pq, *R = K->gram, *s = K->coef;
-    for (int a = 0; a < np; a++) {
+    for (int a = valid; a < np; a++) {
         double *qa = Q + (size_t)a * n;
         memcpy(qa, h_of(B, K, u, K->cone[K->pas[a]]), sizeof(double) * n);
         double before = norm(qa, n);
-        for (int l = 0; l < np; l++) R[l * np + a] = 0.0;
+        for (int l = 0; l <= a; l++) R[l * n + a] = 0.0;
         for (int pass = 0; pass < 2; pass++) {
             for (int l = 0; l < a; l++) s[l] = dot(Q + (size_t)l * n, qa, n);
-            for (int l = 0; l < a; l++) { R[l * np + a] += s[l]; axpy(qa, -s[l], Q + (size_t)l * n, n); }
+            for (int l = 0; l < a; l++) { R[l * n + a] += s[l]; axpy(qa, -s[l], Q + (size_t)l * n, n); }
         }
         double d = norm(qa, n);
         if (!(d > 1e-12 * before)) return 1;
-        R[a * np + a] = d;
+        R[a * n + a] = d;
         for (int l = 0; l < n; l++) qa[l] /= d;
     }
     for (int a = np - 1; a >= 0; a--) {                 /* z = R⁻¹ Qᵀ(−q) */
         double t = -dot(Q + (size_t)a * n, K->q, n);
-        for (int l = a + 1; l < np; l++) t -= R[a * np + l] * z[l];
-        z[a] = t / R[a * np + a];
+        for (int l = a + 1; l < np; l++) t -= R[a * n + l] * z[l];
+        z[a] = t / R[a * n + a];
     }
     return 0;
 }
@@ -258,7 +263,7 @@ HOT static int ls_passive(const Bounds *B, Work *K, int u, int np, double *z) {
 /* Lawson–Hanson: ν ≥ 0 over the model's constraints (cone[0..p)) minimising ‖Σ ν_j h_j + q‖,
    the passive set at most n columns; ν in K->nu (by position). 0, or FB_NNLS at the cap. */
 HOT static int model_nnls(const Bounds *B, Work *K, int u, int p) {
-    int n = B->n, np = 0, cap = 3 * p + 3 * n + 10, it = 0;
+    int n = B->n, np = 0, valid = 0, cap = 3 * p + 3 * n + 10, it = 0;   /* (valid: ls_passive's) */
     double *nu = K->nu, *res = K->res, *z = K->w;
     int *pas = K->pas, *excl = K->excl;
     double fn = norm(K->q, n);
@@ -271,7 +276,7 @@ HOT static int model_nnls(const Bounds *B, Work *K, int u, int p) {
             if (excl[j] || nu[j] > 0.0) continue;
             const double *h = h_of(B, K, u, K->cone[j]);
             double wj = dot(h, res, n);
-            if (wj > 1e-13 * fn * norm(h, n) && wj > bw) { bw = wj; best = j; }
+            if (wj > 1e-13 * fn * K->hn[K->cone[j]] && wj > bw) { bw = wj; best = j; }
         }
         if (best < 0) break;
         pas[np++] = best;
@@ -279,7 +284,8 @@ HOT static int model_nnls(const Bounds *B, Work *K, int u, int p) {
             if (++it > cap) return FB_NNLS;
             /* least squares on the passive columns, min ‖E_P z − f‖ (f = −q), by Gram–Schmidt QR
                with one re-orthogonalisation (the columns may be badly conditioned: a ridged model) */
-            int dep = ls_passive(B, K, u, np, z);
+            int dep = ls_passive(B, K, u, np, valid, z);
+            valid = np - dep;
             if (dep) { excl[pas[--np]] = 1; break; }          /* (the newest column: dependent) */
             int amin = -1;
             double alpha = INFINITY;
@@ -289,14 +295,14 @@ HOT static int model_nnls(const Bounds *B, Work *K, int u, int p) {
                 if (t < alpha) { alpha = t; amin = a; }
             }
             if (amin < 0) { for (int a = 0; a < np; a++) nu[pas[a]] = z[a]; break; }
-            if (first && !(z[np - 1] > 0.0)) { excl[pas[--np]] = 1; break; }   /* (the new column does not help) */
+            if (first && !(z[np - 1] > 0.0)) { excl[pas[--np]] = 1; valid = np; break; }   /* (the new column does not help) */
             /* move towards z until the first passive coefficient reaches zero; it leaves P */
             int keep = 0;
             for (int a = 0; a < np; a++) {
                 int j = pas[a];
                 nu[j] += alpha * (z[a] - nu[j]);
                 if (a != amin && nu[j] > 0.0) pas[keep++] = j;
-                else nu[j] = 0.0;
+                else { nu[j] = 0.0; if (a < valid) valid = a; }
             }
             np = keep;
             if (np == 0) break;
@@ -383,7 +389,7 @@ HOT static int release(const Bounds *B, Work *K, int u, int w, int t) {
     const double *rel = B->X + (size_t)idx[t] * n;
     for (int a = t; a < len; a++) idx[a] = idx[a + 1];
     K->olen[w] = len;
-    double *G = K->gram + (size_t)(n + 1) * (n + 1), *d = K->z, *c = K->coef;
+    double *G = K->gram + (size_t)(n + 1) * (n + 1), *d = K->z;
     memcpy(d, rel, sizeof(double) * n);
     if (len > 0) {
         for (int a = 0; a < len; a++)
@@ -391,16 +397,15 @@ HOT static int release(const Bounds *B, Work *K, int u, int w, int t) {
                 G[a * len + b] = G[b * len + a] = dot(B->X + (size_t)idx[a] * n, B->X + (size_t)idx[b] * n, n) *
                                                    sign_of(B, w, idx[a]) * sign_of(B, w, idx[b]);
         if (cholesky(G, len) != 0) return FB_FACE;
-        /* pinv = G⁻¹ rows, column by column; d = rel − rowsᵀ G⁻¹ rows rel */
-        for (int j = 0; j < n; j++) {
-            for (int a = 0; a < len; a++) c[a] = sign_of(B, w, idx[a]) * B->X[(size_t)idx[a] * n + j];
-            chol_solve(G, len, c);
-            for (int a = 0; a < len; a++) pinv[(size_t)a * n + j] = c[a];
+        /* pinv = G⁻¹ rows; d = rel − rowsᵀ (pinv rel) */
+        for (int a = 0; a < len; a++) {
+            double sa = sign_of(B, w, idx[a]);
+            for (int j = 0; j < n; j++) pinv[(size_t)a * n + j] = sa * B->X[(size_t)idx[a] * n + j];
         }
+        chol_solve_rows(G, len, pinv, n);
         for (int a = len; a < wd; a++) for (int j = 0; j < n; j++) pinv[(size_t)a * n + j] = 0.0;
-        for (int a = 0; a < len; a++) c[a] = sign_of(B, w, idx[a]) * dot(B->X + (size_t)idx[a] * n, rel, n);
-        chol_solve(G, len, c);
-        for (int a = 0; a < len; a++) axpy(d, -c[a] * sign_of(B, w, idx[a]), B->X + (size_t)idx[a] * n, n);
+        for (int a = 0; a < len; a++)
+            axpy(d, -dot(pinv + (size_t)a * n, rel, n) * sign_of(B, w, idx[a]), B->X + (size_t)idx[a] * n, n);
     } else {
         for (int j = 0; j < wd * n; j++) pinv[j] = 0.0;
     }
