@@ -2,12 +2,13 @@
 implementation independent of the compiled rounds (zonocomb/convex/backends/_face_bounds.c) that
 their tests compare against. The mathematics is that of zonocomb/convex/backends/face_bounds.py:
 for the neighbour that moves unit u, every other unit keeps the constraints of its face at the
-vertex and moves in their null space, the moved unit is re-optimised over its whole new cone (one
-NNLS), and units whose coefficients turn negative release their most negative constraint until
+vertex and moves in their null space, the moved unit is re-optimised over its whole new cone, and
+units whose coefficients turn negative release their most negative constraint not yet released
+(the unit may move off it, in the feasible sense only: a column with a coefficient t ≥ 0) until
 the dual point passes the checks (weak duality then makes D(λ) a lower bound). It differs in its
-numerics: explicit null spaces and pseudo-inverses by SVD, V_{-u} by a complete QR, the model by
-LAPACK QR and scipy's NNLS polished by least squares on its support, the widened faces' columns
-orthogonalised together by pivoted QR. Not used by the package.
+numerics: explicit null spaces and pseudo-inverses by SVD, V_{-u} by a complete QR, each model by
+LAPACK QR from scratch and scipy's NNLS polished by least squares on its support, the released
+directions' columns projected off V twice. Not used by the package.
 """
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ MAX_ROUNDS = 32
 RIDGE_RTOL = 1e-9
 #: Relative tolerance of the certificate's checks (coefficients, residuals, ranks).
 CHECK_RTOL = 1e-9
-#: A widened face's direction is new when its part orthogonal to V is longer than this, relative.
+#: A released direction enters the model when its part orthogonal to V is longer than this, relative.
 NEW_DIRECTION_RTOL = 1e-7
+#: Most released directions per neighbour.
+MAX_EXTRA = 512
 #: A constraint of a live unit is in its face when |x̄_i·w| ≤ TIGHT_RTOL ‖x̄_i‖ ‖w‖ (the kernel's).
 TIGHT_RTOL = 1e-9
 
@@ -149,104 +152,104 @@ class FaceBounds:
         b = Y[:, n].copy()
         normals_u = self._normals(u, None) * np.where(row == self.A[u], 1.0, -1.0)[:, None]
         others = np.arange(self.m) != u
-        normals, pinv, faces = self.normals, self.pinv, list(self.faces)
+        xn = np.linalg.norm(X, axis=1)
+        widths = np.array([len(T) for T in self.faces])
+        norms = np.where(np.arange(self.pinv.shape[1])[None] < widths[:, None],
+                         xn[np.array([np.pad(T, (0, self.pinv.shape[1] - len(T))) for T in self.faces])], 0.0)
         cone = np.union1d(self.faces[u], F)              # unit u's constraints in the model, grown as needed
+        released, columns, ridge = set(), [], 0.0        # (w, position in T_w); their columns; the model's ridge
         for rounds in range(1, MAX_ROUNDS + 1):
-            lam, cone = self._model_dual(M, b, normals_u, self.v[u] * row, cone)
+            lam, cone, ridge = self._model_dual(M, np.array(columns).reshape(-1, N).T, b, normals_u,
+                                                self.v[u] * row, cone, ridge)
             if lam is None:
                 self.failures["the moved unit's check"] += 1
                 return -np.inf
             G = X.T @ (self.AV * lam).T                          # g_w(λ), one column per unit
-            mu = np.einsum("wtn,nw->wt", pinv, G)
-            residual = np.linalg.norm(G - np.einsum("wtn,wt->nw", normals, mu), axis=0)
+            mu = np.einsum("wtn,nw->wt", self.pinv, G)
+            residual = np.linalg.norm(G - np.einsum("wtn,wt->nw", self.normals, mu), axis=0)
             if np.any(residual[others] > CHECK_RTOL * self.scale):
                 self.failures["a unit's residual"] += 1
                 return -np.inf
-            xn = np.linalg.norm(X, axis=1)
-            widths = np.array([len(T) for T in faces])
-            norms = np.where(np.arange(mu.shape[1])[None] < widths[:, None],
-                             xn[np.array([np.pad(T, (0, mu.shape[1] - len(T))) for T in faces])], 0.0)
             negative_part = (np.maximum(-mu, 0.0) * norms).sum(axis=1)
-            negative = np.flatnonzero(others & (mu < 0).any(axis=1)
-                                      & (residual + negative_part > CHECK_RTOL * self.scale))
-            if not len(negative):
+            bad = np.flatnonzero(others & (residual + negative_part > CHECK_RTOL * self.scale))
+            if not len(bad):
                 self.rounds.append(rounds)
                 return float(-lam @ self.y - 0.25 * N * (lam @ lam))
-            if normals is self.normals:
-                normals, pinv = normals.copy(), pinv.copy()
-            widened = []
-            kept = np.zeros((len(negative), normals.shape[1], n))
-            for k, w in enumerate(negative.tolist()):            # each unit releases its most negative
-                drop = int(np.argmin(mu[w, :len(faces[w])]))
-                released, faces[w] = self.X[faces[w][drop]], np.delete(faces[w], drop)
-                kept[k, :len(faces[w])] = rows = self._normals(w, faces[w])
-                # the face's one new direction: the released x̄_i off the span of the rows kept
-                d = released - rows.T @ np.linalg.lstsq(rows.T, released, rcond=None)[0] if len(rows) else released
-                widened.append(self._columns(w, d[:, None] / np.linalg.norm(d)))
-            normals[negative] = kept
-            pinv[negative] = np.linalg.pinv(kept.transpose(0, 2, 1))
-            # V grows by the new directions of the widened faces; the model's columns lose them
-            Qb = self._new_directions(Q, np.hstack(widened))
-            Q = np.hstack([Q, Qb])
-            M -= Qb @ (Qb.T @ M)
-            b -= Qb @ (Qb.T @ b)
+            for w in bad.tolist():        # each releases its most negative constraint not released yet
+                free = [a for a in range(widths[w]) if mu[w, a] < 0 and (w, a) not in released]
+                if not free:
+                    self.failures["a released constraint's coefficient"] += 1
+                    return -np.inf
+                a = min(free, key=lambda a: mu[w, a])
+                released.add((w, a))
+                # its direction d (row a of the face's pseudo-inverse: s_j x̄_j·d = δ_aj) enters the
+                # model as the column P⊥_V(v_w A_w ⊙ X̄ d) with a coefficient t ≥ 0
+                d = self.pinv[w, a] / np.linalg.norm(self.pinv[w, a])
+                col = self.AV[w] * (X @ d)
+                before = np.linalg.norm(col)
+                for _ in range(2):
+                    col = col - Q @ (Q.T @ col)
+                if before > 0 and np.linalg.norm(col) > NEW_DIRECTION_RTOL * before:
+                    if len(columns) >= MAX_EXTRA:
+                        self.failures["too many new directions"] += 1
+                        return -np.inf
+                    columns.append(col / np.linalg.norm(col))
         self.failures["rounds"] += 1
         return -np.inf
 
-    @staticmethod
-    def _new_directions(Q: np.ndarray, B: np.ndarray) -> np.ndarray:
-        """An orthonormal basis of the part of span(B) orthogonal to the orthonormal Q: the columns
-        of B projected out of Q twice (Gram–Schmidt with one re-orthogonalisation), by pivoted QR,
-        keeping the directions longer than ``NEW_DIRECTION_RTOL`` times the longest column of B."""
-        longest = np.linalg.norm(B, axis=0).max()
-        for _ in range(2):
-            B = B - Q @ (Q.T @ B)
-        Qb, Rb, _ = qr(B, mode="economic", pivoting=True)
-        Qb = Qb[:, :int(np.count_nonzero(np.abs(np.diag(Rb)) > NEW_DIRECTION_RTOL * longest))]
-        Qb = Qb - Q @ (Q.T @ Qb)
-        return np.linalg.qr(Qb)[0]
-
-    def _model_dual(self, M: np.ndarray, b: np.ndarray, normals_u: np.ndarray, weights_u: np.ndarray,
-                    cone: np.ndarray):
-        """(λ, constraints used): λ = (2/N)(M w − b) at the minimiser of ‖M w − b‖² over the cone
-        normals_u[cone] w ≥ 0 (made orthogonal to 1 exactly when c is optimised), the constraints
-        ``cone`` grown by those w violates until it satisfies all of them (or ``MAX_ROUNDS``
-        times: a cone of fewer constraints is a relaxation, its λ still a dual point), with
-        g_u(λ) = X̄ᵀ(weights_u ⊙ λ) checked to be (2/N) normals_uᵀ ν for multipliers ν ≥ 0;
-        (None, cone) when M is rank deficient or the check fails."""
+    def _model_dual(self, M: np.ndarray, E: np.ndarray, b: np.ndarray, normals_u: np.ndarray,
+                    weights_u: np.ndarray, cone: np.ndarray, ridge: float):
+        """(λ, constraints used, ridge): λ = (2/N)([M E] x − b) at the minimiser of ‖[M E] x − b‖²
+        over x = (w, t) with normals_u[cone] w ≥ 0 and t ≥ 0 (made orthogonal to 1 exactly when c is
+        optimised), the constraints ``cone`` grown by those w violates until it satisfies all of
+        them (or ``MAX_ROUNDS`` times: a cone of fewer constraints is a relaxation, its λ still a
+        dual point), with g_u(λ) = X̄ᵀ(weights_u ⊙ λ) checked to be (2/N) normals_uᵀ ν for
+        multipliers ν ≥ 0; (None, cone, ridge) when the check fails. The ridge, once needed (M or
+        [M E] rank deficient), is kept for the neighbour's later models."""
+        N, n, k = self.N, self.n, E.shape[1]
         top = np.linalg.norm(weights_u[:, None] * self.X)                   # (M may be all in V)
         if top == 0.0:
             M = np.zeros_like(M)                  # unit u predicts nothing: w = 0
-        Qm, Rm = np.linalg.qr(M)
-        d = np.abs(np.diag(Rm))
-        top = max(d.max(), top) if top > 0 else 1.0 / RIDGE_RTOL
-        if d.min() <= RIDGE_RTOL * top:
-            # directions of w that M does not see (unit u active on few examples, or seen by V): a
-            # tiny ridge makes the minimiser unique; g_u then misses (2/N) ε w, which the check
-            # below must find within its tolerance
-            self.ridged += 1
-            Qm, Rm = np.linalg.qr(np.vstack([M, RIDGE_RTOL * top * np.eye(self.n)]))
-            Qm = Qm[:self.N]
+            ridge = 1.0
+        A = np.hstack([M, E])
+        if ridge == 0.0:
+            d = np.abs(np.diag(np.linalg.qr(A)[1]))
+            if d.min() <= RIDGE_RTOL * max(d.max(), top):
+                # directions of x that A does not see (unit u active on few examples, or seen by V):
+                # a tiny ridge makes the minimiser unique; g_u then misses (2/N) ε w, which the
+                # check below must find within its tolerance
+                ridge = RIDGE_RTOL * max(d.max(), top)
+                self.ridged += 1
+        if ridge > 0.0:
+            Qm, Rm = np.linalg.qr(np.vstack([A, ridge * np.eye(n + k)]))
+            Qm = Qm[:N]
+        else:
+            Qm, Rm = np.linalg.qr(A)
         q = Qm.T @ b
-        H = solve_triangular(Rm, normals_u.T, trans="T")      # (S R⁻¹)ᵀ: the cone in z = R w
+        C = np.zeros((N + k, n + k))             # the constraints' rows on x: the cone's, then t ≥ 0
+        C[:N, :n] = normals_u
+        C[N:, n:] = np.eye(k)
+        H = solve_triangular(Rm, C.T, trans="T")      # (C R⁻¹)ᵀ: the constraints in z = R x
         xn = np.linalg.norm(normals_u, axis=1)
         for _ in range(MAX_ROUNDS):
-            nu = np.zeros(self.N)
-            nu[cone] = _nnls(H[:, cone], -q)
+            active = np.concatenate([cone, N + np.arange(k)])
+            nu = np.zeros(N + k)
+            nu[active] = _nnls(H[:, active], -q)
             support = np.flatnonzero(nu > 0)            # polished: least squares on the NNLS support
             if len(support):
                 nu[support] = np.linalg.lstsq(H[:, support], -q, rcond=None)[0]
                 if nu.min() < 0:
-                    return None, cone
-            w = solve_triangular(Rm, q + H @ nu)
+                    return None, cone, ridge
+            x = solve_triangular(Rm, q + H @ nu)
+            w = x[:n]
             violated = np.flatnonzero(normals_u @ w < -CHECK_RTOL * xn * np.linalg.norm(w))
             if not len(violated):
                 break
             cone = np.union1d(cone, violated)
-        lam = (2.0 / self.N) * (M @ w - b)
+        lam = (2.0 / self.N) * (A @ x - b)
         if self.fit_bias:
             lam -= lam.mean()
         gu = self.X.T @ (weights_u * lam)
-        if np.linalg.norm(gu - (2.0 / self.N) * (normals_u.T @ nu)) > CHECK_RTOL * self.scale:
-            return None, cone
-        return lam, cone
+        if np.linalg.norm(gu - (2.0 / self.N) * (normals_u.T @ nu[:N])) > CHECK_RTOL * self.scale:
+            return None, cone, ridge
+        return lam, cone, ridge

@@ -5,25 +5,34 @@
  *
  * For the neighbour that flips the examples F in the row of unit u, a round solves the model
  *
- *     min over w in the cone of unit u (the constraints listed in `cone`) of ‖M w − b‖²,
+ *     min over w in the cone of unit u (the constraints listed in `cons`) and t ≥ 0
+ *     of ‖M w + Σ_k t_k e_k − b‖²,
  *
  * M = P⊥(v_u A'_u ⊙ X̄), b = P⊥ y, P⊥ the projection off V (the spans of the other units' faces,
- * and 1 when c is optimised), and takes λ = (2/N)(M w − b) (centred when c is optimised). λ gives
- * the bound D(λ) = −λ·y − (N/4)‖λ‖² when it passes the checks of dual feasibility:
+ * and 1 when c is optimised), e_k the released directions below, and takes λ = (2/N)(M w + Σ t_k
+ * e_k − b) (centred when c is optimised). λ gives the bound D(λ) = −λ·y − (N/4)‖λ‖² when it passes
+ * the checks of dual feasibility:
  *   - g_u = X̄ᵀ(v_u A'_u ⊙ λ) equals (2/N) Σ ν_i s'_i x̄_i for the model's multipliers ν ≥ 0, to
  *     check_rtol · scale;
  *   - for every other unit w, g_w = X̄ᵀ(v_w A_w ⊙ λ) lies in the span of its face's normals
  *     s_wi x̄_i (i in T_w) with coefficients μ = pinv_w g_w ≥ 0, to check_rtol · scale: the
  *     residual off the span plus Σ max(0, −μ_i) ‖x̄_i‖ is at most that.
- * A unit with a negative coefficient releases its most negative constraint (its face widens by
- * one direction, which joins V) and the model is solved again, at most max_rounds times.
+ * A unit with a negative coefficient releases the most negative of its constraints not yet
+ * released: unit w may then move off constraint i in the feasible sense only, along row i of its
+ * face's pseudo-inverse, d (s_wj x̄_j·d = δ_ij on the face), whose predictions off V, e_k =
+ * P⊥(v_w A_w ⊙ X̄ d) normalised, enter the model with a coefficient t_k ≥ 0; the model is solved
+ * again, at most max_rounds times. The final model is the relaxation in which the other units
+ * keep their faces' constraints as inequalities (and drop the others): a certified bound is its
+ * optimum. (t_k ≥ 0 makes λ·e_k ≥ 0, i.e. μ_i ≥ 0, at the model's optimum.)
  *
- * Numerics: the model's least squares by Gram–Schmidt QR with one re-orthogonalisation (a ridge
- * of ridge_rtol times R's largest diagonal when R's smallest is below that); its cone constraints
- * by Lawson–Hanson NNLS in z = R w over the constraints in the model, grown by those the
- * minimiser violates; a widened face's pseudo-inverse by Cholesky of its rows' Gram matrix. The
- * checks alone decide whether a bound is certified: an inexact NNLS or a rank-deficient model
- * loosens the bound or loses it, never certifies a wrong one (beyond the checks' tolerance).
+ * Numerics: the model's least squares by Gram–Schmidt QR, columns re-orthogonalised once when
+ * they lose more than half their norm, extended by the columns released since the last round (a
+ * ridge of ridge_rtol times the largest diagonal of R, or the moved unit's column norm, when R's
+ * smallest is below that; the factor is then rebuilt with it); its constraints by Lawson–Hanson
+ * NNLS in z = R (w, t) over the constraints in the model (w's cone, grown by those the minimiser
+ * violates, and t ≥ 0), warm-started from the previous round's passive set. The checks alone
+ * decide whether a bound is certified: an inexact NNLS or a rank-deficient model loosens the
+ * bound or loses it, never certifies a wrong one (beyond the checks' tolerance).
  * Every loop is bounded. Neighbours go to `threads` threads one at a time; each result depends
  * on its neighbour only.
  */
@@ -56,11 +65,12 @@ typedef struct {
     int *out_info;
 } Bounds;
 
-typedef struct {                  /* one thread's work memory */
-    double *M, *b, *lam, *col, *QR, *pq, *R, *q, *H, *hn, *nu, *z, *w, *g, *gram, *res, *extra, *opinv, *coef;
-    int *hstamp, *incone, *cone, *pas, *excl, *oidx, *olen, *ostamp, *drop;
+typedef struct {                  /* one thread's work memory (dm = n + max_extra: the model's largest dimension) */
+    double *M, *b, *lam, *col, *QR, *R, *q, *H, *hn, *nu, *z, *x, *pq, *gram, *res, *gw, *rw, *extra, *coef;
+    int *hstamp, *hlen, *incone, *cons, *pas, *excl, *drop, *rstamp;
     unsigned char *row;
-    int stamp, nstamp, nextra;
+    int dm, stamp, nstamp, nextra, qcols;
+    double ridge;
     void *mem;
 } Work;
 
@@ -98,14 +108,15 @@ static Work *work_new(const Bounds *B) {
     Work *K = calloc(1, sizeof(Work));
     if (!K) return NULL;
     size_t N = (size_t)B->N, n = (size_t)B->n, m = (size_t)B->m, wd = (size_t)(B->width > 0 ? B->width : 1);
-    size_t P = N + n;
+    size_t ne = (size_t)B->max_extra, dm = n + ne, nc = N + ne;
+    K->dm = (int)dm;
     struct { double **p; size_t len; } d[] = {
-        {&K->M, n * N}, {&K->b, N}, {&K->lam, 2 * N}, {&K->col, N}, {&K->QR, n * P}, {&K->pq, n * n}, {&K->R, n * n},
-        {&K->q, n}, {&K->H, N * n}, {&K->hn, N}, {&K->nu, N}, {&K->z, n}, {&K->w, n}, {&K->g, n}, {&K->gram, (n + 1) * (n + 1) + wd * wd},
-        {&K->res, n}, {&K->extra, (size_t)B->max_extra * N}, {&K->opinv, m * wd * n}, {&K->coef, m * wd + N}};
+        {&K->M, n * N}, {&K->b, N}, {&K->lam, 2 * N}, {&K->col, N}, {&K->QR, dm * (N + dm)}, {&K->R, dm * dm},
+        {&K->q, dm}, {&K->H, nc * dm}, {&K->hn, nc}, {&K->nu, nc}, {&K->z, dm}, {&K->x, dm}, {&K->pq, dm * dm},
+        {&K->gram, dm * dm}, {&K->res, dm}, {&K->gw, n}, {&K->rw, n}, {&K->extra, ne * N}, {&K->coef, dm + wd + N}};
     struct { int **p; size_t len; } ix[] = {
-        {&K->hstamp, N}, {&K->incone, N}, {&K->cone, N}, {&K->pas, n + 1}, {&K->excl, N}, {&K->oidx, m * wd},
-        {&K->olen, m}, {&K->ostamp, m}, {&K->drop, m}};
+        {&K->hstamp, nc}, {&K->hlen, nc}, {&K->incone, N}, {&K->cons, nc}, {&K->pas, dm + 1}, {&K->excl, nc},
+        {&K->drop, m}, {&K->rstamp, m * wd}};
     size_t nd = 0, ni = 0;
     for (size_t t = 0; t < sizeof d / sizeof d[0]; t++) nd += d[t].len;
     for (size_t t = 0; t < sizeof ix / sizeof ix[0]; t++) ni += ix[t].len;
@@ -119,164 +130,162 @@ static Work *work_new(const Bounds *B) {
     return K;
 }
 
-/* unit w's face: its constraints' examples, count and pseudo-inverse (width × n), the thread's
-   widened copy when this neighbour released one of them */
-static const int *face_idx(const Bounds *B, const Work *K, int w) {
-    return K->ostamp[w] == K->nstamp ? K->oidx + (size_t)w * B->width : B->fidx + (size_t)w * B->width;
-}
-static int face_len(const Bounds *B, const Work *K, int w) {
-    return K->ostamp[w] == K->nstamp ? K->olen[w] : B->flen[w];
-}
-static const double *face_pinv(const Bounds *B, const Work *K, int w) {
-    size_t off = (size_t)w * B->width * B->n;
-    return K->ostamp[w] == K->nstamp ? K->opinv + off : B->pinv + off;
-}
-
 static double sign_of(const Bounds *B, int w, int i) { return B->A[(size_t)w * B->N + i] ? 1.0 : -1.0; }
 
-/* x −= its part in V_{-u} and in the directions added so far: x − Q(Qᵀx) + E_u(E_uᵀx) − Ex(Exᵀx)
-   (Q(Qᵀx) = pv in the first pass when pv is given; the coefficients on E_u taken before Q's part
-   is removed), by classical Gram–Schmidt, repeated once ("twice is enough", Daniel, Gragg, Kaufman
-   & Stewart 1976) when x kept between newdir_rtol and REORTH_KEEP of its norm: above, one pass
-   leaves a part in V below about N ε / REORTH_KEEP of x, far below the checks' tolerance; below,
-   the caller drops x, and a second pass would only shorten it. The checks certify the bound
-   whatever V's accuracy: a worse V loosens or loses a bound, never certifies a wrong one.
-   K->coef holds the coefficients on E_u. */
+/* x −= its part in V_{-u}: x − Q(Qᵀx) + E_u(E_uᵀx) (Q(Qᵀx) = pv in the first pass; the
+   coefficients on E_u taken before Q's part is removed), by classical Gram–Schmidt, repeated once
+   ("twice is enough", Daniel, Gragg, Kaufman & Stewart 1976) when x kept between newdir_rtol and
+   REORTH_KEEP of its norm: above, one pass leaves a part in V below about N ε / REORTH_KEEP of x,
+   far below the checks' tolerance; below, the caller drops x, and a second pass would only
+   shorten it. The checks certify the bound whatever V's accuracy: a worse V loosens or loses a
+   bound, never certifies a wrong one. K->coef holds the coefficients on E_u. */
 HOT static void project_off(const Bounds *B, Work *K, int u, double *x, const double *pv) {
     int N = B->N, e0 = B->eptr[u], ne = B->eptr[u + 1] - e0;
     double *ce = K->coef, before = norm(x, N);
     for (int pass = 0; pass < 2; pass++) {
         for (int k = 0; k < ne; k++) ce[k] = dot(B->E + (size_t)(e0 + k) * N, x, N);
-        if (pass == 0 && pv) axpy(x, -1.0, pv, N);
+        if (pass == 0) axpy(x, -1.0, pv, N);
         else for (int k = 0; k < B->r; k++) { const double *q = B->Q + (size_t)k * N; axpy(x, -dot(q, x, N), q, N); }
         for (int k = 0; k < ne; k++) axpy(x, ce[k], B->E + (size_t)(e0 + k) * N, N);
-        for (int k = 0; k < K->nextra; k++) {
-            const double *e = K->extra + (size_t)k * N;
-            axpy(x, -dot(e, x, N), e, N);
-        }
         double after = norm(x, N);
         if (after > REORTH_KEEP * before || after <= B->newdir_rtol * before) break;
     }
 }
 
-/* Cholesky of the k × k matrix G (row-major) in place (lower); 0, or −1 when not positive */
-static int cholesky(double *G, int k) {
-    for (int j = 0; j < k; j++) {
-        double d = G[j * k + j];
-        for (int l = 0; l < j; l++) d -= G[j * k + l] * G[j * k + l];
-        if (!(d > 1e-14 * fabs(G[j * k + j])) || !(d > 0.0)) return -1;
-        d = sqrt(d);
-        G[j * k + j] = d;
-        for (int i = j + 1; i < k; i++) {
-            double s = G[i * k + j];
-            for (int l = 0; l < j; l++) s -= G[i * k + l] * G[j * k + l];
-            G[i * k + j] = s / d;
-        }
-    }
-    return 0;
-}
-
-/* Y = G⁻¹ Y for the k × n matrix Y (row-major), with G's Cholesky factor L (k × k, lower): the
-   two triangular solves by rows, each step an axpy over a row of n */
-HOT static void chol_solve_rows(const double *L, int k, double *Y, int n) {
-    for (int i = 0; i < k; i++) {
-        double *yi = Y + (size_t)i * n;
-        for (int l = 0; l < i; l++) axpy(yi, -L[i * k + l], Y + (size_t)l * n, n);
-        for (int j = 0; j < n; j++) yi[j] /= L[i * k + i];
-    }
-    for (int i = k - 1; i >= 0; i--) {
-        double *yi = Y + (size_t)i * n;
-        for (int l = i + 1; l < k; l++) axpy(yi, -L[l * k + i], Y + (size_t)l * n, n);
-        for (int j = 0; j < n; j++) yi[j] /= L[i * k + i];
-    }
-}
-
-/* QR of the model's M (n columns of N; with a ridge ρ the columns [M_j; ρ e_j] of N + n rows) by
-   Gram–Schmidt with one re-orthogonalisation: Q in K->QR, R (n × n, upper, row-major) in K->R */
-HOT static void model_qr(const Bounds *B, Work *K, double ridge) {
-    int N = B->N, n = B->n, P = N + n;
-    double *Qm = K->QR, *R = K->R, *s = K->z;
-    for (int j = 0; j < n; j++) {
+/* QR of the model's columns from..D−1 (D = n + nextra: M's n columns, then the released
+   directions' ones), those before kept: with a ridge ρ the column j is [A_j; ρ e_j] (N + D rows),
+   else A_j (N rows). Gram–Schmidt, repeated once when a column kept less than half its norm: Q in
+   K->QR (columns of stride N + dm), R in K->R (upper, row stride dm). */
+HOT static void model_qr(const Bounds *B, Work *K, int from, double ridge) {
+    int N = B->N, n = B->n, dm = K->dm, D = n + K->nextra, P = N + dm, len = ridge > 0.0 ? N + D : N;
+    double *Qm = K->QR, *R = K->R, *s = K->coef;
+    for (int j = from; j < D; j++) {
         double *c = Qm + (size_t)j * P;
-        memcpy(c, K->M + (size_t)j * N, sizeof(double) * N);
-        for (int l = 0; l < n; l++) c[N + l] = l == j ? ridge : 0.0;
-        for (int l = 0; l < n; l++) R[l * n + j] = 0.0;
+        memcpy(c, j < n ? K->M + (size_t)j * N : K->extra + (size_t)(j - n) * N, sizeof(double) * N);
+        for (int l = N; l < N + dm; l++) c[l] = 0.0;
+        if (ridge > 0.0) c[N + j] = ridge;
+        for (int l = 0; l <= j; l++) R[l * dm + j] = 0.0;
+        double before = norm(c, len), d = before;
         for (int pass = 0; pass < 2; pass++) {
-            for (int l = 0; l < j; l++) s[l] = dot(Qm + (size_t)l * P, c, P);
-            for (int l = 0; l < j; l++) { R[l * n + j] += s[l]; axpy(c, -s[l], Qm + (size_t)l * P, P); }
+            for (int l = 0; l < j; l++) s[l] = dot(Qm + (size_t)l * P, c, len);
+            for (int l = 0; l < j; l++) { R[l * dm + j] += s[l]; axpy(c, -s[l], Qm + (size_t)l * P, len); }
+            d = norm(c, len);
+            if (d > 0.5 * before) break;
         }
-        double d = norm(c, P);
-        R[j * n + j] = d;
-        for (int i = 0; i < P; i++) c[i] = d > 0.0 ? c[i] / d : 0.0;
+        R[j * dm + j] = d;
+        for (int i = 0; i < len; i++) c[i] = d > 0.0 ? c[i] / d : 0.0;
     }
 }
 
-/* h_i = R⁻ᵀ (s'_i x̄_i), the constraint i of unit u in z = R w, and its norm in K->hn[i] (both
-   cached for this factor) */
-static const double *h_of(const Bounds *B, Work *K, int u, int i) {
-    int n = B->n;
-    double *h = K->H + (size_t)i * n;
-    if (K->hstamp[i] == K->stamp) return h;
-    const double *x = B->X + (size_t)i * n, *R = K->R;
-    double s = K->row[i] ? 1.0 : -1.0;
-    (void)u;
-    for (int j = 0; j < n; j++) {
-        double t = s * x[j];
-        for (int l = 0; l < j; l++) t -= R[l * n + j] * h[l];
-        h[j] = t / R[j * n + j];
+/* h_c = R⁻ᵀ a_c for the model's constraint c: a_c = (s'_c x̄_c, 0) on the moved unit's weights
+   for c < N (example c), the unit vector of t_k for c = N + k (a released direction's t_k ≥ 0);
+   cached for this factor and extended as columns are appended (its first entries do not change),
+   with its norm in K->hn[c] */
+HOT static const double *h_of(const Bounds *B, Work *K, int c, int D) {
+    int n = B->n, dm = K->dm, N = B->N;
+    double *h = K->H + (size_t)c * dm;
+    int from = K->hstamp[c] == K->stamp ? K->hlen[c] : 0;
+    if (from >= D) return h;
+    const double *R = K->R;
+    if (c < N) {
+        const double *x = B->X + (size_t)c * n;
+        double s = K->row[c] ? 1.0 : -1.0;
+        for (int j = from; j < D; j++) {
+            double t = j < n ? s * x[j] : 0.0;
+            for (int l = 0; l < j; l++) t -= R[l * dm + j] * h[l];
+            h[j] = t / R[j * dm + j];
+        }
+    } else {
+        int j0 = n + (c - N);
+        for (int j = from; j < D && j < j0; j++) h[j] = 0.0;
+        for (int j = from > j0 ? from : j0; j < D; j++) {
+            double t = j == j0 ? 1.0 : 0.0;
+            for (int l = j0; l < j; l++) t -= R[l * dm + j] * h[l];
+            h[j] = t / R[j * dm + j];
+        }
     }
-    K->hn[i] = norm(h, n);
-    K->hstamp[i] = K->stamp;
+    K->hn[c] = norm(h, D);
+    K->hlen[c] = D;
+    K->hstamp[c] = K->stamp;
     return h;
 }
 
-/* z = argmin ‖Σ_a z_a h_{pas[a]} + q‖ over the np passive columns (np ≤ n), by classical
-   Gram–Schmidt with one re-orthogonalisation: Q (n × np) in K->pq, R in K->gram (upper, row
-   stride n). The first `valid` columns are those of the previous call, whose Q and R are kept (a
-   column's factor depends only on the columns before it). Returns 1 when the last column is
-   dependent (its part off the others below 1e-12 of its norm). */
-HOT static int ls_passive(const Bounds *B, Work *K, int u, int np, int valid, double *z) {
-    int n = B->n;
+/* z = argmin ‖Σ_a z_a h_{cons[pas[a]]} + q‖ over the np passive columns (np ≤ D), by classical
+   Gram–Schmidt with one re-orthogonalisation: Q (D × np, stride dm) in K->pq, R in K->gram
+   (upper, row stride dm). The first `valid` columns are those of the previous call, whose Q and R
+   are kept (a column's factor depends only on the columns before it). Returns the position of a
+   dependent column (its part off the earlier ones below 1e-12 of its norm; the factor is then
+   that of the columns before it), or −1. */
+HOT static int ls_passive(const Bounds *B, Work *K, int np, int valid, int D, double *z) {
+    int dm = K->dm;
     double *Q = K->pq, *R = K->gram, *s = K->coef;
     for (int a = valid; a < np; a++) {
-        double *qa = Q + (size_t)a * n;
-        memcpy(qa, h_of(B, K, u, K->cone[K->pas[a]]), sizeof(double) * n);
-        double before = norm(qa, n);
-        for (int l = 0; l <= a; l++) R[l * n + a] = 0.0;
+        double *qa = Q + (size_t)a * dm;
+        memcpy(qa, h_of(B, K, K->cons[K->pas[a]], D), sizeof(double) * D);
+        double before = norm(qa, D);
+        for (int l = 0; l <= a; l++) R[l * dm + a] = 0.0;
         for (int pass = 0; pass < 2; pass++) {
-            for (int l = 0; l < a; l++) s[l] = dot(Q + (size_t)l * n, qa, n);
-            for (int l = 0; l < a; l++) { R[l * n + a] += s[l]; axpy(qa, -s[l], Q + (size_t)l * n, n); }
+            for (int l = 0; l < a; l++) s[l] = dot(Q + (size_t)l * dm, qa, D);
+            for (int l = 0; l < a; l++) { R[l * dm + a] += s[l]; axpy(qa, -s[l], Q + (size_t)l * dm, D); }
         }
-        double d = norm(qa, n);
-        if (!(d > 1e-12 * before)) return 1;
-        R[a * n + a] = d;
-        for (int l = 0; l < n; l++) qa[l] /= d;
+        double d = norm(qa, D);
+        if (!(d > 1e-12 * before)) return a;
+        R[a * dm + a] = d;
+        for (int l = 0; l < D; l++) qa[l] /= d;
     }
     for (int a = np - 1; a >= 0; a--) {                 /* z = R⁻¹ Qᵀ(−q) */
-        double t = -dot(Q + (size_t)a * n, K->q, n);
-        for (int l = a + 1; l < np; l++) t -= R[a * n + l] * z[l];
-        z[a] = t / R[a * n + a];
+        double t = -dot(Q + (size_t)a * dm, K->q, D);
+        for (int l = a + 1; l < np; l++) t -= R[a * dm + l] * z[l];
+        z[a] = t / R[a * dm + a];
     }
-    return 0;
+    return -1;
 }
 
-/* Lawson–Hanson: ν ≥ 0 over the model's constraints (cone[0..p)) minimising ‖Σ ν_j h_j + q‖,
-   the passive set at most n columns; ν in K->nu (by position). 0, or FB_NNLS at the cap. */
-HOT static int model_nnls(const Bounds *B, Work *K, int u, int p) {
-    int n = B->n, np = 0, valid = 0, cap = 3 * p + 3 * n + 10, it = 0;   /* (valid: ls_passive's) */
-    double *nu = K->nu, *res = K->res, *z = K->w;
+/* Lawson–Hanson: ν ≥ 0 over the model's constraints (cons[0..p)) minimising ‖Σ ν_j h_j + q‖ in
+   dimension D, the passive set at most D columns; ν in K->nu (by position). Warm start: the
+   constraints with ν > 0 on entry (the previous model's, positions in cons being kept), their
+   least squares shrunk to its positive part. A column found dependent on the passive ones, or of
+   non-positive coefficient when added, is set aside for the rest of the run (as in Lawson and
+   Hanson's method, against rounding); near-degenerate models may then stop short of the
+   optimum, which loosens the bound, never certifies a wrong one. 0, or FB_NNLS at the cap. */
+HOT static int model_nnls(const Bounds *B, Work *K, int p, int D) {
+    int np = 0, valid = 0, cap = 3 * p + 3 * D + 10, it = 0;   /* (valid: ls_passive's) */
+    double *nu = K->nu, *res = K->res, *z = K->z;
     int *pas = K->pas, *excl = K->excl;
-    double fn = norm(K->q, n);
-    for (int j = 0; j < p; j++) { nu[j] = 0.0; excl[j] = 0; }
-    for (int l = 0; l < n; l++) res[l] = -K->q[l];
-    while (np < n) {
+    double fn = norm(K->q, D);
+    for (int j = 0; j < p; j++) {
+        if (nu[j] > 0.0 && np < D) pas[np++] = j;
+        nu[j] = 0.0;
+        excl[j] = 0;
+    }
+    while (np > 0) {
+        if (++it > cap) return FB_NNLS;
+        int dep = ls_passive(B, K, np, valid, D, z);
+        if (dep >= 0) {                            /* a dependent column leaves the start */
+            for (int a = dep; a + 1 < np; a++) pas[a] = pas[a + 1];
+            np--;
+            valid = dep;
+            continue;
+        }
+        valid = np;
+        int keep = 0;
+        for (int a = 0; a < np; a++) {
+            if (z[a] > 0.0) { pas[keep] = pas[a]; z[keep++] = z[a]; }
+            else if (a < valid) valid = a;
+        }
+        if (keep == np) { for (int a = 0; a < np; a++) nu[pas[a]] = z[a]; break; }
+        np = keep;
+    }
+    for (int l = 0; l < D; l++) res[l] = -K->q[l];
+    for (int a = 0; a < np; a++) axpy(res, -nu[pas[a]], h_of(B, K, K->cons[pas[a]], D), D);
+    while (np < D) {
         int best = -1;                            /* the most promising column outside P */
         double bw = 0.0;
         for (int j = 0; j < p; j++) {
             if (excl[j] || nu[j] > 0.0) continue;
-            const double *h = h_of(B, K, u, K->cone[j]);
-            double wj = dot(h, res, n);
-            if (wj > 1e-13 * fn * K->hn[K->cone[j]] && wj > bw) { bw = wj; best = j; }
+            const double *h = h_of(B, K, K->cons[j], D);
+            double wj = dot(h, res, D);
+            if (wj > 1e-13 * fn * K->hn[K->cons[j]] && wj > bw) { bw = wj; best = j; }
         }
         if (best < 0) break;
         pas[np++] = best;
@@ -284,9 +293,9 @@ HOT static int model_nnls(const Bounds *B, Work *K, int u, int p) {
             if (++it > cap) return FB_NNLS;
             /* least squares on the passive columns, min ‖E_P z − f‖ (f = −q), by Gram–Schmidt QR
                with one re-orthogonalisation (the columns may be badly conditioned: a ridged model) */
-            int dep = ls_passive(B, K, u, np, valid, z);
-            valid = np - dep;
-            if (dep) { excl[pas[--np]] = 1; break; }          /* (the newest column: dependent) */
+            int dep = ls_passive(B, K, np, valid, D, z);
+            if (dep >= 0) { valid = dep < np - 1 ? dep : np - 1; excl[pas[--np]] = 1; break; }   /* (the newest column leaves) */
+            valid = np;
             int amin = -1;
             double alpha = INFINITY;
             for (int a = 0; a < np; a++) {
@@ -307,108 +316,93 @@ HOT static int model_nnls(const Bounds *B, Work *K, int u, int p) {
             np = keep;
             if (np == 0) break;
         }
-        for (int l = 0; l < n; l++) res[l] = -K->q[l];
-        for (int a = 0; a < np; a++) axpy(res, -nu[pas[a]], h_of(B, K, u, K->cone[pas[a]]), n);
+        for (int l = 0; l < D; l++) res[l] = -K->q[l];
+        for (int a = 0; a < np; a++) axpy(res, -nu[pas[a]], h_of(B, K, K->cons[pas[a]], D), D);
     }
     return 0;
 }
 
-/* The model's λ (K->lam) and multipliers (K->nu over cone[0..*p)), the cone grown by the
-   constraints its minimiser violates; 0, or a failure code */
+/* The model's λ (K->lam) and multipliers (K->nu over cons[0..*p)): its least squares over the
+   moved unit's weights w in the cone of its constraints in cons and the released directions'
+   t ≥ 0, the cone grown by the constraints its minimiser violates; 0, or a failure code. The
+   factor of the columns is extended by the columns released since the last call (K->qcols). */
 HOT static int model_dual(const Bounds *B, Work *K, int u, int *p) {
-    int N = B->N, n = B->n;
-    double dmax = 0.0, dmin = INFINITY;
-    K->stamp++;
-    model_qr(B, K, 0.0);
-    for (int j = 0; j < n; j++) { double d = fabs(K->R[j * n + j]); if (d > dmax) dmax = d; if (d < dmin) dmin = d; }
+    int N = B->N, n = B->n, dm = K->dm, D = n + K->nextra;
     /* a ridge when R is near singular relative to its largest diagonal or to the size of the
        moved unit's columns before the projection, ‖v_u A'_u ⊙ X̄‖_F (all of them may lie in V) */
     double cols = 0.0;
     for (int i = 0; i < N; i++) if (K->row[i]) cols += B->xn[i] * B->xn[i];
     cols = fabs(B->v[u]) * sqrt(cols);
-    if (!(cols > 0.0)) {                          /* unit u predicts nothing: M = 0, w = 0 */
-        memset(K->M, 0, sizeof(double) * (size_t)n * N);
+    int from = K->qcols;
+    if (from == 0) {
         K->stamp++;
-        model_qr(B, K, 1.0);
-    } else {
-        double top = dmax > cols ? dmax : cols;
-        if (dmin <= B->ridge_rtol * top) { K->stamp++; model_qr(B, K, B->ridge_rtol * top); }
-    }
-    for (int j = 0; j < n; j++) K->q[j] = dot(K->QR + (size_t)j * (N + n), K->b, N);
-    double *w = K->g;
-    for (int round = 0; round < B->max_rounds; round++) {
-        int rc = model_nnls(B, K, u, *p);
-        if (rc) return rc;
-        /* w = R⁻¹ (q + Σ ν_j h_j) */
-        for (int l = 0; l < n; l++) w[l] = K->q[l];
-        for (int j = 0; j < *p; j++) if (K->nu[j] > 0.0) axpy(w, K->nu[j], h_of(B, K, u, K->cone[j]), n);
-        for (int j = n - 1; j >= 0; j--) {
-            double t = w[j];
-            for (int l = j + 1; l < n; l++) t -= K->R[j * n + l] * w[l];
-            w[j] = t / K->R[j * n + j];
+        K->ridge = 0.0;
+        if (!(cols > 0.0)) {                      /* unit u predicts nothing: M = 0, w = 0 */
+            memset(K->M, 0, sizeof(double) * (size_t)n * N);
+            K->ridge = 1.0;
         }
-        double wn = norm(w, n), *xw = K->col;
+    }
+    model_qr(B, K, from, K->ridge);
+    if (K->ridge == 0.0) {
+        double dmax = 0.0, dmin = INFINITY;
+        for (int j = 0; j < D; j++) { double d = fabs(K->R[j * dm + j]); if (d > dmax) dmax = d; if (d < dmin) dmin = d; }
+        double top = dmax > cols ? dmax : cols;
+        if (dmin <= B->ridge_rtol * top) {
+            K->stamp++;
+            K->ridge = B->ridge_rtol * top;
+            from = 0;
+            model_qr(B, K, 0, K->ridge);
+        }
+    }
+    K->qcols = D;
+    for (int j = from; j < D; j++) K->q[j] = dot(K->QR + (size_t)j * (N + dm), K->b, N);
+    double *x = K->x;
+    for (int round = 0; round < B->max_rounds; round++) {
+        int rc = model_nnls(B, K, *p, D);
+        if (rc) return rc;
+        /* x = (w, t) = R⁻¹ (q + Σ ν_j h_j) */
+        for (int l = 0; l < D; l++) x[l] = K->q[l];
+        for (int j = 0; j < *p; j++) if (K->nu[j] > 0.0) axpy(x, K->nu[j], h_of(B, K, K->cons[j], D), D);
+        for (int j = D - 1; j >= 0; j--) {
+            double t = x[j];
+            for (int l = j + 1; l < D; l++) t -= K->R[j * dm + l] * x[l];
+            x[j] = t / K->R[j * dm + j];
+        }
+        double wn = norm(x, n), *xw = K->col;
         int grown = 0;
-        x_times(B, w, xw);
+        x_times(B, x, xw);
         for (int i = 0; i < N; i++) {
             if (K->incone[i]) continue;
             double s = K->row[i] ? 1.0 : -1.0;
-            if (s * xw[i] < -B->check_rtol * B->xn[i] * wn) { K->nu[*p] = 0.0; K->cone[(*p)++] = i; K->incone[i] = 1; grown = 1; }
+            if (s * xw[i] < -B->check_rtol * B->xn[i] * wn) { K->nu[*p] = 0.0; K->cons[(*p)++] = i; K->incone[i] = 1; grown = 1; }
         }
         if (!grown) break;
     }
-    /* λ = (2/N)(M w − b), centred when c is optimised */
+    /* λ = (2/N)(M w + Σ_k t_k e_k − b), centred when c is optimised */
     double mean = 0.0;
     for (int i = 0; i < N; i++) K->lam[i] = -K->b[i];
-    for (int j = 0; j < n; j++) axpy(K->lam, w[j], K->M + (size_t)j * N, N);
+    for (int j = 0; j < n; j++) axpy(K->lam, x[j], K->M + (size_t)j * N, N);
+    for (int k = 0; k < K->nextra; k++) axpy(K->lam, x[n + k], K->extra + (size_t)k * N, N);
     for (int i = 0; i < N; i++) { K->lam[i] *= 2.0 / N; mean += K->lam[i]; }
     if (B->fit_bias) { mean /= N; for (int i = 0; i < N; i++) K->lam[i] -= mean; }
-    /* g_u(λ) − (2/N) Σ ν_j s'_j x̄_j */
-    double *r = K->res, vu = B->v[u];
+    /* g_u(λ) − (2/N) Σ ν_j s'_j x̄_j over the moved unit's constraints */
+    double *r = K->rw, vu = B->v[u];
     xt_weighted(B, K->row, vu, K->lam, K->col, r);
     for (int j = 0; j < *p; j++) {
-        int i = K->cone[j];
-        if (K->nu[j] > 0.0) axpy(r, -(2.0 / N) * K->nu[j] * (K->row[i] ? 1.0 : -1.0), B->X + (size_t)i * n, n);
+        int i = K->cons[j];
+        if (i < N && K->nu[j] > 0.0) axpy(r, -(2.0 / N) * K->nu[j] * (K->row[i] ? 1.0 : -1.0), B->X + (size_t)i * n, n);
     }
     return norm(r, n) <= B->check_rtol * B->scale ? 0 : FB_MOVED;
 }
 
-/* Widen unit w's face by releasing its constraint at position t: the thread's copy of the face
-   (idx, pinv) is updated and the new direction of its predictions, off V, joins the extra
-   directions (M and b are projected off it). 0, or a failure code. */
-HOT static int release(const Bounds *B, Work *K, int u, int w, int t) {
-    int N = B->N, n = B->n, wd = B->width;
-    if (K->ostamp[w] != K->nstamp) {
-        memcpy(K->oidx + (size_t)w * wd, B->fidx + (size_t)w * wd, sizeof(int) * wd);
-        memcpy(K->opinv + (size_t)w * wd * n, B->pinv + (size_t)w * wd * n, sizeof(double) * wd * n);
-        K->olen[w] = B->flen[w];
-        K->ostamp[w] = K->nstamp;
-    }
-    int *idx = K->oidx + (size_t)w * wd, len = K->olen[w] - 1;
-    double *pinv = K->opinv + (size_t)w * wd * n;
-    const double *rel = B->X + (size_t)idx[t] * n;
-    for (int a = t; a < len; a++) idx[a] = idx[a + 1];
-    K->olen[w] = len;
-    double *G = K->gram + (size_t)(n + 1) * (n + 1), *d = K->z;
-    memcpy(d, rel, sizeof(double) * n);
-    if (len > 0) {
-        for (int a = 0; a < len; a++)
-            for (int b = 0; b <= a; b++)
-                G[a * len + b] = G[b * len + a] = dot(B->X + (size_t)idx[a] * n, B->X + (size_t)idx[b] * n, n) *
-                                                   sign_of(B, w, idx[a]) * sign_of(B, w, idx[b]);
-        if (cholesky(G, len) != 0) return FB_FACE;
-        /* pinv = G⁻¹ rows; d = rel − rowsᵀ (pinv rel) */
-        for (int a = 0; a < len; a++) {
-            double sa = sign_of(B, w, idx[a]);
-            for (int j = 0; j < n; j++) pinv[(size_t)a * n + j] = sa * B->X[(size_t)idx[a] * n + j];
-        }
-        chol_solve_rows(G, len, pinv, n);
-        for (int a = len; a < wd; a++) for (int j = 0; j < n; j++) pinv[(size_t)a * n + j] = 0.0;
-        for (int a = 0; a < len; a++)
-            axpy(d, -dot(pinv + (size_t)a * n, rel, n) * sign_of(B, w, idx[a]), B->X + (size_t)idx[a] * n, n);
-    } else {
-        for (int j = 0; j < wd * n; j++) pinv[j] = 0.0;
-    }
+/* Release unit w's constraint at position a of its face: its direction d = row a of the face's
+   pseudo-inverse (s_j x̄_j·d = δ_aj for the face's normals, when they are independent) enters the
+   model with a coefficient t ≥ 0, as the column P⊥_{V_{-u}}(v_w A_w ⊙ X̄ d) (normalised; none
+   when it lies in V) and the constraint t ≥ 0 (*p grows). 0, or FB_SPAN. */
+HOT static int release(const Bounds *B, Work *K, int u, int w, int a, int *p) {
+    int N = B->N, n = B->n;
+    K->rstamp[(size_t)w * B->width + a] = K->nstamp;
+    const double *d = B->pinv + ((size_t)w * B->width + a) * n;
     double dn = norm(d, n);
     if (!(dn > 0.0)) return 0;
     double *col = K->col, vw = B->v[w];
@@ -422,10 +416,11 @@ HOT static int release(const Bounds *B, Work *K, int u, int w, int t) {
     double after = norm(col, N);
     if (!(after > B->newdir_rtol * before)) return 0;
     if (K->nextra >= B->max_extra) return FB_SPAN;
-    double *e = K->extra + (size_t)K->nextra++ * N;
+    double *e = K->extra + (size_t)K->nextra * N;
     for (int i = 0; i < N; i++) e[i] = col[i] / after;
-    for (int j = 0; j < n; j++) { double *Mj = K->M + (size_t)j * N; axpy(Mj, -dot(e, Mj, N), e, N); }
-    axpy(K->b, -dot(e, K->b, N), e, N);
+    K->nu[*p] = 0.0;
+    K->cons[(*p)++] = N + K->nextra;
+    K->nextra++;
     return 0;
 }
 
@@ -439,6 +434,7 @@ HOT static void bound_one(const Bounds *B, Work *K, int k) {
     int info = FB_MOVED;
     K->nstamp++;
     K->nextra = 0;
+    K->qcols = 0;
     memcpy(K->row, B->A + (size_t)u * N, N);
     for (int t = 0; t < nf; t++) K->row[F[t]] ^= 1;
     if (yr < 0) goto out;
@@ -457,8 +453,8 @@ HOT static void bound_one(const Bounds *B, Work *K, int k) {
     int p = 0;
     for (int i = 0; i < N; i++) K->incone[i] = 0;
     const int *Tu = B->fidx + (size_t)u * wd;
-    for (int a = 0; a < B->flen[u]; a++) if (!K->incone[Tu[a]]) { K->cone[p++] = Tu[a]; K->incone[Tu[a]] = 1; }
-    for (int t = 0; t < nf; t++) if (!K->incone[F[t]]) { K->cone[p++] = F[t]; K->incone[F[t]] = 1; }
+    for (int a = 0; a < B->flen[u]; a++) if (!K->incone[Tu[a]]) { K->nu[p] = 0.0; K->cons[p++] = Tu[a]; K->incone[Tu[a]] = 1; }
+    for (int t = 0; t < nf; t++) if (!K->incone[F[t]]) { K->nu[p] = 0.0; K->cons[p++] = F[t]; K->incone[F[t]] = 1; }
     for (int round = 1; round <= B->max_rounds; round++) {
         info = model_dual(B, K, u, &p);
         if (info) goto out;
@@ -467,30 +463,34 @@ HOT static void bound_one(const Bounds *B, Work *K, int k) {
         double value = -dot(K->lam, B->y, N) - 0.25 * N * dot(K->lam, K->lam, N);
         if (round == 1) first = value;
         if (!(value > B->cutoff)) { info = FB_CUTOFF; goto out; }
-        /* the other units: g_w(λ) in the span of the face's normals, coefficients μ ≥ 0 */
+        /* the other units: g_w(λ) in the cone of the face's normals, coefficients μ ≥ 0 */
         int nneg = 0;
         for (int w = 0; w < m; w++) {
             if (w == u) continue;
-            double *g = K->res;
+            double *g = K->gw;
             xt_weighted(B, B->A + (size_t)w * N, B->v[w], K->lam, K->col, g);
-            int len = face_len(B, K, w);
-            const int *idx = face_idx(B, K, w);
-            const double *pinv = face_pinv(B, K, w);
-            double *mu = K->coef, worst = 0.0, negative = 0.0;
+            int len = B->flen[w];
+            const int *idx = B->fidx + (size_t)w * wd;
+            const double *pinv = B->pinv + (size_t)w * wd * n;
+            double *mu = K->coef, negative = 0.0, worst = 0.0;
             int at = -1;
             for (int a = 0; a < len; a++) {
                 mu[a] = dot(pinv + (size_t)a * n, g, n);
                 if (mu[a] < 0.0) negative -= mu[a] * B->xn[idx[a]];
-                if (mu[a] < worst) { worst = mu[a]; at = a; }
+                /* (the most negative coefficient of a constraint not released yet) */
+                if (mu[a] < worst && K->rstamp[(size_t)w * wd + a] != K->nstamp) { worst = mu[a]; at = a; }
             }
-            double *r = K->w;
+            double *r = K->rw;
             memcpy(r, g, sizeof(double) * n);
             for (int a = 0; a < len; a++) axpy(r, -mu[a] * sign_of(B, w, idx[a]), B->X + (size_t)idx[a] * n, n);
             /* the residual off the span, and with it the negative coefficients' part of g_w, must be
-               within the tolerance; else the most negative constraint is released */
+               within the tolerance; else the most negative constraint not yet released is released */
             double off = norm(r, n);
             if (off > B->check_rtol * B->scale) { info = FB_RESIDUAL; goto out; }
-            if (at >= 0 && off + negative > B->check_rtol * B->scale) K->drop[nneg++] = w * wd + at;
+            if (off + negative > B->check_rtol * B->scale) {
+                if (at < 0) { info = FB_FACE; goto out; }
+                K->drop[nneg++] = w * wd + at;
+            }
         }
         if (nneg == 0) {
             lb = value;
@@ -498,7 +498,7 @@ HOT static void bound_one(const Bounds *B, Work *K, int k) {
             goto out;
         }
         for (int a = 0; a < nneg; a++) {
-            int rc = release(B, K, u, K->drop[a] / wd, K->drop[a] % wd);
+            int rc = release(B, K, u, K->drop[a] / wd, K->drop[a] % wd, &p);
             if (rc) { info = rc; goto out; }
         }
     }
@@ -664,7 +664,7 @@ PyMODINIT_FUNC PyInit__face_bounds(void) {
     if (!mod) return NULL;
     static const struct { int code; const char *name; } why[] = {
         {FB_MOVED, "the moved unit's check"}, {FB_RESIDUAL, "a unit's residual"}, {FB_ROUNDS, "rounds"},
-        {FB_FACE, "a widened face's normals"}, {FB_SPAN, "too many new directions"}, {FB_NNLS, "the NNLS cap"},
+        {FB_FACE, "a released constraint's coefficient"}, {FB_SPAN, "too many new directions"}, {FB_NNLS, "the NNLS cap"},
         {FB_CUTOFF, "at most the cutoff"}};
     PyObject *d = PyDict_New();
     if (!d) { Py_DECREF(mod); return NULL; }

@@ -19,15 +19,20 @@ With V the span of the columns v_w A_w ⊙ X̄ Z_w (w ≠ u) and of 1, that mode
 
 n unknowns under N cone constraints (one NNLS), and λ = (2/N) P⊥_V(v_u A'_u ⊙ X̄ w − y) at its
 solution: g_u(λ) ∈ C'_u* by its optimality, 1ᵀλ = 0 and g_w(λ) ∈ span{x̄_i : i ∈ T_w} by λ ⊥ V.
-The coefficients μ of g_w(λ) on the normals s_wi x̄_i (i ∈ T_w) must then be non-negative; every
-unit with a negative one (beyond rounding: see below) has its most negative one's constraint
-released (its face widened by one direction, V grown) and the model is solved again, at most
-``MAX_ROUNDS`` times. The bound is D(λ) when every check passes, else −∞ (none). Releasing
-enlarges the model's feasible set, so its value D(λ) does not grow from round to round except as
-the moved unit's cone gains constraints its minimiser violated; a caller that wants a bound only
-above a cutoff stops a neighbour once D(λ) falls to it. It is the optimum of a relaxation of the neighbour's
-program (other units in the cones of their constraints T_w), tight when the neighbour's optimum
-keeps the other units on their faces.
+The coefficients μ of g_w(λ) on the normals s_wi x̄_i (i ∈ T_w) must then be non-negative. Every
+unit with a negative one (beyond rounding: see below) releases the most negative of its
+constraints not yet released: the unit may then move off that constraint in the feasible sense,
+along the row d of its face's pseudo-inverse (s_wj x̄_j·d = δ_ij on the face), the model gaining
+the column P⊥_V(v_w A_w ⊙ X̄ d) with a coefficient t ≥ 0, and the model is solved again, at most
+``MAX_ROUNDS`` times (at its optimum t ≥ 0 makes the released constraint's μ_i ≥ 0). The bound is
+D(λ) when every check passes, else −∞ (none). Releasing enlarges the model's feasible set, so its
+value D(λ) does not grow from round to round except as the moved unit's cone gains constraints
+its minimiser violated; a caller that wants a bound only above a cutoff stops a neighbour once
+D(λ) falls to it. A certified bound is the optimum of a relaxation of the neighbour's program:
+the other units keep their faces' constraints T_w, as inequalities, and drop the others (weak
+duality bounds the relaxation below by D(λ), and the model, which keeps the constraints not
+released as equalities, above). It is tight when the neighbour's optimum keeps the other units
+in the cones of their faces' constraints.
 
 The checks are made in floating point with the relative tolerance ``CHECK_RTOL`` of the scale
 ‖X̄‖_F · max(‖λ*‖, ‖y‖/N): the moved unit's g_u must equal (2/N) Σ ν_i s'_i x̄_i (ν ≥ 0) to it,
@@ -41,9 +46,12 @@ bounds"); ``benchmarks/face_bounds_probe.py`` measures them. :func:`least_sweep`
 with them; tests/oracles/face_bounds.py is an independent implementation in numpy.
 
 Cost: at construction one pivoted QR of N × K (K ≤ m n + 1 the face columns), O(N K²); per unit
-with neighbours to bound O(N r n) (r ≤ N the rank of V); per neighbour and round (compiled,
-``_face_bounds.c``) a QR of N × n, an NNLS over the moved unit's constraints in the model, O(m n N)
-for the other units' coefficients and O(N r) per widened face.
+with neighbours to bound O(N r n) (r ≤ N the rank of V); per neighbour (compiled,
+``_face_bounds.c``) a QR of N × D extended round by round, D = n + the directions released
+(about 50 at a fresh Table A1 (16, 16, 128) vertex), O(N D²) in all; per round an NNLS in
+dimension D over the moved unit's constraints in the model and the released directions' t ≥ 0,
+O(m n N) for the other units' coefficients, and O(N (n + r')) per release (r' the rows of V that
+only the moved unit's face spans).
 """
 
 from __future__ import annotations
@@ -57,7 +65,6 @@ from scipy.optimize import nnls
 
 from ...errors import InvalidInputError
 from .kernel import PackedMoves, RegionKernel, SweepOutcome
-from .kernel import PackedMoves
 
 try:
     from . import _face_bounds
@@ -74,11 +81,11 @@ RIDGE_RTOL = 1e-9
 #: Relative tolerance of the certificate's checks (coefficients' residuals, the moved unit's
 #: multipliers), and of the face directions kept (ranks).
 CHECK_RTOL = 1e-9
-#: A widened face's direction is new when its part off V is longer than this, relative.
+#: A released direction enters the model when its part off V is longer than this, relative.
 NEW_DIRECTION_RTOL = 1e-7
 #: A constraint of a live unit is in its face when |x̄_i·w| ≤ TIGHT_RTOL ‖x̄_i‖ ‖w‖ (the kernel's).
 TIGHT_RTOL = 1e-9
-#: Most directions a neighbour's released constraints may add to V.
+#: Most released directions (the model's t ≥ 0) per neighbour.
 MAX_EXTRA = 512
 #: least_sweep solves this many neighbours (those of least first-model value) before it bounds
 #: the others against the least loss found.
@@ -176,7 +183,7 @@ class FaceBounds:
         self._Q = np.ascontiguousarray(Q[:, :r].T)                      # rows: the basis of V
         self._H = solve_triangular(R[:r, :r], Q[:, :r].T).T           # Q R⁻ᵀ
         self._owner = owner[piv[:r]]
-        # P_V of every unit's columns v_w A_w ⊙ X̄, rows (m, n, N): a widened face's new column
+        # P_V of every unit's columns v_w A_w ⊙ X̄, rows (m, n, N): a released direction's column
         # projected in O(N n)
         D = self.AV[:, :, None] * self.X[None]
         self._PVD = np.ascontiguousarray(np.transpose(self._Q.T @ (self._Q @ D), (0, 2, 1)))
@@ -276,8 +283,8 @@ def least_sweep(kernel: RegionKernel, pattern: np.ndarray, moves, W: np.ndarray,
 
     Cost: a screening sweep, the bounds' set-up (:class:`FaceBounds`), a first model per open
     neighbour and a bound per other open neighbour whose first model is above the cutoff (a few
-    models each, a model O(N n² + m N n) flops: its QR, NNLS and the checks of every unit), and
-    the solves of the neighbours not abandoned.
+    rounds each; see :class:`FaceBounds` and the module docstring), and the solves of the
+    neighbours not abandoned.
 
     Raises
     ------
