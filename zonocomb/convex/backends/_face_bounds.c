@@ -66,10 +66,10 @@ typedef struct {
 } Bounds;
 
 typedef struct {                  /* one thread's work memory (dm = n + max_extra: the model's largest dimension) */
-    double *M, *b, *lam, *col, *QR, *R, *q, *H, *hn, *nu, *z, *x, *pq, *gram, *res, *gw, *rw, *extra, *coef;
-    int *hstamp, *hlen, *incone, *cons, *pas, *excl, *drop, *rstamp;
+    double *M, *b, *lam, *col, *QR, *R, *q, *qq, *H, *hn, *nu, *z, *x, *pq, *gram, *res, *gw, *rw, *extra, *coef;
+    int *hstamp, *hlen, *incone, *cons, *pas, *plast, *excl, *drop, *rstamp;
     unsigned char *row;
-    int dm, stamp, nstamp, nextra, qcols;
+    int dm, stamp, nstamp, nextra, qcols, nplast, pvalid, pstamp, pD;   /* (plast ...: model_nnls's last passive set) */
     double ridge;
     void *mem;
 } Work;
@@ -112,10 +112,10 @@ static Work *work_new(const Bounds *B) {
     K->dm = (int)dm;
     struct { double **p; size_t len; } d[] = {
         {&K->M, n * N}, {&K->b, N}, {&K->lam, 2 * N}, {&K->col, N}, {&K->QR, dm * (N + dm)}, {&K->R, dm * dm},
-        {&K->q, dm}, {&K->H, nc * dm}, {&K->hn, nc}, {&K->nu, nc}, {&K->z, dm}, {&K->x, dm}, {&K->pq, dm * dm},
+        {&K->q, dm}, {&K->qq, dm}, {&K->H, nc * dm}, {&K->hn, nc}, {&K->nu, nc}, {&K->z, dm}, {&K->x, dm}, {&K->pq, dm * dm},
         {&K->gram, dm * dm}, {&K->res, dm}, {&K->gw, n}, {&K->rw, n}, {&K->extra, ne * N}, {&K->coef, dm + wd + N}};
     struct { int **p; size_t len; } ix[] = {
-        {&K->hstamp, nc}, {&K->hlen, nc}, {&K->incone, N}, {&K->cons, nc}, {&K->pas, dm + 1}, {&K->excl, nc},
+        {&K->hstamp, nc}, {&K->hlen, nc}, {&K->incone, N}, {&K->cons, nc}, {&K->pas, dm + 1}, {&K->plast, dm + 1}, {&K->excl, nc},
         {&K->drop, m}, {&K->rstamp, m * wd}};
     size_t nd = 0, ni = 0;
     for (size_t t = 0; t < sizeof d / sizeof d[0]; t++) nd += d[t].len;
@@ -211,30 +211,33 @@ HOT static const double *h_of(const Bounds *B, Work *K, int c, int D) {
 }
 
 /* z = argmin ‖Σ_a z_a h_{cons[pas[a]]} + q‖ over the np passive columns (np ≤ D), by classical
-   Gram–Schmidt with one re-orthogonalisation: Q (D × np, stride dm) in K->pq, R in K->gram
-   (upper, row stride dm). The first `valid` columns are those of the previous call, whose Q and R
-   are kept (a column's factor depends only on the columns before it). Returns the position of a
-   dependent column (its part off the earlier ones below 1e-12 of its norm; the factor is then
-   that of the columns before it), or −1. */
+   Gram–Schmidt, repeated once for a column that lost more than half its norm ("twice is
+   enough"): Q (D × np, stride dm) in K->pq, R in K->gram (upper, row stride dm), Qᵀq in K->qq.
+   The first `valid` columns are those of the previous call, whose factor is kept (a column's
+   factor depends only on the columns before it). Returns the position of a dependent column (its
+   part off the earlier ones below 1e-12 of its norm; the factor is then that of the columns
+   before it), or −1. */
 HOT static int ls_passive(const Bounds *B, Work *K, int np, int valid, int D, double *z) {
     int dm = K->dm;
-    double *Q = K->pq, *R = K->gram, *s = K->coef;
+    double *Q = K->pq, *R = K->gram, *s = K->coef, *qq = K->qq;
     for (int a = valid; a < np; a++) {
         double *qa = Q + (size_t)a * dm;
         memcpy(qa, h_of(B, K, K->cons[K->pas[a]], D), sizeof(double) * D);
-        double before = norm(qa, D);
+        double before = norm(qa, D), d = before;
         for (int l = 0; l <= a; l++) R[l * dm + a] = 0.0;
         for (int pass = 0; pass < 2; pass++) {
             for (int l = 0; l < a; l++) s[l] = dot(Q + (size_t)l * dm, qa, D);
             for (int l = 0; l < a; l++) { R[l * dm + a] += s[l]; axpy(qa, -s[l], Q + (size_t)l * dm, D); }
+            d = norm(qa, D);
+            if (d > 0.5 * before) break;
         }
-        double d = norm(qa, D);
         if (!(d > 1e-12 * before)) return a;
         R[a * dm + a] = d;
         for (int l = 0; l < D; l++) qa[l] /= d;
+        qq[a] = dot(qa, K->q, D);
     }
     for (int a = np - 1; a >= 0; a--) {                 /* z = R⁻¹ Qᵀ(−q) */
-        double t = -dot(Q + (size_t)a * dm, K->q, D);
+        double t = -qq[a];
         for (int l = a + 1; l < np; l++) t -= R[a * dm + l] * z[l];
         z[a] = t / R[a * dm + a];
     }
@@ -253,11 +256,13 @@ HOT static int model_nnls(const Bounds *B, Work *K, int p, int D) {
     double *nu = K->nu, *res = K->res, *z = K->z;
     int *pas = K->pas, *excl = K->excl;
     double fn = norm(K->q, D);
-    for (int j = 0; j < p; j++) {
-        if (nu[j] > 0.0 && np < D) pas[np++] = j;
-        nu[j] = 0.0;
-        excl[j] = 0;
+    if (K->pstamp == K->stamp && K->pD == D) {    /* the previous run's passive set and factor */
+        for (int a = 0; a < K->nplast; a++) if (nu[K->plast[a]] > 0.0) pas[np++] = K->plast[a];
+        if (np == K->nplast) valid = K->pvalid;
+    } else {
+        for (int j = 0; j < p; j++) if (nu[j] > 0.0 && np < D) pas[np++] = j;
     }
+    for (int j = 0; j < p; j++) { nu[j] = 0.0; excl[j] = 0; }
     while (np > 0) {
         if (++it > cap) return FB_NNLS;
         int dep = ls_passive(B, K, np, valid, D, z);
@@ -319,6 +324,11 @@ HOT static int model_nnls(const Bounds *B, Work *K, int p, int D) {
         for (int l = 0; l < D; l++) res[l] = -K->q[l];
         for (int a = 0; a < np; a++) axpy(res, -nu[pas[a]], h_of(B, K, K->cons[pas[a]], D), D);
     }
+    memcpy(K->plast, pas, sizeof(int) * np);      /* (kept for the next run on this factor) */
+    K->nplast = np;
+    K->pvalid = valid < np ? valid : np;
+    K->pstamp = K->stamp;
+    K->pD = D;
     return 0;
 }
 
