@@ -15,6 +15,8 @@ from scipy.optimize import minimize
 from zonocomb import Dataset
 from zonocomb.certify import certify_attainment
 from zonocomb.convex import RegionProgram
+from zonocomb.convex.backends.kernel import KernelFailed
+from zonocomb.convex.kkt import KKTChecker
 
 # 27 points of the plane within 1e-2 of a line, nearly separable (the search's "collinear:68")
 NEARLY_COLLINEAR = np.array([
@@ -74,3 +76,62 @@ def test_nearly_collinear_data_reach_the_infimum():
     assert np.linalg.norm(Z.T @ (p(res.x) - y)) / len(y) < 1e-9
     sol = RegionProgram(Dataset(X, y=y), [1.0], loss="logistic").solve(np.ones((1, len(y)), dtype=bool))
     assert sol.loss <= res.fun + 1e-7
+
+
+# Four units without a bias, N = 24 (hypothesis's example seed = 3296, m = 4, fit_bias = False of
+# tests/test_face_bounds.py::test_certified_bounds_are_at_most_the_optimum, found in session 17):
+# in this region units 2 and 3 (v = +1 and -1, active on 22 examples each) nearly cancel: cvxpy's
+# optimum (loss 0.7386) gives them weights of norm about 5,900, the others below 1 (moving both
+# along a common direction changes only the few examples where their patterns differ).
+CANCELLING_X = np.array([
+    (0.434088206695967, 0.3176677860002633),
+    (0.04931858215354362, 1.4189629321975075),
+    (-1.600610372554768, 0.6318339225395845),
+    (-0.7567529781919052, 0.4498972381552185),
+    (1.8021696751946352, 0.4855507513742003),
+    (0.4276124396710994, 0.7881560973717352),
+    (1.7686377393618578, 1.322991920742656),
+    (0.7216132843880567, -0.7292021830443691),
+    (1.3645676033988716, -1.3752937627816229),
+    (0.6594367031326183, -1.3038178586174485),
+    (-0.7793502761634623, 0.23150535128929156),
+    (-0.9441934180477056, -0.7967983562876991),
+    (1.0530863609521979, 0.3734523929271849),
+    (0.15301457987477335, -0.5915359568025846),
+    (-0.11413257142095108, -1.0592686296372076),
+    (0.21197695679126535, 0.12855072911095483),
+    (0.6537458770559988, 0.8028910366730405),
+    (-1.1268064399925994, 0.12241654963621759),
+    (1.0113314376688283, 0.7999817268045737),
+    (-0.9819871279599773, -0.9464701578945569),
+    (1.1334414778247737, 0.8828728681428731),
+    (0.0028951600755901465, -0.4326985054151632),
+    (0.5056754810194501, 1.7557123893109223),
+    (-0.051247109544524765, -0.14890867681559408),
+])
+CANCELLING_Y = np.array([
+    1.2333890410397246, 0.4228227961480313, -0.9134771423930342, -1.0453566124152056,
+    1.1733249957460503, 0.42453898245823024, -0.4459139313440385, -1.255080691270198,
+    -1.0969466244697492, -1.7631571401020028, -0.5594956345341259, 0.19338959734980482,
+    0.8296317539314062, -0.6613207224171014, 0.8058256772675786, 0.45137528981606484,
+    -0.19362503873310505, 0.4485444709395783, -2.4175929060646464, -1.1314077730523044,
+    0.3704390418044456, -0.42436192535610406, -0.34539804885211345, -0.45672840092595346,
+])
+CANCELLING_PATTERN = [
+    '110011111000100110101010',
+    '100010111101111110111101',
+    '111111111111110111101111',
+    '111111111110111111101111',
+]
+
+
+@pytest.mark.xfail(strict=True, raises=KernelFailed,
+                   reason="the compiled kernel stops with 'face optimum not reached to the stationarity "
+                          "tolerance' (warm or cold) when two units nearly cancel; the fast backend falls "
+                          "back to cvxpy, so no wrong loss is returned")
+def test_the_kernel_solves_a_region_where_two_units_nearly_cancel():
+    ds = Dataset(CANCELLING_X, y=CANCELLING_Y)
+    prog = RegionProgram(ds, np.array([1.0, -1.0, 1.0, -1.0]), fit_bias=False)
+    A = np.array([[ch == "1" for ch in row] for row in CANCELLING_PATTERN])
+    res = prog.kernel.solve(A)
+    assert KKTChecker(prog.kernel.data).residuals(A, res.W, res.c, res.supports).ok(1e-8)
