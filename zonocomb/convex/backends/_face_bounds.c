@@ -46,7 +46,7 @@
 #include "_compiled.h"
 
 /* project_off's second pass runs only when the first left less than this part of the norm
-   (benchmarks/README.md, "One projection pass") */
+   (benchmarks/README.md, "Cheaper face bounds") */
 #define REORTH_KEEP 1e-2
 
 /* why a bound was not certified (out_info; a certified bound has its rounds, ≥ 1) */
@@ -60,7 +60,7 @@ typedef struct {
     const int *eptr, *yrow, *fidx, *flen;
     double scale, check_rtol, ridge_rtol, newdir_rtol, cutoff;
     const int *mu, *mptr, *midx;
-    int nmoves, next, failed_alloc;
+    int nmoves, next;
     double *out_lb, *out_first;
     int *out_info;
 } Bounds;
