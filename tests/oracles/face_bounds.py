@@ -191,7 +191,7 @@ class FaceBounds:
                     col = col - Q @ (Q.T @ col)
                 if before > 0 and np.linalg.norm(col) > NEW_DIRECTION_RTOL * before:
                     if len(columns) >= MAX_EXTRA:
-                        self.failures["too many new directions"] += 1
+                        self.failures["too many released directions"] += 1
                         return -np.inf
                     columns.append(col / np.linalg.norm(col))
         self.failures["rounds"] += 1

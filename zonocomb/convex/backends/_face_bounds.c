@@ -674,7 +674,7 @@ PyMODINIT_FUNC PyInit__face_bounds(void) {
     if (!mod) return NULL;
     static const struct { int code; const char *name; } why[] = {
         {FB_MOVED, "the moved unit's check"}, {FB_RESIDUAL, "a unit's residual"}, {FB_ROUNDS, "rounds"},
-        {FB_FACE, "a released constraint's coefficient"}, {FB_SPAN, "too many new directions"}, {FB_NNLS, "the NNLS cap"},
+        {FB_FACE, "a released constraint's coefficient"}, {FB_SPAN, "too many released directions"}, {FB_NNLS, "the NNLS cap"},
         {FB_CUTOFF, "at most the cutoff"}};
     PyObject *d = PyDict_New();
     if (!d) { Py_DECREF(mod); return NULL; }
