@@ -155,9 +155,9 @@ def test_a_certified_bound_is_the_optimum_of_the_face_relaxation(seed):
     """Releasing a constraint lets its unit move off it in the feasible direction only (t ≥ 0),
     so the final model is the relaxation in which the other units keep their faces' constraints
     as inequalities: a certified bound is its optimum (weak duality one way; the model restricts
-    the relaxation the other). Checked against cvxpy, to its accuracy, on the bounds that took
-    releases and a sample of the others. (Session 16's rounds, which released a direction in both
-    senses, certified smaller bounds for 8 and 11 of the 18 compared here.)"""
+    the relaxation the other), on these non-degenerate instances. Checked against cvxpy, to its
+    accuracy, on the bounds that took releases and a sample of the others; rounds that release a
+    direction in both senses certify smaller bounds here."""
     rng = np.random.default_rng(seed)
     ds = gaussian_mse(rng, 40, 2)
     v = np.where(np.arange(8) % 2 == 0, 1.0, -1.0)

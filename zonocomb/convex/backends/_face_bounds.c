@@ -23,7 +23,8 @@
  * P⊥(v_w A_w ⊙ X̄ d) normalised, enter the model with a coefficient t_k ≥ 0; the model is solved
  * again, at most max_rounds times. The final model is the relaxation in which the other units
  * keep their faces' constraints as inequalities (and drop the others): a certified bound is its
- * optimum. (t_k ≥ 0 makes λ·e_k ≥ 0, i.e. μ_i ≥ 0, at the model's optimum.)
+ * optimum when the NNLS reaches the model's (model_nnls), else smaller. (t_k ≥ 0 makes
+ * λ·e_k ≥ 0, i.e. μ_i ≥ 0, at the model's optimum.)
  *
  * Numerics: the model's least squares by Gram–Schmidt QR, columns re-orthogonalised once when
  * they lose more than half their norm, extended by the columns released since the last round (a

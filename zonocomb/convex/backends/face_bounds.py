@@ -28,11 +28,12 @@ the column P⊥_V(v_w A_w ⊙ X̄ d) with a coefficient t ≥ 0, and the model i
 D(λ) when every check passes, else −∞ (none). Releasing enlarges the model's feasible set, so its
 value D(λ) does not grow from round to round except as the moved unit's cone gains constraints
 its minimiser violated; a caller that wants a bound only above a cutoff stops a neighbour once
-D(λ) falls to it. A certified bound is the optimum of a relaxation of the neighbour's program:
-the other units keep their faces' constraints T_w, as inequalities, and drop the others (weak
-duality bounds the relaxation below by D(λ), and the model, which keeps the constraints not
-released as equalities, above). It is tight when the neighbour's optimum keeps the other units
-in the cones of their faces' constraints.
+D(λ) falls to it. A certified bound is the optimum of a relaxation of the neighbour's program,
+in which the other units keep their faces' constraints T_w, as inequalities, and drop the others
+(weak duality bounds the relaxation below by D(λ), and the model, which keeps the constraints not
+released as equalities, above), whenever the model's NNLS reaches its optimum; in a
+near-degenerate model it may stop short, and the bound is then smaller, still valid. It is tight
+when the neighbour's optimum keeps the other units in the cones of their faces' constraints.
 
 The checks are made in floating point with the relative tolerance ``CHECK_RTOL`` of the scale
 ‖X̄‖_F · max(‖λ*‖, ‖y‖/N): the moved unit's g_u must equal (2/N) Σ ν_i s'_i x̄_i (ν ≥ 0) to it,
