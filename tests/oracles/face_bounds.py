@@ -82,6 +82,10 @@ class FaceBounds:
         width = max(1, max(len(T) for T in self.faces))
         self.normals = np.zeros((self.m, width, self.n))       # rows s_wi x̄_i, i ∈ T_w (0-padded)
         self.pinv = np.zeros((self.m, width, self.n))          # their pseudo-inverse: coefficients
+        self.widths = np.array([len(T) for T in self.faces])
+        self.face_norms = np.zeros((self.m, width))            # ‖x̄_i‖, i ∈ T_w (0-padded)
+        for w, T in enumerate(self.faces):
+            self.face_norms[w, :len(T)] = xn[T]
         for w in range(self.m):
             self._set_coefficients(self.normals, self.pinv, w, self.faces[w])
         self._span_of_faces()
@@ -152,10 +156,7 @@ class FaceBounds:
         b = Y[:, n].copy()
         normals_u = self._normals(u, None) * np.where(row == self.A[u], 1.0, -1.0)[:, None]
         others = np.arange(self.m) != u
-        xn = np.linalg.norm(X, axis=1)
-        widths = np.array([len(T) for T in self.faces])
-        norms = np.where(np.arange(self.pinv.shape[1])[None] < widths[:, None],
-                         xn[np.array([np.pad(T, (0, self.pinv.shape[1] - len(T))) for T in self.faces])], 0.0)
+        widths, norms = self.widths, self.face_norms
         cone = np.union1d(self.faces[u], F)              # unit u's constraints in the model, grown as needed
         released, columns, ridge = set(), [], 0.0        # (w, position in T_w); their columns; the model's ridge
         for rounds in range(1, MAX_ROUNDS + 1):
