@@ -522,6 +522,30 @@ def test_cell_cost_table_sums_cpu_seconds(tmp_path):
     assert "**6.0** (4/4 runs)" in lines[4] and "**34.0** (3/4 runs)" in lines[4] and "**40.0 s" in lines[4]
 
 
+def test_remaining_cost_is_the_cells_median_less_what_runs_in_progress_spent():
+    tasks = [Task.make("t", {"kind": "synthetic", "d": 4, "m_gen": 2, "N": 10, "m": m, "loss": "mse"}, "gls", s)
+             for m in (2, 4, 8) for s in range(4)]
+    cpu = {(2, 0): 10.0, (2, 1): 30.0, (2, 2): 100.0, (4, 0): 7.0}        # (m, seed) -> CPU of a finished run
+    records = [{"key": t.key, "status": "ok", "loss": 1.0, "accuracy": None,
+                "cpu_seconds": cpu[t.cfg["m"], t.seed], "wall_seconds": 1.0}
+               for t in tasks if (t.cfg["m"], t.seed) in cpu]
+    records.append({"key": tasks[7].key, "status": "error", "loss": None, "accuracy": None,   # retried: pending
+                    "cpu_seconds": 1.0, "wall_seconds": 1.0})
+    by = {(t.cfg["m"], t.seed): t.key for t in tasks}
+    running = {by[2, 3]: (20.0, None), by[4, 1]: (50.0, None)}
+    text = report.remaining_cost_table(report.TABLES["A1"], tasks, records, running)
+    lines = text.splitlines()
+    # m = 2: median 30, seed 3 has spent 20 -> 10; m = 4: median 7, seed 1 past it -> 0, seeds 2 and 3 -> 14
+    assert lines[2] == "| 4 | 2 | 2 | GLS | 3/4 | 1 | 30 | 10 |"
+    assert lines[3] == "| 4 | 2 | 4 | GLS | 1/4 | 1 | 7 | 14 |"
+    assert lines[4] == "| 4 | 2 | 8 | GLS | 0/4 | 0 | – | unknown |"
+    assert lines[-1] == ("About **24 CPU-seconds (0.0 CPU-hours)** for the 4 pending run(s) of cells with a "
+                         "finished run; 4 more run(s) in cells with none have no estimate.")
+    done = [{"key": t.key, "status": "ok", "loss": 1.0, "accuracy": None, "cpu_seconds": 1.0, "wall_seconds": 1.0}
+            for t in tasks]
+    assert report.remaining_cost_table(report.TABLES["A1"], tasks, done, {}) is None
+
+
 def test_reproduce_report_only_prints_the_committed_report_and_flags(tmp_path, fake_methods, capsys, monkeypatch):
     from zonocomb.cli import main
     db, out = tmp_path / "r.sqlite", tmp_path / "out"

@@ -377,6 +377,51 @@ def cell_cost_table(spec: TableSpec, tasks, records) -> str:
     return "\n".join(lines)
 
 
+def remaining_cost_table(spec: TableSpec, tasks, records, in_progress: dict) -> str | None:
+    """Markdown estimate of the CPU seconds still to run, per (paper row, method) with runs not
+    finished, or None when every run of ``spec``'s cells has finished.
+
+    A pending run is estimated at the median CPU seconds of its cell's finished runs (the median,
+    so that runs made before a change of the code weigh less), less what it has spent so far if
+    it is in progress (``in_progress``: key → (CPU seconds so far, checkpoint), as for
+    :func:`write_report`), and at least 0. Cells with no finished run have no estimate; the total
+    says how many runs they hold.
+    """
+    spent = {key: cpu for key, (cpu, _state) in in_progress.items()}
+    pending: dict[tuple, list[float]] = {}
+    finished = {r["key"] for r in records if r["status"] == "ok"}
+    for t in tasks:
+        row = spec.row_key(t.cfg)
+        if row is not None and t.method in spec.methods and t.key not in finished:
+            pending.setdefault((row, t.method), []).append(spent.get(t.key, 0.0))
+    if not pending:
+        return None
+    cells = aggregate(spec, tasks, records)
+    head = list(spec.keys) + ["method", "finished", "in progress", "median CPU-s of a finished run",
+                              "estimated CPU-s left"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    total, unknown = 0.0, 0
+    for (row, method), so_far in sorted(pending.items()):
+        cell = cells[row][method]
+        running = sum(1 for s in so_far if s > 0)
+        if cell.cpu:
+            typical = float(np.median(cell.cpu))
+            left = float(sum(max(typical - s, 0.0) for s in so_far))
+            total += left
+            cost = [f"{typical:,.0f}", f"{left:,.0f}"]
+        else:
+            unknown += len(so_far)
+            cost = ["–", "unknown"]
+        lines.append("| " + " | ".join([str(k) for k in row] + [METHOD_LABELS[method],
+                                                                 f"{len(cell.cpu)}/{cell.planned}", str(running)]
+                                        + cost) + " |")
+    runs = sum(len(v) for v in pending.values())
+    summary = (f"About **{total:,.0f} CPU-seconds ({total / 3600:.1f} CPU-hours)** for the {runs - unknown} "
+               f"pending run(s) of cells with a finished run")
+    summary += f"; {unknown} more run(s) in cells with none have no estimate." if unknown else "."
+    return "\n".join(lines) + "\n\n" + summary
+
+
 # ----- figures ---------------------------------------------------------------------------------
 _COLORS = {"gd": "tab:blue", "random_vertex": "tab:orange", "gls": "tab:green", "mgls": "tab:red"}
 _FLOOR = 1e-20  # losses below (numerically zero) are drawn at this value on the log axis
@@ -479,7 +524,8 @@ def write_report(experiment: str, tasks: list[Task], records: list[dict], out_di
     (every finished run) and ``<name>.png`` into ``out_dir`` (``name`` defaults to the experiment).
 
     The markdown holds the notes, each paper table with our medians beside the paper's, the cost
-    per run, the measured CPU seconds per cell and method (:func:`cell_cost_table`) and, given
+    per run, the measured CPU seconds per cell and method (:func:`cell_cost_table`), while runs are
+    pending an estimate of the CPU seconds still to run (:func:`remaining_cost_table`) and, given
     ``in_progress`` (:func:`zonocomb.experiments.runner.in_progress`: the runs saved mid-way), their
     steps so far. It is a function of the records and those checkpoints only, so the same store
     always gives the same text.
@@ -518,6 +564,12 @@ def write_report(experiment: str, tasks: list[Task], records: list[dict], out_di
                       "Sum over the finished runs (batched gradient descent: each run is charged "
                       "its share of the batch).", "", cell_cost_table(spec, tasks, records), ""]
     in_progress = {k: v for k, v in (in_progress or {}).items() if k in keys}
+    for table in EXPERIMENT_TABLES[experiment]:
+        estimate = remaining_cost_table(TABLES[table], tasks, records, in_progress)
+        if estimate is not None:
+            parts += [f"## Cost still to run, table {table} (an estimate)", "",
+                      "Each pending run is taken to cost the median CPU seconds of its cell's finished "
+                      "runs, less what it has spent so far if it is in progress.", "", estimate, ""]
     if in_progress:
         parts += ["## Runs in progress", "",
                   f"{len(in_progress)} run(s) saved mid-way in the store (their checkpoints), which the "
