@@ -532,13 +532,13 @@ def test_remaining_cost_is_the_cells_median_less_what_runs_in_progress_spent():
     records.append({"key": tasks[7].key, "status": "error", "loss": None, "accuracy": None,   # retried: pending
                     "cpu_seconds": 1.0, "wall_seconds": 1.0})
     by = {(t.cfg["m"], t.seed): t.key for t in tasks}
-    running = {by[2, 3]: (20.0, None), by[4, 1]: (50.0, None)}
+    running = {by[2, 3]: (20.0, None), by[4, 1]: (50.0, None), by[8, 0]: (0.0, None)}   # (just saved)
     text = report.remaining_cost_table(report.TABLES["A1"], tasks, records, running)
     lines = text.splitlines()
     # m = 2: median 30, seed 3 has spent 20 -> 10; m = 4: median 7, seed 1 past it -> 0, seeds 2 and 3 -> 14
     assert lines[2] == "| 4 | 2 | 2 | GLS | 3/4 | 1 | 30 | 10 |"
     assert lines[3] == "| 4 | 2 | 4 | GLS | 1/4 | 1 | 7 | 14 |"
-    assert lines[4] == "| 4 | 2 | 8 | GLS | 0/4 | 0 | – | unknown |"
+    assert lines[4] == "| 4 | 2 | 8 | GLS | 0/4 | 1 | – | unknown |"
     assert lines[-1] == ("About **24 CPU-seconds (0.0 CPU-hours)** for the 4 pending run(s) of cells with a "
                          "finished run; 4 more run(s) in cells with none have no estimate.")
     done = [{"key": t.key, "status": "ok", "loss": 1.0, "accuracy": None, "cpu_seconds": 1.0, "wall_seconds": 1.0}

@@ -388,12 +388,12 @@ def remaining_cost_table(spec: TableSpec, tasks, records, in_progress: dict) -> 
     says how many runs they hold.
     """
     spent = {key: cpu for key, (cpu, _state) in in_progress.items()}
-    pending: dict[tuple, list[float]] = {}
+    pending: dict[tuple, list[str]] = {}
     finished = {r["key"] for r in records if r["status"] == "ok"}
     for t in tasks:
         row = spec.row_key(t.cfg)
         if row is not None and t.method in spec.methods and t.key not in finished:
-            pending.setdefault((row, t.method), []).append(spent.get(t.key, 0.0))
+            pending.setdefault((row, t.method), []).append(t.key)
     if not pending:
         return None
     cells = aggregate(spec, tasks, records)
@@ -401,16 +401,16 @@ def remaining_cost_table(spec: TableSpec, tasks, records, in_progress: dict) -> 
                               "estimated CPU-s left"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     total, unknown = 0.0, 0
-    for (row, method), so_far in sorted(pending.items()):
+    for (row, method), keys in sorted(pending.items()):
         cell = cells[row][method]
-        running = sum(1 for s in so_far if s > 0)
+        running = sum(key in spent for key in keys)
         if cell.cpu:
             typical = float(np.median(cell.cpu))
-            left = float(sum(max(typical - s, 0.0) for s in so_far))
+            left = float(sum(max(typical - spent.get(key, 0.0), 0.0) for key in keys))
             total += left
             cost = [f"{typical:,.0f}", f"{left:,.0f}"]
         else:
-            unknown += len(so_far)
+            unknown += len(keys)
             cost = ["–", "unknown"]
         lines.append("| " + " | ".join([str(k) for k in row] + [METHOD_LABELS[method],
                                                                  f"{len(cell.cpu)}/{cell.planned}", str(running)]
