@@ -28,12 +28,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import time  # noqa: E402
 from collections import Counter  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import cvxpy as cp  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.linalg import null_space  # noqa: E402
-from face_bounds_probe import ROOT, search_at  # noqa: E402
+from face_bounds_probe import add_vertex_arguments, search_at  # noqa: E402
 
 from zonocomb.convex.backends.face_bounds import FIRST_BATCH, FaceBounds  # noqa: E402
 from zonocomb.convex.backends.kernel import PackedMoves  # noqa: E402
@@ -145,9 +144,7 @@ def cut_rounds(data, faces: FaceBounds, unit: int, flipped, least: float, rounds
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--store", type=Path, default=ROOT / "docs/results/table-a1-full.sqlite")
-    parser.add_argument("--key")
-    parser.add_argument("--synthetic", nargs=4, type=int, metavar=("D", "M_GEN", "M", "SEED"))
+    add_vertex_arguments(parser)
     parser.add_argument("--sample", type=int, default=8, help="neighbours solved after the bounds to probe")
     parser.add_argument("--rounds", type=int, default=6, help="most rounds of cuts")
     parser.add_argument("--vertex-cuts", action="store_true",

@@ -39,6 +39,13 @@ from zonocomb.datasets.synthetic import synthetic  # noqa: E402
 from zonocomb.search.gls import DEFAULT_RTOL, _LocalSearch, gls_choice  # noqa: E402
 
 
+def add_vertex_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that choose the vertex :func:`search_at` starts from."""
+    parser.add_argument("--store", type=Path, default=ROOT / "docs/results/table-a1-full.sqlite")
+    parser.add_argument("--key")
+    parser.add_argument("--synthetic", nargs=4, type=int, metavar=("D", "M_GEN", "M", "SEED"))
+
+
 def search_at(args, rng_seed: int = 0) -> _LocalSearch:
     if args.synthetic:
         d, m_gen, m, seed = args.synthetic
@@ -111,9 +118,7 @@ def gls_steps(args, steps: int) -> None:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--store", type=Path, default=ROOT / "docs/results/table-a1-full.sqlite")
-    parser.add_argument("--key")
-    parser.add_argument("--synthetic", nargs=4, type=int, metavar=("D", "M_GEN", "M", "SEED"))
+    add_vertex_arguments(parser)
     parser.add_argument("--sample", type=int, default=200, help="open neighbours to bound (at most)")
     parser.add_argument("--steps", type=int, default=0, help="GLS steps to time both ways")
     args = parser.parse_args(argv)
