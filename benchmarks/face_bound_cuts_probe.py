@@ -42,8 +42,8 @@ VIOLATION_RTOL = 1e-7
 
 
 def todo_neighbours(search, sample: int):
-    """The kernel's data, the vertex (pattern, W, c), the moves GLS would solve after its face
-    bounds (a sample), their compiled bounds and the least loss of the first batch."""
+    """(the kernel's data, the vertex's W, its FaceBounds, a sample of the moves GLS would solve
+    after its face bounds, their compiled bounds, their optima, the least loss of the first batch)."""
     kernel, sol = search.program.kernel, search.solution
     unit = search.program.solver_loss_unit()
     W, c = search.program.to_solver_units((sol.W, sol.c))
@@ -63,7 +63,7 @@ def todo_neighbours(search, sample: int):
     print(f"vertex at step {search.n_steps}, loss {sol.loss / unit:.6g} (the kernel's units): {len(moves)} "
           f"neighbours, {len(open_)} open, {len(todo)} solved after the bounds; least of the first batch "
           f"{least:.6g}")
-    Z = [null_space(faces.X[T]) if len(T) else np.eye(faces.n) for T in faces.faces]
+    Z = face_null_spaces(faces)
     V = np.hstack([(faces.AV[w][:, None] * faces.X) @ Z[w] for w in range(faces.m)] + [np.ones((faces.N, 1))])
     dims = Counter(Zw.shape[1] for Zw in Z)
     print(f"  V (the units' free motion on their faces, and 1) has dimension {np.linalg.matrix_rank(V)} of "
@@ -76,16 +76,20 @@ def todo_neighbours(search, sample: int):
     return kernel.data, W, faces, moves.take(chosen), [bound_of[int(k)] for k in chosen], solved.loss, least
 
 
+def face_null_spaces(faces: FaceBounds) -> list:
+    """Z_w: an orthonormal basis of the null space of each unit's face constraints."""
+    return [null_space(faces.X[T]) if len(T) else np.eye(faces.n) for T in faces.faces]
+
+
 def vertex_cuts(data, W: np.ndarray, faces: FaceBounds) -> dict:
     """One constraint off its face per live unit, chosen at the vertex: the one whose normal,
     projected on the face's null space Z_w, is most aligned with the unit's weights w*_w (for a
     one-dimensional Z_w every such constraint cuts the same ray, w = t w*_w with t ≥ 0)."""
     X = data.Xbar
     cuts = {}
-    for w, T in enumerate(faces.faces):
+    for w, (T, Z) in enumerate(zip(faces.faces, face_null_spaces(faces))):
         if not np.any(W[w]):
             continue
-        Z = null_space(X[T]) if len(T) else np.eye(X.shape[1])
         sign = np.where(faces.A[w], 1.0, -1.0)
         q = (sign[:, None] * X) @ Z                                   # normals in Z_w's coordinates
         depth = (sign * (X @ W[w])) / np.maximum(np.linalg.norm(q, axis=1), 1e-300)
