@@ -603,10 +603,10 @@ HOT static int nnls(Ctx *C, int p, const double *f, const int *init, int ninit, 
                 break;
             }
             for (int q = 0; q < np; q++) {
-                int j = C->nn_P[q];
-                double val = mu[j] + amin * (z[q] - mu[j]);
+                int col = C->nn_P[q];
+                double val = mu[col] + amin * (z[q] - mu[col]);
                 if (q == qmin || !(val > 0.0)) drop[q] = 1;
-                else mu[j] = val;
+                else mu[col] = val;
             }
             np = compact(C, np, drop, &valid);
             if (np == 0) break;
@@ -1638,7 +1638,7 @@ static Snap *snap_take(const Ctx *C) {
     if (!S->L || !S->fcol) { snap_free(S); return NULL; }
     S->dinv = S->L + K * (K + 1) / 2;
     S->fst = S->fcol + K; S->ustamp = S->fst + K;
-    for (size_t q = 0; q < K; q++) memcpy(S->L + q * (q + 1) / 2, C->L + q * P, sizeof(double) * (q + 1));
+    for (size_t r = 0; r < K; r++) memcpy(S->L + r * (r + 1) / 2, C->L + r * P, sizeof(double) * (r + 1));
     memcpy(S->dinv, C->dinv, sizeof(double) * K);
     memcpy(S->fcol, C->fcol, sizeof(int) * K);
     memcpy(S->fst, C->fst, sizeof(int) * K);
