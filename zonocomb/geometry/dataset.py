@@ -55,6 +55,11 @@ class Dataset:
     X_float : numpy.ndarray, shape (N, d)
     generators_exact : tuple of tuple of Fraction, shape (N, n)
     generators_float : numpy.ndarray, shape (N, n)
+    y_exact : tuple of Fraction, shape (N,), or None
+        The labels as given, read exactly (None without labels).
+    y : numpy.ndarray, shape (N,), or None
+        The labels as floats (nearest double), for the convex programs.
+    homogenize : bool
 
     Raises
     ------
