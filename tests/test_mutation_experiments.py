@@ -691,6 +691,24 @@ def test_figure_shows_our_medians_and_bands_beside_the_papers_medians(tmp_path, 
                                         "paper's median")
 
 
+def test_figure_labels_the_medians_of_cells_with_runs_still_to_finish(tmp_path, monkeypatch):
+    # a long sweep's figure is drawn while cells are partial: their medians say how many of the
+    # planned runs they rest on, next to the point, in the method's colour; full cells say nothing
+    tasks = [t for t in build_tasks("figure3", quick=True, seeds=3) if t.cfg["kind"] == "synthetic"]
+    records = [{"key": t.key, "status": "ok", "loss": 10.0 ** -(t.seed + t.cfg["m"]), "accuracy": None}
+               for t in tasks if not (t.method == "gls" and t.cfg["m"] == 4 and t.seed == 2)
+               and not (t.method == "gd" and t.cfg["m"] == 3 and t.seed > 0)]
+    fig = _figure(monkeypatch, "figure3", tasks, records, tmp_path / "f.png")
+    (ax,) = [a for a in fig.axes if a.get_visible()]
+    labels = {(tx.get_text(), tx.xy, tx.get_color()) for tx in ax.texts if tx.get_text().endswith("runs")}
+    from matplotlib.colors import to_hex
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    gls, gd = to_hex(lines["GLS (ours)"].get_color()), to_hex(lines["gradient descent (ours)"].get_color())
+    assert {(text, xy, to_hex(colour)) for text, xy, colour in labels} == {
+        ("2/3 runs", (4 / 2, np.median([1e-4, 1e-5])), gls),
+        ("1/3 runs", (3 / 2, 1e-3), gd)}
+
+
 def test_figure_grid_hides_the_panels_it_does_not_need(tmp_path, monkeypatch):
     tasks = [t for t in build_tasks("table-a1", seeds=1)
              if 16 not in (t.cfg["d"], t.cfg["m_gen"]) and t.method == "gls"]

@@ -442,7 +442,8 @@ def plot_figure(experiment: str, tasks, records, path: Path) -> Path:
 
     Synthetic panels show the final MSE (log scale), image panels the training accuracy (%),
     against the overparameterization factor m(d+1)/N. Solid: our median with the interquartile
-    band; dashed with open markers: the paper's median (tables A1–A3).
+    band; dashed with open markers: the paper's median (tables A1–A3). A median of a cell with
+    runs still to finish is labelled with its finished and planned runs ("6/16 runs").
     """
     import matplotlib
     matplotlib.use("Agg")
@@ -462,7 +463,7 @@ def plot_figure(experiment: str, tasks, records, path: Path) -> Path:
         gtasks = [t for t in tasks if t.group == group]
         clipped = False
         for method in [m for m in METHOD_LABELS if any(t.method == m for t in gtasks)]:
-            xs, med, lo, hi, pxs, pys = [], [], [], [], [], []
+            xs, med, lo, hi, pxs, pys, partial = [], [], [], [], [], [], []
             for m in sorted({t.cfg["m"] for t in gtasks if t.method == method}):
                 mt = [t for t in gtasks if t.method == method and t.cfg["m"] == m]
                 x = overparameterization(mt[0].cfg)
@@ -474,6 +475,8 @@ def plot_figure(experiment: str, tasks, records, path: Path) -> Path:
                     med.append(np.median(vals))
                     lo.append(np.percentile(vals, 25))
                     hi.append(np.percentile(vals, 75))
+                    if len(vals) < len(mt):
+                        partial.append((x, med[-1], f"{len(vals)}/{len(mt)} runs"))
                 row = spec.row_key(mt[0].cfg)
                 if paper and row in paper[1] and method in spec.methods:
                     value = paper[1][row].get(spec.columns(method, metric)[0])
@@ -484,6 +487,8 @@ def plot_figure(experiment: str, tasks, records, path: Path) -> Path:
             if xs:
                 ax.plot(xs, med, "o-", color=color, label=f"{METHOD_LABELS[method]} (ours)")
                 ax.fill_between(xs, lo, hi, color=color, alpha=0.15, linewidth=0)
+            for x, y, text in partial:
+                ax.annotate(text, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7, color=color)
             if pxs:
                 ax.plot(pxs, pys, "o--", color=color, mfc="none", alpha=0.8,
                         label=f"{METHOD_LABELS[method]} (paper)")
