@@ -687,7 +687,7 @@ def test_figure_shows_our_medians_and_bands_beside_the_papers_medians(tmp_path, 
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["gradient descent (ours)", "gradient descent (paper)", "GLS (ours)", "GLS (paper)",
                       "mGLS (ours)", "mGLS (paper)"]
-    assert fig._suptitle.get_text() == ("zonocomb reproduce figure3: our median (band: 25–75 %) and the "
+    assert fig.get_suptitle() == ("zonocomb reproduce figure3: our median (band: 25–75 %) and the "
                                         "paper's median")
 
 

@@ -547,7 +547,7 @@ def test_baseline_loss_is_the_loss_of_the_best_constant_network(loss):
     takes c = 0 (log 2), as no constant attains the infimum 0."""
     from scipy.optimize import minimize_scalar
     from zonocomb.convex.losses import mean_loss
-    from zonocomb.search._common import baseline_loss
+    from zonocomb.search import baseline_loss
     rng = np.random.default_rng(5)
     y = (rng.random(9) < 0.3).astype(float) if loss == "logistic" else rng.standard_normal(9) + 2.0
     best = minimize_scalar(lambda c: mean_loss(loss, np.full(9, c), y), bounds=(-20, 20), method="bounded",
