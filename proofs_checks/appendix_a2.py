@@ -70,7 +70,7 @@ def verdict(counts, expected: str) -> tuple[bool, str]:
         info += f"; e.g. chambers {a} and {b}: {f} flips < {bound}"
     return bool(counts) and ok, info
 def _random_general_position(N, d, seed):
-    from zonocomb import Dataset
+    from zonocomb.geometry.dataset import Dataset
 
     rng = np.random.default_rng(seed)
     while True:
@@ -80,7 +80,7 @@ def _random_general_position(N, d, seed):
 
 
 def run() -> CheckResult:
-    from zonocomb import Dataset
+    from zonocomb.geometry.dataset import Dataset
 
     tally = Tally(NAME, STATEMENT)
     cases = [(label, Dataset(X), expected) for label, X, expected in DATASETS]

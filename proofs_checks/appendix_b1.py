@@ -63,7 +63,7 @@ def complex_violations(gens, covectors) -> list[str]:
 
 
 def run() -> CheckResult:
-    from zonocomb import Dataset
+    from zonocomb.geometry.dataset import Dataset
 
     tally = Tally(NAME, STATEMENT)
     for name, X in DATASETS:

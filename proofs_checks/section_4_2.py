@@ -88,7 +88,7 @@ def region_rank_consistent(gens, W0, rng) -> tuple[bool, list[int], int]:
 
 
 def _dataset(N, d, seed):
-    from zonocomb import Dataset
+    from zonocomb.geometry.dataset import Dataset
 
     rng = np.random.default_rng(seed)
     while True:

@@ -29,7 +29,7 @@ INSTANCES = [(4, 1, 1, 0), (5, 1, 2, 1), (6, 1, 2, 2), (5, 2, 1, 3)]
 
 
 def _dataset(N, d, seed, labels=None):
-    from zonocomb import Dataset
+    from zonocomb.geometry.dataset import Dataset
 
     rng = np.random.default_rng(seed)
     while True:
