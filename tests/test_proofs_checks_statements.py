@@ -2,8 +2,6 @@
 theorem 4.1 for m = 2) fail on planted counterexamples or broken inputs."""
 from fractions import Fraction
 
-import pytest
-
 from zonocomb import Dataset
 from zonocomb.proofs_checks import appendix_a2, appendix_b1, section_4_2, section_4_2_1, theorem_4_1
 

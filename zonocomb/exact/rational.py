@@ -9,7 +9,7 @@ import math
 import re
 from fractions import Fraction
 from numbers import Rational
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -316,8 +316,3 @@ def nullspace(a: Sequence[Sequence], n_cols: int | None = None) -> list[list[Fra
             x[p] = -red[r][f]
         basis.append(x)
     return basis
-
-
-def as_fraction_vector(values: Iterable, name: str = "vector") -> list[Fraction]:
-    """Convert a 1-D iterable to a list of Fractions (exact)."""
-    return [to_fraction(v, where=f"entry {i} of {name}") for i, v in enumerate(values)]
