@@ -26,7 +26,6 @@ def interior_covector(gens, constraints):
     n = len(gens[0])
     signed = [(i, s) for i, s in constraints.items() if s != 0]
     k = len(signed)
-    width = 1 + n + k
     rows, eqs = [], []
     for j, (i, s) in enumerate(signed):
         rows.append([Fraction(0)] + [s * x for x in gens[i]] + [Fraction(-int(q == j)) for q in range(k)])

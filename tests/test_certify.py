@@ -177,8 +177,7 @@ def _brute_force_l1(ds, A, v, fit_bias):
     X = sympy.Matrix(ds.generators_exact)
     m, N, n = len(v), ds.N, ds.n
     p = m * n + int(fit_bias)
-    rows = []                                        # ŷ − y = M z − y: residual rows
-    M = sympy.zeros(N, p)
+    M = sympy.zeros(N, p)                            # ŷ − y = M z − y: residual rows
     for i in range(N):
         for u in range(m):
             if A[u][i]:

@@ -10,8 +10,12 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = ("tests", "benchmarks", "proofs_checks")
+if not (ROOT / "benchmarks").is_dir():   # mutmut copies the package and the tests only (mutants/)
+    pytest.skip("benchmarks/ is not beside the tests", allow_module_level=True)
 PRIVATE = re.compile(r"^_[A-Za-z]\w*$")
 #: Calls whose string arguments name an attribute (``monkeypatch.setattr(obj, "_name", ...)``).
 BY_NAME = re.compile(r"^(setattr|getattr|delattr|hasattr|_?count_calls)$")
