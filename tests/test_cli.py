@@ -76,3 +76,17 @@ def test_bad_file_is_a_clear_error(tmp_path, capsys):
     assert "row 2, column 2" in err and "nan" in err
     assert main(["vertices", str(tmp_path / "missing.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_every_subcommand_is_in_the_readmes_command_table():
+    """The README's "Command line" table names every subcommand (and no other)."""
+    from pathlib import Path
+    from zonocomb.cli import SUBCOMMANDS
+    path = Path(__file__).resolve().parents[1] / "README.md"
+    if not path.exists():                   # mutmut copies the package and the tests only (mutants/)
+        pytest.skip("README.md is not beside the tests")
+    readme = path.read_text(encoding="utf-8")
+    table = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    named = {row.split("`zonocomb ", 1)[1].split()[0].rstrip("`") for row in table.splitlines()
+             if row.startswith("| `zonocomb ")}
+    assert named == set(SUBCOMMANDS)
