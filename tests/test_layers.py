@@ -8,7 +8,8 @@ that one sits in a lower layer of ``LAYERS``; across packages it imports no priv
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from source_scan import ROOT, is_private, python_files
+
 FACADE = {"__init__", "__main__"}
 
 LAYERS = {
@@ -25,19 +26,15 @@ LAYERS = {
 }
 
 
-def _private(name: str) -> bool:
-    return name.startswith("_") and not name.startswith("__")
-
-
 def cross_package_imports(root: Path = ROOT) -> list[tuple[str, int, str, str, list[str]]]:
     """(file, line, importing package, imported package, the imported path and names) for every
     import of one top-level part of zonocomb from another; proofs_checks/ counts as
     ``zonocomb.proofs_checks``, where it is installed."""
     found = []
     sources = [(path, path.relative_to(root / "zonocomb").with_suffix("").parts)
-               for path in sorted((root / "zonocomb").rglob("*.py"))]
+               for path in python_files(root, "zonocomb")]
     sources += [(path, ("proofs_checks",) + path.relative_to(root / "proofs_checks").with_suffix("").parts)
-                for path in sorted((root / "proofs_checks").rglob("*.py"))]
+                for path in python_files(root, "proofs_checks")]
     for path, parts in sources:
         where = path.relative_to(root).as_posix()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -77,7 +74,7 @@ def test_imports_point_down_the_layers_and_only_at_public_names():
             continue
         if imported in FACADE or LAYERS[imported] >= LAYERS[importer]:
             upward.append(f"{where}:{line} {importer} -> {imported}")
-        if any(_private(p) for p in path) or _private(imported):
+        if any(is_private(p) for p in path) or is_private(imported):
             private.append(f"{where}:{line} {imported}.{'.'.join(path)}")
     assert not upward, f"imports that do not point to a lower layer: {upward}"
     assert not private, f"private names imported across packages: {private}"

@@ -1,13 +1,12 @@
 """pyflakes finds nothing in the repository's Python: no unused import or variable, no undefined
 name, no import shadowed before use (the checks that catch dead code and typos in code paths the
 tests do not reach)."""
-from pathlib import Path
-
 import pytest
 from pyflakes.api import checkPath
 from pyflakes.reporter import Reporter
 
-ROOT = Path(__file__).resolve().parents[1]
+from source_scan import ROOT, python_files
+
 FOLDERS = ("zonocomb", "tests", "benchmarks", "proofs_checks", "scripts")
 if not (ROOT / "benchmarks").is_dir():   # mutmut copies the package and the tests only (mutants/)
     pytest.skip("benchmarks/ is not beside the tests", allow_module_level=True)
@@ -31,7 +30,7 @@ def pyflakes_messages(paths) -> list[str]:
 
 
 def test_pyflakes_finds_nothing():
-    paths = [ROOT / "setup.py"] + [p for folder in FOLDERS for p in sorted((ROOT / folder).rglob("*.py"))]
+    paths = [ROOT / "setup.py"] + [p for folder in FOLDERS for p in python_files(ROOT, folder)]
     assert len(paths) > 150
     assert pyflakes_messages(paths) == []
 

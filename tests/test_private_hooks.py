@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from source_scan import ROOT, is_private, python_files
+
 FOLDERS = ("tests", "benchmarks", "proofs_checks")
 if not (ROOT / "benchmarks").is_dir():   # mutmut copies the package and the tests only (mutants/)
     pytest.skip("benchmarks/ is not beside the tests", allow_module_level=True)
-PRIVATE = re.compile(r"^_[A-Za-z]\w*$")
 #: Calls whose string arguments name an attribute (``monkeypatch.setattr(obj, "_name", ...)``).
 BY_NAME = re.compile(r"^(setattr|getattr|delattr|hasattr|_?count_calls)$")
 
@@ -82,7 +82,7 @@ def private_names_used(root: Path = ROOT) -> dict[str, list[str]]:
     """Every private name the test, benchmark and check files under ``root`` use, with where."""
     used: dict[str, list[str]] = {}
     for folder in FOLDERS:
-        for path in sorted((root / folder).rglob("*.py")):
+        for path in python_files(root, folder):
             where = path.relative_to(root).as_posix()
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 names = []
@@ -95,7 +95,7 @@ def private_names_used(root: Path = ROOT) -> dict[str, list[str]]:
                 elif isinstance(node, ast.Call) and BY_NAME.match(_call_name(node.func)):
                     names = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
                 for name in names:
-                    if PRIVATE.match(name) and not name.startswith("__"):
+                    if is_private(name):
                         used.setdefault(name, []).append(f"{where}:{node.lineno}")
     return used
 
