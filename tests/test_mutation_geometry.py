@@ -387,6 +387,8 @@ def _dataset_input_errors(tmp_path):
     cases.append((make, rf"{p} has a header but no examples"))
     make, p = csv("ragged.csv", "1,2\n3,4,5\n")
     cases.append((make, rf"row 2 of {p} has 3 columns, row 1 has 2 \(ragged rows\)"))
+    make, p = csv("short_rows.csv", "x1,x2,y\n1,2\n3,4\n", header=True)  # no label column
+    cases.append((make, rf"row 2 of {p} has 2 columns, the header \(row 1\) has 3"))
     make, p = csv("narrow.csv", "1\n2\n")
     cases.append((make, rf"{p}: a labelled CSV needs at least 2 columns, found 1"))
     make, p = csv("latin.csv", "1,2\n\xe9,3\n")

@@ -198,9 +198,9 @@ class Dataset:
         Raises
         ------
         InvalidInputError
-            Missing file, a directory, text that is not UTF-8, no examples, ragged rows, or a cell
-            that is not a finite rational number (the message gives its 1-based row and column in
-            the file).
+            Missing file, a directory, text that is not UTF-8, no examples, ragged rows, a header
+            whose width is not the rows', or a cell that is not a finite rational number (the
+            message gives its 1-based row and column in the file).
         """
         path = Path(path)
         lines = [(n, r) for n, r in _read_csv_rows(path) if any(c.strip() for c in r)]
@@ -212,10 +212,13 @@ class Dataset:
                 warnings.warn(f"{path}: row {lines[0][0]} ({','.join(lines[0][1])[:60]}) has no number "
                               "and is read as a header", ZonocombWarning, stacklevel=2)
         if header:
-            lines = lines[1:]
+            (header_row, names), lines = lines[0], lines[1:]
         if not lines:
             raise InvalidInputError(f"{path} has a header but no examples")
         width = len(lines[0][1])
+        if header and len(names) != width:
+            raise InvalidInputError(f"row {lines[0][0]} of {path} has {width} columns, the header (row "
+                                    f"{header_row}) has {len(names)}")
         for n, r in lines:
             if len(r) != width:
                 raise InvalidInputError(f"row {n} of {path} has {len(r)} columns, row {lines[0][0]} has "
