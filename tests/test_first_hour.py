@@ -184,6 +184,30 @@ def test_output_in_a_missing_folder_is_refused_before_fitting(labelled_csv, caps
         assert_one_line_error(err, "does not exist")
 
 
+@pytest.mark.parametrize("argv,flag", [(["--max-steps", "-5"], "--max-steps must be at least 0, got -5"),
+                                       (["--seed", "-3"], "--seed must be a non-negative integer, got -3"),
+                                       (["--method", "gd", "--seed", "-3"], "--seed must be")])
+def test_fit_names_the_option_a_bad_value_came_from(labelled_csv, capsys, argv, flag):
+    status, _, err = run_cli(["fit", str(labelled_csv), *argv], capsys)
+    assert status == 2
+    assert_one_line_error(err, flag)
+
+
+def test_a_checkpoint_error_names_the_checkpoint_file(labelled_csv, tmp_path, capsys):
+    state = tmp_path / "state.json"
+    state.write_text("{}")
+    status, _, err = run_cli(["fit", str(labelled_csv), "--method", "gls", "--checkpoint", str(state)], capsys)
+    assert status == 2
+    assert_one_line_error(err, f"--checkpoint {state}: not a zonocomb search checkpoint")
+    state.unlink()
+    assert run_cli(["fit", str(labelled_csv), "--method", "gls", "--units", "2", "--checkpoint", str(state)],
+                   capsys)[0] == 0
+    status, _, err = run_cli(["fit", str(labelled_csv), "--method", "mgls", "--units", "2",
+                              "--checkpoint", str(state)], capsys)          # read fine, refused by the search
+    assert status == 2
+    assert_one_line_error(err, f"--checkpoint {state}: this checkpoint is of a gls search, not mgls")
+
+
 def test_fit_writes_json_and_the_network_file(labelled_csv, tmp_path, capsys):
     out = tmp_path / "net.json"
     status, stdout, _ = run_cli(["fit", str(labelled_csv), "--units", "2", "--json", "--out", str(out)],

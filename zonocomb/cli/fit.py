@@ -8,7 +8,7 @@ import time
 import warnings
 from pathlib import Path
 
-from ..errors import InvalidInputError, TooLargeError
+from ..errors import CheckpointError, InvalidInputError, TooLargeError
 from ..files import atomic_write, check_writable
 from ..geometry.dataset import Dataset
 from ..search import ALIASES, METHODS, SearchCheckpoint, get_method, run_method
@@ -81,12 +81,19 @@ def _resume_from(path):
         return None
     if not path.is_file():
         raise InvalidInputError(f"--checkpoint {path} is not a file")
-    return SearchCheckpoint.from_json(path.read_bytes().decode("utf-8", errors="replace"))
+    try:
+        return SearchCheckpoint.from_json(path.read_bytes().decode("utf-8", errors="replace"))
+    except CheckpointError as exc:
+        raise CheckpointError(f"--checkpoint {path}: {exc}") from None
 
 
 def _fit(ds: Dataset, args):
     if args.units < 1:
         raise InvalidInputError(f"--units must be at least 1, got {args.units}")
+    if args.max_steps is not None and args.max_steps < 0:
+        raise InvalidInputError(f"--max-steps must be at least 0, got {args.max_steps}")
+    if args.seed < 0:
+        raise InvalidInputError(f"--seed must be a non-negative integer, got {args.seed}")
     if args.max_time is not None and not args.max_time > 0:
         raise InvalidInputError(f"--max-time must be a positive number of seconds, got {args.max_time}")
     if get_method(args.method).name in ("gls", "mgls"):
@@ -124,6 +131,8 @@ def _local_search(ds: Dataset, args):
             outcome = run_in_rounds(args.method, ds, args.units, max_steps=args.max_steps, max_time=args.max_time,
                                     on_round=on_round, loss=args.loss, random_state=check_random_state(args.seed),
                                     backend=args.backend, resume=resume, checkpoint=saver)
+        except CheckpointError as exc:
+            raise CheckpointError(f"--checkpoint {args.checkpoint}: {exc}") from None
         finally:
             if saver is not None:
                 saver.flush()
