@@ -44,6 +44,7 @@ def test_degenerate_data_names_the_witness(tmp_path, capsys):
 @pytest.mark.parametrize("argv,message", [
     (["--units", "3", "--max-seconds", "0.001"], "estimated"),
     (["--units", "0"], "--units must be at least 1"),
+    (["--max-seconds", "-1"], "--max-seconds must be a positive number of seconds, got -1"),
     (["--fast"], "cannot be combined"),
 ])
 def test_refusals_are_one_line_exit_2(tmp_path, capsys, argv, message):
@@ -53,6 +54,12 @@ def test_refusals_are_one_line_exit_2(tmp_path, capsys, argv, message):
     assert message in err and "\n" not in err
     if message == "estimated":
         assert "up to 32 vertices of Z" in err and "patterns for m = 3" in err
+
+
+@pytest.mark.parametrize("argv", [["--units", "2"], ["--fast", "--max-seconds", "5"]])
+def test_the_data_options_without_data_are_refused(capsys, argv):
+    assert main(["check", *argv]) == 2
+    assert capsys.readouterr().err.strip() == "zonocomb check: error: --units and --max-seconds apply to --data only"
 
 
 def test_missing_or_unlabelled_file(tmp_path, capsys):

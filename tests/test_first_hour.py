@@ -178,17 +178,31 @@ def test_output_in_a_missing_folder_is_refused_before_fitting(labelled_csv, caps
     assert status == 2
     assert_one_line_error(err, "folder", "does not exist")
     for argv in (["vertices", str(labelled_csv), "--json", str(out)],
-                 ["skeleton", str(labelled_csv), "--graphml", str(out)]):
+                 ["skeleton", str(labelled_csv), "--graphml", str(out)],
+                 ["landscape", str(labelled_csv), "--units", "1", "--plot", str(out)],
+                 ["plot", "figure1", "--out", str(out)]):
         status, _, err = run_cli(argv, capsys)
         assert status == 2
         assert_one_line_error(err, "does not exist")
 
 
 @pytest.mark.parametrize("argv,flag", [(["--max-steps", "-5"], "--max-steps must be at least 0, got -5"),
-                                       (["--seed", "-3"], "--seed must be a non-negative integer, got -3"),
+                                       (["--seed", "-3"], "--seed must be at least 0, got -3"),
                                        (["--method", "gd", "--seed", "-3"], "--seed must be")])
 def test_fit_names_the_option_a_bad_value_came_from(labelled_csv, capsys, argv, flag):
     status, _, err = run_cli(["fit", str(labelled_csv), *argv], capsys)
+    assert status == 2
+    assert_one_line_error(err, flag)
+
+
+@pytest.mark.parametrize("argv,flag", [(["--samples", "-1"], "--samples must be at least 0, got -1"),
+                                       (["--mgls-runs", "-2"], "--mgls-runs must be at least 0"),
+                                       (["--gd-runs", "-1"], "--gd-runs must be at least 0"),
+                                       (["--gd-steps", "-1"], "--gd-steps must be at least 0"),
+                                       (["--seed", "-1"], "--seed must be at least 0"),
+                                       (["--max-classes", "0"], "--max-classes must be at least 1, got 0")])
+def test_landscape_names_the_option_a_bad_value_came_from(labelled_csv, capsys, argv, flag):
+    status, _, err = run_cli(["landscape", str(labelled_csv), "--units", "1", *argv], capsys)
     assert status == 2
     assert_one_line_error(err, flag)
 

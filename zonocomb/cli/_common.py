@@ -30,6 +30,21 @@ def load_dataset(args) -> Dataset:
     raise InvalidInputError(f"{path}: unknown file type {path.suffix!r}; use .csv or .npy")
 
 
+def check_at_least(args, **minimums: int) -> None:
+    """Refuse an integer option below its minimum, naming the option as typed (``--max-steps``,
+    not the library's ``max_steps``); an option left unset (None) is not checked.
+
+    Raises
+    ------
+    InvalidInputError
+        The first option (in the order given) below its minimum.
+    """
+    for name, minimum in minimums.items():
+        value = getattr(args, name)
+        if value is not None and value < minimum:
+            raise InvalidInputError(f"--{name.replace('_', '-')} must be at least {minimum}, got {value}")
+
+
 def progress_enabled(args) -> bool:
     """Whether to draw progress bars: stderr is a terminal, no ``-q``, and ``TQDM_DISABLE`` is unset
     (or empty / "0" / "false")."""

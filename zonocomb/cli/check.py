@@ -21,9 +21,9 @@ def register(sub) -> None:
     p.add_argument("--data", metavar="FILE.csv",
                    help="instead, check the statements that apply to this labelled dataset (last column = label): "
                         "general position, vertex count, theorems 4.3 and 4.1, exact ERM with an exact certificate")
-    p.add_argument("--units", type=int, default=1, metavar="M",
+    p.add_argument("--units", type=int, default=None, metavar="M",
                    help="hidden units for --data's exact ERM (default 1; v = +1, -1, +1, ...)")
-    p.add_argument("--max-seconds", type=float, default=120.0, metavar="S",
+    p.add_argument("--max-seconds", type=float, default=None, metavar="S",
                    help="refuse --data when its estimated time exceeds S seconds (default 120)")
     p.set_defaults(func=run)
 
@@ -71,6 +71,8 @@ def run(args) -> int:
             raise InvalidInputError("--data checks a dataset; it cannot be combined with --only, --fast, --list or --json")
         from .check_data import run_data
         return run_data(args)
+    if args.units is not None or args.max_seconds is not None:
+        raise InvalidInputError("--units and --max-seconds apply to --data only")
     from .. import proofs_checks
     from ..proofs_checks.base import format_result
 

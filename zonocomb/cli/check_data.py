@@ -24,8 +24,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..errors import TooLargeError
+from ..errors import InvalidInputError, TooLargeError
 from ._common import progress_enabled
+
+#: ``--max-seconds`` when not given: the estimated time above which ``--data`` is refused.
+DEFAULT_MAX_SECONDS = 120.0
 
 #: Random patterns timed to estimate the cost of one exact-ERM pattern.
 TIMED_PATTERNS = 5
@@ -77,14 +80,17 @@ def run_data(args) -> int:
     from ..theory.perturbation import perturbation_radius
     from ..validation import check_int
 
-    m = check_int(args.units, "--units", 1)
+    m = check_int(1 if args.units is None else args.units, "--units", 1)
+    max_seconds = DEFAULT_MAX_SECONDS if args.max_seconds is None else args.max_seconds
+    if not max_seconds > 0:
+        raise InvalidInputError(f"--max-seconds must be a positive number of seconds, got {max_seconds:g}")
     ds = Dataset.from_csv(args.data, label_column=-1)
     est = estimate(ds, m, np.random.default_rng(0))
-    if est["seconds"] > args.max_seconds:
+    if est["seconds"] > max_seconds:
         raise TooLargeError(
             f"{args.data}: N = {ds.N}, d = {ds.d}, up to {est['vertices']} vertices of Z, "
             f"{est['patterns']} exact-ERM patterns for m = {m}: estimated {est['seconds']:.3g} s, "
-            f"more than --max-seconds {args.max_seconds:g}")
+            f"more than --max-seconds {max_seconds:g}")
     print(f"{args.data}: N = {ds.N} examples in d = {ds.d}, m = {m} unit(s), v = {output_weights(m)}; "
           f"estimated {est['seconds']:.2g} s")
     print(f"{'statement':<26} {'':<5} exact result")

@@ -14,7 +14,7 @@ from ..geometry.dataset import Dataset
 from ..search import ALIASES, METHODS, SearchCheckpoint, get_method, run_method
 from ..search.rounds import run_in_rounds
 from ..validation import check_random_state
-from ._common import barcode_string, progress_enabled
+from ._common import barcode_string, check_at_least, progress_enabled
 
 
 def register(sub) -> None:
@@ -88,12 +88,7 @@ def _resume_from(path):
 
 
 def _fit(ds: Dataset, args):
-    if args.units < 1:
-        raise InvalidInputError(f"--units must be at least 1, got {args.units}")
-    if args.max_steps is not None and args.max_steps < 0:
-        raise InvalidInputError(f"--max-steps must be at least 0, got {args.max_steps}")
-    if args.seed < 0:
-        raise InvalidInputError(f"--seed must be a non-negative integer, got {args.seed}")
+    check_at_least(args, units=1, max_steps=0, seed=0)
     if args.max_time is not None and not args.max_time > 0:
         raise InvalidInputError(f"--max-time must be a positive number of seconds, got {args.max_time}")
     if get_method(args.method).name in ("gls", "mgls"):

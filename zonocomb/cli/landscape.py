@@ -7,7 +7,7 @@ from ..errors import InvalidInputError
 from ..files import check_writable
 from ..geometry.dataset import Dataset
 from ..landscape import DEFAULT_MAX_CLASSES, check_size, landscape
-from ._common import progress_enabled
+from ._common import check_at_least, progress_enabled
 
 
 def register(sub) -> None:
@@ -59,6 +59,7 @@ def run(args) -> int:
     if args.jobs == 0 or args.jobs < -1:
         raise InvalidInputError(f"--jobs must be a positive integer or -1, got {args.jobs}")
     units = _units(args.units)
+    check_at_least(args, samples=0, mgls_runs=0, gd_runs=0, gd_steps=0, seed=0, max_classes=1)
     graphml = {m: _graphml_path(args.graphml, m, len(units)) for m in units} if args.graphml else {}
     for out in graphml.values():
         check_writable(out, "GraphML file")

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import networkx as nx
 
-from ..errors import InvalidInputError
 from ..files import atomic_write, check_writable
 from ..geometry.power import ZonotopePower
-from ._common import add_dataset_arguments, barcode_string, load_dataset
+from ._common import add_dataset_arguments, barcode_string, check_at_least, load_dataset
 
 
 def register(sub) -> None:
@@ -56,8 +55,7 @@ def labelled_graph(ds, m: int = 1) -> nx.Graph:
 
 
 def run(args) -> int:
-    if args.units < 1:
-        raise InvalidInputError(f"--units must be at least 1, got {args.units}")
+    check_at_least(args, units=1)
     check_writable(args.graphml, "GraphML file")
     ds = load_dataset(args)
     H = labelled_graph(ds, args.units)
