@@ -173,6 +173,25 @@ def test_classes_of_image_tasks():
     for bad in ({"mnist": (5, 5)}, {"mnist": (5, 10)}, {"cifar": (1, 2)}, {"mnist": "59"}):
         with pytest.raises(InvalidInputError):
             build_tasks("table-a3", quick=True, classes=bad)
+    # a pair for a dataset the experiment never loads would change nothing: refused, even the default
+    for experiment, pair in (("table-a1", {"mnist": (4, 9)}), ("figure2", {"mnist": (5, 9)}),
+                             ("figure3", {"mnist": (5, 9)})):
+        with pytest.raises(InvalidInputError, match=f"{experiment} --quick has no task on mnist"):
+            build_tasks(experiment, quick=True, classes=pair)
+    assert {t.cfg.get("classes") for t in build_tasks("figure2", quick=True, classes={"fashion": (0, 6)})
+            if t.cfg["kind"] == "image"} == {(0, 6)}
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "../x", "sub/x", "/tmp/x", "a\\b"])
+def test_a_report_name_with_a_folder_is_refused_before_any_run(tmp_path, capsys, monkeypatch, name):
+    from zonocomb.cli import main
+    monkeypatch.setattr(runner, "run_sweep", lambda *a, **k: pytest.fail("the sweep ran"))
+    assert main(["reproduce", "table-a1", "--quick", "--db", str(tmp_path / "s.sqlite"), "--out",
+                 str(tmp_path / "out"), "--name", name]) == 2
+    assert "the report's name must be a file name stem without a folder" in capsys.readouterr().err
+    with pytest.raises(InvalidInputError, match="file name stem"):
+        report.write_report("table-a1", [], [], tmp_path / "out", name=name)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_plan_units_batches_gradient_descent_and_keeps_image_cells_together():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import InvalidInputError
 from ..experiments.cluster import connect_scheduler
-from ._common import progress_enabled
+from ._common import check_at_least, progress_enabled
 
 #: Largest --seeds: the paper uses 8; more than this many runs per cell is a typo, not a sweep.
 MAX_SEEDS = 1000
@@ -108,7 +108,7 @@ def _status_to_stderr(line: str) -> None:
 
 
 def run(args) -> int:
-    from ..experiments.report import write_report
+    from ..experiments.report import check_report_name, write_report
     from ..experiments.runner import in_progress, run_sweep
     from ..experiments.store import RunStore
     from ..experiments.tasks import BACKENDS, build_tasks
@@ -117,6 +117,9 @@ def run(args) -> int:
         raise InvalidInputError(f"--workers must be a positive integer or -1, got {args.workers}")
     if args.seeds is not None and not 1 <= args.seeds <= MAX_SEEDS:
         raise InvalidInputError(f"--seeds must be between 1 and {MAX_SEEDS}, got {args.seeds}")
+    check_at_least(args, gd_steps=1)
+    if args.name is not None:
+        check_report_name(args.name)
     tasks = build_tasks(args.experiment, quick=args.quick, seeds=args.seeds, gd_steps=args.gd_steps,
                         backend=BACKENDS[args.backend], classes=parse_classes(args.classes))
     if args.report_only and not args.imports and not Path(args.db).is_file():

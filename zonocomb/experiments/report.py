@@ -523,6 +523,14 @@ def plot_figure(experiment: str, tasks, records, path: Path) -> Path:
 
 
 # ----- the whole report ------------------------------------------------------------------------
+def check_report_name(name: str) -> str:
+    """``name`` if it can stem the report's files in their folder: not empty, not ``.`` or ``..``,
+    no folder part (InvalidInputError otherwise)."""
+    if not isinstance(name, str) or name in ("", ".", "..") or Path(name).name != name or "\\" in name:
+        raise InvalidInputError(f"the report's name must be a file name stem without a folder, got {name!r}")
+    return name
+
+
 def write_report(experiment: str, tasks: list[Task], records: list[dict], out_dir, command: str = "",
                  name: str | None = None, in_progress: dict | None = None) -> dict:
     """Write ``<name>.md``, one ``<name>_table_<A1|A2|A3>.csv`` per paper table, ``<name>_runs.csv``
@@ -537,8 +545,13 @@ def write_report(experiment: str, tasks: list[Task], records: list[dict], out_di
 
     Returns a dict of the written paths (``markdown``, ``figure``, ``runs``, ``tables``) and the
     markdown text (``text``).
+
+    Raises
+    ------
+    InvalidInputError
+        An unknown experiment, or a ``name`` :func:`check_report_name` refuses.
     """
-    name = experiment if name is None else name
+    name = experiment if name is None else check_report_name(name)
     if experiment not in EXPERIMENT_TABLES:
         raise InvalidInputError(f"unknown experiment {experiment!r}; expected one of {list(EXPERIMENT_TABLES)}")
     out = Path(out_dir)

@@ -233,6 +233,7 @@ def build_tasks(experiment: str, quick: bool = False, seeds: int | None = None,
     classes : dict, optional
         ``{"mnist": (5, 9)}``: the class pair of an image dataset (default: appendix H.2.1's,
         MNIST 4/9 and Fashion-MNIST pullover/coat); stored in the configuration unless default.
+        A dataset the experiment does not use is refused.
 
     Returns
     -------
@@ -268,6 +269,10 @@ def build_tasks(experiment: str, quick: bool = False, seeds: int | None = None,
         tasks = _synthetic_tasks(experiment, [(4, 2, True)], ("gd", "gls"), **args)
         widths = (4, 8) if quick else _A3_WIDTHS
         tasks += _image_tasks(experiment, ("fashion",), (8,), (350,), widths, ("gd", "mgls"), **args)
+    unused = sorted(set(dict(classes or {})) - {t.cfg["dataset"] for t in tasks if t.cfg["kind"] == "image"})
+    if unused:
+        raise InvalidInputError(f"{experiment}{' --quick' if quick else ''} has no task on {', '.join(unused)}, "
+                                "so a class pair for it would change nothing")
     unique = {}
     for t in tasks:
         unique.setdefault(t.key, t)
