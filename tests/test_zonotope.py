@@ -291,6 +291,13 @@ def test_dataset_integration_and_power():
     assert Z.num_vertices() == closed_form_vertices(5, 3)
     assert Z.power(2).num_vertices() == Z.num_vertices() ** 2
     assert ds.arrangement().num_chambers() == Z.num_vertices()
+    # the constructors take a Dataset as its generators: x̄_i, or x_i when bias-free
+    for data in (ds, Dataset([[1, 2], [-1, 1], [2, -3]], homogenize=False)):
+        assert Zonotope(data).generators == data.generators_exact
+        assert Zonotope(data).vertices() == data.zonotope().vertices()
+        assert HyperplaneArrangement(data).chambers() == data.arrangement().chambers()
+    with pytest.raises(InvalidTypeError, match="got int"):
+        Zonotope(5)
 
 
 # ----- the arrangement -------------------------------------------------------------------------------------

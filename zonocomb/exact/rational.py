@@ -101,7 +101,8 @@ def to_fraction_matrix(rows, name: str = "X") -> list[list[Fraction]]:
     try:
         rows = [list(r) if not isinstance(r, str) else [r] for r in rows]
     except TypeError:
-        raise InvalidTypeError(f"{name} must be a 2-D array-like (a sequence of rows)") from None
+        raise InvalidTypeError(f"{name} must be a 2-D array-like (a sequence of rows), got "
+                               f"{type(rows).__name__}") from None
     if not rows:
         raise InvalidInputError(f"{name} has no rows (no examples)")
     width = len(rows[0])

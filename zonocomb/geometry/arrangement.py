@@ -20,6 +20,7 @@ from ..exact.predicates import TINY, rounding_factor
 from ..exact.rational import nullspace, to_fraction_matrix, transpose
 from .chambers import (chamber_interior_point, chambers_exact, integer_generators,
                        parallel_classes)
+from .dataset import Dataset
 from .flats import covectors_from_flats
 from .position import SignFilter, column_basis
 
@@ -365,8 +366,9 @@ class HyperplaneArrangement:
 
     Parameters
     ----------
-    normals : array-like of shape (N, n)
-        Rational normals x_i (for a dataset: the generators x̄_i), nonzero.
+    normals : array-like of shape (N, n), or a Dataset
+        Rational normals x_i, nonzero; a :class:`~zonocomb.geometry.dataset.Dataset` gives its
+        generators x̄_i, as :meth:`Dataset.arrangement` does.
 
     Attributes
     ----------
@@ -389,6 +391,8 @@ class HyperplaneArrangement:
     """
 
     def __init__(self, normals: ArrayLike):
+        if isinstance(normals, Dataset):
+            normals = normals.generators_exact
         rows = to_fraction_matrix(normals, name="normals")
         self._normals = tuple(tuple(r) for r in rows)
         self._int = integer_generators(rows, name="normals")

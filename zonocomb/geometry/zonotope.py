@@ -22,6 +22,7 @@ from ..errors import BackendError, InvalidInputError, InvalidTypeError, TooLarge
 from ..exact.rational import to_fraction, to_fraction_matrix
 from .arrangement import ChamberWalls, NotAChamberError
 from .chambers import pack_barcodes, chambers_exact, chambers_float, integer_generators, parallel_classes
+from .dataset import Dataset
 from .flats import face_counts
 from .position import MAX_SUBSETS as GP_MAX_SUBSETS
 from .position import column_basis, general_position_witness
@@ -46,9 +47,10 @@ class Zonotope:
 
     Parameters
     ----------
-    generators : array-like of shape (N, n)
-        Rational rows (ints, Fractions, decimal strings, floats converted exactly); for a dataset
-        the homogenized examples x̄_i (biased ReLU) or the raw x_i (bias-free ReLU).
+    generators : array-like of shape (N, n), or a Dataset
+        Rational rows (ints, Fractions, decimal strings, floats converted exactly); a
+        :class:`~zonocomb.geometry.dataset.Dataset` gives its generators (the homogenized
+        examples x̄_i, or the raw x_i when it is bias-free), as :meth:`Dataset.zonotope` does.
 
     Attributes
     ----------
@@ -86,6 +88,8 @@ class Zonotope:
     def __init__(self, generators: ArrayLike):
         if isinstance(generators, Zonotope):
             generators = generators.generators
+        elif isinstance(generators, Dataset):
+            generators = generators.generators_exact
         rows = to_fraction_matrix(generators, name="generators")
         self._generators = tuple(tuple(r) for r in rows)
         self._int = integer_generators(rows)
