@@ -389,6 +389,11 @@ def _dataset_input_errors(tmp_path):
     cases.append((make, rf"row 2 of {p} has 3 columns, row 1 has 2 \(ragged rows\)"))
     make, p = csv("short_rows.csv", "x1,x2,y\n1,2\n3,4\n", header=True)  # no label column
     cases.append((make, rf"row 2 of {p} has 2 columns, the header \(row 1\) has 3"))
+    for name, text, what in (("semicolons.csv", "1;2;3\n4;5;6\n", "';'"), ("decimal_commas.csv", "x;y\n1,5;2\n", "';'"),
+                             ("tabs.csv", "1\t2\n3\t4\n", "a tab")):
+        make, p = csv(name, text)
+        cases.append((make, rf"{p}: row \d holds {what} in a cell; zonocomb reads comma-separated values "
+                            r"\(',' between cells, '\.' as the decimal point\)"))
     make, p = csv("narrow.csv", "1\n2\n")
     cases.append((make, rf"{p}: a labelled CSV needs at least 2 columns, found 1"))
     make, p = csv("latin.csv", "1,2\n\xe9,3\n")

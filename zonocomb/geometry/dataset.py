@@ -199,13 +199,14 @@ class Dataset:
         ------
         InvalidInputError
             Missing file, a directory, text that is not UTF-8, no examples, ragged rows, a header
-            whose width is not the rows', or a cell that is not a finite rational number (the
-            message gives its 1-based row and column in the file).
+            whose width is not the rows', rows separated by ';' or tabs, or a cell that is not a
+            finite rational number (the message gives its 1-based row and column in the file).
         """
         path = Path(path)
         lines = [(n, r) for n, r in _read_csv_rows(path) if any(c.strip() for c in r)]
         if not lines:
             raise InvalidInputError(f"{path} has no rows (no examples)")
+        _refuse_other_separators(path, lines)
         if header is None:
             header = not any(_is_number(c) for c in lines[0][1])
             if header:
@@ -306,6 +307,18 @@ def _check_input_file(path: Path) -> None:
         raise InvalidInputError(f"{path} is a directory, not a data file")
     if not path.exists():
         raise InvalidInputError(f"no such file: {path}")
+
+
+def _refuse_other_separators(path: Path, lines: list[tuple[int, list[str]]]) -> None:
+    """Refuse a file with a cell holding ';' or a tab between characters: separated by something
+    other than commas (its decimal commas, if any, would otherwise be read as separators)."""
+    for n, row in lines:
+        for cell in row:
+            for sep, name in ((";", "';'"), ("\t", "a tab")):
+                if sep in cell.strip():
+                    raise InvalidInputError(f"{path}: row {n} holds {name} in a cell; zonocomb reads "
+                                            "comma-separated values (',' between cells, '.' as the decimal "
+                                            "point)")
 
 
 def _read_csv_rows(path: Path) -> list[tuple[int, list[str]]]:
