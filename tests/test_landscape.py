@@ -315,6 +315,8 @@ def test_cli_summary_graphml_plot_and_refusal(tmp_path, capsys):
     assert len(err) == 1 and "vertices" in err[0] and "estimated time" in err[0]
     assert main(["landscape", str(csv), "--units", "0"]) == 2
     capsys.readouterr()
+    assert main(["landscape", str(csv), "--units", "2,1,2", "--graphml", str(out)]) == 2   # g_m2 twice
+    assert capsys.readouterr().err.strip() == "zonocomb landscape: error: --units lists a width twice: '2,1,2'"
     assert main(["landscape", str(csv), "--units", "1,5", "--max-classes", "10"]) == 2
     assert capsys.readouterr().out == ""                     # the sweep is refused before m = 1 runs
 

@@ -43,6 +43,8 @@ def _units(text: str) -> list[int]:
         raise InvalidInputError(f"--units must be integers separated by commas, got {text!r}") from None
     if any(m < 1 for m in units):
         raise InvalidInputError(f"--units must be at least 1, got {text!r}")
+    if len(set(units)) != len(units):
+        raise InvalidInputError(f"--units lists a width twice: {text!r}")
     return units
 
 
