@@ -166,7 +166,7 @@ def test_bad_input_raises(func, bad):
 
 
 def test_zero_generator_message_names_it():
-    with pytest.raises(InvalidInputError, match="generator 1 .*zero vector"):
+    with pytest.raises(InvalidInputError, match=r"generator 1 \(0-based\) .*zero vector"):
         chambers_exact([[1, 2], [0, 0], [3, 1]])
 
 

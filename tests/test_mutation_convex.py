@@ -864,8 +864,8 @@ def test_neighbours_the_kernel_does_not_settle_are_solved_on_their_own(monkeypat
         assert isinstance(sol.seconds, float) and 0.0 < sol.seconds <= wall
 
 
-@pytest.mark.parametrize("y, named", [([0.0, 1.0, 0.5, 1.0], "label 2 of y is 0.5"),
-                                      ([0.0, 2.0, 1.0, -1.0], "label 1 of y is 2.0")])
+@pytest.mark.parametrize("y, named", [([0.0, 1.0, 0.5, 1.0], "label 2 \\(0-based\\) of y is 0.5"),
+                                      ([0.0, 2.0, 1.0, -1.0], "label 1 \\(0-based\\) of y is 2.0")])
 def test_a_logistic_label_outside_0_1_is_named_by_its_index_and_value(y, named):
     """check_labels: the logistic loss needs labels in {0, 1}; the first other label is named by
     its index and value."""
@@ -1134,9 +1134,9 @@ def _input_error_cases():
     no_moves = PackedMoves.pack([], 2, 3)
     return {
         "loss": (lambda: check_loss("hinge"), Bad, "unknown loss 'hinge'; expected one of mse, logistic, l1"),
-        "label": (lambda: check_labels("mse", [0.0, np.nan]), Bad, "label 1 of y is not finite"),
+        "label": (lambda: check_labels("mse", [0.0, np.nan]), Bad, "label 1 (0-based) of y is not finite"),
         "logistic label": (lambda: check_labels("logistic", [0.0, 1.0, 0.5]), Bad,
-                           "the logistic loss needs labels in {0, 1}; label 2 of y is 0.5"),
+                           "the logistic loss needs labels in {0, 1}; label 2 (0-based) of y is 0.5"),
         "mean loss": (lambda: mean_loss("hinge", np.zeros(2), np.zeros(2)), Bad, "unknown loss 'hinge'"),
         "curvature": (lambda: loss_derivatives("l1", np.zeros(2), np.zeros(2)), Bad,
                       "loss 'l1' is not smooth; it has no second derivative"),

@@ -108,7 +108,7 @@ def test_face_functions_name_bad_generators():
     from zonocomb.geometry.faces import f_vector
     with pytest.raises(InvalidInputError, match=r"^row 0 of generators contains nan; only finite numbers are allowed$"):
         f_vector([[float("nan"), 1.0]], [(0,), (1,)])
-    with pytest.raises(InvalidInputError, match=r"^generator 0 is the zero vector"):
+    with pytest.raises(InvalidInputError, match=r"^generator 0 \(0-based\) is the zero vector"):
         f_vector([[0, 0], [1, 1]], [(0, 0), (1, 1)])
 
 
@@ -126,7 +126,7 @@ def test_zero_generator_message_says_why_and_what_to_do():
     entry) and the remedy, naming the argument (module docstring of zonocomb/geometry/chambers.py)."""
     from zonocomb.errors import InvalidInputError
     from zonocomb.geometry.chambers import integer_generators
-    with pytest.raises(InvalidInputError, match=r"^generator 1 of normals is the zero vector; it defines no hyperplane "
+    with pytest.raises(InvalidInputError, match=r"^generator 1 \(0-based\) of normals is the zero vector; it defines no hyperplane "
                                                 r"and its barcode entry is undefined \(remove zero generators first\)$"):
         integer_generators([[1, 2], [0, 0]], name="normals")
 
@@ -274,7 +274,7 @@ def test_arrangement_names_its_normals_in_input_errors():
 
 
 @pytest.mark.parametrize("generators, message", [
-    ([[1, 0], [0, 0]], r"^generator 1 of generators is the zero vector$"),
+    ([[1, 0], [0, 0]], r"^generator 1 \(0-based\) of generators is the zero vector$"),
     ([[1, float("inf")]], r"^row 0 of generators contains nan or inf$"),
     ([[1, 2], [float("nan"), 1]], r"^row 1 of generators contains nan or inf$"),
     ([], r"^generators must be a nonempty 2-D array, got shape \(0,\)$"),
@@ -440,11 +440,11 @@ def _geometry_input_errors():
     Z = Zonotope([[1, 0], [0, 1], [1, 1]])
     return [
         (lambda: ChamberWalls([[1, 0], [2, 0]]).walls([1, 1]), r"normals of a rank-1 arrangement must form one class"),
-        (lambda: HyperplaneArrangement([[1, 0], [0, 0]]), rf"generator 1 of normals {zero}"),
-        (lambda: chambers_exact([[1, 0], [0, 0]]), rf"generator 1 of generators {zero}"),
+        (lambda: HyperplaneArrangement([[1, 0], [0, 0]]), rf"generator 1 \(0-based\) of normals {zero}"),
+        (lambda: chambers_exact([[1, 0], [0, 0]]), rf"generator 1 \(0-based\) of generators {zero}"),
         (lambda: chambers_exact([[1, float("nan")]]), r"row 0 of generators contains nan; only finite numbers are allowed"),
         (lambda: f_vector([[1, 1], [0, 0]], [(0, 0), (1, 1)]),
-         r"generator 1 is the zero vector; it spans no hyperplane and the zonotope's barcodes are undefined for it "
+         r"generator 1 \(0-based\) is the zero vector; it spans no hyperplane and the zonotope's barcodes are undefined for it "
          r"\(remove zero generators first\)"),
         (lambda: general_position_witness([[float("nan"), 1]]), r"row 0 of generators contains nan; only finite numbers are allowed"),
         (lambda: Zonotope([[1, float("inf")]]), r"row 0 of generators contains inf; only finite numbers are allowed"),

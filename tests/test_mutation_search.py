@@ -149,7 +149,7 @@ def test_accuracy_thresholds_the_logit_at_zero_and_checks_labels():
     assert r.accuracy(X, [False, True, True]) == pytest.approx(2 / 3)
     with pytest.raises(InvalidInputError, match=r"^y has 2 labels but X has 3 examples$"):
         r.accuracy(X, [0, 1])
-    with pytest.raises(InvalidInputError, match=r"^accuracy needs labels in \{0, 1\}; label 1 is 2.0$"):
+    with pytest.raises(InvalidInputError, match=r"^accuracy needs labels in \{0, 1\}; label 1 \(0-based\) is 2.0$"):
         r.accuracy(X, [0, 2, 1])
 
 

@@ -90,7 +90,7 @@ def test_a_program_from_a_checked_problem_checks_nothing_again(noisy, calls):
 def test_the_checks_still_name_the_bad_input(noisy):
     with pytest.raises(InvalidInputError, match="unknown loss 'hinge'; expected one of mse, logistic, l1"):
         gls(noisy, 2, loss="hinge")
-    with pytest.raises(InvalidInputError, match=r"label 3 of y is 2\.0"):
+    with pytest.raises(InvalidInputError, match=r"label 3 \(0-based\) of y is 2\.0"):
         mgls(noisy.with_labels(np.where(np.arange(16) == 3, 2.0, 1.0)), 2, loss="logistic")
     with pytest.raises(InvalidInputError, match="output weights v have length 3, expected 2"):
         gls(noisy, 2, v=[1.0, -1.0, 1.0])

@@ -173,7 +173,7 @@ def arrangement_slice(generators) -> tuple[list[SlicedChamber], tuple[Fraction, 
         raise InvalidInputError("the slice w_3 = 1 needs generators in R^3 (data in R^2, homogenized)")
     for i, g in enumerate(gens):
         if all(v == 0 for v in g):
-            raise InvalidInputError(f"generator {i} is zero; its hyperplane is not defined")
+            raise InvalidInputError(f"generator {i} (0-based) is zero; its hyperplane is not defined")
     all_lines = _slice_lines(gens)
     lines = sorted({_canonical_line(l) for l in all_lines if (l[0], l[1]) != (0, 0)})
     x0, x1, y0, y1 = _bounding_box(lines)

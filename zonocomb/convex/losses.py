@@ -36,12 +36,12 @@ def check_labels(loss: str, y: ArrayLike) -> np.ndarray:
     float array."""
     y = np.asarray(y, dtype=float)
     if not np.all(np.isfinite(y)):
-        raise InvalidInputError(f"label {int(np.flatnonzero(~np.isfinite(y))[0])} of y is not finite")
+        raise InvalidInputError(f"label {int(np.flatnonzero(~np.isfinite(y))[0])} (0-based) of y is not finite")
     if loss == "logistic":
         bad = np.flatnonzero((y != 0.0) & (y != 1.0))
         if bad.size:
             raise InvalidInputError(
-                f"the logistic loss needs labels in {{0, 1}}; label {int(bad[0])} of y is {float(y[bad[0]])!r}")
+                f"the logistic loss needs labels in {{0, 1}}; label {int(bad[0])} (0-based) of y is {float(y[bad[0]])!r}")
     return y
 
 

@@ -61,7 +61,7 @@ def integer_generators(generators, name: str = "generators") -> list[list[int]]:
     for i, row in enumerate(rows):
         if not any(row):
             raise InvalidInputError(
-                f"generator {i} of {name} is the zero vector; it defines no hyperplane and its "
+                f"generator {i} (0-based) of {name} is the zero vector; it defines no hyperplane and its "
                 "barcode entry is undefined (remove zero generators first)")
     return rows
 
@@ -390,7 +390,7 @@ def _float_generators(generators) -> np.ndarray:
         raise InvalidInputError(f"row {bad[0]} of generators contains nan or inf")
     zero = np.flatnonzero(~F.any(axis=1))
     if len(zero):
-        raise InvalidInputError(f"generator {zero[0]} of generators is the zero vector")
+        raise InvalidInputError(f"generator {zero[0]} (0-based) of generators is the zero vector")
     return F
 
 

@@ -93,7 +93,7 @@ def _generators(generators) -> tuple[tuple[Fraction, ...], ...]:
     for i, row in enumerate(rows):
         if all(v == 0 for v in row):
             raise InvalidInputError(
-                f"generator {i} is the zero vector; it spans no hyperplane and the zonotope's "
+                f"generator {i} (0-based) is the zero vector; it spans no hyperplane and the zonotope's "
                 "barcodes are undefined for it (remove zero generators first)")
     return tuple(tuple(r) for r in rows)
 

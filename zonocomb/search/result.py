@@ -105,7 +105,7 @@ class SearchResult:
             raise InvalidInputError(f"y has {y.shape[0]} labels but X has {pred.shape[0]} examples")
         bad = np.flatnonzero((y != 0) & (y != 1))
         if bad.size:
-            raise InvalidInputError(f"accuracy needs labels in {{0, 1}}; label {bad[0]} is {float(y[bad[0]])!r}")
+            raise InvalidInputError(f"accuracy needs labels in {{0, 1}}; label {bad[0]} (0-based) is {float(y[bad[0]])!r}")
         return float(np.mean(pred == (y == 1)))
 
     def __repr__(self) -> str:
