@@ -24,12 +24,12 @@ def test_accepts_ints_fractions_strings_and_floats_exactly():
 
 @pytest.mark.parametrize("X, y, message", [
     ([], None, "no rows"),
-    ([[1, 2], [3]], None, "row 1 of X has 1 entries"),
-    ([[1, 2], [3, float("nan")]], None, "row 1 of X contains nan"),
-    ([[1, float("inf")]], None, "row 0 of X contains inf"),
-    ([[1, "abc"]], None, "row 0 of X contains 'abc'"),
+    ([[1, 2], [3]], None, r"row 1 \(0-based\) of X has 1 entries"),
+    ([[1, 2], [3, float("nan")]], None, r"row 1 \(0-based\) of X contains nan"),
+    ([[1, float("inf")]], None, r"row 0 \(0-based\) of X contains inf"),
+    ([[1, "abc"]], None, r"row 0 \(0-based\) of X contains 'abc'"),
     ([[1, 2], [3, 4]], [1], "y has 1 labels but X has 2"),
-    ([[1, 2]], [float("nan")], "label 0 of y contains nan"),
+    ([[1, 2]], [float("nan")], r"label 0 \(0-based\) of y contains nan"),
     (np.zeros((2, 2, 2)), None, "2-dimensional"),
 ])
 def test_bad_input_names_the_problem(X, y, message):

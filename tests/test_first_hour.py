@@ -136,7 +136,7 @@ def test_ten_to_the_400(tmp_path, capsys):
     assert status == 0 and "of 4 generators" in out
     status, _, err = run_cli(["fit", str(path), "--units", "1"], capsys)
     assert status == 2
-    assert_one_line_error(err, "row 1 of X", "10^400", "floating-point range")
+    assert_one_line_error(err, "row 1 (0-based) of X", "10^400", "floating-point range")
 
 
 def test_huge_magnitudes_are_refused_before_they_are_expanded(tmp_path, capsys):

@@ -106,7 +106,7 @@ def test_nonnegative_combination_test_is_exact_for_large_integers(scale):
 def test_face_functions_name_bad_generators():
     from zonocomb.errors import InvalidInputError
     from zonocomb.geometry.faces import f_vector
-    with pytest.raises(InvalidInputError, match=r"^row 0 of generators contains nan; only finite numbers are allowed$"):
+    with pytest.raises(InvalidInputError, match=r"^row 0 \(0-based\) of generators contains nan; only finite numbers are allowed$"):
         f_vector([[float("nan"), 1.0]], [(0,), (1,)])
     with pytest.raises(InvalidInputError, match=r"^generator 0 \(0-based\) is the zero vector"):
         f_vector([[0, 0], [1, 1]], [(0, 0), (1, 1)])
@@ -269,14 +269,14 @@ def test_chamber_walls_cost_one_float_lp_and_no_exact_lp_or_elimination_per_cham
 def test_arrangement_names_its_normals_in_input_errors():
     from zonocomb.errors import InvalidInputError
     from zonocomb.geometry.arrangement import HyperplaneArrangement
-    with pytest.raises(InvalidInputError, match=r"^row 0 of normals contains nan; only finite numbers are allowed$"):
+    with pytest.raises(InvalidInputError, match=r"^row 0 \(0-based\) of normals contains nan; only finite numbers are allowed$"):
         HyperplaneArrangement([[float("nan"), 1]])
 
 
 @pytest.mark.parametrize("generators, message", [
     ([[1, 0], [0, 0]], r"^generator 1 \(0-based\) of generators is the zero vector$"),
-    ([[1, float("inf")]], r"^row 0 of generators contains nan or inf$"),
-    ([[1, 2], [float("nan"), 1]], r"^row 1 of generators contains nan or inf$"),
+    ([[1, float("inf")]], r"^row 0 \(0-based\) of generators contains nan or inf$"),
+    ([[1, 2], [float("nan"), 1]], r"^row 1 \(0-based\) of generators contains nan or inf$"),
     ([], r"^generators must be a nonempty 2-D array, got shape \(0,\)$"),
     ([[1, 2], [3]], r"^generators must be a rectangular 2-D array of numbers$"),
 ])
@@ -380,7 +380,7 @@ def _dataset_input_errors(tmp_path):
     cases.append((lambda: D(D([[1]])), r"X is already a Dataset; pass its X_exact instead"))
     cases.append((lambda: D([[1]], homogenize="no"), r"homogenize must be True or False, got 'no'"))
     cases.append((lambda: D([[1], [2]], y=[1]), r"y has 1 labels but X has 2 examples \(label count mismatch\)"))
-    cases.append((lambda: D([[1], [float("nan")]]), r"row 1 of X contains nan; only finite numbers are allowed"))
+    cases.append((lambda: D([[1], [float("nan")]]), r"row 1 \(0-based\) of X contains nan; only finite numbers are allowed"))
     make, p = csv("empty.csv", "\n\n")
     cases.append((make, rf"{p} has no rows \(no examples\)"))
     make, p = csv("header.csv", "x,y\n", header=True)
@@ -442,12 +442,12 @@ def _geometry_input_errors():
         (lambda: ChamberWalls([[1, 0], [2, 0]]).walls([1, 1]), r"normals of a rank-1 arrangement must form one class"),
         (lambda: HyperplaneArrangement([[1, 0], [0, 0]]), rf"generator 1 \(0-based\) of normals {zero}"),
         (lambda: chambers_exact([[1, 0], [0, 0]]), rf"generator 1 \(0-based\) of generators {zero}"),
-        (lambda: chambers_exact([[1, float("nan")]]), r"row 0 of generators contains nan; only finite numbers are allowed"),
+        (lambda: chambers_exact([[1, float("nan")]]), r"row 0 \(0-based\) of generators contains nan; only finite numbers are allowed"),
         (lambda: f_vector([[1, 1], [0, 0]], [(0, 0), (1, 1)]),
          r"generator 1 \(0-based\) is the zero vector; it spans no hyperplane and the zonotope's barcodes are undefined for it "
          r"\(remove zero generators first\)"),
-        (lambda: general_position_witness([[float("nan"), 1]]), r"row 0 of generators contains nan; only finite numbers are allowed"),
-        (lambda: Zonotope([[1, float("inf")]]), r"row 0 of generators contains inf; only finite numbers are allowed"),
+        (lambda: general_position_witness([[float("nan"), 1]]), r"row 0 \(0-based\) of generators contains nan; only finite numbers are allowed"),
+        (lambda: Zonotope([[1, float("inf")]]), r"row 0 \(0-based\) of generators contains inf; only finite numbers are allowed"),
         (lambda: ZonotopePower(object(), 2),
          r"zonotope must be a zonocomb Zonotope; object lacks N, n, generators, vertices, num_vertices, is_vertex, neighbors"),
         (lambda: Z.power(2).is_vertex(np.full((2, 3), 0.5)),
@@ -873,7 +873,7 @@ def test_an_entry_that_rounds_beyond_the_double_range_is_refused_by_name(v):
     a message naming the row and the entry's size; the largest double itself converts."""
     from zonocomb.errors import InvalidInputError
     digits = len(str(abs(v))) - 1
-    with pytest.raises(InvalidInputError, match=rf"^row 1 of X has an entry of about 10\^{digits}, beyond the "
+    with pytest.raises(InvalidInputError, match=rf"^row 1 \(0-based\) of X has an entry of about 10\^{digits}, beyond the "
                                                 r"floating-point range \(1\.8e308\) that the float computations"):
         Dataset([[1], [v]]).X_float
     with pytest.raises(InvalidInputError, match=rf"^y has an entry of about 10\^{digits}, beyond"):

@@ -111,8 +111,8 @@ def to_fraction_matrix(rows, name: str = "X") -> list[list[Fraction]]:
     out = []
     for i, row in enumerate(rows):
         if len(row) != width:
-            raise InvalidInputError(f"row {i} of {name} has {len(row)} entries, row 0 has {width} (ragged rows)")
-        out.append([to_fraction(v, where=f"row {i} of {name}") for v in row])
+            raise InvalidInputError(f"row {i} (0-based) of {name} has {len(row)} entries, row 0 has {width} (ragged rows)")
+        out.append([to_fraction(v, where=f"row {i} (0-based) of {name}") for v in row])
     return out
 
 

@@ -387,7 +387,7 @@ def _float_generators(generators) -> np.ndarray:
         raise InvalidInputError(f"generators must be a nonempty 2-D array, got shape {F.shape}")
     bad = np.flatnonzero(~np.isfinite(F).all(axis=1))
     if len(bad):
-        raise InvalidInputError(f"row {bad[0]} of generators contains nan or inf")
+        raise InvalidInputError(f"row {bad[0]} (0-based) of generators contains nan or inf")
     zero = np.flatnonzero(~F.any(axis=1))
     if len(zero):
         raise InvalidInputError(f"generator {zero[0]} (0-based) of generators is the zero vector")

@@ -93,7 +93,7 @@ class Dataset:
             if len(y_list) != len(self._X):
                 raise InvalidInputError(
                     f"y has {len(y_list)} labels but X has {len(self._X)} examples (label count mismatch)")
-            self._y = tuple(to_fraction(v, where=f"label {i} of y") for i, v in enumerate(y_list))
+            self._y = tuple(to_fraction(v, where=f"label {i} (0-based) of y") for i, v in enumerate(y_list))
 
     # ----- sizes -------------------------------------------------------------------------------
     @property
@@ -122,7 +122,7 @@ class Dataset:
         InvalidInputError
             An example has an entry beyond the double range (about 1.8e308).
         """
-        return np.array([_floats(row, f"row {i} of X") for i, row in enumerate(self._X)], dtype=float)
+        return np.array([_floats(row, f"row {i} (0-based) of X") for i, row in enumerate(self._X)], dtype=float)
 
     @cached_property
     def generators_exact(self) -> tuple[tuple[Fraction, ...], ...]:
