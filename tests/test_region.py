@@ -791,3 +791,11 @@ def test_documented_hooks_data_solver_kernel():
     prog.kernel.solve = lambda *a, **k: calls.append(1) or solve(*a, **k)   # replacing a method reaches the solves
     prog.solve([[0, 0, 1, 1], [1, 1, 0, 0]])
     assert calls
+
+
+def test_the_repr_names_the_programs_sizes_loss_and_backend():
+    ds = Dataset([[0, 1], [1, 0], [2, 3], [1, 1]], y=[1, 0, 1, 0])
+    assert repr(RegionProgram(ds, [1.0, -1.0, 1.0], loss="logistic", alpha=0.25)) == \
+        "RegionProgram(N=4, n=3, m=3, loss='logistic', fit_bias=True, alpha=0.25, backend='fast')"
+    assert repr(RegionProgram(ds, [1.0], loss="l1", fit_bias=False, backend="cvxpy")) == \
+        "RegionProgram(N=4, n=3, m=1, loss='l1', fit_bias=False, alpha=0, backend='cvxpy')"

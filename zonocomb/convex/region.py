@@ -332,6 +332,10 @@ class RegionProgram:
         self.n_solves = 0
         self._certified = {}                  # id -> (solution, its pattern's bytes, W bytes, c)
 
+    def __repr__(self) -> str:
+        return (f"RegionProgram(N={self.N}, n={self.n}, m={self.m}, loss={self.loss!r}, "
+                f"fit_bias={self.fit_bias}, alpha={self.alpha:g}, backend={self.backend!r})")
+
     @property
     def m(self) -> int:
         """Number of hidden units."""
