@@ -116,3 +116,11 @@ def test_random_data_always_interpolated(d, N, seed):
         return
     assert all(r == 0 for r in net.residuals())
     assert net.m == 2 * (-(-N // (d + 1)))
+
+
+def test_the_repr_gives_sizes_and_chunks_not_the_exact_weights():
+    rng = np.random.default_rng(3)
+    ds = Dataset(rng.integers(-9, 10, size=(7, 2)).tolist(), y=rng.integers(-5, 6, size=7).tolist())
+    net = construct_interpolant(ds)
+    assert repr(net) == f"InterpolatingNetwork(m=6, N=7, d=2, chunks={[len(ch) for ch in net.chunks]})"
+    assert sorted(i for ch in net.chunks for i in ch) == list(range(7)) and len(net.chunks) == 3

@@ -77,6 +77,11 @@ class InterpolatingNetwork:
     chunks: tuple
     pattern: np.ndarray = field(repr=False)
 
+    def __repr__(self) -> str:
+        """Sizes and chunks only: the exact weights' numerators run to dozens of digits (see ``W``)."""
+        return (f"InterpolatingNetwork(m={self.m}, N={self.dataset.N}, d={self.dataset.d}, "
+                f"chunks={[len(ch) for ch in self.chunks]})")
+
     @property
     def m(self) -> int:
         """Number of hidden units, 2⌈N/(d+1)⌉."""
