@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import InvalidInputError
 from ..geometry.dataset import Dataset
+from ..validation import check_int
 
 
 def add_dataset_arguments(parser) -> None:
@@ -31,8 +32,9 @@ def load_dataset(args) -> Dataset:
 
 
 def check_at_least(args, **minimums: int) -> None:
-    """Refuse an integer option below its minimum, naming the option as typed (``--max-steps``,
-    not the library's ``max_steps``); an option left unset (None) is not checked.
+    """Refuse an integer option below its minimum (:func:`zonocomb.validation.check_int`), naming
+    the option as typed (``--max-steps``, not the library's ``max_steps``); an option left unset
+    (None) is not checked.
 
     Raises
     ------
@@ -41,8 +43,15 @@ def check_at_least(args, **minimums: int) -> None:
     """
     for name, minimum in minimums.items():
         value = getattr(args, name)
-        if value is not None and value < minimum:
-            raise InvalidInputError(f"--{name.replace('_', '-')} must be at least {minimum}, got {value}")
+        if value is not None:
+            check_int(value, f"--{name.replace('_', '-')}", minimum)
+
+
+def check_positive_seconds(value, flag: str) -> None:
+    """Refuse a time budget (``--max-time``, ``--max-seconds``) that is not a positive number;
+    None (no budget) passes."""
+    if value is not None and not value > 0:
+        raise InvalidInputError(f"{flag} must be a positive number of seconds, got {value:g}")
 
 
 def progress_enabled(args) -> bool:

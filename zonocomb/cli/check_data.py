@@ -24,8 +24,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..errors import InvalidInputError, TooLargeError
-from ._common import progress_enabled
+from ..errors import TooLargeError
+from ._common import check_positive_seconds, progress_enabled
 
 #: ``--max-seconds`` when not given: the estimated time above which ``--data`` is refused.
 DEFAULT_MAX_SECONDS = 120.0
@@ -82,8 +82,7 @@ def run_data(args) -> int:
 
     m = check_int(1 if args.units is None else args.units, "--units", 1)
     max_seconds = DEFAULT_MAX_SECONDS if args.max_seconds is None else args.max_seconds
-    if not max_seconds > 0:
-        raise InvalidInputError(f"--max-seconds must be a positive number of seconds, got {max_seconds:g}")
+    check_positive_seconds(max_seconds, "--max-seconds")
     ds = Dataset.from_csv(args.data, label_column=-1)
     est = estimate(ds, m, np.random.default_rng(0))
     if est["seconds"] > max_seconds:

@@ -14,7 +14,7 @@ from ..geometry.dataset import Dataset
 from ..search import ALIASES, METHODS, SearchCheckpoint, get_method, run_method
 from ..search.rounds import run_in_rounds
 from ..validation import check_random_state
-from ._common import barcode_string, check_at_least, progress_enabled
+from ._common import barcode_string, check_at_least, check_positive_seconds, progress_enabled
 
 
 def register(sub) -> None:
@@ -89,8 +89,7 @@ def _resume_from(path):
 
 def _fit(ds: Dataset, args):
     check_at_least(args, units=1, max_steps=0, seed=0)
-    if args.max_time is not None and not args.max_time > 0:
-        raise InvalidInputError(f"--max-time must be a positive number of seconds, got {args.max_time}")
+    check_positive_seconds(args.max_time, "--max-time")
     if get_method(args.method).name in ("gls", "mgls"):
         return _local_search(ds, args)
     if args.checkpoint is not None:
