@@ -433,7 +433,7 @@ def test_a_store_gains_its_checkpoints_table_only_with_a_checkpoint(tmp_path):
     import shutil
     from pathlib import Path
     results = Path(__file__).resolve().parents[1] / "docs" / "results"
-    for name in ("table-a2-full.sqlite", "table-a1-full.sqlite"):   # complete; a sweep in progress
+    for name in ("table-a2-full.sqlite", "table-a1-full.sqlite"):   # no checkpoints table; an emptied one
         copy = tmp_path / name
         shutil.copyfile(results / name, copy)
         tables, before = _tables(copy), hashlib.sha256(copy.read_bytes()).hexdigest()
