@@ -358,7 +358,7 @@ def test_recession_lp_solves_cold_after_a_warm_answer_fails_and_names_every_fail
 
     monkeypatch.setattr(RecessionLP, "validate", always_fails)
     with pytest.raises(RecessionLPFailed, match=r"warm-started primal simplex: planted; highs-ds: planted; "
-                                                r"highs-ipm: planted"):
+                                                r"highs-ipm: planted; highs-ds with Dantzig pricing: planted"):
         lp.solve(honest["A"])
 
 
@@ -811,7 +811,8 @@ def test_a_failed_cold_lp_is_named_with_highs_message(monkeypatch):
     ds, rng = _nearly_separable(1)
     lp = _recession_lp(ds, [1.0, -1.0])
     monkeypatch.setattr(recession, "linprog", lambda *a, **kw: SimpleNamespace(status=4, x=None, message="planted"))
-    with pytest.raises(RecessionLPFailed, match=r"\(highs-ds: planted; highs-ipm: planted\)$"):
+    with pytest.raises(RecessionLPFailed, match=r"\(highs-ds: planted; highs-ipm: planted; "
+                                                r"highs-ds with Dantzig pricing: planted\)$"):
         lp.solve(_patterns(ds, 2, rng, 1)[0], warm=False)
 
 
@@ -1505,7 +1506,8 @@ def test_the_recession_lp_error_names_the_warm_models_highs_status(monkeypatch):
     lp.kept_model.setOptionValue("simplex_iteration_limit", 0)
     monkeypatch.setattr(recession, "linprog", lambda *a, **kw: SimpleNamespace(status=4, x=None, message="planted"))
     with pytest.raises(RecessionLPFailed, match=r"^HiGHS failed on the recession LP \(warm-started primal simplex: "
-                                                r"Iteration limit reached; highs-ds: planted; highs-ipm: planted\)$"):
+                                                r"Iteration limit reached; highs-ds: planted; highs-ipm: planted; "
+                                                r"highs-ds with Dantzig pricing: planted\)$"):
         lp.solve(A)
 
 

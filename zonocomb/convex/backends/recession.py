@@ -28,9 +28,8 @@ rows x̂_i·w_u with bounds [0, ∞) or (−∞, 0] by the sign s_ui; only the s
 coefficients v_u A_ui x̄_i depend on the pattern), so a new pattern changes the row bounds and the
 coefficients of the flipped entries, and the simplex starts from the previous pattern's optimal
 basis by the primal simplex (mGLS solves the LPs of neighbouring patterns in a row). Should that
-fail, the LP is solved
-cold (HiGHS through :func:`scipy.optimize.linprog`: the dual simplex, then the interior-point
-method). Every returned direction is cleaned of rounding-level noise and checked here (cone
+fail, the LP is solved cold (HiGHS through :func:`scipy.optimize.linprog`: the attempts of
+``HIGHS_ATTEMPTS``). Every returned direction is cleaned of rounding-level noise and checked here (cone
 feasibility and margins) before it is used. Nothing downstream relies on I being exactly maximal: since F ≥ F_I
 for every I, a (KKT-certified) minimum of F_I is a lower bound of inf F whatever I is, and the
 fast backend certifies each answer against it.
@@ -52,12 +51,16 @@ from . import RegionData
 
 __all__ = ["RecessionLP", "SeparatedSet", "RecessionLPFailed"]
 
-#: Cold HiGHS methods and options tried in order after the warm-started kept model: the dual
-#: simplex without presolve at HiGHS' default tolerances, then the interior-point method (with
-#: crossover). Every answer is cleaned and validated (:meth:`RecessionLP.validate`), so the LP's own
-#: tolerances do not decide correctness.
-HIGHS_ATTEMPTS = (("highs-ds", dict(presolve=False)),
-                  ("highs-ipm", {}))
+#: Cold HiGHS attempts (name, ``linprog`` method, options) tried in order after the warm-started
+#: kept model: the dual simplex without presolve at HiGHS' default tolerances, the interior-point
+#: method (with crossover), then the dual simplex with Dantzig pricing, which solves LPs on which
+#: HiGHS' default pricing stops in phase 1 (benchmarks/recession_lp_failures.py). Every answer is
+#: cleaned and validated (:meth:`RecessionLP.validate`), so the LP's own tolerances do not decide
+#: correctness.
+HIGHS_ATTEMPTS = (("highs-ds", "highs-ds", dict(presolve=False)),
+                  ("highs-ipm", "highs-ipm", {}),
+                  ("highs-ds with Dantzig pricing", "highs-ds",
+                   dict(presolve=False, simplex_dual_edge_weight_strategy="dantzig")))
 #: Options of the kept, warm-started model: silent, no presolve (it would discard the basis),
 #: HiGHS' default tolerances (as for the cold dual simplex above), and the primal simplex
 #: (``simplex_strategy`` 4): on the LPs of an mGLS run (Fashion-MNIST 2/4, d = 8, N = 350, m = 8;
@@ -201,16 +204,16 @@ class RecessionLP:
                     failures.append(f"warm-started primal simplex: {exc}")
             self._highs.clearSolver()                                 # the next solve starts cold
         A, bounds = self._cold_lp(pattern, np.where(pattern, 1.0, -1.0))
-        for method, options in HIGHS_ATTEMPTS:
+        for name, method, options in HIGHS_ATTEMPTS:
             res = linprog(self.cost, A_ub=A, b_ub=np.zeros(A.shape[0]), bounds=bounds, method=method,
                           options=options)
             if res.status != 0 or res.x is None:
-                failures.append(f"{method}: {res.message}")
+                failures.append(f"{name}: {res.message}")
                 continue
             try:
                 return self.validate(pattern, res.x)
             except RecessionLPFailed as exc:
-                failures.append(f"{method}: {exc}")
+                failures.append(f"{name}: {exc}")
         raise RecessionLPFailed("HiGHS failed on the recession LP (" + "; ".join(failures) + ")")
 
     def validate(self, pattern: np.ndarray, x: np.ndarray) -> SeparatedSet:
