@@ -623,7 +623,8 @@ def test_panel_titles_name_the_problem():
     assert report._panel_title(("synthetic", 4, 2)) == "synthetic, d = 4, m_gen = 2"
     assert report._panel_title(("image", "mnist", 8, 350, None)) == "MNIST 4/9, d = 8, N = 350"
     assert report._panel_title(("image", "fashion", 16, 700, None)) == "Fashion-MNIST pullover/coat, d = 16, N = 700"
-    assert report._panel_title(("image", "fashion", 8, 350, (0, 6))) == "Fashion-Mnist 0/6, d = 8, N = 350"
+    assert report._panel_title(("image", "fashion", 8, 350, (0, 6))) == "Fashion-MNIST 0/6, d = 8, N = 350"
+    assert report._panel_title(("image", "mnist", 8, 350, (5, 9))) == "MNIST 5/9, d = 8, N = 350"
 
 
 def _figure(monkeypatch, experiment, tasks, records, path):

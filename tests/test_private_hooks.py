@@ -31,6 +31,8 @@ HOOKS = {
     "_attainment": "FastBackend: its float attainment check, whose memory the CLI estimates",
     "_project_onto_cone": "convex.backends.recession: the cone projection, checked with DAQP made to fail",
     "_silent_highs": "convex.backends.recession: the HiGHS banner silencer, checked to restore stdout",
+    "_cold_lp": "convex.backends.recession: the cold LP (A_ub, bounds), solved with other HiGHS settings by "
+                "benchmarks/recession_lp_failures.py",
     # searches
     "_common": "search._common: pattern_of_weights, and pattern_key / neighbour_keys, the keys of GLS's cache",
     "_LocalSearch": "search.gls: the state of a GLS/mGLS walk (its cache, its candidate order)",

@@ -430,11 +430,9 @@ _FLOOR = 1e-20  # losses below (numerically zero) are drawn at this value on the
 def _panel_title(group: tuple) -> str:
     if group[0] == "synthetic":
         return f"synthetic, d = {group[1]}, m_gen = {group[2]}"
-    if group[4] is not None:
-        title = f"{_DATASET_LABELS[group[1]].title().replace(' ', '-')} {group[4][0]}/{group[4][1]}"
-    else:
-        title = {"mnist": "MNIST 4/9", "fashion": "Fashion-MNIST pullover/coat"}[group[1]]
-    return f"{title}, d = {group[2]}, N = {group[3]}"
+    name = {"mnist": "MNIST", "fashion": "Fashion-MNIST"}[group[1]]
+    pair = {"mnist": "4/9", "fashion": "pullover/coat"}[group[1]] if group[4] is None else "{}/{}".format(*group[4])
+    return f"{name} {pair}, d = {group[2]}, N = {group[3]}"
 
 
 def plot_figure(experiment: str, tasks, records, path: Path) -> Path:
