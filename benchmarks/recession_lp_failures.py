@@ -3,12 +3,11 @@
 The fast backend decides whether a logistic region's infimum is attained with the recession LP
 of :mod:`zonocomb.convex.backends.recession`. When HiGHS fails on it (warm primal simplex, then
 the cold attempts of ``HIGHS_ATTEMPTS``), the region is re-solved with the cvxpy reference
-backend, with a ``RuntimeWarning``: the answer is right, only slower. ``zonocomb reproduce
-table-a3 --classes mnist=5/9`` met three LPs on which every attempt then failed, in its 64 mGLS
-runs (d = 8, N = 350, m = 8 and m = 4; the worker processes' warnings); the last attempt, the dual
-simplex with Dantzig pricing, was added for them and solves two. tests/data/recession_lp_failures.npz
-holds them as the backend saw them (``Xbar{k}``, ``y{k}``, ``v{k}``, ``pattern{k}`` for k = 0, 1, 2;
-logistic loss, output bias fitted).
+backend, with a ``RuntimeWarning``: the answer is right, only slower.
+tests/data/recession_lp_failures.npz holds three LPs from ``zonocomb reproduce table-a3 --classes
+mnist=5/9`` (d = 8, N = 350, m = 8 and m = 4) on which HiGHS' default dual simplex fails, as the
+backend saw them (``Xbar{k}``, ``y{k}``, ``v{k}``, ``pattern{k}`` for k = 0, 1, 2; logistic loss,
+output bias fitted); benchmarks/README.md has what was measured on them.
 
 For each LP this script runs ``RecessionLP.solve`` (cold and warm) and then scipy's HiGHS with
 other settings, and prints whether each gave an answer that ``RecessionLP.validate`` accepts.
@@ -60,8 +59,9 @@ def main() -> None:
             except RecessionLPFailed as exc:
                 answer = str(exc)
             print(f"| {k} | {data.m} | RecessionLP.solve(warm={warm}) | {answer} |")
+        lp = RecessionLP(data)
         for name, (method, options) in VARIANTS.items():
-            print(f"| {k} | {data.m} | {name} | {outcome(RecessionLP(data), pattern, method, options)} |")
+            print(f"| {k} | {data.m} | {name} | {outcome(lp, pattern, method, options)} |")
 
 
 if __name__ == "__main__":
